@@ -1,0 +1,65 @@
+# execq: `make run` starts Kafka, the API and one executor; `make test` runs
+# the unit, integration and adversarial tests against a real broker.
+WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
+       -Wstrict-prototypes -Wmissing-prototypes -fno-common
+CFLAGS += -std=gnu11 -D_GNU_SOURCE -g -O2 $(WARN) -MMD -MP -Icommon -Iexecutor -Iproducer-api
+LDLIBS_COMMON = -lrdkafka -lcjson -lpthread -lm
+ifdef SANITIZE   # make SANITIZE=address,undefined test
+CFLAGS  += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+BUILD = build
+COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c
+API_SRC = producer-api/main.c producer-api/api.c producer-api/replies.c producer-api/pending.c producer-api/auth.c
+EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/run.c executor/sbx.c \
+           executor/cg.c executor/filter.c
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all deps kafka run test unit integration bench clean
+all: $(BUILD)/execq-api $(BUILD)/execq-executor
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/execq-api: $(call obj,$(API_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lmicrohttpd
+
+$(BUILD)/execq-executor: $(call obj,$(EXEC_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lcgroup -lseccomp
+
+# Unit tests link the modules they test directly (no broker, no network).
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/offsets.c executor/cg.c \
+                        producer-api/pending.c producer-api/auth.c executor/filter.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lcgroup -lseccomp
+
+deps:
+	@scripts/deps.sh
+
+kafka: deps
+	@scripts/kafka.sh fetch
+
+run: deps kafka all
+	@scripts/run.sh
+
+unit: $(UNIT_TESTS)
+	@scripts/unit.sh $(UNIT_TESTS)
+
+integration: all kafka
+	@scripts/integration.sh
+
+test: deps kafka all
+	@$(MAKE) --no-print-directory unit
+	@scripts/integration.sh
+
+bench: deps kafka all
+	@/usr/bin/python3 tests/bench/bench.py
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

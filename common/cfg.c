@@ -1,0 +1,181 @@
+/* cfg: one table of {name, default, min, max, help} for both programs
+ * (redis config.c style). Defaults come first, then EXECQ_<NAME> from the
+ * environment, then --name=value flags, each checked the same way. */
+#include "cfg.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum cfg_type { CFG_STR, CFG_INT };
+
+struct cfg_entry {
+    const char *name;      /* flag name; env name is EXECQ_ + upper(name) with - as _ */
+    enum cfg_type type;
+    size_t offset;
+    size_t size;           /* CFG_STR: buffer size */
+    const char *def;
+    long min, max;         /* CFG_INT bounds; CFG_STR: min length */
+    unsigned mask;
+    const char *help;
+};
+
+#define S(field, name, def, minlen, mask, help) \
+    {name, CFG_STR, offsetof(struct cfg, field), sizeof(((struct cfg *)0)->field), def, minlen, 0, mask, help}
+#define I(field, name, def, min, max, mask, help) \
+    {name, CFG_INT, offsetof(struct cfg, field), 0, def, min, max, mask, help}
+
+static const struct cfg_entry cfg_table[] = {
+    S(brokers, "brokers", "127.0.0.1:9092", 1, CFG_API | CFG_EXEC, "Kafka bootstrap servers (host:port,...)"),
+    S(jobs_topic, "jobs-topic", "execq.jobs", 1, CFG_API | CFG_EXEC, "topic jobs are written to"),
+    S(results_topic, "results-topic", "execq.results", 1, CFG_API | CFG_EXEC, "topic results are written to (the reply topic)"),
+    I(jobs_partitions, "jobs-partitions", "12", 1, 1000, CFG_API | CFG_EXEC, "partitions of the jobs topic when execq creates it (caps executors per group)"),
+    I(results_partitions, "results-partitions", "6", 1, 1000, CFG_API | CFG_EXEC, "partitions of the results topic when execq creates it"),
+    S(listen_addr, "listen-addr", "127.0.0.1", 1, CFG_API, "HTTP listen address (IPv4)"),
+    I(port, "port", "8080", 1, 65535, CFG_API, "HTTP listen port"),
+    S(demo_key, "demo-key", "demo_key_slopshop", 8, CFG_API, "the API key accepted until accounts land"),
+    I(price_credits, "price-credits", "5", 0, 1000000, CFG_API, "credits charged per run"),
+    I(default_timeout_ms, "default-timeout-ms", "10000", 1, 3600000, CFG_API, "timeout of a job that names none"),
+    I(max_timeout_ms, "max-timeout-ms", "30000", 1, 3600000, CFG_API, "largest timeout a job may ask for"),
+    I(sync_grace_ms, "sync-grace-ms", "5000", 100, 600000, CFG_API, "a sync call gives up this long after the job's timeout"),
+    I(max_body_bytes, "max-body-bytes", "1048576", 1024, 67108864, CFG_API, "largest request body (413 beyond)"),
+    I(max_code_bytes, "max-code-bytes", "131071", 1, 131071, CFG_API, "largest code string (the kernel's argv string limit)"),
+    I(max_pending, "max-pending", "10000", 1, 1000000, CFG_API, "sync calls that may wait at once (503 beyond)"),
+    S(group_id, "group-id", "execq-executors", 1, CFG_EXEC, "consumer group of the executors"),
+    I(slots, "slots", "0", 0, 1024, CFG_EXEC, "jobs run at once by one executor (0 = number of CPUs)"),
+    S(python, "python", "/usr/bin/python3", 1, CFG_EXEC, "the Python interpreter jobs run with"),
+    I(max_output_bytes, "max-output-bytes", "1048576", 1024, 67108864, CFG_EXEC, "bytes kept of stdout and of stderr each (rest drained and dropped)"),
+    I(memory_mb, "memory-mb", "256", 16, 65536, CFG_EXEC | CFG_API, "memory limit of a job that names none"),
+    I(max_memory_mb, "max-memory-mb", "1024", 16, 65536, CFG_EXEC | CFG_API, "largest memory_mb a job may ask for"),
+    I(pids_max, "pids-max", "64", 4, 100000, CFG_EXEC, "processes and threads a job may have at once"),
+    I(cpu_percent, "cpu-percent", "100", 1, 100000, CFG_EXEC, "CPU a job may use, in percent of one CPU"),
+    S(cgroup_parent, "cgroup-parent", "execq", 1, CFG_EXEC, "cgroup (relative to each hierarchy's root) the job cgroups are made under"),
+    I(uid_base, "uid-base", "200000", 1000, 2000000000, CFG_EXEC, "first host uid of the sandboxes (slot N runs as uid-base+N)"),
+    S(sandbox_root, "sandbox-root", "/run/execq", 1, CFG_EXEC, "directory for the executor's empty mount points"),
+    S(sandbox, "sandbox", "full", 1, CFG_EXEC, "full (the only mode for untrusted code)"),
+    S(log_level, "log-level", "info", 1, CFG_API | CFG_EXEC, "error, warning, info or debug"),
+};
+#define CFG_N (sizeof(cfg_table) / sizeof(cfg_table[0]))
+
+static void env_name(const char *name, char *out, size_t out_size)
+{
+    size_t i = 0, j;
+
+    i = (size_t)snprintf(out, out_size, "EXECQ_");
+    for (j = 0; name[j] && i + 1 < out_size; j++, i++)
+        out[i] = name[j] == '-' ? '_' : (char)toupper((unsigned char)name[j]);
+    out[i] = '\0';
+}
+
+/* Returns 0, or -1 with the reason in errstr. */
+static int cfg_set(struct cfg *c, const struct cfg_entry *e, const char *value, const char *from,
+                   char *errstr, size_t errstr_size)
+{
+    char *p = (char *)c + e->offset;
+
+    if (e->type == CFG_STR) {
+        if (strlen(value) >= e->size || strlen(value) < (size_t)e->min) {
+            snprintf(errstr, errstr_size, "%s (%s): length must be %ld to %zu", e->name, from,
+                     e->min, e->size - 1);
+            return -1;
+        }
+        memcpy(p, value, strlen(value) + 1);
+        return 0;
+    }
+    char *end;
+    long v;
+    errno = 0;
+    v = strtol(value, &end, 10);
+    if (errno || end == value || *end != '\0' || v < e->min || v > e->max) {
+        snprintf(errstr, errstr_size, "%s (%s): \"%s\" is not a whole number from %ld to %ld",
+                 e->name, from, value, e->min, e->max);
+        return -1;
+    }
+    *(long *)(void *)p = v;
+    return 0;
+}
+
+static const struct cfg_entry *cfg_find(const char *name, size_t len, unsigned mask)
+{
+    for (size_t i = 0; i < CFG_N; i++)
+        if ((cfg_table[i].mask & mask) && strlen(cfg_table[i].name) == len &&
+            strncmp(cfg_table[i].name, name, len) == 0)
+            return &cfg_table[i];
+    return NULL;
+}
+
+int cfg_load(struct cfg *c, unsigned prog_mask, int argc, char **argv, char *errstr,
+             size_t errstr_size)
+{
+    char env[96];
+
+    memset(c, 0, sizeof(*c));
+    for (size_t i = 0; i < CFG_N; i++)
+        if (cfg_set(c, &cfg_table[i], cfg_table[i].def, "default", errstr, errstr_size) < 0)
+            return -1;
+    for (size_t i = 0; i < CFG_N; i++) {
+        const char *v;
+        env_name(cfg_table[i].name, env, sizeof(env));
+        if ((v = getenv(env)) && cfg_set(c, &cfg_table[i], v, env, errstr, errstr_size) < 0)
+            return -1;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *eq, *value;
+        const struct cfg_entry *e;
+
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            return 1;
+        if (strncmp(a, "--", 2) != 0) {
+            snprintf(errstr, errstr_size, "unexpected argument \"%s\" (see --help)", a);
+            return -1;
+        }
+        a += 2;
+        eq = strchr(a, '=');
+        e = cfg_find(a, eq ? (size_t)(eq - a) : strlen(a), prog_mask);
+        if (!e) {
+            snprintf(errstr, errstr_size, "unknown option \"%s\" (see --help)", argv[i]);
+            return -1;
+        }
+        if (eq) {
+            value = eq + 1;
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            snprintf(errstr, errstr_size, "option --%s needs a value", e->name);
+            return -1;
+        }
+        if (cfg_set(c, e, value, "flag", errstr, errstr_size) < 0)
+            return -1;
+    }
+    if (c->default_timeout_ms > c->max_timeout_ms) {
+        snprintf(errstr, errstr_size, "default-timeout-ms exceeds max-timeout-ms");
+        return -1;
+    }
+    if (c->memory_mb > c->max_memory_mb) {
+        snprintf(errstr, errstr_size, "memory-mb exceeds max-memory-mb");
+        return -1;
+    }
+    return 0;
+}
+
+void cfg_print_help(const char *prog, unsigned prog_mask)
+{
+    char env[96], bounds[64];
+
+    printf("usage: %s [--name=value ...]\n\n", prog);
+    printf("Each option is also read from the environment variable shown; flags win.\n\n");
+    printf("%-20s %-28s %-18s %-16s %s\n", "option", "environment", "default", "bounds", "meaning");
+    for (size_t i = 0; i < CFG_N; i++) {
+        const struct cfg_entry *e = &cfg_table[i];
+        if (!(e->mask & prog_mask))
+            continue;
+        env_name(e->name, env, sizeof(env));
+        if (e->type == CFG_INT)
+            snprintf(bounds, sizeof(bounds), "%ld..%ld", e->min, e->max);
+        else
+            snprintf(bounds, sizeof(bounds), "string");
+        printf("--%-18s %-28s %-18s %-16s %s\n", e->name, env, e->def, bounds, e->help);
+    }
+}

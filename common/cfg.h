@@ -1,0 +1,59 @@
+/* cfg: the one configuration of execq. main() fills a struct cfg from the
+ * table's defaults, then EXECQ_* environment variables, then --flags; every
+ * value is checked against the table's bounds. Modules get a const pointer
+ * and never call getenv(). */
+#ifndef EXECQ_CFG_H
+#define EXECQ_CFG_H
+
+#include <stddef.h>
+
+#define CFG_API  1u   /* used by producer-api */
+#define CFG_EXEC 2u   /* used by executor */
+
+struct cfg {
+    /* Kafka, both programs */
+    char brokers[256];
+    char jobs_topic[128];
+    char results_topic[128];
+    long jobs_partitions;
+    long results_partitions;
+    /* producer-api */
+    char listen_addr[64];
+    long port;
+    char demo_key[128];
+    long price_credits;
+    long default_timeout_ms;
+    long max_timeout_ms;
+    long sync_grace_ms;
+    long max_body_bytes;
+    long max_code_bytes;
+    long max_pending;
+    /* executor */
+    char group_id[128];
+    long slots;
+    char python[256];
+    long max_output_bytes;
+    long memory_mb;
+    long max_memory_mb;
+    long pids_max;
+    long cpu_percent;
+    char cgroup_parent[128];
+    long uid_base;
+    char sandbox_root[256];
+    char sandbox[16];
+    /* both */
+    char log_level[16];
+};
+
+/* Fills c from defaults, environment, then argv (--name=value or --name value).
+ * Only entries whose mask matches prog_mask are accepted as flags.
+ * Returns 0; 1 when --help was printed (the caller exits 0); -1 with the
+ * reason in errstr. */
+int cfg_load(struct cfg *c, unsigned prog_mask, int argc, char **argv,
+             char *errstr, size_t errstr_size);
+
+/* Prints the table (name, environment variable, default, bounds, help) of the
+ * entries in prog_mask to stdout. */
+void cfg_print_help(const char *prog, unsigned prog_mask);
+
+#endif

@@ -1,0 +1,473 @@
+/* job: JSON codec of the job and result messages (see job.h). cJSON strings
+ * are C strings, so raw output is turned into valid NUL-free UTF-8 here and
+ * the exact bytes, when they differ, travel as base64 beside it. */
+#include "job.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+void job_init(struct job *j)
+{
+    memset(j, 0, sizeof(*j));
+}
+
+void job_release(struct job *j)
+{
+    free(j->code);
+    free(j->stdin_data);
+    job_init(j);
+}
+
+void result_init(struct result *r)
+{
+    memset(r, 0, sizeof(*r));
+}
+
+void result_release(struct result *r)
+{
+    free(r->stdout_data);
+    free(r->stderr_data);
+    result_init(r);
+}
+
+const char *result_status_name(enum result_status s)
+{
+    switch (s) {
+    case RESULT_COMPLETED: return "completed";
+    case RESULT_EXPIRED: return "expired";
+    case RESULT_FAILED: return "failed";
+    }
+    return "failed";
+}
+
+static int status_parse(const char *s, enum result_status *out)
+{
+    for (int i = RESULT_COMPLETED; i <= RESULT_FAILED; i++)
+        if (strcmp(s, result_status_name((enum result_status)i)) == 0) {
+            *out = (enum result_status)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if invalid. Rejects
+ * overlongs, surrogates and code points above U+10FFFF (RFC 3629). */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    if (c >= 0x01 && c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        return n >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (c >= 0xe0 && c <= 0xef) {
+        if (n < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+            return 0;
+        if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0))
+            return 0;
+        return 3;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        if (n < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+            return 0;
+        if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+char *job_text_from_bytes(const char *p, size_t n, int *lossy)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    char *out = malloc(n * 3 + 1), *o = out;   /* each bad byte grows to 3 */
+    size_t i = 0;
+
+    if (!out)
+        abort();
+    *lossy = 0;
+    while (i < n) {
+        size_t k = utf8_seq(u + i, n - i);
+        if (k) {
+            memcpy(o, u + i, k);
+            o += k;
+            i += k;
+        } else {
+            memcpy(o, "\xef\xbf\xbd", 3);   /* U+FFFD */
+            o += 3;
+            i++;
+            *lossy = 1;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *job_base64(const unsigned char *p, size_t n)
+{
+    char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
+    size_t i;
+
+    if (!out)
+        abort();
+    for (i = 0; i + 2 < n; i += 3) {
+        *o++ = b64[p[i] >> 2];
+        *o++ = b64[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+        *o++ = b64[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
+        *o++ = b64[p[i + 2] & 63];
+    }
+    if (i < n) {
+        *o++ = b64[p[i] >> 2];
+        if (i + 1 < n) {
+            *o++ = b64[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+            *o++ = b64[(p[i + 1] & 15) << 2];
+        } else {
+            *o++ = b64[(p[i] & 3) << 4];
+            *o++ = '=';
+        }
+        *o++ = '=';
+    }
+    *o = '\0';
+    return out;
+}
+
+char *job_unbase64(const char *s, size_t *out_len)
+{
+    size_t n = strlen(s), o = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    char *out;
+
+    if (n % 4)
+        return NULL;
+    out = malloc(n / 4 * 3 + 1);
+    if (!out)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        const char *q;
+        if (s[i] == '=') {
+            if (i < n - 2)
+                goto bad;
+            break;
+        }
+        q = strchr(b64, s[i]);
+        if (!q || !*q)
+            goto bad;
+        acc = (acc << 6) | (unsigned)(q - b64);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (char)((acc >> bits) & 0xff);
+        }
+    }
+    *out_len = o;
+    return out;
+bad:
+    free(out);
+    return NULL;
+}
+
+/* Adds text (and base64 when lossy) for one output stream. */
+static void add_output(cJSON *o, const char *name, const char *p, size_t n)
+{
+    char key[32];
+    int lossy;
+    char *text = job_text_from_bytes(p ? p : "", p ? n : 0, &lossy);
+
+    cJSON_AddStringToObject(o, name, text);
+    free(text);
+    if (lossy) {
+        char *enc = job_base64((const unsigned char *)p, n);
+        snprintf(key, sizeof(key), "%s_base64", name);
+        cJSON_AddStringToObject(o, key, enc);
+        free(enc);
+    }
+}
+
+/* Returns a malloc'd unformatted print of o and deletes o. */
+static char *print_and_free(cJSON *o)
+{
+    char *s = cJSON_PrintUnformatted(o);   /* allocated with cJSON's malloc (the default: malloc) */
+    cJSON_Delete(o);
+    return s;
+}
+
+char *job_to_json(const struct job *j)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(o, "schema_version", JOB_SCHEMA_VERSION);
+    cJSON_AddStringToObject(o, "job_id", j->id);
+    cJSON_AddStringToObject(o, "kind", j->kind);
+    cJSON_AddStringToObject(o, "account", j->account);
+    cJSON_AddStringToObject(o, "code", j->code);
+    if (j->stdin_data)
+        cJSON_AddStringToObject(o, "stdin", j->stdin_data);
+    cJSON_AddNumberToObject(o, "timeout_ms", (double)j->timeout_ms);
+    cJSON_AddNumberToObject(o, "memory_mb", (double)j->memory_mb);
+    cJSON_AddNumberToObject(o, "credits", (double)j->credits);
+    cJSON_AddNumberToObject(o, "submitted_at_ms", (double)j->submitted_at_ms);
+    cJSON_AddNumberToObject(o, "expires_at_ms", (double)j->expires_at_ms);
+    return print_and_free(o);
+}
+
+/* Field readers: return 0, or -1 with the reason. */
+static int get_str(const cJSON *o, const char *name, int required, const char **out,
+                   char *errstr, size_t errstr_size)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    *out = NULL;
+    if (!v) {
+        if (!required)
+            return 0;
+        snprintf(errstr, errstr_size, "missing \"%s\"", name);
+        return -1;
+    }
+    if (!cJSON_IsString(v)) {
+        snprintf(errstr, errstr_size, "\"%s\" must be a string", name);
+        return -1;
+    }
+    *out = v->valuestring;
+    return 0;
+}
+
+static int get_num(const cJSON *o, const char *name, int required, double min, double max,
+                   double *out, char *errstr, size_t errstr_size)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    if (!v) {
+        if (!required)
+            return 0;
+        snprintf(errstr, errstr_size, "missing \"%s\"", name);
+        return -1;
+    }
+    if (!cJSON_IsNumber(v) || v->valuedouble < min || v->valuedouble > max) {
+        snprintf(errstr, errstr_size, "\"%s\" must be a number from %.0f to %.0f", name, min, max);
+        return -1;
+    }
+    *out = v->valuedouble;
+    return 0;
+}
+
+static int copy_str(char *dst, size_t size, const char *src, const char *name, char *errstr,
+                    size_t errstr_size)
+{
+    if (strlen(src) >= size) {
+        snprintf(errstr, errstr_size, "\"%s\" too long", name);
+        return -1;
+    }
+    memcpy(dst, src, strlen(src) + 1);
+    return 0;
+}
+
+int job_from_json(struct job *j, const char *json, size_t len, char *errstr, size_t errstr_size)
+{
+    cJSON *o = cJSON_ParseWithLength(json, len);
+    const char *s;
+    double d = 0;
+    int ret = -1;
+
+    job_init(j);
+    if (!cJSON_IsObject(o)) {
+        snprintf(errstr, errstr_size, "job is not a JSON object");
+        goto out;
+    }
+    if (get_num(o, "schema_version", 1, 1, JOB_SCHEMA_VERSION, &d, errstr, errstr_size) < 0)
+        goto out;
+    if (get_str(o, "job_id", 1, &s, errstr, errstr_size) < 0)
+        goto out;
+    if (!util_id_valid(s)) {
+        snprintf(errstr, errstr_size, "\"job_id\" is not a job id");
+        goto out;
+    }
+    memcpy(j->id, s, sizeof(j->id));
+    if (get_str(o, "kind", 1, &s, errstr, errstr_size) < 0 ||
+        copy_str(j->kind, sizeof(j->kind), s, "kind", errstr, errstr_size) < 0)
+        goto out;
+    if (get_str(o, "account", 1, &s, errstr, errstr_size) < 0 ||
+        copy_str(j->account, sizeof(j->account), s, "account", errstr, errstr_size) < 0)
+        goto out;
+    if (get_str(o, "code", 1, &s, errstr, errstr_size) < 0)
+        goto out;
+    j->code = util_strdup(s);
+    if (get_str(o, "stdin", 0, &s, errstr, errstr_size) < 0)
+        goto out;
+    if (s)
+        j->stdin_data = util_strdup(s);
+    if (get_num(o, "timeout_ms", 1, 1, 3600000, &d, errstr, errstr_size) < 0)
+        goto out;
+    j->timeout_ms = (long)d;
+    if (get_num(o, "memory_mb", 1, 1, 1 << 20, &d, errstr, errstr_size) < 0)
+        goto out;
+    j->memory_mb = (long)d;
+    if (get_num(o, "credits", 1, 0, 1e9, &d, errstr, errstr_size) < 0)
+        goto out;
+    j->credits = (long)d;
+    if (get_num(o, "submitted_at_ms", 1, 0, 1e15, &d, errstr, errstr_size) < 0)
+        goto out;
+    j->submitted_at_ms = (int64_t)d;
+    if (get_num(o, "expires_at_ms", 1, 0, 1e15, &d, errstr, errstr_size) < 0)
+        goto out;
+    j->expires_at_ms = (int64_t)d;
+    ret = 0;
+out:
+    cJSON_Delete(o);   /* NULL-safe */
+    if (ret < 0)
+        job_release(j);
+    return ret;
+}
+
+/* Fields shared by the Kafka and HTTP views. */
+static void add_common(cJSON *o, const struct result *r)
+{
+    add_output(o, "stdout", r->stdout_data, r->stdout_len);
+    add_output(o, "stderr", r->stderr_data, r->stderr_len);
+    cJSON_AddNumberToObject(o, "exit_code", r->exit_code);
+    cJSON_AddNumberToObject(o, "execution_time_ms", (double)r->execution_time_ms);
+    cJSON_AddBoolToObject(o, "timed_out", r->timed_out);
+    cJSON_AddNumberToObject(o, "credits_used", (double)r->credits);
+    cJSON_AddStringToObject(o, "job_id", r->id);
+    cJSON_AddNumberToObject(o, "cpu_time_ms", (double)r->cpu_time_ms);
+    cJSON_AddNumberToObject(o, "peak_memory_kb", (double)r->peak_memory_kb);
+    cJSON_AddBoolToObject(o, "memory_exceeded", r->memory_exceeded);
+    cJSON_AddBoolToObject(o, "stdout_truncated", r->stdout_truncated);
+    cJSON_AddBoolToObject(o, "stderr_truncated", r->stderr_truncated);
+    if (r->term_signal)
+        cJSON_AddNumberToObject(o, "signal", r->term_signal);
+}
+
+char *result_to_json(const struct result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(o, "schema_version", JOB_SCHEMA_VERSION);
+    cJSON_AddStringToObject(o, "status", result_status_name(r->status));
+    add_common(o, r);
+    cJSON_AddStringToObject(o, "executor", r->executor);
+    cJSON_AddNumberToObject(o, "finished_at_ms", (double)r->finished_at_ms);
+    if (r->error[0])
+        cJSON_AddStringToObject(o, "error", r->error);
+    return print_and_free(o);
+}
+
+char *result_to_http_json(const struct result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddBoolToObject(o, "ok", 1);
+    add_common(o, r);
+    cJSON_AddStringToObject(o, "_engine", "real");
+    return print_and_free(o);
+}
+
+/* Reads one output stream back: exact bytes from _base64 when present. */
+static int read_output(const cJSON *o, const char *name, char **data, size_t *len,
+                       char *errstr, size_t errstr_size)
+{
+    char key[32];
+    const char *s, *enc;
+
+    if (get_str(o, name, 1, &s, errstr, errstr_size) < 0)
+        return -1;
+    snprintf(key, sizeof(key), "%s_base64", name);
+    if (get_str(o, key, 0, &enc, errstr, errstr_size) < 0)
+        return -1;
+    if (enc) {
+        *data = job_unbase64(enc, len);
+        if (!*data) {
+            snprintf(errstr, errstr_size, "\"%s\" is not base64", key);
+            return -1;
+        }
+        return 0;
+    }
+    *data = util_strdup(s);
+    *len = strlen(s);
+    return 0;
+}
+
+static int get_bool(const cJSON *o, const char *name, int *out, char *errstr, size_t errstr_size)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    if (!cJSON_IsBool(v)) {
+        snprintf(errstr, errstr_size, "\"%s\" must be a boolean", name);
+        return -1;
+    }
+    *out = cJSON_IsTrue(v);
+    return 0;
+}
+
+int result_from_json(struct result *r, const char *json, size_t len, char *errstr, size_t errstr_size)
+{
+    cJSON *o = cJSON_ParseWithLength(json, len);
+    const char *s;
+    double d = 0;
+    int ret = -1;
+
+    result_init(r);
+    if (!cJSON_IsObject(o)) {
+        snprintf(errstr, errstr_size, "result is not a JSON object");
+        goto out;
+    }
+    if (get_num(o, "schema_version", 1, 1, JOB_SCHEMA_VERSION, &d, errstr, errstr_size) < 0)
+        goto out;
+    if (get_str(o, "job_id", 1, &s, errstr, errstr_size) < 0)
+        goto out;
+    if (!util_id_valid(s)) {
+        snprintf(errstr, errstr_size, "\"job_id\" is not a job id");
+        goto out;
+    }
+    memcpy(r->id, s, sizeof(r->id));
+    if (get_str(o, "status", 1, &s, errstr, errstr_size) < 0)
+        goto out;
+    if (status_parse(s, &r->status) < 0) {
+        snprintf(errstr, errstr_size, "unknown status \"%s\"", s);
+        goto out;
+    }
+    if (read_output(o, "stdout", &r->stdout_data, &r->stdout_len, errstr, errstr_size) < 0 ||
+        read_output(o, "stderr", &r->stderr_data, &r->stderr_len, errstr, errstr_size) < 0)
+        goto out;
+    if (get_num(o, "exit_code", 1, -255, 255, &d, errstr, errstr_size) < 0)
+        goto out;
+    r->exit_code = (int)d;
+    if (get_num(o, "execution_time_ms", 1, 0, 1e12, &d, errstr, errstr_size) < 0)
+        goto out;
+    r->execution_time_ms = (long)d;
+    if (get_num(o, "cpu_time_ms", 1, 0, 1e12, &d, errstr, errstr_size) < 0)
+        goto out;
+    r->cpu_time_ms = (long)d;
+    if (get_num(o, "peak_memory_kb", 1, 0, 1e12, &d, errstr, errstr_size) < 0)
+        goto out;
+    r->peak_memory_kb = (long)d;
+    if (get_num(o, "credits_used", 1, 0, 1e9, &d, errstr, errstr_size) < 0)
+        goto out;
+    r->credits = (long)d;
+    if (get_num(o, "signal", 0, 0, 64, &d, errstr, errstr_size) < 0)
+        goto out;
+    r->term_signal = cJSON_GetObjectItemCaseSensitive(o, "signal") ? (int)d : 0;
+    if (get_bool(o, "timed_out", &r->timed_out, errstr, errstr_size) < 0 ||
+        get_bool(o, "memory_exceeded", &r->memory_exceeded, errstr, errstr_size) < 0 ||
+        get_bool(o, "stdout_truncated", &r->stdout_truncated, errstr, errstr_size) < 0 ||
+        get_bool(o, "stderr_truncated", &r->stderr_truncated, errstr, errstr_size) < 0)
+        goto out;
+    if (get_str(o, "executor", 1, &s, errstr, errstr_size) < 0 ||
+        copy_str(r->executor, sizeof(r->executor), s, "executor", errstr, errstr_size) < 0)
+        goto out;
+    if (get_str(o, "error", 0, &s, errstr, errstr_size) < 0)
+        goto out;
+    if (s)
+        snprintf(r->error, sizeof(r->error), "%s", s);
+    if (get_num(o, "finished_at_ms", 1, 0, 1e15, &d, errstr, errstr_size) < 0)
+        goto out;
+    r->finished_at_ms = (int64_t)d;
+    ret = 0;
+out:
+    cJSON_Delete(o);
+    if (ret < 0)
+        result_release(r);
+    return ret;
+}

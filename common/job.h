@@ -1,0 +1,82 @@
+/* job: the job and result messages that cross Kafka, and their JSON codec.
+ * schemas/job.schema.json and schemas/result.schema.json describe the same
+ * fields; bump JOB_SCHEMA_VERSION when either changes incompatibly. */
+#ifndef EXECQ_JOB_H
+#define EXECQ_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define JOB_SCHEMA_VERSION 1
+
+/* A job as the API publishes it. Strings are owned by the struct. */
+struct job {
+    char id[37];
+    char *code;            /* never contains NUL */
+    char *stdin_data;      /* may be NULL */
+    long timeout_ms;
+    long memory_mb;
+    long credits;          /* what the API charged for it; echoed in the result */
+    char kind[8];          /* "sync" or "async" */
+    char account[64];
+    int64_t submitted_at_ms;  /* wall clock */
+    int64_t expires_at_ms;    /* wall clock; an executor that sees it later does not run it */
+};
+
+enum result_status {
+    RESULT_COMPLETED = 0,  /* the code ran (whatever it did) */
+    RESULT_EXPIRED,        /* reached an executor after expires_at_ms; not run */
+    RESULT_FAILED,         /* the executor could not run it (sandbox error) */
+};
+
+/* What running a job produced. Output buffers hold raw bytes (any bytes). */
+struct result {
+    char id[37];
+    enum result_status status;
+    char *stdout_data; size_t stdout_len; int stdout_truncated;
+    char *stderr_data; size_t stderr_len; int stderr_truncated;
+    int exit_code;         /* exit status, -signal if killed, -1 on timeout */
+    int term_signal;       /* 0 unless killed by a signal */
+    int timed_out;
+    int memory_exceeded;   /* the memory cgroup limit was hit and a process was killed */
+    long execution_time_ms;
+    long cpu_time_ms;
+    long peak_memory_kb;
+    long credits;
+    char executor[64];
+    char error[256];       /* why, when status != RESULT_COMPLETED */
+    int64_t finished_at_ms;
+};
+
+void job_init(struct job *j);      /* does not allocate j */
+void job_release(struct job *j);   /* frees the contents, not j */
+void result_init(struct result *r);
+void result_release(struct result *r);
+
+const char *result_status_name(enum result_status s);
+
+/* Returns a malloc'd JSON string (cJSON_PrintUnformatted; free with free()), or NULL. */
+char *job_to_json(const struct job *j);
+/* Parses a job message. Returns 0, or -1 with the reason in errstr (j is then released). */
+int job_from_json(struct job *j, const char *json, size_t len, char *errstr, size_t errstr_size);
+
+/* Result as published on the results topic. Output text is valid UTF-8: bytes
+ * that are not (and NUL) become U+FFFD, and then stdout_base64 / stderr_base64
+ * carry the exact bytes. Returns a malloc'd string; the caller frees it. */
+char *result_to_json(const struct result *r);
+int result_from_json(struct result *r, const char *json, size_t len, char *errstr, size_t errstr_size);
+
+/* The HTTP response body of a result: the seed's fields plus extras.
+ * Returns a malloc'd string; the caller frees it. */
+char *result_to_http_json(const struct result *r);
+
+/* Encodes n raw bytes as JSON-safe text: valid UTF-8 kept, NUL and invalid
+ * bytes replaced by U+FFFD. Returns a malloc'd string; *lossy set to 1 if any
+ * byte was replaced. */
+char *job_text_from_bytes(const char *p, size_t n, int *lossy);
+/* Returns malloc'd base64 of n bytes; the caller frees it. */
+char *job_base64(const unsigned char *p, size_t n);
+/* Decodes base64 into a malloc'd buffer (*out_len bytes). Returns NULL on bad input. */
+char *job_unbase64(const char *s, size_t *out_len);
+
+#endif

@@ -1,0 +1,241 @@
+/* kq: librdkafka set-up shared by the API and the executor (see kq.h).
+ * librdkafka here is 2.0.2: no KIP-848 consumer protocol, so the executors use
+ * the classic group protocol with the default eager assignors. */
+#include "kq.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* Returns 0, or -1 with librdkafka's reason in errstr. */
+static int set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr, size_t errstr_size)
+{
+    if (rd_kafka_conf_set(conf, k, v, errstr, errstr_size) != RD_KAFKA_CONF_OK)
+        return -1;
+    return 0;
+}
+
+static void kq_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    log_msg(level, "kafka %s: %s", fac, buf);
+}
+
+static void kq_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    log_msg(LOG_WARNING, "kafka error %s: %s", rd_kafka_err2name(err), reason);
+}
+
+/* Settings both kinds of client get. Returns a conf or NULL with the reason. */
+static rd_kafka_conf_t *base_conf(const struct cfg *c, char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+
+    if (set(conf, "bootstrap.servers", c->brokers, errstr, errstr_size) < 0 ||
+        set(conf, "socket.nagle.disable", "true", errstr, errstr_size) < 0 ||
+        set(conf, "reconnect.backoff.ms", "50", errstr, errstr_size) < 0 ||
+        set(conf, "reconnect.backoff.max.ms", "1000", errstr, errstr_size) < 0 ||
+        set(conf, "topic.metadata.refresh.interval.ms", "10000", errstr, errstr_size) < 0) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_log_cb(conf, kq_log_cb);
+    rd_kafka_conf_set_error_cb(conf, kq_error_cb);
+    return conf;
+}
+
+rd_kafka_t *kq_producer_new(const struct cfg *c, void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
+                            void *opaque, char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = base_conf(c, errstr, errstr_size);
+    rd_kafka_t *rk;
+
+    if (!conf)
+        return NULL;
+    /* linger 0: a job is one message and someone is waiting for it. */
+    if (set(conf, "linger.ms", "0", errstr, errstr_size) < 0 ||
+        set(conf, "acks", "all", errstr, errstr_size) < 0 ||
+        set(conf, "enable.idempotence", "true", errstr, errstr_size) < 0 ||
+        set(conf, "message.timeout.ms", "30000", errstr, errstr_size) < 0 ||
+        set(conf, "compression.type", "lz4", errstr, errstr_size) < 0) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    if (dr_cb)
+        rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    rd_kafka_conf_set_opaque(conf, opaque);
+    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);   /* owns conf on success */
+    if (!rk)
+        rd_kafka_conf_destroy(conf);
+    return rk;
+}
+
+rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, kq_rebalance_fn rebalance_cb,
+                            void *opaque, char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *conf = base_conf(c, errstr, errstr_size);
+    rd_kafka_t *rk;
+
+    if (!conf)
+        return NULL;
+    /* Short fetch wait: a result is answered within ~10 ms of being written.
+     * Small local queues: a busy executor does not hoard jobs others could run. */
+    if (set(conf, "fetch.wait.max.ms", "10", errstr, errstr_size) < 0 ||
+        set(conf, "fetch.error.backoff.ms", "50", errstr, errstr_size) < 0 ||
+        set(conf, "group.id", group_id ? group_id : "execq-unused", errstr, errstr_size) < 0) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    if (group_id) {
+        if (set(conf, "enable.auto.commit", "true", errstr, errstr_size) < 0 ||
+            set(conf, "auto.commit.interval.ms", "1000", errstr, errstr_size) < 0 ||
+            set(conf, "enable.auto.offset.store", "false", errstr, errstr_size) < 0 ||
+            set(conf, "auto.offset.reset", "earliest", errstr, errstr_size) < 0 ||
+            set(conf, "queued.min.messages", "1", errstr, errstr_size) < 0 ||
+            set(conf, "queued.max.messages.kbytes", "1024", errstr, errstr_size) < 0 ||
+            set(conf, "session.timeout.ms", "10000", errstr, errstr_size) < 0 ||
+            set(conf, "heartbeat.interval.ms", "1000", errstr, errstr_size) < 0 ||
+            set(conf, "max.poll.interval.ms", "300000", errstr, errstr_size) < 0) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    } else {
+        if (set(conf, "enable.auto.commit", "false", errstr, errstr_size) < 0) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
+    if (rebalance_cb)
+        rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_opaque(conf, opaque);
+    rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
+    if (!rk) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
+int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *errstr, size_t errstr_size)
+{
+    const char *names[2] = {c->jobs_topic, c->results_topic};
+    int parts[2] = {(int)c->jobs_partitions, (int)c->results_partitions};
+    rd_kafka_NewTopic_t *nt[2] = {NULL, NULL};
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_event_t *ev = NULL;
+    int ret = -1;
+
+    rd_kafka_AdminOptions_set_request_timeout(opt, timeout_ms, NULL, 0);
+    for (int i = 0; i < 2; i++) {
+        nt[i] = rd_kafka_NewTopic_new(names[i], parts[i], -1, errstr, errstr_size);
+        if (!nt[i])
+            goto out;
+    }
+    rd_kafka_CreateTopics(rk, nt, 2, opt, q);
+    ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
+    if (!ev) {
+        snprintf(errstr, errstr_size, "create topics: no answer from %s", c->brokers);
+        goto out;
+    }
+    if (rd_kafka_event_error(ev)) {
+        snprintf(errstr, errstr_size, "create topics: %s", rd_kafka_event_error_string(ev));
+        goto out;
+    }
+    const rd_kafka_CreateTopics_result_t *res = rd_kafka_event_CreateTopics_result(ev);
+    size_t n = 0;
+    const rd_kafka_topic_result_t **tr = rd_kafka_CreateTopics_result_topics(res, &n);
+    for (size_t i = 0; i < n; i++) {
+        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(tr[i]);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+            log_msg(LOG_INFO, "created topic %s", rd_kafka_topic_result_name(tr[i]));
+        else if (e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+            snprintf(errstr, errstr_size, "create topic %s: %s", rd_kafka_topic_result_name(tr[i]),
+                     rd_kafka_topic_result_error_string(tr[i]));
+            goto out;
+        }
+    }
+    ret = 0;
+out:
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    for (int i = 0; i < 2; i++)
+        if (nt[i])
+            rd_kafka_NewTopic_destroy(nt[i]);
+    rd_kafka_AdminOptions_destroy(opt);
+    rd_kafka_queue_destroy(q);
+    return ret;
+}
+
+int kq_assign_at_end(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr, size_t errstr_size)
+{
+    rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    rd_kafka_resp_err_t err;
+    int ret = -1;
+
+    err = rd_kafka_metadata(rk, 0, t, &md, timeout_ms);
+    if (err) {
+        snprintf(errstr, errstr_size, "metadata of %s: %s", topic, rd_kafka_err2str(err));
+        goto out;
+    }
+    if (md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt == 0) {
+        snprintf(errstr, errstr_size, "topic %s: %s", topic,
+                 md->topic_cnt ? rd_kafka_err2str(md->topics[0].err) : "not found");
+        goto out;
+    }
+    parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
+    for (int i = 0; i < md->topics[0].partition_cnt; i++) {
+        int32_t p = md->topics[0].partitions[i].id;
+        int64_t lo, hi;
+        err = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, timeout_ms);
+        if (err) {
+            snprintf(errstr, errstr_size, "watermarks of %s[%d]: %s", topic, p, rd_kafka_err2str(err));
+            goto out;
+        }
+        rd_kafka_topic_partition_list_add(parts, topic, p)->offset = hi;
+    }
+    err = rd_kafka_assign(rk, parts);
+    if (err) {
+        snprintf(errstr, errstr_size, "assign %s: %s", topic, rd_kafka_err2str(err));
+        goto out;
+    }
+    ret = 0;
+out:
+    if (parts)
+        rd_kafka_topic_partition_list_destroy(parts);
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(t);
+    return ret;
+}
+
+int kq_ping(rd_kafka_t *rk, int timeout_ms)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms);
+
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    return err ? -1 : 0;
+}
+
+int kq_header(const rd_kafka_message_t *m, const char *name, char *out, size_t out_size)
+{
+    rd_kafka_headers_t *h = NULL;
+    const void *v;
+    size_t n;
+
+    if (rd_kafka_message_headers(m, &h) || rd_kafka_header_get_last(h, name, &v, &n) || !v ||
+        n >= out_size)
+        return -1;
+    memcpy(out, v, n);
+    out[n] = '\0';
+    return 0;
+}

@@ -1,0 +1,51 @@
+/* kq: the thin layer over librdkafka both programs use: low-latency client
+ * settings in one place, topic creation, header access and the API's
+ * "assign every partition at its end" reply consumer. */
+#ifndef EXECQ_KQ_H
+#define EXECQ_KQ_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+
+#include "cfg.h"
+
+/* Header names on job and result messages. */
+#define KQ_H_CORRELATION "correlation-id"   /* the job id */
+#define KQ_H_REPLY_TO    "reply-to"         /* topic the result goes to */
+#define KQ_H_SCHEMA      "schema-version"
+#define KQ_H_CTYPE       "content-type"
+#define KQ_H_KIND        "job-kind"         /* sync or async */
+#define KQ_H_MSGTYPE     "message-type"     /* job or result */
+
+/* Makes a producer tuned for latency (no linger, Nagle off, acks=all,
+ * idempotent). dr_cb may be NULL; opaque is passed to it. Returns the handle,
+ * or NULL with the reason in errstr. The caller frees it with rd_kafka_destroy(). */
+rd_kafka_t *kq_producer_new(const struct cfg *c, void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
+                            void *opaque, char *errstr, size_t errstr_size);
+
+typedef void (*kq_rebalance_fn)(rd_kafka_t *, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t *, void *);
+
+/* Makes a consumer. With group_id, a group member with offsets stored by the
+ * application (enable.auto.offset.store=false) and auto-committed, whose
+ * rebalance_cb (may be NULL) gets opaque; without, a group-less consumer for
+ * assign(). Returns NULL with the reason on error. */
+rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, kq_rebalance_fn rebalance_cb,
+                            void *opaque, char *errstr, size_t errstr_size);
+
+/* Creates the jobs and results topics if they do not exist. Returns 0, or -1
+ * with the reason in errstr. */
+int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *errstr, size_t errstr_size);
+
+/* Assigns every partition of topic at its current end offset, so the
+ * consumer has a position at once and sees only what is produced later.
+ * Returns 0, or -1 with the reason in errstr. */
+int kq_assign_at_end(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr, size_t errstr_size);
+
+/* Returns 0 if the cluster answers a metadata request within timeout_ms. */
+int kq_ping(rd_kafka_t *rk, int timeout_ms);
+
+/* Copies header name's last value into out (NUL-terminated). Returns 0, or -1
+ * if absent or longer than out_size-1. */
+int kq_header(const rd_kafka_message_t *m, const char *name, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,32 @@
+/* util: small helpers both programs use: clocks, ids, string buffers. */
+#ifndef EXECQ_UTIL_H
+#define EXECQ_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Milliseconds on CLOCK_MONOTONIC (for deadlines) and CLOCK_REALTIME (for messages). */
+int64_t util_mono_ms(void);
+int64_t util_wall_ms(void);
+
+/* Writes a random UUIDv4 ("8-4-4-4-12" hex, 36 chars + NUL) into out[37]. */
+void util_uuid(char out[37]);
+
+/* Returns 1 if s is a well-formed id as made by util_uuid (safe as a key and in logs). */
+int util_id_valid(const char *s);
+
+/* A growable byte buffer. buf_init does not allocate; buf_release frees data. */
+struct buf {
+    char *data;
+    size_t len;
+    size_t cap;
+};
+void buf_init(struct buf *b);
+void buf_release(struct buf *b);
+/* Appends n bytes and keeps data NUL-terminated. Returns 0, or -1 on ENOMEM. */
+int buf_append(struct buf *b, const void *p, size_t n);
+
+/* Copies s into a malloc'd string; the caller frees it. Aborts on ENOMEM. */
+char *util_strdup(const char *s);
+
+#endif

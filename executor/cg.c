@@ -1,0 +1,368 @@
+/* cg: job cgroups (see cg.h). libcgroup creates, attaches and deletes the
+ * groups and finds the mount points. Three things it has no call for are done
+ * with plain file I/O, each said where it happens: cgroup.kill (v2), the
+ * freezer dance (v1), and reading single counters (cgroup_get_cgroup reads
+ * every file of every controller, far too slow per job). */
+#include "cg.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libcgroup.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct cg_job {
+    const struct cg_layout *l;
+    struct cgroup *cg;         /* libcgroup's handle */
+    char name[192];            /* <parent>/<job> */
+    int killed;
+};
+
+static int write_file(const char *path, const char *value)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    n = write(fd, value, strlen(value));
+    close(fd);
+    return n == (ssize_t)strlen(value) ? 0 : -1;
+}
+
+/* Reads a small file into buf. Returns bytes read, or -1. */
+static ssize_t read_file(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    n = read(fd, buf, size - 1);
+    close(fd);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    return n;
+}
+
+static int64_t read_int(const char *path)
+{
+    char buf[64];
+    if (read_file(path, buf, sizeof(buf)) <= 0)
+        return -1;
+    return strtoll(buf, NULL, 10);
+}
+
+int64_t cg_read_keyed(const char *path, const char *key)
+{
+    char buf[4096], *line, *save = NULL;
+    size_t kl = strlen(key);
+
+    if (read_file(path, buf, sizeof(buf)) < 0)
+        return -1;
+    for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        if (strncmp(line, key, kl) == 0 && line[kl] == ' ')
+            return strtoll(line + kl + 1, NULL, 10);
+    return -1;
+}
+
+int cg_read_stats_v1(const char *dir_memory, const char *dir_cpuacct, struct cg_stats *st)
+{
+    char p[1024];
+    int64_t oom;
+
+    snprintf(p, sizeof(p), "%s/memory.max_usage_in_bytes", dir_memory);
+    st->peak_memory_bytes = read_int(p);
+    snprintf(p, sizeof(p), "%s/cpuacct.usage", dir_cpuacct);
+    st->cpu_time_us = read_int(p);
+    if (st->cpu_time_us >= 0)
+        st->cpu_time_us /= 1000;   /* ns */
+    /* oom_kill counts kills in this group (kernel >= 4.13); under_oom alone
+     * would miss a kill that already finished. */
+    snprintf(p, sizeof(p), "%s/memory.oom_control", dir_memory);
+    oom = cg_read_keyed(p, "oom_kill");
+    st->oom_killed = oom > 0;
+    return st->peak_memory_bytes < 0 || st->cpu_time_us < 0 || oom < 0 ? -1 : 0;
+}
+
+int cg_read_stats_v2(const char *dir, struct cg_stats *st)
+{
+    char p[1024];
+    int64_t oom;
+
+    snprintf(p, sizeof(p), "%s/memory.peak", dir);   /* kernel >= 5.19 */
+    st->peak_memory_bytes = read_int(p);
+    if (st->peak_memory_bytes < 0) {
+        snprintf(p, sizeof(p), "%s/memory.current", dir);
+        st->peak_memory_bytes = read_int(p);
+    }
+    snprintf(p, sizeof(p), "%s/cpu.stat", dir);
+    st->cpu_time_us = cg_read_keyed(p, "usage_usec");
+    snprintf(p, sizeof(p), "%s/memory.events", dir);
+    oom = cg_read_keyed(p, "oom_kill");
+    st->oom_killed = oom > 0;
+    return st->peak_memory_bytes < 0 || st->cpu_time_us < 0 || oom < 0 ? -1 : 0;
+}
+
+size_t cg_v2_settings(const struct cg_limits *lim, const char *names[], char values[][32], size_t max)
+{
+    size_t n = 0;
+
+#define ADD(nm, ...) do { if (n < max) { names[n] = nm; snprintf(values[n], 32, __VA_ARGS__); n++; } } while (0)
+    ADD("memory.max", "%lld", (long long)lim->memory_bytes);
+    ADD("memory.swap.max", "0");          /* no swap: the limit is the limit */
+    ADD("memory.oom.group", "1");         /* an OOM kill takes the whole job */
+    ADD("pids.max", "%lld", (long long)lim->pids_max);
+    if (lim->cpu_quota_us > 0)
+        ADD("cpu.max", "%lld %lld", (long long)lim->cpu_quota_us, (long long)lim->cpu_period_us);
+#undef ADD
+    return n;
+}
+
+size_t cg_v1_settings(const struct cg_limits *lim, int memsw, const char *ctrl[], const char *names[],
+                      char values[][32], size_t max)
+{
+    size_t n = 0;
+
+#define ADD(c, nm, ...) do { if (n < max) { ctrl[n] = c; names[n] = nm; snprintf(values[n], 32, __VA_ARGS__); n++; } } while (0)
+    ADD("memory", "memory.limit_in_bytes", "%lld", (long long)lim->memory_bytes);
+    /* memsw (memory+swap) equal to the memory limit forbids swap; it must
+     * come after limit_in_bytes, which it may never be below. */
+    if (memsw)
+        ADD("memory", "memory.memsw.limit_in_bytes", "%lld", (long long)lim->memory_bytes);
+    ADD("pids", "pids.max", "%lld", (long long)lim->pids_max);
+    if (lim->cpu_quota_us > 0) {
+        ADD("cpu", "cpu.cfs_period_us", "%lld", (long long)lim->cpu_period_us);
+        ADD("cpu", "cpu.cfs_quota_us", "%lld", (long long)lim->cpu_quota_us);
+    }
+#undef ADD
+    return n;
+}
+
+int cg_kill_v2(const char *dir)
+{
+    char p[1024];
+    snprintf(p, sizeof(p), "%s/cgroup.kill", dir);   /* kernel >= 5.14; libcgroup has no call */
+    return write_file(p, "1");
+}
+
+static int mount_point(const char *ctrl, char *out, size_t size)
+{
+    char *mp = NULL;
+    if (cgroup_get_subsys_mount_point(ctrl, &mp) != 0 || !mp)
+        return -1;
+    snprintf(out, size, "%s", mp);
+    free(mp);
+    return 0;
+}
+
+int cg_init(struct cg_layout *l, const char *parent, char *errstr, size_t errstr_size)
+{
+    struct stat sb;
+    struct cgroup *cg = NULL;
+    int err, ret = -1;
+
+    memset(l, 0, sizeof(*l));
+    snprintf(l->parent, sizeof(l->parent), "%s", parent);
+    if ((err = cgroup_init()) != 0) {
+        snprintf(errstr, errstr_size, "libcgroup init: %s", cgroup_strerror(err));
+        return -1;
+    }
+    /* v2 when the root of /sys/fs/cgroup is itself the unified hierarchy. */
+    if (stat("/sys/fs/cgroup/cgroup.controllers", &sb) == 0) {
+        char ctl[256];
+        l->version = CG_V2;
+        snprintf(l->unified, sizeof(l->unified), "/sys/fs/cgroup");
+        if (read_file("/sys/fs/cgroup/cgroup.controllers", ctl, sizeof(ctl)) < 0 ||
+            !strstr(ctl, "memory") || !strstr(ctl, "pids") || !strstr(ctl, "cpu")) {
+            snprintf(errstr, errstr_size, "cgroup v2: memory, pids and cpu controllers are needed");
+            return -1;
+        }
+    } else {
+        l->version = CG_V1;
+        if (mount_point("memory", l->memory, sizeof(l->memory)) < 0 ||
+            mount_point("pids", l->pids, sizeof(l->pids)) < 0 ||
+            mount_point("cpu", l->cpu, sizeof(l->cpu)) < 0 ||
+            mount_point("cpuacct", l->cpuacct, sizeof(l->cpuacct)) < 0 ||
+            mount_point("freezer", l->freezer, sizeof(l->freezer)) < 0) {
+            snprintf(errstr, errstr_size, "cgroup v1: memory, pids, cpu, cpuacct and freezer must be mounted");
+            return -1;
+        }
+    }
+    cg = cgroup_new_cgroup(parent);
+    if (!cg)
+        goto nomem;
+    if (l->version == CG_V2) {
+        if (!cgroup_add_controller(cg, "memory") || !cgroup_add_controller(cg, "pids") ||
+            !cgroup_add_controller(cg, "cpu"))
+            goto nomem;
+    } else {
+        const char *ctrls[] = {"memory", "pids", "cpu", "cpuacct", "freezer"};
+        for (size_t i = 0; i < 5; i++)
+            if (!cgroup_add_controller(cg, ctrls[i]))
+                goto nomem;
+    }
+    /* Creating an existing group is fine: it is our parent from an earlier run. */
+    if ((err = cgroup_create_cgroup(cg, 0)) != 0) {
+        snprintf(errstr, errstr_size, "create cgroup %s: %s", parent, cgroup_strerror(err));
+        goto out;
+    }
+    if (l->version == CG_V2) {
+        /* Children need the controllers enabled in the parent's subtree_control. */
+        char p[1024];
+        snprintf(p, sizeof(p), "%s/%s/cgroup.subtree_control", l->unified, parent);
+        if (write_file(p, "+memory +pids +cpu") < 0) {
+            snprintf(errstr, errstr_size, "enable controllers in %s: %s", p, strerror(errno));
+            goto out;
+        }
+    }
+    ret = 0;
+    goto out;
+nomem:
+    snprintf(errstr, errstr_size, "libcgroup: cannot describe cgroup %s", parent);
+out:
+    cgroup_free(&cg);
+    return ret;
+}
+
+struct cg_job *cg_job_create(const struct cg_layout *l, const char *name, const struct cg_limits *lim,
+                             char *errstr, size_t errstr_size)
+{
+    struct cg_job *j = calloc(1, sizeof(*j));
+    const char *ctrl[8], *names[8];
+    char values[8][32];
+    size_t n;
+    int err;
+
+    if (!j)
+        return NULL;
+    j->l = l;
+    snprintf(j->name, sizeof(j->name), "%s/%s", l->parent, name);
+    j->cg = cgroup_new_cgroup(j->name);
+    if (!j->cg)
+        goto nomem;
+    if (l->version == CG_V2) {
+        struct cgroup_controller *c[3] = {cgroup_add_controller(j->cg, "memory"),
+                                          cgroup_add_controller(j->cg, "pids"), cgroup_add_controller(j->cg, "cpu")};
+        if (!c[0] || !c[1] || !c[2])
+            goto nomem;
+        n = cg_v2_settings(lim, names, values, 8);
+        for (size_t i = 0; i < n; i++) {
+            struct cgroup_controller *cc = c[strncmp(names[i], "memory", 6) == 0 ? 0 : strncmp(names[i], "pids", 4) == 0 ? 1 : 2];
+            if (cgroup_add_value_string(cc, names[i], values[i]) != 0)
+                goto nomem;
+        }
+    } else {
+        char p[1024];
+        struct stat sb;
+        snprintf(p, sizeof(p), "%s/memory.memsw.limit_in_bytes", l->memory);
+        n = cg_v1_settings(lim, stat(p, &sb) == 0, ctrl, names, values, 8);
+        const char *all[] = {"memory", "pids", "cpu", "cpuacct", "freezer"};
+        for (size_t i = 0; i < 5; i++)
+            if (!cgroup_add_controller(j->cg, all[i]))
+                goto nomem;
+        for (size_t i = 0; i < n; i++)
+            if (cgroup_add_value_string(cgroup_get_controller(j->cg, ctrl[i]), names[i], values[i]) != 0)
+                goto nomem;
+    }
+    if ((err = cgroup_create_cgroup(j->cg, 0)) != 0) {
+        snprintf(errstr, errstr_size, "create cgroup %s: %s", j->name, cgroup_strerror(err));
+        cgroup_delete_cgroup_ext(j->cg, CGFLAG_DELETE_IGNORE_MIGRATION | CGFLAG_DELETE_EMPTY_ONLY);
+        cgroup_free(&j->cg);
+        free(j);
+        return NULL;
+    }
+    return j;
+nomem:
+    snprintf(errstr, errstr_size, "libcgroup: cannot describe cgroup %s", j->name);
+    cgroup_free(&j->cg);
+    free(j);
+    return NULL;
+}
+
+int cg_job_attach(struct cg_job *j, pid_t pid, char *errstr, size_t errstr_size)
+{
+    int err = cgroup_attach_task_pid(j->cg, pid);
+    if (err) {
+        snprintf(errstr, errstr_size, "attach %d to %s: %s", (int)pid, j->name, cgroup_strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+/* v1 has no cgroup.kill: freeze the group so nothing can fork while we walk
+ * cgroup.procs, SIGKILL each process, then thaw so the kills are delivered. */
+static void kill_v1(struct cg_job *j)
+{
+    char dir[640], p[1024], line[32];
+    FILE *f;
+
+    snprintf(dir, sizeof(dir), "%s/%s", j->l->freezer, j->name);
+    snprintf(p, sizeof(p), "%s/freezer.state", dir);
+    write_file(p, "FROZEN");
+    snprintf(p, sizeof(p), "%s/cgroup.procs", dir);
+    if ((f = fopen(p, "re"))) {
+        while (fgets(line, sizeof(line), f)) {
+            pid_t pid = (pid_t)strtol(line, NULL, 10);
+            if (pid > 1)
+                kill(pid, SIGKILL);
+        }
+        fclose(f);
+    }
+    snprintf(p, sizeof(p), "%s/freezer.state", dir);
+    write_file(p, "THAWED");
+}
+
+void cg_job_kill(struct cg_job *j)
+{
+    char dir[640];
+
+    if (j->l->version == CG_V2) {
+        snprintf(dir, sizeof(dir), "%s/%s", j->l->unified, j->name);
+        cg_kill_v2(dir);
+    } else {
+        kill_v1(j);
+    }
+    j->killed = 1;
+}
+
+int cg_job_stats(const struct cg_job *j, struct cg_stats *st)
+{
+    char a[640], b[640];
+
+    memset(st, 0, sizeof(*st));
+    if (j->l->version == CG_V2) {
+        snprintf(a, sizeof(a), "%s/%s", j->l->unified, j->name);
+        return cg_read_stats_v2(a, st);
+    }
+    snprintf(a, sizeof(a), "%s/%s", j->l->memory, j->name);
+    snprintf(b, sizeof(b), "%s/%s", j->l->cpuacct, j->name);
+    return cg_read_stats_v1(a, b, st);
+}
+
+void cg_job_destroy(struct cg_job *j)
+{
+    struct timespec ts = {0, 2 * 1000 * 1000};
+
+    if (!j)
+        return;
+    cg_job_kill(j);
+    /* Killed tasks leave asynchronously; an rmdir of a group with tasks
+     * fails (EBUSY), so retry for up to a second. */
+    for (int i = 0; i < 500; i++) {
+        if (cgroup_delete_cgroup_ext(j->cg, CGFLAG_DELETE_IGNORE_MIGRATION | CGFLAG_DELETE_EMPTY_ONLY) == 0)
+            break;
+        if (i % 50 == 49)
+            cg_job_kill(j);
+        nanosleep(&ts, NULL);
+    }
+    cgroup_free(&j->cg);
+    free(j);
+}

@@ -1,0 +1,360 @@
+/* consumer: jobs topic -> slots -> results topic (see consumer.h).
+ * Threads: the main thread polls the consumer and the producer (so delivery
+ * reports, and with them offset stores, happen there); each slot thread runs
+ * one job at a time. */
+#include "consumer.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "job.h"
+#include "kq.h"
+#include "log.h"
+#include "offsets.h"
+#include "util.h"
+
+struct slot {
+    int index;
+    pthread_t thread;
+    struct exec_ctx *x;
+    rd_kafka_message_t *msg;   /* owned by the slot while busy; NULL when free */
+    uint64_t gen;
+};
+
+struct exec_ctx {
+    const struct cfg *cfg;
+    struct sbx *sb;
+    rd_kafka_t *consumer, *producer;
+    struct offsets *offsets;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;       /* signalled when a slot gets work or frees up */
+    struct slot *slots;
+    int nslots, nfree, stopping;
+    int paused;                /* main thread only: the assignment is paused */
+    char executor_id[64];
+};
+
+/* Travels with a result message as its opaque; freed in the delivery report. */
+struct ticket {
+    int32_t partition;
+    int64_t offset;
+    uint64_t gen;
+    char topic[128];           /* the jobs topic, for the offset store */
+};
+
+/* Stores the offset past a finished job when everything before it is done. */
+static void mark_done(struct exec_ctx *x, const char *topic, int32_t partition, int64_t offset, uint64_t gen)
+{
+    int64_t store = offsets_done(x->offsets, partition, offset, gen);
+    rd_kafka_topic_partition_list_t *l;
+
+    if (store < 0)
+        return;
+    l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = store;
+    /* Fails with __STATE if the partition was revoked meanwhile: the next
+     * owner runs the job again, which at-least-once allows. */
+    rd_kafka_offsets_store(x->consumer, l);
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void result_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    struct exec_ctx *x = opaque;
+    struct ticket *t = m->_private;
+
+    if (m->err) {
+        /* Not acknowledged: send it again rather than lose it (F_COPY: m's
+         * payload belongs to librdkafka). The ticket moves to the retry. */
+        log_msg(LOG_WARNING, "result of offset %s[%d]@%lld not delivered (%s); retrying",
+                t->topic, t->partition, (long long)t->offset, rd_kafka_err2str(m->err));
+        if (m->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE) {
+            rd_kafka_headers_t *h = NULL;
+            rd_kafka_message_headers(m, &h);
+            if (rd_kafka_producev(rk, RD_KAFKA_V_RKT(m->rkt), RD_KAFKA_V_KEY(m->key, m->key_len),
+                                  RD_KAFKA_V_VALUE(m->payload, m->len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_HEADERS(rd_kafka_headers_copy(h)), RD_KAFKA_V_OPAQUE(t),
+                                  RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR)
+                return;
+        }
+        free(t);
+        return;
+    }
+    mark_done(x, t->topic, t->partition, t->offset, t->gen);
+    free(t);
+}
+
+/* Publishes r for the job in msg. Takes nothing; the JSON is freed by librdkafka (F_FREE). */
+static void publish(struct exec_ctx *x, struct slot *s, const struct result *r, const char *kind)
+{
+    const rd_kafka_message_t *m = s->msg;
+    char reply_to[128];
+    struct ticket *t = calloc(1, sizeof(*t));
+    char *json = result_to_json(r);
+    rd_kafka_resp_err_t err;
+
+    if (!t || !json)
+        abort();
+    if (kq_header(m, KQ_H_REPLY_TO, reply_to, sizeof(reply_to)) < 0)
+        snprintf(reply_to, sizeof(reply_to), "%s", x->cfg->results_topic);
+    t->partition = m->partition;
+    t->offset = m->offset;
+    t->gen = s->gen;
+    snprintf(t->topic, sizeof(t->topic), "%s", rd_kafka_topic_name(m->rkt));
+    err = rd_kafka_producev(x->producer,
+        RD_KAFKA_V_TOPIC(reply_to),
+        RD_KAFKA_V_KEY(r->id, strlen(r->id)),
+        RD_KAFKA_V_VALUE(json, strlen(json)),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+        RD_KAFKA_V_HEADER(KQ_H_CORRELATION, r->id, -1),
+        RD_KAFKA_V_HEADER(KQ_H_SCHEMA, "1", -1),
+        RD_KAFKA_V_HEADER(KQ_H_CTYPE, "application/json", -1),
+        RD_KAFKA_V_HEADER(KQ_H_KIND, kind, -1),
+        RD_KAFKA_V_HEADER(KQ_H_MSGTYPE, "result", -1),
+        RD_KAFKA_V_OPAQUE(t),
+        RD_KAFKA_V_END);
+    if (err) {
+        /* Queue full or unknown topic: the offset is never stored, so the
+         * job is redelivered after a restart or rebalance. */
+        log_msg(LOG_ERR, "job=%s result not queued: %s", r->id, rd_kafka_err2str(err));
+        free(json);
+        free(t);
+    }
+}
+
+/* Runs the job in s->msg and publishes its result. Slot thread. */
+static void handle(struct exec_ctx *x, struct slot *s)
+{
+    const rd_kafka_message_t *m = s->msg;
+    char errstr[200];
+    struct job j;
+    struct result r;
+
+    result_init(&r);
+    snprintf(r.executor, sizeof(r.executor), "%s", x->executor_id);
+    if (job_from_json(&j, m->payload, m->len, errstr, sizeof(errstr)) < 0) {
+        /* A poison message: answer its caller if we can tell who, then skip it. */
+        log_msg(LOG_ERR, "bad job at %s[%d]@%lld: %s", rd_kafka_topic_name(m->rkt), m->partition,
+                (long long)m->offset, errstr);
+        if (kq_header(m, KQ_H_CORRELATION, r.id, sizeof(r.id)) == 0 && util_id_valid(r.id)) {
+            r.status = RESULT_FAILED;
+            snprintf(r.error, sizeof(r.error), "invalid job message: %s", errstr);
+            r.finished_at_ms = util_wall_ms();
+            publish(x, s, &r, "sync");
+        } else {
+            mark_done(x, rd_kafka_topic_name(m->rkt), m->partition, m->offset, s->gen);
+        }
+        return;
+    }
+    memcpy(r.id, j.id, sizeof(r.id));
+    r.credits = j.credits;
+    if (util_wall_ms() > j.expires_at_ms) {
+        r.status = RESULT_EXPIRED;
+        snprintf(r.error, sizeof(r.error), "expired %lld ms before it reached an executor",
+                 (long long)(util_wall_ms() - j.expires_at_ms));
+        log_msg(LOG_INFO, "job=%s expired; not run", j.id);
+    } else if (sbx_run(x->sb, s->index, &j, &r, errstr, sizeof(errstr)) < 0) {
+        r.status = RESULT_FAILED;
+        r.credits = 0;
+        snprintf(r.error, sizeof(r.error), "%s", errstr);
+        log_msg(LOG_ERR, "job=%s could not run: %s", j.id, errstr);
+    } else {
+        log_msg(LOG_INFO, "job=%s slot=%d exit=%d%s %ld ms", j.id, s->index, r.exit_code,
+                r.timed_out ? " timed-out" : "", r.execution_time_ms);
+    }
+    r.finished_at_ms = util_wall_ms();
+    publish(x, s, &r, j.kind);
+    job_release(&j);
+    result_release(&r);
+}
+
+static void *slot_main(void *arg)
+{
+    struct slot *s = arg;
+    struct exec_ctx *x = s->x;
+
+    pthread_mutex_lock(&x->mu);
+    for (;;) {
+        while (!s->msg && !x->stopping)
+            pthread_cond_wait(&x->cond, &x->mu);
+        if (!s->msg)
+            break;   /* stopping and idle */
+        pthread_mutex_unlock(&x->mu);
+        handle(x, s);
+        pthread_mutex_lock(&x->mu);
+        rd_kafka_message_destroy(s->msg);
+        s->msg = NULL;
+        x->nfree++;
+        pthread_cond_broadcast(&x->cond);
+    }
+    pthread_mutex_unlock(&x->mu);
+    return NULL;
+}
+
+/* Eager rebalancing: offsets of revoked partitions are forgotten, so a job
+ * finishing after its partition moved never stores an offset there. */
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+                         void *opaque)
+{
+    struct exec_ctx *x = opaque;
+
+    offsets_reset(x->offsets);
+    x->paused = 0;   /* the main loop pauses again if still full */
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        log_msg(LOG_INFO, "assigned %d partition(s)", parts->cnt);
+        rd_kafka_assign(rk, parts);
+        rd_kafka_resume_partitions(rk, parts);   /* pause state outlives a rebalance */
+    } else {
+        log_msg(LOG_INFO, "revoked %d partition(s)", parts->cnt);
+        rd_kafka_assign(rk, NULL);
+    }
+}
+
+/* Gives m to a free slot. Caller holds x->mu and knows one is free. */
+static void dispatch(struct exec_ctx *x, rd_kafka_message_t *m)
+{
+    for (int i = 0; i < x->nslots; i++) {
+        struct slot *s = &x->slots[i];
+        if (s->msg)
+            continue;
+        s->gen = offsets_begin(x->offsets, m->partition, m->offset);
+        s->msg = m;
+        x->nfree--;
+        pthread_cond_broadcast(&x->cond);
+        return;
+    }
+}
+
+/* Full: pause every assigned partition, which stops the fetcher and drops
+ * prefetched jobs (they are fetched again on resume, from the next offset
+ * not yet handed to a slot), so waiting jobs stay in Kafka for executors
+ * with room. Rebalance events still arrive through consumer_poll. */
+static void set_paused(struct exec_ctx *x, int pause)
+{
+    rd_kafka_topic_partition_list_t *parts = NULL;
+
+    if (rd_kafka_assignment(x->consumer, &parts) || !parts)
+        return;
+    if (pause)
+        rd_kafka_pause_partitions(x->consumer, parts);
+    else
+        rd_kafka_resume_partitions(x->consumer, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    x->paused = pause;
+}
+
+int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *stop, char *errstr, size_t errstr_size)
+{
+    struct exec_ctx x;
+    rd_kafka_topic_partition_list_t *topics = NULL;
+    char host[48] = "host";
+    /* Jobs fetched after the last slot was taken, before the pause took
+     * effect (pause is asynchronous); they run first, in order. */
+    rd_kafka_message_t *held[64];
+    size_t nheld = 0;
+    int ret = -1, started = 0;
+
+    memset(&x, 0, sizeof(x));
+    x.cfg = c;
+    x.sb = sb;
+    x.nslots = c->slots ? (int)c->slots : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    x.nfree = x.nslots;
+    pthread_mutex_init(&x.mu, NULL);
+    pthread_cond_init(&x.cond, NULL);
+    gethostname(host, sizeof(host) - 1);
+    snprintf(x.executor_id, sizeof(x.executor_id), "%s:%d", host, (int)getpid());
+    x.offsets = offsets_new();
+    x.slots = calloc((size_t)x.nslots, sizeof(*x.slots));
+    if (!x.offsets || !x.slots) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto out;
+    }
+    x.producer = kq_producer_new(c, result_dr, &x, errstr, errstr_size);
+    if (!x.producer)
+        goto out;
+    if (kq_ensure_topics(x.producer, c, 10000, errstr, errstr_size) < 0)
+        goto out;
+    x.consumer = kq_consumer_new(c, c->group_id, rebalance_cb, &x, errstr, errstr_size);
+    if (!x.consumer)
+        goto out;
+    topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, c->jobs_topic, RD_KAFKA_PARTITION_UA);
+    if (rd_kafka_subscribe(x.consumer, topics)) {
+        snprintf(errstr, errstr_size, "subscribe to %s failed", c->jobs_topic);
+        goto out;
+    }
+    for (int i = 0; i < x.nslots; i++) {
+        x.slots[i].index = i;
+        x.slots[i].x = &x;
+        if (pthread_create(&x.slots[i].thread, NULL, slot_main, &x.slots[i]) != 0) {
+            snprintf(errstr, errstr_size, "cannot start slot threads");
+            goto out;
+        }
+        started++;
+    }
+    log_msg(LOG_INFO, "executor %s: %d slot(s) on %s, group %s", x.executor_id, x.nslots, c->jobs_topic, c->group_id);
+
+    while (!*stop) {
+        int full;
+        pthread_mutex_lock(&x.mu);
+        while (nheld && x.nfree > 0) {
+            dispatch(&x, held[0]);
+            memmove(held, held + 1, --nheld * sizeof(held[0]));
+        }
+        full = x.nfree == 0 || nheld;
+        pthread_mutex_unlock(&x.mu);
+        rd_kafka_poll(x.producer, 0);   /* delivery reports -> offset stores */
+        if (full != x.paused)
+            set_paused(&x, full);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(x.consumer, full ? 10 : 50);
+        if (!m)
+            continue;
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                log_msg(LOG_WARNING, "jobs consumer: %s", rd_kafka_message_errstr(m));
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        pthread_mutex_lock(&x.mu);
+        if (x.nfree > 0 && !nheld) {
+            dispatch(&x, m);   /* the slot owns m now */
+        } else if (nheld < sizeof(held) / sizeof(held[0])) {
+            held[nheld++] = m;
+        } else {
+            /* Cannot happen with queued.max.messages.kbytes=1024 and paused
+             * fetching; if it does, rewind so the job is fetched again. */
+            rd_kafka_seek(m->rkt, m->partition, m->offset, 1000);
+            rd_kafka_message_destroy(m);
+        }
+        pthread_mutex_unlock(&x.mu);
+    }
+    ret = 0;
+out:
+    pthread_mutex_lock(&x.mu);
+    x.stopping = 1;
+    pthread_cond_broadcast(&x.cond);
+    pthread_mutex_unlock(&x.mu);
+    for (int i = 0; i < started; i++)
+        pthread_join(x.slots[i].thread, NULL);
+    for (size_t i = 0; i < nheld; i++)
+        rd_kafka_message_destroy(held[i]);   /* never run, offset not stored: redelivered */
+    if (x.producer) {
+        rd_kafka_flush(x.producer, 10000);   /* results out, delivery reports in */
+    }
+    if (x.consumer) {
+        rd_kafka_consumer_close(x.consumer);   /* commits stored offsets, leaves the group */
+        rd_kafka_destroy(x.consumer);
+    }
+    if (x.producer)
+        rd_kafka_destroy(x.producer);
+    if (topics)
+        rd_kafka_topic_partition_list_destroy(topics);
+    offsets_free(x.offsets);
+    free(x.slots);
+    pthread_cond_destroy(&x.cond);
+    pthread_mutex_destroy(&x.mu);
+    return ret;
+}

@@ -1,0 +1,62 @@
+/* execq-executor: runs jobs from Kafka in sandboxes. Refuses to start unless
+ * a probe job ran in a real sandbox: it never runs code unsandboxed. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "cfg.h"
+#include "consumer.h"
+#include "log.h"
+#include "sbx.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;   /* only a flag: the consumer loop checks it */
+}
+
+int main(int argc, char **argv)
+{
+    static struct cfg c;
+    char errstr[512];
+    struct sigaction sa;
+    struct sbx *sb;
+    int rc;
+
+    rc = cfg_load(&c, CFG_EXEC, argc, argv, errstr, sizeof(errstr));
+    if (rc == 1) {
+        cfg_print_help("execq-executor", CFG_EXEC);
+        return 0;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "execq-executor: %s\n", errstr);
+        return 2;
+    }
+    log_init("execq-executor", log_level_parse(c.log_level) < 0 ? LOG_INFO : log_level_parse(c.log_level));
+    if (strcmp(c.sandbox, "full") != 0) {
+        log_msg(LOG_ERR, "sandbox=%s: the only mode is \"full\"; execq never runs code unsandboxed", c.sandbox);
+        return 2;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    /* Orphans of jobs that escape their init (none should) end up here, not at pid 1. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+
+    sb = sbx_new(&c, argv, errstr, sizeof(errstr));
+    if (!sb) {
+        log_msg(LOG_ERR, "refusing to start: cannot build a sandbox: %s", errstr);
+        return 1;
+    }
+    rc = consumer_run(&c, sb, &stop_requested, errstr, sizeof(errstr));
+    if (rc < 0)
+        log_msg(LOG_ERR, "%s", errstr);
+    sbx_free(sb);
+    log_msg(LOG_INFO, "stopped");
+    return rc < 0 ? 1 : 0;
+}

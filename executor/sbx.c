@@ -1,0 +1,623 @@
+/* sbx: builds one sandbox per job (see sbx.h).
+ *
+ * Process tree of a job:
+ *   executor slot thread
+ *     `- init    pid 1 of the job's PID namespace; sets up the mounts, then
+ *        |       drops to no capabilities and only reaps. When it exits the
+ *        |       kernel kills everything left in the namespace: a daemon that
+ *        |       double-forks cannot outlive its job.
+ *        `- python  pid 2, uid 1000, no capabilities, no_new_privs, seccomp.
+ *
+ * The child side runs between a raw clone() of a multi-threaded process and
+ * execve(): it must not allocate or take locks, so it uses only syscalls and
+ * the string helpers below. Errors travel back on a status pipe as
+ * "E<message>"; python's wait status as "S<int>". */
+#include "sbx.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cg.h"
+#include "filter.h"
+#include "log.h"
+#include "run.h"
+#include "util.h"
+
+struct sbx {
+    const struct cfg *cfg;
+    struct cg_layout cg;
+    struct filter filter;
+    char root[300];          /* empty root-owned directory: each job's root is mounted on it */
+    char *argv_start;        /* main()'s argv strings, wiped inside sandboxes */
+    size_t argv_len;
+};
+
+/* Per-job state shared by the run.c callbacks. */
+struct sbx_job {
+    struct sbx *s;
+    int slot;
+    const struct job *j;
+    struct cg_job *cg;
+    int status_r;            /* read end of the status pipe */
+    char setup_error[256];   /* set when the sandbox could not be built */
+};
+
+/* Fixed fds inside the child (see child_fds). */
+#define FD_SYNC   3
+#define FD_STATUS 4
+
+/* ---- child side: syscalls only ---------------------------------------- */
+
+static size_t scat(char *dst, size_t size, const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la + lb + 1 > size)
+        lb = la < size - 1 ? size - 1 - la : 0, la = la < size - 1 ? la : size - 1;
+    memmove(dst, a, la);
+    memcpy(dst + la, b, lb);
+    dst[la + lb] = '\0';
+    return la + lb;
+}
+
+/* Reports "E<what>: <errno name>" on the status pipe and exits. */
+__attribute__((noreturn)) static void child_fail(const char *what)
+{
+    char msg[240];
+    const char *en = strerrorname_np(errno);   /* a static string */
+    size_t n;
+
+    msg[0] = 'E';
+    n = 1 + scat(msg + 1, sizeof(msg) - 1, what, ": ");
+    n = scat(msg, sizeof(msg), msg, en ? en : "unknown error");
+    n = scat(msg, sizeof(msg), msg, "\n");   /* ends the message: a status may follow */
+    if (write(FD_STATUS, msg, n) < 0) {
+        /* the parent then reports an empty status */
+    }
+    _exit(127);
+}
+
+static void xmkdir(const char *root, const char *rel)
+{
+    char p[512];
+    scat(p, sizeof(p), root, rel);
+    if (mkdir(p, 0755) < 0)
+        child_fail(rel);
+}
+
+static void xsymlink(const char *target, const char *root, const char *rel)
+{
+    char p[512];
+    scat(p, sizeof(p), root, rel);
+    if (symlink(target, p) < 0)
+        child_fail(rel);
+}
+
+static void xwrite_file(const char *root, const char *rel, const char *content)
+{
+    char p[512];
+    int fd;
+    scat(p, sizeof(p), root, rel);
+    fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, content, strlen(content)) != (ssize_t)strlen(content))
+        child_fail(rel);
+    close(fd);
+}
+
+/* In a user namespace the atime flags of a mount are locked: a remount must
+ * repeat them or it fails with EPERM, so read them back first. */
+static unsigned long locked_flags(const char *path)
+{
+    struct statvfs sv;
+    unsigned long f = 0;
+
+    if (statvfs(path, &sv) < 0)
+        child_fail(path);
+    if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+    if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+    if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+    if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+    if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+    if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+    return f;
+}
+
+/* Makes the mount at path read-only with extra flags. A bind mount's flags
+ * are per mount point: this never touches the host's mount of the source. */
+static void remount_ro(const char *path, unsigned long extra)
+{
+    if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | extra | locked_flags(path), NULL) < 0)
+        child_fail(path);
+}
+
+/* Binds host path src at root+rel, read-only, nosuid, and nodev unless a device. */
+static void bind_ro(const char *src, const char *root, const char *rel, int is_file, unsigned long extra)
+{
+    char p[512];
+    scat(p, sizeof(p), root, rel);
+    if (is_file) {
+        int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+        if (fd < 0)
+            child_fail(rel);
+        close(fd);
+    }
+    /* Not MS_REC: nothing mounted below src on the host comes along. */
+    if (mount(src, p, NULL, MS_BIND, NULL) < 0)
+        child_fail(src);
+    remount_ro(p, extra);
+}
+
+/* The job's root: a small tmpfs holding /usr (read-only bind), a few /etc
+ * files we write ourselves, /dev with five harmless devices and a /proc of
+ * the job's PID namespace; all read-only once built. Nothing of the host
+ * outside /usr is reachable: no /home, /root, /tmp, /var, /run, /sys, no
+ * host /etc (no shadow, no keys), no sockets. */
+static void setup_root(const char *R)
+{
+    static const char *devs[] = {"null", "zero", "full", "random", "urandom"};
+    char p[512];
+
+    /* Our mounts must not propagate back to the host's namespace. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        child_fail("make / private");
+    if (mount("execq", R, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,nr_inodes=64,mode=0755") < 0)
+        child_fail("root tmpfs");
+    xmkdir(R, "/usr");
+    xmkdir(R, "/etc");
+    xmkdir(R, "/dev");
+    xmkdir(R, "/proc");
+    xsymlink("usr/bin", R, "/bin");
+    xsymlink("usr/sbin", R, "/sbin");
+    xsymlink("usr/lib", R, "/lib");
+    xsymlink("usr/lib64", R, "/lib64");
+    bind_ro("/usr", R, "/usr", 0, MS_NOSUID | MS_NODEV);
+    xwrite_file(R, "/etc/passwd", "root:x:0:0:root:/:/usr/sbin/nologin\n"
+                                  "sandbox:x:1000:1000:sandbox:/:/usr/sbin/nologin\n");
+    xwrite_file(R, "/etc/group", "root:x:0:\nsandbox:x:1000:\n");
+    xwrite_file(R, "/etc/hosts", "127.0.0.1 localhost sandbox\n::1 localhost\n");
+    xwrite_file(R, "/etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n");
+    bind_ro("/etc/ld.so.cache", R, "/etc/ld.so.cache", 1, MS_NOSUID | MS_NODEV);
+
+    scat(p, sizeof(p), R, "/dev");
+    if (mount("execq-dev", p, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=16k,nr_inodes=32,mode=0755") < 0)
+        child_fail("dev tmpfs");
+    for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+        char src[32], rel[32];
+        scat(src, sizeof(src), "/dev/", devs[i]);
+        scat(rel, sizeof(rel), "/dev/", devs[i]);
+        /* Device binds keep dev (they are the devices); writes to a device
+         * are allowed on a read-only mount, so /dev/null still works. */
+        bind_ro(src, R, rel, 1, MS_NOSUID | MS_NOEXEC);
+    }
+    xsymlink("/proc/self/fd", R, "/dev/fd");
+    xsymlink("/proc/self/fd/0", R, "/dev/stdin");
+    xsymlink("/proc/self/fd/1", R, "/dev/stdout");
+    xsymlink("/proc/self/fd/2", R, "/dev/stderr");
+    remount_ro(p, MS_NOSUID | MS_NOEXEC);
+
+    /* A fresh procfs of the job's PID namespace: it shows only the job's
+     * processes. Read-only, so /proc/sys and friends cannot be written even
+     * where the kernel would let a namespace root try. */
+    scat(p, sizeof(p), R, "/proc");
+    if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        child_fail("mount proc");
+    remount_ro(p, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+
+    /* pivot_root(".", ".") stacks the old root under the new one; the lazy
+     * unmount then drops the whole host tree from this namespace. */
+    if (chdir(R) < 0)
+        child_fail("chdir root");
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        child_fail("pivot_root");
+    if (umount2(".", MNT_DETACH) < 0)
+        child_fail("detach old root");
+    if (chdir("/") < 0)
+        child_fail("chdir /");
+    remount_ro("/", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+}
+
+/* The job's network namespace starts with a downed loopback only. Bring it
+ * up so code can talk to itself; nothing else exists to route to. */
+static void loopback_up(void)
+{
+    struct ifreq ifr;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        child_fail("socket for lo");
+    memset(&ifr, 0, sizeof(ifr));
+    memcpy(ifr.ifr_name, "lo", 3);
+    ifr.ifr_flags = IFF_UP | IFF_RUNNING;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        child_fail("lo up");
+    close(fd);
+}
+
+static void set_limit(int res, rlim_t v, const char *what)
+{
+    struct rlimit rl = {v, v};
+    if (setrlimit(res, &rl) < 0)
+        child_fail(what);
+}
+
+/* Empties the bounding and ambient sets, so no later execve can regain a
+ * capability. Needs CAP_SETPCAP: call before changing uid. */
+static void drop_bounding(void)
+{
+    for (int cap = 0; cap <= 63; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+            child_fail("drop bounding set");
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+        child_fail("clear ambient caps");
+}
+
+/* Empties the permitted, effective and inheritable sets. */
+static void clear_caps(void)
+{
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+
+    memset(d, 0, sizeof(d));
+    if (syscall(SYS_capset, &h, d) < 0)
+        child_fail("capset");
+}
+
+__attribute__((noreturn)) static void exec_python(struct sbx_job *x)
+{
+    const struct cfg *c = x->s->cfg;
+    char *argv[] = {"python3", "-I", "-u", "-B", "-c", x->j->code, NULL};
+    /* The whole environment: nothing of the executor's leaks in. */
+    char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "HOME=/",
+                    "USER=sandbox", "OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1", "MKL_NUM_THREADS=1", NULL};
+
+    /* A new session: no controlling terminal, and no signals to ours. */
+    if (setsid() < 0)
+        child_fail("setsid");
+    drop_bounding();
+    if (setresgid(SBX_UID, SBX_UID, SBX_UID) < 0)
+        child_fail("setresgid");
+    if (setresuid(SBX_UID, SBX_UID, SBX_UID) < 0)
+        child_fail("setresuid");
+    clear_caps();   /* the uid change cleared them already; make it explicit */
+    /* no_new_privs: execve can never grant privileges (setuid bits, file
+     * caps), and it lets us load seccomp without CAP_SYS_ADMIN. */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        child_fail("no_new_privs");
+    if (filter_load(&x->s->filter) < 0)
+        child_fail("seccomp");
+    execve(c->python, argv, envp);
+    child_fail("execve python");
+}
+
+/* pid 1 of the job. Never returns. */
+__attribute__((noreturn)) static void child_init(struct sbx_job *x)
+{
+    const struct cfg *c = x->s->cfg;
+    char b;
+    pid_t py;
+    int st;
+
+    /* Wait until the parent has written our uid/gid maps and put us in
+     * the job cgroup. EOF means it gave up: just leave. */
+    if (read(FD_SYNC, &b, 1) != 1)
+        _exit(127);
+    close(FD_SYNC);
+    /* Die with the executor: no job outlives the process that answers for it. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        child_fail("become namespace root");
+    if (setgroups(0, NULL) < 0)
+        child_fail("setgroups");
+    /* After the attach, so /proc/self/cgroup shows "/" and no host path. */
+    if (unshare(CLONE_NEWCGROUP) < 0)
+        child_fail("cgroup namespace");
+    setup_root(x->s->root);
+    if (sethostname("sandbox", 7) < 0)
+        child_fail("sethostname");
+    loopback_up();
+    set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE");          /* no core files, no core_pattern pipes */
+    set_limit(RLIMIT_NOFILE, 256, "RLIMIT_NOFILE");
+    set_limit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE");        /* no regular file grows */
+    set_limit(RLIMIT_NPROC, (rlim_t)c->pids_max, "RLIMIT_NPROC");   /* second line behind pids.max */
+    set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
+    /* This process is a copy of the executor: hide what it knew. argv is
+     * readable in /proc/1/cmdline by anyone; the rest of its memory is
+     * closed by non-dumpable + another uid + no ptrace. */
+    if (x->s->argv_start)
+        memset(x->s->argv_start, 0, x->s->argv_len);
+    py = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (py < 0)
+        child_fail("fork python");
+    if (py == 0)
+        exec_python(x);
+    close(0);
+    close(1);
+    close(2);
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        child_fail("dumpable");
+    drop_bounding();
+    clear_caps();
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(&x->s->filter) < 0)
+        child_fail("init seccomp");
+    /* Reap everything (orphans are re-parented here) until python ends. */
+    for (;;) {
+        pid_t w = waitpid(-1, &st, 0);
+        if (w == py) {
+            char msg[1 + sizeof(int)];
+            msg[0] = 'S';
+            memcpy(msg + 1, &st, sizeof(int));
+            if (write(FD_STATUS, msg, sizeof(msg)) < 0) {
+                /* parent gone: nothing to tell */
+            }
+            _exit(0);
+        }
+        if (w < 0 && errno != EINTR)
+            child_fail("waitpid");
+    }
+}
+
+/* Puts the job's stdio on 0-2, the sync and status pipes on 3 and 4, and
+ * closes every other descriptor this copy of the executor holds (Kafka
+ * sockets, other jobs' pipes). */
+static void child_fds(const int fds[3], int sync_r, int status_w)
+{
+    int src[5] = {fds[0], fds[1], fds[2], sync_r, status_w}, tmp[5];
+
+    for (int i = 0; i < 5; i++)
+        if ((tmp[i] = fcntl(src[i], F_DUPFD, 5)) < 0)
+            _exit(127);
+    for (int i = 0; i < 5; i++)
+        if (dup2(tmp[i], i) < 0)
+            _exit(127);
+    if (syscall(SYS_close_range, 5, ~0U, 0) < 0)
+        _exit(127);
+    fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);
+    fcntl(FD_SYNC, F_SETFD, FD_CLOEXEC);
+}
+
+/* ---- parent side --------------------------------------------------------- */
+
+static int write_proc(pid_t pid, const char *file, const char *data, char *errstr, size_t errstr_size)
+{
+    char p[64];
+    int fd, ok;
+
+    snprintf(p, sizeof(p), "/proc/%d/%s", (int)pid, file);
+    fd = open(p, O_WRONLY | O_CLOEXEC);
+    ok = fd >= 0 && write(fd, data, strlen(data)) == (ssize_t)strlen(data);   /* one write: the kernel needs it whole */
+    if (!ok)
+        snprintf(errstr, errstr_size, "write %s: %s", p, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return ok ? 0 : -1;
+}
+
+static pid_t sbx_spawn(void *ctx, const int fds[3], char *errstr, size_t errstr_size)
+{
+    struct sbx_job *x = ctx;
+    int sync[2] = {-1, -1}, st[2] = {-1, -1};
+    char map[96];
+    long host = x->s->cfg->uid_base + 2L * x->slot;
+    pid_t pid;
+
+    if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) {
+        snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
+        goto fail;
+    }
+    /* All namespaces at once; the child is pid 1 of the new PID namespace. */
+    pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
+                                        CLONE_NEWUTS | SIGCHLD, 0, 0, 0, 0);
+    if (pid < 0) {
+        snprintf(errstr, errstr_size, "clone: %s", strerror(errno));
+        goto fail;
+    }
+    if (pid == 0) {
+        child_fds(fds, sync[0], st[1]);
+        child_init(x);
+    }
+    close(sync[0]);
+    close(st[1]);
+    sync[0] = st[1] = -1;
+    /* Namespace root is an unprivileged host uid of this slot, the code's
+     * uid 1000 the next one: neither is root, nor shared by two slots. */
+    snprintf(map, sizeof(map), "0 %ld 1\n%d %ld 1\n", host, SBX_UID, host + 1);
+    if (write_proc(pid, "uid_map", map, errstr, errstr_size) < 0 ||
+        write_proc(pid, "gid_map", map, errstr, errstr_size) < 0 ||
+        cg_job_attach(x->cg, pid, errstr, errstr_size) < 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        goto fail;
+    }
+    if (write(sync[1], "g", 1) != 1) {
+        snprintf(errstr, errstr_size, "sync: %s", strerror(errno));
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        goto fail;
+    }
+    close(sync[1]);
+    x->status_r = st[0];
+    return pid;
+fail:
+    for (int i = 0; i < 2; i++) {
+        if (sync[i] >= 0) close(sync[i]);
+        if (st[i] >= 0) close(st[i]);
+    }
+    return -1;
+}
+
+static void sbx_kill(void *ctx, pid_t pid)
+{
+    struct sbx_job *x = ctx;
+    kill(pid, SIGKILL);   /* init: the kernel then kills the whole PID namespace */
+    cg_job_kill(x->cg);   /* and anything in the cgroup, whatever happened */
+}
+
+/* Replaces init's wait status with python's, or reports a setup error. */
+static int sbx_reaped(void *ctx, int *status, char *errstr, size_t errstr_size)
+{
+    struct sbx_job *x = ctx;
+    char msg[256];
+    ssize_t n = read(x->status_r, msg, sizeof(msg) - 1);
+
+    if (n > 0 && msg[0] == 'E') {
+        msg[n] = '\0';
+        msg[strcspn(msg, "\n")] = '\0';
+        snprintf(errstr, errstr_size, "sandbox setup: %s", msg + 1);
+        return -1;
+    }
+    if (n == (ssize_t)(1 + sizeof(int)) && msg[0] == 'S')
+        memcpy(status, msg + 1, sizeof(int));
+    else if (WIFEXITED(*status) && WEXITSTATUS(*status) == 127) {
+        snprintf(errstr, errstr_size, "sandbox setup failed without a reason");
+        return -1;
+    }
+    /* else init was killed (timeout, OOM): its status stands */
+    return 0;
+}
+
+int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char *errstr, size_t errstr_size)
+{
+    struct sbx_job x = {.s = s, .slot = slot, .j = j, .status_r = -1};
+    long mem_mb = j->memory_mb < s->cfg->max_memory_mb ? j->memory_mb : s->cfg->max_memory_mb;
+    long timeout = j->timeout_ms;
+    struct cg_limits lim = {
+        .memory_bytes = (int64_t)mem_mb << 20,
+        .pids_max = s->cfg->pids_max,
+        .cpu_quota_us = s->cfg->cpu_percent * 1000,
+        .cpu_period_us = 100000,
+    };
+    struct run_spec spec = {
+        .stdin_data = j->stdin_data,
+        .stdin_len = j->stdin_data ? strlen(j->stdin_data) : 0,
+        .max_output = (size_t)s->cfg->max_output_bytes,
+        .spawn = sbx_spawn,
+        .kill_all = sbx_kill,
+        .reaped = sbx_reaped,
+        .ctx = &x,
+    };
+    char name[64];
+    struct cg_stats st;
+    int ret;
+
+    /* The executor enforces its own bound too: the job came over Kafka. */
+    if (timeout > 3600000)
+        timeout = 3600000;
+    spec.timeout_ms = timeout;
+    snprintf(name, sizeof(name), "slot%d-%.36s", slot, j->id);
+    x.cg = cg_job_create(&s->cg, name, &lim, errstr, errstr_size);
+    if (!x.cg)
+        return -1;
+    ret = run_job(&spec, r, errstr, errstr_size);
+    if (ret == 0 && cg_job_stats(x.cg, &st) == 0) {
+        r->peak_memory_kb = (long)(st.peak_memory_bytes / 1024);
+        r->cpu_time_ms = (long)(st.cpu_time_us / 1000);
+        r->memory_exceeded = st.oom_killed;
+    }
+    cg_job_destroy(x.cg);
+    if (x.status_r >= 0)
+        close(x.status_r);
+    return ret;
+}
+
+struct sbx *sbx_new(const struct cfg *c, char **argv, char *errstr, size_t errstr_size)
+{
+    struct sbx *s = calloc(1, sizeof(*s));
+    struct stat sb;
+    struct job probe;
+    struct result r;
+    char err2[256];
+
+    if (!s) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    s->cfg = c;
+    if (geteuid() != 0) {
+        snprintf(errstr, errstr_size, "the executor must run as root to build sandboxes (it drops to "
+                                      "unprivileged uids inside each)");
+        goto fail;
+    }
+    if (c->python[0] != '/' || strncmp(c->python, "/usr/", 5) != 0 || access(c->python, X_OK) < 0) {
+        snprintf(errstr, errstr_size, "python %s: must be an executable under /usr (only /usr is in the sandbox)",
+                 c->python);
+        goto fail;
+    }
+    /* The mount point: root-owned, not a symlink, so nothing can redirect it. */
+    mkdir(c->sandbox_root, 0755);
+    snprintf(s->root, sizeof(s->root), "%s/root", c->sandbox_root);
+    mkdir(s->root, 0755);
+    if (lstat(s->root, &sb) < 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != 0 || (sb.st_mode & 022)) {
+        snprintf(errstr, errstr_size, "%s must be a root-owned directory not writable by others", s->root);
+        goto fail;
+    }
+    if (argv && argv[0]) {
+        char **a = argv;
+        while (a[1])
+            a++;
+        s->argv_start = argv[0];
+        s->argv_len = (size_t)(a[0] + strlen(a[0]) - argv[0]);
+    }
+    if (cg_init(&s->cg, c->cgroup_parent, errstr, errstr_size) < 0)
+        goto fail;
+    if (filter_build(&s->filter, errstr, errstr_size) < 0)
+        goto fail;
+    /* Prove it: a real job in a real sandbox must see itself as uid 1000 in
+     * its own PID namespace with a read-only root and no network. */
+    job_init(&probe);
+    util_uuid(probe.id);
+    probe.code = util_strdup(
+        "import os, socket\n"
+        "assert os.getuid() == 1000 and os.getpid() == 2, (os.getuid(), os.getpid())\n"
+        "try:\n    open('/probe', 'w')\nexcept OSError:\n    pass\nelse:\n    raise SystemExit('root is writable')\n"
+        "try:\n    socket.create_connection(('10.0.0.1', 9), timeout=0.2)\nexcept OSError:\n    pass\n"
+        "else:\n    raise SystemExit('network reachable')\n"
+        "print('sandbox ok')\n");
+    probe.timeout_ms = 10000;
+    probe.memory_mb = c->memory_mb;
+    result_init(&r);
+    if (sbx_run(s, 0, &probe, &r, err2, sizeof(err2)) < 0) {
+        snprintf(errstr, errstr_size, "probe job: %s", err2);
+        job_release(&probe);
+        goto fail;
+    }
+    if (r.exit_code != 0 || !r.stdout_data || strcmp(r.stdout_data, "sandbox ok\n") != 0) {
+        snprintf(errstr, errstr_size, "probe job failed (exit %d): %.200s", r.exit_code,
+                 r.stderr_data ? r.stderr_data : "");
+        result_release(&r);
+        job_release(&probe);
+        goto fail;
+    }
+    log_msg(LOG_INFO, "sandbox ready: cgroup v%d under %s, probe job %ld ms", (int)s->cg.version,
+            c->cgroup_parent, r.execution_time_ms);
+    result_release(&r);
+    job_release(&probe);
+    return s;
+fail:
+    sbx_free(s);
+    return NULL;
+}
+
+void sbx_free(struct sbx *s)
+{
+    if (!s)
+        return;
+    filter_release(&s->filter);
+    free(s);
+}

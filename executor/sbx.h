@@ -1,0 +1,34 @@
+/* sbx: the sandbox one job runs in. Each job gets fresh user, PID, mount,
+ * network, IPC, UTS and cgroup namespaces, a read-only root holding only
+ * /usr, a private /proc and a minimal /dev, its own loopback and nothing
+ * else, a cgroup with memory/pids/CPU limits, rlimits, an allowlisted
+ * environment, no capabilities, no_new_privs and a seccomp filter. A
+ * sandbox serves one job and is gone when it ends. */
+#ifndef EXECQ_SBX_H
+#define EXECQ_SBX_H
+
+#include <stddef.h>
+
+#include "cfg.h"
+#include "job.h"
+
+struct sbx;
+
+/* Checks that sandboxes can be made here (root, namespaces, cgroup
+ * controllers, seccomp), prepares the shared parts and runs a probe job in
+ * a real sandbox. argv is main()'s: its memory is wiped inside each sandbox
+ * so /proc/1/cmdline shows no flags. Returns the handle, or NULL with the
+ * reason in errstr: the executor must then refuse to start. */
+struct sbx *sbx_new(const struct cfg *c, char **argv, char *errstr, size_t errstr_size);
+void sbx_free(struct sbx *s);   /* NULL-safe */
+
+/* Runs j in a new sandbox as slot (0..slots-1; slots run at once) and fills
+ * r (output, exit status, timing, peak memory, CPU time, memory_exceeded).
+ * Returns 0 if the code ran, or -1 with the reason in errstr if no sandbox
+ * could be made (nothing ran). Thread-safe across different slots. */
+int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char *errstr, size_t errstr_size);
+
+/* The uid the code runs as inside the sandbox. */
+#define SBX_UID 1000
+
+#endif

@@ -1,0 +1,44 @@
+/* api: the HTTP front (libmicrohttpd). Routes, request validation, and the
+ * hand-off of each sync call to Kafka; the call's connection is suspended
+ * (no thread held) until replies.c finishes it. */
+#ifndef EXECQ_API_H
+#define EXECQ_API_H
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "cfg.h"
+#include "pending.h"
+
+struct api_req;
+
+struct api {
+    const struct cfg *cfg;
+    struct MHD_Daemon *mhd;
+    rd_kafka_t *producer;       /* jobs out; delivery reports served by replies.c */
+    rd_kafka_t *replies;        /* results in, group-less, assigned at the end */
+    struct pending *pending;    /* job id -> struct api_req * */
+    pthread_t reply_thread, health_thread;
+    atomic_int kafka_ok;        /* the cluster answered the last metadata request */
+    atomic_int reply_ready;     /* the reply consumer has a position */
+    atomic_int stopping;
+};
+
+/* Connects to Kafka, creates topics, assigns the reply consumer, then starts
+ * the reply and health threads and the HTTP daemon (served only once the
+ * reply consumer has a position). Returns 0, or -1 with the reason. */
+int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_size);
+
+/* Answers every waiting call with 503, stops HTTP and the threads, flushes
+ * the producer and frees everything. */
+void api_stop(struct api *a);
+
+/* Finishes a suspended call with status and body (a malloc'd string that the
+ * request now owns) and resumes its connection. Any thread. */
+void api_req_finish(struct api_req *r, unsigned status, char *body);
+
+/* Returns a malloc'd error body {"ok":false,"error":{"code":..,"message":..}}. */
+char *api_error_json(const char *code, const char *message);
+
+#endif

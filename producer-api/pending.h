@@ -1,0 +1,30 @@
+/* pending: the sync calls waiting for their result, by job id, each with a
+ * deadline. The HTTP thread adds; the reply thread takes (on a result, a
+ * delivery failure or a passed deadline). Whoever takes an entry owns the
+ * answer; an id can be taken once, so late and duplicate results are dropped. */
+#ifndef EXECQ_PENDING_H
+#define EXECQ_PENDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pending;
+
+/* Returns a table for at most max entries, or NULL on ENOMEM. */
+struct pending *pending_new(size_t max);
+void pending_free(struct pending *p);   /* entries' data is not touched; NULL-safe */
+
+/* Adds id -> data, due at deadline_ms (util_mono_ms clock). Returns 0, or -1
+ * if the table is full or id is already present. Does not own data. */
+int pending_add(struct pending *p, const char *id, void *data, int64_t deadline_ms);
+
+/* Removes id and returns its data, or NULL if absent (late or duplicate). */
+void *pending_take(struct pending *p, const char *id);
+
+/* Removes every entry due at or before now_ms (all entries if now_ms is
+ * INT64_MAX) and calls fn(data, arg) for each, outside the lock. Returns the count. */
+size_t pending_expire(struct pending *p, int64_t now_ms, void (*fn)(void *data, void *arg), void *arg);
+
+size_t pending_count(struct pending *p);
+
+#endif

@@ -1,0 +1,165 @@
+/* replies: results topic -> waiting HTTP calls (see replies.h). Late or
+ * duplicate results find no pending entry and are dropped; a sync call whose
+ * result does not come by timeout + grace is answered 504 by the sweep. */
+#include "replies.h"
+
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "job.h"
+#include "kq.h"
+#include "log.h"
+#include "util.h"
+
+/* Delivery report of a job message: on failure, answer its caller now. */
+static void job_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    struct api *a = opaque;
+    char id[37], msg[200];
+    struct api_req *r;
+
+    (void)rk;
+    if (!m->err || m->key_len != 36)
+        return;
+    memcpy(id, m->key, 36);
+    id[36] = '\0';
+    log_msg(LOG_WARNING, "job=%s not delivered to Kafka: %s", id, rd_kafka_err2str(m->err));
+    if ((r = pending_take(a->pending, id))) {
+        snprintf(msg, sizeof(msg), "could not queue the job: %s", rd_kafka_err2str(m->err));
+        api_req_finish(r, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("queue_unavailable", msg));
+    }
+}
+
+static void finish_timeout(void *data, void *arg)
+{
+    (void)arg;
+    api_req_finish(data, MHD_HTTP_GATEWAY_TIMEOUT,
+                   api_error_json("no_result", "no executor returned a result within the timeout plus grace; "
+                                               "the job was not charged"));
+}
+
+/* One message from the results topic. */
+static void on_result(struct api *a, const rd_kafka_message_t *m)
+{
+    char id[37], errstr[320];
+    struct api_req *r;
+    struct result res;
+
+    if (m->key_len != 36)
+        return;
+    memcpy(id, m->key, 36);
+    id[36] = '\0';
+    r = pending_take(a->pending, id);
+    if (!r) {
+        log_msg(LOG_DEBUG, "job=%s result not awaited here (late, duplicate or another API's)", id);
+        return;
+    }
+    if (result_from_json(&res, m->payload, m->len, errstr, sizeof(errstr)) < 0) {
+        log_msg(LOG_ERR, "job=%s bad result message: %s", id, errstr);
+        api_req_finish(r, MHD_HTTP_BAD_GATEWAY, api_error_json("bad_result", errstr));
+        return;
+    }
+    switch (res.status) {
+    case RESULT_COMPLETED:
+        api_req_finish(r, MHD_HTTP_OK, result_to_http_json(&res));
+        break;
+    case RESULT_EXPIRED:
+        api_req_finish(r, MHD_HTTP_GATEWAY_TIMEOUT,
+                       api_error_json("expired", "the job waited in the queue past its deadline and was not run"));
+        break;
+    case RESULT_FAILED:
+        snprintf(errstr, sizeof(errstr), "the executor could not run the job: %s", res.error);
+        api_req_finish(r, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("execution_failed", errstr));
+        break;
+    }
+    result_release(&res);
+}
+
+static void *reply_main(void *arg)
+{
+    struct api *a = arg;
+    int64_t next_sweep = 0;
+
+    while (!atomic_load(&a->stopping)) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(a->replies, 20);
+        if (m) {
+            if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+                on_result(a, m);
+            else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                log_msg(LOG_WARNING, "results consumer: %s", rd_kafka_message_errstr(m));
+            rd_kafka_message_destroy(m);
+        }
+        rd_kafka_poll(a->producer, 0);   /* delivery reports */
+        if (util_mono_ms() >= next_sweep) {
+            pending_expire(a->pending, util_mono_ms(), finish_timeout, NULL);
+            next_sweep = util_mono_ms() + 50;
+        }
+    }
+    return NULL;
+}
+
+static void *health_main(void *arg)
+{
+    struct api *a = arg;
+
+    while (!atomic_load(&a->stopping)) {
+        int ok = kq_ping(a->producer, 2000) == 0;
+        if (ok != atomic_load(&a->kafka_ok))
+            log_msg(ok ? LOG_INFO : LOG_WARNING, "kafka %s", ok ? "reachable" : "unreachable");
+        atomic_store(&a->kafka_ok, ok);
+        for (int i = 0; i < 20 && !atomic_load(&a->stopping); i++)
+            usleep(50000);
+    }
+    return NULL;
+}
+
+int replies_start(struct api *a, char *errstr, size_t errstr_size)
+{
+    const struct cfg *c = a->cfg;
+
+    a->producer = kq_producer_new(c, job_dr, a, errstr, errstr_size);
+    if (!a->producer)
+        return -1;
+    a->replies = kq_consumer_new(c, NULL, NULL, NULL, errstr, errstr_size);
+    if (!a->replies)
+        return -1;
+    if (kq_ensure_topics(a->producer, c, 10000, errstr, errstr_size) < 0)
+        return -1;
+    /* Retry briefly: a just-created topic may not have leaders yet. */
+    for (int tries = 0;; tries++) {
+        if (kq_assign_at_end(a->replies, c->results_topic, 5000, errstr, errstr_size) == 0)
+            break;
+        if (tries == 20)
+            return -1;
+        usleep(250000);
+    }
+    atomic_store(&a->reply_ready, 1);
+    atomic_store(&a->kafka_ok, 1);
+    if (pthread_create(&a->reply_thread, NULL, reply_main, a) != 0 ||
+        pthread_create(&a->health_thread, NULL, health_main, a) != 0) {
+        snprintf(errstr, errstr_size, "cannot start threads");
+        return -1;
+    }
+    return 0;
+}
+
+void replies_stop(struct api *a)
+{
+    atomic_store(&a->stopping, 1);
+    if (a->reply_thread)
+        pthread_join(a->reply_thread, NULL);
+    if (a->health_thread)
+        pthread_join(a->health_thread, NULL);
+    if (a->producer) {
+        rd_kafka_flush(a->producer, 5000);
+        rd_kafka_destroy(a->producer);
+    }
+    if (a->replies) {
+        rd_kafka_consumer_close(a->replies);
+        rd_kafka_destroy(a->replies);
+    }
+    a->producer = a->replies = NULL;
+}
