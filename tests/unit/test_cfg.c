@@ -1,0 +1,40 @@
+/* Unit tests of common/cfg.c: defaults, environment, flags, bounds. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "check.h"
+
+int main(void)
+{
+    struct cfg c;
+    char err[256];
+    char *argv1[] = {"x", "--port=9000", "--brokers", "h:1", NULL};
+    char *argv2[] = {"x", "--port=0", NULL};
+    char *argv3[] = {"x", "--slots=4", NULL};          /* an executor option */
+    char *argv4[] = {"x", "--nonsense=1", NULL};
+    char *argv5[] = {"x", "--help", NULL};
+
+    unsetenv("EXECQ_PORT");
+    CHECK(cfg_load(&c, CFG_API, 1, argv1, err, sizeof(err)) == 0);
+    CHECK(c.port == 8080 && strcmp(c.brokers, "127.0.0.1:9092") == 0);
+    CHECK(c.price_credits == 5 && c.max_timeout_ms == 30000 && c.default_timeout_ms == 10000);
+    CHECK(strcmp(c.demo_key, "demo_key_slopshop") == 0);
+    CHECK(cfg_load(&c, CFG_API, 4, argv1, err, sizeof(err)) == 0);
+    CHECK(c.port == 9000 && strcmp(c.brokers, "h:1") == 0);
+    setenv("EXECQ_PORT", "7000", 1);
+    CHECK(cfg_load(&c, CFG_API, 1, argv1, err, sizeof(err)) == 0 && c.port == 7000);
+    CHECK(cfg_load(&c, CFG_API, 2, argv1, err, sizeof(err)) == 0 && c.port == 9000);   /* flag wins */
+    setenv("EXECQ_PORT", "seventy", 1);
+    CHECK(cfg_load(&c, CFG_API, 1, argv1, err, sizeof(err)) == -1 && strstr(err, "EXECQ_PORT"));
+    unsetenv("EXECQ_PORT");
+    CHECK(cfg_load(&c, CFG_API, 2, argv2, err, sizeof(err)) == -1 && strstr(err, "port"));
+    CHECK(cfg_load(&c, CFG_API, 2, argv3, err, sizeof(err)) == -1);
+    CHECK(cfg_load(&c, CFG_EXEC, 2, argv3, err, sizeof(err)) == 0 && c.slots == 4);
+    CHECK(cfg_load(&c, CFG_EXEC, 2, argv4, err, sizeof(err)) == -1);
+    CHECK(cfg_load(&c, CFG_API, 2, argv5, err, sizeof(err)) == 1);
+    setenv("EXECQ_DEMO_KEY", "short", 1);   /* under the 8-character minimum */
+    CHECK(cfg_load(&c, CFG_API, 1, argv1, err, sizeof(err)) == -1);
+    unsetenv("EXECQ_DEMO_KEY");
+    CHECK_DONE();
+}

@@ -1,0 +1,138 @@
+/* Unit tests of common/job.c: the job/result codec, UTF-8 and base64. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "job.h"
+#include "util.h"
+
+static void test_job_roundtrip(void)
+{
+    struct job j, k;
+    char err[128], *json;
+
+    job_init(&j);
+    util_uuid(j.id);
+    j.code = strdup("print('hé \"q\"')\n");
+    j.stdin_data = strdup("line1\nline2");
+    j.timeout_ms = 2500;
+    j.memory_mb = 128;
+    j.credits = 5;
+    strcpy(j.kind, "sync");
+    strcpy(j.account, "demo");
+    j.submitted_at_ms = 1700000000000;
+    j.expires_at_ms = 1700000007500;
+    json = job_to_json(&j);
+    CHECK(json != NULL);
+    CHECK(job_from_json(&k, json, strlen(json), err, sizeof(err)) == 0);
+    CHECK(strcmp(k.id, j.id) == 0);
+    CHECK(strcmp(k.code, j.code) == 0);
+    CHECK(strcmp(k.stdin_data, j.stdin_data) == 0);
+    CHECK(k.timeout_ms == 2500 && k.memory_mb == 128 && k.credits == 5);
+    CHECK(k.expires_at_ms == 1700000007500);
+    free(json);
+    job_release(&k);
+    job_release(&j);
+}
+
+static void test_job_rejects(void)
+{
+    struct job k;
+    char err[128];
+    const char *bad[] = {
+        "not json", "[]", "{}",
+        "{\"schema_version\":1,\"job_id\":\"x\",\"kind\":\"sync\",\"account\":\"a\",\"code\":\"1\",\"timeout_ms\":1,"
+        "\"memory_mb\":1,\"credits\":0,\"submitted_at_ms\":0,\"expires_at_ms\":0}",
+        "{\"schema_version\":9,\"job_id\":\"00000000-0000-4000-8000-000000000000\"}",
+        "{\"schema_version\":1,\"job_id\":\"00000000-0000-4000-8000-000000000000\",\"kind\":\"sync\",\"account\":\"a\","
+        "\"code\":5,\"timeout_ms\":1,\"memory_mb\":1,\"credits\":0,\"submitted_at_ms\":0,\"expires_at_ms\":0}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        CHECK(job_from_json(&k, bad[i], strlen(bad[i]), err, sizeof(err)) == -1);
+        CHECK(err[0] != '\0');
+    }
+}
+
+static void test_text(void)
+{
+    int lossy;
+    char *t;
+
+    t = job_text_from_bytes("plain é ✓", strlen("plain é ✓"), &lossy);
+    CHECK(!lossy && strcmp(t, "plain é ✓") == 0);
+    free(t);
+    t = job_text_from_bytes("a\0b", 3, &lossy);
+    CHECK(lossy && strcmp(t, "a\xef\xbf\xbd" "b") == 0);
+    free(t);
+    t = job_text_from_bytes("\xff\xc3", 2, &lossy);   /* invalid byte, truncated sequence */
+    CHECK(lossy && strcmp(t, "\xef\xbf\xbd\xef\xbf\xbd") == 0);
+    free(t);
+    t = job_text_from_bytes("\xed\xa0\x80", 3, &lossy);   /* a UTF-16 surrogate is not UTF-8 */
+    CHECK(lossy);
+    free(t);
+    t = job_text_from_bytes("\xc0\xaf", 2, &lossy);   /* overlong "/" */
+    CHECK(lossy);
+    free(t);
+}
+
+static void test_base64(void)
+{
+    const unsigned char in[] = {0, 1, 2, 0xff, 0xfe, 'x', 0};
+    for (size_t n = 0; n <= sizeof(in); n++) {
+        char *e = job_base64(in, n), *d;
+        size_t dl = 99;
+        CHECK(strlen(e) == (n + 2) / 3 * 4);
+        d = job_unbase64(e, &dl);
+        CHECK(d && dl == n && memcmp(d, in, n) == 0);
+        free(e);
+        free(d);
+    }
+    size_t dl;
+    CHECK(job_unbase64("abc", &dl) == NULL);
+    CHECK(job_unbase64("ab!d", &dl) == NULL);
+}
+
+static void test_result_roundtrip(void)
+{
+    struct result r, s;
+    char err[128], *json, *http;
+
+    result_init(&r);
+    util_uuid(r.id);
+    r.status = RESULT_COMPLETED;
+    r.stdout_data = malloc(4);
+    memcpy(r.stdout_data, "a\0\xff\n", 4);
+    r.stdout_len = 4;
+    r.stderr_data = strdup("err");
+    r.stderr_len = 3;
+    r.exit_code = -9;
+    r.term_signal = 9;
+    r.memory_exceeded = 1;
+    r.execution_time_ms = 12;
+    r.credits = 5;
+    strcpy(r.executor, "h:1");
+    json = result_to_json(&r);
+    CHECK(strstr(json, "\"stdout_base64\"") != NULL);
+    CHECK(strstr(json, "\"stderr_base64\"") == NULL);
+    CHECK(result_from_json(&s, json, strlen(json), err, sizeof(err)) == 0);
+    CHECK(s.stdout_len == 4 && memcmp(s.stdout_data, "a\0\xff\n", 4) == 0);
+    CHECK(s.exit_code == -9 && s.term_signal == 9 && s.memory_exceeded == 1);
+    CHECK(s.status == RESULT_COMPLETED && s.credits == 5);
+    http = result_to_http_json(&s);
+    CHECK(strstr(http, "\"ok\":true") && strstr(http, "\"_engine\":\"real\"") && strstr(http, "\"timed_out\":false"));
+    free(json);
+    free(http);
+    result_release(&r);
+    result_release(&s);
+}
+
+int main(void)
+{
+    test_job_roundtrip();
+    test_job_rejects();
+    test_text();
+    test_base64();
+    test_result_roundtrip();
+    CHECK_DONE();
+}

@@ -1,0 +1,36 @@
+/* Unit tests of producer-api/pending.c: take once, expire by deadline, cap. */
+#include <stdint.h>
+#include <string.h>
+
+#include "check.h"
+#include "pending.h"
+
+static int expired;
+static void on_expire(void *data, void *arg)
+{
+    (void)arg;
+    expired += *(int *)data;
+}
+
+int main(void)
+{
+    struct pending *p = pending_new(3);
+    int a = 1, b = 10, c = 100, d = 1000;
+
+    CHECK(pending_add(p, "a", &a, 100) == 0);
+    CHECK(pending_add(p, "a", &a, 100) == -1);   /* ids are unique */
+    CHECK(pending_add(p, "b", &b, 200) == 0);
+    CHECK(pending_add(p, "c", &c, 300) == 0);
+    CHECK(pending_add(p, "d", &d, 300) == -1);   /* full */
+    CHECK(pending_count(p) == 3);
+    CHECK(pending_take(p, "b") == &b);
+    CHECK(pending_take(p, "b") == NULL);         /* a duplicate result finds nothing */
+    CHECK(pending_expire(p, 150, on_expire, NULL) == 1);
+    CHECK(expired == 1);
+    CHECK(pending_take(p, "a") == NULL);         /* a late result after the 504 */
+    CHECK(pending_expire(p, INT64_MAX, on_expire, NULL) == 1);
+    CHECK(expired == 101);
+    CHECK(pending_count(p) == 0);
+    pending_free(p);
+    CHECK_DONE();
+}
