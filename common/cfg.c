@@ -46,7 +46,7 @@ static const struct cfg_entry cfg_table[] = {
     S(group_id, "group-id", "execq-executors", 1, CFG_EXEC, "consumer group of the executors"),
     I(slots, "slots", "0", 0, 1024, CFG_EXEC, "jobs run at once by one executor (0 = number of CPUs)"),
     S(python, "python", "/usr/bin/python3", 1, CFG_EXEC, "the Python interpreter jobs run with"),
-    I(max_output_bytes, "max-output-bytes", "1048576", 1024, 67108864, CFG_EXEC, "bytes kept of stdout and of stderr each (rest drained and dropped)"),
+    I(max_output_bytes, "max-output-bytes", "1048576", 1024, 1048576, CFG_EXEC, "bytes kept of stdout and of stderr each (rest drained and dropped); at most 1 MiB so a result fits a 16 MiB message"),
     I(memory_mb, "memory-mb", "256", 16, 65536, CFG_EXEC | CFG_API, "memory limit of a job that names none"),
     I(max_memory_mb, "max-memory-mb", "1024", 16, 65536, CFG_EXEC | CFG_API, "largest memory_mb a job may ask for"),
     I(pids_max, "pids-max", "64", 4, 100000, CFG_EXEC, "processes and threads a job may have at once"),

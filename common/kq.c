@@ -61,7 +61,8 @@ rd_kafka_t *kq_producer_new(const struct cfg *c, void (*dr_cb)(rd_kafka_t *, con
         set(conf, "acks", "all", errstr, errstr_size) < 0 ||
         set(conf, "enable.idempotence", "true", errstr, errstr_size) < 0 ||
         set(conf, "message.timeout.ms", "30000", errstr, errstr_size) < 0 ||
-        set(conf, "compression.type", "lz4", errstr, errstr_size) < 0) {
+        set(conf, "compression.type", "lz4", errstr, errstr_size) < 0 ||
+        set(conf, "message.max.bytes", KQ_MAX_MESSAGE_STR, errstr, errstr_size) < 0) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
@@ -83,7 +84,9 @@ rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, kq_rebala
     if (!conf)
         return NULL;
     /* Short fetch wait: a result is answered within ~10 ms of being written.
-     * Small local queues: a busy executor does not hoard jobs others could run. */
+     * A full executor pauses its partitions (consumer.c) rather than relying
+     * on small prefetch queues: librdkafka 2.0.2 backs off fetching for a
+     * fixed second whenever the local queue passes queued.min.messages. */
     if (set(conf, "fetch.wait.max.ms", "10", errstr, errstr_size) < 0 ||
         set(conf, "fetch.error.backoff.ms", "50", errstr, errstr_size) < 0 ||
         set(conf, "group.id", group_id ? group_id : "execq-unused", errstr, errstr_size) < 0) {
@@ -95,7 +98,7 @@ rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, kq_rebala
             set(conf, "auto.commit.interval.ms", "1000", errstr, errstr_size) < 0 ||
             set(conf, "enable.auto.offset.store", "false", errstr, errstr_size) < 0 ||
             set(conf, "auto.offset.reset", "earliest", errstr, errstr_size) < 0 ||
-            set(conf, "queued.min.messages", "1", errstr, errstr_size) < 0 ||
+            set(conf, "queued.min.messages", "1000", errstr, errstr_size) < 0 ||
             set(conf, "queued.max.messages.kbytes", "1024", errstr, errstr_size) < 0 ||
             set(conf, "session.timeout.ms", "10000", errstr, errstr_size) < 0 ||
             set(conf, "heartbeat.interval.ms", "1000", errstr, errstr_size) < 0 ||
@@ -136,6 +139,12 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
         nt[i] = rd_kafka_NewTopic_new(names[i], parts[i], -1, errstr, errstr_size);
         if (!nt[i])
             goto out;
+        /* Results carry up to two capped output streams, possibly twice
+         * (text and base64): allow messages that large. */
+        if (rd_kafka_NewTopic_set_config(nt[i], "max.message.bytes", KQ_MAX_MESSAGE_STR)) {
+            snprintf(errstr, errstr_size, "topic config rejected");
+            goto out;
+        }
     }
     rd_kafka_CreateTopics(rk, nt, 2, opt, q);
     ev = rd_kafka_queue_poll(q, timeout_ms + 1000);

@@ -17,6 +17,10 @@
 #define KQ_H_KIND        "job-kind"         /* sync or async */
 #define KQ_H_MSGTYPE     "message-type"     /* job or result */
 
+/* The largest job or result message (topic max.message.bytes and producer
+ * message.max.bytes). cfg bounds max-output-bytes so a result always fits. */
+#define KQ_MAX_MESSAGE_STR "16777216"
+
 /* Makes a producer tuned for latency (no linger, Nagle off, acks=all,
  * idempotent). dr_cb may be NULL; opaque is passed to it. Returns the handle,
  * or NULL with the reason in errstr. The caller frees it with rd_kafka_destroy(). */

@@ -34,6 +34,10 @@ struct exec_ctx {
     struct slot *slots;
     int nslots, nfree, stopping;
     int paused;                /* main thread only: the assignment is paused */
+    /* Main thread only: per partition, the offset after the last message
+     * consume_poll returned. Resume seeks there: librdkafka 2.0.2 was seen
+     * here to skip messages that were prefetched when the pause purged them. */
+    rd_kafka_topic_partition_list_t *next;
     char executor_id[64];
 };
 
@@ -61,6 +65,11 @@ static void mark_done(struct exec_ctx *x, const char *topic, int32_t partition, 
     rd_kafka_topic_partition_list_destroy(l);
 }
 
+static int too_large(rd_kafka_resp_err_t err)
+{
+    return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+}
+
 static void result_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     struct exec_ctx *x = opaque;
@@ -71,6 +80,15 @@ static void result_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
          * payload belongs to librdkafka). The ticket moves to the retry. */
         log_msg(LOG_WARNING, "result of offset %s[%d]@%lld not delivered (%s); retrying",
                 t->topic, t->partition, (long long)t->offset, rd_kafka_err2str(m->err));
+        if (too_large(m->err)) {
+            /* Permanent: the broker will never take it. The offset is not
+             * stored, so a restart would retry; the caller gets a 504. */
+            log_msg(LOG_ERR, "result of %s[%d]@%lld too large for the broker: dropped",
+                    t->topic, t->partition, (long long)t->offset);
+            mark_done(x, t->topic, t->partition, t->offset, t->gen);
+            free(t);
+            return;
+        }
         if (m->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE) {
             rd_kafka_headers_t *h = NULL;
             rd_kafka_message_headers(m, &h);
@@ -117,11 +135,26 @@ static void publish(struct exec_ctx *x, struct slot *s, const struct result *r, 
         RD_KAFKA_V_OPAQUE(t),
         RD_KAFKA_V_END);
     if (err) {
+        free(json);
+        free(t);
+        if (too_large(err) && r->status == RESULT_COMPLETED) {
+            /* The output made the message too big for the topic: tell the
+             * caller so rather than never answering. */
+            struct result f;
+            log_msg(LOG_ERR, "job=%s result too large to publish; publishing a failure", r->id);
+            result_init(&f);
+            memcpy(f.id, r->id, sizeof(f.id));
+            f.status = RESULT_FAILED;
+            snprintf(f.executor, sizeof(f.executor), "%s", r->executor);
+            snprintf(f.error, sizeof(f.error), "the result is larger than the results topic accepts: %s",
+                     rd_kafka_err2str(err));
+            f.finished_at_ms = r->finished_at_ms;
+            publish(x, s, &f, kind);
+            return;
+        }
         /* Queue full or unknown topic: the offset is never stored, so the
          * job is redelivered after a restart or rebalance. */
         log_msg(LOG_ERR, "job=%s result not queued: %s", r->id, rd_kafka_err2str(err));
-        free(json);
-        free(t);
     }
 }
 
@@ -203,6 +236,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 
     offsets_reset(x->offsets);
     x->paused = 0;   /* the main loop pauses again if still full */
+    if (x->next)
+        rd_kafka_topic_partition_list_destroy(x->next);
+    x->next = rd_kafka_topic_partition_list_new(16);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         log_msg(LOG_INFO, "assigned %d partition(s)", parts->cnt);
         rd_kafka_assign(rk, parts);
@@ -238,12 +274,33 @@ static void set_paused(struct exec_ctx *x, int pause)
 
     if (rd_kafka_assignment(x->consumer, &parts) || !parts)
         return;
-    if (pause)
+    if (pause) {
         rd_kafka_pause_partitions(x->consumer, parts);
-    else
+    } else {
         rd_kafka_resume_partitions(x->consumer, parts);
+        if (x->next && x->next->cnt) {
+            rd_kafka_error_t *e = rd_kafka_seek_partitions(x->consumer, x->next, 2000);
+            if (e) {
+                log_msg(LOG_WARNING, "seek after resume: %s", rd_kafka_error_string(e));
+                rd_kafka_error_destroy(e);
+            }
+        }
+    }
     rd_kafka_topic_partition_list_destroy(parts);
     x->paused = pause;
+}
+
+/* Records where partition m came from continues. */
+static void note_position(struct exec_ctx *x, const rd_kafka_message_t *m)
+{
+    rd_kafka_topic_partition_t *p;
+
+    if (!x->next)
+        x->next = rd_kafka_topic_partition_list_new(16);
+    p = rd_kafka_topic_partition_list_find(x->next, rd_kafka_topic_name(m->rkt), m->partition);
+    if (!p)
+        p = rd_kafka_topic_partition_list_add(x->next, rd_kafka_topic_name(m->rkt), m->partition);
+    p->offset = m->offset + 1;
 }
 
 int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *stop, char *errstr, size_t errstr_size)
@@ -252,9 +309,10 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     rd_kafka_topic_partition_list_t *topics = NULL;
     char host[48] = "host";
     /* Jobs fetched after the last slot was taken, before the pause took
-     * effect (pause is asynchronous); they run first, in order. */
-    rd_kafka_message_t *held[64];
-    size_t nheld = 0;
+     * effect (pause is asynchronous); they run first, in order. Bounded by
+     * librdkafka's prefetch (queued.max.messages.kbytes). */
+    rd_kafka_message_t **held = NULL;
+    size_t nheld = 0, capheld = 0;
     int ret = -1, started = 0;
 
     memset(&x, 0, sizeof(x));
@@ -318,16 +376,18 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
             rd_kafka_message_destroy(m);
             continue;
         }
+        note_position(&x, m);
         pthread_mutex_lock(&x.mu);
         if (x.nfree > 0 && !nheld) {
             dispatch(&x, m);   /* the slot owns m now */
-        } else if (nheld < sizeof(held) / sizeof(held[0])) {
-            held[nheld++] = m;
         } else {
-            /* Cannot happen with queued.max.messages.kbytes=1024 and paused
-             * fetching; if it does, rewind so the job is fetched again. */
-            rd_kafka_seek(m->rkt, m->partition, m->offset, 1000);
-            rd_kafka_message_destroy(m);
+            if (nheld == capheld) {
+                capheld = capheld ? capheld * 2 : 64;
+                held = realloc(held, capheld * sizeof(*held));
+                if (!held)
+                    abort();
+            }
+            held[nheld++] = m;
         }
         pthread_mutex_unlock(&x.mu);
     }
@@ -341,6 +401,7 @@ out:
         pthread_join(x.slots[i].thread, NULL);
     for (size_t i = 0; i < nheld; i++)
         rd_kafka_message_destroy(held[i]);   /* never run, offset not stored: redelivered */
+    free(held);
     if (x.producer) {
         rd_kafka_flush(x.producer, 10000);   /* results out, delivery reports in */
     }
@@ -353,6 +414,8 @@ out:
     if (topics)
         rd_kafka_topic_partition_list_destroy(topics);
     offsets_free(x.offsets);
+    if (x.next)
+        rd_kafka_topic_partition_list_destroy(x.next);
     free(x.slots);
     pthread_cond_destroy(&x.cond);
     pthread_mutex_destroy(&x.mu);

@@ -1,0 +1,147 @@
+"""Shared fixtures: a real Kafka broker, two executors and the API, each on
+free loopback ports, started once per test session (so tests run beside a
+`make run`). Nothing here fakes a component."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(TOP, "build")
+SANDBOX_UID_BASES = (400000, 500000)   # one per executor; see the leftover-process check
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Api:
+    """A client of the running API."""
+
+    def __init__(self, url, key):
+        self.url = url
+        self.key = key
+
+    def request(self, method, path, body=None, headers=None, raw=None, timeout=60):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        h = {"Authorization": f"Bearer {self.key}"}
+        h.update(headers or {})
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=h)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as e:
+            text = e.read()
+            return e.code, json.loads(text) if text else None
+
+    def run(self, code, **kw):
+        """POSTs code to /v1/exec-python; returns (status, body)."""
+        body = {"code": code}
+        body.update(kw)
+        return self.request("POST", "/v1/exec-python", body)
+
+
+class Cluster:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="execq-test-")
+        self.kafka_port = free_port()
+        self.kafka_ctrl = free_port()
+        self.api_port = free_port()
+        self.brokers = f"127.0.0.1:{self.kafka_port}"
+        self.tag = uuid.uuid4().hex[:8]
+        self.jobs_topic = f"test.{self.tag}.jobs"
+        self.results_topic = f"test.{self.tag}.results"
+        self.cgroup_parent = f"execq-test-{self.tag}"
+        self.procs = {}
+        self.env = dict(os.environ,
+                        EXECQ_BROKERS=self.brokers,
+                        EXECQ_JOBS_TOPIC=self.jobs_topic,
+                        EXECQ_RESULTS_TOPIC=self.results_topic,
+                        EXECQ_CGROUP_PARENT=self.cgroup_parent,
+                        EXECQ_SANDBOX_ROOT=os.path.join("/run", f"execq-test-{self.tag}"),
+                        EXECQ_GROUP_ID=f"test-{self.tag}")
+
+    def start_kafka(self):
+        subprocess.run([os.path.join(TOP, "scripts/kafka.sh"), "start", os.path.join(self.dir, "kafka"),
+                        str(self.kafka_port), str(self.kafka_ctrl)], check=True)
+
+    def start(self, name, argv, env=None):
+        log = open(os.path.join(self.dir, name + ".log"), "w")
+        p = subprocess.Popen(argv, env=env or self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.procs[name] = p
+        return p
+
+    def start_executor(self, name, uid_base, slots=2):
+        return self.start(name, [os.path.join(BUILD, "execq-executor"), f"--uid-base={uid_base}",
+                                 f"--slots={slots}"])
+
+    def start_api(self, name="api", port=None, extra=()):
+        port = port or self.api_port
+        p = self.start(name, [os.path.join(BUILD, "execq-api"), f"--port={port}", *extra])
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            assert p.poll() is None, f"{name} exited; see {self.dir}/{name}.log"
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return url
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"{name} never became healthy")
+
+    def log(self, name):
+        with open(os.path.join(self.dir, name + ".log")) as f:
+            return f.read()
+
+    def stop(self, name, sig=signal.SIGTERM, timeout=30):
+        p = self.procs.pop(name)
+        p.send_signal(sig)
+        try:
+            return p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            return p.wait()
+
+    def shutdown(self):
+        for name in list(self.procs):
+            self.stop(name)
+        subprocess.run([os.path.join(TOP, "scripts/kafka.sh"), "stop", os.path.join(self.dir, "kafka")])
+        for ctrl in ("memory", "pids", "cpu", "cpuacct", "freezer"):
+            try:
+                os.rmdir(f"/sys/fs/cgroup/{ctrl}/{self.cgroup_parent}")
+            except OSError:
+                pass
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    c = Cluster()
+    c.start_kafka()
+    c.start_executor("executor-1", SANDBOX_UID_BASES[0])
+    c.start_executor("executor-2", SANDBOX_UID_BASES[1])
+    c.url = c.start_api()
+    # Both executors must have joined the group before tests measure spread.
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if all("assigned" in c.log(n) for n in ("executor-1", "executor-2")):
+            break
+        time.sleep(0.2)
+    yield c
+    c.shutdown()
+
+
+@pytest.fixture(scope="session")
+def api(cluster):
+    return Api(cluster.url, "demo_key_slopshop")

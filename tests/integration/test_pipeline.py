@@ -1,0 +1,108 @@
+"""The pipeline as a whole: messages on Kafka valid against the schemas,
+jobs spread over two executors, concurrency, and sync calls that never hang."""
+import concurrent.futures
+import json
+import os
+import subprocess
+import time
+
+import jsonschema
+
+from conftest import TOP, Api, free_port
+
+SCHEMAS = {n: json.load(open(os.path.join(TOP, "schemas", f"{n}.schema.json"))) for n in ("job", "result")}
+
+
+def consume(cluster, topic):
+    """Reads the whole topic with kcat, as a data pipeline would."""
+    out = subprocess.run(["kcat", "-C", "-b", cluster.brokers, "-t", topic, "-o", "beginning", "-e", "-q", "-J"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    msgs = []
+    for line in out.splitlines():
+        m = json.loads(line)
+        h = m.get("headers") or []
+        m["headers"] = dict(zip(h[0::2], h[1::2]))
+        m["value"] = json.loads(m["payload"])
+        msgs.append(m)
+    return msgs
+
+
+def test_messages_match_schemas(cluster, api):
+    status, body = api.run("print('schema')")
+    assert status == 200
+    jid = body["job_id"]
+    jobs = [m for m in consume(cluster, cluster.jobs_topic) if m["key"] == jid]
+    results = [m for m in consume(cluster, cluster.results_topic) if m["key"] == jid]
+    assert len(jobs) == 1 and len(results) >= 1
+    jsonschema.validate(jobs[0]["value"], SCHEMAS["job"])
+    jsonschema.validate(results[0]["value"], SCHEMAS["result"])
+    assert jobs[0]["headers"]["correlation-id"] == jid
+    assert jobs[0]["headers"]["reply-to"] == cluster.results_topic
+    assert results[0]["headers"]["correlation-id"] == jid
+    assert results[0]["headers"]["message-type"] == "result"
+    assert results[0]["value"]["stdout"] == "schema\n"
+    assert "demo_key_slopshop" not in json.dumps(jobs[0]) + json.dumps(results[0])
+
+
+def test_schema_rejects_a_broken_result():
+    bad = {"schema_version": 1, "job_id": "nope", "status": "completed"}
+    try:
+        jsonschema.validate(bad, SCHEMAS["result"])
+        raise AssertionError("schema accepted a broken result")
+    except jsonschema.ValidationError:
+        pass
+
+
+def test_two_executors_share_the_work(cluster, api):
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda i: api.run(f"import time\ntime.sleep(0.2)\nprint({i})"), range(32)))
+    ids = set()
+    for i, (status, body) in enumerate(answers):
+        assert status == 200 and body["stdout"] == f"{i}\n", body
+        ids.add(body["job_id"])
+    executors = {m["value"]["executor"] for m in consume(cluster, cluster.results_topic) if m["key"] in ids}
+    assert len(executors) == 2, executors
+
+
+def test_concurrent_calls_all_answer(api):
+    with concurrent.futures.ThreadPoolExecutor(64) as pool:
+        answers = list(pool.map(lambda i: api.run(f"print({i} * 2)"), range(64)))
+    assert [s for s, _ in answers] == [200] * 64, [b for s, b in answers if s != 200][:3]
+    assert [b["stdout"] for _, b in answers] == [f"{i * 2}\n" for i in range(64)]
+
+
+def test_sync_call_without_executor_ends_with_504(cluster):
+    """An API whose jobs topic nobody consumes: the call ends shortly after
+    timeout + grace, with a clear error, instead of hanging."""
+    port = free_port()
+    env = dict(cluster.env, EXECQ_JOBS_TOPIC=f"{cluster.jobs_topic}.orphan")
+    cluster.start("api-orphan", [os.path.join(TOP, "build", "execq-api"), f"--port={port}",
+                                 "--sync-grace-ms=500"], env=env)
+    try:
+        url = None
+        for _ in range(150):
+            try:
+                import urllib.request
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        url = f"http://127.0.0.1:{port}"
+                        break
+            except OSError:
+                time.sleep(0.2)
+        assert url
+        t0 = time.monotonic()
+        status, body = Api(url, "demo_key_slopshop").run("print(1)", timeout=1)
+        took = time.monotonic() - t0
+        assert status == 504 and body["error"]["code"] == "no_result"
+        assert 1.4 <= took <= 3.0, took
+    finally:
+        cluster.stop("api-orphan")
+
+
+def test_api_refuses_to_start_without_kafka(cluster):
+    dead = free_port()
+    p = subprocess.run([os.path.join(TOP, "build", "execq-api"), f"--port={free_port()}"],
+                       env=dict(cluster.env, EXECQ_BROKERS=f"127.0.0.1:{dead}"),
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1
+    assert "cannot start" in p.stderr
