@@ -1,0 +1,183 @@
+"""Hostile programs, each with an asserted outcome, run through the real
+pipeline (HTTP -> Kafka -> executor -> sandbox -> Kafka -> HTTP). After
+every one the host is checked: no process of the job left, no job cgroup
+left, nothing changed outside the sandbox, both executors healthy.
+
+The session refuses to run any of them unless a probe job shows the
+sandbox in place: run against a plain process as root, these programs
+would hit this machine."""
+import base64
+import concurrent.futures
+import glob
+import json
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import SANDBOX_UID_BASES
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROGRAMS = sorted(glob.glob(os.path.join(HERE, "programs", "*.py")))
+WATCHED_DIRS = ["/", "/etc", "/root", "/run", "/var/tmp", "/dev/shm", "/usr/bin", "/home"]
+WATCHED_FILES = ["/etc/passwd", "/etc/shadow", "/etc/hosts", "/proc/sys/kernel/core_pattern",
+                 "/proc/sys/kernel/hostname"]
+PLANTED = ("pwned", "fill", "pwn")
+
+
+def header(path):
+    """The program's '# key: value' lines before the code."""
+    h = {}
+    for line in open(path):
+        if not line.startswith("# ") or ":" not in line:
+            break
+        k, v = line[2:].split(":", 1)
+        h[k.strip()] = v.strip()
+    h["request"] = json.loads(h.get("request", "{}"))
+    h["expect"] = json.loads(h.get("expect", "{}"))
+    return h
+
+
+@pytest.fixture(scope="session")
+def sandbox_in_place(api):
+    status, body = api.run("import os, socket\n"
+                           "print(os.getuid(), os.getpid(), sorted(os.listdir('/')),"
+                           " [n for _, n in socket.if_nameindex()])")
+    want = "1000 2 ['bin', 'dev', 'etc', 'lib', 'lib64', 'proc', 'sbin', 'usr'] ['lo']\n"
+    if status != 200 or body.get("stdout") != want:
+        pytest.exit(f"the sandbox is not in place (probe answered {status} {body}); "
+                    "refusing to run hostile code", returncode=3)
+    return True
+
+
+@pytest.fixture(scope="session")
+def host(cluster):
+    """Listeners on the host that jobs must not reach, and the host's own addresses."""
+    abstract = f"execq-test-{cluster.tag}"
+    a = socket.socket(socket.AF_UNIX)
+    a.bind("\0" + abstract)
+    a.listen()
+    path = os.path.join(cluster.dir, "host.sock")
+    u = socket.socket(socket.AF_UNIX)
+    u.bind(path)
+    u.listen()
+    out = subprocess.run(["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True).stdout
+    ips = [f.split()[3].split("/")[0] for f in out.splitlines() if " lo " not in f]
+    info = {"api_port": cluster.api_port, "kafka_port": cluster.kafka_port, "kafka_ctrl_port": cluster.kafka_ctrl,
+            "host_ips": ips, "abstract": abstract, "unix_path": path}
+    yield info
+    a.close()
+    u.close()
+
+
+def snapshot():
+    s = {}
+    for d in WATCHED_DIRS:
+        try:
+            s[d] = sorted(n for n in os.listdir(d) if not n.startswith("execq-test-"))
+        except OSError:
+            s[d] = None
+    for f in WATCHED_FILES:
+        try:
+            st = os.stat(f)
+            s[f] = (st.st_mtime_ns, st.st_size, open(f, "rb").read() if f.startswith("/proc") else None)
+        except OSError:
+            s[f] = None
+    s["/tmp planted"] = sorted(n for n in os.listdir("/tmp") if any(p in n for p in PLANTED))
+    return s
+
+
+def sandbox_processes():
+    """Host processes running as any sandbox uid (both executors, all slots)."""
+    found = []
+    for st in glob.glob("/proc/[0-9]*/status"):
+        try:
+            uid = int(next(l for l in open(st) if l.startswith("Uid:")).split()[1])
+        except (OSError, StopIteration, ValueError):
+            continue
+        if any(b <= uid < b + 2 * 64 for b in SANDBOX_UID_BASES):
+            found.append((st.split("/")[2], uid))
+    return found
+
+
+def job_cgroups(cluster):
+    left = []
+    for ctrl in ("memory", "pids", "cpu", "cpuacct", "freezer"):
+        d = f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}"
+        if os.path.isdir(d):
+            left += [f"{ctrl}/{n}" for n in os.listdir(d) if os.path.isdir(os.path.join(d, n))]
+    return left
+
+
+def check_host(cluster, api, before):
+    deadline = time.time() + 5
+    while time.time() < deadline and (sandbox_processes() or job_cgroups(cluster)):
+        time.sleep(0.1)
+    assert sandbox_processes() == [], "a process of the job outlived it"
+    assert job_cgroups(cluster) == [], "a job cgroup was left behind"
+    assert snapshot() == before, "something changed outside the sandbox"
+    for name in ("executor-1", "executor-2", "api"):
+        assert cluster.procs[name].poll() is None, f"{name} died"
+    status, body = api.run("print('alive')")
+    assert status == 200 and body["stdout"] == "alive\n"
+
+
+def check_expect(name, exp, status, body):
+    assert status == 200, body
+    assert body["ok"] is True
+    out = body["stdout"]
+    assert "LEAK" not in out, out
+    for key in ("exit_code", "timed_out", "memory_exceeded", "stdout_truncated", "stderr_truncated"):
+        if key in exp:
+            assert body[key] == exp[key], (key, body[key], out[-2000:], body["stderr"][-2000:])
+    if "exit_code" not in exp and not exp.get("timed_out") and not exp.get("memory_exceeded"):
+        assert body["exit_code"] == 0, body["stderr"][-2000:]
+    if "stdout_has" in exp:
+        assert exp["stdout_has"] in out, (out[-2000:], body["stderr"][-2000:])
+    if "lines_safe" in exp:
+        assert sum(l.startswith("SAFE") for l in out.splitlines()) >= exp["lines_safe"], out
+    if "stdout_len" in exp:
+        assert len(out) == exp["stdout_len"]
+    if exp.get("stdout_bytes") == "all256x4":
+        assert base64.b64decode(body["stdout_base64"]) == bytes(range(256)) * 4
+    if "max_ms" in exp:
+        assert body["execution_time_ms"] <= exp["max_ms"], body["execution_time_ms"]
+    if "min_ms" in exp:
+        assert body["execution_time_ms"] >= exp["min_ms"], body["execution_time_ms"]
+    if "cpu_at_most_wall" in exp:
+        assert body["cpu_time_ms"] <= exp["cpu_at_most_wall"] * body["execution_time_ms"], body
+
+
+def run_program(api, path, host):
+    h = header(path)
+    req = dict(h["request"])
+    if h.get("stdin") == "host":
+        req["stdin"] = json.dumps(host)
+    return h, api.run(open(path).read(), **req)
+
+
+def test_there_are_enough_hostile_programs():
+    groups = {header(p).get("group") for p in PROGRAMS}
+    assert len(PROGRAMS) >= 40
+    assert groups == {"resources", "output", "filesystem", "network", "privilege", "persistence"}
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=[os.path.basename(p)[:-3] for p in PROGRAMS])
+def test_hostile(cluster, api, sandbox_in_place, host, path):
+    before = snapshot()
+    h = header(path)
+    if "concurrent" in h:
+        other = os.path.join(HERE, "programs", h["concurrent"] + ".py")
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            first = pool.submit(run_program, api, path, host)
+            time.sleep(1.5)   # let the first job set up what the second must not see
+            second = pool.submit(run_program, api, other, host)
+            (h1, (s1, b1)), (h2, (s2, b2)) = first.result(), second.result()
+        check_expect(path, h1["expect"], s1, b1)
+        check_expect(other, h2["expect"], s2, b2)
+    else:
+        _, (status, body) = run_program(api, path, host)
+        check_expect(path, h["expect"], status, body)
+    check_host(cluster, api, before)
