@@ -35,7 +35,10 @@ $(BUILD)/execq-executor: $(call obj,$(EXEC_SRC) $(COMMON_SRC))
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/offsets.c executor/cg.c \
                         producer-api/pending.c producer-api/auth.c executor/filter.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lcgroup -lseccomp
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp
+
+$(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(call obj,$(filter-out executor/main.c executor/consumer.c,$(EXEC_SRC)) $(COMMON_SRC))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp
 
 deps:
 	@scripts/deps.sh
@@ -56,7 +59,8 @@ test: deps kafka all
 	@$(MAKE) --no-print-directory unit
 	@scripts/integration.sh
 
-bench: deps kafka all
+bench: deps kafka all $(BUILD)/sbx_bench
+	@$(BUILD)/sbx_bench 50
 	@/usr/bin/python3 tests/bench/bench.py
 
 clean:

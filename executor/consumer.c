@@ -200,6 +200,8 @@ static void handle(struct exec_ctx *x, struct slot *s)
     }
     r.finished_at_ms = util_wall_ms();
     publish(x, s, &r, j.kind);
+    rd_kafka_poll(x->producer, 0);   /* nudge the send before the clean-up */
+    sbx_cleanup(x->sb, s->index);    /* off the answer's path */
     job_release(&j);
     result_release(&r);
 }

@@ -1,6 +1,6 @@
 /* run: the I/O and timeout loop of one job (see run.h). One poll(2) loop over
- * the three pipes and a pidfd: no threads, no signals, and the deadline is a
- * poll timeout on CLOCK_MONOTONIC. */
+ * the three pipes and the job's done descriptor: no threads, no signals, and
+ * the deadline is a poll timeout on CLOCK_MONOTONIC. */
 #include "run.h"
 
 #include <errno.h>
@@ -10,15 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "util.h"
 
-/* After the process exits, pipes are read until EOF for at most this long:
- * anything still holding them open is killed with the rest. */
+/* After the job ends, pipes are read until EOF for at most this long:
+ * anything still holding them open has been killed with the rest. */
 #define DRAIN_MS 200
 
 struct stream {
@@ -56,13 +54,11 @@ static void close_fd(int *fd)
 
 int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t errstr_size)
 {
-    int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, pidfd = -1;
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, done_fd = -1;
     struct stream so = {.fd = -1, .max = s->max_output}, se = {.fd = -1, .max = s->max_output};
     size_t in_off = 0;
-    pid_t pid = -1;
     int status = 0, exited = 0, ret = -1;
     int64_t start, deadline, drain_until = 0;
-    struct rusage ru = {0};
 
     buf_init(&so.b);
     buf_init(&se.b);
@@ -73,20 +69,13 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
     start = util_mono_ms();
     {
         const int fds[3] = {in[0], out[1], err[1]};
-        pid = s->spawn(s->ctx, fds, errstr, errstr_size);
+        done_fd = s->spawn(s->ctx, fds, errstr, errstr_size);
     }
-    if (pid < 0)
+    if (done_fd < 0)
         goto out;
     close_fd(&in[0]);
     close_fd(&out[1]);
     close_fd(&err[1]);
-    pidfd = pidfd_open(pid, 0);
-    if (pidfd < 0) {
-        snprintf(errstr, errstr_size, "pidfd_open: %s", strerror(errno));
-        s->kill_all(s->ctx, pid);
-        waitpid(pid, NULL, 0);
-        goto out;
-    }
     so.fd = out[0];
     se.fd = err[0];
     out[0] = err[0] = -1;
@@ -99,17 +88,17 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
 
     while (!exited || so.fd >= 0 || se.fd >= 0) {
         struct pollfd p[4];
-        int np = 0, i_out = -1, i_err = -1, i_in = -1, i_pid = -1;
+        int np = 0, i_out = -1, i_err = -1, i_in = -1, i_done = -1;
         int64_t now = util_mono_ms(), until = exited ? drain_until : deadline;
         int wait_ms = until > now ? (int)(until - now) : 0;
 
         if (so.fd >= 0) { i_out = np; p[np++] = (struct pollfd){so.fd, POLLIN, 0}; }
         if (se.fd >= 0) { i_err = np; p[np++] = (struct pollfd){se.fd, POLLIN, 0}; }
         if (in[1] >= 0) { i_in = np; p[np++] = (struct pollfd){in[1], POLLOUT, 0}; }
-        if (!exited)    { i_pid = np; p[np++] = (struct pollfd){pidfd, POLLIN, 0}; }
+        if (!exited)    { i_done = np; p[np++] = (struct pollfd){done_fd, POLLIN, 0}; }
         if (poll(p, (nfds_t)np, wait_ms) < 0 && errno != EINTR) {
             snprintf(errstr, errstr_size, "poll: %s", strerror(errno));
-            s->kill_all(s->ctx, pid);
+            s->kill_all(s->ctx);
             break;
         }
         if (i_out >= 0 && p[i_out].revents && stream_read(&so))
@@ -123,21 +112,20 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
             if ((n < 0 && errno != EAGAIN) || in_off == s->stdin_len || (p[i_in].revents & (POLLERR | POLLHUP)))
                 close_fd(&in[1]);
         }
-        if (i_pid >= 0 && p[i_pid].revents) {
-            if (wait4(pid, &status, WNOHANG, &ru) == pid) {
-                exited = 1;
-                r->execution_time_ms = (long)(util_mono_ms() - start);
-                /* The job's processes die with it (its PID namespace); this
-                 * also ends any leftover holding the pipes. */
-                s->kill_all(s->ctx, pid);
-                drain_until = util_mono_ms() + DRAIN_MS;
-                close_fd(&in[1]);
-            }
+        if (i_done >= 0 && p[i_done].revents) {
+            exited = 1;
+            r->execution_time_ms = (long)(util_mono_ms() - start);
+            if (s->done(s->ctx, &status, errstr, errstr_size) < 0)
+                goto out;
+            /* Ends any leftover still holding the pipes. */
+            s->kill_all(s->ctx);
+            drain_until = util_mono_ms() + DRAIN_MS;
+            close_fd(&in[1]);
         }
         now = util_mono_ms();
         if (!exited && now >= deadline && !r->timed_out) {
             r->timed_out = 1;
-            s->kill_all(s->ctx, pid);   /* the pidfd then reports the exit */
+            s->kill_all(s->ctx);   /* the done descriptor then reports the end */
         }
         if (exited && now >= drain_until) {
             so.truncated |= so.fd >= 0;
@@ -146,12 +134,11 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
         }
     }
     if (!exited) {
-        s->kill_all(s->ctx, pid);
-        wait4(pid, &status, 0, &ru);
+        /* Only after a poll failure: make sure it is over. */
+        s->kill_all(s->ctx);
+        status = SIGKILL;
         r->execution_time_ms = (long)(util_mono_ms() - start);
     }
-    if (s->reaped(s->ctx, &status, errstr, errstr_size) < 0)
-        goto out;
     if (r->timed_out) {
         r->exit_code = -1;
     } else if (WIFEXITED(status)) {
@@ -160,9 +147,6 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
         r->term_signal = WTERMSIG(status);
         r->exit_code = -WTERMSIG(status);
     }
-    r->cpu_time_ms = ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000 +
-                     ru.ru_stime.tv_sec * 1000 + ru.ru_stime.tv_usec / 1000;
-    r->peak_memory_kb = ru.ru_maxrss;
     r->stdout_data = so.b.data;
     r->stdout_len = so.b.len;
     r->stdout_truncated = so.truncated;
@@ -177,7 +161,6 @@ out:
     close_fd(&out[0]); close_fd(&out[1]);
     close_fd(&err[0]); close_fd(&err[1]);
     close_fd(&so.fd); close_fd(&se.fd);
-    close_fd(&pidfd);
     buf_release(&so.b);
     buf_release(&se.b);
     return ret;

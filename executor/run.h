@@ -6,7 +6,6 @@
 #define EXECQ_RUN_H
 
 #include <stddef.h>
-#include <sys/types.h>
 
 #include "job.h"
 
@@ -15,22 +14,23 @@ struct run_spec {
     size_t stdin_len;
     long timeout_ms;
     size_t max_output;        /* bytes kept per stream */
-    /* Starts the process with fds[0..2] as its stdin/stdout/stderr. Returns
-     * its pid (a child of the caller), or -1 with the reason in errstr. */
-    pid_t (*spawn)(void *ctx, const int fds[3], char *errstr, size_t errstr_size);
-    /* Kills every process of the job (the timeout and cleanup). */
-    void (*kill_all)(void *ctx, pid_t pid);
-    /* Called once the spawned process is reaped: may replace *status with
-     * the job's real one, or return -1 with the reason when the process
-     * never got to run the job. */
-    int (*reaped)(void *ctx, int *status, char *errstr, size_t errstr_size);
+    /* Starts the job with fds[0..2] as its stdin/stdout/stderr. Returns a
+     * descriptor that becomes readable when the job has ended, or -1 with
+     * the reason in errstr. The descriptor stays the ctx's to close. */
+    int (*spawn)(void *ctx, const int fds[3], char *errstr, size_t errstr_size);
+    /* Kills every process of the job (the timeout, and leftovers after it ended). */
+    void (*kill_all)(void *ctx);
+    /* Called once the done descriptor is readable: sets *status (a wait(2)
+     * status) and returns 0, or returns -1 with the reason in errstr when
+     * the job never got to run. */
+    int (*done)(void *ctx, int *status, char *errstr, size_t errstr_size);
     void *ctx;
 };
 
-/* Runs the job and fills r's output, exit_code, term_signal, timed_out,
- * execution_time_ms, cpu_time_ms and peak_memory_kb (from the child's
- * rusage; the cgroup may refine them). Returns 0 if the process ran, or -1
- * with the reason in errstr if it could not be started. */
+/* Runs the job and fills r's output, exit_code, term_signal, timed_out and
+ * execution_time_ms. Returns 0 if the job ran, or -1 with the reason in
+ * errstr if it could not be started. Reaping is left to the ctx, off the
+ * path of the answer. */
 int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t errstr_size);
 
 #endif

@@ -41,8 +41,19 @@
 #include "run.h"
 #include "util.h"
 
+/* What a finished job leaves for sbx_cleanup(): reaping init and removing
+ * the cgroup happen after the result is out (both wait on the kernel). */
+struct sbx_slot {
+    pid_t init;              /* 0 when nothing is left */
+    struct cg_job *cg;
+    int status_r;
+};
+
+#define SBX_MAX_SLOTS 1024
+
 struct sbx {
     const struct cfg *cfg;
+    struct sbx_slot slots[SBX_MAX_SLOTS];
     struct cg_layout cg;
     struct filter filter;
     char root[300];          /* empty root-owned directory: each job's root is mounted on it */
@@ -56,8 +67,8 @@ struct sbx_job {
     int slot;
     const struct job *j;
     struct cg_job *cg;
-    int status_r;            /* read end of the status pipe */
-    char setup_error[256];   /* set when the sandbox could not be built */
+    pid_t init;
+    int status_r;            /* read end of the status pipe: the done descriptor */
 };
 
 /* Fixed fds inside the child (see child_fds). */
@@ -314,20 +325,16 @@ __attribute__((noreturn)) static void child_init(struct sbx_job *x)
     pid_t py;
     int st;
 
-    /* Wait until the parent has written our uid/gid maps and put us in
-     * the job cgroup. EOF means it gave up: just leave. */
+    /* Wait until the parent has written our uid/gid maps. EOF means it
+     * gave up: just leave. */
     if (read(FD_SYNC, &b, 1) != 1)
         _exit(127);
-    close(FD_SYNC);
     /* Die with the executor: no job outlives the process that answers for it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
         child_fail("become namespace root");
     if (setgroups(0, NULL) < 0)
         child_fail("setgroups");
-    /* After the attach, so /proc/self/cgroup shows "/" and no host path. */
-    if (unshare(CLONE_NEWCGROUP) < 0)
-        child_fail("cgroup namespace");
     setup_root(x->s->root);
     if (sethostname("sandbox", 7) < 0)
         child_fail("sethostname");
@@ -342,6 +349,15 @@ __attribute__((noreturn)) static void child_init(struct sbx_job *x)
      * closed by non-dumpable + another uid + no ptrace. */
     if (x->s->argv_start)
         memset(x->s->argv_start, 0, x->s->argv_len);
+    /* Meanwhile the parent moved us into the job cgroup (moving a task
+     * waits for an RCU grace period, so it overlaps the set-up above).
+     * No job code runs before this second byte. */
+    if (read(FD_SYNC, &b, 1) != 1)
+        _exit(127);
+    close(FD_SYNC);
+    /* After the attach, so /proc/self/cgroup shows "/" and no host path. */
+    if (unshare(CLONE_NEWCGROUP) < 0)
+        child_fail("cgroup namespace");
     py = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (py < 0)
         child_fail("fork python");
@@ -409,7 +425,7 @@ static int write_proc(pid_t pid, const char *file, const char *data, char *errst
     return ok ? 0 : -1;
 }
 
-static pid_t sbx_spawn(void *ctx, const int fds[3], char *errstr, size_t errstr_size)
+static int sbx_spawn(void *ctx, const int fds[3], char *errstr, size_t errstr_size)
 {
     struct sbx_job *x = ctx;
     int sync[2] = {-1, -1}, st[2] = {-1, -1};
@@ -432,6 +448,7 @@ static pid_t sbx_spawn(void *ctx, const int fds[3], char *errstr, size_t errstr_
         child_fds(fds, sync[0], st[1]);
         child_init(x);
     }
+    x->init = pid;
     close(sync[0]);
     close(st[1]);
     sync[0] = st[1] = -1;
@@ -439,21 +456,23 @@ static pid_t sbx_spawn(void *ctx, const int fds[3], char *errstr, size_t errstr_
      * uid 1000 the next one: neither is root, nor shared by two slots. */
     snprintf(map, sizeof(map), "0 %ld 1\n%d %ld 1\n", host, SBX_UID, host + 1);
     if (write_proc(pid, "uid_map", map, errstr, errstr_size) < 0 ||
-        write_proc(pid, "gid_map", map, errstr, errstr_size) < 0 ||
-        cg_job_attach(x->cg, pid, errstr, errstr_size) < 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        goto fail;
-    }
-    if (write(sync[1], "g", 1) != 1) {
-        snprintf(errstr, errstr_size, "sync: %s", strerror(errno));
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        goto fail;
-    }
+        write_proc(pid, "gid_map", map, errstr, errstr_size) < 0)
+        goto fail_child;
+    if (write(sync[1], "m", 1) != 1)   /* maps done: build the root */
+        goto fail_sync;
+    if (cg_job_attach(x->cg, pid, errstr, errstr_size) < 0)
+        goto fail_child;
+    if (write(sync[1], "c", 1) != 1)   /* in the cgroup: run the code */
+        goto fail_sync;
     close(sync[1]);
     x->status_r = st[0];
-    return pid;
+    return st[0];
+fail_sync:
+    snprintf(errstr, errstr_size, "sync: %s", strerror(errno));
+fail_child:
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    x->init = 0;
 fail:
     for (int i = 0; i < 2; i++) {
         if (sync[i] >= 0) close(sync[i]);
@@ -462,15 +481,18 @@ fail:
     return -1;
 }
 
-static void sbx_kill(void *ctx, pid_t pid)
+static void sbx_kill(void *ctx)
 {
     struct sbx_job *x = ctx;
-    kill(pid, SIGKILL);   /* init: the kernel then kills the whole PID namespace */
-    cg_job_kill(x->cg);   /* and anything in the cgroup, whatever happened */
+    if (x->init > 0)
+        kill(x->init, SIGKILL);   /* init: the kernel then kills the whole PID namespace */
+    cg_job_kill(x->cg);           /* and anything in the cgroup, whatever happened */
 }
 
-/* Replaces init's wait status with python's, or reports a setup error. */
-static int sbx_reaped(void *ctx, int *status, char *errstr, size_t errstr_size)
+/* The status pipe spoke: python's wait status ("S"), a set-up error ("E"),
+ * or EOF because init died first (killed at the timeout, by the OOM killer
+ * or with the executor): then the job counts as killed. */
+static int sbx_done(void *ctx, int *status, char *errstr, size_t errstr_size)
 {
     struct sbx_job *x = ctx;
     char msg[256];
@@ -484,17 +506,30 @@ static int sbx_reaped(void *ctx, int *status, char *errstr, size_t errstr_size)
     }
     if (n == (ssize_t)(1 + sizeof(int)) && msg[0] == 'S')
         memcpy(status, msg + 1, sizeof(int));
-    else if (WIFEXITED(*status) && WEXITSTATUS(*status) == 127) {
-        snprintf(errstr, errstr_size, "sandbox setup failed without a reason");
-        return -1;
-    }
-    /* else init was killed (timeout, OOM): its status stands */
+    else
+        *status = SIGKILL;   /* as wait(2) reports a SIGKILL death */
     return 0;
+}
+
+void sbx_cleanup(struct sbx *s, int slot)
+{
+    struct sbx_slot *l = &s->slots[slot];
+
+    if (l->init > 0) {
+        kill(l->init, SIGKILL);
+        waitpid(l->init, NULL, 0);   /* the kernel empties its PID namespace first */
+    }
+    cg_job_destroy(l->cg);           /* NULL-safe */
+    if (l->status_r >= 0)
+        close(l->status_r);
+    l->init = 0;
+    l->cg = NULL;
+    l->status_r = -1;
 }
 
 int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char *errstr, size_t errstr_size)
 {
-    struct sbx_job x = {.s = s, .slot = slot, .j = j, .status_r = -1};
+    struct sbx_job x = {.s = s, .slot = slot, .j = j, .init = 0, .status_r = -1};
     long mem_mb = j->memory_mb < s->cfg->max_memory_mb ? j->memory_mb : s->cfg->max_memory_mb;
     long timeout = j->timeout_ms;
     struct cg_limits lim = {
@@ -509,7 +544,7 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
         .max_output = (size_t)s->cfg->max_output_bytes,
         .spawn = sbx_spawn,
         .kill_all = sbx_kill,
-        .reaped = sbx_reaped,
+        .done = sbx_done,
         .ctx = &x,
     };
     char name[64];
@@ -520,6 +555,11 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
     if (timeout > 3600000)
         timeout = 3600000;
     spec.timeout_ms = timeout;
+    if (slot < 0 || slot >= SBX_MAX_SLOTS) {
+        snprintf(errstr, errstr_size, "slot %d out of range", slot);
+        return -1;
+    }
+    sbx_cleanup(s, slot);   /* in case the caller did not */
     snprintf(name, sizeof(name), "slot%d-%.36s", slot, j->id);
     x.cg = cg_job_create(&s->cg, name, &lim, errstr, errstr_size);
     if (!x.cg)
@@ -530,9 +570,7 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
         r->cpu_time_ms = (long)(st.cpu_time_us / 1000);
         r->memory_exceeded = st.oom_killed;
     }
-    cg_job_destroy(x.cg);
-    if (x.status_r >= 0)
-        close(x.status_r);
+    s->slots[slot] = (struct sbx_slot){.init = x.init, .cg = x.cg, .status_r = x.status_r};
     return ret;
 }
 
@@ -543,12 +581,15 @@ struct sbx *sbx_new(const struct cfg *c, char **argv, char *errstr, size_t errst
     struct job probe;
     struct result r;
     char err2[256];
+    int rc;
 
     if (!s) {
         snprintf(errstr, errstr_size, "out of memory");
         return NULL;
     }
     s->cfg = c;
+    for (int i = 0; i < SBX_MAX_SLOTS; i++)
+        s->slots[i].status_r = -1;
     if (geteuid() != 0) {
         snprintf(errstr, errstr_size, "the executor must run as root to build sandboxes (it drops to "
                                       "unprivileged uids inside each)");
@@ -591,7 +632,9 @@ struct sbx *sbx_new(const struct cfg *c, char **argv, char *errstr, size_t errst
     probe.timeout_ms = 10000;
     probe.memory_mb = c->memory_mb;
     result_init(&r);
-    if (sbx_run(s, 0, &probe, &r, err2, sizeof(err2)) < 0) {
+    rc = sbx_run(s, 0, &probe, &r, err2, sizeof(err2));
+    sbx_cleanup(s, 0);
+    if (rc < 0) {
         snprintf(errstr, errstr_size, "probe job: %s", err2);
         job_release(&probe);
         goto fail;
@@ -617,6 +660,8 @@ void sbx_free(struct sbx *s)
 {
     if (!s)
         return;
+    for (int i = 0; i < SBX_MAX_SLOTS; i++)
+        sbx_cleanup(s, i);
     filter_release(&s->filter);
     free(s);
 }

@@ -24,9 +24,15 @@ void sbx_free(struct sbx *s);   /* NULL-safe */
 
 /* Runs j in a new sandbox as slot (0..slots-1; slots run at once) and fills
  * r (output, exit status, timing, peak memory, CPU time, memory_exceeded).
- * Returns 0 if the code ran, or -1 with the reason in errstr if no sandbox
- * could be made (nothing ran). Thread-safe across different slots. */
+ * Returns as soon as the code has ended, leaving what is left of the
+ * sandbox for sbx_cleanup(). Returns 0 if the code ran, or -1 with the
+ * reason in errstr if no sandbox could be made (nothing ran). Thread-safe
+ * across different slots. */
 int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char *errstr, size_t errstr_size);
+
+/* Kills what is left of slot's last sandbox, reaps it and removes its
+ * cgroup. Call after the result is published; sbx_run does it too if not. */
+void sbx_cleanup(struct sbx *s, int slot);
 
 /* The uid the code runs as inside the sandbox. */
 #define SBX_UID 1000
