@@ -76,17 +76,17 @@ rd_kafka_t *kq_producer_new(const struct cfg *c, void (*dr_cb)(rd_kafka_t *, con
 }
 
 rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, kq_rebalance_fn rebalance_cb,
-                            void *opaque, char *errstr, size_t errstr_size)
+                            void *opaque, int prefetch_msgs, char *errstr, size_t errstr_size)
 {
     rd_kafka_conf_t *conf = base_conf(c, errstr, errstr_size);
     rd_kafka_t *rk;
+    char prefetch[24];
+
+    snprintf(prefetch, sizeof(prefetch), "%d", prefetch_msgs > 0 ? prefetch_msgs : 100000);
 
     if (!conf)
         return NULL;
-    /* Short fetch wait: a result is answered within ~10 ms of being written.
-     * A full executor pauses its partitions (consumer.c) rather than relying
-     * on small prefetch queues: librdkafka 2.0.2 backs off fetching for a
-     * fixed second whenever the local queue passes queued.min.messages. */
+    /* Short fetch wait: a result is answered within ~10 ms of being written. */
     if (set(conf, "fetch.wait.max.ms", "10", errstr, errstr_size) < 0 ||
         set(conf, "fetch.error.backoff.ms", "50", errstr, errstr_size) < 0 ||
         set(conf, "group.id", group_id ? group_id : "execq-unused", errstr, errstr_size) < 0) {
@@ -98,7 +98,7 @@ rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, kq_rebala
             set(conf, "auto.commit.interval.ms", "1000", errstr, errstr_size) < 0 ||
             set(conf, "enable.auto.offset.store", "false", errstr, errstr_size) < 0 ||
             set(conf, "auto.offset.reset", "earliest", errstr, errstr_size) < 0 ||
-            set(conf, "queued.min.messages", "1000", errstr, errstr_size) < 0 ||
+            set(conf, "queued.min.messages", prefetch, errstr, errstr_size) < 0 ||
             set(conf, "queued.max.messages.kbytes", "1024", errstr, errstr_size) < 0 ||
             set(conf, "session.timeout.ms", "10000", errstr, errstr_size) < 0 ||
             set(conf, "heartbeat.interval.ms", "1000", errstr, errstr_size) < 0 ||

@@ -31,10 +31,11 @@ typedef void (*kq_rebalance_fn)(rd_kafka_t *, rd_kafka_resp_err_t, rd_kafka_topi
 
 /* Makes a consumer. With group_id, a group member with offsets stored by the
  * application (enable.auto.offset.store=false) and auto-committed, whose
- * rebalance_cb (may be NULL) gets opaque; without, a group-less consumer for
+ * rebalance_cb (may be NULL) gets opaque, prefetching at most prefetch_msgs
+ * messages (0: librdkafka's default); without, a group-less consumer for
  * assign(). Returns NULL with the reason on error. */
 rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, kq_rebalance_fn rebalance_cb,
-                            void *opaque, char *errstr, size_t errstr_size);
+                            void *opaque, int prefetch_msgs, char *errstr, size_t errstr_size);
 
 /* Creates the jobs and results topics if they do not exist. Returns 0, or -1
  * with the reason in errstr. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "job.h"
@@ -15,6 +16,8 @@
 #include "log.h"
 #include "offsets.h"
 #include "util.h"
+
+#define PREFETCH_PER_SLOT 32
 
 struct slot {
     int index;
@@ -33,11 +36,10 @@ struct exec_ctx {
     pthread_cond_t cond;       /* signalled when a slot gets work or frees up */
     struct slot *slots;
     int nslots, nfree, stopping;
-    int paused;                /* main thread only: the assignment is paused */
-    /* Main thread only: per partition, the offset after the last message
-     * consume_poll returned. Resume seeks there: librdkafka 2.0.2 was seen
-     * here to skip messages that were prefetched when the pause purged them. */
-    rd_kafka_topic_partition_list_t *next;
+    /* Every assigned partition's messages are forwarded here, away from
+     * the consumer queue: the main loop reads jobs from it only when a slot
+     * is free, while consumer_poll keeps serving rebalances. */
+    rd_kafka_queue_t *jobs_q;
     char executor_id[64];
 };
 
@@ -165,6 +167,7 @@ static void handle(struct exec_ctx *x, struct slot *s)
     char errstr[200];
     struct job j;
     struct result r;
+    long long queued_ms;
 
     result_init(&r);
     snprintf(r.executor, sizeof(r.executor), "%s", x->executor_id);
@@ -184,6 +187,7 @@ static void handle(struct exec_ctx *x, struct slot *s)
     }
     memcpy(r.id, j.id, sizeof(r.id));
     r.credits = j.credits;
+    queued_ms = (long long)(util_wall_ms() - j.submitted_at_ms);
     if (util_wall_ms() > j.expires_at_ms) {
         r.status = RESULT_EXPIRED;
         snprintf(r.error, sizeof(r.error), "expired %lld ms before it reached an executor",
@@ -195,13 +199,18 @@ static void handle(struct exec_ctx *x, struct slot *s)
         snprintf(r.error, sizeof(r.error), "%s", errstr);
         log_msg(LOG_ERR, "job=%s could not run: %s", j.id, errstr);
     } else {
-        log_msg(LOG_INFO, "job=%s slot=%d exit=%d%s %ld ms", j.id, s->index, r.exit_code,
-                r.timed_out ? " timed-out" : "", r.execution_time_ms);
+        log_msg(LOG_INFO, "job=%s slot=%d exit=%d%s ran %ld ms, queued %lld ms", j.id, s->index, r.exit_code,
+                r.timed_out ? " timed-out" : "", r.execution_time_ms, queued_ms);
     }
     r.finished_at_ms = util_wall_ms();
     publish(x, s, &r, j.kind);
     rd_kafka_poll(x->producer, 0);   /* nudge the send before the clean-up */
-    sbx_cleanup(x->sb, s->index);    /* off the answer's path */
+    {
+        int64_t t0 = util_mono_ms();
+        sbx_cleanup(x->sb, s->index);    /* off the answer's path */
+        if (util_mono_ms() - t0 > 100)
+            log_msg(LOG_WARNING, "job=%s clean-up took %lld ms", j.id, (long long)(util_mono_ms() - t0));
+    }
     job_release(&j);
     result_release(&r);
 }
@@ -229,6 +238,19 @@ static void *slot_main(void *arg)
     return NULL;
 }
 
+/* Sends (or stops sending) each partition's messages to x->jobs_q. */
+static void forward(struct exec_ctx *x, rd_kafka_topic_partition_list_t *parts, int on)
+{
+    for (int i = 0; i < parts->cnt; i++) {
+        rd_kafka_queue_t *q = rd_kafka_queue_get_partition(x->consumer, parts->elems[i].topic,
+                                                           parts->elems[i].partition);
+        if (q) {
+            rd_kafka_queue_forward(q, on ? x->jobs_q : NULL);
+            rd_kafka_queue_destroy(q);
+        }
+    }
+}
+
 /* Eager rebalancing: offsets of revoked partitions are forgotten, so a job
  * finishing after its partition moved never stores an offset there. */
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
@@ -237,16 +259,13 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     struct exec_ctx *x = opaque;
 
     offsets_reset(x->offsets);
-    x->paused = 0;   /* the main loop pauses again if still full */
-    if (x->next)
-        rd_kafka_topic_partition_list_destroy(x->next);
-    x->next = rd_kafka_topic_partition_list_new(16);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         log_msg(LOG_INFO, "assigned %d partition(s)", parts->cnt);
         rd_kafka_assign(rk, parts);
-        rd_kafka_resume_partitions(rk, parts);   /* pause state outlives a rebalance */
+        forward(x, parts, 1);
     } else {
         log_msg(LOG_INFO, "revoked %d partition(s)", parts->cnt);
+        forward(x, parts, 0);
         rd_kafka_assign(rk, NULL);
     }
 }
@@ -266,55 +285,11 @@ static void dispatch(struct exec_ctx *x, rd_kafka_message_t *m)
     }
 }
 
-/* Full: pause every assigned partition, which stops the fetcher and drops
- * prefetched jobs (they are fetched again on resume, from the next offset
- * not yet handed to a slot), so waiting jobs stay in Kafka for executors
- * with room. Rebalance events still arrive through consumer_poll. */
-static void set_paused(struct exec_ctx *x, int pause)
-{
-    rd_kafka_topic_partition_list_t *parts = NULL;
-
-    if (rd_kafka_assignment(x->consumer, &parts) || !parts)
-        return;
-    if (pause) {
-        rd_kafka_pause_partitions(x->consumer, parts);
-    } else {
-        rd_kafka_resume_partitions(x->consumer, parts);
-        if (x->next && x->next->cnt) {
-            rd_kafka_error_t *e = rd_kafka_seek_partitions(x->consumer, x->next, 2000);
-            if (e) {
-                log_msg(LOG_WARNING, "seek after resume: %s", rd_kafka_error_string(e));
-                rd_kafka_error_destroy(e);
-            }
-        }
-    }
-    rd_kafka_topic_partition_list_destroy(parts);
-    x->paused = pause;
-}
-
-/* Records where partition m came from continues. */
-static void note_position(struct exec_ctx *x, const rd_kafka_message_t *m)
-{
-    rd_kafka_topic_partition_t *p;
-
-    if (!x->next)
-        x->next = rd_kafka_topic_partition_list_new(16);
-    p = rd_kafka_topic_partition_list_find(x->next, rd_kafka_topic_name(m->rkt), m->partition);
-    if (!p)
-        p = rd_kafka_topic_partition_list_add(x->next, rd_kafka_topic_name(m->rkt), m->partition);
-    p->offset = m->offset + 1;
-}
-
 int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *stop, char *errstr, size_t errstr_size)
 {
     struct exec_ctx x;
     rd_kafka_topic_partition_list_t *topics = NULL;
     char host[48] = "host";
-    /* Jobs fetched after the last slot was taken, before the pause took
-     * effect (pause is asynchronous); they run first, in order. Bounded by
-     * librdkafka's prefetch (queued.max.messages.kbytes). */
-    rd_kafka_message_t **held = NULL;
-    size_t nheld = 0, capheld = 0;
     int ret = -1, started = 0;
 
     memset(&x, 0, sizeof(x));
@@ -337,9 +312,16 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
         goto out;
     if (kq_ensure_topics(x.producer, c, 10000, errstr, errstr_size) < 0)
         goto out;
-    x.consumer = kq_consumer_new(c, c->group_id, rebalance_cb, &x, errstr, errstr_size);
+    /* Every partition forwards to jobs_q, so librdkafka's queue thresholds
+     * count all of them together: prefetch stops at PREFETCH_PER_SLOT jobs
+     * per slot (and 1 MiB). Not fewer: librdkafka 2.0.2 then pauses
+     * fetching for a fixed second (no fetch.queue.backoff.ms before 2.1),
+     * and the buffer must outlast that second (measured here: ~0.7 s stalls
+     * at 8 per slot, none at 32). */
+    x.consumer = kq_consumer_new(c, c->group_id, rebalance_cb, &x, x.nslots * PREFETCH_PER_SLOT, errstr, errstr_size);
     if (!x.consumer)
         goto out;
+    x.jobs_q = rd_kafka_queue_new(x.consumer);
     topics = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(topics, c->jobs_topic, RD_KAFKA_PARTITION_UA);
     if (rd_kafka_subscribe(x.consumer, topics)) {
@@ -358,39 +340,50 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     log_msg(LOG_INFO, "executor %s: %d slot(s) on %s, group %s", x.executor_id, x.nslots, c->jobs_topic, c->group_id);
 
     while (!*stop) {
-        int full;
-        pthread_mutex_lock(&x.mu);
-        while (nheld && x.nfree > 0) {
-            dispatch(&x, held[0]);
-            memmove(held, held + 1, --nheld * sizeof(held[0]));
+        rd_kafka_message_t *m;
+        int free_slot;
+
+        /* Rebalances and errors; job messages arrive on jobs_q instead. */
+        m = rd_kafka_consumer_poll(x.consumer, 0);
+        if (m) {
+            if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                log_msg(LOG_WARNING, "jobs consumer: %s", rd_kafka_message_errstr(m));
+            if (!m->err)
+                log_msg(LOG_ERR, "job message outside the jobs queue at %s[%d]@%lld; left for redelivery",
+                        rd_kafka_topic_name(m->rkt), m->partition, (long long)m->offset);
+            rd_kafka_message_destroy(m);
         }
-        full = x.nfree == 0 || nheld;
-        pthread_mutex_unlock(&x.mu);
         rd_kafka_poll(x.producer, 0);   /* delivery reports -> offset stores */
-        if (full != x.paused)
-            set_paused(&x, full);
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(x.consumer, full ? 10 : 50);
+        pthread_mutex_lock(&x.mu);
+        free_slot = x.nfree > 0;
+        pthread_mutex_unlock(&x.mu);
+        if (!free_slot) {
+            /* Full: take nothing. What librdkafka prefetched stays in its
+             * bounded local queue (queued.min.messages per partition). */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 10 * 1000000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            pthread_mutex_lock(&x.mu);
+            if (x.nfree == 0)
+                pthread_cond_timedwait(&x.cond, &x.mu, &ts);
+            pthread_mutex_unlock(&x.mu);
+            continue;
+        }
+        m = rd_kafka_consume_queue(x.jobs_q, 20);
         if (!m)
             continue;
         if (m->err) {
             if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                log_msg(LOG_WARNING, "jobs consumer: %s", rd_kafka_message_errstr(m));
+                log_msg(LOG_WARNING, "jobs queue: %s", rd_kafka_message_errstr(m));
             rd_kafka_message_destroy(m);
             continue;
         }
-        note_position(&x, m);
         pthread_mutex_lock(&x.mu);
-        if (x.nfree > 0 && !nheld) {
-            dispatch(&x, m);   /* the slot owns m now */
-        } else {
-            if (nheld == capheld) {
-                capheld = capheld ? capheld * 2 : 64;
-                held = realloc(held, capheld * sizeof(*held));
-                if (!held)
-                    abort();
-            }
-            held[nheld++] = m;
-        }
+        dispatch(&x, m);   /* the slot owns m now */
         pthread_mutex_unlock(&x.mu);
     }
     ret = 0;
@@ -401,14 +394,13 @@ out:
     pthread_mutex_unlock(&x.mu);
     for (int i = 0; i < started; i++)
         pthread_join(x.slots[i].thread, NULL);
-    for (size_t i = 0; i < nheld; i++)
-        rd_kafka_message_destroy(held[i]);   /* never run, offset not stored: redelivered */
-    free(held);
     if (x.producer) {
         rd_kafka_flush(x.producer, 10000);   /* results out, delivery reports in */
     }
     if (x.consumer) {
         rd_kafka_consumer_close(x.consumer);   /* commits stored offsets, leaves the group */
+        if (x.jobs_q)
+            rd_kafka_queue_destroy(x.jobs_q);
         rd_kafka_destroy(x.consumer);
     }
     if (x.producer)
@@ -416,8 +408,6 @@ out:
     if (topics)
         rd_kafka_topic_partition_list_destroy(topics);
     offsets_free(x.offsets);
-    if (x.next)
-        rd_kafka_topic_partition_list_destroy(x.next);
     free(x.slots);
     pthread_cond_destroy(&x.cond);
     pthread_mutex_destroy(&x.mu);

@@ -2,7 +2,7 @@
  * hands each job to a free slot (a thread that runs it in a sandbox),
  * publishes the result to the job's reply topic, and stores the job's offset
  * for commit only once Kafka acknowledged the result (at-least-once). When
- * every slot is busy it stops fetching. */
+ * every slot is busy it takes no job; librdkafka's prefetch is bounded. */
 #ifndef EXECQ_CONSUMER_H
 #define EXECQ_CONSUMER_H
 

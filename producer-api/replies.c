@@ -123,7 +123,7 @@ int replies_start(struct api *a, char *errstr, size_t errstr_size)
     a->producer = kq_producer_new(c, job_dr, a, errstr, errstr_size);
     if (!a->producer)
         return -1;
-    a->replies = kq_consumer_new(c, NULL, NULL, NULL, errstr, errstr_size);
+    a->replies = kq_consumer_new(c, NULL, NULL, NULL, 0, errstr, errstr_size);
     if (!a->replies)
         return -1;
     if (kq_ensure_topics(a->producer, c, 10000, errstr, errstr_size) < 0)
