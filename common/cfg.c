@@ -52,7 +52,7 @@ static const struct cfg_entry cfg_table[] = {
     I(pids_max, "pids-max", "64", 4, 100000, CFG_EXEC, "processes and threads a job may have at once"),
     I(cpu_percent, "cpu-percent", "100", 1, 100000, CFG_EXEC, "CPU a job may use, in percent of one CPU"),
     S(cgroup_parent, "cgroup-parent", "execq", 1, CFG_EXEC, "cgroup (relative to each hierarchy's root) the job cgroups are made under"),
-    I(uid_base, "uid-base", "200000", 1000, 2000000000, CFG_EXEC, "first host uid of the sandboxes (slot N runs as uid-base+N)"),
+    I(uid_base, "uid-base", "200000", 1000, 2000000000, CFG_EXEC, "first host uid of the sandboxes (slot N: uid-base+2N as namespace root, +2N+1 for the code)"),
     S(sandbox_root, "sandbox-root", "/run/execq", 1, CFG_EXEC, "directory for the executor's empty mount points"),
     S(sandbox, "sandbox", "full", 1, CFG_EXEC, "full (the only mode for untrusted code)"),
     S(log_level, "log-level", "info", 1, CFG_API | CFG_EXEC, "error, warning, info or debug"),

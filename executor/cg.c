@@ -297,6 +297,40 @@ int cg_job_attach(struct cg_job *j, pid_t pid, char *errstr, size_t errstr_size)
     return 0;
 }
 
+/* Direct writes: cgroup_modify_cgroup() would rewrite every value the group
+ * was made with, and on v1 the order of the two memory files matters. */
+int cg_job_set_memory(struct cg_job *j, int64_t new_bytes, int64_t old_bytes)
+{
+    char lim[1024], sw[1024], v[32];
+    struct stat sb;
+
+    snprintf(v, sizeof(v), "%lld", (long long)new_bytes);
+    if (j->l->version == CG_V2) {
+        snprintf(lim, sizeof(lim), "%s/%s/memory.max", j->l->unified, j->name);
+        return write_file(lim, v);
+    }
+    snprintf(lim, sizeof(lim), "%s/%s/memory.limit_in_bytes", j->l->memory, j->name);
+    snprintf(sw, sizeof(sw), "%s/%s/memory.memsw.limit_in_bytes", j->l->memory, j->name);
+    if (stat(sw, &sb) < 0)
+        return write_file(lim, v);
+    /* memsw may never be below the memory limit: raise it first, lower it last. */
+    if (new_bytes > old_bytes)
+        return write_file(sw, v) < 0 || write_file(lim, v) < 0 ? -1 : 0;
+    return write_file(lim, v) < 0 || write_file(sw, v) < 0 ? -1 : 0;
+}
+
+void cg_job_reset_stats(struct cg_job *j)
+{
+    char p[1024];
+
+    if (j->l->version == CG_V2)
+        return;
+    snprintf(p, sizeof(p), "%s/%s/memory.max_usage_in_bytes", j->l->memory, j->name);
+    write_file(p, "0");   /* resets the peak to the current usage */
+    snprintf(p, sizeof(p), "%s/%s/cpuacct.usage", j->l->cpuacct, j->name);
+    write_file(p, "0");
+}
+
 /* v1 has no cgroup.kill: freeze the group so nothing can fork while we walk
  * cgroup.procs, SIGKILL each process, then thaw so the kills are delivered. */
 static void kill_v1(struct cg_job *j)

@@ -48,6 +48,15 @@ struct cg_job *cg_job_create(const struct cg_layout *l, const char *name, const 
 /* Moves pid (and its future children) into the group. Returns 0 or -1. */
 int cg_job_attach(struct cg_job *j, pid_t pid, char *errstr, size_t errstr_size);
 
+/* Changes the memory limit from old_bytes to new_bytes (swap still
+ * forbidden). Returns 0, or -1 with errno. */
+int cg_job_set_memory(struct cg_job *j, int64_t new_bytes, int64_t old_bytes);
+
+/* Restarts the peak-memory and CPU counters where the kernel allows it
+ * (v1: both; v2: neither, the counters then include the sandbox's set-up,
+ * a few hundred KiB and milliseconds). */
+void cg_job_reset_stats(struct cg_job *j);
+
 /* Kills every process in the group (v2: cgroup.kill; v1: freeze, SIGKILL
  * each task, thaw). Safe to call more than once. */
 void cg_job_kill(struct cg_job *j);

@@ -8,6 +8,12 @@
  *        |       double-forks cannot outlive its job.
  *        `- python  pid 2, uid 1000, no capabilities, no_new_privs, seccomp.
  *
+ * Sandboxes are made ahead of time: after a job, the slot's next sandbox
+ * is built (namespaces, root, cgroup) and its init waits on a control
+ * socket. A job then only sends its code and stdio descriptors, so the
+ * costly part (moving a task into a cgroup waits for an RCU grace period)
+ * is off the job's path. Each sandbox still serves exactly one job.
+ *
  * The child side runs between a raw clone() of a multi-threaded process and
  * execve(): it must not allocate or take locks, so it uses only syscalls and
  * the string helpers below. Errors travel back on a status pipe as
@@ -29,6 +35,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -41,12 +48,16 @@
 #include "run.h"
 #include "util.h"
 
-/* What a finished job leaves for sbx_cleanup(): reaping init and removing
- * the cgroup happen after the result is out (both wait on the kernel). */
+/* A slot's sandbox: prepared (init waiting for a job) or used (its job
+ * ended; reaping init and removing the cgroup wait for sbx_cleanup, after
+ * the result is out). */
 struct sbx_slot {
-    pid_t init;              /* 0 when nothing is left */
+    pid_t init;              /* 0: no sandbox */
     struct cg_job *cg;
-    int status_r;
+    int status_r;            /* status pipe, read end: the job's done descriptor */
+    int ctl;                 /* control socket to init (sends the job) */
+    int used;
+    long memory_mb;          /* current memory limit of cg */
 };
 
 #define SBX_MAX_SLOTS 1024
@@ -63,17 +74,16 @@ struct sbx {
 
 /* Per-job state shared by the run.c callbacks. */
 struct sbx_job {
-    struct sbx *s;
-    int slot;
+    struct sbx_slot *l;
     const struct job *j;
-    struct cg_job *cg;
-    pid_t init;
-    int status_r;            /* read end of the status pipe: the done descriptor */
 };
 
 /* Fixed fds inside the child (see child_fds). */
-#define FD_SYNC   3
+#define FD_CTL    3
 #define FD_STATUS 4
+
+/* The largest code: what one argv string may hold (MAX_ARG_STRLEN - 1). */
+#define SBX_CODE_MAX 131071
 
 /* ---- child side: syscalls only ---------------------------------------- */
 
@@ -290,10 +300,10 @@ static void clear_caps(void)
         child_fail("capset");
 }
 
-__attribute__((noreturn)) static void exec_python(struct sbx_job *x)
+__attribute__((noreturn)) static void exec_python(const struct sbx *s, char *code)
 {
-    const struct cfg *c = x->s->cfg;
-    char *argv[] = {"python3", "-I", "-u", "-B", "-c", x->j->code, NULL};
+    const struct cfg *c = s->cfg;
+    char *argv[] = {"python3", "-I", "-u", "-B", "-c", code, NULL};
     /* The whole environment: nothing of the executor's leaks in. */
     char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "HOME=/",
                     "USER=sandbox", "OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1", "MKL_NUM_THREADS=1", NULL};
@@ -311,23 +321,61 @@ __attribute__((noreturn)) static void exec_python(struct sbx_job *x)
      * caps), and it lets us load seccomp without CAP_SYS_ADMIN. */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         child_fail("no_new_privs");
-    if (filter_load(&x->s->filter) < 0)
+    if (filter_load(&s->filter) < 0)
         child_fail("seccomp");
     execve(c->python, argv, envp);
     child_fail("execve python");
 }
 
-/* pid 1 of the job. Never returns. */
-__attribute__((noreturn)) static void child_init(struct sbx_job *x)
+/* Waits for the job: its code length, its stdio descriptors (SCM_RIGHTS)
+ * and its code. Puts the descriptors on 0-2 and returns the code, NUL-ended,
+ * in a static buffer (this process's own copy: no allocation). EOF means
+ * the executor dropped this sandbox unused: leave quietly. */
+static char *recv_job(void)
 {
-    const struct cfg *c = x->s->cfg;
-    char b;
+    static char code[SBX_CODE_MAX + 1];
+    char cbuf[CMSG_SPACE(3 * sizeof(int))];
+    uint32_t len = 0;
+    struct iovec iov = {&len, sizeof(len)};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+    struct cmsghdr *cm;
+    int fds[3];
+    size_t got = 0;
+
+    if (recvmsg(FD_CTL, &mh, MSG_WAITALL) != (ssize_t)sizeof(len))
+        _exit(0);
+    cm = CMSG_FIRSTHDR(&mh);
+    if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(3 * sizeof(int)) || len > SBX_CODE_MAX)
+        child_fail("bad job message");
+    memcpy(fds, CMSG_DATA(cm), sizeof(fds));
+    for (int i = 0; i < 3; i++)
+        if (dup2(fds[i], i) < 0)
+            child_fail("job stdio");
+    for (int i = 0; i < 3; i++)
+        if (fds[i] > 2)
+            close(fds[i]);
+    while (got < len) {
+        ssize_t n = read(FD_CTL, code + got, len - got);
+        if (n <= 0)
+            child_fail("job code");
+        got += (size_t)n;
+    }
+    code[len] = '\0';
+    close(FD_CTL);
+    return code;
+}
+
+/* pid 1 of the job. Never returns. */
+__attribute__((noreturn)) static void child_init(const struct sbx *s)
+{
+    const struct cfg *c = s->cfg;
+    char b, *code;
     pid_t py;
     int st;
 
     /* Wait until the parent has written our uid/gid maps. EOF means it
      * gave up: just leave. */
-    if (read(FD_SYNC, &b, 1) != 1)
+    if (read(FD_CTL, &b, 1) != 1)
         _exit(127);
     /* Die with the executor: no job outlives the process that answers for it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -335,7 +383,7 @@ __attribute__((noreturn)) static void child_init(struct sbx_job *x)
         child_fail("become namespace root");
     if (setgroups(0, NULL) < 0)
         child_fail("setgroups");
-    setup_root(x->s->root);
+    setup_root(s->root);
     if (sethostname("sandbox", 7) < 0)
         child_fail("sethostname");
     loopback_up();
@@ -347,22 +395,22 @@ __attribute__((noreturn)) static void child_init(struct sbx_job *x)
     /* This process is a copy of the executor: hide what it knew. argv is
      * readable in /proc/1/cmdline by anyone; the rest of its memory is
      * closed by non-dumpable + another uid + no ptrace. */
-    if (x->s->argv_start)
-        memset(x->s->argv_start, 0, x->s->argv_len);
+    if (s->argv_start)
+        memset(s->argv_start, 0, s->argv_len);
     /* Meanwhile the parent moved us into the job cgroup (moving a task
      * waits for an RCU grace period, so it overlaps the set-up above).
      * No job code runs before this second byte. */
-    if (read(FD_SYNC, &b, 1) != 1)
+    if (read(FD_CTL, &b, 1) != 1)
         _exit(127);
-    close(FD_SYNC);
     /* After the attach, so /proc/self/cgroup shows "/" and no host path. */
     if (unshare(CLONE_NEWCGROUP) < 0)
         child_fail("cgroup namespace");
+    code = recv_job();   /* ready: the sandbox waits here for its one job */
     py = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
     if (py < 0)
         child_fail("fork python");
     if (py == 0)
-        exec_python(x);
+        exec_python(s, code);
     close(0);
     close(1);
     close(2);
@@ -370,7 +418,7 @@ __attribute__((noreturn)) static void child_init(struct sbx_job *x)
         child_fail("dumpable");
     drop_bounding();
     clear_caps();
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(&x->s->filter) < 0)
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(&s->filter) < 0)
         child_fail("init seccomp");
     /* Reap everything (orphans are re-parented here) until python ends. */
     for (;;) {
@@ -389,23 +437,26 @@ __attribute__((noreturn)) static void child_init(struct sbx_job *x)
     }
 }
 
-/* Puts the job's stdio on 0-2, the sync and status pipes on 3 and 4, and
- * closes every other descriptor this copy of the executor holds (Kafka
- * sockets, other jobs' pipes). */
-static void child_fds(const int fds[3], int sync_r, int status_w)
+/* Puts the control socket and status pipe on 3 and 4 and closes every
+ * other descriptor this copy of the executor holds (its stdio, Kafka
+ * sockets, other jobs' pipes). The job's stdio arrives with the job. */
+static void child_fds(int ctl, int status_w)
 {
-    int src[5] = {fds[0], fds[1], fds[2], sync_r, status_w}, tmp[5];
+    int src[2] = {ctl, status_w}, tmp[2];
 
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 2; i++)
         if ((tmp[i] = fcntl(src[i], F_DUPFD, 5)) < 0)
             _exit(127);
-    for (int i = 0; i < 5; i++)
-        if (dup2(tmp[i], i) < 0)
+    for (int i = 0; i < 2; i++)
+        if (dup2(tmp[i], FD_CTL + i) < 0)
             _exit(127);
     if (syscall(SYS_close_range, 5, ~0U, 0) < 0)
         _exit(127);
+    close(0);
+    close(1);
+    close(2);
     fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);
-    fcntl(FD_SYNC, F_SETFD, FD_CLOEXEC);
+    fcntl(FD_CTL, F_SETFD, FD_CLOEXEC);
 }
 
 /* ---- parent side --------------------------------------------------------- */
@@ -425,16 +476,46 @@ static int write_proc(pid_t pid, const char *file, const char *data, char *errst
     return ok ? 0 : -1;
 }
 
-static int sbx_spawn(void *ctx, const int fds[3], char *errstr, size_t errstr_size)
+/* Kills, reaps and removes a slot's sandbox, used or not. */
+static void slot_destroy(struct sbx_slot *l)
 {
-    struct sbx_job *x = ctx;
-    int sync[2] = {-1, -1}, st[2] = {-1, -1};
-    char map[96];
-    long host = x->s->cfg->uid_base + 2L * x->slot;
+    if (l->init > 0) {
+        kill(l->init, SIGKILL);
+        waitpid(l->init, NULL, 0);   /* the kernel empties its PID namespace first */
+    }
+    cg_job_destroy(l->cg);           /* NULL-safe */
+    if (l->status_r >= 0)
+        close(l->status_r);
+    if (l->ctl >= 0)
+        close(l->ctl);
+    *l = (struct sbx_slot){.init = 0, .cg = NULL, .status_r = -1, .ctl = -1};
+}
+
+/* Builds slot's next sandbox up to the point where init waits for a job.
+ * Returns 0, or -1 with the reason in errstr. */
+static int slot_prepare(struct sbx *s, int slot, char *errstr, size_t errstr_size)
+{
+    const struct cfg *c = s->cfg;
+    struct sbx_slot *l = &s->slots[slot];
+    int ctl[2] = {-1, -1}, st[2] = {-1, -1};
+    struct cg_limits lim = {
+        .memory_bytes = (int64_t)c->memory_mb << 20,
+        .pids_max = c->pids_max,
+        .cpu_quota_us = c->cpu_percent * 1000,
+        .cpu_period_us = 100000,
+    };
+    char name[64], map[96], id[37];
+    long host = c->uid_base + 2L * slot;
     pid_t pid;
 
-    if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) {
-        snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
+    util_uuid(id);
+    snprintf(name, sizeof(name), "slot%d-%s", slot, id);
+    l->cg = cg_job_create(&s->cg, name, &lim, errstr, errstr_size);
+    if (!l->cg)
+        return -1;
+    l->memory_mb = c->memory_mb;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0 || pipe2(st, O_CLOEXEC) < 0) {
+        snprintf(errstr, errstr_size, "socketpair/pipe: %s", strerror(errno));
         goto fail;
     }
     /* All namespaces at once; the child is pid 1 of the new PID namespace. */
@@ -445,48 +526,78 @@ static int sbx_spawn(void *ctx, const int fds[3], char *errstr, size_t errstr_si
         goto fail;
     }
     if (pid == 0) {
-        child_fds(fds, sync[0], st[1]);
-        child_init(x);
+        child_fds(ctl[1], st[1]);
+        child_init(s);
     }
-    x->init = pid;
-    close(sync[0]);
+    l->init = pid;
+    close(ctl[1]);
     close(st[1]);
-    sync[0] = st[1] = -1;
+    l->ctl = ctl[0];
+    l->status_r = st[0];
+    ctl[0] = ctl[1] = st[0] = st[1] = -1;
     /* Namespace root is an unprivileged host uid of this slot, the code's
      * uid 1000 the next one: neither is root, nor shared by two slots. */
     snprintf(map, sizeof(map), "0 %ld 1\n%d %ld 1\n", host, SBX_UID, host + 1);
     if (write_proc(pid, "uid_map", map, errstr, errstr_size) < 0 ||
         write_proc(pid, "gid_map", map, errstr, errstr_size) < 0)
-        goto fail_child;
-    if (write(sync[1], "m", 1) != 1)   /* maps done: build the root */
+        goto fail;
+    if (write(l->ctl, "m", 1) != 1)   /* maps done: build the root */
         goto fail_sync;
-    if (cg_job_attach(x->cg, pid, errstr, errstr_size) < 0)
-        goto fail_child;
-    if (write(sync[1], "c", 1) != 1)   /* in the cgroup: run the code */
+    if (cg_job_attach(l->cg, pid, errstr, errstr_size) < 0)
+        goto fail;
+    if (write(l->ctl, "c", 1) != 1)   /* in the cgroup: wait for the job */
         goto fail_sync;
-    close(sync[1]);
-    x->status_r = st[0];
-    return st[0];
+    return 0;
 fail_sync:
     snprintf(errstr, errstr_size, "sync: %s", strerror(errno));
-fail_child:
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    x->init = 0;
 fail:
     for (int i = 0; i < 2; i++) {
-        if (sync[i] >= 0) close(sync[i]);
+        if (ctl[i] >= 0) close(ctl[i]);
         if (st[i] >= 0) close(st[i]);
     }
+    slot_destroy(l);
+    return -1;
+}
+
+/* run.c's spawn: hands the job (code, then stdio over SCM_RIGHTS) to the
+ * waiting init. Returns the done descriptor. */
+static int sbx_spawn(void *ctx, const int fds[3], char *errstr, size_t errstr_size)
+{
+    struct sbx_job *x = ctx;
+    uint32_t len = (uint32_t)strlen(x->j->code);
+    char cbuf[CMSG_SPACE(3 * sizeof(int))];
+    struct iovec iov = {&len, sizeof(len)};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    size_t off = 0;
+
+    memset(cbuf, 0, sizeof(cbuf));
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(3 * sizeof(int));
+    memcpy(CMSG_DATA(cm), fds, 3 * sizeof(int));
+    if (sendmsg(x->l->ctl, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(len))
+        goto fail;
+    while (off < len) {
+        ssize_t n = send(x->l->ctl, x->j->code + off, len - off, MSG_NOSIGNAL);
+        if (n <= 0)
+            goto fail;
+        off += (size_t)n;
+    }
+    x->l->used = 1;
+    return x->l->status_r;
+fail:
+    snprintf(errstr, errstr_size, "hand the job to the sandbox: %s", strerror(errno));
+    x->l->used = 1;
     return -1;
 }
 
 static void sbx_kill(void *ctx)
 {
     struct sbx_job *x = ctx;
-    if (x->init > 0)
-        kill(x->init, SIGKILL);   /* init: the kernel then kills the whole PID namespace */
-    cg_job_kill(x->cg);           /* and anything in the cgroup, whatever happened */
+    if (x->l->init > 0)
+        kill(x->l->init, SIGKILL);   /* init: the kernel then kills the whole PID namespace */
+    cg_job_kill(x->l->cg);           /* and anything in the cgroup, whatever happened */
 }
 
 /* The status pipe spoke: python's wait status ("S"), a set-up error ("E"),
@@ -496,7 +607,7 @@ static int sbx_done(void *ctx, int *status, char *errstr, size_t errstr_size)
 {
     struct sbx_job *x = ctx;
     char msg[256];
-    ssize_t n = read(x->status_r, msg, sizeof(msg) - 1);
+    ssize_t n = read(x->l->status_r, msg, sizeof(msg) - 1);
 
     if (n > 0 && msg[0] == 'E') {
         msg[n] = '\0';
@@ -514,30 +625,21 @@ static int sbx_done(void *ctx, int *status, char *errstr, size_t errstr_size)
 void sbx_cleanup(struct sbx *s, int slot)
 {
     struct sbx_slot *l = &s->slots[slot];
+    char errstr[256];
 
-    if (l->init > 0) {
-        kill(l->init, SIGKILL);
-        waitpid(l->init, NULL, 0);   /* the kernel empties its PID namespace first */
-    }
-    cg_job_destroy(l->cg);           /* NULL-safe */
-    if (l->status_r >= 0)
-        close(l->status_r);
-    l->init = 0;
-    l->cg = NULL;
-    l->status_r = -1;
+    if (!l->used)
+        return;
+    slot_destroy(l);
+    if (slot_prepare(s, slot, errstr, sizeof(errstr)) < 0)
+        log_msg(LOG_WARNING, "slot=%d next sandbox not prepared ahead: %s", slot, errstr);
 }
 
 int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char *errstr, size_t errstr_size)
 {
-    struct sbx_job x = {.s = s, .slot = slot, .j = j, .init = 0, .status_r = -1};
+    struct sbx_slot *l;
+    struct sbx_job x;
     long mem_mb = j->memory_mb < s->cfg->max_memory_mb ? j->memory_mb : s->cfg->max_memory_mb;
     long timeout = j->timeout_ms;
-    struct cg_limits lim = {
-        .memory_bytes = (int64_t)mem_mb << 20,
-        .pids_max = s->cfg->pids_max,
-        .cpu_quota_us = s->cfg->cpu_percent * 1000,
-        .cpu_period_us = 100000,
-    };
     struct run_spec spec = {
         .stdin_data = j->stdin_data,
         .stdin_len = j->stdin_data ? strlen(j->stdin_data) : 0,
@@ -547,30 +649,40 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
         .done = sbx_done,
         .ctx = &x,
     };
-    char name[64];
     struct cg_stats st;
     int ret;
 
-    /* The executor enforces its own bound too: the job came over Kafka. */
-    if (timeout > 3600000)
-        timeout = 3600000;
-    spec.timeout_ms = timeout;
     if (slot < 0 || slot >= SBX_MAX_SLOTS) {
         snprintf(errstr, errstr_size, "slot %d out of range", slot);
         return -1;
     }
-    sbx_cleanup(s, slot);   /* in case the caller did not */
-    snprintf(name, sizeof(name), "slot%d-%.36s", slot, j->id);
-    x.cg = cg_job_create(&s->cg, name, &lim, errstr, errstr_size);
-    if (!x.cg)
+    if (strlen(j->code) > SBX_CODE_MAX) {
+        snprintf(errstr, errstr_size, "code over %d bytes", SBX_CODE_MAX);
         return -1;
+    }
+    l = &s->slots[slot];
+    x = (struct sbx_job){.l = l, .j = j};
+    sbx_cleanup(s, slot);   /* in case the caller did not */
+    if (!l->init && slot_prepare(s, slot, errstr, errstr_size) < 0)
+        return -1;
+    /* The executor enforces its own bounds too: the job came over Kafka. */
+    spec.timeout_ms = timeout > 3600000 ? 3600000 : timeout;
+    if (mem_mb != l->memory_mb) {
+        if (cg_job_set_memory(l->cg, (int64_t)mem_mb << 20, (int64_t)l->memory_mb << 20) < 0) {
+            snprintf(errstr, errstr_size, "set memory limit: %s", strerror(errno));
+            l->used = 1;
+            return -1;
+        }
+        l->memory_mb = mem_mb;
+    }
+    cg_job_reset_stats(l->cg);   /* count the job, not the sandbox's set-up */
     ret = run_job(&spec, r, errstr, errstr_size);
-    if (ret == 0 && cg_job_stats(x.cg, &st) == 0) {
+    l->used = 1;
+    if (ret == 0 && cg_job_stats(l->cg, &st) == 0) {
         r->peak_memory_kb = (long)(st.peak_memory_bytes / 1024);
         r->cpu_time_ms = (long)(st.cpu_time_us / 1000);
         r->memory_exceeded = st.oom_killed;
     }
-    s->slots[slot] = (struct sbx_slot){.init = x.init, .cg = x.cg, .status_r = x.status_r};
     return ret;
 }
 
@@ -589,7 +701,7 @@ struct sbx *sbx_new(const struct cfg *c, char **argv, char *errstr, size_t errst
     }
     s->cfg = c;
     for (int i = 0; i < SBX_MAX_SLOTS; i++)
-        s->slots[i].status_r = -1;
+        s->slots[i] = (struct sbx_slot){.init = 0, .cg = NULL, .status_r = -1, .ctl = -1};
     if (geteuid() != 0) {
         snprintf(errstr, errstr_size, "the executor must run as root to build sandboxes (it drops to "
                                       "unprivileged uids inside each)");
@@ -661,7 +773,7 @@ void sbx_free(struct sbx *s)
     if (!s)
         return;
     for (int i = 0; i < SBX_MAX_SLOTS; i++)
-        sbx_cleanup(s, i);
+        slot_destroy(&s->slots[i]);
     filter_release(&s->filter);
     free(s);
 }

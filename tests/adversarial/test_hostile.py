@@ -89,33 +89,62 @@ def snapshot():
     return s
 
 
-def sandbox_processes():
-    """Host processes running as any sandbox uid (both executors, all slots)."""
-    found = []
+def host_sandbox_procs():
+    """(pid, uid, ppid) of every host process running as a sandbox uid."""
+    out = []
     for st in glob.glob("/proc/[0-9]*/status"):
         try:
-            uid = int(next(l for l in open(st) if l.startswith("Uid:")).split()[1])
-        except (OSError, StopIteration, ValueError):
+            fields = dict(l.split(":", 1) for l in open(st) if ":" in l)
+            uid = int(fields["Uid"].split()[0])
+        except (OSError, KeyError, ValueError):
             continue
-        if any(b <= uid < b + 2 * 64 for b in SANDBOX_UID_BASES):
-            found.append((st.split("/")[2], uid))
-    return found
+        if any(b <= uid < b + 128 for b in SANDBOX_UID_BASES):
+            out.append((st.split("/")[2], uid, fields["PPid"].strip()))
+    return out
+
+
+def prepared_inits(cluster):
+    """Pids of the waiting inits of sandboxes built ahead of time: namespace
+    root (uid-base + 2N), children of an executor, one per slot."""
+    executors = {str(cluster.procs[n].pid) for n in ("executor-1", "executor-2") if n in cluster.procs}
+    per_uid = {}
+    for pid, uid, ppid in host_sandbox_procs():
+        if ppid in executors and all((uid - b) % 2 == 0 for b in SANDBOX_UID_BASES if b <= uid < b + 128):
+            per_uid.setdefault(uid, []).append(pid)
+    return {ps[0] for ps in per_uid.values() if len(ps) == 1}
+
+
+def sandbox_processes(cluster):
+    """Host processes a finished job could have left: anything of a sandbox
+    uid that is not the waiting init of a slot's next sandbox (code runs as
+    uid-base + 2N + 1 and can never become anything else)."""
+    inits = prepared_inits(cluster)
+    return [(pid, uid) for pid, uid, _ in host_sandbox_procs() if pid not in inits]
 
 
 def job_cgroups(cluster):
+    """Job cgroups left behind: every one must hold exactly one task, the
+    waiting init of a sandbox built ahead of time."""
+    inits = prepared_inits(cluster)
     left = []
     for ctrl in ("memory", "pids", "cpu", "cpuacct", "freezer"):
         d = f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}"
-        if os.path.isdir(d):
-            left += [f"{ctrl}/{n}" for n in os.listdir(d) if os.path.isdir(os.path.join(d, n))]
+        if not os.path.isdir(d):
+            continue
+        for n in os.listdir(d):
+            if not os.path.isdir(os.path.join(d, n)):
+                continue
+            tasks = open(os.path.join(d, n, "tasks")).read().split()
+            if len(tasks) != 1 or tasks[0] not in inits:
+                left.append((f"{ctrl}/{n}", tasks))
     return left
 
 
 def check_host(cluster, api, before):
     deadline = time.time() + 5
-    while time.time() < deadline and (sandbox_processes() or job_cgroups(cluster)):
+    while time.time() < deadline and (sandbox_processes(cluster) or job_cgroups(cluster)):
         time.sleep(0.1)
-    assert sandbox_processes() == [], "a process of the job outlived it"
+    assert sandbox_processes(cluster) == [], "a process of the job outlived it"
     assert job_cgroups(cluster) == [], "a job cgroup was left behind"
     assert snapshot() == before, "something changed outside the sandbox"
     for name in ("executor-1", "executor-2", "api"):
