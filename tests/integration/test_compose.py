@@ -1,0 +1,42 @@
+"""compose/ checked as far as it can be without a Docker engine: the file
+parses, every service is there, the images build from files that exist,
+and every EXECQ_ variable it sets is one the programs read."""
+import os
+import re
+import subprocess
+
+import yaml
+
+from conftest import BUILD, TOP
+
+COMPOSE = os.path.join(TOP, "compose", "docker-compose.yml")
+
+
+def known_env(program):
+    out = subprocess.run([os.path.join(BUILD, program), "--help"], capture_output=True, text=True,
+                         check=True).stdout
+    return set(re.findall(r"\bEXECQ_[A-Z_]+\b", out))
+
+
+def test_compose_file():
+    doc = yaml.safe_load(open(COMPOSE))
+    services = doc["services"]
+    assert set(services) == {"kafka", "api", "executor"}
+    for name, program in (("api", "execq-api"), ("executor", "execq-executor")):
+        svc = services[name]
+        assert svc["command"] == [program]
+        dockerfile = os.path.normpath(os.path.join(os.path.dirname(COMPOSE), svc["build"]["context"],
+                                                   svc["build"]["dockerfile"]))
+        assert os.path.isfile(dockerfile)
+        unknown = set(svc["environment"]) - known_env(program)
+        assert not unknown, f"{name} sets variables nobody reads: {unknown}"
+        assert svc["environment"]["EXECQ_BROKERS"] == "kafka:9092"
+    assert services["executor"]["privileged"] is True
+
+
+def test_dockerfile_copies_what_exists():
+    text = open(os.path.join(TOP, "compose", "Dockerfile")).read()
+    for src in re.findall(r"^COPY (?!--)(\S+) ", text, re.M):
+        assert os.path.exists(os.path.join(TOP, src)), src
+    for pkg in ("librdkafka-dev", "libmicrohttpd-dev", "libcjson-dev", "libcgroup-dev", "libseccomp-dev"):
+        assert pkg in text
