@@ -10,8 +10,9 @@ LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
 BUILD = build
-COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c
-API_SRC = producer-api/main.c producer-api/api.c producer-api/replies.c producer-api/pending.c producer-api/auth.c
+COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c common/sha256.c
+API_SRC = producer-api/main.c producer-api/api.c producer-api/submit.c producer-api/query.c producer-api/accounts.c \
+          producer-api/replies.c producer-api/results.c producer-api/pending.c producer-api/auth.c producer-api/store.c
 EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/run.c executor/sbx.c \
            executor/cg.c executor/filter.c
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -26,16 +27,16 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/execq-api: $(call obj,$(API_SRC) $(COMMON_SRC))
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lmicrohttpd
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lmicrohttpd -lsqlite3
 
 $(BUILD)/execq-executor: $(call obj,$(EXEC_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lcgroup -lseccomp
 
 # Unit tests link the modules they test directly (no broker, no network).
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/offsets.c executor/cg.c \
-                        producer-api/pending.c producer-api/auth.c executor/filter.c)
+                        producer-api/pending.c producer-api/auth.c producer-api/store.c executor/filter.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp -lsqlite3
 
 $(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(call obj,$(filter-out executor/main.c executor/consumer.c,$(EXEC_SRC)) $(COMMON_SRC))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp

@@ -28,6 +28,14 @@ struct cfg {
     long max_body_bytes;
     long max_code_bytes;
     long max_pending;
+    char db_path[256];
+    char api_group_id[128];
+    long signup_credits;
+    long demo_credits;
+    long signups_per_hour;
+    long max_batch_jobs;
+    long max_batch_body_bytes;
+    long max_wait_s;
     /* executor */
     char group_id[128];
     long slots;

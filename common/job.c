@@ -205,6 +205,8 @@ char *job_to_json(const struct job *j)
     cJSON_AddStringToObject(o, "job_id", j->id);
     cJSON_AddStringToObject(o, "kind", j->kind);
     cJSON_AddStringToObject(o, "account", j->account);
+    if (j->batch_id[0])
+        cJSON_AddStringToObject(o, "batch_id", j->batch_id);
     cJSON_AddStringToObject(o, "code", j->code);
     if (j->stdin_data)
         cJSON_AddStringToObject(o, "stdin", j->stdin_data);
@@ -292,6 +294,9 @@ int job_from_json(struct job *j, const char *json, size_t len, char *errstr, siz
     if (get_str(o, "account", 1, &s, errstr, errstr_size) < 0 ||
         copy_str(j->account, sizeof(j->account), s, "account", errstr, errstr_size) < 0)
         goto out;
+    if (get_str(o, "batch_id", 0, &s, errstr, errstr_size) < 0 ||
+        (s && copy_str(j->batch_id, sizeof(j->batch_id), s, "batch_id", errstr, errstr_size) < 0))
+        goto out;
     if (get_str(o, "code", 1, &s, errstr, errstr_size) < 0)
         goto out;
     j->code = util_strdup(s);
@@ -348,10 +353,25 @@ char *result_to_json(const struct result *r)
     cJSON_AddNumberToObject(o, "schema_version", JOB_SCHEMA_VERSION);
     cJSON_AddStringToObject(o, "status", result_status_name(r->status));
     add_common(o, r);
+    cJSON_AddStringToObject(o, "account", r->account);
+    if (r->batch_id[0])
+        cJSON_AddStringToObject(o, "batch_id", r->batch_id);
     cJSON_AddStringToObject(o, "executor", r->executor);
     cJSON_AddNumberToObject(o, "finished_at_ms", (double)r->finished_at_ms);
     if (r->error[0])
         cJSON_AddStringToObject(o, "error", r->error);
+    return print_and_free(o);
+}
+
+char *job_started_json(const char *job_id, const char *executor, int64_t at_ms)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(o, "schema_version", JOB_SCHEMA_VERSION);
+    cJSON_AddStringToObject(o, "job_id", job_id);
+    cJSON_AddStringToObject(o, "status", "running");
+    cJSON_AddStringToObject(o, "executor", executor);
+    cJSON_AddNumberToObject(o, "started_at_ms", (double)at_ms);
     return print_and_free(o);
 }
 
@@ -456,6 +476,12 @@ int result_from_json(struct result *r, const char *json, size_t len, char *errst
         goto out;
     if (get_str(o, "executor", 1, &s, errstr, errstr_size) < 0 ||
         copy_str(r->executor, sizeof(r->executor), s, "executor", errstr, errstr_size) < 0)
+        goto out;
+    if (get_str(o, "account", 1, &s, errstr, errstr_size) < 0 ||
+        copy_str(r->account, sizeof(r->account), s, "account", errstr, errstr_size) < 0)
+        goto out;
+    if (get_str(o, "batch_id", 0, &s, errstr, errstr_size) < 0 ||
+        (s && copy_str(r->batch_id, sizeof(r->batch_id), s, "batch_id", errstr, errstr_size) < 0))
         goto out;
     if (get_str(o, "error", 0, &s, errstr, errstr_size) < 0)
         goto out;

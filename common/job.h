@@ -19,6 +19,7 @@ struct job {
     long credits;          /* what the API charged for it; echoed in the result */
     char kind[8];          /* "sync" or "async" */
     char account[64];
+    char batch_id[37];     /* "" when not in a batch */
     int64_t submitted_at_ms;  /* wall clock */
     int64_t expires_at_ms;    /* wall clock; an executor that sees it later does not run it */
 };
@@ -42,7 +43,9 @@ struct result {
     long execution_time_ms;
     long cpu_time_ms;
     long peak_memory_kb;
-    long credits;
+    long credits;          /* what was charged: the job's credits, 0 if it never ran */
+    char account[64];
+    char batch_id[37];
     char executor[64];
     char error[256];       /* why, when status != RESULT_COMPLETED */
     int64_t finished_at_ms;
@@ -65,6 +68,10 @@ int job_from_json(struct job *j, const char *json, size_t len, char *errstr, siz
  * carry the exact bytes. Returns a malloc'd string; the caller frees it. */
 char *result_to_json(const struct result *r);
 int result_from_json(struct result *r, const char *json, size_t len, char *errstr, size_t errstr_size);
+
+/* The "started" event an executor publishes when it takes an async job.
+ * Returns a malloc'd string; the caller frees it. */
+char *job_started_json(const char *job_id, const char *executor, int64_t at_ms);
 
 /* The HTTP response body of a result: the seed's fields plus extras.
  * Returns a malloc'd string; the caller frees it. */

@@ -77,6 +77,8 @@ static void result_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     struct exec_ctx *x = opaque;
     struct ticket *t = m->_private;
 
+    if (!t)
+        return;   /* a started event: best effort */
     if (m->err) {
         /* Not acknowledged: send it again rather than lose it (F_COPY: m's
          * payload belongs to librdkafka). The ticket moves to the retry. */
@@ -160,6 +162,26 @@ static void publish(struct exec_ctx *x, struct slot *s, const struct result *r, 
     }
 }
 
+/* Tells the job's reply topic that an async job started (the API then
+ * reports it running). Best effort: no ticket, no retry. */
+static void announce(struct exec_ctx *x, struct slot *s, const struct job *j)
+{
+    char reply_to[128], *json;
+
+    if (strcmp(j->kind, "async") != 0)
+        return;
+    if (kq_header(s->msg, KQ_H_REPLY_TO, reply_to, sizeof(reply_to)) < 0)
+        snprintf(reply_to, sizeof(reply_to), "%s", x->cfg->results_topic);
+    json = job_started_json(j->id, x->executor_id, util_wall_ms());
+    if (rd_kafka_producev(x->producer, RD_KAFKA_V_TOPIC(reply_to), RD_KAFKA_V_KEY(j->id, strlen(j->id)),
+                          RD_KAFKA_V_VALUE(json, strlen(json)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+                          RD_KAFKA_V_HEADER(KQ_H_CORRELATION, j->id, -1), RD_KAFKA_V_HEADER(KQ_H_SCHEMA, "1", -1),
+                          RD_KAFKA_V_HEADER(KQ_H_CTYPE, "application/json", -1),
+                          RD_KAFKA_V_HEADER(KQ_H_KIND, j->kind, -1), RD_KAFKA_V_HEADER(KQ_H_MSGTYPE, "started", -1),
+                          RD_KAFKA_V_OPAQUE(NULL), RD_KAFKA_V_END))
+        free(json);
+}
+
 /* Runs the job in s->msg and publishes its result. Slot thread. */
 static void handle(struct exec_ctx *x, struct slot *s)
 {
@@ -187,13 +209,16 @@ static void handle(struct exec_ctx *x, struct slot *s)
     }
     memcpy(r.id, j.id, sizeof(r.id));
     r.credits = j.credits;
+    snprintf(r.account, sizeof(r.account), "%s", j.account);
+    snprintf(r.batch_id, sizeof(r.batch_id), "%s", j.batch_id);
     queued_ms = (long long)(util_wall_ms() - j.submitted_at_ms);
     if (util_wall_ms() > j.expires_at_ms) {
         r.status = RESULT_EXPIRED;
+        r.credits = 0;   /* never ran: the API refunds it */
         snprintf(r.error, sizeof(r.error), "expired %lld ms before it reached an executor",
                  (long long)(util_wall_ms() - j.expires_at_ms));
         log_msg(LOG_INFO, "job=%s expired; not run", j.id);
-    } else if (sbx_run(x->sb, s->index, &j, &r, errstr, sizeof(errstr)) < 0) {
+    } else if (announce(x, s, &j), sbx_run(x->sb, s->index, &j, &r, errstr, sizeof(errstr)) < 0) {
         r.status = RESULT_FAILED;
         r.credits = 0;
         snprintf(r.error, sizeof(r.error), "%s", errstr);

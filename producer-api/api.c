@@ -1,39 +1,25 @@
-/* api: HTTP routes of the producer API (see api.h). One epoll thread serves
- * every connection; a sync call is suspended after its job is handed to
- * Kafka and resumed by replies.c, so thousands can wait without threads. */
+/* api: the HTTP server of the producer API (see api.h): routing, body
+ * limits, authentication and the request lifecycle. One epoll thread serves
+ * every connection; calls that wait (sync runs, GETs with ?wait=) are
+ * suspended, so thousands can wait without threads. The routes themselves
+ * are in submit.c, query.c and accounts.c. */
 #include "api.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
-#include <math.h>
-#include <netinet/in.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "auth.h"
-#include "job.h"
 #include "kq.h"
 #include "log.h"
 #include "replies.h"
-#include "util.h"
-
-enum route { ROUTE_NONE, ROUTE_EXEC, ROUTE_HEALTH };
-
-/* One HTTP request. Allocated on its first handler call, freed in
- * req_completed(). While suspended it is also referenced by a->pending;
- * whoever takes it from there calls api_req_finish() exactly once. */
-struct api_req {
-    struct MHD_Connection *conn;
-    enum route route;
-    struct buf body;
-    int done;             /* status and resp are set: answer on the next call */
-    unsigned status;
-    char *resp;           /* malloc'd JSON body */
-    char account[64];
-};
+#include "req.h"
+#include "results.h"
 
 char *api_error_json(const char *code, const char *message)
 {
@@ -48,7 +34,7 @@ char *api_error_json(const char *code, const char *message)
     return s;
 }
 
-static void req_set(struct api_req *r, unsigned status, char *body)
+void req_set(struct api_req *r, unsigned status, char *body)
 {
     free(r->resp);
     r->status = status;
@@ -56,7 +42,7 @@ static void req_set(struct api_req *r, unsigned status, char *body)
     r->done = 1;
 }
 
-static void req_error(struct api_req *r, unsigned status, const char *code, const char *message)
+void req_error(struct api_req *r, unsigned status, const char *code, const char *message)
 {
     req_set(r, status, api_error_json(code, message));
 }
@@ -67,8 +53,36 @@ void api_req_finish(struct api_req *r, unsigned status, char *body)
     MHD_resume_connection(r->conn);
 }
 
-/* Queues r's response. MUST_FREE: MHD frees resp with free() when done. */
-static enum MHD_Result req_respond(struct api_req *r)
+void api_resume(struct api_req *r)
+{
+    MHD_resume_connection(r->conn);
+}
+
+void api_wake(struct api *a, const char *key)
+{
+    struct api_req *r;
+    while ((r = pending_take(a->waiters, key)))
+        MHD_resume_connection(r->conn);   /* the handler runs again and reads the store */
+}
+
+rd_kafka_resp_err_t api_produce_job(struct api *a, const char *id, const char *kind, char *json)
+{
+    return rd_kafka_producev(a->producer,
+        RD_KAFKA_V_TOPIC(a->cfg->jobs_topic),
+        RD_KAFKA_V_KEY(id, strlen(id)),
+        RD_KAFKA_V_VALUE(json, strlen(json)),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),     /* librdkafka frees json with free() */
+        RD_KAFKA_V_HEADER(KQ_H_CORRELATION, id, -1),
+        RD_KAFKA_V_HEADER(KQ_H_REPLY_TO, a->cfg->results_topic, -1),
+        RD_KAFKA_V_HEADER(KQ_H_SCHEMA, "1", -1),
+        RD_KAFKA_V_HEADER(KQ_H_CTYPE, "application/json", -1),
+        RD_KAFKA_V_HEADER(KQ_H_KIND, kind, -1),
+        RD_KAFKA_V_HEADER(KQ_H_MSGTYPE, "job", -1),
+        RD_KAFKA_V_END);
+}
+
+/* Queues r's answer. MUST_FREE: MHD frees resp with free() when done. */
+static enum MHD_Result req_respond(struct api_req *r, const char *allow)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
@@ -83,160 +97,50 @@ static enum MHD_Result req_respond(struct api_req *r)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     if (r->status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-    if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->route == ROUTE_EXEC ? "POST" : "GET");
+    if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED && allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
     ret = MHD_queue_response(r->conn, r->status, resp);
     MHD_destroy_response(resp);
     return ret;
 }
 
-/* Scans a JSON text for a \u0000 escape or a raw NUL: cJSON strings are C
- * strings and would silently cut the code there, so such bodies are refused. */
-static int json_has_nul(const char *p, size_t n)
+/* The route table: path (exact, or a prefix followed by an id), method,
+ * whether a key is needed. */
+static const struct route_def {
+    const char *path;
+    int with_id;
+    const char *method;
+    enum route route;
+    int auth;
+} routes[] = {
+    {"/v1/exec-python", 0, "POST", ROUTE_EXEC, 1},
+    {"/v1/jobs", 0, "POST", ROUTE_JOBS, 1},
+    {"/v1/jobs/", 1, "GET", ROUTE_JOB, 1},
+    {"/v1/batches", 0, "POST", ROUTE_BATCHES, 1},
+    {"/v1/batches/", 1, "GET", ROUTE_BATCH, 1},
+    {"/v1/signup", 0, "POST", ROUTE_SIGNUP, 0},
+    {"/v1/account", 0, "GET", ROUTE_ACCOUNT, 1},
+    {"/healthz", 0, "GET", ROUTE_HEALTH, 0},
+};
+
+static const struct route_def *find_route(const char *url, char id[37])
 {
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\0')
-            return 1;
-        if (p[i] == '\\' && i + 1 < n) {
-            if (p[i + 1] == 'u' && i + 5 < n && strncmp(p + i + 2, "0000", 4) == 0)
-                return 1;
-            i++;   /* skip the escaped character */
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        const struct route_def *d = &routes[i];
+        size_t n = strlen(d->path);
+        if (!d->with_id && strcmp(url, d->path) == 0)
+            return d;
+        if (d->with_id && strncmp(url, d->path, n) == 0 && util_id_valid(url + n)) {
+            memcpy(id, url + n, 37);
+            return d;
         }
     }
-    return 0;
+    return NULL;
 }
 
-/* Validates an exec body into j. Returns 0, or -1 after setting r's error. */
-static int parse_exec(struct api *a, struct api_req *r, struct job *j)
+static long body_limit(const struct api *a, const struct api_req *r)
 {
-    const struct cfg *c = a->cfg;
-    cJSON *o = NULL, *v;
-    char msg[160];
-    int ret = -1;
-
-    if (json_has_nul(r->body.data, r->body.len)) {
-        req_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", "code and stdin may not contain NUL characters");
-        goto out;
-    }
-    o = cJSON_ParseWithLength(r->body.data ? r->body.data : "", r->body.len);
-    if (!o) {
-        req_error(r, MHD_HTTP_BAD_REQUEST, "invalid_json", "the body is not valid JSON");
-        goto out;
-    }
-    if (!cJSON_IsObject(o)) {
-        req_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", "the body must be a JSON object");
-        goto out;
-    }
-    v = cJSON_GetObjectItemCaseSensitive(o, "code");
-    if (!cJSON_IsString(v)) {
-        req_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request",
-                  v ? "\"code\" must be a string" : "missing \"code\" (the Python source to run)");
-        goto out;
-    }
-    if ((long)strlen(v->valuestring) > c->max_code_bytes) {
-        snprintf(msg, sizeof(msg), "\"code\" is over the limit of %ld bytes", c->max_code_bytes);
-        req_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", msg);
-        goto out;
-    }
-    j->code = util_strdup(v->valuestring);
-    j->timeout_ms = c->default_timeout_ms;
-    v = cJSON_GetObjectItemCaseSensitive(o, "timeout");
-    if (v && !cJSON_IsNull(v)) {
-        double t = cJSON_IsNumber(v) ? v->valuedouble : -1;
-        if (!cJSON_IsNumber(v) || !(t > 0) || ceil(t * 1000) > c->max_timeout_ms) {
-            snprintf(msg, sizeof(msg), "\"timeout\" must be a number of seconds greater than 0 and at most %g",
-                     (double)c->max_timeout_ms / 1000);
-            req_error(r, MHD_HTTP_BAD_REQUEST, "invalid_timeout", msg);
-            goto out;
-        }
-        j->timeout_ms = (long)ceil(t * 1000);
-    }
-    v = cJSON_GetObjectItemCaseSensitive(o, "stdin");
-    if (v && !cJSON_IsNull(v)) {
-        if (!cJSON_IsString(v)) {
-            req_error(r, MHD_HTTP_BAD_REQUEST, "invalid_request", "\"stdin\" must be a string");
-            goto out;
-        }
-        j->stdin_data = util_strdup(v->valuestring);
-    }
-    j->memory_mb = c->memory_mb;
-    v = cJSON_GetObjectItemCaseSensitive(o, "memory_mb");
-    if (v && !cJSON_IsNull(v)) {
-        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < 16 ||
-            v->valuedouble > (double)c->max_memory_mb) {
-            snprintf(msg, sizeof(msg), "\"memory_mb\" must be a whole number from 16 to %ld", c->max_memory_mb);
-            req_error(r, MHD_HTTP_BAD_REQUEST, "invalid_memory", msg);
-            goto out;
-        }
-        j->memory_mb = (long)v->valuedouble;
-    }
-    ret = 0;
-out:
-    cJSON_Delete(o);
-    return ret;
-}
-
-/* Hands a valid sync job to Kafka and suspends the connection. On failure
- * sets r's error and returns -1 (nothing was queued). */
-static int submit_sync(struct api *a, struct api_req *r, struct job *j)
-{
-    char *json;
-    rd_kafka_resp_err_t err;
-    int64_t now = util_wall_ms();
-
-    util_uuid(j->id);
-    snprintf(j->kind, sizeof(j->kind), "sync");
-    snprintf(j->account, sizeof(j->account), "%s", r->account);
-    j->credits = a->cfg->price_credits;
-    j->submitted_at_ms = now;
-    /* Past this an executor skips the job: nobody is waiting any more. */
-    j->expires_at_ms = now + j->timeout_ms + a->cfg->sync_grace_ms;
-    json = job_to_json(j);
-    if (!json) {
-        req_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "could not encode the job");
-        return -1;
-    }
-    if (pending_add(a->pending, j->id, r, util_mono_ms() + j->timeout_ms + a->cfg->sync_grace_ms) < 0) {
-        free(json);
-        req_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", "too many calls are waiting; try again shortly");
-        return -1;
-    }
-    /* Suspend before producing: the result may come back before this returns. */
-    MHD_suspend_connection(r->conn);
-    err = rd_kafka_producev(a->producer,
-        RD_KAFKA_V_TOPIC(a->cfg->jobs_topic),
-        RD_KAFKA_V_KEY(j->id, strlen(j->id)),
-        RD_KAFKA_V_VALUE(json, strlen(json)),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),     /* librdkafka frees json with free() */
-        RD_KAFKA_V_HEADER(KQ_H_CORRELATION, j->id, -1),
-        RD_KAFKA_V_HEADER(KQ_H_REPLY_TO, a->cfg->results_topic, -1),
-        RD_KAFKA_V_HEADER(KQ_H_SCHEMA, "1", -1),
-        RD_KAFKA_V_HEADER(KQ_H_CTYPE, "application/json", -1),
-        RD_KAFKA_V_HEADER(KQ_H_KIND, j->kind, -1),
-        RD_KAFKA_V_HEADER(KQ_H_MSGTYPE, "job", -1),
-        RD_KAFKA_V_END);
-    if (err) {
-        free(json);
-        /* Only finish it if the reply thread did not take it meanwhile. */
-        if (pending_take(a->pending, j->id) == r) {
-            char msg[160];
-            snprintf(msg, sizeof(msg), "could not queue the job: %s", rd_kafka_err2str(err));
-            api_req_finish(r, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("queue_unavailable", msg));
-        }
-        return 0;
-    }
-    log_msg(LOG_DEBUG, "job=%s queued (sync, timeout %ld ms)", j->id, j->timeout_ms);
-    return 0;
-}
-
-static void handle_exec(struct api *a, struct api_req *r)
-{
-    struct job j;
-
-    job_init(&j);
-    if (parse_exec(a, r, &j) == 0)
-        submit_sync(a, r, &j);
-    job_release(&j);
+    return r->route == ROUTE_BATCHES ? a->cfg->max_batch_body_bytes : a->cfg->max_body_bytes;
 }
 
 static void handle_health(struct api *a, struct api_req *r)
@@ -255,36 +159,52 @@ static void handle_health(struct api *a, struct api_req *r)
 }
 
 /* First call for a request: route, method and auth, from headers alone. */
-static void req_begin(struct api *a, struct api_req *r, const char *url, const char *method)
+static const struct route_def *req_begin(struct api *a, struct api_req *r, const char *url, const char *method)
 {
+    const struct route_def *d = find_route(url, r->path_id);
     const char *cl;
     char errstr[160];
+    int rc;
 
-    if (strcmp(url, "/v1/exec-python") == 0)
-        r->route = ROUTE_EXEC;
-    else if (strcmp(url, "/healthz") == 0)
-        r->route = ROUTE_HEALTH;
-    if (r->route == ROUTE_NONE) {
+    if (!d) {
         req_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint; see docs/api.md");
-        return;
+        return NULL;
     }
-    if ((r->route == ROUTE_EXEC && strcmp(method, "POST") != 0) ||
-        (r->route == ROUTE_HEALTH && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)) {
-        req_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                  r->route == ROUTE_EXEC ? "use POST" : "use GET");
-        return;
+    r->route = d->route;
+    if (strcmp(method, d->method) != 0 && !(strcmp(d->method, "GET") == 0 && strcmp(method, "HEAD") == 0)) {
+        snprintf(errstr, sizeof(errstr), "use %s", d->method);
+        req_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", errstr);
+        return d;
     }
-    if (r->route != ROUTE_EXEC)
-        return;
-    if (auth_check(a->cfg, MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-                   r->account, sizeof(r->account), errstr, sizeof(errstr)) < 0) {
-        req_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized", errstr);
-        return;
+    if (d->auth) {
+        rc = auth_check(a->store, MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+                        r->account, errstr, sizeof(errstr));
+        if (rc != 0) {
+            req_error(r, rc > 0 ? MHD_HTTP_UNAUTHORIZED : MHD_HTTP_INTERNAL_SERVER_ERROR,
+                      rc > 0 ? "unauthorized" : "internal", errstr);
+            return d;
+        }
     }
     cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl && strtoll(cl, NULL, 10) > a->cfg->max_body_bytes) {
-        snprintf(errstr, sizeof(errstr), "the body is over the limit of %ld bytes", a->cfg->max_body_bytes);
+    if (cl && strtoll(cl, NULL, 10) > body_limit(a, r)) {
+        snprintf(errstr, sizeof(errstr), "the body is over the limit of %ld bytes", body_limit(a, r));
         req_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", errstr);
+    }
+    return d;
+}
+
+static void dispatch(struct api *a, struct api_req *r)
+{
+    switch (r->route) {
+    case ROUTE_EXEC: submit_exec(a, r); break;
+    case ROUTE_JOBS: submit_job(a, r); break;
+    case ROUTE_BATCHES: submit_batch(a, r); break;
+    case ROUTE_JOB: query_job(a, r); break;
+    case ROUTE_BATCH: query_batch(a, r); break;
+    case ROUTE_SIGNUP: accounts_signup(a, r); break;
+    case ROUTE_ACCOUNT: accounts_get(a, r); break;
+    case ROUTE_HEALTH: handle_health(a, r); break;
+    case ROUTE_NONE: req_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint"); break;
     }
 }
 
@@ -294,6 +214,7 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
 {
     struct api *a = cls;
     struct api_req *r = *con_cls;
+    const struct route_def *d;
 
     (void)version;
     if (!r) {
@@ -303,20 +224,20 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
         r->conn = conn;
         buf_init(&r->body);
         *con_cls = r;
-        req_begin(a, r, url, method);
+        d = req_begin(a, r, url, method);
         /* A too-large body is refused before it is read; MHD then closes. */
         if (r->done && r->status == MHD_HTTP_CONTENT_TOO_LARGE)
-            return req_respond(r);
+            return req_respond(r, NULL);
         return MHD_YES;
     }
     if (*upload_data_size) {
         if (!r->done) {
-            if ((long)(r->body.len + *upload_data_size) > a->cfg->max_body_bytes) {
+            if ((long)(r->body.len + *upload_data_size) > body_limit(a, r)) {
                 char msg[96];
-                snprintf(msg, sizeof(msg), "the body is over the limit of %ld bytes", a->cfg->max_body_bytes);
+                snprintf(msg, sizeof(msg), "the body is over the limit of %ld bytes", body_limit(a, r));
                 req_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", msg);
                 *upload_data_size = 0;
-                return req_respond(r);
+                return req_respond(r, NULL);
             }
             if (buf_append(&r->body, upload_data, *upload_data_size) < 0)
                 req_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "out of memory");
@@ -325,14 +246,12 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
         return MHD_YES;
     }
     if (!r->done) {
-        if (r->route == ROUTE_HEALTH)
-            handle_health(a, r);
-        else
-            handle_exec(a, r);
+        dispatch(a, r);
         if (!r->done)
-            return MHD_YES;   /* suspended until replies.c finishes it */
+            return MHD_YES;   /* suspended until a result or a wake-up resumes it */
     }
-    return req_respond(r);
+    d = find_route(url, r->path_id);
+    return req_respond(r, d ? d->method : NULL);
 }
 
 static void req_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -354,15 +273,23 @@ static void req_completed(void *cls, struct MHD_Connection *conn, void **con_cls
 int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_size)
 {
     struct sockaddr_in sa;
+    char hash[65];
 
     memset(a, 0, sizeof(*a));
     a->cfg = c;
-    a->pending = pending_new((size_t)c->max_pending);
-    if (!a->pending) {
+    a->pending = pending_new((size_t)c->max_pending, 1);
+    a->waiters = pending_new((size_t)c->max_pending, 0);
+    if (!a->pending || !a->waiters) {
         snprintf(errstr, errstr_size, "out of memory");
         return -1;
     }
-    if (replies_start(a, errstr, errstr_size) < 0)
+    if (store_open(&a->store, c->db_path, errstr, errstr_size) < 0)
+        return -1;
+    /* The demo key is an ordinary account, made once with demo-credits. */
+    auth_hash(c->demo_key, hash);
+    if (store_account_ensure(a->store, "demo", hash, c->demo_credits, errstr, errstr_size) < 0)
+        return -1;
+    if (replies_start(a, errstr, errstr_size) < 0 || results_start(a, errstr, errstr_size) < 0)
         return -1;
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
@@ -395,17 +322,35 @@ static void finish_unavailable(void *data, void *arg)
                    api_error_json("shutting_down", "the API is stopping; the job may still run"));
 }
 
+static void wake_one(void *data, void *arg)
+{
+    struct api_req *r = data;
+    (void)arg;
+    r->wait_deadline = -1;   /* answer with what is there */
+    MHD_resume_connection(r->conn);
+}
+
 void api_stop(struct api *a)
 {
+    size_t n = 0;
+
     atomic_store(&a->stopping, 1);
     if (a->mhd)
         MHD_quiesce_daemon(a->mhd);
-    if (a->pending && pending_expire(a->pending, INT64_MAX, finish_unavailable, NULL))
+    if (a->pending)
+        n += pending_expire(a->pending, INT64_MAX, finish_unavailable, NULL);
+    if (a->waiters)
+        n += pending_expire(a->waiters, INT64_MAX, wake_one, NULL);
+    if (n)
         usleep(300000);   /* let the epoll thread send those answers */
+    results_stop(a);
     replies_stop(a);
     if (a->mhd)
         MHD_stop_daemon(a->mhd);
     pending_free(a->pending);
+    pending_free(a->waiters);
+    store_close(a->store);
     a->mhd = NULL;
-    a->pending = NULL;
+    a->pending = a->waiters = NULL;
+    a->store = NULL;
 }

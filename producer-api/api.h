@@ -10,6 +10,7 @@
 
 #include "cfg.h"
 #include "pending.h"
+#include "store.h"
 
 struct api_req;
 
@@ -18,8 +19,11 @@ struct api {
     struct MHD_Daemon *mhd;
     rd_kafka_t *producer;       /* jobs out; delivery reports served by replies.c */
     rd_kafka_t *replies;        /* results in, group-less, assigned at the end */
-    struct pending *pending;    /* job id -> struct api_req * */
-    pthread_t reply_thread, health_thread;
+    struct pending *pending;    /* job id -> struct api_req * (sync calls) */
+    struct pending *waiters;    /* job or batch id -> struct api_req * (GETs with ?wait=) */
+    struct store *store;
+    rd_kafka_t *results;        /* results in, group: stores every result, commits after */
+    pthread_t reply_thread, health_thread, results_thread;
     atomic_int kafka_ok;        /* the cluster answered the last metadata request */
     atomic_int reply_ready;     /* the reply consumer has a position */
     atomic_int stopping;
@@ -40,5 +44,16 @@ void api_req_finish(struct api_req *r, unsigned status, char *body);
 
 /* Returns a malloc'd error body {"ok":false,"error":{"code":..,"message":..}}. */
 char *api_error_json(const char *code, const char *message);
+
+/* Resumes one suspended request without answering it: its handler runs
+ * again (a waiting GET then answers with what the store has). */
+void api_resume(struct api_req *r);
+
+/* Resumes every GET waiting on key (a job or batch id). Any thread. */
+void api_wake(struct api *a, const char *key);
+
+/* Produces a job message (json: taken, freed by librdkafka) to the jobs
+ * topic. Returns 0 or the librdkafka error. */
+rd_kafka_resp_err_t api_produce_job(struct api *a, const char *id, const char *kind, char *json);
 
 #endif

@@ -1,15 +1,24 @@
-/* auth: maps the Authorization header to an account. Until the accounts
- * store lands, the one accepted key is cfg.demo_key (account "demo"). */
+/* auth: maps "Authorization: Bearer <key>" to an account, and makes keys.
+ * Keys are 256 random bits; the store keeps only their SHA-256. */
 #ifndef EXECQ_AUTH_H
 #define EXECQ_AUTH_H
 
 #include <stddef.h>
 
-#include "cfg.h"
+#include "store.h"
 
-/* Checks "Bearer <key>". Returns 0 and writes the account id into account, or
- * -1 with a message for the caller in errstr (missing, malformed, unknown). */
-int auth_check(const struct cfg *c, const char *header, char *account, size_t account_size,
-               char *errstr, size_t errstr_size);
+#define AUTH_KEY_LEN 67   /* "eq_" + 64 hex */
+
+/* Checks the header against the store. Returns 0 and writes the account id
+ * (40 bytes), 1 with a message for the caller in errstr (missing, malformed,
+ * unknown key: answer 401), or -1 (store error: answer 500). */
+int auth_check(struct store *st, const char *header, char account[40], char *errstr, size_t errstr_size);
+
+/* Writes a new random key ("eq_" + 64 hex, NUL-ended) into key and its
+ * hash into hash. */
+void auth_new_key(char key[AUTH_KEY_LEN + 1], char hash[65]);
+
+/* Writes the hash under which key is stored. */
+void auth_hash(const char *key, char hash[65]);
 
 #endif

@@ -19,6 +19,7 @@ struct entry {
 struct pending {
     pthread_mutex_t mu;
     size_t count, max;
+    int unique;
     struct entry *buckets[NBUCKETS];
 };
 
@@ -30,13 +31,14 @@ static unsigned bucket_of(const char *id)
     return h % NBUCKETS;
 }
 
-struct pending *pending_new(size_t max)
+struct pending *pending_new(size_t max, int unique)
 {
     struct pending *p = calloc(1, sizeof(*p));
     if (!p)
         return NULL;
     pthread_mutex_init(&p->mu, NULL);
     p->max = max;
+    p->unique = unique;
     return p;
 }
 
@@ -64,7 +66,7 @@ int pending_add(struct pending *p, const char *id, void *data, int64_t deadline_
     pthread_mutex_lock(&p->mu);
     if (p->count >= p->max)
         goto out;
-    for (e = p->buckets[b]; e; e = e->next)
+    for (e = p->buckets[b]; p->unique && e; e = e->next)
         if (strcmp(e->id, id) == 0)
             goto out;
     e = calloc(1, sizeof(*e));
@@ -100,6 +102,26 @@ void *pending_take(struct pending *p, const char *id)
     }
     pthread_mutex_unlock(&p->mu);
     return data;
+}
+
+int pending_remove(struct pending *p, const char *id, void *data)
+{
+    unsigned b = bucket_of(id);
+    int found = 0;
+
+    pthread_mutex_lock(&p->mu);
+    for (struct entry **pe = &p->buckets[b]; *pe; pe = &(*pe)->next) {
+        if (strcmp((*pe)->id, id) == 0 && (*pe)->data == data) {
+            struct entry *e = *pe;
+            *pe = e->next;
+            free(e);
+            p->count--;
+            found = 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&p->mu);
+    return found;
 }
 
 size_t pending_expire(struct pending *p, int64_t now_ms, void (*fn)(void *data, void *arg), void *arg)

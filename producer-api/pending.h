@@ -10,16 +10,22 @@
 
 struct pending;
 
-/* Returns a table for at most max entries, or NULL on ENOMEM. */
-struct pending *pending_new(size_t max);
+/* Returns a table for at most max entries, or NULL on ENOMEM. With unique,
+ * an id may be present once (sync calls); without, many entries may share an
+ * id (calls waiting on one job or batch). */
+struct pending *pending_new(size_t max, int unique);
 void pending_free(struct pending *p);   /* entries' data is not touched; NULL-safe */
 
 /* Adds id -> data, due at deadline_ms (util_mono_ms clock). Returns 0, or -1
  * if the table is full or id is already present. Does not own data. */
 int pending_add(struct pending *p, const char *id, void *data, int64_t deadline_ms);
 
-/* Removes id and returns its data, or NULL if absent (late or duplicate). */
+/* Removes id (one entry of it) and returns its data, or NULL if absent
+ * (late or duplicate). */
 void *pending_take(struct pending *p, const char *id);
+
+/* Removes the entry (id, data) if still there. Returns 1 if it was. */
+int pending_remove(struct pending *p, const char *id, void *data);
 
 /* Removes every entry due at or before now_ms (all entries if now_ms is
  * INT64_MAX) and calls fn(data, arg) for each, outside the lock. Returns the count. */

@@ -14,7 +14,8 @@
 #include "log.h"
 #include "util.h"
 
-/* Delivery report of a job message: on failure, answer its caller now. */
+/* Delivery report of a job message: on success the store notes it (no
+ * republishing after a restart); on failure its caller is answered now. */
 static void job_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     struct api *a = opaque;
@@ -22,10 +23,14 @@ static void job_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     struct api_req *r;
 
     (void)rk;
-    if (!m->err || m->key_len != 36)
+    if (m->key_len != 36)
         return;
     memcpy(id, m->key, 36);
     id[36] = '\0';
+    if (!m->err) {
+        store_job_produced(a->store, id);
+        return;
+    }
     log_msg(LOG_WARNING, "job=%s not delivered to Kafka: %s", id, rd_kafka_err2str(m->err));
     if ((r = pending_take(a->pending, id))) {
         snprintf(msg, sizeof(msg), "could not queue the job: %s", rd_kafka_err2str(m->err));
@@ -38,7 +43,7 @@ static void finish_timeout(void *data, void *arg)
     (void)arg;
     api_req_finish(data, MHD_HTTP_GATEWAY_TIMEOUT,
                    api_error_json("no_result", "no executor returned a result within the timeout plus grace; "
-                                               "the job was not charged"));
+                                               "if the job never runs it is refunded (see GET /v1/jobs/{id})"));
 }
 
 /* One message from the results topic. */
@@ -48,8 +53,11 @@ static void on_result(struct api *a, const rd_kafka_message_t *m)
     struct api_req *r;
     struct result res;
 
-    if (m->key_len != 36)
-        return;
+    char type[16] = "result";
+
+    kq_header(m, KQ_H_MSGTYPE, type, sizeof(type));
+    if (m->key_len != 36 || strcmp(type, "result") != 0)
+        return;   /* started events are for results.c */
     memcpy(id, m->key, 36);
     id[36] = '\0';
     r = pending_take(a->pending, id);
@@ -78,6 +86,13 @@ static void on_result(struct api *a, const rd_kafka_message_t *m)
     result_release(&res);
 }
 
+/* A GET's wait ran out: resume it; it answers with what there is. */
+static void wake_waiter(void *data, void *arg)
+{
+    (void)arg;
+    api_resume(data);
+}
+
 static void *reply_main(void *arg)
 {
     struct api *a = arg;
@@ -95,6 +110,7 @@ static void *reply_main(void *arg)
         rd_kafka_poll(a->producer, 0);   /* delivery reports */
         if (util_mono_ms() >= next_sweep) {
             pending_expire(a->pending, util_mono_ms(), finish_timeout, NULL);
+            pending_expire(a->waiters, util_mono_ms(), wake_waiter, NULL);
             next_sweep = util_mono_ms() + 50;
         }
     }

@@ -28,6 +28,7 @@ else
   echo "run: using the Kafka cluster at $EXECQ_BROKERS"
 fi
 
+export EXECQ_DB_PATH=${EXECQ_DB_PATH:-$state/execq.db}
 "$top/build/execq-executor" & pids+=($!)
 "$top/build/execq-api" & pids+=($!)
 

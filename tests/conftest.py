@@ -44,6 +44,9 @@ class Api:
             text = e.read()
             return e.code, json.loads(text) if text else None
 
+    def with_key(self, key):
+        return Api(self.url, key)
+
     def run(self, code, **kw):
         """POSTs code to /v1/exec-python; returns (status, body)."""
         body = {"code": code}
@@ -69,7 +72,10 @@ class Cluster:
                         EXECQ_RESULTS_TOPIC=self.results_topic,
                         EXECQ_CGROUP_PARENT=self.cgroup_parent,
                         EXECQ_SANDBOX_ROOT=os.path.join("/run", f"execq-test-{self.tag}"),
-                        EXECQ_GROUP_ID=f"test-{self.tag}")
+                        EXECQ_GROUP_ID=f"test-{self.tag}",
+                        EXECQ_API_GROUP_ID=f"test-api-{self.tag}",
+                        EXECQ_DB_PATH=os.path.join(self.dir, "execq.db"),
+                        EXECQ_SIGNUPS_PER_HOUR="1000")
 
     def start_kafka(self):
         subprocess.run([os.path.join(TOP, "scripts/kafka.sh"), "start", os.path.join(self.dir, "kafka"),
@@ -85,9 +91,9 @@ class Cluster:
         return self.start(name, [os.path.join(BUILD, "execq-executor"), f"--uid-base={uid_base}",
                                  f"--slots={slots}"])
 
-    def start_api(self, name="api", port=None, extra=()):
+    def start_api(self, name="api", port=None, extra=(), env=None):
         port = port or self.api_port
-        p = self.start(name, [os.path.join(BUILD, "execq-api"), f"--port={port}", *extra])
+        p = self.start(name, [os.path.join(BUILD, "execq-api"), f"--port={port}", *extra], env=env)
         url = f"http://127.0.0.1:{port}"
         deadline = time.time() + 60
         while time.time() < deadline:

@@ -112,6 +112,8 @@ static void test_result_roundtrip(void)
     r.execution_time_ms = 12;
     r.credits = 5;
     strcpy(r.executor, "h:1");
+    strcpy(r.account, "acct_1");
+    strcpy(r.batch_id, "b");
     json = result_to_json(&r);
     CHECK(strstr(json, "\"stdout_base64\"") != NULL);
     CHECK(strstr(json, "\"stderr_base64\"") == NULL);
@@ -119,6 +121,7 @@ static void test_result_roundtrip(void)
     CHECK(s.stdout_len == 4 && memcmp(s.stdout_data, "a\0\xff\n", 4) == 0);
     CHECK(s.exit_code == -9 && s.term_signal == 9 && s.memory_exceeded == 1);
     CHECK(s.status == RESULT_COMPLETED && s.credits == 5);
+    CHECK(strcmp(s.account, "acct_1") == 0 && strcmp(s.batch_id, "b") == 0);
     http = result_to_http_json(&s);
     CHECK(strstr(http, "\"ok\":true") && strstr(http, "\"_engine\":\"real\"") && strstr(http, "\"timed_out\":false"));
     free(json);

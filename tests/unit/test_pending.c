@@ -14,7 +14,7 @@ static void on_expire(void *data, void *arg)
 
 int main(void)
 {
-    struct pending *p = pending_new(3);
+    struct pending *p = pending_new(3, 1), *w = pending_new(10, 0);
     int a = 1, b = 10, c = 100, d = 1000;
 
     CHECK(pending_add(p, "a", &a, 100) == 0);
@@ -32,5 +32,14 @@ int main(void)
     CHECK(expired == 101);
     CHECK(pending_count(p) == 0);
     pending_free(p);
+    /* Waiters: many per id, each removable by itself. */
+    CHECK(pending_add(w, "job", &a, 100) == 0);
+    CHECK(pending_add(w, "job", &b, 100) == 0);
+    CHECK(pending_remove(w, "job", &c) == 0);
+    CHECK(pending_remove(w, "job", &a) == 1);
+    CHECK(pending_remove(w, "job", &a) == 0);
+    CHECK(pending_take(w, "job") == &b);
+    CHECK(pending_take(w, "job") == NULL);
+    pending_free(w);
     CHECK_DONE();
 }

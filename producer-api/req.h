@@ -1,0 +1,45 @@
+/* req: one HTTP request as the route handlers see it, and the helpers they
+ * answer with. Shared by api.c (the server) and the handlers in submit.c,
+ * query.c and accounts.c. */
+#ifndef EXECQ_REQ_H
+#define EXECQ_REQ_H
+
+#include <microhttpd.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "util.h"
+
+enum route { ROUTE_NONE, ROUTE_EXEC, ROUTE_HEALTH, ROUTE_SIGNUP, ROUTE_ACCOUNT, ROUTE_JOBS, ROUTE_JOB,
+             ROUTE_BATCHES, ROUTE_BATCH };
+
+/* One HTTP request. Allocated on its first handler call, freed when MHD
+ * completes it. While suspended it is referenced by a->pending (sync call)
+ * or a->waiters (GET with ?wait=); whoever takes it from there resumes it. */
+struct api_req {
+    struct MHD_Connection *conn;
+    enum route route;
+    struct buf body;
+    int done;                 /* status and resp are set: answer on the next call */
+    unsigned status;
+    char *resp;               /* malloc'd JSON body */
+    char account[40];
+    char path_id[37];         /* the {id} of /v1/jobs/{id} and /v1/batches/{id} */
+    int64_t wait_deadline;    /* util_mono_ms; 0: the GET does not wait */
+};
+
+/* Sets r's answer; body is a malloc'd string r now owns. */
+void req_set(struct api_req *r, unsigned status, char *body);
+void req_error(struct api_req *r, unsigned status, const char *code, const char *message);
+
+/* The route handlers. Each sets r's answer, or suspends r (sync calls and
+ * waiting GETs) to be resumed later. */
+void submit_exec(struct api *a, struct api_req *r);
+void submit_job(struct api *a, struct api_req *r);
+void submit_batch(struct api *a, struct api_req *r);
+void query_job(struct api *a, struct api_req *r);
+void query_batch(struct api *a, struct api_req *r);
+void accounts_signup(struct api *a, struct api_req *r);
+void accounts_get(struct api *a, struct api_req *r);
+
+#endif

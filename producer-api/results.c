@@ -1,0 +1,156 @@
+/* results: results topic -> store (see results.h). At-least-once from the
+ * topic's side (commit after store), exactly-once in the store: a second
+ * copy of a result finds the job completed and changes nothing. */
+#include "results.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "job.h"
+#include "kq.h"
+#include "log.h"
+#include "util.h"
+
+#define REPUBLISH_EVERY_MS 30000
+
+static void republish_one(const char *id, const char *kind, const char *json, void *arg)
+{
+    struct api *a = arg;
+    char *copy = util_strdup(json);
+
+    if (api_produce_job(a, id, kind, copy)) {
+        free(copy);
+        log_msg(LOG_WARNING, "job=%s still not accepted by Kafka; will retry", id);
+    }
+}
+
+/* Hands Kafka every stored job it has not acknowledged (accepted just
+ * before a crash, or refused while Kafka was away). At-least-once: a job
+ * may reach executors twice; the store keeps its first result. */
+static void republish(struct api *a)
+{
+    long n = store_unproduced(a->store, republish_one, a);
+    if (n > 0)
+        log_msg(LOG_INFO, "republished %ld job(s) Kafka had not acknowledged", n);
+}
+
+/* The HTTP view of a result, and whether its charge is refunded. */
+static char *http_view(const struct result *res, int *refund)
+{
+    char msg[320];
+
+    *refund = res->status != RESULT_COMPLETED;
+    switch (res->status) {
+    case RESULT_COMPLETED:
+        return result_to_http_json(res);
+    case RESULT_EXPIRED:
+        return api_error_json("expired", "the job waited in the queue past its deadline and was not run; refunded");
+    case RESULT_FAILED:
+        snprintf(msg, sizeof(msg), "the executor could not run the job: %s; refunded", res->error);
+        return api_error_json("execution_failed", msg);
+    }
+    return api_error_json("internal", "unknown result status");
+}
+
+/* Stores one message. Returns 0 when it may be committed, -1 to retry. */
+static int store_message(struct api *a, const rd_kafka_message_t *m)
+{
+    char type[16] = "result", id[37], batch[37], errstr[200];
+    struct result res;
+    char *body;
+    int refund, rc;
+
+    if (m->key_len != 36)
+        return 0;
+    memcpy(id, m->key, 36);
+    id[36] = '\0';
+    kq_header(m, KQ_H_MSGTYPE, type, sizeof(type));
+    if (strcmp(type, "started") == 0) {
+        store_job_running(a->store, id);
+        return 0;
+    }
+    if (strcmp(type, "result") != 0)
+        return 0;
+    if (result_from_json(&res, m->payload, m->len, errstr, sizeof(errstr)) < 0) {
+        log_msg(LOG_ERR, "job=%s unreadable result skipped: %s", id, errstr);
+        return 0;
+    }
+    body = http_view(&res, &refund);
+    rc = store_result(a->store, id, body, refund, res.finished_at_ms ? res.finished_at_ms : util_wall_ms(), batch);
+    free(body);
+    result_release(&res);
+    if (rc < 0)
+        return -1;
+    if (rc == 1) {
+        api_wake(a, id);
+        if (batch[0])
+            api_wake(a, batch);
+    }
+    return 0;
+}
+
+static void *results_main(void *arg)
+{
+    struct api *a = arg;
+    int64_t next_republish = util_mono_ms() + REPUBLISH_EVERY_MS;
+
+    while (!atomic_load(&a->stopping)) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(a->results, 100);
+        if (m) {
+            if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                while (store_message(a, m) < 0 && !atomic_load(&a->stopping))
+                    usleep(500000);   /* the store failed: keep the offset, try again */
+                if (!atomic_load(&a->stopping))
+                    rd_kafka_commit_message(a->results, m, 1);   /* after the store has it */
+            } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                log_msg(LOG_WARNING, "results store consumer: %s", rd_kafka_message_errstr(m));
+            }
+            rd_kafka_message_destroy(m);
+        }
+        if (util_mono_ms() >= next_republish) {
+            republish(a);
+            next_republish = util_mono_ms() + REPUBLISH_EVERY_MS;
+        }
+    }
+    return NULL;
+}
+
+int results_start(struct api *a, char *errstr, size_t errstr_size)
+{
+    rd_kafka_topic_partition_list_t *topics;
+    rd_kafka_resp_err_t err;
+
+    /* Manual commits: kq_consumer_new auto-commits stored offsets, and this
+     * consumer never stores one; it commits each message itself. */
+    a->results = kq_consumer_new(a->cfg, a->cfg->api_group_id, NULL, NULL, 0, errstr, errstr_size);
+    if (!a->results)
+        return -1;
+    topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, a->cfg->results_topic, RD_KAFKA_PARTITION_UA);
+    err = rd_kafka_subscribe(a->results, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (err) {
+        snprintf(errstr, errstr_size, "subscribe to %s: %s", a->cfg->results_topic, rd_kafka_err2str(err));
+        return -1;
+    }
+    republish(a);
+    if (pthread_create(&a->results_thread, NULL, results_main, a) != 0) {
+        snprintf(errstr, errstr_size, "cannot start the results thread");
+        return -1;
+    }
+    return 0;
+}
+
+void results_stop(struct api *a)
+{
+    atomic_store(&a->stopping, 1);
+    if (a->results_thread)
+        pthread_join(a->results_thread, NULL);
+    if (a->results) {
+        rd_kafka_consumer_close(a->results);
+        rd_kafka_destroy(a->results);
+    }
+    a->results = NULL;
+}

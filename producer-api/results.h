@@ -1,0 +1,18 @@
+/* results: the API's store consumer. A consumer-group member on the results
+ * topic that writes every result (sync and async) into the store, refunds
+ * jobs that never ran, commits the offset only after the store has the
+ * result, and wakes the GETs waiting on it. At start, and every 30 s,
+ * it also hands Kafka the accepted jobs it never acknowledged. */
+#ifndef EXECQ_RESULTS_H
+#define EXECQ_RESULTS_H
+
+#include <stddef.h>
+
+#include "api.h"
+
+/* Republishes unacknowledged jobs, then starts the thread. Returns 0, or
+ * -1 with the reason in errstr. */
+int results_start(struct api *a, char *errstr, size_t errstr_size);
+void results_stop(struct api *a);
+
+#endif

@@ -1,0 +1,579 @@
+/* store: SQLite persistence of the API (see store.h). WAL with
+ * synchronous=NORMAL: a commit survives a crash of the API (the SIGKILL
+ * test), a power loss may lose the last commits. */
+#include "store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+struct store {
+    sqlite3 *db;
+    pthread_mutex_t mu;
+};
+
+static const char *schema =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "PRAGMA foreign_keys=ON;"
+    "CREATE TABLE IF NOT EXISTS accounts("
+    "  id TEXT PRIMARY KEY, key_hash TEXT UNIQUE NOT NULL, balance INTEGER NOT NULL CHECK(balance >= 0),"
+    "  granted INTEGER NOT NULL, created_ms INTEGER NOT NULL);"
+    /* One charge per job id, one refund at most: the primary key makes a
+     * second charge of the same job impossible, whatever is retried. */
+    "CREATE TABLE IF NOT EXISTS ledger("
+    "  job_id TEXT NOT NULL, account TEXT NOT NULL REFERENCES accounts(id),"
+    "  kind TEXT NOT NULL CHECK(kind IN ('charge','refund')), amount INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY(job_id, kind));"
+    "CREATE INDEX IF NOT EXISTS ledger_account ON ledger(account);"
+    "CREATE TABLE IF NOT EXISTS batches("
+    "  id TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id), size INTEGER NOT NULL,"
+    "  created_ms INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS jobs("
+    "  id TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id), batch_id TEXT, seq INTEGER,"
+    "  kind TEXT NOT NULL, status TEXT NOT NULL, message TEXT, produced INTEGER NOT NULL DEFAULT 0,"
+    "  result TEXT, created_ms INTEGER NOT NULL, finished_ms INTEGER);"
+    "CREATE INDEX IF NOT EXISTS jobs_batch ON jobs(batch_id, seq);"
+    "CREATE INDEX IF NOT EXISTS jobs_unproduced ON jobs(produced) WHERE produced = 0;"
+    "CREATE TABLE IF NOT EXISTS idempotency("
+    "  account TEXT NOT NULL, key TEXT NOT NULL, body_hash TEXT NOT NULL, status INTEGER NOT NULL,"
+    "  response TEXT NOT NULL, PRIMARY KEY(account, key));"
+    "CREATE TABLE IF NOT EXISTS signups(addr TEXT NOT NULL, at_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS signups_addr ON signups(addr, at_ms);";
+
+int store_open(struct store **out, const char *path, char *errstr, size_t errstr_size)
+{
+    struct store *s = calloc(1, sizeof(*s));
+    sqlite3 *h = NULL;
+    char *msg = NULL;
+    int ret = -1;
+
+    if (!s) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+        SQLITE_OK) {
+        snprintf(errstr, errstr_size, "open %s: %s", path, h ? sqlite3_errmsg(h) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(h, 5000);
+    if (sqlite3_exec(h, schema, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(errstr, errstr_size, "schema of %s: %s", path, msg);
+        goto out;
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    s->db = h;
+    h = NULL;   /* s owns it now */
+    *out = s;
+    s = NULL;
+    ret = 0;
+out:
+    sqlite3_free(msg);
+    sqlite3_close(h);   /* no-op on NULL */
+    free(s);
+    return ret;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    sqlite3_close(s->db);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+/* Prepares sql; logs and returns NULL on error. The caller finalizes. */
+static sqlite3_stmt *prep(struct store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        log_msg(LOG_ERR, "store: prepare: %s", sqlite3_errmsg(s->db));
+        return NULL;
+    }
+    return st;
+}
+
+static int exec(struct store *s, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        log_msg(LOG_ERR, "store: %s: %s", sql, msg);
+    sqlite3_free(msg);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+static char *dup_col(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    return t ? util_strdup((const char *)t) : NULL;
+}
+
+int store_account_create(struct store *s, const char *key_hash, long credits, char id[40], char *errstr,
+                         size_t errstr_size)
+{
+    char uuid[37];
+
+    util_uuid(uuid);
+    snprintf(id, 40, "acct_%.8s%.4s%.4s", uuid, uuid + 9, uuid + 14);
+    return store_account_ensure(s, id, key_hash, credits, errstr, errstr_size);
+}
+
+int store_account_ensure(struct store *s, const char *id, const char *key_hash, long credits, char *errstr,
+                         size_t errstr_size)
+{
+    sqlite3_stmt *st;
+    int ret = -1;
+
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "INSERT INTO accounts(id, key_hash, balance, granted, created_ms) VALUES(?,?,?,?,?) "
+                 "ON CONFLICT(id) DO NOTHING");
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, key_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, credits);
+        sqlite3_bind_int64(st, 4, credits);
+        sqlite3_bind_int64(st, 5, util_wall_ms());
+        if (sqlite3_step(st) == SQLITE_DONE)
+            ret = 0;
+        else
+            snprintf(errstr, errstr_size, "create account: %s", sqlite3_errmsg(s->db));
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+int store_account_by_key(struct store *s, const char *key_hash, char id[40])
+{
+    sqlite3_stmt *st;
+    int ret = -1, rc;
+
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "SELECT id FROM accounts WHERE key_hash = ?");
+    if (st) {
+        sqlite3_bind_text(st, 1, key_hash, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            copy_col(st, 0, id, 40);
+            ret = 0;
+        } else if (rc == SQLITE_DONE) {
+            ret = 1;
+        }
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+int store_account_get(struct store *s, const char *id, struct store_account *a)
+{
+    sqlite3_stmt *st;
+    int ret = -1, rc;
+
+    memset(a, 0, sizeof(*a));
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "SELECT a.balance, a.granted, a.created_ms,"
+                 " COALESCE(SUM(CASE WHEN l.kind='charge' THEN l.amount END), 0),"
+                 " COALESCE(SUM(CASE WHEN l.kind='refund' THEN l.amount END), 0),"
+                 " COUNT(CASE WHEN l.kind='charge' THEN 1 END) - COUNT(CASE WHEN l.kind='refund' THEN 1 END)"
+                 " FROM accounts a LEFT JOIN ledger l ON l.account = a.id WHERE a.id = ? GROUP BY a.id");
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            snprintf(a->id, sizeof(a->id), "%s", id);
+            a->balance = (long)sqlite3_column_int64(st, 0);
+            a->granted = (long)sqlite3_column_int64(st, 1);
+            a->created_ms = sqlite3_column_int64(st, 2);
+            a->charged = (long)sqlite3_column_int64(st, 3);
+            a->refunded = (long)sqlite3_column_int64(st, 4);
+            a->runs = (long)sqlite3_column_int64(st, 5);
+            ret = 0;
+        } else if (rc == SQLITE_DONE) {
+            ret = 1;
+        }
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+int store_signup_allowed(struct store *s, const char *addr, int64_t now_ms, int64_t window_ms, int max)
+{
+    sqlite3_stmt *st;
+    int ret = -1;
+
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "SELECT COUNT(*) FROM signups WHERE addr = ? AND at_ms > ?");
+    if (st) {
+        sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, now_ms - window_ms);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            ret = sqlite3_column_int(st, 0) < max;
+    }
+    sqlite3_finalize(st);
+    if (ret == 1) {
+        st = prep(s, "INSERT INTO signups(addr, at_ms) VALUES(?, ?)");
+        if (st) {
+            sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, now_ms);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                ret = -1;
+        }
+        sqlite3_finalize(st);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+enum store_accept store_jobs_accept(struct store *s, const char *account, const char *batch_id,
+                                    const struct job *jobs, char *const *json, size_t n, long *balance)
+{
+    sqlite3_stmt *bal = NULL, *job = NULL, *led = NULL, *upd = NULL, *bat = NULL;
+    enum store_accept ret = STORE_ERROR;
+    long total = 0;
+    int64_t now = util_wall_ms();
+
+    for (size_t i = 0; i < n; i++)
+        total += jobs[i].credits;
+    pthread_mutex_lock(&s->mu);
+    if (exec(s, "BEGIN IMMEDIATE") < 0)
+        goto unlock;
+    bal = prep(s, "SELECT balance FROM accounts WHERE id = ?");
+    if (!bal)
+        goto rollback;
+    sqlite3_bind_text(bal, 1, account, -1, SQLITE_STATIC);
+    if (sqlite3_step(bal) != SQLITE_ROW)
+        goto rollback;
+    *balance = (long)sqlite3_column_int64(bal, 0);
+    if (*balance < total) {
+        ret = STORE_NO_CREDITS;
+        goto rollback;
+    }
+    if (batch_id) {
+        bat = prep(s, "INSERT INTO batches(id, account, size, created_ms) VALUES(?,?,?,?)");
+        if (!bat)
+            goto rollback;
+        sqlite3_bind_text(bat, 1, batch_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(bat, 2, account, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(bat, 3, (sqlite3_int64)n);
+        sqlite3_bind_int64(bat, 4, now);
+        if (sqlite3_step(bat) != SQLITE_DONE)
+            goto rollback;
+    }
+    job = prep(s, "INSERT INTO jobs(id, account, batch_id, seq, kind, status, message, created_ms) "
+                  "VALUES(?,?,?,?,?,'queued',?,?)");
+    led = prep(s, "INSERT INTO ledger(job_id, account, kind, amount, at_ms) VALUES(?,?,'charge',?,?)");
+    if (!job || !led)
+        goto rollback;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_reset(job);
+        sqlite3_reset(led);
+        sqlite3_bind_text(job, 1, jobs[i].id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(job, 2, account, -1, SQLITE_STATIC);
+        if (batch_id)
+            sqlite3_bind_text(job, 3, batch_id, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(job, 3);
+        sqlite3_bind_int64(job, 4, (sqlite3_int64)i);
+        sqlite3_bind_text(job, 5, jobs[i].kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(job, 6, json[i], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(job, 7, now);
+        sqlite3_bind_text(led, 1, jobs[i].id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(led, 2, account, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(led, 3, jobs[i].credits);
+        sqlite3_bind_int64(led, 4, now);
+        if (sqlite3_step(job) != SQLITE_DONE || sqlite3_step(led) != SQLITE_DONE)
+            goto rollback;
+    }
+    upd = prep(s, "UPDATE accounts SET balance = balance - ? WHERE id = ?");
+    if (!upd)
+        goto rollback;
+    sqlite3_bind_int64(upd, 1, total);
+    sqlite3_bind_text(upd, 2, account, -1, SQLITE_STATIC);
+    if (sqlite3_step(upd) != SQLITE_DONE || exec(s, "COMMIT") < 0)
+        goto rollback;
+    *balance -= total;
+    ret = STORE_ACCEPTED;
+    goto unlock;
+rollback:
+    if (ret == STORE_ERROR)
+        log_msg(LOG_ERR, "store: accept jobs: %s", sqlite3_errmsg(s->db));
+    exec(s, "ROLLBACK");
+unlock:
+    sqlite3_finalize(bal);
+    sqlite3_finalize(bat);
+    sqlite3_finalize(job);
+    sqlite3_finalize(led);
+    sqlite3_finalize(upd);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+static void set_by_id(struct store *s, const char *sql, const char *id)
+{
+    sqlite3_stmt *st;
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, sql);
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            log_msg(LOG_ERR, "store: %s: %s", sql, sqlite3_errmsg(s->db));
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+}
+
+void store_job_produced(struct store *s, const char *id)
+{
+    set_by_id(s, "UPDATE jobs SET produced = 1 WHERE id = ?", id);
+}
+
+void store_job_running(struct store *s, const char *id)
+{
+    set_by_id(s, "UPDATE jobs SET status = 'running' WHERE id = ? AND status = 'queued'", id);
+}
+
+int store_result(struct store *s, const char *id, const char *http_json, int refund, int64_t finished_ms,
+                 char batch_id[37])
+{
+    sqlite3_stmt *get = NULL, *upd = NULL, *led = NULL, *bal = NULL;
+    int ret = -1;
+    char account[40];
+
+    batch_id[0] = '\0';
+    pthread_mutex_lock(&s->mu);
+    if (exec(s, "BEGIN IMMEDIATE") < 0)
+        goto unlock;
+    get = prep(s, "SELECT account, COALESCE(batch_id, ''), status FROM jobs WHERE id = ?");
+    if (!get)
+        goto rollback;
+    sqlite3_bind_text(get, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(get) != SQLITE_ROW) {
+        ret = 0;   /* not ours (another store, or from before the store) */
+        goto rollback;
+    }
+    copy_col(get, 0, account, sizeof(account));
+    copy_col(get, 1, batch_id, 37);
+    if (strcmp((const char *)sqlite3_column_text(get, 2), "completed") == 0) {
+        ret = 0;   /* a redelivered or duplicate result */
+        goto rollback;
+    }
+    upd = prep(s, "UPDATE jobs SET status = 'completed', result = ?, finished_ms = ?, message = NULL, "
+                  "produced = 1 WHERE id = ?");
+    if (!upd)
+        goto rollback;
+    sqlite3_bind_text(upd, 1, http_json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(upd, 2, finished_ms);
+    sqlite3_bind_text(upd, 3, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(upd) != SQLITE_DONE)
+        goto rollback;
+    if (refund) {
+        /* The refund row copies the charge; the key allows one per job. */
+        led = prep(s, "INSERT OR IGNORE INTO ledger(job_id, account, kind, amount, at_ms) "
+                      "SELECT job_id, account, 'refund', amount, ? FROM ledger WHERE job_id = ? AND kind = 'charge'");
+        bal = prep(s, "UPDATE accounts SET balance = balance + "
+                      "(SELECT amount FROM ledger WHERE job_id = ? AND kind = 'refund') WHERE id = ?");
+        if (!led || !bal)
+            goto rollback;
+        sqlite3_bind_int64(led, 1, finished_ms);
+        sqlite3_bind_text(led, 2, id, -1, SQLITE_STATIC);
+        if (sqlite3_step(led) != SQLITE_DONE)
+            goto rollback;
+        if (sqlite3_changes(s->db) == 1) {
+            sqlite3_bind_text(bal, 1, id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(bal, 2, account, -1, SQLITE_STATIC);
+            if (sqlite3_step(bal) != SQLITE_DONE)
+                goto rollback;
+        }
+    }
+    if (exec(s, "COMMIT") < 0)
+        goto rollback;
+    ret = 1;
+    goto unlock;
+rollback:
+    if (ret < 0)
+        log_msg(LOG_ERR, "job=%s store result: %s", id, sqlite3_errmsg(s->db));
+    exec(s, "ROLLBACK");
+unlock:
+    sqlite3_finalize(get);
+    sqlite3_finalize(upd);
+    sqlite3_finalize(led);
+    sqlite3_finalize(bal);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+static void fill_job(sqlite3_stmt *st, struct store_job *j)
+{
+    memset(j, 0, sizeof(*j));
+    copy_col(st, 0, j->id, sizeof(j->id));
+    copy_col(st, 1, j->batch_id, sizeof(j->batch_id));
+    copy_col(st, 2, j->kind, sizeof(j->kind));
+    copy_col(st, 3, j->status, sizeof(j->status));
+    j->result = dup_col(st, 4);
+    j->created_ms = sqlite3_column_int64(st, 5);
+    j->finished_ms = sqlite3_column_int64(st, 6);
+}
+
+#define JOB_COLS "id, COALESCE(batch_id, ''), kind, status, result, created_ms, COALESCE(finished_ms, 0)"
+
+int store_job_get(struct store *s, const char *id, const char *account, struct store_job *j)
+{
+    sqlite3_stmt *st;
+    int ret = -1, rc;
+
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "SELECT " JOB_COLS " FROM jobs WHERE id = ? AND account = ?");
+    if (st) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            fill_job(st, j);
+            ret = 0;
+        } else if (rc == SQLITE_DONE) {
+            ret = 1;
+        }
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+void store_job_release(struct store_job *j)
+{
+    free(j->result);
+    j->result = NULL;
+}
+
+int store_batch_get(struct store *s, const char *id, const char *account, long offset, long limit,
+                    long *size, long counts[3], struct store_job *jobs, long *njobs)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = -1, rc;
+
+    *njobs = 0;
+    counts[0] = counts[1] = counts[2] = 0;
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "SELECT size FROM batches WHERE id = ? AND account = ?");
+    if (!st)
+        goto out;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        ret = 1;
+        goto out;
+    }
+    if (rc != SQLITE_ROW)
+        goto out;
+    *size = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = prep(s, "SELECT status, COUNT(*) FROM jobs WHERE batch_id = ? GROUP BY status");
+    if (!st)
+        goto out;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *status = (const char *)sqlite3_column_text(st, 0);
+        int k = strcmp(status, "queued") == 0 ? 0 : strcmp(status, "running") == 0 ? 1 : 2;
+        counts[k] = (long)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    st = prep(s, "SELECT " JOB_COLS " FROM jobs WHERE batch_id = ? ORDER BY seq LIMIT ? OFFSET ?");
+    if (!st)
+        goto out;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, limit);
+    sqlite3_bind_int64(st, 3, offset);
+    while (*njobs < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        fill_job(st, &jobs[(*njobs)++]);
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+long store_unproduced(struct store *s, void (*fn)(const char *id, const char *kind, const char *json, void *arg),
+                      void *arg)
+{
+    sqlite3_stmt *st;
+    long n = -1;
+
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "SELECT id, kind, message FROM jobs WHERE produced = 0 AND status != 'completed' "
+                 "AND message IS NOT NULL ORDER BY created_ms, seq");
+    if (st) {
+        n = 0;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            fn((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+               (const char *)sqlite3_column_text(st, 2), arg);
+            n++;
+        }
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+int store_idem_get(struct store *s, const char *account, const char *key, char body_hash[65], int *status,
+                   char **response)
+{
+    sqlite3_stmt *st;
+    int ret = -1, rc;
+
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "SELECT body_hash, status, response FROM idempotency WHERE account = ? AND key = ?");
+    if (st) {
+        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            copy_col(st, 0, body_hash, 65);
+            *status = sqlite3_column_int(st, 1);
+            *response = dup_col(st, 2);
+            ret = 0;
+        } else if (rc == SQLITE_DONE) {
+            ret = 1;
+        }
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+int store_idem_put(struct store *s, const char *account, const char *key, const char *body_hash, int status,
+                   const char *response)
+{
+    sqlite3_stmt *st;
+    int ret = -1;
+
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "INSERT OR IGNORE INTO idempotency(account, key, body_hash, status, response) VALUES(?,?,?,?,?)");
+    if (st) {
+        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, body_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, status);
+        sqlite3_bind_text(st, 5, response, -1, SQLITE_STATIC);
+        ret = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}

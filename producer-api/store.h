@@ -1,0 +1,96 @@
+/* store: the API's SQLite database (WAL): accounts (keys kept only as
+ * SHA-256 hashes), the credit ledger (one charge row per job id, one refund
+ * row at most), async jobs and batches with their results, idempotency
+ * keys and the signup log. One connection behind one mutex; every call is a
+ * short transaction, so the HTTP thread and the results thread share it. */
+#ifndef EXECQ_STORE_H
+#define EXECQ_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "job.h"
+
+struct store;
+
+struct store_account {
+    char id[40];
+    long balance, granted, charged, refunded, runs;
+    int64_t created_ms;
+};
+
+/* A stored job. Strings are malloc'd; store_job_release() frees them. */
+struct store_job {
+    char id[37];
+    char batch_id[37];        /* "" when not in a batch */
+    char kind[8];
+    char status[12];          /* queued, running, completed */
+    char *result;             /* the HTTP result object (JSON), or NULL until completed */
+    int64_t created_ms, finished_ms;
+};
+
+enum store_accept { STORE_ACCEPTED = 0, STORE_NO_CREDITS = 1, STORE_ERROR = -1 };
+
+/* Opens (creating if needed) the database at path. Returns 0, or -1 with the
+ * reason in errstr. The caller frees *out with store_close(). */
+int store_open(struct store **out, const char *path, char *errstr, size_t errstr_size);
+void store_close(struct store *s);   /* NULL-safe */
+
+/* Creates an account for key_hash with credits. Writes its id. Returns 0 or -1. */
+int store_account_create(struct store *s, const char *key_hash, long credits, char id[40], char *errstr,
+                         size_t errstr_size);
+/* Creates account id for key_hash with credits unless it exists (its balance
+ * is then left alone). Returns 0 or -1. */
+int store_account_ensure(struct store *s, const char *id, const char *key_hash, long credits, char *errstr,
+                         size_t errstr_size);
+/* Finds the account of a key hash. Returns 0 (found), 1 (unknown) or -1. */
+int store_account_by_key(struct store *s, const char *key_hash, char id[40]);
+/* Balance and usage from the ledger. Returns 0, 1 (no such account) or -1. */
+int store_account_get(struct store *s, const char *id, struct store_account *a);
+
+/* Records a signup attempt from addr if fewer than max were made in the
+ * last window_ms. Returns 1 (allowed and recorded), 0 (refused) or -1. */
+int store_signup_allowed(struct store *s, const char *addr, int64_t now_ms, int64_t window_ms, int max);
+
+/* Stores n jobs (jobs[i] with its message json[i]) for account, in batch
+ * batch_id (NULL: none), and charges each jobs[i].credits, all in one
+ * transaction: all are accepted or none. Returns STORE_ACCEPTED,
+ * STORE_NO_CREDITS (nothing stored or charged; *balance set) or STORE_ERROR. */
+enum store_accept store_jobs_accept(struct store *s, const char *account, const char *batch_id,
+                                    const struct job *jobs, char *const *json, size_t n, long *balance);
+
+/* Marks a job as handed to Kafka (its delivery report came). */
+void store_job_produced(struct store *s, const char *id);
+/* Marks a queued job running (an executor took it). */
+void store_job_running(struct store *s, const char *id);
+
+/* Stores a job's result (http_json: the HTTP result object) unless one is
+ * stored already; refunds the charge when refund is set (the job never
+ * ran). Returns 1 if stored now, 0 if it was a duplicate or unknown job, -1
+ * on error. *batch_id gets the job's batch ("" if none). */
+int store_result(struct store *s, const char *id, const char *http_json, int refund, int64_t finished_ms,
+                 char batch_id[37]);
+
+/* Reads job id of account. Returns 0, 1 (no such job for this account) or -1. */
+int store_job_get(struct store *s, const char *id, const char *account, struct store_job *j);
+void store_job_release(struct store_job *j);
+
+/* Reads batch id of account: its size, counts by status, and up to limit
+ * jobs from offset (in submission order) into jobs[] (caller-provided,
+ * limit entries; release each). Returns 0, 1 (not found) or -1. */
+int store_batch_get(struct store *s, const char *id, const char *account, long offset, long limit,
+                    long *size, long counts[3], struct store_job *jobs, long *njobs);
+
+/* Calls fn for every job whose message Kafka never acknowledged (accepted
+ * before a crash). Returns the count, or -1. */
+long store_unproduced(struct store *s, void (*fn)(const char *id, const char *kind, const char *json, void *arg),
+                      void *arg);
+
+/* Idempotency: looks up (account, key). Returns 0 and fills body_hash,
+ * *status and *response (malloc'd) if found, 1 if not, -1 on error. */
+int store_idem_get(struct store *s, const char *account, const char *key, char body_hash[65], int *status,
+                   char **response);
+int store_idem_put(struct store *s, const char *account, const char *key, const char *body_hash, int status,
+                   const char *response);
+
+#endif
