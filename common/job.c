@@ -267,35 +267,61 @@ static int copy_str(char *dst, size_t size, const char *src, const char *name, c
     return 0;
 }
 
-int job_from_json(struct job *j, const char *json, size_t len, char *errstr, size_t errstr_size)
+/* Reads string field name into the fixed buffer dst (left as is when
+ * absent and not required). Returns 0, or -1 with the reason. */
+static int get_fixed(const cJSON *o, const char *name, int required, char *dst, size_t size, char *errstr,
+                     size_t errstr_size)
+{
+    const char *s;
+
+    if (get_str(o, name, required, &s, errstr, errstr_size) < 0)
+        return -1;
+    return s ? copy_str(dst, size, s, name, errstr, errstr_size) : 0;
+}
+
+/* Parses what every message starts with: a JSON object of a known
+ * schema_version with a valid job_id (copied into id). Returns the object
+ * (the caller deletes it), or NULL with the reason in errstr. */
+static cJSON *parse_envelope(const char *json, size_t len, const char *what, char id[37], char *errstr,
+                             size_t errstr_size)
 {
     cJSON *o = cJSON_ParseWithLength(json, len);
+    const char *s;
+    double d = 0;
+
+    if (!cJSON_IsObject(o)) {
+        snprintf(errstr, errstr_size, "%s is not a JSON object", what);
+        goto fail;
+    }
+    if (get_num(o, "schema_version", 1, 1, JOB_SCHEMA_VERSION, &d, errstr, errstr_size) < 0 ||
+        get_str(o, "job_id", 1, &s, errstr, errstr_size) < 0)
+        goto fail;
+    if (!util_id_valid(s)) {
+        snprintf(errstr, errstr_size, "\"job_id\" is not a job id");
+        goto fail;
+    }
+    memcpy(id, s, 37);
+    return o;
+fail:
+    cJSON_Delete(o);
+    return NULL;
+}
+
+int job_from_json(struct job *j, const char *json, size_t len, char *errstr, size_t errstr_size)
+{
+    cJSON *o;
     const char *s;
     double d = 0;
     int ret = -1;
 
     job_init(j);
-    if (!cJSON_IsObject(o)) {
-        snprintf(errstr, errstr_size, "job is not a JSON object");
+    if (!(o = parse_envelope(json, len, "job", j->id, errstr, errstr_size)))
         goto out;
-    }
-    if (get_num(o, "schema_version", 1, 1, JOB_SCHEMA_VERSION, &d, errstr, errstr_size) < 0)
+    if (get_fixed(o, "kind", 1, j->kind, sizeof(j->kind), errstr, errstr_size) < 0)
         goto out;
-    if (get_str(o, "job_id", 1, &s, errstr, errstr_size) < 0)
+    if (get_fixed(o, "account", 1, j->account, sizeof(j->account), errstr, errstr_size) < 0)
         goto out;
-    if (!util_id_valid(s)) {
-        snprintf(errstr, errstr_size, "\"job_id\" is not a job id");
-        goto out;
-    }
-    memcpy(j->id, s, sizeof(j->id));
-    if (get_str(o, "kind", 1, &s, errstr, errstr_size) < 0 ||
-        copy_str(j->kind, sizeof(j->kind), s, "kind", errstr, errstr_size) < 0)
-        goto out;
-    if (get_str(o, "account", 1, &s, errstr, errstr_size) < 0 ||
-        copy_str(j->account, sizeof(j->account), s, "account", errstr, errstr_size) < 0)
-        goto out;
-    if (get_str(o, "batch_id", 0, &s, errstr, errstr_size) < 0 ||
-        (s && copy_str(j->batch_id, sizeof(j->batch_id), s, "batch_id", errstr, errstr_size) < 0))
+    if (get_fixed(o, "batch_id", 0, j->batch_id, sizeof(j->batch_id), errstr, errstr_size) < 0)
         goto out;
     if (get_str(o, "code", 1, &s, errstr, errstr_size) < 0)
         goto out;
@@ -423,25 +449,14 @@ static int get_bool(const cJSON *o, const char *name, int *out, char *errstr, si
 
 int result_from_json(struct result *r, const char *json, size_t len, char *errstr, size_t errstr_size)
 {
-    cJSON *o = cJSON_ParseWithLength(json, len);
+    cJSON *o;
     const char *s;
     double d = 0;
     int ret = -1;
 
     result_init(r);
-    if (!cJSON_IsObject(o)) {
-        snprintf(errstr, errstr_size, "result is not a JSON object");
+    if (!(o = parse_envelope(json, len, "result", r->id, errstr, errstr_size)))
         goto out;
-    }
-    if (get_num(o, "schema_version", 1, 1, JOB_SCHEMA_VERSION, &d, errstr, errstr_size) < 0)
-        goto out;
-    if (get_str(o, "job_id", 1, &s, errstr, errstr_size) < 0)
-        goto out;
-    if (!util_id_valid(s)) {
-        snprintf(errstr, errstr_size, "\"job_id\" is not a job id");
-        goto out;
-    }
-    memcpy(r->id, s, sizeof(r->id));
     if (get_str(o, "status", 1, &s, errstr, errstr_size) < 0)
         goto out;
     if (status_parse(s, &r->status) < 0) {
@@ -474,14 +489,11 @@ int result_from_json(struct result *r, const char *json, size_t len, char *errst
         get_bool(o, "stdout_truncated", &r->stdout_truncated, errstr, errstr_size) < 0 ||
         get_bool(o, "stderr_truncated", &r->stderr_truncated, errstr, errstr_size) < 0)
         goto out;
-    if (get_str(o, "executor", 1, &s, errstr, errstr_size) < 0 ||
-        copy_str(r->executor, sizeof(r->executor), s, "executor", errstr, errstr_size) < 0)
+    if (get_fixed(o, "executor", 1, r->executor, sizeof(r->executor), errstr, errstr_size) < 0)
         goto out;
-    if (get_str(o, "account", 1, &s, errstr, errstr_size) < 0 ||
-        copy_str(r->account, sizeof(r->account), s, "account", errstr, errstr_size) < 0)
+    if (get_fixed(o, "account", 1, r->account, sizeof(r->account), errstr, errstr_size) < 0)
         goto out;
-    if (get_str(o, "batch_id", 0, &s, errstr, errstr_size) < 0 ||
-        (s && copy_str(r->batch_id, sizeof(r->batch_id), s, "batch_id", errstr, errstr_size) < 0))
+    if (get_fixed(o, "batch_id", 0, r->batch_id, sizeof(r->batch_id), errstr, errstr_size) < 0)
         goto out;
     if (get_str(o, "error", 0, &s, errstr, errstr_size) < 0)
         goto out;

@@ -17,16 +17,22 @@ static int64_t clock_ms(clockid_t id)
 int64_t util_mono_ms(void) { return clock_ms(CLOCK_MONOTONIC); }
 int64_t util_wall_ms(void) { return clock_ms(CLOCK_REALTIME); }
 
+void util_random(void *p, size_t n)
+{
+    size_t got = 0;
+
+    while (got < n) {
+        ssize_t k = getrandom((char *)p + got, n - got, 0);
+        if (k > 0)
+            got += (size_t)k;
+    }
+}
+
 void util_uuid(char out[37])
 {
     unsigned char r[16];
-    size_t got = 0;
 
-    while (got < sizeof(r)) {
-        ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
-        if (n > 0)
-            got += (size_t)n;
-    }
+    util_random(r, sizeof(r));
     r[6] = (r[6] & 0x0f) | 0x40;
     r[8] = (r[8] & 0x3f) | 0x80;
     snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",

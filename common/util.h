@@ -9,6 +9,9 @@
 int64_t util_mono_ms(void);
 int64_t util_wall_ms(void);
 
+/* Fills p with n bytes from the kernel's CSPRNG (getrandom, retried). */
+void util_random(void *p, size_t n);
+
 /* Writes a random UUIDv4 ("8-4-4-4-12" hex, 36 chars + NUL) into out[37]. */
 void util_uuid(char out[37]);
 

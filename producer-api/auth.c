@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
 #include "sha256.h"
+#include "util.h"
 
 void auth_hash(const char *key, char hash[65])
 {
@@ -17,13 +17,8 @@ void auth_hash(const char *key, char hash[65])
 void auth_new_key(char key[AUTH_KEY_LEN + 1], char hash[65])
 {
     unsigned char r[32];
-    size_t got = 0;
 
-    while (got < sizeof(r)) {
-        ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
-        if (n > 0)
-            got += (size_t)n;
-    }
+    util_random(r, sizeof(r));
     memcpy(key, "eq_", 3);
     for (size_t i = 0; i < sizeof(r); i++)
         snprintf(key + 3 + 2 * i, 3, "%02x", r[i]);

@@ -110,6 +110,27 @@ static int exec(struct store *s, const char *sql)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* Runs a one-row SELECT with up to two text arguments (a2 may be NULL).
+ * Returns 0 with *st on the row (the caller finalizes it), 1 when there is
+ * no row, -1 on error. Call with the lock held. */
+static int select_row(struct store *s, sqlite3_stmt **st, const char *sql, const char *a1, const char *a2)
+{
+    int rc;
+
+    *st = prep(s, sql);
+    if (!*st)
+        return -1;
+    sqlite3_bind_text(*st, 1, a1, -1, SQLITE_STATIC);
+    if (a2)
+        sqlite3_bind_text(*st, 2, a2, -1, SQLITE_STATIC);
+    rc = sqlite3_step(*st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    sqlite3_finalize(*st);
+    *st = NULL;
+    return rc == SQLITE_DONE ? 1 : -1;
+}
+
 static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t size)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
@@ -160,20 +181,12 @@ int store_account_ensure(struct store *s, const char *id, const char *key_hash, 
 int store_account_by_key(struct store *s, const char *key_hash, char id[40])
 {
     sqlite3_stmt *st;
-    int ret = -1, rc;
+    int ret;
 
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "SELECT id FROM accounts WHERE key_hash = ?");
-    if (st) {
-        sqlite3_bind_text(st, 1, key_hash, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            copy_col(st, 0, id, 40);
-            ret = 0;
-        } else if (rc == SQLITE_DONE) {
-            ret = 1;
-        }
-    }
+    ret = select_row(s, &st, "SELECT id FROM accounts WHERE key_hash = ?", key_hash, NULL);
+    if (ret == 0)
+        copy_col(st, 0, id, 40);
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     return ret;
@@ -182,30 +195,25 @@ int store_account_by_key(struct store *s, const char *key_hash, char id[40])
 int store_account_get(struct store *s, const char *id, struct store_account *a)
 {
     sqlite3_stmt *st;
-    int ret = -1, rc;
+    int ret;
 
     memset(a, 0, sizeof(*a));
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "SELECT a.balance, a.granted, a.created_ms,"
-                 " COALESCE(SUM(CASE WHEN l.kind='charge' THEN l.amount END), 0),"
-                 " COALESCE(SUM(CASE WHEN l.kind='refund' THEN l.amount END), 0),"
-                 " COUNT(CASE WHEN l.kind='charge' THEN 1 END) - COUNT(CASE WHEN l.kind='refund' THEN 1 END)"
-                 " FROM accounts a LEFT JOIN ledger l ON l.account = a.id WHERE a.id = ? GROUP BY a.id");
-    if (st) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            snprintf(a->id, sizeof(a->id), "%s", id);
-            a->balance = (long)sqlite3_column_int64(st, 0);
-            a->granted = (long)sqlite3_column_int64(st, 1);
-            a->created_ms = sqlite3_column_int64(st, 2);
-            a->charged = (long)sqlite3_column_int64(st, 3);
-            a->refunded = (long)sqlite3_column_int64(st, 4);
-            a->runs = (long)sqlite3_column_int64(st, 5);
-            ret = 0;
-        } else if (rc == SQLITE_DONE) {
-            ret = 1;
-        }
+    ret = select_row(s, &st,
+                     "SELECT a.balance, a.granted, a.created_ms,"
+                     " COALESCE(SUM(CASE WHEN l.kind='charge' THEN l.amount END), 0),"
+                     " COALESCE(SUM(CASE WHEN l.kind='refund' THEN l.amount END), 0),"
+                     " COUNT(CASE WHEN l.kind='charge' THEN 1 END) - COUNT(CASE WHEN l.kind='refund' THEN 1 END)"
+                     " FROM accounts a LEFT JOIN ledger l ON l.account = a.id WHERE a.id = ? GROUP BY a.id",
+                     id, NULL);
+    if (ret == 0) {
+        snprintf(a->id, sizeof(a->id), "%s", id);
+        a->balance = (long)sqlite3_column_int64(st, 0);
+        a->granted = (long)sqlite3_column_int64(st, 1);
+        a->created_ms = sqlite3_column_int64(st, 2);
+        a->charged = (long)sqlite3_column_int64(st, 3);
+        a->refunded = (long)sqlite3_column_int64(st, 4);
+        a->runs = (long)sqlite3_column_int64(st, 5);
     }
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
@@ -435,21 +443,12 @@ static void fill_job(sqlite3_stmt *st, struct store_job *j)
 int store_job_get(struct store *s, const char *id, const char *account, struct store_job *j)
 {
     sqlite3_stmt *st;
-    int ret = -1, rc;
+    int ret;
 
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "SELECT " JOB_COLS " FROM jobs WHERE id = ? AND account = ?");
-    if (st) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            fill_job(st, j);
-            ret = 0;
-        } else if (rc == SQLITE_DONE) {
-            ret = 1;
-        }
-    }
+    ret = select_row(s, &st, "SELECT " JOB_COLS " FROM jobs WHERE id = ? AND account = ?", id, account);
+    if (ret == 0)
+        fill_job(st, j);
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     return ret;
@@ -535,22 +534,15 @@ int store_idem_get(struct store *s, const char *account, const char *key, char b
                    char **response)
 {
     sqlite3_stmt *st;
-    int ret = -1, rc;
+    int ret;
 
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "SELECT body_hash, status, response FROM idempotency WHERE account = ? AND key = ?");
-    if (st) {
-        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            copy_col(st, 0, body_hash, 65);
-            *status = sqlite3_column_int(st, 1);
-            *response = dup_col(st, 2);
-            ret = 0;
-        } else if (rc == SQLITE_DONE) {
-            ret = 1;
-        }
+    ret = select_row(s, &st, "SELECT body_hash, status, response FROM idempotency WHERE account = ? AND key = ?",
+                     account, key);
+    if (ret == 0) {
+        copy_col(st, 0, body_hash, 65);
+        *status = sqlite3_column_int(st, 1);
+        *response = dup_col(st, 2);
     }
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
