@@ -113,6 +113,39 @@ void query_job(struct api *a, struct api_req *r)
     store_job_release(&j);
 }
 
+void query_replay(struct api *a, struct api_req *r)
+{
+    struct store_job j;
+    cJSON *res, *err;
+    const cJSON *code;
+
+    if (store_job_get(a->store, r->path_id, r->account, &j) != 0) {
+        req_error(r, 500, "internal", "the job store failed");
+        return;
+    }
+    if (strcmp(j.status, "completed") != 0) {
+        store_job_release(&j);
+        if (wait_for(a, r, r->path_id)) {
+            if (store_job_get(a->store, r->path_id, r->account, &j) == 0) {
+                if (strcmp(j.status, "completed") == 0 && pending_remove(a->waiters, r->path_id, r))
+                    MHD_resume_connection(r->conn);
+                store_job_release(&j);
+            }
+            return;
+        }
+        req_error(r, 504, "no_result", "the first call with this Idempotency-Key has no result yet");
+        return;
+    }
+    res = cJSON_Parse(j.result ? j.result : "null");
+    err = cJSON_GetObjectItemCaseSensitive(res, "error");
+    code = cJSON_GetObjectItemCaseSensitive(err, "code");
+    /* The status the first call answered with: 200 if the code ran. */
+    req_set(r, !err ? 200 : cJSON_IsString(code) && strcmp(code->valuestring, "expired") == 0 ? 504 : 503,
+            util_strdup(j.result ? j.result : "null"));
+    cJSON_Delete(res);
+    store_job_release(&j);
+}
+
 void query_batch(struct api *a, struct api_req *r)
 {
     long offset = 0, limit = BATCH_PAGE_DEFAULT, size = 0, counts[3], n = 0;

@@ -39,6 +39,9 @@ void submit_job(struct api *a, struct api_req *r);
 void submit_batch(struct api *a, struct api_req *r);
 void query_job(struct api *a, struct api_req *r);
 void query_batch(struct api *a, struct api_req *r);
+/* Answers a repeated sync call (r->path_id: its job) with the job's result,
+ * as the first call got it, waiting until r->wait_deadline if needed. */
+void query_replay(struct api *a, struct api_req *r);
 void accounts_signup(struct api *a, struct api_req *r);
 void accounts_get(struct api *a, struct api_req *r);
 

@@ -168,50 +168,6 @@ static void fail_unqueued(struct api *a, const char *id, rd_kafka_resp_err_t err
     api_wake(a, id);
 }
 
-void submit_exec(struct api *a, struct api_req *r)
-{
-    cJSON *o = parse_body(r);
-    struct job j;
-    struct verr e;
-    char *json = NULL;
-    rd_kafka_resp_err_t err;
-
-    job_init(&j);
-    if (!o)
-        goto out;
-    if (parse_spec(a->cfg, o, &j, &e) < 0) {
-        req_error(r, e.status, e.code, e.msg);
-        goto out;
-    }
-    stamp(a, r, &j, "sync", NULL);
-    json = job_to_json(&j);
-    if (accept_jobs(a, r, NULL, &j, &json, 1) < 0)
-        goto out;
-    if (pending_add(a->pending, j.id, r, util_mono_ms() + j.timeout_ms + a->cfg->sync_grace_ms) < 0) {
-        fail_unqueued(a, j.id, RD_KAFKA_RESP_ERR__QUEUE_FULL);
-        req_error(r, 503, "overloaded", "too many calls are waiting; try again shortly (not charged)");
-        goto out;
-    }
-    /* Suspend before producing: the result may come back before this returns. */
-    MHD_suspend_connection(r->conn);
-    err = api_produce_job(a, j.id, j.kind, json);
-    if (err) {
-        fail_unqueued(a, j.id, err);
-        if (pending_take(a->pending, j.id) == r) {
-            char msg[160];
-            snprintf(msg, sizeof(msg), "could not queue the job: %s (not charged)", rd_kafka_err2str(err));
-            api_req_finish(r, 503, api_error_json("queue_unavailable", msg));
-        }
-        goto out;
-    }
-    json = NULL;   /* librdkafka owns it */
-    log_msg(LOG_DEBUG, "job=%s queued (sync, timeout %ld ms)", j.id, j.timeout_ms);
-out:
-    free(json);
-    cJSON_Delete(o);
-    job_release(&j);
-}
-
 /* Idempotency-Key: answers r from the store when the same key came with
  * the same body before (returns 1), refuses it with another body (returns
  * 1), or returns 0 to go on; *key and hash are set for idem_save(). */
@@ -248,6 +204,76 @@ static void idem_save(struct api *a, struct api_req *r, const char *key, const c
 {
     if (key && r->status == 202 && store_idem_put(a->store, r->account, key, hash, (int)r->status, r->resp) < 0)
         log_msg(LOG_ERR, "idempotency key not saved for account %s", r->account);
+}
+
+void submit_exec(struct api *a, struct api_req *r)
+{
+    const char *key;
+    char hash[65];
+    cJSON *o = NULL;
+    struct job j;
+    struct verr e;
+    char *json = NULL;
+    rd_kafka_resp_err_t err;
+
+    job_init(&j);
+    if (r->path_id[0]) {
+        query_replay(a, r);   /* a repeat of an earlier call: its job's result */
+        goto out;
+    }
+    if (idem_check(a, r, &key, hash)) {
+        /* Same key and body as before: the stored answer names the job. */
+        cJSON *prev = r->status == 200 && r->resp ? cJSON_Parse(r->resp) : NULL;
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(prev, "job_id");
+        if (cJSON_IsString(id) && util_id_valid(id->valuestring)) {
+            memcpy(r->path_id, id->valuestring, 37);
+            r->done = 0;
+            r->wait_deadline = util_mono_ms() + a->cfg->max_timeout_ms + a->cfg->sync_grace_ms;
+            query_replay(a, r);
+        }
+        cJSON_Delete(prev);
+        goto out;
+    }
+    if (!(o = parse_body(r)))
+        goto out;
+    if (parse_spec(a->cfg, o, &j, &e) < 0) {
+        req_error(r, e.status, e.code, e.msg);
+        goto out;
+    }
+    stamp(a, r, &j, "sync", NULL);
+    json = job_to_json(&j);
+    if (accept_jobs(a, r, NULL, &j, &json, 1) < 0)
+        goto out;
+    if (key) {
+        /* A repeat (same key, same body) gets this job's result, not a new run. */
+        char ref[64];
+        snprintf(ref, sizeof(ref), "{\"job_id\":\"%s\"}", j.id);
+        if (store_idem_put(a->store, r->account, key, hash, 200, ref) < 0)
+            log_msg(LOG_ERR, "job=%s idempotency key not saved", j.id);
+    }
+    if (pending_add(a->pending, j.id, r, util_mono_ms() + j.timeout_ms + a->cfg->sync_grace_ms) < 0) {
+        fail_unqueued(a, j.id, RD_KAFKA_RESP_ERR__QUEUE_FULL);
+        req_error(r, 503, "overloaded", "too many calls are waiting; try again shortly (not charged)");
+        goto out;
+    }
+    /* Suspend before producing: the result may come back before this returns. */
+    MHD_suspend_connection(r->conn);
+    err = api_produce_job(a, j.id, j.kind, json);
+    if (err) {
+        fail_unqueued(a, j.id, err);
+        if (pending_take(a->pending, j.id) == r) {
+            char msg[160];
+            snprintf(msg, sizeof(msg), "could not queue the job: %s (not charged)", rd_kafka_err2str(err));
+            api_req_finish(r, 503, api_error_json("queue_unavailable", msg));
+        }
+        goto out;
+    }
+    json = NULL;   /* librdkafka owns it */
+    log_msg(LOG_DEBUG, "job=%s queued (sync, timeout %ld ms)", j.id, j.timeout_ms);
+out:
+    free(json);
+    cJSON_Delete(o);
+    job_release(&j);
 }
 
 /* Hands accepted jobs to Kafka; a refused one is failed and refunded. */

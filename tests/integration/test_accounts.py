@@ -149,6 +149,17 @@ def test_idempotent_resubmission_is_charged_once(api):
     s5, b5 = user.request("POST", "/v1/jobs", {"code": "print(43)"}, headers=h)
     assert s5 == 422 and b5["error"]["code"] == "idempotency_key_reused"
     assert account(user)["credits_charged"] == 20
+    # A sync call repeated with its key gets the first run's result, not a second run.
+    code = "import random\nprint(random.random())"
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        first = pool.submit(user.request, "POST", "/v1/exec-python", {"code": code}, {"Idempotency-Key": "s1"})
+        time.sleep(0.2)
+        second = pool.submit(user.request, "POST", "/v1/exec-python", {"code": code}, {"Idempotency-Key": "s1"})
+        (s6, b6), (s7, b7) = first.result(), second.result()
+    s8, b8 = user.request("POST", "/v1/exec-python", {"code": code}, headers={"Idempotency-Key": "s1"})
+    assert s6 == s7 == s8 == 200, (b6, b7, b8)
+    assert b6["job_id"] == b7["job_id"] == b8["job_id"] and b6["stdout"] == b7["stdout"] == b8["stdout"]
+    assert account(user)["credits_charged"] == 25
 
 
 def test_bad_batches_cost_nothing(api):
