@@ -26,12 +26,12 @@ static void republish_one(const char *id, const char *kind, const char *json, vo
     }
 }
 
-/* Hands Kafka every stored job it has not acknowledged (accepted just
- * before a crash, or refused while Kafka was away). At-least-once: a job
- * may reach executors twice; the store keeps its first result. */
-static void republish(struct api *a)
+/* Hands Kafka every stored job accepted before before_ms that it has not
+ * acknowledged. At-least-once: a job may reach executors twice; the store
+ * keeps its first result. */
+static void republish(struct api *a, int64_t before_ms)
 {
-    long n = store_unproduced(a->store, republish_one, a);
+    long n = store_unproduced(a->store, before_ms, republish_one, a);
     if (n > 0)
         log_msg(LOG_INFO, "republished %ld job(s) Kafka had not acknowledged", n);
 }
@@ -110,7 +110,9 @@ static void *results_main(void *arg)
             rd_kafka_message_destroy(m);
         }
         if (util_mono_ms() >= next_republish) {
-            republish(a);
+            /* Only jobs older than a period: younger ones may still be in
+             * librdkafka's queue, waiting for their delivery report. */
+            republish(a, util_wall_ms() - REPUBLISH_EVERY_MS);
             next_republish = util_mono_ms() + REPUBLISH_EVERY_MS;
         }
     }
@@ -135,7 +137,7 @@ int results_start(struct api *a, char *errstr, size_t errstr_size)
         snprintf(errstr, errstr_size, "subscribe to %s: %s", a->cfg->results_topic, rd_kafka_err2str(err));
         return -1;
     }
-    republish(a);
+    republish(a, INT64_MAX);   /* everything from before this start */
     if (pthread_create(&a->results_thread, NULL, results_main, a) != 0) {
         snprintf(errstr, errstr_size, "cannot start the results thread");
         return -1;

@@ -508,17 +508,18 @@ out:
     return ret;
 }
 
-long store_unproduced(struct store *s, void (*fn)(const char *id, const char *kind, const char *json, void *arg),
-                      void *arg)
+long store_unproduced(struct store *s, int64_t before_ms,
+                      void (*fn)(const char *id, const char *kind, const char *json, void *arg), void *arg)
 {
     sqlite3_stmt *st;
     long n = -1;
 
     pthread_mutex_lock(&s->mu);
     st = prep(s, "SELECT id, kind, message FROM jobs WHERE produced = 0 AND status != 'completed' "
-                 "AND message IS NOT NULL ORDER BY created_ms, seq");
+                 "AND message IS NOT NULL AND created_ms < ? ORDER BY created_ms, seq");
     if (st) {
         n = 0;
+        sqlite3_bind_int64(st, 1, before_ms);
         while (sqlite3_step(st) == SQLITE_ROW) {
             fn((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
                (const char *)sqlite3_column_text(st, 2), arg);

@@ -81,10 +81,11 @@ void store_job_release(struct store_job *j);
 int store_batch_get(struct store *s, const char *id, const char *account, long offset, long limit,
                     long *size, long counts[3], struct store_job *jobs, long *njobs);
 
-/* Calls fn for every job whose message Kafka never acknowledged (accepted
- * before a crash). Returns the count, or -1. */
-long store_unproduced(struct store *s, void (*fn)(const char *id, const char *kind, const char *json, void *arg),
-                      void *arg);
+/* Calls fn for every job accepted before before_ms whose message Kafka
+ * never acknowledged (accepted just before a crash, or refused while Kafka
+ * was away). Returns the count, or -1. */
+long store_unproduced(struct store *s, int64_t before_ms,
+                      void (*fn)(const char *id, const char *kind, const char *json, void *arg), void *arg);
 
 /* Idempotency: looks up (account, key). Returns 0 and fills body_hash,
  * *status and *response (malloc'd) if found, 1 if not, -1 on error. */
