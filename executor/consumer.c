@@ -229,7 +229,6 @@ static void handle(struct exec_ctx *x, struct slot *s)
     }
     r.finished_at_ms = util_wall_ms();
     publish(x, s, &r, j.kind);
-    rd_kafka_poll(x->producer, 0);   /* nudge the send before the clean-up */
     {
         int64_t t0 = util_mono_ms();
         sbx_cleanup(x->sb, s->index);    /* off the answer's path */

@@ -34,6 +34,25 @@ char *api_error_json(const char *code, const char *message)
     return s;
 }
 
+char *api_result_body(const struct result *res, unsigned *status)
+{
+    char msg[320];
+
+    switch (res->status) {
+    case RESULT_COMPLETED:
+        *status = MHD_HTTP_OK;
+        return result_to_http_json(res);
+    case RESULT_EXPIRED:
+        *status = MHD_HTTP_GATEWAY_TIMEOUT;
+        return api_error_json("expired", "the job waited in the queue past its deadline and was not run; refunded");
+    case RESULT_FAILED:
+        break;
+    }
+    *status = MHD_HTTP_SERVICE_UNAVAILABLE;
+    snprintf(msg, sizeof(msg), "the executor could not run the job: %s; refunded", res->error);
+    return api_error_json("execution_failed", msg);
+}
+
 void req_set(struct api_req *r, unsigned status, char *body)
 {
     free(r->resp);

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 
 #include "cfg.h"
+#include "job.h"
 #include "pending.h"
 #include "store.h"
 
@@ -44,6 +45,11 @@ void api_req_finish(struct api_req *r, unsigned status, char *body);
 
 /* Returns a malloc'd error body {"ok":false,"error":{"code":..,"message":..}}. */
 char *api_error_json(const char *code, const char *message);
+
+/* The HTTP answer to a result: the seed's object (200) when the code ran,
+ * else an error (504 expired, 503 execution_failed: never ran, refunded).
+ * Returns a malloc'd body and sets *status. */
+char *api_result_body(const struct result *res, unsigned *status);
 
 /* Resumes one suspended request without answering it: its handler runs
  * again (a waiting GET then answers with what the store has). */

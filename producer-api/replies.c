@@ -70,18 +70,10 @@ static void on_result(struct api *a, const rd_kafka_message_t *m)
         api_req_finish(r, MHD_HTTP_BAD_GATEWAY, api_error_json("bad_result", errstr));
         return;
     }
-    switch (res.status) {
-    case RESULT_COMPLETED:
-        api_req_finish(r, MHD_HTTP_OK, result_to_http_json(&res));
-        break;
-    case RESULT_EXPIRED:
-        api_req_finish(r, MHD_HTTP_GATEWAY_TIMEOUT,
-                       api_error_json("expired", "the job waited in the queue past its deadline and was not run"));
-        break;
-    case RESULT_FAILED:
-        snprintf(errstr, sizeof(errstr), "the executor could not run the job: %s", res.error);
-        api_req_finish(r, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("execution_failed", errstr));
-        break;
+    {
+        unsigned status;
+        char *body = api_result_body(&res, &status);
+        api_req_finish(r, status, body);
     }
     result_release(&res);
 }

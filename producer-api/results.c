@@ -36,24 +36,6 @@ static void republish(struct api *a, int64_t before_ms)
         log_msg(LOG_INFO, "republished %ld job(s) Kafka had not acknowledged", n);
 }
 
-/* The HTTP view of a result, and whether its charge is refunded. */
-static char *http_view(const struct result *res, int *refund)
-{
-    char msg[320];
-
-    *refund = res->status != RESULT_COMPLETED;
-    switch (res->status) {
-    case RESULT_COMPLETED:
-        return result_to_http_json(res);
-    case RESULT_EXPIRED:
-        return api_error_json("expired", "the job waited in the queue past its deadline and was not run; refunded");
-    case RESULT_FAILED:
-        snprintf(msg, sizeof(msg), "the executor could not run the job: %s; refunded", res->error);
-        return api_error_json("execution_failed", msg);
-    }
-    return api_error_json("internal", "unknown result status");
-}
-
 /* Stores one message. Returns 0 when it may be committed, -1 to retry. */
 static int store_message(struct api *a, const rd_kafka_message_t *m)
 {
@@ -77,7 +59,11 @@ static int store_message(struct api *a, const rd_kafka_message_t *m)
         log_msg(LOG_ERR, "job=%s unreadable result skipped: %s", id, errstr);
         return 0;
     }
-    body = http_view(&res, &refund);
+    {
+        unsigned status;
+        body = api_result_body(&res, &status);
+        refund = status != 200;   /* it never ran */
+    }
     rc = store_result(a->store, id, body, refund, res.finished_at_ms ? res.finished_at_ms : util_wall_ms(), batch);
     free(body);
     result_release(&res);
