@@ -491,7 +491,8 @@ int result_from_json(struct result *r, const char *json, size_t len, char *errst
         goto out;
     if (get_fixed(o, "executor", 1, r->executor, sizeof(r->executor), errstr, errstr_size) < 0)
         goto out;
-    if (get_fixed(o, "account", 1, r->account, sizeof(r->account), errstr, errstr_size) < 0)
+    /* Optional when reading: results of executors older than the field. */
+    if (get_fixed(o, "account", 0, r->account, sizeof(r->account), errstr, errstr_size) < 0)
         goto out;
     if (get_fixed(o, "batch_id", 0, r->batch_id, sizeof(r->batch_id), errstr, errstr_size) < 0)
         goto out;

@@ -5,7 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <pthread.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "log.h"
 
 static int64_t clock_ms(clockid_t id)
 {
@@ -94,4 +98,22 @@ char *util_strdup(const char *s)
     if (!d)
         abort();
     return d;
+}
+
+static void *watchdog_main(void *arg)
+{
+    int seconds = (int)(intptr_t)arg;
+
+    sleep((unsigned)seconds);
+    log_msg(LOG_ERR, "shutdown did not finish in %d s; exiting anyway", seconds);
+    _exit(1);
+    return NULL;
+}
+
+void util_shutdown_watchdog(int seconds)
+{
+    pthread_t t;
+
+    if (pthread_create(&t, NULL, watchdog_main, (void *)(intptr_t)seconds) == 0)
+        pthread_detach(t);
 }

@@ -32,4 +32,11 @@ int buf_append(struct buf *b, const void *p, size_t n);
 /* Copies s into a malloc'd string; the caller frees it. Aborts on ENOMEM. */
 char *util_strdup(const char *s);
 
+
+
+/* Starts a detached thread that ends the process with exit status 1 (and a
+ * log line) if it is still alive seconds from now: a clean shutdown that
+ * hangs (librdkafka's destroy can, with the brokers gone) must not leave the
+ * process running. */
+void util_shutdown_watchdog(int seconds);
 #endif

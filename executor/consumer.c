@@ -309,7 +309,8 @@ static void dispatch(struct exec_ctx *x, rd_kafka_message_t *m)
     }
 }
 
-int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *stop, char *errstr, size_t errstr_size)
+int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *stop, char *errstr, size_t errstr_size,
+                 void (*on_stop)(int seconds))
 {
     struct exec_ctx x;
     rd_kafka_topic_partition_list_t *topics = NULL;
@@ -412,6 +413,8 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     }
     ret = 0;
 out:
+    /* Running jobs may take their full timeout; then flush and leave. */
+    on_stop(60);
     pthread_mutex_lock(&x.mu);
     x.stopping = 1;
     pthread_cond_broadcast(&x.cond);

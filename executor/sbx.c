@@ -215,6 +215,10 @@ static void setup_root(const char *R)
     xwrite_file(R, "/etc/hosts", "127.0.0.1 localhost sandbox\n::1 localhost\n");
     xwrite_file(R, "/etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n");
     bind_ro("/etc/ld.so.cache", R, "/etc/ld.so.cache", 1, MS_NOSUID | MS_NODEV);
+    /* Debian's alternatives: symlinks only (libblas.so.3 -> the chosen BLAS),
+     * which numpy needs to load. Nothing secret lives there. */
+    xmkdir(R, "/etc/alternatives");
+    bind_ro("/etc/alternatives", R, "/etc/alternatives", 0, MS_NOSUID | MS_NODEV);
 
     scat(p, sizeof(p), R, "/dev");
     if (mount("execq-dev", p, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=16k,nr_inodes=32,mode=0755") < 0)

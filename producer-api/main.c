@@ -10,6 +10,7 @@
 #include "api.h"
 #include "cfg.h"
 #include "log.h"
+#include "util.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -57,6 +58,7 @@ int main(int argc, char **argv)
     while (!stop_requested)
         usleep(100000);   /* the signal may land on any thread: poll the flag */
     log_msg(LOG_INFO, "stopping");
+    util_shutdown_watchdog(20);
     api_stop(&a);
     return 0;
 }

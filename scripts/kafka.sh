@@ -17,10 +17,8 @@ fetch() {
   touch "$libs/.complete"
 }
 
-java_cmd() {
-  java -Xms128m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-       -Dlog4j2.configurationFile="$top/scripts/kafka/log4j2.properties" -cp "$libs/*" "$@"
-}
+java_opts=(-Xms128m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
+           -Dlog4j2.configurationFile="$top/scripts/kafka/log4j2.properties" -cp "$libs/*")
 
 start() {
   local dir=$1 port=$2 cport=$3
@@ -47,13 +45,20 @@ share.coordinator.state.topic.replication.factor=1
 group.initial.rebalance.delay.ms=0
 PROPS
   if [ ! -f "$dir/data/meta.properties" ]; then
-    java_cmd kafka.tools.StorageTool format -t "$(java_cmd kafka.tools.StorageTool random-uuid)" \
+    java "${java_opts[@]}" kafka.tools.StorageTool format \
+        -t "$(java "${java_opts[@]}" kafka.tools.StorageTool random-uuid)" \
         -c "$dir/server.properties" > "$dir/format.log" 2>&1
   fi
-  java_cmd kafka.Kafka "$dir/server.properties" > "$dir/kafka.log" 2>&1 &
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "kafka: 127.0.0.1:$port is already in use (another broker?); set EXECQ_KAFKA_PORT or stop it"
+    return 1
+  fi
+  # java itself in the background (not a function or subshell), so $! is
+  # the broker's pid and `stop` really stops it.
+  java "${java_opts[@]}" kafka.Kafka "$dir/server.properties" > "$dir/kafka.log" 2>&1 &
   echo $! > "$dir/kafka.pid"
   for _ in $(seq 1 120); do
-    if kcat -b "127.0.0.1:$port" -L -m 1 >/dev/null 2>&1; then
+    if kill -0 "$(cat "$dir/kafka.pid")" 2>/dev/null && kcat -b "127.0.0.1:$port" -L -m 1 >/dev/null 2>&1; then
       echo "kafka: broker up on 127.0.0.1:$port (pid $(cat "$dir/kafka.pid"), logs in $dir/kafka.log)"
       return 0
     fi
