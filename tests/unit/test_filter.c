@@ -9,6 +9,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +57,20 @@ int main(void)
         if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
             fprintf(stderr, "probe %d: status %d\n", which, st);
         CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    /* An x32 syscall (number | 0x40000000): the filter must not let the
+     * other ABI through; the process dies by SIGSYS. */
+    {
+        pid_t pid = fork();
+        int st = 0;
+        if (pid == 0) {
+            if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(&f) < 0)
+                _exit(2);
+            syscall(0x40000000 | SYS_getpid);
+            _exit(0);
+        }
+        waitpid(pid, &st, 0);
+        CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
     }
     filter_release(&f);
     CHECK_DONE();

@@ -1,0 +1,35 @@
+"""The executor never runs code unsandboxed: if it cannot build and prove a
+sandbox it refuses to start and says why."""
+import os
+import subprocess
+
+from conftest import TOP
+
+EXECUTOR = os.path.join(TOP, "build", "execq-executor")
+
+
+def start(cluster, *args, prefix=()):
+    return subprocess.run([*prefix, EXECUTOR, *args], env=cluster.env, capture_output=True, text=True, timeout=60)
+
+
+def test_refuses_when_the_probe_job_fails(cluster):
+    # /usr/bin/true is an executable under /usr but prints nothing: the probe
+    # job in a real sandbox does not answer "sandbox ok".
+    p = start(cluster, "--python=/usr/bin/true")
+    assert p.returncode == 1
+    assert "refusing to start" in p.stderr and "probe job" in p.stderr
+
+
+def test_refuses_a_python_outside_usr(cluster):
+    p = start(cluster, "--python=/root/.pyenv/shims/python3")
+    assert p.returncode == 1 and "only /usr is in the sandbox" in p.stderr
+
+
+def test_refuses_without_root(cluster):
+    p = start(cluster, prefix=("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"))
+    assert p.returncode == 1 and "must run as root" in p.stderr
+
+
+def test_has_no_unsandboxed_mode(cluster):
+    p = start(cluster, "--sandbox=none")
+    assert p.returncode == 2 and "never runs code unsandboxed" in p.stderr
