@@ -232,6 +232,41 @@ out:
     return ret;
 }
 
+int cg_reap_orphans(const struct cg_layout *l)
+{
+    const char *mounts_v1[] = {l->memory, l->pids, l->cpu, l->cpuacct, l->freezer};
+    const char *mounts_v2[] = {l->unified};
+    const char **mounts = l->version == CG_V2 ? mounts_v2 : mounts_v1;
+    size_t nmounts = l->version == CG_V2 ? 1 : 5;
+    char dir[600];
+    struct dirent *e;
+    DIR *d;
+    int n = 0;
+
+    for (size_t i = 0; i < nmounts; i++) {
+        snprintf(dir, sizeof(dir), "%s/%s", mounts[i], l->parent);
+        if (!(d = opendir(dir)))
+            continue;
+        while ((e = readdir(d))) {
+            char path[1024], *end;
+            long pid;
+
+            if (e->d_name[0] != 'x' || e->d_type != DT_DIR)
+                continue;
+            pid = strtol(e->d_name + 1, &end, 10);
+            if (end == e->d_name + 1 || *end != '-' || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+                continue;   /* not ours, or its executor still runs */
+            /* rmdir, not libcgroup: an orphan may exist in some hierarchies
+             * only, and removing an empty group is all that is needed. */
+            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+            if (rmdir(path) == 0)
+                n++;
+        }
+        closedir(d);
+    }
+    return n;
+}
+
 struct cg_job *cg_job_create(const struct cg_layout *l, const char *name, const struct cg_limits *lim,
                              char *errstr, size_t errstr_size)
 {

@@ -40,6 +40,12 @@ struct cg_job;   /* one live job cgroup */
  * (no controller, not mounted, no permission) in errstr. */
 int cg_init(struct cg_layout *l, const char *parent, char *errstr, size_t errstr_size);
 
+/* Removes the job groups an executor that is no longer running left under
+ * the parent (named "x<pid>-..."; an executor killed with SIGKILL cannot
+ * clean up). Groups of live executors, and anything not named so, are left
+ * alone. Returns how many were removed. */
+int cg_reap_orphans(const struct cg_layout *l);
+
 /* Creates group <parent>/<name> with the limits. Returns it, or NULL with the
  * reason. The caller releases it with cg_job_destroy(). */
 struct cg_job *cg_job_create(const struct cg_layout *l, const char *name, const struct cg_limits *lim,

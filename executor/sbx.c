@@ -513,7 +513,9 @@ static int slot_prepare(struct sbx *s, int slot, char *errstr, size_t errstr_siz
     pid_t pid;
 
     util_uuid(id);
-    snprintf(name, sizeof(name), "slot%d-%s", slot, id);
+    /* The executor's pid in the name: a later executor can tell the groups
+     * of a crashed one (cg_reap_orphans) from those of a live one. */
+    snprintf(name, sizeof(name), "x%d-slot%d-%.8s", (int)getpid(), slot, id);
     l->cg = cg_job_create(&s->cg, name, &lim, errstr, errstr_size);
     if (!l->cg)
         return -1;
@@ -733,6 +735,11 @@ struct sbx *sbx_new(const struct cfg *c, char **argv, char *errstr, size_t errst
     }
     if (cg_init(&s->cg, c->cgroup_parent, errstr, errstr_size) < 0)
         goto fail;
+    {
+        int n = cg_reap_orphans(&s->cg);
+        if (n)
+            log_msg(LOG_INFO, "removed %d job cgroup(s) left by executors that are gone", n);
+    }
     if (filter_build(&s->filter, errstr, errstr_size) < 0)
         goto fail;
     /* Prove it: a real job in a real sandbox must see itself as uid 1000 in

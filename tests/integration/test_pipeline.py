@@ -106,3 +106,37 @@ def test_api_refuses_to_start_without_kafka(cluster):
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 1
     assert "cannot start" in p.stderr
+
+
+def test_executor_killed_mid_job_loses_nothing(cluster, api):
+    """At-least-once: jobs running on an executor killed with SIGKILL are
+    redelivered (their offsets were never committed) and run by the other;
+    the restarted executor removes the cgroups the dead one left."""
+    from conftest import SANDBOX_UID_BASES
+    code = "import time\ntime.sleep(1.5)\nprint({i})"
+    status, body = api.request("POST", "/v1/batches", {"jobs": [{"code": code.format(i=i)} for i in range(12)]})
+    assert status == 202
+    batch = body["batch_id"]
+    time.sleep(1.0)   # both executors are running jobs of the batch
+    victim = cluster.procs.pop("executor-1")
+    victim.kill()
+    victim.wait()
+    try:
+        deadline = time.time() + 120
+        done = None
+        while time.time() < deadline:
+            status, done = api.request("GET", f"/v1/batches/{batch}?wait=30&limit=100", timeout=60)
+            if done["completed"]:
+                break
+        assert done and done["completed"], done
+        assert sorted(j["result"]["stdout"] for j in done["jobs"]) == sorted(f"{i}\n" for i in range(12))
+        assert all(j["result"]["exit_code"] == 0 for j in done["jobs"])
+    finally:
+        time.sleep(1)   # the dead executor's sandboxes die with it (PDEATHSIG)
+        cluster.start_executor("executor-1", SANDBOX_UID_BASES[0])
+        deadline = time.time() + 60
+        while time.time() < deadline and "sandbox ready" not in cluster.log("executor-1"):
+            time.sleep(0.2)
+    assert "left by executors that are gone" in cluster.log("executor-1")
+    status, body = api.run("print('after the crash')")
+    assert status == 200 and body["stdout"] == "after the crash\n"
