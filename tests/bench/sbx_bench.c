@@ -142,5 +142,12 @@ int main(int argc, char **argv)
     printf("%-34s %10.2f %10.2f %12s\n", "  after it, off the path: tear down + build next", pct(t_clean, n, 0.5) / 1000,
            pct(t_clean, n, 0.9) / 1000, "");
     sbx_free(sb);
+    /* The bench's own (now empty) parent group, in whichever hierarchies. */
+    for (size_t i = 0; i < 6; i++) {
+        static const char *ctrl[] = {"memory", "pids", "cpu", "cpuacct", "freezer", "unified"};
+        char p[128];
+        snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", ctrl[i], c.cgroup_parent);
+        rmdir(p);
+    }
     return 0;
 }
