@@ -145,7 +145,7 @@ int main(int argc, char **argv)
     /* The bench's own (now empty) parent group, in whichever hierarchies. */
     for (size_t i = 0; i < 6; i++) {
         static const char *ctrl[] = {"memory", "pids", "cpu", "cpuacct", "freezer", "unified"};
-        char p[128];
+        char p[200];
         snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/%s", ctrl[i], c.cgroup_parent);
         rmdir(p);
     }
