@@ -235,6 +235,27 @@ int kq_ping(rd_kafka_t *rk, int timeout_ms)
     return err ? -1 : 0;
 }
 
+rd_kafka_resp_err_t kq_produce(rd_kafka_t *rk, const char *topic, const char *id, char *json, const char *kind,
+                               const char *type, const char *reply_to, void *opaque)
+{
+    rd_kafka_headers_t *h = rd_kafka_headers_new(6);
+    rd_kafka_resp_err_t err;
+
+    rd_kafka_header_add(h, KQ_H_CORRELATION, -1, id, -1);
+    if (reply_to)
+        rd_kafka_header_add(h, KQ_H_REPLY_TO, -1, reply_to, -1);
+    rd_kafka_header_add(h, KQ_H_SCHEMA, -1, "1", -1);
+    rd_kafka_header_add(h, KQ_H_CTYPE, -1, "application/json", -1);
+    rd_kafka_header_add(h, KQ_H_KIND, -1, kind, -1);
+    rd_kafka_header_add(h, KQ_H_MSGTYPE, -1, type, -1);
+    err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(id, strlen(id)),
+                            RD_KAFKA_V_VALUE(json, strlen(json)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+                            RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+    if (err)
+        rd_kafka_headers_destroy(h);   /* librdkafka owns them only on success */
+    return err;
+}
+
 int kq_header(const rd_kafka_message_t *m, const char *name, char *out, size_t out_size)
 {
     rd_kafka_headers_t *h = NULL;

@@ -21,6 +21,15 @@
  * message.max.bytes). cfg bounds max-output-bytes so a result always fits. */
 #define KQ_MAX_MESSAGE_STR "16777216"
 
+/* Produces one execq message: key and correlation-id = id, value = json
+ * (taken: librdkafka frees it with free(), RD_KAFKA_MSG_F_FREE, on success
+ * only), and the headers every message carries: schema-version,
+ * content-type, job-kind = kind, message-type = type, and reply-to when
+ * reply_to is not NULL. opaque reaches the delivery report. Returns the
+ * librdkafka error; on error json is still the caller's. */
+rd_kafka_resp_err_t kq_produce(rd_kafka_t *rk, const char *topic, const char *id, char *json, const char *kind,
+                               const char *type, const char *reply_to, void *opaque);
+
 /* Makes a producer tuned for latency (no linger, Nagle off, acks=all,
  * idempotent). dr_cb may be NULL; opaque is passed to it. Returns the handle,
  * or NULL with the reason in errstr. The caller frees it with rd_kafka_destroy(). */

@@ -109,6 +109,13 @@ static void result_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     free(t);
 }
 
+/* The topic the job in m wants its result on (its reply-to header). */
+static void reply_topic(const struct exec_ctx *x, const rd_kafka_message_t *m, char out[128])
+{
+    if (kq_header(m, KQ_H_REPLY_TO, out, 128) < 0)
+        snprintf(out, 128, "%s", x->cfg->results_topic);
+}
+
 /* Publishes r for the job in msg. Takes nothing; the JSON is freed by librdkafka (F_FREE). */
 static void publish(struct exec_ctx *x, struct slot *s, const struct result *r, const char *kind)
 {
@@ -120,24 +127,12 @@ static void publish(struct exec_ctx *x, struct slot *s, const struct result *r, 
 
     if (!t || !json)
         abort();
-    if (kq_header(m, KQ_H_REPLY_TO, reply_to, sizeof(reply_to)) < 0)
-        snprintf(reply_to, sizeof(reply_to), "%s", x->cfg->results_topic);
+    reply_topic(x, m, reply_to);
     t->partition = m->partition;
     t->offset = m->offset;
     t->gen = s->gen;
     snprintf(t->topic, sizeof(t->topic), "%s", rd_kafka_topic_name(m->rkt));
-    err = rd_kafka_producev(x->producer,
-        RD_KAFKA_V_TOPIC(reply_to),
-        RD_KAFKA_V_KEY(r->id, strlen(r->id)),
-        RD_KAFKA_V_VALUE(json, strlen(json)),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
-        RD_KAFKA_V_HEADER(KQ_H_CORRELATION, r->id, -1),
-        RD_KAFKA_V_HEADER(KQ_H_SCHEMA, "1", -1),
-        RD_KAFKA_V_HEADER(KQ_H_CTYPE, "application/json", -1),
-        RD_KAFKA_V_HEADER(KQ_H_KIND, kind, -1),
-        RD_KAFKA_V_HEADER(KQ_H_MSGTYPE, "result", -1),
-        RD_KAFKA_V_OPAQUE(t),
-        RD_KAFKA_V_END);
+    err = kq_produce(x->producer, reply_to, r->id, json, kind, "result", NULL, t);
     if (err) {
         free(json);
         free(t);
@@ -148,6 +143,8 @@ static void publish(struct exec_ctx *x, struct slot *s, const struct result *r, 
             log_msg(LOG_ERR, "job=%s result too large to publish; publishing a failure", r->id);
             result_init(&f);
             memcpy(f.id, r->id, sizeof(f.id));
+            memcpy(f.account, r->account, sizeof(f.account));
+            memcpy(f.batch_id, r->batch_id, sizeof(f.batch_id));
             f.status = RESULT_FAILED;
             snprintf(f.executor, sizeof(f.executor), "%s", r->executor);
             snprintf(f.error, sizeof(f.error), "the result is larger than the results topic accepts: %s",
@@ -170,15 +167,9 @@ static void announce(struct exec_ctx *x, struct slot *s, const struct job *j)
 
     if (strcmp(j->kind, "async") != 0)
         return;
-    if (kq_header(s->msg, KQ_H_REPLY_TO, reply_to, sizeof(reply_to)) < 0)
-        snprintf(reply_to, sizeof(reply_to), "%s", x->cfg->results_topic);
+    reply_topic(x, s->msg, reply_to);
     json = job_started_json(j->id, x->executor_id, util_wall_ms());
-    if (rd_kafka_producev(x->producer, RD_KAFKA_V_TOPIC(reply_to), RD_KAFKA_V_KEY(j->id, strlen(j->id)),
-                          RD_KAFKA_V_VALUE(json, strlen(json)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
-                          RD_KAFKA_V_HEADER(KQ_H_CORRELATION, j->id, -1), RD_KAFKA_V_HEADER(KQ_H_SCHEMA, "1", -1),
-                          RD_KAFKA_V_HEADER(KQ_H_CTYPE, "application/json", -1),
-                          RD_KAFKA_V_HEADER(KQ_H_KIND, j->kind, -1), RD_KAFKA_V_HEADER(KQ_H_MSGTYPE, "started", -1),
-                          RD_KAFKA_V_OPAQUE(NULL), RD_KAFKA_V_END))
+    if (kq_produce(x->producer, reply_to, j->id, json, j->kind, "started", NULL, NULL))
         free(json);
 }
 
@@ -309,8 +300,7 @@ static void dispatch(struct exec_ctx *x, rd_kafka_message_t *m)
     }
 }
 
-int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *stop, char *errstr, size_t errstr_size,
-                 void (*on_stop)(int seconds))
+int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *stop, char *errstr, size_t errstr_size)
 {
     struct exec_ctx x;
     rd_kafka_topic_partition_list_t *topics = NULL;
@@ -413,8 +403,9 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     }
     ret = 0;
 out:
-    /* Running jobs may take their full timeout; then flush and leave. */
-    on_stop(60);
+    /* Running jobs may take their full timeout, then flush and leave; if
+     * that hangs (librdkafka's destroy can, with the brokers gone), exit. */
+    util_shutdown_watchdog(60);
     pthread_mutex_lock(&x.mu);
     x.stopping = 1;
     pthread_cond_broadcast(&x.cond);

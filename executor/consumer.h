@@ -13,10 +13,10 @@
 #include "sbx.h"
 
 /* Runs until *stop becomes non-zero, then finishes running jobs, publishes
- * their results and leaves the group; on_stop(seconds) is called when the
- * stop begins (main arms its shutdown watchdog with it). Returns 0, or -1
- * with the reason in errstr if Kafka could not be set up. Does not own c or sb. */
+ * their results and leaves the group (within 60 s, or the process exits).
+ * Returns 0, or -1 with the reason in errstr if Kafka could not be set up.
+ * Does not own c or sb. */
 int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *stop,
-                 char *errstr, size_t errstr_size, void (*on_stop)(int seconds));
+                 char *errstr, size_t errstr_size);
 
 #endif

@@ -9,7 +9,6 @@
 #include "consumer.h"
 #include "log.h"
 #include "sbx.h"
-#include "util.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -54,7 +53,7 @@ int main(int argc, char **argv)
         log_msg(LOG_ERR, "refusing to start: cannot build a sandbox: %s", errstr);
         return 1;
     }
-    rc = consumer_run(&c, sb, &stop_requested, errstr, sizeof(errstr), util_shutdown_watchdog);
+    rc = consumer_run(&c, sb, &stop_requested, errstr, sizeof(errstr));
     if (rc < 0)
         log_msg(LOG_ERR, "%s", errstr);
     sbx_free(sb);

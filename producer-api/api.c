@@ -86,22 +86,11 @@ void api_wake(struct api *a, const char *key)
 
 rd_kafka_resp_err_t api_produce_job(struct api *a, const char *id, const char *kind, char *json)
 {
-    return rd_kafka_producev(a->producer,
-        RD_KAFKA_V_TOPIC(a->cfg->jobs_topic),
-        RD_KAFKA_V_KEY(id, strlen(id)),
-        RD_KAFKA_V_VALUE(json, strlen(json)),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),     /* librdkafka frees json with free() */
-        RD_KAFKA_V_HEADER(KQ_H_CORRELATION, id, -1),
-        RD_KAFKA_V_HEADER(KQ_H_REPLY_TO, a->cfg->results_topic, -1),
-        RD_KAFKA_V_HEADER(KQ_H_SCHEMA, "1", -1),
-        RD_KAFKA_V_HEADER(KQ_H_CTYPE, "application/json", -1),
-        RD_KAFKA_V_HEADER(KQ_H_KIND, kind, -1),
-        RD_KAFKA_V_HEADER(KQ_H_MSGTYPE, "job", -1),
-        RD_KAFKA_V_END);
+    return kq_produce(a->producer, a->cfg->jobs_topic, id, json, kind, "job", a->cfg->results_topic, NULL);
 }
 
 /* Queues r's answer. MUST_FREE: MHD frees resp with free() when done. */
-static enum MHD_Result req_respond(struct api_req *r, const char *allow)
+static enum MHD_Result req_respond(struct api_req *r)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
@@ -116,8 +105,8 @@ static enum MHD_Result req_respond(struct api_req *r, const char *allow)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     if (r->status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-    if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED && allow)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
     ret = MHD_queue_response(r->conn, r->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -178,7 +167,7 @@ static void handle_health(struct api *a, struct api_req *r)
 }
 
 /* First call for a request: route, method and auth, from headers alone. */
-static const struct route_def *req_begin(struct api *a, struct api_req *r, const char *url, const char *method)
+static void req_begin(struct api *a, struct api_req *r, const char *url, const char *method)
 {
     const struct route_def *d = find_route(url, r->path_id);
     const char *cl;
@@ -187,13 +176,14 @@ static const struct route_def *req_begin(struct api *a, struct api_req *r, const
 
     if (!d) {
         req_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint; see docs/api.md");
-        return NULL;
+        return;
     }
     r->route = d->route;
+    r->allow = d->method;
     if (strcmp(method, d->method) != 0 && !(strcmp(d->method, "GET") == 0 && strcmp(method, "HEAD") == 0)) {
         snprintf(errstr, sizeof(errstr), "use %s", d->method);
         req_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", errstr);
-        return d;
+        return;
     }
     if (d->auth) {
         rc = auth_check(a->store, MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
@@ -201,7 +191,7 @@ static const struct route_def *req_begin(struct api *a, struct api_req *r, const
         if (rc != 0) {
             req_error(r, rc > 0 ? MHD_HTTP_UNAUTHORIZED : MHD_HTTP_INTERNAL_SERVER_ERROR,
                       rc > 0 ? "unauthorized" : "internal", errstr);
-            return d;
+            return;
         }
     }
     cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -209,7 +199,6 @@ static const struct route_def *req_begin(struct api *a, struct api_req *r, const
         snprintf(errstr, sizeof(errstr), "the body is over the limit of %ld bytes", body_limit(a, r));
         req_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", errstr);
     }
-    return d;
 }
 
 static void dispatch(struct api *a, struct api_req *r)
@@ -233,8 +222,6 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
 {
     struct api *a = cls;
     struct api_req *r = *con_cls;
-    const struct route_def *d;
-
     (void)version;
     if (!r) {
         r = calloc(1, sizeof(*r));
@@ -243,10 +230,10 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
         r->conn = conn;
         buf_init(&r->body);
         *con_cls = r;
-        d = req_begin(a, r, url, method);
+        req_begin(a, r, url, method);
         /* A too-large body is refused before it is read; MHD then closes. */
         if (r->done && r->status == MHD_HTTP_CONTENT_TOO_LARGE)
-            return req_respond(r, NULL);
+            return req_respond(r);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -256,7 +243,7 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
                 snprintf(msg, sizeof(msg), "the body is over the limit of %ld bytes", body_limit(a, r));
                 req_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", msg);
                 *upload_data_size = 0;
-                return req_respond(r, NULL);
+                return req_respond(r);
             }
             if (buf_append(&r->body, upload_data, *upload_data_size) < 0)
                 req_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "out of memory");
@@ -269,8 +256,7 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
         if (!r->done)
             return MHD_YES;   /* suspended until a result or a wake-up resumes it */
     }
-    d = find_route(url, r->path_id);
-    return req_respond(r, d ? d->method : NULL);
+    return req_respond(r);
 }
 
 static void req_completed(void *cls, struct MHD_Connection *conn, void **con_cls,

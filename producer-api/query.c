@@ -78,33 +78,40 @@ static cJSON *job_object(const struct store_job *j)
     return o;
 }
 
-void query_job(struct api *a, struct api_req *r)
+/* Reads r's job into j. Returns 0 to answer now with j (completed, or no
+ * wait asked or left), 1 when r was suspended until the job completes or
+ * its wait runs out (the next call answers), -1 after setting r's error. */
+static int job_or_wait(struct api *a, struct api_req *r, struct store_job *j)
 {
-    struct store_job j;
-    cJSON *o;
-    int rc;
+    int rc = store_job_get(a->store, r->path_id, r->account, j);
 
-    if (wait_arg(a, r) < 0)
-        return;
-    rc = store_job_get(a->store, r->path_id, r->account, &j);
     if (rc != 0) {
         if (rc == 1)
             req_error(r, 404, "not_found", "no such job for this key");
         else
             req_error(r, 500, "internal", "the job store failed");
+        return -1;
+    }
+    if (strcmp(j->status, "completed") == 0 || !wait_for(a, r, r->path_id))
+        return 0;
+    /* Registered, then read again: a result stored in between either found
+     * the waiter or is seen here. */
+    store_job_release(j);
+    if (store_job_get(a->store, r->path_id, r->account, j) == 0) {
+        if (strcmp(j->status, "completed") == 0 && pending_remove(a->waiters, r->path_id, r))
+            MHD_resume_connection(r->conn);
+        store_job_release(j);
+    }
+    return 1;
+}
+
+void query_job(struct api *a, struct api_req *r)
+{
+    struct store_job j;
+    cJSON *o;
+
+    if (wait_arg(a, r) < 0 || job_or_wait(a, r, &j) != 0)
         return;
-    }
-    if (strcmp(j.status, "completed") != 0 && wait_for(a, r, r->path_id)) {
-        /* Registered, then read again: a result stored in between either
-         * found the waiter or is seen here. */
-        store_job_release(&j);
-        if (store_job_get(a->store, r->path_id, r->account, &j) == 0) {
-            if (strcmp(j.status, "completed") == 0 && pending_remove(a->waiters, r->path_id, r))
-                MHD_resume_connection(r->conn);
-            store_job_release(&j);
-        }
-        return;   /* the next call, once resumed, answers */
-    }
     o = cJSON_CreateObject();
     cJSON_AddBoolToObject(o, "ok", 1);
     cJSON_AddItemToObject(o, "job", job_object(&j));
@@ -119,20 +126,10 @@ void query_replay(struct api *a, struct api_req *r)
     cJSON *res, *err;
     const cJSON *code;
 
-    if (store_job_get(a->store, r->path_id, r->account, &j) != 0) {
-        req_error(r, 500, "internal", "the job store failed");
+    if (job_or_wait(a, r, &j) != 0)
         return;
-    }
     if (strcmp(j.status, "completed") != 0) {
         store_job_release(&j);
-        if (wait_for(a, r, r->path_id)) {
-            if (store_job_get(a->store, r->path_id, r->account, &j) == 0) {
-                if (strcmp(j.status, "completed") == 0 && pending_remove(a->waiters, r->path_id, r))
-                    MHD_resume_connection(r->conn);
-                store_job_release(&j);
-            }
-            return;
-        }
         req_error(r, 504, "no_result", "the first call with this Idempotency-Key has no result yet");
         return;
     }

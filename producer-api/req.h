@@ -19,6 +19,7 @@ enum route { ROUTE_NONE, ROUTE_EXEC, ROUTE_HEALTH, ROUTE_SIGNUP, ROUTE_ACCOUNT, 
 struct api_req {
     struct MHD_Connection *conn;
     enum route route;
+    const char *allow;        /* the route's method, for a 405's Allow header */
     struct buf body;
     int done;                 /* status and resp are set: answer on the next call */
     unsigned status;
