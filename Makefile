@@ -19,7 +19,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps kafka run test unit integration bench clean
+.PHONY: all deps kafka run test unit integration bench stress-adversarial clean
 all: $(BUILD)/execq-api $(BUILD)/execq-executor
 
 $(BUILD)/%.o: %.c
@@ -59,6 +59,10 @@ integration: all kafka
 test: deps kafka all $(BUILD)/sbx_bench   # the bench is built (not run) so it never rots
 	@$(MAKE) --no-print-directory unit
 	@scripts/integration.sh
+
+# RUNS (default 20) adversarial suites in a row; see scripts/stress.sh.
+stress-adversarial: deps kafka all
+	@scripts/stress.sh $(or $(RUNS),20)
 
 bench: deps kafka all $(BUILD)/sbx_bench
 	@$(BUILD)/sbx_bench 50

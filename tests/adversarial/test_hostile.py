@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+import hostcheck
 from conftest import SANDBOX_UID_BASES
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -91,16 +92,7 @@ def snapshot():
 
 def host_sandbox_procs():
     """(pid, uid, ppid) of every host process running as a sandbox uid."""
-    out = []
-    for st in glob.glob("/proc/[0-9]*/status"):
-        try:
-            fields = dict(l.split(":", 1) for l in open(st) if ":" in l)
-            uid = int(fields["Uid"].split()[0])
-        except (OSError, KeyError, ValueError):
-            continue
-        if any(b <= uid < b + 128 for b in SANDBOX_UID_BASES):
-            out.append((st.split("/")[2], uid, fields["PPid"].strip()))
-    return out
+    return hostcheck.procs_of_uids(lambda uid: any(b <= uid < b + 128 for b in SANDBOX_UID_BASES))
 
 
 def prepared_inits(cluster):
@@ -124,32 +116,24 @@ def sandbox_processes(cluster):
 
 def job_cgroups(cluster):
     """Job cgroups left behind: every one must hold exactly one task, the
-    waiting init of a sandbox built ahead of time."""
+    waiting init of a sandbox built ahead of time. Groups removed while we
+    look are gone, not left behind (hostcheck.cgroup_tasks)."""
     inits = prepared_inits(cluster)
     left = []
     for ctrl in ("memory", "pids", "cpu", "cpuacct", "freezer"):
         d = f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}"
-        if not os.path.isdir(d):
-            continue
-        for n in os.listdir(d):
-            if not os.path.isdir(os.path.join(d, n)):
-                continue
-            tasks = open(os.path.join(d, n, "tasks")).read().split()
+        for n, tasks in hostcheck.cgroup_tasks(d).items():
             if len(tasks) != 1 or tasks[0] not in inits:
-                left.append((f"{ctrl}/{n}", tasks))
+                left.append(f"{ctrl}/{n}")
     return left
 
 
 def check_host(cluster, api, before):
-    # The slot builds its next sandbox right after answering: retry until a
-    # clean view (a real leftover stays for the whole 5 s) and assert on it.
-    deadline = time.time() + 5
-    while True:
-        procs, cgroups = sandbox_processes(cluster), job_cgroups(cluster)
-        if (not procs and not cgroups) or time.time() > deadline:
-            break
-        time.sleep(0.1)
+    # The slot tears down and rebuilds its sandbox right after answering:
+    # only what stays for the whole window is a leftover (hostcheck.settle).
+    procs = hostcheck.settle(lambda: sandbox_processes(cluster))
     assert procs == [], "a process of the job outlived it"
+    cgroups = hostcheck.settle(lambda: job_cgroups(cluster))
     assert cgroups == [], "a job cgroup was left behind"
     assert snapshot() == before, "something changed outside the sandbox"
     for name in ("executor-1", "executor-2", "api"):
