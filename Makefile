@@ -14,13 +14,16 @@ COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c co
 API_SRC = producer-api/main.c producer-api/api.c producer-api/submit.c producer-api/query.c producer-api/accounts.c \
           producer-api/replies.c producer-api/results.c producer-api/pending.c producer-api/auth.c producer-api/store.c
 EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/run.c executor/sbx.c \
-           executor/cg.c executor/filter.c
+           executor/launcher.c executor/cg.c
+LAUNCHER_SRC = executor/launcher_main.c executor/jail.c executor/zygote.c executor/filter.c
+PY_CFLAGS := $(shell pkg-config --cflags python3-embed 2>/dev/null)
+PY_LIBS := $(shell pkg-config --libs python3-embed 2>/dev/null)
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps kafka run test unit integration bench stress-adversarial clean
-all: $(BUILD)/execq-api $(BUILD)/execq-executor
+all: $(BUILD)/execq-api $(BUILD)/execq-executor $(BUILD)/execq-launcher
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -29,8 +32,13 @@ $(BUILD)/%.o: %.c
 $(BUILD)/execq-api: $(call obj,$(API_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lmicrohttpd -lsqlite3
 
-$(BUILD)/execq-executor: $(call obj,$(EXEC_SRC) $(COMMON_SRC))
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lcgroup -lseccomp
+$(BUILD)/execq-executor: $(call obj,$(EXEC_SRC) $(COMMON_SRC)) $(BUILD)/execq-launcher
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS_COMMON) -lcgroup
+
+# The sandbox launcher (and warm mode's zygote): an embedded CPython.
+$(BUILD)/executor/zygote.o: CFLAGS += $(PY_CFLAGS)
+$(BUILD)/execq-launcher: $(call obj,$(LAUNCHER_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp $(PY_LIBS)
 
 # Unit tests link the modules they test directly (no broker, no network).
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/offsets.c executor/cg.c \
@@ -38,8 +46,8 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/off
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp -lsqlite3
 
-$(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(call obj,$(filter-out executor/main.c executor/consumer.c,$(EXEC_SRC)) $(COMMON_SRC))
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp
+$(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(call obj,$(filter-out executor/main.c executor/consumer.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup
 
 deps:
 	@scripts/deps.sh

@@ -10,6 +10,14 @@
 #define CFG_API  1u   /* used by producer-api */
 #define CFG_EXEC 2u   /* used by executor */
 
+/* What the warm Python imports ahead of every job: numpy and pandas (the
+ * heaviest imports users of a Python execution API make, ~0.4 s cold) and
+ * the standard modules scripts import most; see docs/architecture.md. */
+#define SBX_WARM_IMPORTS_DEFAULT \
+    "numpy,pandas,json,math,re,random,collections,itertools,functools,datetime,decimal,fractions," \
+    "statistics,string,textwrap,csv,io,hashlib,base64,typing,dataclasses,heapq,bisect,time,os,sys," \
+    "secrets,uuid,tempfile,pathlib,struct,copy,operator,enum"
+
 struct cfg {
     /* Kafka, both programs */
     char brokers[256];
@@ -49,6 +57,8 @@ struct cfg {
     long uid_base;
     char sandbox_root[256];
     char sandbox[16];
+    char sandbox_mode[16];
+    char warm_imports[1024];
     /* both */
     char log_level[16];
 };

@@ -232,6 +232,8 @@ out:
     return ret;
 }
 
+static void kill_group(const struct cg_layout *l, const char *name);
+
 int cg_reap_orphans(const struct cg_layout *l)
 {
     const char *mounts_v1[] = {l->memory, l->pids, l->cpu, l->cpuacct, l->freezer};
@@ -248,7 +250,8 @@ int cg_reap_orphans(const struct cg_layout *l)
         if (!(d = opendir(dir)))
             continue;
         while ((e = readdir(d))) {
-            char path[1024], *end;
+            char path[1024], name[400], *end;
+            struct timespec ts = {0, 2 * 1000 * 1000};
             long pid;
 
             if (e->d_name[0] != 'x' || e->d_type != DT_DIR)
@@ -256,14 +259,39 @@ int cg_reap_orphans(const struct cg_layout *l)
             pid = strtol(e->d_name + 1, &end, 10);
             if (end == e->d_name + 1 || *end != '-' || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
                 continue;   /* not ours, or its executor still runs */
-            /* rmdir, not libcgroup: an orphan may exist in some hierarchies
-             * only, and removing an empty group is all that is needed. */
+            /* A job of a dead executor may still run (its executor was
+             * killed before it could clean up): kill what the group holds,
+             * then remove it. rmdir, not libcgroup: an orphan may exist in
+             * some hierarchies only, and removing an empty group is all that
+             * is needed. */
+            snprintf(name, sizeof(name), "%s/%s", l->parent, e->d_name);
             snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-            if (rmdir(path) == 0)
+            for (int k = 0; k < 500 && rmdir(path) < 0 && errno == EBUSY; k++) {
+                if (k % 50 == 0)
+                    kill_group(l, name);
+                nanosleep(&ts, NULL);
+            }
+            if (access(path, F_OK) < 0)
                 n++;
         }
         closedir(d);
     }
+    return n;
+}
+
+int cg_job_task_files(const struct cg_job *j, char files[][512], int max)
+{
+    const struct cg_layout *l = j->l;
+    const char *v1[] = {l->memory, l->pids, l->cpu, l->cpuacct, l->freezer};
+    int n = 0;
+
+    if (l->version == CG_V2) {
+        if (max >= 1)
+            snprintf(files[n++], 512, "%s/%s/cgroup.procs", l->unified, j->name);
+        return n;
+    }
+    for (int i = 0; i < 5 && n < max; i++)
+        snprintf(files[n++], 512, "%s/%s/tasks", v1[i], j->name);
     return n;
 }
 
@@ -366,14 +394,20 @@ void cg_job_reset_stats(struct cg_job *j)
     write_file(p, "0");
 }
 
-/* v1 has no cgroup.kill: freeze the group so nothing can fork while we walk
+/* Kills every process of group name (<parent>/<job>). v2: cgroup.kill; v1
+ * has none: freeze the group so nothing can fork while we walk
  * cgroup.procs, SIGKILL each process, then thaw so the kills are delivered. */
-static void kill_v1(struct cg_job *j)
+static void kill_group(const struct cg_layout *l, const char *name)
 {
     char dir[640], p[1024], line[32];
     FILE *f;
 
-    snprintf(dir, sizeof(dir), "%s/%s", j->l->freezer, j->name);
+    if (l->version == CG_V2) {
+        snprintf(dir, sizeof(dir), "%s/%s", l->unified, name);
+        cg_kill_v2(dir);
+        return;
+    }
+    snprintf(dir, sizeof(dir), "%s/%s", l->freezer, name);
     snprintf(p, sizeof(p), "%s/freezer.state", dir);
     write_file(p, "FROZEN");
     snprintf(p, sizeof(p), "%s/cgroup.procs", dir);
@@ -391,14 +425,7 @@ static void kill_v1(struct cg_job *j)
 
 void cg_job_kill(struct cg_job *j)
 {
-    char dir[640];
-
-    if (j->l->version == CG_V2) {
-        snprintf(dir, sizeof(dir), "%s/%s", j->l->unified, j->name);
-        cg_kill_v2(dir);
-    } else {
-        kill_v1(j);
-    }
+    kill_group(j->l, j->name);
     j->killed = 1;
 }
 

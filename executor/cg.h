@@ -42,14 +42,20 @@ int cg_init(struct cg_layout *l, const char *parent, char *errstr, size_t errstr
 
 /* Removes the job groups an executor that is no longer running left under
  * the parent (named "x<pid>-..."; an executor killed with SIGKILL cannot
- * clean up). Groups of live executors, and anything not named so, are left
- * alone. Returns how many were removed. */
+ * clean up), killing first whatever still runs in them. Groups of live
+ * executors, and anything not named so, are left alone. Returns how many
+ * were removed. */
 int cg_reap_orphans(const struct cg_layout *l);
 
 /* Creates group <parent>/<name> with the limits. Returns it, or NULL with the
  * reason. The caller releases it with cg_job_destroy(). */
 struct cg_job *cg_job_create(const struct cg_layout *l, const char *name, const struct cg_limits *lim,
                              char *errstr, size_t errstr_size);
+
+/* The files a pid is written to to move it into the group (v1: each
+ * hierarchy's tasks; v2: cgroup.procs), at most max. Returns the count.
+ * The launcher writes them, while the new process cannot yet be reaped. */
+int cg_job_task_files(const struct cg_job *j, char files[][512], int max);
 
 /* Moves pid (and its future children) into the group. Returns 0 or -1. */
 int cg_job_attach(struct cg_job *j, pid_t pid, char *errstr, size_t errstr_size);

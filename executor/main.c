@@ -48,7 +48,7 @@ int main(int argc, char **argv)
     /* Orphans of jobs that escape their init (none should) end up here, not at pid 1. */
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
-    sb = sbx_new(&c, argv, errstr, sizeof(errstr));
+    sb = sbx_new(&c, errstr, sizeof(errstr));
     if (!sb) {
         log_msg(LOG_ERR, "refusing to start: cannot build a sandbox: %s", errstr);
         return 1;

@@ -15,11 +15,14 @@
 struct sbx;
 
 /* Checks that sandboxes can be made here (root, namespaces, cgroup
- * controllers, seccomp), prepares the shared parts and runs a probe job in
- * a real sandbox. argv is main()'s: its memory is wiped inside each sandbox
- * so /proc/1/cmdline shows no flags. Returns the handle, or NULL with the
- * reason in errstr: the executor must then refuse to start. */
-struct sbx *sbx_new(const struct cfg *c, char **argv, char *errstr, size_t errstr_size);
+ * controllers), starts the sandbox launcher (launcher.h; call before any
+ * thread exists) and runs a probe job in a real sandbox. Returns the
+ * handle, or NULL with the reason in errstr: the executor must then refuse
+ * to start. */
+struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size);
+
+/* The launcher's pid, or -1. */
+int sbx_launcher_pid(const struct sbx *s);
 void sbx_free(struct sbx *s);   /* NULL-safe */
 
 /* Runs j in a new sandbox as slot (0..slots-1; slots run at once) and fills
@@ -34,7 +37,5 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
  * cgroup. Call after the result is published; sbx_run does it too if not. */
 void sbx_cleanup(struct sbx *s, int slot);
 
-/* The uid the code runs as inside the sandbox. */
-#define SBX_UID 1000
 
 #endif

@@ -90,7 +90,7 @@ int main(int argc, char **argv)
     snprintf(c.cgroup_parent, sizeof(c.cgroup_parent), "execq-bench");
     snprintf(c.sandbox_root, sizeof(c.sandbox_root), "/run/execq-bench");
     log_init("sbx_bench", LOG_WARNING);
-    sb = sbx_new(&c, NULL, err, sizeof(err));
+    sb = sbx_new(&c, err, sizeof(err));
     if (!sb) {
         fprintf(stderr, "sbx_bench: %s\n", err);
         return 1;

@@ -1,0 +1,448 @@
+/* jail: from clone() to the job's code (see jail.h).
+ *
+ * Process tree of one sandbox:
+ *   launcher      single-threaded, root; clone()s init with all namespaces
+ *     `- init     pid 1 of the job's PID namespace (namespace root, a host
+ *        |        uid of its slot); builds the root, then drops every
+ *        |        capability and only reaps. When it exits the kernel kills
+ *        |        everything left in the namespace: a daemon that
+ *        |        double-forks cannot outlive its job.
+ *        `- job   pid 2, uid 1000, no capabilities, no_new_privs, seccomp;
+ *                 made ahead, it waits for one job on the control socket.
+ *
+ * Everything here runs in children of the launcher, which has one thread,
+ * so libc is safe; credentials still change by raw syscalls (glibc's
+ * wrappers broadcast to all threads through a lock, which a child of a
+ * threaded process could find held forever). Errors travel back on the
+ * status pipe as "E<message>". */
+#include "jail.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "zygote.h"
+
+#define FD_CTL    JAIL_FD_CTL
+#define FD_STATUS JAIL_FD_STATUS
+
+static size_t scat(char *dst, size_t size, const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la + lb + 1 > size)
+        lb = la < size - 1 ? size - 1 - la : 0, la = la < size - 1 ? la : size - 1;
+    memmove(dst, a, la);
+    memcpy(dst + la, b, lb);
+    dst[la + lb] = '\0';
+    return la + lb;
+}
+
+/* Reports "E<what>: <errno name>" on the status pipe and exits. */
+__attribute__((noreturn)) static void child_fail(const char *what)
+{
+    char msg[240];
+    const char *en = strerrorname_np(errno);   /* a static string */
+    size_t n;
+
+    msg[0] = 'E';
+    n = 1 + scat(msg + 1, sizeof(msg) - 1, what, ": ");
+    n = scat(msg, sizeof(msg), msg, en ? en : "unknown error");
+    n = scat(msg, sizeof(msg), msg, "\n");   /* ends the message: a status may follow */
+    if (write(FD_STATUS, msg, n) < 0) {
+        /* the parent then reports an empty status */
+    }
+    _exit(127);
+}
+
+static void xmkdir(const char *root, const char *rel)
+{
+    char p[512];
+    scat(p, sizeof(p), root, rel);
+    if (mkdir(p, 0755) < 0)
+        child_fail(rel);
+}
+
+static void xsymlink(const char *target, const char *root, const char *rel)
+{
+    char p[512];
+    scat(p, sizeof(p), root, rel);
+    if (symlink(target, p) < 0)
+        child_fail(rel);
+}
+
+static void xwrite_file(const char *root, const char *rel, const char *content)
+{
+    char p[512];
+    int fd;
+    scat(p, sizeof(p), root, rel);
+    fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, content, strlen(content)) != (ssize_t)strlen(content))
+        child_fail(rel);
+    close(fd);
+}
+
+/* In a user namespace the atime flags of a mount are locked: a remount must
+ * repeat them or it fails with EPERM, so read them back first. */
+static unsigned long locked_flags(const char *path)
+{
+    struct statvfs sv;
+    unsigned long f = 0;
+
+    if (statvfs(path, &sv) < 0)
+        child_fail(path);
+    if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+    if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+    if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+    if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+    if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+    if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+    return f;
+}
+
+/* Makes the mount at path read-only with extra flags. A bind mount's flags
+ * are per mount point: this never touches the host's mount of the source. */
+static void remount_ro(const char *path, unsigned long extra)
+{
+    if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | extra | locked_flags(path), NULL) < 0)
+        child_fail(path);
+}
+
+/* Binds host path src at root+rel, read-only, nosuid, and nodev unless a device. */
+static void bind_ro(const char *src, const char *root, const char *rel, int is_file, unsigned long extra)
+{
+    char p[512];
+    scat(p, sizeof(p), root, rel);
+    if (is_file) {
+        int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+        if (fd < 0)
+            child_fail(rel);
+        close(fd);
+    }
+    /* Not MS_REC: nothing mounted below src on the host comes along. */
+    if (mount(src, p, NULL, MS_BIND, NULL) < 0)
+        child_fail(src);
+    remount_ro(p, extra);
+}
+
+/* The job's root: a small tmpfs holding /usr (read-only bind), a few /etc
+ * files we write ourselves, /dev with five harmless devices and a /proc of
+ * the job's PID namespace; all read-only once built. Nothing of the host
+ * outside /usr is reachable: no /home, /root, /tmp, /var, /run, /sys, no
+ * host /etc (no shadow, no keys), no sockets. */
+static void setup_root(const char *R)
+{
+    static const char *devs[] = {"null", "zero", "full", "random", "urandom"};
+    char p[512];
+
+    /* Our mounts must not propagate back to the host's namespace. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        child_fail("make / private");
+    if (mount("execq", R, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,nr_inodes=64,mode=0755") < 0)
+        child_fail("root tmpfs");
+    xmkdir(R, "/usr");
+    xmkdir(R, "/etc");
+    xmkdir(R, "/dev");
+    xmkdir(R, "/proc");
+    xsymlink("usr/bin", R, "/bin");
+    xsymlink("usr/sbin", R, "/sbin");
+    xsymlink("usr/lib", R, "/lib");
+    xsymlink("usr/lib64", R, "/lib64");
+    bind_ro("/usr", R, "/usr", 0, MS_NOSUID | MS_NODEV);
+    xwrite_file(R, "/etc/passwd", "root:x:0:0:root:/:/usr/sbin/nologin\n"
+                                  "sandbox:x:1000:1000:sandbox:/:/usr/sbin/nologin\n");
+    xwrite_file(R, "/etc/group", "root:x:0:\nsandbox:x:1000:\n");
+    xwrite_file(R, "/etc/hosts", "127.0.0.1 localhost sandbox\n::1 localhost\n");
+    xwrite_file(R, "/etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n");
+    bind_ro("/etc/ld.so.cache", R, "/etc/ld.so.cache", 1, MS_NOSUID | MS_NODEV);
+    /* Debian's alternatives: symlinks only (libblas.so.3 -> the chosen BLAS),
+     * which numpy needs to load. Nothing secret lives there. */
+    xmkdir(R, "/etc/alternatives");
+    bind_ro("/etc/alternatives", R, "/etc/alternatives", 0, MS_NOSUID | MS_NODEV);
+
+    scat(p, sizeof(p), R, "/dev");
+    if (mount("execq-dev", p, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=16k,nr_inodes=32,mode=0755") < 0)
+        child_fail("dev tmpfs");
+    for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+        char src[32], rel[32];
+        scat(src, sizeof(src), "/dev/", devs[i]);
+        scat(rel, sizeof(rel), "/dev/", devs[i]);
+        /* Device binds keep dev (they are the devices); writes to a device
+         * are allowed on a read-only mount, so /dev/null still works. */
+        bind_ro(src, R, rel, 1, MS_NOSUID | MS_NOEXEC);
+    }
+    xsymlink("/proc/self/fd", R, "/dev/fd");
+    xsymlink("/proc/self/fd/0", R, "/dev/stdin");
+    xsymlink("/proc/self/fd/1", R, "/dev/stdout");
+    xsymlink("/proc/self/fd/2", R, "/dev/stderr");
+    remount_ro(p, MS_NOSUID | MS_NOEXEC);
+
+    /* A fresh procfs of the job's PID namespace: it shows only the job's
+     * processes. Read-only, so /proc/sys and friends cannot be written even
+     * where the kernel would let a namespace root try. */
+    scat(p, sizeof(p), R, "/proc");
+    if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        child_fail("mount proc");
+    remount_ro(p, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+
+    /* pivot_root(".", ".") stacks the old root under the new one; the lazy
+     * unmount then drops the whole host tree from this namespace. */
+    if (chdir(R) < 0)
+        child_fail("chdir root");
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+        child_fail("pivot_root");
+    if (umount2(".", MNT_DETACH) < 0)
+        child_fail("detach old root");
+    if (chdir("/") < 0)
+        child_fail("chdir /");
+    remount_ro("/", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+}
+
+/* The job's network namespace starts with a downed loopback only. Bring it
+ * up so code can talk to itself; nothing else exists to route to. */
+static void loopback_up(void)
+{
+    struct ifreq ifr;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        child_fail("socket for lo");
+    memset(&ifr, 0, sizeof(ifr));
+    memcpy(ifr.ifr_name, "lo", 3);
+    ifr.ifr_flags = IFF_UP | IFF_RUNNING;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        child_fail("lo up");
+    close(fd);
+}
+
+static void set_limit(int res, rlim_t v, const char *what)
+{
+    struct rlimit rl = {v, v};
+    if (setrlimit(res, &rl) < 0)
+        child_fail(what);
+}
+
+/* Empties the bounding and ambient sets, so no later execve can regain a
+ * capability. Needs CAP_SETPCAP: call before changing uid. */
+static void drop_bounding(void)
+{
+    for (int cap = 0; cap <= 63; cap++)
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+            child_fail("drop bounding set");
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+        child_fail("clear ambient caps");
+}
+
+/* Empties the permitted, effective and inheritable sets. */
+static void clear_caps(void)
+{
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+
+    memset(d, 0, sizeof(d));
+    if (syscall(SYS_capset, &h, d) < 0)
+        child_fail("capset");
+}
+
+/* Raw credential calls: see the file comment. */
+static void set_ids(uid_t uid, gid_t gid, const char *what)
+{
+    if (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setresgid, gid, gid, gid) < 0 ||
+        syscall(SYS_setresuid, uid, uid, uid) < 0)
+        child_fail(what);
+}
+
+/* Waits for the job: its header, its stdio descriptors (SCM_RIGHTS) and its
+ * code. Puts the descriptors on 0-2 and returns the code, NUL-ended, in a
+ * static buffer (this process's own copy). EOF means the executor dropped
+ * this sandbox unused: leave quietly. */
+static char *recv_job(struct jail_job_hdr *h)
+{
+    static char code[JAIL_CODE_MAX + 1];
+    char cbuf[CMSG_SPACE(3 * sizeof(int))];
+    struct iovec iov = {h, sizeof(*h)};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+    struct cmsghdr *cm;
+    int fds[3];
+    size_t got = 0;
+
+    if (recvmsg(FD_CTL, &mh, MSG_WAITALL) != (ssize_t)sizeof(*h))
+        _exit(0);
+    cm = CMSG_FIRSTHDR(&mh);
+    if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(3 * sizeof(int)) ||
+        h->code_len > JAIL_CODE_MAX)
+        child_fail("bad job message");
+    memcpy(fds, CMSG_DATA(cm), sizeof(fds));
+    for (int i = 0; i < 3; i++)
+        if (dup2(fds[i], i) < 0)   /* dup2 clears close-on-exec on 0-2 */
+            child_fail("job stdio");
+    for (int i = 0; i < 3; i++)
+        if (fds[i] > 2)
+            close(fds[i]);
+    while (got < h->code_len) {
+        ssize_t n = read(FD_CTL, code + got, h->code_len - got);
+        if (n <= 0)
+            child_fail("job code");
+        got += (size_t)n;
+    }
+    code[h->code_len] = '\0';
+    close(FD_CTL);
+    return code;
+}
+
+/* pid 2: becomes the job's unprivileged process ahead of time, then waits
+ * for its one job and runs it. Never returns. */
+__attribute__((noreturn)) static void job_process(const struct jail_cfg *c, const struct filter *f)
+{
+    char *argv[] = {"python3", "-I", "-u", "-B", "-c", NULL, NULL};
+    struct jail_job_hdr h;
+    sigset_t none;
+    char *code;
+
+    /* A new session: no controlling terminal, and no signals to ours. */
+    if (setsid() < 0)
+        child_fail("setsid");
+    drop_bounding();
+    set_ids(JAIL_UID, JAIL_UID, "become the job's uid");
+    clear_caps();   /* the uid change cleared them already; make it explicit */
+    /* no_new_privs: execve can never grant privileges (setuid bits, file
+     * caps), and it lets us load seccomp without CAP_SYS_ADMIN. */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        child_fail("no_new_privs");
+    if (filter_load(f) < 0)
+        child_fail("seccomp");
+    if (c->warm)
+        zyg_after_fork();   /* fresh random seeds, Python's at-fork hooks */
+    /* Ready: everything above happened before any tenant's byte arrived. */
+    code = recv_job(&h);
+    set_limit(RLIMIT_CPU, h.cpu_limit_s, "RLIMIT_CPU");
+    /* init blocks SIGCHLD for its signalfd; the job starts with none blocked,
+     * as python3 started from a shell would. */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (c->warm)
+        zyg_run(code);
+    argv[5] = code;
+    execve(c->python, argv, environ);   /* the launcher's: exactly launcher.h's lnch_env */
+    child_fail("execve python");
+}
+
+void jail_init(const struct jail_cfg *c, const struct filter *f)
+{
+    sigset_t chld;
+    char b;
+    pid_t py, launcher = getppid();
+    int st, sfd;
+
+    /* Wait until the launcher has written our uid/gid maps. EOF means it
+     * gave up: just leave. */
+    if (read(FD_CTL, &b, 1) != 1)
+        _exit(127);
+    set_ids(0, 0, "become namespace root");
+    /* Die with the launcher. Set after the credential change, which would
+     * clear it; and if the launcher died before this line, leave now. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != launcher)
+        _exit(127);
+    setup_root(c->root);
+    if (sethostname("sandbox", 7) < 0)
+        child_fail("sethostname");
+    loopback_up();
+    set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE");          /* no core files */
+    set_limit(RLIMIT_NOFILE, 256, "RLIMIT_NOFILE");
+    set_limit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE");        /* no regular file grows */
+    set_limit(RLIMIT_NPROC, (rlim_t)c->pids_max, "RLIMIT_NPROC");   /* second line behind pids.max */
+    set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
+    /* Meanwhile the launcher moved us into the job cgroup (moving a task
+     * waits for an RCU grace period, so it overlaps the set-up above). */
+    if (read(FD_CTL, &b, 1) != 1)
+        _exit(127);
+    /* After the attach, so /proc/self/cgroup shows "/" and no host path. */
+    if (unshare(CLONE_NEWCGROUP) < 0)
+        child_fail("cgroup namespace");
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0 || (sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+        child_fail("signalfd");
+    py = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (py < 0)
+        child_fail("fork the job process");
+    if (py == 0) {
+        close(sfd);
+        job_process(c, f);
+    }
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        child_fail("dumpable");
+    drop_bounding();
+    clear_caps();
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || filter_load(f) < 0)
+        child_fail("init seccomp");
+    /* Reap everything (orphans are re-parented here) until the job process
+     * ends; leave at once if the executor's end of ctl closes. ctl is only
+     * watched for hang-up (events 0): its data is the job process's. */
+    for (;;) {
+        struct pollfd p[2] = {{FD_CTL, 0, 0}, {sfd, POLLIN, 0}};
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            child_fail("poll");
+        }
+        if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+            _exit(0);   /* the namespace dies with us */
+        if (p[1].revents) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof(si)) > 0) {
+            }
+            for (;;) {
+                pid_t w = waitpid(-1, &st, WNOHANG);
+                if (w <= 0)
+                    break;
+                if (w == py) {
+                    char msg[1 + sizeof(int)];
+                    msg[0] = 'S';
+                    memcpy(msg + 1, &st, sizeof(int));
+                    if (write(FD_STATUS, msg, sizeof(msg)) < 0) {
+                        /* executor gone: nothing to tell */
+                    }
+                    _exit(0);
+                }
+            }
+        }
+    }
+}
+
+void jail_child_fds(int ctl, int status_w)
+{
+    int src[2] = {ctl, status_w}, tmp[2];
+
+    for (int i = 0; i < 2; i++)
+        if ((tmp[i] = fcntl(src[i], F_DUPFD, 5)) < 0)
+            _exit(127);
+    for (int i = 0; i < 2; i++)
+        if (dup2(tmp[i], FD_CTL + i) < 0)
+            _exit(127);
+    if (syscall(SYS_close_range, 5, ~0U, 0) < 0)
+        _exit(127);
+    close(0);
+    close(1);
+    close(2);
+    fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);
+    fcntl(FD_CTL, F_SETFD, FD_CLOEXEC);
+}

@@ -1,0 +1,56 @@
+/* jail: what runs inside one new sandbox, from clone() to the job's code.
+ * pid 1 (init) builds the read-only root, drops every capability and then
+ * only reaps; pid 2 drops to the job's uid and waits for its one job, then
+ * runs it: fresh mode execve()s python3, warm mode runs it in the zygote's
+ * interpreter it was forked with (zygote.h). Both run in children of the
+ * single-threaded launcher (launcher_main.c), never of the executor. */
+#ifndef EXECQ_JAIL_H
+#define EXECQ_JAIL_H
+
+#include <stdint.h>
+
+#include "filter.h"
+
+/* The uid the code runs as inside the sandbox. */
+#define JAIL_UID 1000
+
+/* The largest code a job may carry (the kernel's limit on one argv string,
+ * which fresh mode hands python3). */
+#define JAIL_CODE_MAX 131071
+
+/* Descriptors of init and the job process until the job arrives. */
+#define JAIL_FD_CTL    3   /* control socket from the executor */
+#define JAIL_FD_STATUS 4   /* status pipe to the executor */
+
+/* What a sandbox is built from; copied into the launcher at its start. */
+struct jail_cfg {
+    int32_t warm;             /* 1: run jobs in the zygote's interpreter */
+    int32_t pids_max;         /* RLIMIT_NPROC, a second line behind pids.max */
+    char python[256];         /* fresh mode's interpreter (also warm's sys.executable) */
+    char root[300];           /* empty root-owned directory each job's root is mounted on */
+};
+
+/* The job message on the control socket: this header, with the job's three
+ * stdio descriptors attached (SCM_RIGHTS), then code_len bytes of code. */
+struct jail_job_hdr {
+    uint32_t code_len;
+    uint32_t cpu_limit_s;     /* RLIMIT_CPU of the job process: the kernel's backstop of the timeout */
+};
+
+/* Status pipe messages: 'E' + text + '\n' when the set-up failed, or 'S' + an
+ * int wait status when the job process ended. */
+
+/* The child of clone(CLONE_NEWUSER|NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS): it is
+ * pid 1 of the job. Needs ctl and status on JAIL_FD_CTL/JAIL_FD_STATUS and no
+ * other descriptor. Protocol on ctl: 'm' (uid/gid maps written) and 'c' (in
+ * the job cgroup) from the launcher, then the job from the executor. Exits
+ * when the job process has ended, or as soon as ctl's other end closes (the
+ * executor is gone or dropped the sandbox): the kernel then kills
+ * everything left in the PID namespace. Never returns. */
+__attribute__((noreturn)) void jail_init(const struct jail_cfg *c, const struct filter *f);
+
+/* Puts ctl and status_w on JAIL_FD_CTL and JAIL_FD_STATUS and closes every
+ * other descriptor of the calling process. Call first in the clone child. */
+void jail_child_fds(int ctl, int status_w);
+
+#endif

@@ -1,0 +1,202 @@
+/* launcher: starting execq-launcher and asking it for sandboxes (see
+ * launcher.h). Requests are serialised by a mutex: the launcher answers one
+ * at a time, in order. */
+#include "launcher.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* How long the launcher may take to answer: its start imports numpy and
+ * pandas (seconds under sanitizers); a sandbox takes milliseconds. */
+#define START_TIMEOUT_MS   120000
+#define PREPARE_TIMEOUT_MS 30000
+
+char *const lnch_env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "HOME=/",
+                          "USER=sandbox", "OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1", "MKL_NUM_THREADS=1",
+                          NULL};
+
+struct lnch {
+    pid_t pid;
+    int sock;
+    pthread_mutex_t mu;
+};
+
+/* Receives one reply with up to 3 descriptors. Returns the number of
+ * descriptors (fds filled), or -1 with the reason in errstr. */
+static int recv_reply(int sock, int timeout_ms, struct lnch_rep *rep, int fds[3], char *errstr, size_t errstr_size)
+{
+    char cbuf[CMSG_SPACE(3 * sizeof(int))];
+    struct iovec iov = {rep, sizeof(*rep)};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+    struct pollfd p = {sock, POLLIN, 0};
+    struct cmsghdr *cm;
+    ssize_t n;
+    int nfds = 0;
+
+    if (poll(&p, 1, timeout_ms) <= 0) {
+        snprintf(errstr, errstr_size, "the sandbox launcher did not answer within %d ms", timeout_ms);
+        return -1;
+    }
+    n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    if (n != (ssize_t)sizeof(*rep)) {
+        snprintf(errstr, errstr_size, "the sandbox launcher is gone (%s)", n < 0 ? strerror(errno) : "closed");
+        return -1;
+    }
+    cm = CMSG_FIRSTHDR(&mh);
+    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+        nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        if (nfds > 3)
+            nfds = 3;
+        memcpy(fds, CMSG_DATA(cm), (size_t)nfds * sizeof(int));
+    }
+    rep->err[sizeof(rep->err) - 1] = '\0';
+    return nfds;
+}
+
+struct lnch *lnch_start(const struct lnch_hello *hello, char *errstr, size_t errstr_size)
+{
+    struct lnch *l = calloc(1, sizeof(*l));
+    char self[512], path[600];
+    struct lnch_rep rep;
+    int sv[2] = {-1, -1}, fds[3], nfds;
+    ssize_t n;
+
+    if (!l) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    l->sock = -1;
+    pthread_mutex_init(&l->mu, NULL);
+    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) {
+        snprintf(errstr, errstr_size, "readlink /proc/self/exe: %s", strerror(errno));
+        goto fail;
+    }
+    self[n] = '\0';
+    snprintf(path, sizeof(path), "%s/execq-launcher", dirname(self));
+    if (access(path, X_OK) < 0) {
+        snprintf(errstr, errstr_size, "%s: %s (it is built and installed beside execq-executor)", path,
+                 strerror(errno));
+        goto fail;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        snprintf(errstr, errstr_size, "socketpair: %s", strerror(errno));
+        goto fail;
+    }
+    l->pid = fork();   /* no thread exists yet (see launcher.h) */
+    if (l->pid < 0) {
+        snprintf(errstr, errstr_size, "fork: %s", strerror(errno));
+        goto fail;
+    }
+    if (l->pid == 0) {
+        char *argv[] = {"execq-launcher", NULL};
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        /* Dies with the executor; no credential change follows, so it holds. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (null < 0 || dup2(sv[1], 3) != 3 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+            _exit(127);
+        syscall(SYS_close_range, 4, ~0U, 0);
+        signal(SIGPIPE, SIG_DFL);   /* the executor ignores it; execve keeps ignored signals */
+        execve(path, argv, lnch_env);
+        _exit(127);
+    }
+    close(sv[1]);
+    sv[1] = -1;
+    l->sock = sv[0];
+    sv[0] = -1;
+    if (send(l->sock, hello, sizeof(*hello), MSG_NOSIGNAL) != (ssize_t)sizeof(*hello)) {
+        snprintf(errstr, errstr_size, "start the sandbox launcher: %s", strerror(errno));
+        goto fail;
+    }
+    nfds = recv_reply(l->sock, START_TIMEOUT_MS, &rep, fds, errstr, errstr_size);
+    for (int i = 0; i < nfds; i++)
+        close(fds[i]);
+    if (nfds < 0)
+        goto fail;
+    if (!rep.ok) {
+        snprintf(errstr, errstr_size, "sandbox launcher: %s", rep.err);
+        goto fail;
+    }
+    return l;
+fail:
+    if (sv[0] >= 0) close(sv[0]);
+    if (sv[1] >= 0) close(sv[1]);
+    lnch_stop(l);
+    return NULL;
+}
+
+int lnch_prepare(struct lnch *l, int slot, char task_files[][LNCH_PATH_MAX], int ntasks, struct lnch_box *box,
+                 char *errstr, size_t errstr_size)
+{
+    struct lnch_req rq;
+    struct lnch_rep rep;
+    int fds[3], nfds, ret = -1;
+
+    memset(&rq, 0, sizeof(rq));
+    if (ntasks < 1 || ntasks > LNCH_MAX_TASK_FILES) {
+        snprintf(errstr, errstr_size, "%d task files", ntasks);
+        return -1;
+    }
+    rq.slot = slot;
+    rq.ntasks = ntasks;
+    for (int i = 0; i < ntasks; i++)
+        snprintf(rq.task_files[i], sizeof(rq.task_files[i]), "%s", task_files[i]);
+    pthread_mutex_lock(&l->mu);
+    if (send(l->sock, &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq)) {
+        snprintf(errstr, errstr_size, "the sandbox launcher is gone (%s)", strerror(errno));
+        nfds = -1;
+    } else {
+        nfds = recv_reply(l->sock, PREPARE_TIMEOUT_MS, &rep, fds, errstr, errstr_size);
+    }
+    pthread_mutex_unlock(&l->mu);
+    if (nfds < 0)
+        return -1;
+    if (!rep.ok || nfds != 3) {
+        snprintf(errstr, errstr_size, "sandbox launcher: %s", rep.ok ? "reply without descriptors" : rep.err);
+        goto out;
+    }
+    *box = (struct lnch_box){.init = rep.pid, .ctl = fds[0], .status = fds[1], .pidfd = fds[2]};
+    nfds = 0;
+    ret = 0;
+out:
+    for (int i = 0; i < nfds; i++)
+        close(fds[i]);
+    return ret;
+}
+
+pid_t lnch_pid(const struct lnch *l)
+{
+    return l->pid;
+}
+
+void lnch_stop(struct lnch *l)
+{
+    if (!l)
+        return;
+    if (l->sock >= 0)
+        close(l->sock);   /* the launcher exits on EOF */
+    if (l->pid > 0) {
+        int st;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        for (int i = 0; i < 300 && waitpid(l->pid, &st, WNOHANG) == 0; i++)
+            nanosleep(&ts, NULL);
+        if (waitpid(l->pid, &st, WNOHANG) == 0) {
+            kill(l->pid, SIGKILL);
+            waitpid(l->pid, &st, 0);
+        }
+    }
+    pthread_mutex_destroy(&l->mu);
+    free(l);
+}

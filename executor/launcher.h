@@ -1,0 +1,68 @@
+/* launcher: the executor's end of the sandbox launcher. The launcher is a
+ * separate, single-threaded program (execq-launcher, launcher_main.c) that
+ * the executor starts before any Kafka thread exists; every sandbox process
+ * descends from it and none from the executor, so no Kafka message, no
+ * other job's code or output and no executor environment is ever mapped in
+ * a sandbox. In warm mode it is also the zygote (zygote.h). */
+#ifndef EXECQ_LAUNCHER_H
+#define EXECQ_LAUNCHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "jail.h"
+
+#define LNCH_MAX_TASK_FILES 5
+#define LNCH_PATH_MAX 512
+
+/* Messages on the SOCK_SEQPACKET socket (one message each). */
+struct lnch_hello {               /* executor -> launcher, once */
+    struct jail_cfg jail;
+    int64_t uid_base;
+    char warm_imports[1024];
+};
+struct lnch_req {                 /* executor -> launcher: build a sandbox */
+    int32_t slot;
+    int32_t ntasks;
+    char task_files[LNCH_MAX_TASK_FILES][LNCH_PATH_MAX];   /* the job cgroup's tasks/cgroup.procs files */
+};
+struct lnch_rep {                 /* launcher -> executor; a sandbox comes with fds ctl, status, pidfd */
+    int32_t ok;
+    int32_t pid;                  /* init's pid on the host */
+    char err[240];
+};
+
+/* A sandbox built up to the point where its job process waits for a job. */
+struct lnch_box {
+    pid_t init;   /* pid 1 of the job, a child of the launcher (not of the executor) */
+    int pidfd;    /* init's pidfd: signals without pid reuse races; readable once init exited */
+    int ctl;      /* control socket: the job goes here; closing it ends the sandbox */
+    int status;   /* status pipe, read end (jail.h's messages) */
+};
+
+struct lnch;
+
+/* The whole environment of the launcher, the zygote and so of every job:
+ * nothing of the executor's environment ever reaches a sandbox. */
+extern char *const lnch_env[];
+
+/* Starts execq-launcher (found beside the executor's own binary) with hello
+ * and waits until it is ready (the warm imports done). Call before any
+ * thread exists. Returns the handle, or NULL with the reason in errstr. */
+struct lnch *lnch_start(const struct lnch_hello *hello, char *errstr, size_t errstr_size);
+
+/* Asks for slot's next sandbox, already moved into the cgroup whose task
+ * files are given. Thread-safe (one request at a time). Fills box, whose
+ * descriptors the caller then owns. Returns 0, or -1 with the reason. */
+int lnch_prepare(struct lnch *l, int slot, char task_files[][LNCH_PATH_MAX], int ntasks, struct lnch_box *box,
+                 char *errstr, size_t errstr_size);
+
+/* The launcher's pid (tests and logs). */
+pid_t lnch_pid(const struct lnch *l);
+
+/* Closes the socket (the launcher then exits, and every sandbox with it)
+ * and reaps the launcher. NULL-safe. */
+void lnch_stop(struct lnch *l);
+
+#endif

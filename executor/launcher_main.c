@@ -1,0 +1,238 @@
+/* execq-launcher: builds every sandbox, on request of the executor that
+ * started it (see launcher.h). One thread, started clean by execve from an
+ * executor that had no thread yet; it never sees a job: the code and stdio
+ * travel from the executor straight to the sandbox over the control socket
+ * it hands back. In warm mode it holds the zygote's interpreter, so each
+ * sandbox is a copy of a Python that has already imported numpy and pandas.
+ *
+ * fd 3 is the executor's socket; 0-2 are /dev/null. It exits when fd 3
+ * closes; its sandboxes' inits die with it (PR_SET_PDEATHSIG). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "filter.h"
+#include "jail.h"
+#include "launcher.h"
+#include "zygote.h"
+
+#define SOCK 3
+
+/* Sanitizer builds: the leak checker of a forked job process would need
+ * ptrace, which seccomp refuses; the launcher itself ends with _exit. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "detect_leaks=0";
+}
+
+static struct lnch_hello hello;
+static struct filter filter;
+
+static int write_file(const char *path, const char *data)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    ssize_t len = (ssize_t)strlen(data);
+    int ok = fd >= 0 && write(fd, data, (size_t)len) == len;   /* one write: the kernel needs it whole */
+
+    if (fd >= 0)
+        close(fd);
+    return ok ? 0 : -1;
+}
+
+static void reply(const struct lnch_rep *rep, const int *fds, int nfds)
+{
+    char cbuf[CMSG_SPACE(3 * sizeof(int))];
+    struct iovec iov = {(void *)rep, sizeof(*rep)};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+    if (nfds > 0) {
+        struct cmsghdr *cm;
+        memset(cbuf, 0, sizeof(cbuf));
+        mh.msg_control = cbuf;
+        mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+        cm = CMSG_FIRSTHDR(&mh);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+        memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
+    }
+    if (sendmsg(SOCK, &mh, MSG_NOSIGNAL) < 0)
+        _exit(1);   /* the executor is gone */
+}
+
+/* Answers "<what><detail>: <errno text>". */
+static void fail_reply(const char *what, const char *detail)
+{
+    struct lnch_rep rep = {0};
+    snprintf(rep.err, sizeof(rep.err), "%s%s: %s", what, detail, strerror(errno));
+    reply(&rep, NULL, 0);
+}
+
+/* Builds one sandbox up to its waiting job process and hands it over. */
+static void prepare(const struct lnch_req *rq)
+{
+    int ctl[2] = {-1, -1}, st[2] = {-1, -1}, pidfd = -1;
+    long host = (long)hello.uid_base + 2L * rq->slot;
+    char map[96], path[64];
+    struct lnch_rep rep = {0};
+    pid_t pid = -1;
+
+    if (rq->slot < 0 || rq->slot >= 1024 || rq->ntasks < 1 || rq->ntasks > LNCH_MAX_TASK_FILES) {
+        errno = EINVAL;
+        fail_reply("bad request", "");
+        return;
+    }
+    for (int i = 0; i < rq->ntasks; i++)
+        if (strncmp(rq->task_files[i], "/sys/fs/cgroup/", 15) != 0 || strstr(rq->task_files[i], "..") ||
+            !memchr(rq->task_files[i], '\0', sizeof(rq->task_files[i]))) {
+            errno = EINVAL;
+            fail_reply("task file not under /sys/fs/cgroup", "");
+            return;
+        }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0 || pipe2(st, O_CLOEXEC) < 0) {
+        fail_reply("socketpair/pipe", "");
+        goto out;
+    }
+    /* All namespaces at once; the child is pid 1 of the new PID namespace. */
+    pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
+                                        CLONE_NEWUTS | SIGCHLD, 0, 0, 0, 0);
+    if (pid < 0) {
+        fail_reply("clone", "");
+        goto out;
+    }
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);   /* the launcher's blocked SIGCHLD */
+        jail_child_fds(ctl[1], st[1]);
+        jail_init(&hello.jail, &filter);
+    }
+    close(ctl[1]);
+    close(st[1]);
+    ctl[1] = st[1] = -1;
+    /* Namespace root is an unprivileged host uid of this slot, the code's
+     * uid 1000 the next one: neither is root, nor shared by two slots. */
+    snprintf(map, sizeof(map), "0 %ld 1\n%d %ld 1\n", host, JAIL_UID, host + 1);
+    snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+    if (write_file(path, map) < 0) {
+        fail_reply("write ", path);
+        goto out;
+    }
+    snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+    if (write_file(path, map) < 0) {
+        fail_reply("write ", path);
+        goto out;
+    }
+    if (send(ctl[0], "m", 1, MSG_NOSIGNAL) != 1) {   /* maps done: build the root */
+        fail_reply("sync", "");
+        goto out;
+    }
+    /* Into the job cgroup here, while pid cannot be reaped and reused: this
+     * loop is the only place that waits for children. */
+    snprintf(map, sizeof(map), "%d", (int)pid);
+    for (int i = 0; i < rq->ntasks; i++)
+        if (write_file(rq->task_files[i], map) < 0) {
+            fail_reply("attach to ", rq->task_files[i]);
+            goto out;
+        }
+    pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0) {
+        fail_reply("pidfd_open", "");
+        goto out;
+    }
+    if (send(ctl[0], "c", 1, MSG_NOSIGNAL) != 1) {   /* in the cgroup: wait for the job */
+        fail_reply("sync", "");
+        goto out;
+    }
+    rep.ok = 1;
+    rep.pid = pid;
+    {
+        int fds[3] = {ctl[0], st[0], pidfd};
+        reply(&rep, fds, 3);
+    }
+    pid = -1;   /* the executor owns the sandbox now */
+out:
+    if (pid > 0)
+        kill(pid, SIGKILL);   /* reaped by the loop */
+    for (int i = 0; i < 2; i++) {
+        if (ctl[i] >= 0) close(ctl[i]);
+        if (st[i] >= 0) close(st[i]);
+    }
+    if (pidfd >= 0)
+        close(pidfd);
+}
+
+int main(int argc, char **argv)
+{
+    struct lnch_rep rep = {0};
+    char errstr[240];
+    sigset_t chld;
+    int sfd;
+
+    (void)argv;
+    if (argc != 1 || fcntl(SOCK, F_GETFD) < 0) {
+        fprintf(stderr, "execq-launcher is started by execq-executor, never by hand\n");
+        return 2;
+    }
+    if (recv(SOCK, &hello, sizeof(hello), 0) != (ssize_t)sizeof(hello))
+        _exit(1);
+    hello.warm_imports[sizeof(hello.warm_imports) - 1] = '\0';
+    if (filter_build(&filter, errstr, sizeof(errstr)) < 0)
+        goto fail;
+    if (hello.jail.warm && zyg_init(hello.jail.python, hello.warm_imports, errstr, sizeof(errstr)) < 0)
+        goto fail;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0 || (sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+        snprintf(errstr, sizeof(errstr), "signalfd: %s", strerror(errno));
+        goto fail;
+    }
+    rep.ok = 1;
+    rep.pid = getpid();
+    reply(&rep, NULL, 0);
+    for (;;) {
+        struct pollfd p[2] = {{SOCK, POLLIN, 0}, {sfd, POLLIN, 0}};
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            _exit(1);
+        }
+        if (p[1].revents) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof(si)) > 0) {
+            }
+            while (waitpid(-1, NULL, WNOHANG) > 0) {
+            }
+        }
+        if (p[0].revents & POLLIN) {
+            struct lnch_req rq;
+            ssize_t n = recv(SOCK, &rq, sizeof(rq), 0);
+            if (n == 0)
+                _exit(0);   /* the executor closed us: sandboxes die with us */
+            if (n != (ssize_t)sizeof(rq)) {
+                errno = EPROTO;
+                fail_reply("bad request", "");
+                continue;
+            }
+            prepare(&rq);
+        } else if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+            _exit(0);
+        }
+    }
+fail:
+    snprintf(rep.err, sizeof(rep.err), "%s", errstr);
+    reply(&rep, NULL, 0);
+    _exit(1);
+}
