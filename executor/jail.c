@@ -334,6 +334,9 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
     /* Ready: everything above happened before any tenant's byte arrived. */
     code = recv_job(&h);
     set_limit(RLIMIT_CPU, h.cpu_limit_s, "RLIMIT_CPU");
+    /* The status pipe is init's to write: the job gets no descriptor but its
+     * stdio (warm mode execs nothing, so close-on-exec is no help). */
+    close(FD_STATUS);
     /* init blocks SIGCHLD for its signalfd; the job starts with none blocked,
      * as python3 started from a shell would. */
     sigemptyset(&none);

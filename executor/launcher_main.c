@@ -38,6 +38,8 @@ const char *__asan_default_options(void)
 }
 
 static struct lnch_hello hello;
+static char *argv_area;      /* main()'s argv strings: wiped in each sandbox's copy */
+static size_t argv_area_len;
 static struct filter filter;
 
 static int write_file(const char *path, const char *data)
@@ -116,6 +118,7 @@ static void prepare(const struct lnch_req *rq)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);   /* the launcher's blocked SIGCHLD */
+        memset(argv_area, 0, argv_area_len);     /* /proc/1/cmdline of the job: empty */
         jail_child_fds(ctl[1], st[1]);
         jail_init(&hello.jail, &filter);
     }
@@ -181,7 +184,8 @@ int main(int argc, char **argv)
     sigset_t chld;
     int sfd;
 
-    (void)argv;
+    argv_area = argv[0];
+    argv_area_len = strlen(argv[0]);
     if (argc != 1 || fcntl(SOCK, F_GETFD) < 0) {
         fprintf(stderr, "execq-launcher is started by execq-executor, never by hand\n");
         return 2;

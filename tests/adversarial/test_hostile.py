@@ -95,35 +95,45 @@ def host_sandbox_procs():
     return hostcheck.procs_of_uids(lambda uid: any(b <= uid < b + 128 for b in SANDBOX_UID_BASES))
 
 
-def prepared_inits(cluster):
-    """Pids of the waiting inits of sandboxes built ahead of time: namespace
-    root (uid-base + 2N), children of an executor, one per slot."""
+def prepared_sandboxes(cluster):
+    """Pids of the sandboxes built ahead of time, one per slot, waiting for a
+    job: an init (namespace root, uid-base + 2N) that is a child of an
+    executor's launcher, and its one child, the job process (uid-base + 2N + 1)."""
     executors = {str(cluster.procs[n].pid) for n in ("executor-1", "executor-2") if n in cluster.procs}
+    launchers = {pid for pid, _, ppid in hostcheck.procs_of_uids(lambda uid: uid == 0) if ppid in executors}
+    procs = host_sandbox_procs()
     per_uid = {}
-    for pid, uid, ppid in host_sandbox_procs():
-        if ppid in executors and all((uid - b) % 2 == 0 for b in SANDBOX_UID_BASES if b <= uid < b + 128):
+    for pid, uid, ppid in procs:
+        if ppid in launchers and all((uid - b) % 2 == 0 for b in SANDBOX_UID_BASES if b <= uid < b + 128):
             per_uid.setdefault(uid, []).append(pid)
-    return {ps[0] for ps in per_uid.values() if len(ps) == 1}
+    allowed = set()
+    for uid, inits in per_uid.items():
+        if len(inits) != 1:
+            continue
+        kids = [pid for pid, u, ppid in procs if ppid == inits[0] and u == uid + 1]
+        allowed.add(inits[0])
+        if len(kids) == 1:
+            allowed.add(kids[0])
+    return allowed
 
 
 def sandbox_processes(cluster):
     """Host processes a finished job could have left: anything of a sandbox
-    uid that is not the waiting init of a slot's next sandbox (code runs as
-    uid-base + 2N + 1 and can never become anything else)."""
-    inits = prepared_inits(cluster)
-    return [(pid, uid) for pid, uid, _ in host_sandbox_procs() if pid not in inits]
+    uid that is not part of a slot's next sandbox."""
+    ready = prepared_sandboxes(cluster)
+    return [(pid, uid) for pid, uid, _ in host_sandbox_procs() if pid not in ready]
 
 
 def job_cgroups(cluster):
-    """Job cgroups left behind: every one must hold exactly one task, the
-    waiting init of a sandbox built ahead of time. Groups removed while we
+    """Job cgroups left behind: every one must hold only the waiting
+    processes of a sandbox built ahead of time. Groups removed while we
     look are gone, not left behind (hostcheck.cgroup_tasks)."""
-    inits = prepared_inits(cluster)
+    ready = prepared_sandboxes(cluster)
     left = []
     for ctrl in ("memory", "pids", "cpu", "cpuacct", "freezer"):
         d = f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}"
         for n, tasks in hostcheck.cgroup_tasks(d).items():
-            if len(tasks) != 1 or tasks[0] not in inits:
+            if not tasks or not set(tasks) <= ready:
                 left.append(f"{ctrl}/{n}")
     return left
 

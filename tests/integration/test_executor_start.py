@@ -14,10 +14,21 @@ def start(cluster, *args, prefix=()):
 
 def test_refuses_when_the_probe_job_fails(cluster):
     # /usr/bin/true is an executable under /usr but prints nothing: the probe
-    # job in a real sandbox does not answer "sandbox ok".
-    p = start(cluster, "--python=/usr/bin/true")
+    # job in a real fresh sandbox does not answer "sandbox ok".
+    p = start(cluster, "--python=/usr/bin/true", "--sandbox-mode=fresh")
     assert p.returncode == 1
     assert "refusing to start" in p.stderr and "probe job" in p.stderr
+
+
+def test_refuses_when_the_warm_python_cannot_start(cluster):
+    p = start(cluster, "--sandbox-mode=warm", "--warm-imports=numpy,no_such_module_here")
+    assert p.returncode == 1
+    assert "refusing to start" in p.stderr and "warm import of no_such_module_here" in p.stderr
+
+
+def test_refuses_an_unknown_sandbox_mode(cluster):
+    p = start(cluster, "--sandbox-mode=lukewarm")
+    assert p.returncode == 1 and "sandbox-mode=lukewarm: warm or fresh" in p.stderr
 
 
 def test_refuses_a_python_outside_usr(cluster):
