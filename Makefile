@@ -35,10 +35,20 @@ $(BUILD)/execq-api: $(call obj,$(API_SRC) $(COMMON_SRC))
 $(BUILD)/execq-executor: $(call obj,$(EXEC_SRC) $(COMMON_SRC)) $(BUILD)/execq-launcher
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS_COMMON) -lcgroup
 
-# The sandbox launcher (and warm mode's zygote): an embedded CPython.
-$(BUILD)/executor/zygote.o: CFLAGS += $(PY_CFLAGS)
-$(BUILD)/execq-launcher: $(call obj,$(LAUNCHER_SRC))
-	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp $(PY_LIBS)
+# The sandbox launcher (and warm mode's zygote): an embedded CPython. Its
+# objects have their own directory: under SANITIZE it gets UBSan but never
+# ASan, whose allocator (redzones, a 256 MB quarantine) would otherwise run
+# inside every warm job's Python and change what its memory limit measures.
+LAUNCHER_SANITIZE = $(filter-out address,$(subst $(comma), ,$(SANITIZE)))
+comma := ,
+LAUNCHER_CFLAGS = $(filter-out -fsanitize=%,$(CFLAGS)) $(PY_CFLAGS) \
+                  $(if $(LAUNCHER_SANITIZE),-fsanitize=$(subst $(space),$(comma),$(LAUNCHER_SANITIZE)))
+space := $(subst ,, )
+$(BUILD)/launcher/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LAUNCHER_CFLAGS) -c $< -o $@
+$(BUILD)/execq-launcher: $(patsubst %.c,$(BUILD)/launcher/%.o,$(LAUNCHER_SRC))
+	$(CC) $(if $(LAUNCHER_SANITIZE),-fsanitize=$(subst $(space),$(comma),$(LAUNCHER_SANITIZE))) -o $@ $^ -lseccomp $(PY_LIBS)
 
 # Unit tests link the modules they test directly (no broker, no network).
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/offsets.c executor/cg.c \

@@ -29,14 +29,6 @@
 
 #define SOCK 3
 
-/* Sanitizer builds: the leak checker of a forked job process would need
- * ptrace, which seccomp refuses; the launcher itself ends with _exit. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-    return "detect_leaks=0";
-}
-
 static struct lnch_hello hello;
 static char *argv_area;      /* main()'s argv strings: wiped in each sandbox's copy */
 static size_t argv_area_len;

@@ -16,7 +16,11 @@ import pytest
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(TOP, "build")
-SANDBOX_UID_BASES = (400000, 500000)   # one per executor; see the leftover-process check
+# Host uids of the two executors' sandboxes, one range each, different per
+# session so that two test sessions on one machine never see each other's
+# sandboxes as leftovers (the leftover checks go by uid).
+_UID_OFFSET = 1000 * (os.getpid() % 97)
+SANDBOX_UID_BASES = (400000 + _UID_OFFSET, 500000 + _UID_OFFSET)
 
 
 def free_port():
