@@ -56,6 +56,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/off
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp -lsqlite3
 
+# Builds real sandboxes through the launcher (needs root), under thread churn.
+$(BUILD)/tests/test_launcher: tests/unit/test_launcher.c $(call obj,$(filter-out executor/main.c executor/consumer.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup
+
 $(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(call obj,$(filter-out executor/main.c executor/consumer.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup
 

@@ -64,6 +64,7 @@ static const struct cfg_entry cfg_table[] = {
     S(sandbox_root, "sandbox-root", "/run/execq", 1, CFG_EXEC, "directory for the executor's empty mount points"),
     S(sandbox, "sandbox", "full", 1, CFG_EXEC, "full (the only mode for untrusted code)"),
     S(sandbox_mode, "sandbox-mode", "warm", 4, CFG_EXEC, "warm (each job a fork of a ready Python) or fresh (each job a new python3 process)"),
+    S(launcher, "launcher", "", 0, CFG_EXEC, "path of execq-launcher (empty: beside the execq-executor binary)"),
     S(warm_imports, "warm-imports", SBX_WARM_IMPORTS_DEFAULT, 0, CFG_EXEC, "modules the warm Python imports before any job (comma-separated)"),
     S(log_level, "log-level", "info", 1, CFG_API | CFG_EXEC, "error, warning, info or debug"),
 };

@@ -59,6 +59,7 @@ struct cfg {
     char sandbox[16];
     char sandbox_mode[16];
     char warm_imports[1024];
+    char launcher[256];
     /* both */
     char log_level[16];
 };

@@ -65,7 +65,7 @@ static int recv_reply(int sock, int timeout_ms, struct lnch_rep *rep, int fds[3]
     return nfds;
 }
 
-struct lnch *lnch_start(const struct lnch_hello *hello, char *errstr, size_t errstr_size)
+struct lnch *lnch_start(const char *launcher, const struct lnch_hello *hello, char *errstr, size_t errstr_size)
 {
     struct lnch *l = calloc(1, sizeof(*l));
     char self[512], path[600];
@@ -79,13 +79,17 @@ struct lnch *lnch_start(const struct lnch_hello *hello, char *errstr, size_t err
     }
     l->sock = -1;
     pthread_mutex_init(&l->mu, NULL);
-    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n <= 0) {
-        snprintf(errstr, errstr_size, "readlink /proc/self/exe: %s", strerror(errno));
-        goto fail;
+    if (launcher && launcher[0]) {
+        snprintf(path, sizeof(path), "%s", launcher);
+    } else {
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n <= 0) {
+            snprintf(errstr, errstr_size, "readlink /proc/self/exe: %s", strerror(errno));
+            goto fail;
+        }
+        self[n] = '\0';
+        snprintf(path, sizeof(path), "%s/execq-launcher", dirname(self));
     }
-    self[n] = '\0';
-    snprintf(path, sizeof(path), "%s/execq-launcher", dirname(self));
     if (access(path, X_OK) < 0) {
         snprintf(errstr, errstr_size, "%s: %s (it is built and installed beside execq-executor)", path,
                  strerror(errno));

@@ -47,10 +47,11 @@ struct lnch;
  * nothing of the executor's environment ever reaches a sandbox. */
 extern char *const lnch_env[];
 
-/* Starts execq-launcher (found beside the executor's own binary) with hello
- * and waits until it is ready (the warm imports done). Call before any
- * thread exists. Returns the handle, or NULL with the reason in errstr. */
-struct lnch *lnch_start(const struct lnch_hello *hello, char *errstr, size_t errstr_size);
+/* Starts execq-launcher (path, or if empty the one beside the calling
+ * binary) with hello and waits until it is ready (the warm imports done).
+ * Call before any thread exists. Returns the handle, or NULL with the
+ * reason in errstr. */
+struct lnch *lnch_start(const char *path, const struct lnch_hello *hello, char *errstr, size_t errstr_size);
 
 /* Asks for slot's next sandbox, already moved into the cgroup whose task
  * files are given. Thread-safe (one request at a time). Fills box, whose

@@ -308,7 +308,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     snprintf(hello.jail.python, sizeof(hello.jail.python), "%s", c->python);
     hello.uid_base = c->uid_base;
     snprintf(hello.warm_imports, sizeof(hello.warm_imports), "%s", c->warm_imports);
-    s->ln = lnch_start(&hello, errstr, errstr_size);
+    s->ln = lnch_start(c->launcher, &hello, errstr, errstr_size);
     if (!s->ln)
         goto fail;
     /* Prove it: a real job in a real sandbox must see itself as uid 1000 in
