@@ -1,7 +1,10 @@
-"""End-to-end latency of print('hello') through HTTP and Kafka, at
-concurrency 1 and 16, beside the bare interpreter, in one run. Starts its
-own broker, one executor (default slots) and the API on free ports.
-Prints a table; asserts nothing (these machines are shared and noisy)."""
+"""End-to-end latency through HTTP and Kafka, warm vs fresh sandboxes, for
+print('hello') and for a numpy+pandas job, at concurrency 1 and 16, beside
+the bare interpreter, in one run. Starts its own broker, one executor per
+mode (default slots) and the API on free ports. Also reports CPU per job:
+the job's own (its cgroup) and the whole host's (every process: broker, API,
+executor, sandbox) divided by the jobs run. Prints a table; asserts nothing
+(these machines are shared and noisy)."""
 import http.client
 import json
 import os
@@ -14,8 +17,14 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from conftest import Cluster  # noqa: E402
 
-BODY = json.dumps({"code": "print('hello')", "timeout": 10})
+CODES = {
+    "hello": ("print('hello')", "hello\n"),
+    "numpy+pandas": ("import numpy as np, pandas as pd\n"
+                     "df = pd.DataFrame({'a': np.arange(100), 'b': np.ones(100)})\n"
+                     "print(int(df.sum().sum()))", "5050\n"),
+}
 HEADERS = {"Authorization": "Bearer demo_key_slopshop", "Content-Type": "application/json"}
+TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 
 def pct(v, p):
@@ -23,72 +32,96 @@ def pct(v, p):
     return v[min(len(v) - 1, int(round(p * (len(v) - 1))))]
 
 
-def one(conn):
+def host_busy_ms():
+    """CPU time spent by the whole host so far (all CPUs, not idle), in ms."""
+    f = open("/proc/stat").readline().split()[1:]
+    ticks = sum(int(x) for x in f) - int(f[3]) - int(f[4])
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def one(conn, code, want):
     t0 = time.perf_counter()
-    conn.request("POST", "/v1/exec-python", BODY, HEADERS)
+    conn.request("POST", "/v1/exec-python", json.dumps({"code": code, "timeout": 10}), HEADERS)
     r = conn.getresponse()
     body = json.loads(r.read())
     dt = (time.perf_counter() - t0) * 1000
-    assert r.status == 200 and body["stdout"] == "hello\n", body
-    return dt, body["execution_time_ms"]
+    assert r.status == 200 and body["stdout"] == want, body
+    return dt, body["cpu_time_ms"]
 
 
-def load(port, concurrency, total):
-    lat, exe, lock = [], [], threading.Lock()
-    per = total // concurrency
+def load(port, concurrency, total, code, want):
+    lat, cpu, lock = [], [], threading.Lock()
+    per = max(1, total // concurrency)
 
     def worker():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         for _ in range(per):
-            dt, ex = one(conn)
+            dt, c = one(conn, code, want)
             with lock:
                 lat.append(dt)
-                exe.append(ex)
+                cpu.append(c)
         conn.close()
 
-    t0 = time.perf_counter()
+    b0, t0 = host_busy_ms(), time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return lat, exe, len(lat) / (time.perf_counter() - t0)
+    wall = time.perf_counter() - t0
+    return {"lat": lat, "job_cpu": statistics.mean(cpu), "host_cpu": (host_busy_ms() - b0) / len(lat),
+            "rate": len(lat) / wall}
 
 
-def bare(n):
+def bare(code, n):
     out = []
+    b0 = host_busy_ms()
     for _ in range(n):
         t0 = time.perf_counter()
-        subprocess.run(["/usr/bin/python3", "-I", "-c", "print('hello')"], check=True, capture_output=True)
+        subprocess.run(["/usr/bin/python3", "-I", "-c", code], check=True, capture_output=True)
         out.append((time.perf_counter() - t0) * 1000)
-    return out
+    return {"lat": out, "host_cpu": (host_busy_ms() - b0) / n}
+
+
+def row(what, r):
+    job = f"{r['job_cpu']:.1f}" if "job_cpu" in r else ""
+    rate = f"{r['rate']:.1f}" if "rate" in r else ""
+    print(f"{what:<44} {len(r['lat']):>5} {pct(r['lat'], .5):>8.1f} {pct(r['lat'], .99):>8.1f} {rate:>7} "
+          f"{job:>9} {r['host_cpu']:>9.1f}")
 
 
 def main():
     n1 = int(os.environ.get("BENCH_N1", "200"))
     n16 = int(os.environ.get("BENCH_N16", "400"))
-    c = Cluster()
-    try:
-        c.start_kafka()
-        c.start("executor", [os.path.join(os.path.dirname(__file__), "..", "..", "build", "execq-executor")])
-        c.start_api()
-        time.sleep(2)   # group join
-        load(c.api_port, 2, 20)   # warm-up
-        b = bare(50)
-        l1, e1, t1 = load(c.api_port, 1, n1)
-        l16, e16, t16 = load(c.api_port, 16, n16)
-    finally:
-        c.shutdown()
-    print(f"end-to-end print('hello'): HTTP -> Kafka -> executor ({os.cpu_count()} slots) -> sandbox -> Kafka -> HTTP")
-    print(f"{'what':<34} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7}")
-    print(f"{'bare python3 -I -c (subprocess)':<34} {len(b):>5} {pct(b, .5):>8.1f} {pct(b, .99):>8.1f} {'':>7}")
-    print(f"{'HTTP round trip, concurrency 1':<34} {len(l1):>5} {pct(l1, .5):>8.1f} {pct(l1, .99):>8.1f} {t1:>7.1f}")
-    print(f"{'  of which in the sandbox':<34} {len(e1):>5} {pct(e1, .5):>8.1f} {pct(e1, .99):>8.1f} {'':>7}")
-    print(f"{'HTTP round trip, concurrency 16':<34} {len(l16):>5} {pct(l16, .5):>8.1f} {pct(l16, .99):>8.1f} "
-          f"{t16:>7.1f}")
-    print(f"{'  of which in the sandbox':<34} {len(e16):>5} {pct(e16, .5):>8.1f} {pct(e16, .99):>8.1f} {'':>7}")
-    print(f"ratio p50 round trip (c=1) / bare: {pct(l1, .5) / pct(b, .5):.2f}; "
-          f"pipeline overhead at c=1 (p50 round trip - p50 sandbox): {pct(l1, .5) - pct(e1, .5):.1f} ms")
+    rows = []
+    for name, (code, _) in CODES.items():
+        rows.append((f"bare python3 -I -c, {name}", bare(code, 30)))
+    for mode in ("warm", "fresh"):
+        c = Cluster()
+        try:
+            c.start_kafka()
+            c.start("executor", [os.path.join(TOP, "build", "execq-executor"), f"--sandbox-mode={mode}"])
+            c.start_api()
+            time.sleep(2)   # group join
+            for name, (code, want) in CODES.items():
+                load(c.api_port, 2, 20, code, want)   # warm-up
+                k = 1 if name == "hello" else 4
+                rows.append((f"{mode}, {name}, concurrency 1", load(c.api_port, 1, n1 // k, code, want)))
+                rows.append((f"{mode}, {name}, concurrency 16", load(c.api_port, 16, n16 // k, code, want)))
+        finally:
+            c.shutdown()
+    print(f"end-to-end: HTTP -> Kafka -> executor ({os.cpu_count()} slots) -> sandbox -> Kafka -> HTTP; "
+          f"{os.cpu_count()} CPUs, broker on the same machine")
+    print(f"{'what':<44} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'exec/s':>7} {'job CPU':>9} {'host CPU':>9}")
+    print(f"{'':<44} {'':>5} {'':>8} {'':>8} {'':>7} {'ms/job':>9} {'ms/job':>9}")
+    for what, r in rows:
+        row(what, r)
+    by = dict(rows)
+    for name in CODES:
+        w, f = by[f"warm, {name}, concurrency 1"], by[f"fresh, {name}, concurrency 1"]
+        print(f"{name}: fresh/warm p50 at concurrency 1: {pct(f['lat'], .5) / pct(w['lat'], .5):.1f}x; "
+              f"exec/s at 16: warm {by[f'warm, {name}, concurrency 16']['rate']:.0f}, "
+              f"fresh {by[f'fresh, {name}, concurrency 16']['rate']:.0f}")
 
 
 if __name__ == "__main__":
