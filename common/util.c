@@ -117,3 +117,10 @@ void util_shutdown_watchdog(int seconds)
     if (pthread_create(&t, NULL, watchdog_main, (void *)(intptr_t)seconds) == 0)
         pthread_detach(t);
 }
+
+int64_t util_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

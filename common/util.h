@@ -7,6 +7,7 @@
 
 /* Milliseconds on CLOCK_MONOTONIC (for deadlines) and CLOCK_REALTIME (for messages). */
 int64_t util_mono_ms(void);
+int64_t util_mono_us(void);
 int64_t util_wall_ms(void);
 
 /* Fills p with n bytes from the kernel's CSPRNG (getrandom, retried). */

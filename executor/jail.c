@@ -348,7 +348,7 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
     child_fail("execve python");
 }
 
-void jail_init(const struct jail_cfg *c, const struct filter *f)
+void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg)
 {
     sigset_t chld;
     char b;
@@ -364,6 +364,16 @@ void jail_init(const struct jail_cfg *c, const struct filter *f)
      * clear it; and if the launcher died before this line, leave now. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != launcher)
         _exit(127);
+    /* Into the job cgroup before anything else ("0": the writer itself).
+     * Moving a task waits for an RCU grace period (~10 ms here): done here,
+     * it overlaps this sandbox's own set-up and never holds up the
+     * launcher. The files were opened by root, whose credentials the kernel
+     * checks (open-time credentials, Linux 5.16+). */
+    for (int i = 0; i < ncg; i++) {
+        if (write(JAIL_FD_CG + i, "0", 1) != 1)
+            child_fail("join the job cgroup");
+        close(JAIL_FD_CG + i);
+    }
     setup_root(c->root);
     if (sethostname("sandbox", 7) < 0)
         child_fail("sethostname");
@@ -373,10 +383,6 @@ void jail_init(const struct jail_cfg *c, const struct filter *f)
     set_limit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE");        /* no regular file grows */
     set_limit(RLIMIT_NPROC, (rlim_t)c->pids_max, "RLIMIT_NPROC");   /* second line behind pids.max */
     set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
-    /* Meanwhile the launcher moved us into the job cgroup (moving a task
-     * waits for an RCU grace period, so it overlaps the set-up above). */
-    if (read(FD_CTL, &b, 1) != 1)
-        _exit(127);
     /* After the attach, so /proc/self/cgroup shows "/" and no host path. */
     if (unshare(CLONE_NEWCGROUP) < 0)
         child_fail("cgroup namespace");
@@ -431,21 +437,24 @@ void jail_init(const struct jail_cfg *c, const struct filter *f)
     }
 }
 
-void jail_child_fds(int ctl, int status_w)
+void jail_child_fds(int ctl, int status_w, const int *cg, int ncg)
 {
-    int src[2] = {ctl, status_w}, tmp[2];
+    int src[2 + JAIL_MAX_CG], tmp[2 + JAIL_MAX_CG], n = 2 + ncg;
 
-    for (int i = 0; i < 2; i++)
-        if ((tmp[i] = fcntl(src[i], F_DUPFD, 5)) < 0)
+    src[0] = ctl;
+    src[1] = status_w;
+    for (int i = 0; i < ncg; i++)
+        src[2 + i] = cg[i];
+    /* Out of the way first (above every target), then into place. */
+    for (int i = 0; i < n; i++)
+        if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, FD_CTL + n)) < 0)
             _exit(127);
-    for (int i = 0; i < 2; i++)
-        if (dup2(tmp[i], FD_CTL + i) < 0)
+    for (int i = 0; i < n; i++)
+        if (dup3(tmp[i], FD_CTL + i, O_CLOEXEC) < 0)
             _exit(127);
-    if (syscall(SYS_close_range, 5, ~0U, 0) < 0)
+    if (syscall(SYS_close_range, FD_CTL + n, ~0U, 0) < 0)
         _exit(127);
     close(0);
     close(1);
     close(2);
-    fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);
-    fcntl(FD_CTL, F_SETFD, FD_CLOEXEC);
 }

@@ -21,6 +21,8 @@
 /* Descriptors of init and the job process until the job arrives. */
 #define JAIL_FD_CTL    3   /* control socket from the executor */
 #define JAIL_FD_STATUS 4   /* status pipe to the executor */
+#define JAIL_FD_CG     5   /* 5.. : the job cgroup's task files, opened by the launcher (root) */
+#define JAIL_MAX_CG    5
 
 /* What a sandbox is built from; copied into the launcher at its start. */
 struct jail_cfg {
@@ -41,16 +43,20 @@ struct jail_job_hdr {
  * int wait status when the job process ended. */
 
 /* The child of clone(CLONE_NEWUSER|NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS): it is
- * pid 1 of the job. Needs ctl and status on JAIL_FD_CTL/JAIL_FD_STATUS and no
- * other descriptor. Protocol on ctl: 'm' (uid/gid maps written) and 'c' (in
- * the job cgroup) from the launcher, then the job from the executor. Exits
+ * pid 1 of the job. Needs ctl and status on JAIL_FD_CTL/JAIL_FD_STATUS, ncg
+ * task files of the job cgroup from JAIL_FD_CG on, and no other descriptor.
+ * Protocol on ctl: 'm' (uid/gid maps written) from the launcher, then the job
+ * from the executor. init moves itself into the job cgroup (through the
+ * root-opened task files: the kernel checks the opener's credentials) before
+ * anything else, so every process of the sandbox is in it from birth. Exits
  * when the job process has ended, or as soon as ctl's other end closes (the
  * executor is gone or dropped the sandbox): the kernel then kills
  * everything left in the PID namespace. Never returns. */
-__attribute__((noreturn)) void jail_init(const struct jail_cfg *c, const struct filter *f);
+__attribute__((noreturn)) void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg);
 
-/* Puts ctl and status_w on JAIL_FD_CTL and JAIL_FD_STATUS and closes every
- * other descriptor of the calling process. Call first in the clone child. */
-void jail_child_fds(int ctl, int status_w);
+/* Puts ctl, status_w and the ncg descriptors of cg on JAIL_FD_CTL,
+ * JAIL_FD_STATUS and JAIL_FD_CG.. and closes every other descriptor of the
+ * calling process. Call first in the clone child. */
+void jail_child_fds(int ctl, int status_w, const int *cg, int ncg);
 
 #endif

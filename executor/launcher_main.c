@@ -77,7 +77,7 @@ static void fail_reply(const char *what, const char *detail)
 /* Builds one sandbox up to its waiting job process and hands it over. */
 static void prepare(const struct lnch_req *rq)
 {
-    int ctl[2] = {-1, -1}, st[2] = {-1, -1}, pidfd = -1;
+    int ctl[2] = {-1, -1}, st[2] = {-1, -1}, pidfd = -1, cg[LNCH_MAX_TASK_FILES];
     long host = (long)hello.uid_base + 2L * rq->slot;
     char map[96], path[64];
     struct lnch_rep rep = {0};
@@ -95,6 +95,14 @@ static void prepare(const struct lnch_req *rq)
             fail_reply("task file not under /sys/fs/cgroup", "");
             return;
         }
+    for (int i = 0; i < LNCH_MAX_TASK_FILES; i++)
+        cg[i] = -1;
+    /* Opened here, as root; init writes itself into them (jail.h). */
+    for (int i = 0; i < rq->ntasks; i++)
+        if ((cg[i] = open(rq->task_files[i], O_WRONLY | O_CLOEXEC)) < 0) {
+            fail_reply("open ", rq->task_files[i]);
+            goto out;
+        }
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0 || pipe2(st, O_CLOEXEC) < 0) {
         fail_reply("socketpair/pipe", "");
         goto out;
@@ -111,8 +119,8 @@ static void prepare(const struct lnch_req *rq)
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);   /* the launcher's blocked SIGCHLD */
         memset(argv_area, 0, argv_area_len);     /* /proc/1/cmdline of the job: empty */
-        jail_child_fds(ctl[1], st[1]);
-        jail_init(&hello.jail, &filter);
+        jail_child_fds(ctl[1], st[1], cg, rq->ntasks);
+        jail_init(&hello.jail, &filter, rq->ntasks);
     }
     close(ctl[1]);
     close(st[1]);
@@ -134,21 +142,9 @@ static void prepare(const struct lnch_req *rq)
         fail_reply("sync", "");
         goto out;
     }
-    /* Into the job cgroup here, while pid cannot be reaped and reused: this
-     * loop is the only place that waits for children. */
-    snprintf(map, sizeof(map), "%d", (int)pid);
-    for (int i = 0; i < rq->ntasks; i++)
-        if (write_file(rq->task_files[i], map) < 0) {
-            fail_reply("attach to ", rq->task_files[i]);
-            goto out;
-        }
     pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (pidfd < 0) {
         fail_reply("pidfd_open", "");
-        goto out;
-    }
-    if (send(ctl[0], "c", 1, MSG_NOSIGNAL) != 1) {   /* in the cgroup: wait for the job */
-        fail_reply("sync", "");
         goto out;
     }
     rep.ok = 1;
@@ -167,6 +163,9 @@ out:
     }
     if (pidfd >= 0)
         close(pidfd);
+    for (int i = 0; i < LNCH_MAX_TASK_FILES; i++)
+        if (cg[i] >= 0)
+            close(cg[i]);
 }
 
 int main(int argc, char **argv)
