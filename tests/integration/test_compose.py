@@ -38,5 +38,9 @@ def test_dockerfile_copies_what_exists():
     text = open(os.path.join(TOP, "compose", "Dockerfile")).read()
     for src in re.findall(r"^COPY (?!--)(\S+) ", text, re.M):
         assert os.path.exists(os.path.join(TOP, src)), src
-    for pkg in ("librdkafka-dev", "libmicrohttpd-dev", "libcjson-dev", "libcgroup-dev", "libseccomp-dev"):
+    for pkg in ("librdkafka-dev", "libmicrohttpd-dev", "libcjson-dev", "libcgroup-dev", "libseccomp-dev",
+                "libpython3-dev", "libpython3.11"):
         assert pkg in text
+    # The executor starts the launcher from its own directory.
+    copied = re.findall(r"^COPY --from=build (.+) (\S+)$", text, re.M)
+    assert any("execq-executor" in srcs and "execq-launcher" in srcs for srcs, _ in copied), copied
