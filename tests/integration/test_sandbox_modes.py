@@ -279,3 +279,50 @@ def test_no_job_outlives_a_killed_executor(cluster, api):
     for j in jobs:   # redelivered and run to their timeout elsewhere
         status, body = api.request("GET", f"/v1/jobs/{j}?wait=30", timeout=60)
         assert status == 200 and body["job"]["status"] in ("completed", "running", "queued"), body
+
+
+def test_cpu_rlimit_backs_up_the_timeout(api):
+    """The kernel's own backstop: the job process may use at most
+    timeout + 1 CPU seconds (RLIMIT_CPU), whatever happens to the executor."""
+    status, body = api.run("print([l for l in open('/proc/self/limits') if l.startswith('Max cpu time')][0])",
+                           timeout=3)
+    assert status == 200, body
+    assert body["stdout"].split()[3:5] == ["4", "4"], body["stdout"]
+
+
+def test_a_starting_executor_kills_what_a_dead_one_left(cluster):
+    """A cgroup of an executor that no longer runs, with a process still in
+    it: the next executor to start kills the process, then removes the group."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()   # a pid no process has now
+    name = f"x{dead.pid}-slot0-orphan"
+    ctrls = ("memory", "pids", "cpu", "cpuacct", "freezer")
+    spinner = subprocess.Popen(["sleep", "300"])
+    try:
+        for ctrl in ctrls:
+            d = f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}/{name}"
+            os.makedirs(d)
+            with open(f"{d}/tasks", "w") as f:
+                f.write(str(spinner.pid))
+        p = subprocess.Popen([os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..",
+                                           "build", "execq-executor"), "--uid-base=900000", "--slots=1"],
+                             env=cluster.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.time() + 60
+        log = ""
+        while time.time() < deadline and spinner.poll() is None:
+            time.sleep(0.2)
+        p.send_signal(signal.SIGTERM)
+        log = p.communicate(timeout=60)[0]
+        assert spinner.poll() is not None, "the orphan's process still runs"
+        assert spinner.returncode == -signal.SIGKILL
+        assert "left by executors that are gone" in log, log
+        for ctrl in ctrls:
+            assert not os.path.exists(f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}/{name}")
+    finally:
+        if spinner.poll() is None:
+            spinner.kill()
+        for ctrl in ctrls:
+            try:
+                os.rmdir(f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}/{name}")
+            except OSError:
+                pass
