@@ -5,6 +5,7 @@
 #include "consumer.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ struct exec_ctx {
     pthread_cond_t cond;       /* signalled when a slot gets work or frees up */
     struct slot *slots;
     int nslots, nfree, stopping;
+    volatile int broken;       /* no sandbox can be made: stop, leave jobs to others */
     /* Every assigned partition's messages are forwarded here, away from
      * the consumer queue: the main loop reads jobs from it only when a slot
      * is free, while consumer_poll keeps serving rebalances. */
@@ -173,6 +175,24 @@ static void announce(struct exec_ctx *x, struct slot *s, const struct job *j)
         free(json);
 }
 
+/* Whether the job failed, or was killed, because the sandbox launcher died
+ * (its sandboxes die with it): then it has no result of its own. A SIGKILL
+ * that was not the timeout or the memory limit may be the launcher's death
+ * on its way: look again shortly. */
+static int launcher_lost(struct exec_ctx *x, int ran, const struct result *r)
+{
+    struct timespec ts = {0, 50 * 1000 * 1000};
+
+    if (ran < 0)
+        return sbx_broken(x->sb);
+    if (r->term_signal != SIGKILL || r->timed_out || r->memory_exceeded)
+        return 0;
+    if (sbx_broken(x->sb))
+        return 1;
+    nanosleep(&ts, NULL);
+    return sbx_broken(x->sb);
+}
+
 /* Runs the job in s->msg and publishes its result. Slot thread. */
 static void handle(struct exec_ctx *x, struct slot *s)
 {
@@ -181,7 +201,9 @@ static void handle(struct exec_ctx *x, struct slot *s)
     struct job j;
     struct result r;
     long long queued_ms;
+    int ran = 0;
 
+    errstr[0] = '\0';
     result_init(&r);
     snprintf(r.executor, sizeof(r.executor), "%s", x->executor_id);
     if (job_from_json(&j, m->payload, m->len, errstr, sizeof(errstr)) < 0) {
@@ -209,7 +231,17 @@ static void handle(struct exec_ctx *x, struct slot *s)
         snprintf(r.error, sizeof(r.error), "expired %lld ms before it reached an executor",
                  (long long)(util_wall_ms() - j.expires_at_ms));
         log_msg(LOG_INFO, "job=%s expired; not run", j.id);
-    } else if (announce(x, s, &j), sbx_run(x->sb, s->index, &j, &r, errstr, sizeof(errstr)) < 0) {
+    } else if (announce(x, s, &j), (ran = sbx_run(x->sb, s->index, &j, &r, errstr, sizeof(errstr))), launcher_lost(x, ran, &r)) {
+        /* Not the job's fault and not its result: publish nothing and store
+         * no offset, so the job is redelivered to a working executor once
+         * this one has left the group. */
+        log_msg(LOG_ERR, "job=%s not run to its end: the sandbox launcher is gone%s%s; stopping", j.id,
+                errstr[0] ? ": " : "", errstr);
+        x->broken = 1;
+        job_release(&j);
+        result_release(&r);
+        return;
+    } else if (ran < 0) {
         r.status = RESULT_FAILED;
         r.credits = 0;
         snprintf(r.error, sizeof(r.error), "%s", errstr);
@@ -306,6 +338,7 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     rd_kafka_topic_partition_list_t *topics = NULL;
     char host[48] = "host";
     int ret = -1, started = 0;
+    int64_t next_health = 0;
 
     memset(&x, 0, sizeof(x));
     x.cfg = c;
@@ -354,9 +387,20 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     }
     log_msg(LOG_INFO, "executor %s: %d slot(s) on %s, group %s", x.executor_id, x.nslots, c->jobs_topic, c->group_id);
 
-    while (!*stop) {
+    while (!*stop && !x.broken) {
         rd_kafka_message_t *m;
         int free_slot;
+
+        /* An idle executor must notice a dead launcher too, or it would
+         * keep taking jobs it cannot run. */
+        if (util_mono_ms() >= next_health) {
+            next_health = util_mono_ms() + 200;
+            if (sbx_broken(sb)) {
+                log_msg(LOG_ERR, "the sandbox launcher is gone; stopping");
+                x.broken = 1;
+                break;
+            }
+        }
 
         /* Rebalances and errors; job messages arrive on jobs_q instead. */
         m = rd_kafka_consumer_poll(x.consumer, 0);
@@ -400,6 +444,11 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
         pthread_mutex_lock(&x.mu);
         dispatch(&x, m);   /* the slot owns m now */
         pthread_mutex_unlock(&x.mu);
+    }
+    if (x.broken) {
+        snprintf(errstr, errstr_size, "the sandbox launcher died: no sandbox can be made; stopped, leaving "
+                                      "unfinished jobs to the other executors of the group");
+        goto out;
     }
     ret = 0;
 out:

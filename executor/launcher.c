@@ -30,7 +30,8 @@ char *const lnch_env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "
 struct lnch {
     pid_t pid;
     int sock;
-    pthread_mutex_t mu;
+    int dead;              /* reaped: pid is no longer ours to signal */
+    pthread_mutex_t mu;    /* one request at a time; guards dead */
 };
 
 /* Receives one reply with up to 3 descriptors. Returns the number of
@@ -180,6 +181,18 @@ out:
     return ret;
 }
 
+int lnch_alive(struct lnch *l)
+{
+    int alive;
+
+    pthread_mutex_lock(&l->mu);
+    if (!l->dead && waitpid(l->pid, NULL, WNOHANG) == l->pid)
+        l->dead = 1;
+    alive = !l->dead;
+    pthread_mutex_unlock(&l->mu);
+    return alive;
+}
+
 pid_t lnch_pid(const struct lnch *l)
 {
     return l->pid;
@@ -191,7 +204,7 @@ void lnch_stop(struct lnch *l)
         return;
     if (l->sock >= 0)
         close(l->sock);   /* the launcher exits on EOF */
-    if (l->pid > 0) {
+    if (l->pid > 0 && !l->dead) {
         int st;
         struct timespec ts = {0, 10 * 1000 * 1000};
         for (int i = 0; i < 300 && waitpid(l->pid, &st, WNOHANG) == 0; i++)

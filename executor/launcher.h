@@ -59,6 +59,11 @@ struct lnch *lnch_start(const char *path, const struct lnch_hello *hello, char *
 int lnch_prepare(struct lnch *l, int slot, char task_files[][LNCH_PATH_MAX], int ntasks, struct lnch_box *box,
                  char *errstr, size_t errstr_size);
 
+/* 1 while the launcher runs; 0 once it has exited (it is then reaped).
+ * Thread-safe. Without a launcher no sandbox can be made: the executor
+ * must stop and leave its jobs to others. */
+int lnch_alive(struct lnch *l);
+
 /* The launcher's pid (tests and logs). */
 pid_t lnch_pid(const struct lnch *l);
 

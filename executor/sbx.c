@@ -250,6 +250,11 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
     return ret;
 }
 
+int sbx_broken(struct sbx *s)
+{
+    return !s->ln || !lnch_alive(s->ln);
+}
+
 int sbx_launcher_pid(const struct sbx *s)
 {
     return s->ln ? (int)lnch_pid(s->ln) : -1;

@@ -21,6 +21,10 @@ struct sbx;
  * to start. */
 struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size);
 
+/* 1 if no sandbox can be made any more (the launcher has died): the
+ * executor then stops taking jobs and leaves them to others. */
+int sbx_broken(struct sbx *s);
+
 /* The launcher's pid, or -1. */
 int sbx_launcher_pid(const struct sbx *s);
 void sbx_free(struct sbx *s);   /* NULL-safe */

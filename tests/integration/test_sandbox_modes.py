@@ -326,3 +326,35 @@ def test_a_starting_executor_kills_what_a_dead_one_left(cluster):
                 os.rmdir(f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}/{name}")
             except OSError:
                 pass
+
+
+def test_an_executor_whose_launcher_dies_leaves_its_jobs_to_others(cluster, api):
+    """Without its launcher an executor can make no sandbox: it must not
+    answer its jobs as failed or killed, but stop and leave them to the other
+    executors of the group, which run them."""
+    jobs = [api.request("POST", "/v1/jobs", {"code": f"import time\ntime.sleep(2)\nprint({i})"})[1]["job_id"]
+            for i in range(4)]
+    time.sleep(0.7)   # every slot of both executors holds one
+    launcher = launcher_pids(cluster)[0]
+    os.kill(launcher, signal.SIGKILL)
+    victim = cluster.procs.pop("executor-1")
+    try:
+        rc = victim.wait(timeout=90)
+        assert rc != 0
+        assert "the sandbox launcher died" in cluster.log("executor-1")
+        for i, j in enumerate(jobs):
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                status, body = api.request("GET", f"/v1/jobs/{j}?wait=30", timeout=60)
+                if body["job"]["status"] == "completed":
+                    break
+            res = body["job"]["result"]
+            assert res["exit_code"] == 0 and res["stdout"] == f"{i}\n", body
+    finally:
+        if victim.poll() is None:
+            victim.kill()
+            victim.wait()
+        cluster.start_executor("executor-1", SANDBOX_UID_BASES[0])
+        deadline = time.time() + 60
+        while time.time() < deadline and cluster.log("executor-1").count("sandbox ready") < 1:
+            time.sleep(0.2)
