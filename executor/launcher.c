@@ -159,11 +159,22 @@ int lnch_prepare(struct lnch *l, int slot, char task_files[][LNCH_PATH_MAX], int
     for (int i = 0; i < ntasks; i++)
         snprintf(rq.task_files[i], sizeof(rq.task_files[i]), "%s", task_files[i]);
     pthread_mutex_lock(&l->mu);
-    if (send(l->sock, &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq)) {
+    if (l->dead) {
+        snprintf(errstr, errstr_size, "the sandbox launcher is gone");
+        nfds = -1;
+    } else if (send(l->sock, &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq)) {
         snprintf(errstr, errstr_size, "the sandbox launcher is gone (%s)", strerror(errno));
         nfds = -1;
     } else {
         nfds = recv_reply(l->sock, PREPARE_TIMEOUT_MS, &rep, fds, errstr, errstr_size);
+    }
+    if (nfds < 0 && !l->dead) {
+        /* No answer, or a broken socket: a late answer would be taken for
+         * the next request's. End the launcher (its sandboxes die with it);
+         * lnch_alive() then says so and the executor stops. */
+        kill(l->pid, SIGKILL);
+        waitpid(l->pid, NULL, 0);
+        l->dead = 1;
     }
     pthread_mutex_unlock(&l->mu);
     if (nfds < 0)

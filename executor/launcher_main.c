@@ -89,8 +89,8 @@ static void prepare(const struct lnch_req *rq)
         return;
     }
     for (int i = 0; i < rq->ntasks; i++)
-        if (strncmp(rq->task_files[i], "/sys/fs/cgroup/", 15) != 0 || strstr(rq->task_files[i], "..") ||
-            !memchr(rq->task_files[i], '\0', sizeof(rq->task_files[i]))) {
+        if (!memchr(rq->task_files[i], '\0', sizeof(rq->task_files[i])) ||
+            strncmp(rq->task_files[i], "/sys/fs/cgroup/", 15) != 0 || strstr(rq->task_files[i], "..")) {
             errno = EINVAL;
             fail_reply("task file not under /sys/fs/cgroup", "");
             return;
