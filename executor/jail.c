@@ -378,7 +378,11 @@ void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg)
     if (sethostname("sandbox", 7) < 0)
         child_fail("sethostname");
     loopback_up();
-    set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE");          /* no core files */
+    /* RLIMIT_CORE 1, not 0: a core_pattern that pipes to a helper runs that
+     * helper, as host root, whatever the limit, except for exactly 1, which
+     * the kernel reads as "never pipe" (fs/coredump.c); and one byte is
+     * below any core file's minimum, so no file is written either. */
+    set_limit(RLIMIT_CORE, 1, "RLIMIT_CORE");
     set_limit(RLIMIT_NOFILE, 256, "RLIMIT_NOFILE");
     set_limit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE");        /* no regular file grows */
     set_limit(RLIMIT_NPROC, (rlim_t)c->pids_max, "RLIMIT_NPROC");   /* second line behind pids.max */

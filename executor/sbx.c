@@ -308,6 +308,17 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         if (n)
             log_msg(LOG_INFO, "removed %d job cgroup(s) left by executors that are gone", n);
     }
+    {
+        /* Jobs never reach a core_pattern pipe helper (RLIMIT_CORE 1, see
+         * jail.c); say which helper the host has, so it is on record. */
+        char pat[256] = "";
+        FILE *f = fopen("/proc/sys/kernel/core_pattern", "re");
+        if (f && fgets(pat, sizeof(pat), f) && pat[0] == '|')
+            log_msg(LOG_INFO, "core_pattern pipes to %.*s; sandboxes run with RLIMIT_CORE=1, which the kernel "
+                              "never pipes", (int)strcspn(pat + 1, "\n"), pat + 1);
+        if (f)
+            fclose(f);
+    }
     hello.jail.warm = warm;
     hello.jail.pids_max = (int32_t)c->pids_max;
     snprintf(hello.jail.python, sizeof(hello.jail.python), "%s", c->python);

@@ -358,3 +358,32 @@ def test_an_executor_whose_launcher_dies_leaves_its_jobs_to_others(cluster, api)
         deadline = time.time() + 60
         while time.time() < deadline and cluster.log("executor-1").count("sandbox ready") < 1:
             time.sleep(0.2)
+
+
+def test_a_crash_never_runs_the_hosts_core_helper(cluster, api):
+    """A core_pattern that pipes to a helper runs that helper as host root on
+    every crash, whatever RLIMIT_CORE says, unless RLIMIT_CORE is 1 (the
+    kernel's documented 'never pipe' value). Install a helper that leaves a
+    mark, crash a job, and look for the mark. The host's core_pattern is put
+    back whatever happens."""
+    mark = os.path.join(cluster.dir, "core-helper-ran")
+    helper = os.path.join(cluster.dir, "core-helper.sh")
+    with open(helper, "w") as f:
+        f.write(f"#!/bin/sh\necho \"$1\" >> {mark}\ncat > /dev/null\n")
+    os.chmod(helper, 0o755)
+    pattern = "/proc/sys/kernel/core_pattern"
+    saved = open(pattern).read()
+    try:
+        with open(pattern, "w") as f:
+            f.write(f"|{helper} %p")
+        for code in ("import ctypes\nctypes.string_at(0)",                      # SIGSEGV
+                     "import os, signal\nos.kill(os.getpid(), signal.SIGABRT)",  # SIGABRT
+                     "import os\npid = os.fork()\nif pid == 0:\n    import ctypes\n    ctypes.string_at(0)\n"
+                     "os.waitpid(pid, 0)\nprint('child crashed')"):
+            status, body = api.run(code)
+            assert status == 200 and body["exit_code"] != 0 or "child crashed" in body["stdout"], body
+        time.sleep(1)
+    finally:
+        with open(pattern, "w") as f:
+            f.write(saved)
+    assert not os.path.exists(mark), open(mark).read()
