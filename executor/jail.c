@@ -179,7 +179,9 @@ static void setup_root(const char *R)
     bind_ro("/etc/alternatives", R, "/etc/alternatives", 0, MS_NOSUID | MS_NODEV);
 
     scat(p, sizeof(p), R, "/dev");
-    if (mount("execq-dev", p, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=16k,nr_inodes=32,mode=0755") < 0)
+    /* nodev: the five devices are bind mounts with their own flags; nothing
+     * else on this tmpfs may ever act as a device. */
+    if (mount("execq-dev", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16k,nr_inodes=32,mode=0755") < 0)
         child_fail("dev tmpfs");
     for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
         char src[32], rel[32];
@@ -193,7 +195,7 @@ static void setup_root(const char *R)
     xsymlink("/proc/self/fd/0", R, "/dev/stdin");
     xsymlink("/proc/self/fd/1", R, "/dev/stdout");
     xsymlink("/proc/self/fd/2", R, "/dev/stderr");
-    remount_ro(p, MS_NOSUID | MS_NOEXEC);
+    remount_ro(p, MS_NOSUID | MS_NODEV | MS_NOEXEC);
 
     /* A fresh procfs of the job's PID namespace: it shows only the job's
      * processes. Read-only, so /proc/sys and friends cannot be written even
@@ -387,6 +389,10 @@ void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg)
     set_limit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE");        /* no regular file grows */
     set_limit(RLIMIT_NPROC, (rlim_t)c->pids_max, "RLIMIT_NPROC");   /* second line behind pids.max */
     set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
+    /* Whatever the executor was started with: no real-time scheduling and
+     * no raised nice priority, so a job cannot starve the host. */
+    set_limit(RLIMIT_RTPRIO, 0, "RLIMIT_RTPRIO");
+    set_limit(RLIMIT_NICE, 0, "RLIMIT_NICE");
     /* After the attach, so /proc/self/cgroup shows "/" and no host path. */
     if (unshare(CLONE_NEWCGROUP) < 0)
         child_fail("cgroup namespace");

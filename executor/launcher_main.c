@@ -138,6 +138,13 @@ static void prepare(const struct lnch_req *rq)
         fail_reply("write ", path);
         goto out;
     }
+    /* When memory runs out host-wide, a job dies first, never the broker,
+     * the API or the executor; the job process inherits it from init. */
+    snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+    if (write_file(path, "1000") < 0) {
+        fail_reply("write ", path);
+        goto out;
+    }
     if (send(ctl[0], "m", 1, MSG_NOSIGNAL) != 1) {   /* maps done: build the root */
         fail_reply("sync", "");
         goto out;

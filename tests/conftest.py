@@ -133,6 +133,12 @@ class Cluster:
                 os.rmdir(f"/sys/fs/cgroup/{ctrl}/{self.cgroup_parent}")
             except OSError:
                 pass
+        root = self.env["EXECQ_SANDBOX_ROOT"]
+        for d in (os.path.join(root, "root"), root):   # the executors' empty mount points
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
 
 
 @pytest.fixture(scope="session")

@@ -387,3 +387,30 @@ def test_a_crash_never_runs_the_hosts_core_helper(cluster, api):
         with open(pattern, "w") as f:
             f.write(saved)
     assert not os.path.exists(mark), open(mark).read()
+
+
+LIMITS_PROBE = r"""
+import json
+lim = {}
+for line in open('/proc/self/limits'):
+    for name in ('Max realtime priority', 'Max nice priority', 'Max core file size'):
+        if line.startswith(name):
+            lim[name] = line[len(name):].split()[:2]
+mounts = {l.split()[4]: l.split()[5] for l in open('/proc/self/mountinfo')}
+print(json.dumps({"limits": lim, "oom_score_adj": open('/proc/self/oom_score_adj').read().strip(),
+                  "dev": mounts.get('/dev')}))
+"""
+
+
+def test_job_limits_priority_oom_and_dev(api):
+    """No real-time or raised nice priority whatever the executor was given,
+    the first choice of the OOM killer (a job, never the broker or the API),
+    and a /dev where no device node of its own could work (nodev)."""
+    status, body = api.run(LIMITS_PROBE)
+    assert status == 200 and body["exit_code"] == 0, body
+    got = json.loads(body["stdout"])
+    assert got["limits"]["Max realtime priority"] == ["0", "0"], got
+    assert got["limits"]["Max nice priority"] == ["0", "0"], got
+    assert got["limits"]["Max core file size"] == ["1", "1"], got
+    assert got["oom_score_adj"] == "1000", got
+    assert "nodev" in got["dev"].split(","), got
