@@ -143,6 +143,44 @@ static void bind_ro(const char *src, const char *root, const char *rel, int is_f
     remount_ro(p, extra);
 }
 
+/* Host-wide kernel state that /proc shows to any process, masked as
+ * container runtimes do (runc's maskedPaths): kernel memory and symbol
+ * addresses, timers and scheduler internals of every process on the host,
+ * the keys of the host's users, hardware. A file gets /dev/null bound over
+ * it, a directory an empty read-only tmpfs; a path this kernel lacks is
+ * skipped. /proc as a whole is read-only already (sysrq-trigger included). */
+static void mask_proc(const char *R)
+{
+    static const char *files[] = {"/proc/kcore", "/proc/kallsyms", "/proc/keys", "/proc/key-users",
+                                  "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+                                  "/proc/latency_stats", "/proc/sysrq-trigger", "/proc/kpagecount",
+                                  "/proc/kpageflags", "/proc/kpagecgroup", "/proc/vmallocinfo", "/proc/slabinfo",
+                                  "/proc/interrupts", "/proc/softirqs", "/proc/modules", "/proc/buddyinfo",
+                                  "/proc/pagetypeinfo", "/proc/zoneinfo", "/proc/iomem", "/proc/ioports",
+                                  "/proc/lock_stat", "/proc/locks"};
+    static const char *dirs[] = {"/proc/acpi", "/proc/scsi", "/proc/asound", "/proc/bus", "/proc/irq",
+                                 "/proc/driver", "/proc/fs", "/proc/tty", "/proc/sys/fs/binfmt_misc"};
+    char p[512];
+    struct stat sb;
+
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        scat(p, sizeof(p), R, files[i]);
+        if (lstat(p, &sb) < 0)
+            continue;
+        if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0)
+            child_fail(files[i]);
+        remount_ro(p, MS_NOSUID | MS_NOEXEC);
+    }
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        scat(p, sizeof(p), R, dirs[i]);
+        if (lstat(p, &sb) < 0 || !S_ISDIR(sb.st_mode))
+            continue;
+        if (mount("execq-masked", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "size=0,nr_inodes=1,mode=0555") < 0)
+            child_fail(dirs[i]);
+    }
+}
+
 /* The job's root: a small tmpfs holding /usr (read-only bind), a few /etc
  * files we write ourselves, /dev with five harmless devices and a /proc of
  * the job's PID namespace; all read-only once built. Nothing of the host
@@ -204,6 +242,7 @@ static void setup_root(const char *R)
     if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
         child_fail("mount proc");
     remount_ro(p, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    mask_proc(R);
 
     /* pivot_root(".", ".") stacks the old root under the new one; the lazy
      * unmount then drops the whole host tree from this namespace. */
