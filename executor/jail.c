@@ -353,7 +353,7 @@ static char *recv_job(struct jail_job_hdr *h)
  * for its one job and runs it. Never returns. */
 __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, const struct filter *f)
 {
-    char *argv[] = {"python3", "-I", "-u", "-B", "-c", NULL, NULL};
+    char *argv[] = {"execq-python", JAIL_FRESH_ARG, (char *)c->python, NULL};
     struct jail_job_hdr h;
     sigset_t none;
     char *code;
@@ -382,11 +382,38 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
      * as python3 started from a shell would. */
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    if (c->warm)
+    if (c->warm) {
+        close(JAIL_FD_SELF);
         zyg_run(code);
-    argv[5] = code;
-    execve(c->python, argv, environ);   /* the launcher's: exactly launcher.h's lnch_env */
-    child_fail("execve python");
+    }
+    /* Fresh mode: a new process image, the launcher's own binary in its
+     * fresh-Python mode (launcher_main.c), with the code on fd 3, a pipe,
+     * never in argv: a host user's ps shows argv. (Not a memfd: writing one
+     * counts against RLIMIT_FSIZE, which is 0.) No shell, no path lookup:
+     * the binary is the descriptor the launcher opened. */
+    {
+        int pp[2];
+        size_t len = strlen(code), off = 0;
+        if (pipe2(pp, O_CLOEXEC) < 0)
+            _exit(126);
+        if (len >= 65536 && fcntl(pp[1], F_SETPIPE_SZ, (int)len + 1) < 0)   /* it all fits: no reader yet */
+            _exit(126);
+        while (off < len) {
+            ssize_t w = write(pp[1], code + off, len - off);
+            if (w <= 0)
+                _exit(126);
+            off += (size_t)w;
+        }
+        close(pp[1]);
+        /* On fd 3 and kept across exec (dup2 onto itself would keep the
+         * close-on-exec flag, so clear it explicitly). */
+        if (dup2(pp[0], 3) != 3 || fcntl(3, F_SETFD, 0) < 0)
+            _exit(126);
+        if (pp[0] != 3)
+            close(pp[0]);
+    }
+    syscall(SYS_execveat, JAIL_FD_SELF, "", argv, environ, AT_EMPTY_PATH);   /* environ: lnch_env */
+    _exit(126);
 }
 
 void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg)
@@ -446,6 +473,7 @@ void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg)
         close(sfd);
         job_process(c, f);
     }
+    close(JAIL_FD_SELF);   /* the job process's, not init's */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         child_fail("dumpable");
     drop_bounding();
@@ -486,14 +514,15 @@ void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg)
     }
 }
 
-void jail_child_fds(int ctl, int status_w, const int *cg, int ncg)
+void jail_child_fds(int ctl, int status_w, int self_exe, const int *cg, int ncg)
 {
-    int src[2 + JAIL_MAX_CG], tmp[2 + JAIL_MAX_CG], n = 2 + ncg;
+    int src[3 + JAIL_MAX_CG], tmp[3 + JAIL_MAX_CG], n = 3 + ncg;
 
     src[0] = ctl;
     src[1] = status_w;
+    src[2] = self_exe;
     for (int i = 0; i < ncg; i++)
-        src[2 + i] = cg[i];
+        src[3 + i] = cg[i];
     /* Out of the way first (above every target), then into place. */
     for (int i = 0; i < n; i++)
         if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, FD_CTL + n)) < 0)

@@ -21,7 +21,8 @@
 /* Descriptors of init and the job process until the job arrives. */
 #define JAIL_FD_CTL    3   /* control socket from the executor */
 #define JAIL_FD_STATUS 4   /* status pipe to the executor */
-#define JAIL_FD_CG     5   /* 5.. : the job cgroup's task files, opened by the launcher (root) */
+#define JAIL_FD_SELF   5   /* the launcher's binary (O_PATH): fresh mode's job process execs it */
+#define JAIL_FD_CG     6   /* 6.. : the job cgroup's task files, opened by the launcher (root) */
 #define JAIL_MAX_CG    5
 
 /* What a sandbox is built from; copied into the launcher at its start. */
@@ -45,7 +46,7 @@ struct jail_job_hdr {
 /* The child of clone(CLONE_NEWUSER|NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS): it is
  * pid 1 of the job. Needs ctl and status on JAIL_FD_CTL/JAIL_FD_STATUS, ncg
  * task files of the job cgroup from JAIL_FD_CG on, and no other descriptor.
- * Protocol on ctl: 'm' (uid/gid maps written) from the launcher, then the job
+ * JAIL_FD_SELF is the launcher's own binary. Protocol on ctl: 'm' (uid/gid maps written) from the launcher, then the job
  * from the executor. init moves itself into the job cgroup (through the
  * root-opened task files: the kernel checks the opener's credentials) before
  * anything else, so every process of the sandbox is in it from birth. Exits
@@ -54,9 +55,14 @@ struct jail_job_hdr {
  * everything left in the PID namespace. Never returns. */
 __attribute__((noreturn)) void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg);
 
-/* Puts ctl, status_w and the ncg descriptors of cg on JAIL_FD_CTL,
- * JAIL_FD_STATUS and JAIL_FD_CG.. and closes every other descriptor of the
+/* Puts ctl, status_w, self_exe and the ncg descriptors of cg on
+ * JAIL_FD_CTL, JAIL_FD_STATUS, JAIL_FD_SELF and JAIL_FD_CG.. and closes every other descriptor of the
  * calling process. Call first in the clone child. */
-void jail_child_fds(int ctl, int status_w, const int *cg, int ncg);
+void jail_child_fds(int ctl, int status_w, int self_exe, const int *cg, int ncg);
+
+/* argv[1] of the launcher binary when fresh mode's job process execs it:
+ * argv = {"execq-python", JAIL_FRESH_ARG, python, NULL}, the code on fd 3.
+ * So the code never travels in argv (where host users see it in ps). */
+#define JAIL_FRESH_ARG "--code-fd=3"
 
 #endif

@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +34,7 @@ static struct lnch_hello hello;
 static char *argv_area;      /* main()'s argv strings: wiped in each sandbox's copy */
 static size_t argv_area_len;
 static struct filter filter;
+static int self_exe = -1;    /* this binary, O_PATH: fresh mode's job process execs it */
 
 static int write_file(const char *path, const char *data)
 {
@@ -119,7 +121,7 @@ static void prepare(const struct lnch_req *rq)
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);   /* the launcher's blocked SIGCHLD */
         memset(argv_area, 0, argv_area_len);     /* /proc/1/cmdline of the job: empty */
-        jail_child_fds(ctl[1], st[1], cg, rq->ntasks);
+        jail_child_fds(ctl[1], st[1], self_exe, cg, rq->ntasks);
         jail_init(&hello.jail, &filter, rq->ntasks);
     }
     close(ctl[1]);
@@ -175,6 +177,27 @@ out:
             close(cg[i]);
 }
 
+/* Fresh mode's job: this binary exec'd by the job process inside its
+ * sandbox (jail.c), already uid 1000 under seccomp, with the code on fd 3.
+ * A cold interpreter, configured and ended exactly as the zygote's jobs. */
+__attribute__((noreturn)) static void run_fresh(const char *python)
+{
+    char errstr[240];
+    static char code[JAIL_CODE_MAX + 1];
+    size_t off = 0;
+    ssize_t n;
+
+    while (off < JAIL_CODE_MAX && (n = read(3, code + off, JAIL_CODE_MAX - off)) > 0)
+        off += (size_t)n;
+    code[off] = '\0';
+    close(3);
+    if (zyg_init(python, "", errstr, sizeof(errstr)) < 0) {
+        dprintf(2, "execq: %s\n", errstr);
+        _exit(120);
+    }
+    zyg_run(code);
+}
+
 int main(int argc, char **argv)
 {
     struct lnch_rep rep = {0};
@@ -182,6 +205,8 @@ int main(int argc, char **argv)
     sigset_t chld;
     int sfd;
 
+    if (argc == 3 && strcmp(argv[1], JAIL_FRESH_ARG) == 0)
+        run_fresh(argv[2]);
     argv_area = argv[0];
     argv_area_len = strlen(argv[0]);
     if (argc != 1 || fcntl(SOCK, F_GETFD) < 0) {
@@ -191,6 +216,12 @@ int main(int argc, char **argv)
     if (recv(SOCK, &hello, sizeof(hello), 0) != (ssize_t)sizeof(hello))
         _exit(1);
     hello.warm_imports[sizeof(hello.warm_imports) - 1] = '\0';
+    hello.jail.python[sizeof(hello.jail.python) - 1] = '\0';
+    self_exe = open("/proc/self/exe", O_PATH | O_CLOEXEC);
+    if (self_exe < 0) {
+        snprintf(errstr, sizeof(errstr), "open /proc/self/exe: %s", strerror(errno));
+        goto fail;
+    }
     if (filter_build(&filter, errstr, sizeof(errstr)) < 0)
         goto fail;
     if (hello.jail.warm && zyg_init(hello.jail.python, hello.warm_imports, errstr, sizeof(errstr)) < 0)

@@ -17,6 +17,7 @@
 #include "sbx.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -291,6 +292,16 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         snprintf(errstr, errstr_size, "python %s: must be an executable under /usr (only /usr is in the sandbox)",
                  c->python);
         goto fail;
+    }
+    {
+        /* Both modes run the interpreter the launcher embeds; --python names
+         * it (sys.executable, and what jobs may start as a subprocess). */
+        char real[PATH_MAX];
+        const char *base;
+        if (!realpath(c->python, real) || !(base = strrchr(real, '/')) || strncmp(base + 1, "python3", 7) != 0) {
+            snprintf(errstr, errstr_size, "python %s: not a python3 interpreter", c->python);
+            goto fail;
+        }
     }
     /* The mount point: root-owned, not a symlink, so nothing can redirect it. */
     memset(&hello, 0, sizeof(hello));

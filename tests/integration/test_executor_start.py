@@ -12,12 +12,12 @@ def start(cluster, *args, prefix=()):
     return subprocess.run([*prefix, EXECUTOR, *args], env=cluster.env, capture_output=True, text=True, timeout=60)
 
 
-def test_refuses_when_the_probe_job_fails(cluster):
-    # /usr/bin/true is an executable under /usr but prints nothing: the probe
-    # job in a real fresh sandbox does not answer "sandbox ok".
-    p = start(cluster, "--python=/usr/bin/true", "--sandbox-mode=fresh")
-    assert p.returncode == 1
-    assert "refusing to start" in p.stderr and "probe job" in p.stderr
+def test_refuses_a_python_that_is_not_python(cluster):
+    # /usr/bin/true is an executable under /usr, but no interpreter.
+    for mode in ("fresh", "warm"):
+        p = start(cluster, "--python=/usr/bin/true", f"--sandbox-mode={mode}")
+        assert p.returncode == 1
+        assert "refusing to start" in p.stderr and "not a python3 interpreter" in p.stderr
 
 
 def test_refuses_when_the_warm_python_cannot_start(cluster):

@@ -13,7 +13,7 @@ import time
 import uuid
 
 import hostcheck
-from conftest import SANDBOX_UID_BASES
+from conftest import BUILD, SANDBOX_UID_BASES
 
 MODE = os.environ.get("EXECQ_SANDBOX_MODE", "warm")
 
@@ -233,7 +233,7 @@ def test_launchers_have_one_thread_and_no_executor_environment(cluster, api):
         env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
         assert not [e for e in env if e.startswith((b"EXECQ", b"KAFKA"))], env
         # Only the launcher's own descriptors when idle: std (/dev/null),
-        # its socket, its signalfd; none of the executor's (Kafka sockets,
+        # its socket, its signalfd, its own binary (fresh jobs exec it); none of the executor's (Kafka sockets,
         # job pipes). While it builds a sandbox it holds that sandbox's
         # three for a moment: look until it is idle.
         def extra():
@@ -244,7 +244,8 @@ def test_launchers_have_one_thread_and_no_executor_environment(cluster, api):
                 except FileNotFoundError:
                     pass
             fds = sorted(re.sub(r"socket:\[\d+\]", "socket", f) for f in fds)
-            want = sorted(["/dev/null"] * 3 + ["socket", "anon_inode:[signalfd]"])
+            want = sorted(["/dev/null"] * 3 + ["socket", "anon_inode:[signalfd]",
+                           os.path.realpath(os.path.join(BUILD, "execq-launcher"))])   # its own binary, O_PATH
             return [] if fds == want else [tuple(fds)]
         assert hostcheck.settle(extra, window_s=3) == []
 
@@ -414,3 +415,29 @@ def test_job_limits_priority_oom_and_dev(api):
     assert got["limits"]["Max core file size"] == ["1", "1"], got
     assert got["oom_score_adj"] == "1000", got
     assert "nodev" in got["dev"].split(","), got
+
+
+def test_the_code_never_shows_in_a_command_line(api):
+    """Host users see every process's argv (ps). While a job runs, no
+    command line on the host, nor in the job's own /proc, holds its code."""
+    marker = "CODEMARK" + uuid.uuid4().hex
+    code = (f"import os, time\nmark = '{marker}'\n"
+            "seen = [p for p in os.listdir('/proc') if p.isdigit() and "
+            "mark.encode() in open(f'/proc/{p}/cmdline', 'rb').read()]\n"
+            "print('inside', seen)\ntime.sleep(2)\n")
+    status, body = api.request("POST", "/v1/jobs", {"code": code})
+    assert status == 202, body
+    found, deadline = [], time.time() + 3
+    while time.time() < deadline:
+        for d in glob.glob("/proc/[0-9]*"):
+            try:
+                with open(os.path.join(d, "cmdline"), "rb") as f:
+                    if marker.encode() in f.read():
+                        found.append(d)
+            except OSError:
+                pass
+        time.sleep(0.05)
+    status, body = api.request("GET", f"/v1/jobs/{body['job_id']}?wait=30", timeout=60)
+    assert body["job"]["status"] == "completed", body
+    assert body["job"]["result"]["stdout"] == "inside []\n", body
+    assert found == [], f"the code is in the command line of {sorted(set(found))}"
