@@ -103,6 +103,8 @@ int zyg_init(const char *python, const char *imports, char *errstr, size_t errst
         }
         Py_DECREF(m);
     }
+    if (!imports[0])
+        return 0;   /* fresh mode's own interpreter: nothing will fork from it */
     /* Everything made so far lives as long as the zygote: move it out of
      * the collector's reach so a job's collections never write to (and so
      * copy) the pages it shares with the zygote. */

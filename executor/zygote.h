@@ -10,7 +10,8 @@
 /* Starts the interpreter (program name python, used for sys.executable) and
  * imports the comma-separated modules. Fails if any import fails or if the
  * process then has more than one thread (a fork would copy a lock another
- * thread holds). Returns 0, or -1 with the reason in errstr. Call once, in
+ * thread holds). With no imports (fresh mode's interpreter, which nothing
+ * forks from) it only starts the interpreter. Returns 0, or -1 with the reason in errstr. Call once, in
  * the launcher, before any fork. */
 int zyg_init(const char *python, const char *imports, char *errstr, size_t errstr_size);
 
