@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Milliseconds on CLOCK_MONOTONIC (for deadlines) and CLOCK_REALTIME (for messages). */
+/* Milliseconds on CLOCK_MONOTONIC (for deadlines) and CLOCK_REALTIME (for
+ * messages); microseconds on CLOCK_MONOTONIC (the job timeout). */
 int64_t util_mono_ms(void);
 int64_t util_mono_us(void);
 int64_t util_wall_ms(void);

@@ -5,7 +5,6 @@
 #include "consumer.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,24 +174,6 @@ static void announce(struct exec_ctx *x, struct slot *s, const struct job *j)
         free(json);
 }
 
-/* Whether the job failed, or was killed, because the sandbox launcher died
- * (its sandboxes die with it): then it has no result of its own. A SIGKILL
- * that was not the timeout or the memory limit may be the launcher's death
- * on its way: look again shortly. */
-static int launcher_lost(struct exec_ctx *x, int ran, const struct result *r)
-{
-    struct timespec ts = {0, 50 * 1000 * 1000};
-
-    if (ran < 0)
-        return sbx_broken(x->sb);
-    if (r->term_signal != SIGKILL || r->timed_out || r->memory_exceeded)
-        return 0;
-    if (sbx_broken(x->sb))
-        return 1;
-    nanosleep(&ts, NULL);
-    return sbx_broken(x->sb);
-}
-
 /* Runs the job in s->msg and publishes its result. Slot thread. */
 static void handle(struct exec_ctx *x, struct slot *s)
 {
@@ -231,12 +212,12 @@ static void handle(struct exec_ctx *x, struct slot *s)
         snprintf(r.error, sizeof(r.error), "expired %lld ms before it reached an executor",
                  (long long)(util_wall_ms() - j.expires_at_ms));
         log_msg(LOG_INFO, "job=%s expired; not run", j.id);
-    } else if (announce(x, s, &j), (ran = sbx_run(x->sb, s->index, &j, &r, errstr, sizeof(errstr))), launcher_lost(x, ran, &r)) {
+    } else if (announce(x, s, &j), (ran = sbx_run(x->sb, s->index, &j, &r, errstr, sizeof(errstr))) < 0 &&
+               sbx_broken(x->sb)) {
         /* Not the job's fault and not its result: publish nothing and store
          * no offset, so the job is redelivered to a working executor once
          * this one has left the group. */
-        log_msg(LOG_ERR, "job=%s not run to its end: the sandbox launcher is gone%s%s; stopping", j.id,
-                errstr[0] ? ": " : "", errstr);
+        log_msg(LOG_ERR, "job=%s not run to its end: %s; stopping", j.id, errstr);
         x->broken = 1;
         job_release(&j);
         result_release(&r);

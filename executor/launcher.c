@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,8 @@ char *const lnch_env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8", "
 struct lnch {
     pid_t pid;
     int sock;
-    int dead;              /* reaped: pid is no longer ours to signal */
-    pthread_mutex_t mu;    /* one request at a time; guards dead */
+    atomic_int dead;       /* reaped: pid is no longer ours to signal */
+    pthread_mutex_t mu;    /* one request at a time */
 };
 
 /* Receives one reply with up to 3 descriptors. Returns the number of
@@ -159,7 +160,7 @@ int lnch_prepare(struct lnch *l, int slot, char task_files[][LNCH_PATH_MAX], int
     for (int i = 0; i < ntasks; i++)
         snprintf(rq.task_files[i], sizeof(rq.task_files[i]), "%s", task_files[i]);
     pthread_mutex_lock(&l->mu);
-    if (l->dead) {
+    if (atomic_load(&l->dead)) {
         snprintf(errstr, errstr_size, "the sandbox launcher is gone");
         nfds = -1;
     } else if (send(l->sock, &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq)) {
@@ -168,13 +169,13 @@ int lnch_prepare(struct lnch *l, int slot, char task_files[][LNCH_PATH_MAX], int
     } else {
         nfds = recv_reply(l->sock, PREPARE_TIMEOUT_MS, &rep, fds, errstr, errstr_size);
     }
-    if (nfds < 0 && !l->dead) {
+    if (nfds < 0 && !atomic_load(&l->dead)) {
         /* No answer, or a broken socket: a late answer would be taken for
          * the next request's. End the launcher (its sandboxes die with it);
          * lnch_alive() then says so and the executor stops. */
         kill(l->pid, SIGKILL);
-        waitpid(l->pid, NULL, 0);
-        l->dead = 1;
+        waitpid(l->pid, NULL, 0);   /* ECHILD if lnch_alive reaped it first */
+        atomic_store(&l->dead, 1);
     }
     pthread_mutex_unlock(&l->mu);
     if (nfds < 0)
@@ -192,16 +193,13 @@ out:
     return ret;
 }
 
+/* No lock: the main loop asks every 200 ms and must not wait behind a
+ * sandbox being built. Whoever reaps the launcher sets dead. */
 int lnch_alive(struct lnch *l)
 {
-    int alive;
-
-    pthread_mutex_lock(&l->mu);
-    if (!l->dead && waitpid(l->pid, NULL, WNOHANG) == l->pid)
-        l->dead = 1;
-    alive = !l->dead;
-    pthread_mutex_unlock(&l->mu);
-    return alive;
+    if (!atomic_load(&l->dead) && waitpid(l->pid, NULL, WNOHANG) == l->pid)
+        atomic_store(&l->dead, 1);
+    return !atomic_load(&l->dead);
 }
 
 pid_t lnch_pid(const struct lnch *l)
@@ -215,7 +213,7 @@ void lnch_stop(struct lnch *l)
         return;
     if (l->sock >= 0)
         close(l->sock);   /* the launcher exits on EOF */
-    if (l->pid > 0 && !l->dead) {
+    if (l->pid > 0 && !atomic_load(&l->dead)) {
         int st;
         struct timespec ts = {0, 10 * 1000 * 1000};
         for (int i = 0; i < 300 && waitpid(l->pid, &st, WNOHANG) == 0; i++)

@@ -48,13 +48,6 @@ static int stream_read(struct stream *s)
     }
 }
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void close_fd(int *fd)
 {
     if (*fd >= 0)
@@ -87,7 +80,7 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
         snprintf(errstr, errstr_size, "timerfd: %s", strerror(errno));
         goto out;
     }
-    start = mono_us();
+    start = util_mono_us();
     {
         const int fds[3] = {in[0], out[1], err[1]};
         done_fd = s->spawn(s->ctx, fds, errstr, errstr_size);
@@ -117,16 +110,16 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
     while (!exited || so.fd >= 0 || se.fd >= 0) {
         struct pollfd p[5];
         int np = 0, i_out = -1, i_err = -1, i_in = -1, i_done = -1;
-        int64_t now = mono_us(), until = exited ? drain_until : deadline + 1000000;   /* the timer wakes us first */
-        int64_t wait_us = until > now ? until - now : 0;
+        int64_t now = util_mono_us(), wait_us = drain_until > now ? drain_until - now : 0;
         struct timespec wait = {(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
 
         if (so.fd >= 0) { i_out = np; p[np++] = (struct pollfd){so.fd, POLLIN, 0}; }
         if (se.fd >= 0) { i_err = np; p[np++] = (struct pollfd){se.fd, POLLIN, 0}; }
         if (in[1] >= 0) { i_in = np; p[np++] = (struct pollfd){in[1], POLLOUT, 0}; }
         if (!exited)    { i_done = np; p[np++] = (struct pollfd){done_fd, POLLIN, 0}; }
-        if (!exited)    p[np++] = (struct pollfd){timer, POLLIN, 0};
-        if (ppoll(p, (nfds_t)np, &wait, NULL) < 0 && errno != EINTR) {
+        if (!exited && !r->timed_out) p[np++] = (struct pollfd){timer, POLLIN, 0};   /* fires once */
+        /* Until the job ends the timer is the only deadline; then the drain's. */
+        if (ppoll(p, (nfds_t)np, exited ? &wait : NULL, NULL) < 0 && errno != EINTR) {
             snprintf(errstr, errstr_size, "poll: %s", strerror(errno));
             s->kill_all(s->ctx);
             break;
@@ -144,15 +137,15 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
         }
         if (i_done >= 0 && p[i_done].revents) {
             exited = 1;
-            r->execution_time_ms = (long)((mono_us() - start) / 1000);
+            r->execution_time_ms = (long)((util_mono_us() - start) / 1000);
             if (s->done(s->ctx, &status, errstr, errstr_size) < 0)
                 goto out;
             /* Ends any leftover still holding the pipes. */
             s->kill_all(s->ctx);
-            drain_until = mono_us() + DRAIN_MS * 1000;
+            drain_until = util_mono_us() + DRAIN_MS * 1000;
             close_fd(&in[1]);
         }
-        now = mono_us();
+        now = util_mono_us();
         if (!exited && now >= deadline && !r->timed_out) {
             r->timed_out = 1;
             s->kill_all(s->ctx);   /* the done descriptor then reports the end */
@@ -167,7 +160,7 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
         /* Only after a poll failure: make sure it is over. */
         s->kill_all(s->ctx);
         status = SIGKILL;
-        r->execution_time_ms = (long)((mono_us() - start) / 1000);
+        r->execution_time_ms = (long)((util_mono_us() - start) / 1000);
     }
     if (r->timed_out) {
         r->exit_code = -1;

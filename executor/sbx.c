@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cg.h"
@@ -59,6 +60,8 @@ struct sbx {
 struct sbx_job {
     struct sbx_slot *l;
     const struct job *j;
+    int killed;              /* we killed it (timeout, or leftovers after the end) */
+    int lost;                /* init died without a word, and not by our hand */
 };
 
 static const struct lnch_box no_box = {.init = 0, .pidfd = -1, .ctl = -1, .status = -1};
@@ -161,6 +164,7 @@ fail:
 static void sbx_kill(void *ctx)
 {
     struct sbx_job *x = ctx;
+    x->killed = 1;
     pidfd_kill(x->l->box.pidfd);   /* init: the kernel then kills the whole PID namespace */
     cg_job_kill(x->l->cg);         /* and anything in the cgroup, whatever happened */
 }
@@ -180,11 +184,26 @@ static int sbx_done(void *ctx, int *status, char *errstr, size_t errstr_size)
         snprintf(errstr, errstr_size, "sandbox setup: %s", msg + 1);
         return -1;
     }
-    if (n == (ssize_t)(1 + sizeof(int)) && msg[0] == 'S')
+    if (n == (ssize_t)(1 + sizeof(int)) && msg[0] == 'S') {
         memcpy(status, msg + 1, sizeof(int));
-    else
+    } else {
         *status = SIGKILL;   /* as wait(2) reports a SIGKILL death */
+        x->lost = !x->killed;
+    }
     return 0;
+}
+
+/* After init died unbidden: whether the launcher died (its sandboxes die
+ * with it, PR_SET_PDEATHSIG), looking once more shortly after, since init
+ * is signalled while the launcher is still exiting. */
+static int launcher_gone(struct sbx *s)
+{
+    struct timespec ts = {0, 50 * 1000 * 1000};
+
+    if (sbx_broken(s))
+        return 1;
+    nanosleep(&ts, NULL);
+    return sbx_broken(s);
 }
 
 void sbx_cleanup(struct sbx *s, int slot)
@@ -247,6 +266,12 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
         r->peak_memory_kb = (long)(st.peak_memory_bytes / 1024);
         r->cpu_time_ms = (long)(st.cpu_time_us / 1000);
         r->memory_exceeded = st.oom_killed;
+    }
+    /* Killed neither by us nor by the memory limit: if the launcher died,
+     * this is no result of the job's, but a sandbox that went away. */
+    if (ret == 0 && x.lost && !r->memory_exceeded && launcher_gone(s)) {
+        snprintf(errstr, errstr_size, "the sandbox launcher died while the job ran");
+        return -1;
     }
     return ret;
 }

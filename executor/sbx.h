@@ -33,8 +33,9 @@ void sbx_free(struct sbx *s);   /* NULL-safe */
  * r (output, exit status, timing, peak memory, CPU time, memory_exceeded).
  * Returns as soon as the code has ended, leaving what is left of the
  * sandbox for sbx_cleanup(). Returns 0 if the code ran, or -1 with the
- * reason in errstr if no sandbox could be made (nothing ran). Thread-safe
- * across different slots. */
+ * reason in errstr if no sandbox could be made (nothing ran) or the
+ * launcher died under the job (sbx_broken() then says so: the job has no
+ * result of its own). Thread-safe across different slots. */
 int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char *errstr, size_t errstr_size);
 
 /* Kills what is left of slot's last sandbox, reaps it and removes its
