@@ -38,6 +38,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "zygote.h"
@@ -383,6 +384,18 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     if (c->warm) {
+        /* The timeout's sharp edge, in the kernel: a timer of this process
+         * that SIGKILLs it from the timer interrupt, needing no thread of
+         * the executor to be scheduled first (on a busy host that took a
+         * millisecond, and a warm job's next line slipped in). Armed as the
+         * code arrives, so it fires just after the executor's own deadline,
+         * whose kill still ends everything else of the job (and this one,
+         * should the code delete the timer). */
+        struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGKILL};
+        struct itimerspec at = {{0, 0}, {(time_t)(h.timeout_ms / 1000), (long)(h.timeout_ms % 1000) * 1000000}};
+        timer_t t;
+        if (timer_create(CLOCK_MONOTONIC, &ev, &t) < 0 || timer_settime(t, 0, &at, NULL) < 0)
+            _exit(126);
         close(JAIL_FD_SELF);
         zyg_run(code);
     }

@@ -38,6 +38,7 @@ struct jail_cfg {
 struct jail_job_hdr {
     uint32_t code_len;
     uint32_t cpu_limit_s;     /* RLIMIT_CPU of the job process: the kernel's backstop of the timeout */
+    uint32_t timeout_ms;      /* warm mode: a kernel timer SIGKILLs the job process then */
 };
 
 /* Status pipe messages: 'E' + text + '\n' when the set-up failed, or 'S' + an

@@ -140,6 +140,10 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
             r->execution_time_ms = (long)((util_mono_us() - start) / 1000);
             if (s->done(s->ctx, &status, errstr, errstr_size) < 0)
                 goto out;
+            /* Killed at the deadline by the job's own timer (sbx) before
+             * this thread got to run: that is the timeout too. */
+            if (!r->timed_out && util_mono_us() >= deadline && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+                r->timed_out = 1;
             /* Ends any leftover still holding the pipes. */
             s->kill_all(s->ctx);
             drain_until = util_mono_us() + DRAIN_MS * 1000;

@@ -60,6 +60,7 @@ struct sbx {
 struct sbx_job {
     struct sbx_slot *l;
     const struct job *j;
+    long timeout_ms;         /* the job's, within the executor's own bound */
     int killed;              /* we killed it (timeout, or leftovers after the end) */
     int lost;                /* init died without a word, and not by our hand */
 };
@@ -133,7 +134,8 @@ static int sbx_spawn(void *ctx, const int fds[3], char *errstr, size_t errstr_si
         /* The kernel's backstop if everything above it failed: CPU seconds
          * past the wall-clock timeout (CPU never runs ahead of the wall on
          * one thread; a job's threads each count against it). */
-        .cpu_limit_s = (uint32_t)((x->j->timeout_ms + 999) / 1000 + 1),
+        .cpu_limit_s = (uint32_t)((x->timeout_ms + 999) / 1000 + 1),
+        .timeout_ms = (uint32_t)x->timeout_ms,
     };
     char cbuf[CMSG_SPACE(3 * sizeof(int))];
     struct iovec iov = {&h, sizeof(h)};
@@ -251,6 +253,7 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
         return -1;
     /* The executor enforces its own bounds too: the job came over Kafka. */
     spec.timeout_ms = timeout > 3600000 ? 3600000 : timeout;
+    x.timeout_ms = spec.timeout_ms;
     if (mem_mb != l->memory_mb) {
         if (cg_job_set_memory(l->cg, (int64_t)mem_mb << 20, (int64_t)l->memory_mb << 20) < 0) {
             snprintf(errstr, errstr_size, "set memory limit: %s", strerror(errno));
