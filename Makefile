@@ -14,7 +14,7 @@ COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c co
 API_SRC = producer-api/main.c producer-api/api.c producer-api/submit.c producer-api/query.c producer-api/accounts.c \
           producer-api/replies.c producer-api/results.c producer-api/pending.c producer-api/auth.c producer-api/store.c
 EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/run.c executor/sbx.c \
-           executor/launcher.c executor/cg.c
+           executor/launcher.c executor/cg.c executor/claim.c
 LAUNCHER_SRC = executor/launcher_main.c executor/jail.c executor/zygote.c executor/filter.c
 # Debian's libpython, linked in statically and not position-independent,
 # exactly as Debian links /usr/bin/python3 (a non-PIE executable): a dynamic
@@ -56,7 +56,7 @@ $(BUILD)/execq-launcher: $(patsubst %.c,$(BUILD)/launcher/%.o,$(LAUNCHER_SRC))
 	$(CC) $(if $(LAUNCHER_SANITIZE),-fsanitize=$(subst $(space),$(comma),$(LAUNCHER_SANITIZE))) -o $@ $^ -lseccomp $(PY_LIBS)
 
 # Unit tests link the modules they test directly (no broker, no network).
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/offsets.c executor/cg.c \
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/offsets.c executor/cg.c executor/claim.c \
                         producer-api/pending.c producer-api/auth.c producer-api/store.c executor/filter.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp -lsqlite3

@@ -54,6 +54,9 @@ struct cfg {
     long pids_max;
     long cpu_percent;
     char cgroup_parent[128];
+    long host_reserve_mb;
+    long jobs_cpu_percent;
+    long allow_uncapped_swap;
     long uid_base;
     char sandbox_root[256];
     char sandbox[16];

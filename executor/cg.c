@@ -126,7 +126,7 @@ size_t cg_v2_settings(const struct cg_limits *lim, const char *names[], char val
     return n;
 }
 
-size_t cg_v1_settings(const struct cg_limits *lim, int memsw, const char *ctrl[], const char *names[],
+size_t cg_v1_settings(const struct cg_limits *lim, int memsw, int tcp, const char *ctrl[], const char *names[],
                       char values[][32], size_t max)
 {
     size_t n = 0;
@@ -137,6 +137,12 @@ size_t cg_v1_settings(const struct cg_limits *lim, int memsw, const char *ctrl[]
      * come after limit_in_bytes, which it may never be below. */
     if (memsw)
         ADD("memory", "memory.memsw.limit_in_bytes", "%lld", (long long)lim->memory_bytes);
+    /* Socket buffers: v1 charges them to the group only once this limit is
+     * set (then every socket's buffers count, TCP and UDP alike, in their
+     * own counter). Without it a job queued a gigabyte in loopback TCP
+     * buffers with a 256 MiB limit, from the host's shared tcp_mem. */
+    if (tcp)
+        ADD("memory", "memory.kmem.tcp.limit_in_bytes", "%lld", (long long)lim->memory_bytes);
     ADD("pids", "pids.max", "%lld", (long long)lim->pids_max);
     if (lim->cpu_quota_us > 0) {
         ADD("cpu", "cpu.cfs_period_us", "%lld", (long long)lim->cpu_period_us);
@@ -163,14 +169,101 @@ static int mount_point(const char *ctrl, char *out, size_t size)
     return 0;
 }
 
-int cg_init(struct cg_layout *l, const char *parent, char *errstr, size_t errstr_size)
+/* Whether this v1 memory hierarchy has swap accounting (memsw) and socket
+ * buffer accounting (kmem.tcp): 1, or 0. */
+static int access_memsw(const char *memory_mount)
 {
-    struct stat sb;
-    struct cgroup *cg = NULL;
+    char p[1024];
+    snprintf(p, sizeof(p), "%s/memory.memsw.limit_in_bytes", memory_mount);
+    return access(p, F_OK) == 0;
+}
+
+static int access_tcp(const char *memory_mount)
+{
+    char p[1024];
+    snprintf(p, sizeof(p), "%s/memory.kmem.tcp.limit_in_bytes", memory_mount);
+    return access(p, F_OK) == 0;
+}
+
+/* Creates group name (relative) in every controller this executor uses. An
+ * existing group is fine (a shared parent from an earlier run). */
+static int make_group(const struct cg_layout *l, const char *name, char *errstr, size_t errstr_size)
+{
+    struct cgroup *cg = cgroup_new_cgroup(name);
     int err, ret = -1;
 
+    if (!cg)
+        goto nomem;
+    if (l->version == CG_V2) {
+        if (!cgroup_add_controller(cg, "memory") || !cgroup_add_controller(cg, "pids") ||
+            !cgroup_add_controller(cg, "cpu"))
+            goto nomem;
+    } else {
+        const char *ctrls[] = {"memory", "pids", "cpu", "cpuacct", "freezer"};
+        for (size_t i = 0; i < 5; i++)
+            if (!cgroup_add_controller(cg, ctrls[i]))
+                goto nomem;
+    }
+    if ((err = cgroup_create_cgroup(cg, 0)) != 0) {
+        snprintf(errstr, errstr_size, "create cgroup %s: %s", name, cgroup_strerror(err));
+        goto out;
+    }
+    if (l->version == CG_V2) {
+        /* Children need the controllers enabled in the parent's subtree_control. */
+        char p[1024];
+        snprintf(p, sizeof(p), "%s/%s/cgroup.subtree_control", l->unified, name);
+        if (write_file(p, "+memory +pids +cpu") < 0) {
+            snprintf(errstr, errstr_size, "enable controllers in %s: %s", p, strerror(errno));
+            goto out;
+        }
+    }
+    ret = 0;
+    goto out;
+nomem:
+    snprintf(errstr, errstr_size, "libcgroup: cannot describe cgroup %s", name);
+out:
+    cgroup_free(&cg);
+    return ret;
+}
+
+/* Writes one limit file of the executor's group; errstr says which failed. */
+static int put_limit(const char *mount, const char *group, const char *file, const char *value,
+                     char *errstr, size_t errstr_size)
+{
+    char p[1024];
+    snprintf(p, sizeof(p), "%s/%s/%s", mount, group, file);
+    if (write_file(p, value) < 0) {
+        snprintf(errstr, errstr_size, "%s = %s: %s", p, value, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int cg_swap_check(const char *memory_mount, int allow_swap, char *errstr, size_t errstr_size)
+{
+    char p[1024];
+    struct stat sb;
+
+    snprintf(p, sizeof(p), "%s/memory.memsw.limit_in_bytes", memory_mount);
+    if (stat(p, &sb) == 0 || allow_swap)
+        return 0;
+    snprintf(errstr, errstr_size, "cgroup v1 without memory.memsw.* (swap accounting is off): a job's swap "
+                                  "would be uncapped, so its memory limit would not hold. Boot with "
+                                  "swapaccount=1 (or use cgroup v2), or start with --allow-uncapped-swap=1 "
+                                  "on a host without swap");
+    return -1;
+}
+
+int cg_init(struct cg_layout *l, const char *parent, const struct cg_limits *all, int allow_swap,
+            char *errstr, size_t errstr_size)
+{
+    struct stat sb;
+    char v[32];
+    int err;
+
     memset(l, 0, sizeof(*l));
-    snprintf(l->parent, sizeof(l->parent), "%s", parent);
+    snprintf(l->top, sizeof(l->top), "%s", parent);
+    snprintf(l->parent, sizeof(l->parent), "%s/x%d", parent, (int)getpid());
     if ((err = cgroup_init()) != 0) {
         snprintf(errstr, errstr_size, "libcgroup init: %s", cgroup_strerror(err));
         return -1;
@@ -195,44 +288,77 @@ int cg_init(struct cg_layout *l, const char *parent, char *errstr, size_t errstr
             snprintf(errstr, errstr_size, "cgroup v1: memory, pids, cpu, cpuacct and freezer must be mounted");
             return -1;
         }
+        if (cg_swap_check(l->memory, allow_swap, errstr, errstr_size) < 0)
+            return -1;
     }
-    cg = cgroup_new_cgroup(parent);
-    if (!cg)
-        goto nomem;
+    /* The shared parent, then this executor's own group under it, which
+     * holds every job group of this executor and caps them together: jobs
+     * in every slot at their largest limit fit, and nothing more, so they
+     * can never take the memory or CPU the broker and the API need. */
+    if (make_group(l, l->top, errstr, errstr_size) < 0 || make_group(l, l->parent, errstr, errstr_size) < 0)
+        return -1;
+    snprintf(v, sizeof(v), "%lld", (long long)all->memory_bytes);
     if (l->version == CG_V2) {
-        if (!cgroup_add_controller(cg, "memory") || !cgroup_add_controller(cg, "pids") ||
-            !cgroup_add_controller(cg, "cpu"))
-            goto nomem;
+        char q[64];
+        snprintf(q, sizeof(q), "%lld %lld", (long long)all->cpu_quota_us, (long long)all->cpu_period_us);
+        if (put_limit(l->unified, l->parent, "memory.max", v, errstr, errstr_size) < 0 ||
+            put_limit(l->unified, l->parent, "memory.swap.max", "0", errstr, errstr_size) < 0 ||
+            (all->cpu_quota_us > 0 && put_limit(l->unified, l->parent, "cpu.max", q, errstr, errstr_size) < 0))
+            return -1;
     } else {
-        const char *ctrls[] = {"memory", "pids", "cpu", "cpuacct", "freezer"};
-        for (size_t i = 0; i < 5; i++)
-            if (!cgroup_add_controller(cg, ctrls[i]))
-                goto nomem;
+        char per[32], quota[32];
+        snprintf(per, sizeof(per), "%lld", (long long)all->cpu_period_us);
+        snprintf(quota, sizeof(quota), "%lld", (long long)all->cpu_quota_us);
+        /* A new group: both memory limits are unlimited, so the plain
+         * limit goes first (memsw may never be below it). */
+        l->memsw = access_memsw(l->memory);
+        l->tcp = access_tcp(l->memory);
+        if (put_limit(l->memory, l->parent, "memory.limit_in_bytes", v, errstr, errstr_size) < 0 ||
+            (l->memsw && put_limit(l->memory, l->parent, "memory.memsw.limit_in_bytes", v, errstr, errstr_size) < 0) ||
+            (all->cpu_quota_us > 0 &&
+             (put_limit(l->cpu, l->parent, "cpu.cfs_period_us", per, errstr, errstr_size) < 0 ||
+              put_limit(l->cpu, l->parent, "cpu.cfs_quota_us", quota, errstr, errstr_size) < 0)))
+            return -1;
+        if (l->tcp && put_limit(l->memory, l->parent, "memory.kmem.tcp.limit_in_bytes", v, errstr, errstr_size) < 0)
+            return -1;
     }
-    /* Creating an existing group is fine: it is our parent from an earlier run. */
-    if ((err = cgroup_create_cgroup(cg, 0)) != 0) {
-        snprintf(errstr, errstr_size, "create cgroup %s: %s", parent, cgroup_strerror(err));
-        goto out;
+    return 0;
+}
+
+void cg_fini(const struct cg_layout *l)
+{
+    const char *mounts_v1[] = {l->memory, l->pids, l->cpu, l->cpuacct, l->freezer};
+    const char *mounts_v2[] = {l->unified};
+    const char **mounts = l->version == CG_V2 ? mounts_v2 : mounts_v1;
+    size_t nmounts = l->version == CG_V2 ? 1 : 5;
+    char p[1024];
+
+    if (!l->version)
+        return;
+    for (size_t i = 0; i < nmounts; i++) {
+        snprintf(p, sizeof(p), "%s/%s", mounts[i], l->parent);
+        rmdir(p);   /* empty by now: every job group was destroyed */
     }
-    if (l->version == CG_V2) {
-        /* Children need the controllers enabled in the parent's subtree_control. */
-        char p[1024];
-        snprintf(p, sizeof(p), "%s/%s/cgroup.subtree_control", l->unified, parent);
-        if (write_file(p, "+memory +pids +cpu") < 0) {
-            snprintf(errstr, errstr_size, "enable controllers in %s: %s", p, strerror(errno));
-            goto out;
-        }
-    }
-    ret = 0;
-    goto out;
-nomem:
-    snprintf(errstr, errstr_size, "libcgroup: cannot describe cgroup %s", parent);
-out:
-    cgroup_free(&cg);
-    return ret;
 }
 
 static void kill_group(const struct cg_layout *l, const char *name);
+
+/* Kills what group name (relative to the mounts) holds and removes it:
+ * rmdir, not libcgroup, since an orphan may exist in some hierarchies only
+ * and removing an empty group is all that is needed. Returns 0 once gone. */
+static int remove_group(const struct cg_layout *l, const char *mount, const char *name)
+{
+    struct timespec ts = {0, 2 * 1000 * 1000};
+    char path[1024];
+
+    snprintf(path, sizeof(path), "%s/%s", mount, name);
+    for (int k = 0; k < 500 && rmdir(path) < 0 && errno == EBUSY; k++) {
+        if (k % 50 == 0)
+            kill_group(l, name);
+        nanosleep(&ts, NULL);
+    }
+    return access(path, F_OK) < 0 ? 0 : -1;
+}
 
 int cg_reap_orphans(const struct cg_layout *l)
 {
@@ -246,32 +372,40 @@ int cg_reap_orphans(const struct cg_layout *l)
     int n = 0;
 
     for (size_t i = 0; i < nmounts; i++) {
-        snprintf(dir, sizeof(dir), "%s/%s", mounts[i], l->parent);
+        snprintf(dir, sizeof(dir), "%s/%s", mounts[i], l->top);
         if (!(d = opendir(dir)))
             continue;
         while ((e = readdir(d))) {
-            char path[1024], name[400], *end;
-            struct timespec ts = {0, 2 * 1000 * 1000};
+            char name[400], sub[700], *end;
+            struct dirent *f;
+            DIR *sd;
             long pid;
 
             if (e->d_name[0] != 'x' || e->d_type != DT_DIR)
                 continue;
+            /* x<pid> (an executor's group) or x<pid>-... (a job group of an
+             * executor before executors had their own group). */
             pid = strtol(e->d_name + 1, &end, 10);
-            if (end == e->d_name + 1 || *end != '-' || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            if (end == e->d_name + 1 || (*end != '-' && *end != '\0') || pid <= 0 ||
+                kill((pid_t)pid, 0) == 0 || errno != ESRCH)
                 continue;   /* not ours, or its executor still runs */
             /* A job of a dead executor may still run (its executor was
-             * killed before it could clean up): kill what the group holds,
-             * then remove it. rmdir, not libcgroup: an orphan may exist in
-             * some hierarchies only, and removing an empty group is all that
-             * is needed. */
-            snprintf(name, sizeof(name), "%s/%s", l->parent, e->d_name);
-            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-            for (int k = 0; k < 500 && rmdir(path) < 0 && errno == EBUSY; k++) {
-                if (k % 50 == 0)
-                    kill_group(l, name);
-                nanosleep(&ts, NULL);
+             * killed before it could clean up): kill what each group holds,
+             * the job groups first, then remove them. */
+            snprintf(name, sizeof(name), "%s/%s", l->top, e->d_name);
+            snprintf(sub, sizeof(sub), "%s/%s", mounts[i], name);
+            if ((sd = opendir(sub))) {
+                while ((f = readdir(sd))) {
+                    char child[700];
+                    if (f->d_type != DT_DIR || f->d_name[0] == '.')
+                        continue;
+                    snprintf(child, sizeof(child), "%s/%s", name, f->d_name);
+                    if (remove_group(l, mounts[i], child) == 0)
+                        n++;
+                }
+                closedir(sd);
             }
-            if (access(path, F_OK) < 0)
+            if (remove_group(l, mounts[i], name) == 0 && *end == '-')
                 n++;
         }
         closedir(d);
@@ -323,10 +457,7 @@ struct cg_job *cg_job_create(const struct cg_layout *l, const char *name, const 
                 goto nomem;
         }
     } else {
-        char p[1024];
-        struct stat sb;
-        snprintf(p, sizeof(p), "%s/memory.memsw.limit_in_bytes", l->memory);
-        n = cg_v1_settings(lim, stat(p, &sb) == 0, ctrl, names, values, 8);
+        n = cg_v1_settings(lim, l->memsw, l->tcp, ctrl, names, values, 8);
         const char *all[] = {"memory", "pids", "cpu", "cpuacct", "freezer"};
         for (size_t i = 0; i < 5; i++)
             if (!cgroup_add_controller(j->cg, all[i]))
@@ -364,8 +495,7 @@ int cg_job_attach(struct cg_job *j, pid_t pid, char *errstr, size_t errstr_size)
  * was made with, and on v1 the order of the two memory files matters. */
 int cg_job_set_memory(struct cg_job *j, int64_t new_bytes, int64_t old_bytes)
 {
-    char lim[1024], sw[1024], v[32];
-    struct stat sb;
+    char lim[1024], sw[1024], tcp[1024], v[32];
 
     snprintf(v, sizeof(v), "%lld", (long long)new_bytes);
     if (j->l->version == CG_V2) {
@@ -374,7 +504,10 @@ int cg_job_set_memory(struct cg_job *j, int64_t new_bytes, int64_t old_bytes)
     }
     snprintf(lim, sizeof(lim), "%s/%s/memory.limit_in_bytes", j->l->memory, j->name);
     snprintf(sw, sizeof(sw), "%s/%s/memory.memsw.limit_in_bytes", j->l->memory, j->name);
-    if (stat(sw, &sb) < 0)
+    snprintf(tcp, sizeof(tcp), "%s/%s/memory.kmem.tcp.limit_in_bytes", j->l->memory, j->name);
+    if (j->l->tcp && write_file(tcp, v) < 0)
+        return -1;
+    if (!j->l->memsw)
         return write_file(lim, v);
     /* memsw may never be below the memory limit: raise it first, lower it last. */
     if (new_bytes > old_bytes)

@@ -17,7 +17,9 @@ struct cg_layout {
     enum cg_version version;
     char memory[256], pids[256], cpu[256], cpuacct[256], freezer[256];  /* v1 mount points */
     char unified[256];                                                   /* v2 mount point */
-    char parent[128];                                                    /* relative, e.g. "execq" */
+    char top[128];       /* relative, the configured parent, e.g. "execq", shared by executors */
+    char parent[160];    /* top/x<pid>: this executor's group, holding its job groups */
+    int memsw, tcp;      /* v1: swap and socket-buffer accounting present */
 };
 
 struct cg_limits {
@@ -35,16 +37,29 @@ struct cg_stats {
 
 struct cg_job;   /* one live job cgroup */
 
-/* Initialises libcgroup, detects the version and mount points, and makes the
- * parent group with the needed controllers. Returns 0, or -1 with the reason
- * (no controller, not mounted, no permission) in errstr. */
-int cg_init(struct cg_layout *l, const char *parent, char *errstr, size_t errstr_size);
+/* Initialises libcgroup, detects the version and mount points, and makes
+ * the shared parent group and, under it, this executor's own group
+ * (<parent>/x<pid>) with the limits of all its jobs together in all (memory,
+ * swap forbidden, socket buffers on v1, CPU quota; pids_max unused). Job
+ * groups go under the executor's group. On cgroup v1 without swap
+ * accounting it refuses unless allow_swap (cg_swap_check). Returns 0, or -1
+ * with the reason (no controller, not mounted, no permission) in errstr. */
+int cg_init(struct cg_layout *l, const char *parent, const struct cg_limits *all, int allow_swap,
+            char *errstr, size_t errstr_size);
 
-/* Removes the job groups an executor that is no longer running left under
- * the parent (named "x<pid>-..."; an executor killed with SIGKILL cannot
- * clean up), killing first whatever still runs in them. Groups of live
- * executors, and anything not named so, are left alone. Returns how many
- * were removed. */
+/* Removes this executor's group (empty once every job group is destroyed). */
+void cg_fini(const struct cg_layout *l);
+
+/* Refuses (-1, errstr) a v1 memory hierarchy at memory_mount without
+ * memory.memsw.* (a job's swap would be uncapped) unless allow_swap. */
+int cg_swap_check(const char *memory_mount, int allow_swap, char *errstr, size_t errstr_size);
+
+/* Removes the groups an executor that is no longer running left under the
+ * shared parent (its group "x<pid>" and the job groups in it, or old-style
+ * "x<pid>-..." job groups; an executor killed with SIGKILL cannot clean up),
+ * killing first whatever still runs in them. Groups of live executors, and
+ * anything not named so, are left alone. Returns how many job groups were
+ * removed. */
 int cg_reap_orphans(const struct cg_layout *l);
 
 /* Creates group <parent>/<name> with the limits. Returns it, or NULL with the
@@ -90,7 +105,7 @@ int64_t cg_read_keyed(const char *path, const char *key);
 /* The v2 settings of lim as file/value pairs, in the order they must be
  * written. Returns the count written into names/values (at most max). */
 size_t cg_v2_settings(const struct cg_limits *lim, const char *names[], char values[][32], size_t max);
-size_t cg_v1_settings(const struct cg_limits *lim, int memsw, const char *ctrl[], const char *names[],
+size_t cg_v1_settings(const struct cg_limits *lim, int memsw, int tcp, const char *ctrl[], const char *names[],
                       char values[][32], size_t max);
 /* Writes "1" to <dir>/cgroup.kill (v2). Returns 0, or -1. */
 int cg_kill_v2(const char *dir);

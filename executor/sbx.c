@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cg.h"
+#include "claim.h"
 #include "jail.h"
 #include "launcher.h"
 #include "log.h"
@@ -54,7 +55,13 @@ struct sbx {
     struct lnch *ln;
     struct sbx_slot slots[SBX_MAX_SLOTS];
     struct cg_layout cg;
+    int cg_made;             /* cg_init succeeded: cg_fini at the end */
+    struct claim uids;       /* this executor's sandbox uids, held until sbx_free */
 };
+
+/* What the executor's group holds beyond slots x max-memory-mb: the kernel
+ * memory of waiting sandboxes and of work in flight. */
+#define SBX_RESERVE_MB 64
 
 /* Per-job state shared by the run.c callbacks. */
 struct sbx_job {
@@ -109,9 +116,9 @@ static int slot_prepare(struct sbx *s, int slot, char *errstr, size_t errstr_siz
     int ntasks;
 
     util_uuid(id);
-    /* The executor's pid in the name: a later executor can tell the groups
-     * of a crashed one (cg_reap_orphans) from those of a live one. */
-    snprintf(name, sizeof(name), "x%d-slot%d-%.8s", (int)getpid(), slot, id);
+    /* Under the executor's group x<pid>: a later executor can tell the
+     * groups of a crashed one (cg_reap_orphans) from those of a live one. */
+    snprintf(name, sizeof(name), "slot%d-%.8s", slot, id);
     l->cg = cg_job_create(&s->cg, name, &lim, errstr, errstr_size);
     if (!l->cg)
         return -1;
@@ -289,6 +296,22 @@ int sbx_launcher_pid(const struct sbx *s)
     return s->ln ? (int)lnch_pid(s->ln) : -1;
 }
 
+/* MemTotal, in bytes, or -1. */
+static int64_t host_memory_bytes(void)
+{
+    char line[256];
+    long long kb = -1;
+    FILE *f = fopen("/proc/meminfo", "re");
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "MemTotal: %lld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb < 0 ? -1 : (int64_t)kb << 10;
+}
+
 struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
 {
     struct sbx *s = calloc(1, sizeof(*s));
@@ -304,6 +327,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         return NULL;
     }
     s->cfg = c;
+    s->uids.fd = -1;
     for (int i = 0; i < SBX_MAX_SLOTS; i++)
         s->slots[i] = (struct sbx_slot){.box = no_box, .cg = NULL};
     if (geteuid() != 0) {
@@ -331,6 +355,13 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
             goto fail;
         }
     }
+    if (c->slots > SBX_MAX_SLOTS) {
+        snprintf(errstr, errstr_size, "slots=%ld: at most %d", c->slots, SBX_MAX_SLOTS);
+        goto fail;
+    }
+    if (claim_uids(&s->uids, c->uid_base, 2 * c->slots, CLAIM_LOCK_PATH, "/etc/subuid", "/etc/subgid", errstr,
+                   errstr_size) < 0)
+        goto fail;
     /* The mount point: root-owned, not a symlink, so nothing can redirect it. */
     memset(&hello, 0, sizeof(hello));
     mkdir(c->sandbox_root, 0755);
@@ -340,8 +371,29 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         snprintf(errstr, errstr_size, "%s must be a root-owned directory not writable by others", hello.jail.root);
         goto fail;
     }
-    if (cg_init(&s->cg, c->cgroup_parent, errstr, errstr_size) < 0)
-        goto fail;
+    {
+        /* Every slot at its largest limit, together, plus a reserve for what
+         * the kernel charges outside a job's own use (page tables, sockets
+         * in flight): the executor's group cap. It must fit beside what the
+         * host keeps for itself, or a full house would starve the broker. */
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        int64_t host = host_memory_bytes();
+        struct cg_limits all = {
+            .memory_bytes = ((int64_t)c->slots * c->max_memory_mb + SBX_RESERVE_MB) << 20,
+            .cpu_quota_us = (c->jobs_cpu_percent ? c->jobs_cpu_percent : (ncpu * 100 - 50 > 50 ? ncpu * 100 - 50 : 50)) * 1000,
+            .cpu_period_us = 100000,
+        };
+        if (host < 0 || all.memory_bytes > host - ((int64_t)c->host_reserve_mb << 20)) {
+            snprintf(errstr, errstr_size, "slots (%ld) x max-memory-mb (%ld) + %d MiB = %lld MiB does not fit in "
+                     "this host's %lld MiB less host-reserve-mb (%ld): fewer slots or a smaller max-memory-mb",
+                     c->slots, c->max_memory_mb, SBX_RESERVE_MB, (long long)(all.memory_bytes >> 20),
+                     (long long)(host >> 20), c->host_reserve_mb);
+            goto fail;
+        }
+        if (cg_init(&s->cg, c->cgroup_parent, &all, (int)c->allow_uncapped_swap, errstr, errstr_size) < 0)
+            goto fail;
+        s->cg_made = 1;
+    }
     {
         int n = cg_reap_orphans(&s->cg);
         if (n)
@@ -410,5 +462,8 @@ void sbx_free(struct sbx *s)
     for (int i = 0; i < SBX_MAX_SLOTS; i++)
         slot_destroy(&s->slots[i]);
     lnch_stop(s->ln);
+    if (s->cg_made)
+        cg_fini(&s->cg);
+    claim_release(&s->uids);
     free(s);
 }

@@ -43,23 +43,36 @@ def procs_of_uids(in_range, proc="/proc"):
 
 
 def cgroup_tasks(parent_dir):
-    """{group name: [task pids]} of the groups under parent_dir; a group
-    removed while we look is left out (it is gone, not left over)."""
+    """{group path: [task pids]} of the leaf groups under parent_dir (an
+    executor's group x<pid> holds its job groups: "x<pid>/slot0-..."; an
+    executor group with no job group is a leaf too). A group removed while
+    we look is left out (it is gone, not left over)."""
     groups = {}
-    try:
-        names = os.listdir(parent_dir)
-    except FileNotFoundError:
-        return groups
-    for n in names:
-        d = os.path.join(parent_dir, n)
-        if not os.path.isdir(d):
-            continue
-        tasks = read_text(os.path.join(d, "tasks"))
-        if tasks is None:
-            tasks = read_text(os.path.join(d, "cgroup.procs"))   # cgroup v2
-        if tasks is None:
-            continue
-        groups[n] = tasks.split()
+
+    def subdirs(d):
+        try:
+            return [n for n in os.listdir(d) if os.path.isdir(os.path.join(d, n))]
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def walk(d, prefix):
+        names = subdirs(d)
+        for n in names or []:
+            sub = os.path.join(d, n)
+            children = subdirs(sub)
+            if children is None:
+                continue   # removed while we looked
+            if children:
+                walk(sub, prefix + n + "/")
+                continue
+            tasks = read_text(os.path.join(sub, "tasks"))
+            if tasks is None:
+                tasks = read_text(os.path.join(sub, "cgroup.procs"))   # cgroup v2
+            if tasks is None:
+                continue
+            groups[prefix + n] = tasks.split()
+
+    walk(parent_dir, "")
     return groups
 
 

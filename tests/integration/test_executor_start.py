@@ -44,3 +44,48 @@ def test_refuses_without_root(cluster):
 def test_has_no_unsandboxed_mode(cluster):
     p = start(cluster, "--sandbox=none")
     assert p.returncode == 2 and "never runs code unsandboxed" in p.stderr
+
+
+def test_refuses_uids_another_executor_holds(cluster):
+    """Two executors on one host never share sandbox uids: the range is
+    locked (a byte-range lock over the uid numbers) for the executor's life."""
+    from conftest import SANDBOX_UID_BASES
+    p = start(cluster, f"--uid-base={SANDBOX_UID_BASES[0] + 2}", "--slots=2")
+    assert p.returncode == 1, p.stderr
+    assert "taken by another executor on this host" in p.stderr and "/run/execq-uids.lock" in p.stderr, p.stderr
+
+
+def test_refuses_uids_of_an_existing_account(cluster):
+    # nobody is 65534 on Debian: slots 0-3 of base 65530 would run as it.
+    p = start(cluster, "--uid-base=65530", "--slots=4")
+    assert p.returncode == 1
+    assert "include the user 65534 (nobody)" in p.stderr, p.stderr
+
+
+def test_refuses_more_job_memory_than_the_host_has(cluster):
+    """slots x max-memory-mb must fit in the host beside host-reserve-mb."""
+    p = start(cluster, "--uid-base=910000", "--slots=64", "--max-memory-mb=65536")
+    assert p.returncode == 1
+    assert "does not fit in this host's" in p.stderr and "fewer slots" in p.stderr, p.stderr
+
+
+def executor_group(cluster, pid, ctrl, name):
+    with open(f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}/x{pid}/{name}") as f:
+        return int(f.read())
+
+
+def test_jobs_of_an_executor_are_capped_together(cluster):
+    """Each executor's jobs live in its own group, x<pid>, capped at slots x
+    max-memory-mb + 64 MiB (swap included: memsw), and at a CPU quota that
+    leaves half a CPU for the broker and the API."""
+    pid = cluster.procs["executor-1"].pid
+    slots, max_mb = 2, 1024   # conftest's executors: 2 slots, the default max
+    if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):   # cgroup v2
+        with open(f"/sys/fs/cgroup/{cluster.cgroup_parent}/x{pid}/memory.max") as f:
+            assert int(f.read()) == (slots * max_mb + 64) << 20
+        return
+    assert executor_group(cluster, pid, "memory", "memory.limit_in_bytes") == (slots * max_mb + 64) << 20
+    assert executor_group(cluster, pid, "memory", "memory.memsw.limit_in_bytes") == (slots * max_mb + 64) << 20
+    assert executor_group(cluster, pid, "cpu", "cpu.cfs_quota_us") == (os.cpu_count() * 100 - 50) * 1000
+    # and the job groups are inside it
+    assert any(n.startswith("slot") for n in os.listdir(f"/sys/fs/cgroup/memory/{cluster.cgroup_parent}/x{pid}"))

@@ -31,6 +31,14 @@ def test_group_removed_between_listing_and_read(tmp_path, monkeypatch):
     assert hostcheck.cgroup_tasks(parent) == {"x1-slot1-bbbb": ["102"]}
 
 
+def test_job_groups_inside_executor_groups(tmp_path):
+    parent = str(tmp_path / "execq-test-y")
+    make_group(parent, "x1/slot0-aaaa", [101])
+    make_group(parent, "x1/slot1-bbbb", [])
+    make_group(parent, "x2", [])   # an executor group with no job group: a leaf
+    assert hostcheck.cgroup_tasks(parent) == {"x1/slot0-aaaa": ["101"], "x1/slot1-bbbb": [], "x2": []}
+
+
 def test_missing_parent_is_empty(tmp_path):
     assert hostcheck.cgroup_tasks(str(tmp_path / "none")) == {}
 

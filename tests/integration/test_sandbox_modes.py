@@ -12,6 +12,8 @@ import subprocess
 import time
 import uuid
 
+import pytest
+
 import hostcheck
 from conftest import BUILD, SANDBOX_UID_BASES
 
@@ -275,7 +277,8 @@ def test_no_job_outlives_a_killed_executor(cluster, api):
     while time.time() < deadline and "sandbox ready" not in cluster.log("executor-1"):
         time.sleep(0.2)
     for ctrl in ("memory", "pids", "cpu", "cpuacct", "freezer"):
-        groups = glob.glob(f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}/x{dead_pid}-*")
+        groups = glob.glob(f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}/x{dead_pid}")
+        groups += glob.glob(f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}/x{dead_pid}-*")
         assert groups == [], groups
     for j in jobs:   # redelivered and run to their timeout elsewhere
         status, body = api.request("GET", f"/v1/jobs/{j}?wait=30", timeout=60)
@@ -291,12 +294,15 @@ def test_cpu_rlimit_backs_up_the_timeout(api):
     assert body["stdout"].split()[3:5] == ["4", "4"], body["stdout"]
 
 
-def test_a_starting_executor_kills_what_a_dead_one_left(cluster):
+@pytest.mark.parametrize("layout", ["executor group", "flat (older executors)"])
+def test_a_starting_executor_kills_what_a_dead_one_left(cluster, layout):
     """A cgroup of an executor that no longer runs, with a process still in
-    it: the next executor to start kills the process, then removes the group."""
+    it: the next executor to start kills the process, then removes the group
+    (a job group inside the dead executor's group x<pid>, and the group
+    itself; or a job group x<pid>-... directly under the parent)."""
     dead = subprocess.Popen(["true"])
     dead.wait()   # a pid no process has now
-    name = f"x{dead.pid}-slot0-orphan"
+    name = f"x{dead.pid}/slot0-orphan" if layout == "executor group" else f"x{dead.pid}-slot0-orphan"
     ctrls = ("memory", "pids", "cpu", "cpuacct", "freezer")
     spinner = subprocess.Popen(["sleep", "300"])
     try:
@@ -319,14 +325,16 @@ def test_a_starting_executor_kills_what_a_dead_one_left(cluster):
         assert "left by executors that are gone" in log, log
         for ctrl in ctrls:
             assert not os.path.exists(f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}/{name}")
+            assert not os.path.exists(f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}/x{dead.pid}")
     finally:
         if spinner.poll() is None:
             spinner.kill()
         for ctrl in ctrls:
-            try:
-                os.rmdir(f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}/{name}")
-            except OSError:
-                pass
+            for d in (name, f"x{dead.pid}"):
+                try:
+                    os.rmdir(f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}/{d}")
+                except OSError:
+                    pass
 
 
 def test_an_executor_whose_launcher_dies_leaves_its_jobs_to_others(cluster, api):

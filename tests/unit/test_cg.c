@@ -82,13 +82,24 @@ static void test_v1(const char *root)
     /* A kernel without the oom_kill counter is an error, not "no OOM". */
     put(mem, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\n");
     CHECK(cg_read_stats_v1(mem, acct, &st) == -1);
-    n = cg_v1_settings(&lim, 1, ctrl, names, values, 8);
-    CHECK(n == 5);
+    n = cg_v1_settings(&lim, 1, 1, ctrl, names, values, 8);
+    CHECK(n == 6);
     CHECK(strcmp(names[0], "memory.limit_in_bytes") == 0 && strcmp(names[1], "memory.memsw.limit_in_bytes") == 0);
     CHECK(strcmp(values[1], "67108864") == 0);
-    CHECK(strcmp(ctrl[2], "pids") == 0 && strcmp(values[2], "10") == 0);
-    CHECK(strcmp(names[4], "cpu.cfs_quota_us") == 0 && strcmp(values[4], "50000") == 0);
-    CHECK(cg_v1_settings(&lim, 0, ctrl, names, values, 8) == 4);   /* no memsw: swap limited elsewhere */
+    /* socket buffers capped at the memory limit, in their own counter */
+    CHECK(strcmp(names[2], "memory.kmem.tcp.limit_in_bytes") == 0 && strcmp(values[2], "67108864") == 0);
+    CHECK(strcmp(ctrl[3], "pids") == 0 && strcmp(values[3], "10") == 0);
+    CHECK(strcmp(names[5], "cpu.cfs_quota_us") == 0 && strcmp(values[5], "50000") == 0);
+    CHECK(cg_v1_settings(&lim, 0, 0, ctrl, names, values, 8) == 4);   /* neither memsw nor kmem.tcp */
+    /* No swap accounting: refused unless allowed, and the reason says how. */
+    {
+        char err[400];
+        CHECK(cg_swap_check(mem, 0, err, sizeof(err)) == -1);
+        CHECK(strstr(err, "swapaccount=1") && strstr(err, "--allow-uncapped-swap"));
+        CHECK(cg_swap_check(mem, 1, err, sizeof(err)) == 0);
+        put(mem, "memory.memsw.limit_in_bytes", "9223372036854771712\n");
+        CHECK(cg_swap_check(mem, 0, err, sizeof(err)) == 0);
+    }
 }
 
 int main(void)

@@ -1,0 +1,36 @@
+/* claim: the host uids an executor's sandboxes run as, taken for this
+ * executor alone. Slot N runs as uid-base + 2N (namespace root) and
+ * uid-base + 2N + 1 (the code), gids the same numbers: a range that must
+ * belong to nobody else on the host. Another executor using it could signal
+ * or ptrace our jobs; a user or a subordinate range (/etc/subuid, rootless
+ * containers) sharing it would own their files and processes. */
+#ifndef EXECQ_CLAIM_H
+#define EXECQ_CLAIM_H
+
+#include <stddef.h>
+
+/* The host-wide lock file: one byte-range lock per executor over its uids. */
+#define CLAIM_LOCK_PATH "/run/execq-uids.lock"
+
+struct claim {
+    int fd;   /* the lock file, holding our open-file-description lock; -1 when none */
+};
+
+/* Takes [base, base + count) for this process: refuses (-1, errstr) if the
+ * range overlaps a range in subuid_path or subgid_path (missing files hold
+ * none), an existing user or group (through NSS), or the range another live
+ * executor holds in lock_path. The lock is an open file description lock,
+ * released by claim_release() or when the process dies, whatever way: no
+ * stale claims. Returns 0 with cl->fd set. */
+int claim_uids(struct claim *cl, long base, long count, const char *lock_path, const char *subuid_path,
+               const char *subgid_path, char *errstr, size_t errstr_size);
+
+/* Releases the claim. Safe on a claim never taken (fd -1). */
+void claim_release(struct claim *cl);
+
+/* Whether [base, base + count) overlaps a "name:start:count" line of the
+ * file at path: 1 with the line's name and range in who, 0 if not (or no
+ * such file), -1 if it cannot be read. */
+int claim_overlaps_subids(const char *path, long base, long count, char *who, size_t who_size);
+
+#endif

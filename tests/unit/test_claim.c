@@ -1,0 +1,54 @@
+/* Unit tests of executor/claim.c: subordinate-id ranges that overlap the
+ * sandbox uids are found, disjoint ones are not; two claims on one lock file
+ * conflict exactly when their ranges overlap, and a released claim frees
+ * its range. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "claim.h"
+
+static void put(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/execq-claimtest-XXXXXX", sub[300], lock[300], who[300], err[400], cmd[340];
+    struct claim a, b, c;
+
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(sub, sizeof(sub), "%s/subuid", dir);
+    snprintf(lock, sizeof(lock), "%s/uids.lock", dir);
+    put(sub, "# comment\nalice:100000:65536\nbob:300000:10\nbad line\n");
+    CHECK(claim_overlaps_subids(sub, 200000, 64, who, sizeof(who)) == 0);
+    CHECK(claim_overlaps_subids(sub, 165535, 2, who, sizeof(who)) == 1);   /* alice's last id */
+    CHECK(strcmp(who, "alice (100000..165535)") == 0);
+    CHECK(claim_overlaps_subids(sub, 299990, 11, who, sizeof(who)) == 1);  /* bob's first id */
+    CHECK(claim_overlaps_subids(sub, 299990, 10, who, sizeof(who)) == 0);  /* ends just before */
+    CHECK(claim_overlaps_subids("/nonexistent/subuid", 1, 1, who, sizeof(who)) == 0);
+
+    CHECK(claim_uids(&a, 200000, 64, lock, sub, sub, err, sizeof(err)) == 0);
+    /* The same process may not hold two: claims are per open file
+     * description, so even here an overlapping second one conflicts. */
+    CHECK(claim_uids(&b, 200032, 64, lock, sub, sub, err, sizeof(err)) == -1);
+    CHECK(strstr(err, "200000..200063") && strstr(err, "another executor"));
+    CHECK(claim_uids(&b, 200064, 64, lock, sub, sub, err, sizeof(err)) == 0);   /* adjacent: fine */
+    CHECK(claim_uids(&c, 150000, 10, lock, sub, sub, err, sizeof(err)) == -1);  /* alice's subuids */
+    CHECK(strstr(err, "alice") != NULL);
+    CHECK(claim_uids(&c, 65530, 10, lock, sub, sub, err, sizeof(err)) == -1);   /* nobody, 65534 */
+    CHECK(strstr(err, "65534") != NULL);
+    claim_release(&a);
+    CHECK(claim_uids(&c, 200032, 32, lock, sub, sub, err, sizeof(err)) == 0);  /* freed by release */
+    claim_release(&b);
+    claim_release(&c);
+    claim_release(&c);   /* twice is fine */
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+    CHECK_DONE();
+}
