@@ -64,6 +64,7 @@ static const struct cfg_entry cfg_table[] = {
     I(jobs_cpu_percent, "jobs-cpu-percent", "0", 0, 100000, CFG_EXEC, "CPU all of this executor's jobs may use together, in percent of one CPU (0 = every CPU but half of one, which stays for the broker and the API)"),
     I(allow_uncapped_swap, "allow-uncapped-swap", "0", 0, 1, CFG_EXEC, "1: start on cgroup v1 without swap accounting, where a job's swap is not capped (only for hosts without swap)"),
     I(uid_base, "uid-base", "200000", 1000, 2000000000, CFG_EXEC, "first host uid of the sandboxes (slot N: uid-base+2N as namespace root, +2N+1 for the code)"),
+    S(sandbox_paths, "sandbox-paths", SBX_PATHS_DEFAULT, 1, CFG_EXEC, "host paths under /usr a job sees, read-only, comma-separated (nothing else of /usr; /usr/local only if listed)"),
     S(sandbox_root, "sandbox-root", "/run/execq", 1, CFG_EXEC, "directory for the executor's empty mount points"),
     S(sandbox, "sandbox", "full", 1, CFG_EXEC, "full (the only mode for untrusted code)"),
     S(sandbox_mode, "sandbox-mode", "warm", 4, CFG_EXEC, "warm (each job a fork of a ready Python) or fresh (each job a new python3 process)"),

@@ -13,6 +13,13 @@
 /* What the warm Python imports ahead of every job: numpy and pandas (the
  * heaviest imports users of a Python execution API make, ~0.4 s cold) and
  * the standard modules scripts import most; see docs/architecture.md. */
+/* What a job sees of the host's /usr (Debian 12, amd64): the interpreter, its
+ * standard library, the Debian packages (numpy, pandas), the shared
+ * libraries they load (BLAS through /etc/alternatives), the loader, the
+ * C.UTF-8 locale and the time zones. */
+#define SBX_PATHS_DEFAULT                                                                              \
+    "/usr/bin/python3,/usr/bin/python3.11,/usr/lib/python3.11,/usr/lib/python3/dist-packages,"         \
+    "/usr/lib/x86_64-linux-gnu,/usr/lib64,/usr/lib/locale,/usr/share/zoneinfo"
 #define SBX_WARM_IMPORTS_DEFAULT \
     "numpy,pandas,json,math,re,random,collections,itertools,functools,datetime,decimal,fractions," \
     "statistics,string,textwrap,csv,io,hashlib,base64,typing,dataclasses,heapq,bisect,time,os,sys," \
@@ -58,6 +65,7 @@ struct cfg {
     long jobs_cpu_percent;
     long allow_uncapped_swap;
     long uid_base;
+    char sandbox_paths[1024];
     char sandbox_root[256];
     char sandbox[16];
     char sandbox_mode[16];

@@ -144,6 +144,63 @@ static void bind_ro(const char *src, const char *root, const char *rel, int is_f
     remount_ro(p, extra);
 }
 
+/* Creates root+rel's missing parent directories on the root tmpfs. */
+static void mkparents(const char *root, const char *rel)
+{
+    char dir[512], p[512];
+    size_t n = strlen(rel);
+
+    for (size_t i = 1; i < n; i++) {
+        if (rel[i] != '/')
+            continue;
+        memcpy(dir, rel, i);
+        dir[i] = '\0';
+        scat(p, sizeof(p), root, dir);
+        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+            child_fail(dir);
+    }
+}
+
+/* The job's /usr: only the host paths on the allow-list (cfg sandbox-paths:
+ * the interpreter, its standard library, the packages and the shared
+ * libraries they load, zoneinfo), each bound read-only where it is on the
+ * host; a symlink on the list is made again as the same symlink. The rest
+ * of the host's /usr (/usr/local, /usr/src, /usr/include, compilers, host
+ * tools, documentation) does not exist for the job. */
+static void bind_usr(const char *R, const char *list)
+{
+    char path[256];
+    const char *p = list;
+
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        struct stat sb;
+        if (n && n < sizeof(path)) {
+            memcpy(path, p, n);
+            path[n] = '\0';
+            mkparents(R, path);
+            if (lstat(path, &sb) < 0)
+                child_fail(path);
+            if (S_ISLNK(sb.st_mode)) {
+                char target[256];
+                ssize_t t = readlink(path, target, sizeof(target) - 1);
+                if (t < 0)
+                    child_fail(path);
+                target[t] = '\0';
+                xsymlink(target, R, path);
+            } else if (S_ISDIR(sb.st_mode)) {
+                xmkdir(R, path);
+                bind_ro(path, R, path, 0, MS_NOSUID | MS_NODEV);
+            } else {
+                bind_ro(path, R, path, 1, MS_NOSUID | MS_NODEV);
+            }
+        }
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+}
+
 /* Host-wide kernel state that /proc shows to any process, masked as
  * container runtimes do (runc's maskedPaths): kernel memory and symbol
  * addresses, timers and scheduler internals of every process on the host,
@@ -182,12 +239,13 @@ static void mask_proc(const char *R)
     }
 }
 
-/* The job's root: a small tmpfs holding /usr (read-only bind), a few /etc
+/* The job's root: a small tmpfs holding the allowed parts of /usr
+ * (read-only binds, bind_usr), a few /etc
  * files we write ourselves, /dev with five harmless devices and a /proc of
  * the job's PID namespace; all read-only once built. Nothing of the host
- * outside /usr is reachable: no /home, /root, /tmp, /var, /run, /sys, no
+ * outside those parts of /usr is reachable: no /home, /root, /tmp, /var, /run, /sys, no
  * host /etc (no shadow, no keys), no sockets. */
-static void setup_root(const char *R)
+static void setup_root(const char *R, const char *usr_paths)
 {
     static const char *devs[] = {"null", "zero", "full", "random", "urandom"};
     char p[512];
@@ -195,7 +253,7 @@ static void setup_root(const char *R)
     /* Our mounts must not propagate back to the host's namespace. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         child_fail("make / private");
-    if (mount("execq", R, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,nr_inodes=64,mode=0755") < 0)
+    if (mount("execq", R, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,nr_inodes=256,mode=0755") < 0)
         child_fail("root tmpfs");
     xmkdir(R, "/usr");
     xmkdir(R, "/etc");
@@ -205,7 +263,7 @@ static void setup_root(const char *R)
     xsymlink("usr/sbin", R, "/sbin");
     xsymlink("usr/lib", R, "/lib");
     xsymlink("usr/lib64", R, "/lib64");
-    bind_ro("/usr", R, "/usr", 0, MS_NOSUID | MS_NODEV);
+    bind_usr(R, usr_paths);
     xwrite_file(R, "/etc/passwd", "root:x:0:0:root:/:/usr/sbin/nologin\n"
                                   "sandbox:x:1000:1000:sandbox:/:/usr/sbin/nologin\n");
     xwrite_file(R, "/etc/group", "root:x:0:\nsandbox:x:1000:\n");
@@ -455,7 +513,7 @@ void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg)
             child_fail("join the job cgroup");
         close(JAIL_FD_CG + i);
     }
-    setup_root(c->root);
+    setup_root(c->root, c->usr_paths);
     if (sethostname("sandbox", 7) < 0)
         child_fail("sethostname");
     loopback_up();

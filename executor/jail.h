@@ -31,6 +31,7 @@ struct jail_cfg {
     int32_t pids_max;         /* RLIMIT_NPROC, a second line behind pids.max */
     char python[256];         /* fresh mode's interpreter (also warm's sys.executable) */
     char root[300];           /* empty root-owned directory each job's root is mounted on */
+    char usr_paths[1024];     /* comma-separated host paths under /usr bound read-only (sbx.c checks them) */
 };
 
 /* The job message on the control socket: this header, with the job's three

@@ -296,6 +296,70 @@ int sbx_launcher_pid(const struct sbx *s)
     return s->ln ? (int)lnch_pid(s->ln) : -1;
 }
 
+int sbx_path_allowed(const char *list, const char *path)
+{
+    size_t pl = strlen(path);
+    const char *p = list;
+
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        if (n && n <= pl && memcmp(p, path, n) == 0 && (path[n] == '\0' || path[n] == '/'))
+            return 1;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+int sbx_check_paths(const char *list, char *errstr, size_t errstr_size)
+{
+    const char *p = list;
+    char path[256];
+
+    if (!*list) {
+        snprintf(errstr, errstr_size, "sandbox-paths is empty: the job needs at least its interpreter");
+        return -1;
+    }
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        struct stat sb;
+        const char *q;
+        if (n == 0 || n >= sizeof(path)) {
+            snprintf(errstr, errstr_size, "sandbox-paths: an empty or overlong entry in \"%s\"", list);
+            return -1;
+        }
+        memcpy(path, p, n);
+        path[n] = '\0';
+        if (strncmp(path, "/usr/", 5) != 0 || strstr(path, "//") || strstr(path, "/./") || strstr(path, "/../") ||
+            path[n - 1] == '/' || (n >= 3 && strcmp(path + n - 3, "/..") == 0) ||
+            (n >= 2 && strcmp(path + n - 2, "/.") == 0)) {
+            snprintf(errstr, errstr_size, "sandbox-paths: \"%s\" must be a plain absolute path under /usr/", path);
+            return -1;
+        }
+        if (lstat(path, &sb) < 0) {
+            snprintf(errstr, errstr_size, "sandbox-paths: %s: %s", path, strerror(errno));
+            return -1;
+        }
+        /* No entry inside another: the inner one would be bound into a
+         * read-only bind (and is on the list already). */
+        for (q = list; *q;) {
+            size_t m = strcspn(q, ",");
+            if (q != p && m > 0 && m < n && memcmp(q, path, m) == 0 && path[m] == '/') {
+                snprintf(errstr, errstr_size, "sandbox-paths: %s is inside %.*s, already on the list", path, (int)m, q);
+                return -1;
+            }
+            q += m;
+            if (*q == ',')
+                q++;
+        }
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
 /* MemTotal, in bytes, or -1. */
 static int64_t host_memory_bytes(void)
 {
@@ -340,9 +404,12 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         goto fail;
     }
     warm = strcmp(c->sandbox_mode, "warm") == 0;
-    if (c->python[0] != '/' || strncmp(c->python, "/usr/", 5) != 0 || access(c->python, X_OK) < 0) {
-        snprintf(errstr, errstr_size, "python %s: must be an executable under /usr (only /usr is in the sandbox)",
-                 c->python);
+    if (sbx_check_paths(c->sandbox_paths, errstr, errstr_size) < 0)
+        goto fail;
+    if (c->python[0] != '/' || strncmp(c->python, "/usr/", 5) != 0 || access(c->python, X_OK) < 0 ||
+        !sbx_path_allowed(c->sandbox_paths, c->python)) {
+        snprintf(errstr, errstr_size, "python %s: must be an executable on sandbox-paths (only they are in the "
+                 "sandbox)", c->python);
         goto fail;
     }
     {
@@ -412,6 +479,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     }
     hello.jail.warm = warm;
     hello.jail.pids_max = (int32_t)c->pids_max;
+    snprintf(hello.jail.usr_paths, sizeof(hello.jail.usr_paths), "%s", c->sandbox_paths);
     snprintf(hello.jail.python, sizeof(hello.jail.python), "%s", c->python);
     hello.uid_base = c->uid_base;
     snprintf(hello.warm_imports, sizeof(hello.warm_imports), "%s", c->warm_imports);

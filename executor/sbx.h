@@ -42,5 +42,13 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
  * cgroup. Call after the result is published; sbx_run does it too if not. */
 void sbx_cleanup(struct sbx *s, int slot);
 
+/* The host paths under /usr a job sees (cfg sandbox-paths, comma-separated):
+ * sbx_check_paths() returns 0, or -1 with the reason in errstr when an
+ * entry is not a plain absolute path under /usr/, does not exist, or lies
+ * inside another entry. sbx_path_allowed() returns 1 if path is an entry or
+ * lies inside one. */
+int sbx_check_paths(const char *list, char *errstr, size_t errstr_size);
+int sbx_path_allowed(const char *list, const char *path);
+
 
 #endif

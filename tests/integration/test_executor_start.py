@@ -15,7 +15,8 @@ def start(cluster, *args, prefix=()):
 def test_refuses_a_python_that_is_not_python(cluster):
     # /usr/bin/true is an executable under /usr, but no interpreter.
     for mode in ("fresh", "warm"):
-        p = start(cluster, "--python=/usr/bin/true", f"--sandbox-mode={mode}")
+        p = start(cluster, "--python=/usr/bin/true", f"--sandbox-mode={mode}",
+                  "--sandbox-paths=/usr/bin/true,/usr/lib/x86_64-linux-gnu")
         assert p.returncode == 1
         assert "refusing to start" in p.stderr and "not a python3 interpreter" in p.stderr
 
@@ -33,7 +34,23 @@ def test_refuses_an_unknown_sandbox_mode(cluster):
 
 def test_refuses_a_python_outside_usr(cluster):
     p = start(cluster, "--python=/root/.pyenv/shims/python3")
-    assert p.returncode == 1 and "only /usr is in the sandbox" in p.stderr
+    assert p.returncode == 1 and "must be an executable on sandbox-paths" in p.stderr
+
+
+def test_refuses_a_python_not_on_the_allow_list(cluster):
+    p = start(cluster, "--sandbox-paths=/usr/lib/python3.11,/usr/lib/x86_64-linux-gnu")
+    assert p.returncode == 1 and "python /usr/bin/python3: must be an executable on sandbox-paths" in p.stderr
+
+
+def test_refuses_bad_sandbox_paths(cluster):
+    for paths, why in (("/etc,/usr/bin/python3", "must be a plain absolute path under /usr/"),
+                       ("/usr/bin/python3,/usr/lib/../../etc", "must be a plain absolute path under /usr/"),
+                       ("/usr/bin/python3,/usr/lib/", "must be a plain absolute path under /usr/"),
+                       ("/usr/bin/python3,/usr/no-such-dir", "/usr/no-such-dir: No such file or directory"),
+                       ("/usr/lib,/usr/lib/python3.11,/usr/bin/python3", "/usr/lib/python3.11 is inside /usr/lib"),
+                       ("/usr/bin/python3,,/usr/lib", "an empty or overlong entry")):
+        p = start(cluster, f"--sandbox-paths={paths}")
+        assert p.returncode == 1 and why in p.stderr, (paths, p.stderr)
 
 
 def test_refuses_without_root(cluster):

@@ -449,3 +449,45 @@ def test_the_code_never_shows_in_a_command_line(api):
     assert body["job"]["status"] == "completed", body
     assert body["job"]["result"]["stdout"] == "inside []\n", body
     assert found == [], f"the code is in the command line of {sorted(set(found))}"
+
+
+def sandbox_paths():
+    """The executor's allow-list of host paths under /usr, read from its
+    configuration table (--help prints each entry's default)."""
+    out = subprocess.run([os.path.join(BUILD, "execq-executor"), "--help"], capture_output=True, text=True).stdout
+    line = next(l for l in out.splitlines() if l.startswith("--sandbox-paths"))
+    return os.environ.get("EXECQ_SANDBOX_PATHS") or line.split()[2]
+
+
+def test_every_path_a_job_can_list_is_on_the_allow_list(api):
+    """Walks the job's whole filesystem (but /proc) and reports every path
+    that is neither on the configured allow-list (or inside an entry), nor a
+    directory leading to one, nor the sandbox's own skeleton."""
+    allowed = sandbox_paths().split(",")
+    code = r"""
+import json, os, sys
+allowed = json.load(sys.stdin)
+skeleton = {"/bin", "/sbin", "/lib", "/lib64", "/etc", "/dev", "/proc", "/usr"}
+def ok(p):
+    if p in skeleton or p.startswith(("/etc/", "/dev/")):
+        return True
+    return any(p == a or p.startswith(a + "/") or a.startswith(p + "/") for a in allowed)
+bad, seen = [], 0
+for d, dirs, files in os.walk("/"):
+    if d == "/":
+        dirs.remove("proc")
+    for n in dirs + files:
+        p = os.path.join(d, n)
+        seen += 1
+        if not ok(p):
+            bad.append(p)
+    dirs[:] = [x for x in dirs if not os.path.islink(os.path.join(d, x))]
+print(json.dumps({"seen": seen, "bad": bad[:50], "etc": sorted(os.listdir("/etc")), "dev": sorted(os.listdir("/dev"))}))
+"""
+    status, body = api.run(code, stdin=json.dumps(allowed), timeout=30)
+    assert status == 200 and body["exit_code"] == 0, body
+    got = json.loads(body["stdout"])
+    assert got["seen"] > 1000, got   # the interpreter's tree is there
+    assert got["bad"] == [], got["bad"]
+    assert got["etc"] == ["alternatives", "group", "hosts", "ld.so.cache", "nsswitch.conf", "passwd"], got["etc"]
+    assert got["dev"] == ["fd", "full", "null", "random", "stderr", "stdin", "stdout", "urandom", "zero"], got["dev"]
