@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/keyctl.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -215,9 +216,15 @@ static void mask_proc(const char *R)
                                   "/proc/kpageflags", "/proc/kpagecgroup", "/proc/vmallocinfo", "/proc/slabinfo",
                                   "/proc/interrupts", "/proc/softirqs", "/proc/modules", "/proc/buddyinfo",
                                   "/proc/pagetypeinfo", "/proc/zoneinfo", "/proc/iomem", "/proc/ioports",
-                                  "/proc/lock_stat", "/proc/locks"};
+                                  "/proc/lock_stat", "/proc/locks",
+                                  /* host-wide activity counters: other tenants' I/O, paging,
+                                   * scheduling and the host's disks and swap (a side channel
+                                   * on what other jobs do, and host layout) */
+                                  "/proc/diskstats", "/proc/partitions", "/proc/swaps", "/proc/vmstat",
+                                  "/proc/schedstat", "/proc/sys/kernel/random/boot_id"};
     static const char *dirs[] = {"/proc/acpi", "/proc/scsi", "/proc/asound", "/proc/bus", "/proc/irq",
-                                 "/proc/driver", "/proc/fs", "/proc/tty", "/proc/sys/fs/binfmt_misc"};
+                                 "/proc/driver", "/proc/fs", "/proc/tty", "/proc/sys/fs/binfmt_misc",
+                                 "/proc/pressure"};
     char p[512];
     struct stat sb;
 
@@ -503,6 +510,12 @@ void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg)
      * clear it; and if the launcher died before this line, leave now. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != launcher)
         _exit(127);
+    /* A session keyring of this sandbox's own, owned by its uid: the job
+     * inherits it, not the launcher's (the host's root session). Keyrings
+     * are not namespaced; the filter refuses the key calls anyway, and this
+     * keeps a job off every host keyring should one get through. */
+    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0)
+        child_fail("session keyring");
     /* Into the job cgroup before anything else ("0": the writer itself).
      * Moving a task waits for an RCU grace period (~10 ms here): done here,
      * it overlaps this sandbox's own set-up and never holds up the

@@ -499,3 +499,31 @@ print(json.dumps({"seen": seen, "bad": bad[:50], "etc": sorted(os.listdir("/etc"
     assert got["bad"] == [], got["bad"]
     assert got["etc"] == ["alternatives", "group", "hosts", "ld.so.cache", "nsswitch.conf", "passwd"], got["etc"]
     assert got["dev"] == ["fd", "full", "null", "random", "stderr", "stdin", "stdout", "urandom", "zero"], got["dev"]
+
+
+def key_users():
+    """{host uid: keys it owns}, from /proc/key-users (every user with keys)."""
+    users = {}
+    with open("/proc/key-users") as f:
+        for line in f:
+            uid, rest = line.split(":", 1)
+            users[int(uid)] = int(rest.split()[1].split("/")[0])
+    return users
+
+
+def test_each_sandbox_has_its_own_session_keyring(cluster, api):
+    """A job's session keyring is its sandbox's own, owned by the sandbox's
+    host uid, not the launcher's (the host root's session): the waiting
+    sandbox of each slot shows up in /proc/key-users with one key."""
+    api.run("print(1)")   # the executors are up, and have prepared sandboxes
+    def inits():   # the namespace roots of the prepared sandboxes: uid-base + 2N
+        return {uid for _, uid, _ in hostcheck.procs_of_uids(
+            lambda u: any(b <= u < b + 128 and (u - b) % 2 == 0 for b in SANDBOX_UID_BASES))}
+    def missing():
+        users = key_users()
+        return sorted(uid for uid in inits() if users.get(uid, 0) < 1)
+    deadline = time.time() + 10
+    while (not inits() or missing()) and time.time() < deadline:
+        time.sleep(0.1)
+    assert inits(), "no prepared sandbox found"
+    assert missing() == [], (key_users(), inits())

@@ -7,9 +7,12 @@ import os
 FILES = ["/proc/kcore", "/proc/kallsyms", "/proc/keys", "/proc/key-users", "/proc/timer_list",
          "/proc/sched_debug", "/proc/sysrq-trigger", "/proc/vmallocinfo", "/proc/slabinfo", "/proc/interrupts",
          "/proc/softirqs", "/proc/modules", "/proc/zoneinfo", "/proc/iomem", "/proc/ioports", "/proc/locks",
-         "/proc/buddyinfo", "/proc/pagetypeinfo"]
+         "/proc/buddyinfo", "/proc/pagetypeinfo",
+         # host-wide activity: other tenants' I/O, paging and scheduling, the host's disks and swap
+         "/proc/diskstats", "/proc/partitions", "/proc/swaps", "/proc/vmstat", "/proc/schedstat",
+         "/proc/sys/kernel/random/boot_id"]
 DIRS = ["/proc/acpi", "/proc/scsi", "/proc/bus", "/proc/irq", "/proc/driver", "/proc/fs", "/proc/tty",
-        "/proc/sys/fs/binfmt_misc"]
+        "/proc/sys/fs/binfmt_misc", "/proc/pressure"]
 leaks = []
 for f in FILES:
     try:
