@@ -27,7 +27,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps kafka run test unit integration bench stress-adversarial clean
+.PHONY: all deps kafka run test unit integration bench stress-adversarial faults clean
 all: $(BUILD)/execq-api $(BUILD)/execq-executor $(BUILD)/execq-launcher
 
 $(BUILD)/%.o: %.c
@@ -87,6 +87,10 @@ integration: all kafka
 test: deps kafka all $(BUILD)/sbx_bench   # the bench is built (not run) so it never rots
 	@$(MAKE) --no-print-directory unit
 	@scripts/integration.sh
+
+# Every fault test, the long ones too (broker and API killed and restarted).
+faults: deps kafka all
+	@/usr/bin/python3 -m pytest -q -p no:cacheprovider -s tests/faults
 
 # RUNS (default 20) adversarial suites in a row; see scripts/stress.sh.
 stress-adversarial: deps kafka all

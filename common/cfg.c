@@ -52,6 +52,7 @@ static const struct cfg_entry cfg_table[] = {
     I(max_batch_body_bytes, "max-batch-body-bytes", "16777216", 1024, 268435456, CFG_API, "largest batch request body"),
     I(max_wait_s, "max-wait-s", "30", 0, 600, CFG_API, "longest ?wait= a GET may ask for"),
     S(group_id, "group-id", "execq-executors", 1, CFG_EXEC, "consumer group of the executors"),
+    S(instance_id, "instance-id", "", 0, CFG_EXEC, "static group member id (empty: <hostname>-<uid-base>, unique on a host and the same across restarts)"),
     I(slots, "slots", "0", 0, 1024, CFG_EXEC, "jobs run at once by one executor (0 = number of CPUs)"),
     S(python, "python", "/usr/bin/python3", 1, CFG_EXEC, "the Python interpreter jobs run with"),
     I(max_output_bytes, "max-output-bytes", "1048576", 1024, 1048576, CFG_EXEC, "bytes kept of stdout and of stderr each (rest drained and dropped); at most 1 MiB so a result fits a 16 MiB message"),

@@ -53,6 +53,7 @@ struct cfg {
     long max_wait_s;
     /* executor */
     char group_id[128];
+    char instance_id[128];
     long slots;
     char python[256];
     long max_output_bytes;

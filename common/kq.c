@@ -49,18 +49,20 @@ static rd_kafka_conf_t *base_conf(const struct cfg *c, char *errstr, size_t errs
 }
 
 rd_kafka_t *kq_producer_new(const struct cfg *c, void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
-                            void *opaque, char *errstr, size_t errstr_size)
+                            void *opaque, long message_timeout_ms, char *errstr, size_t errstr_size)
 {
     rd_kafka_conf_t *conf = base_conf(c, errstr, errstr_size);
     rd_kafka_t *rk;
+    char timeout[24];
 
+    snprintf(timeout, sizeof(timeout), "%ld", message_timeout_ms);
     if (!conf)
         return NULL;
     /* linger 0: a job is one message and someone is waiting for it. */
     if (set(conf, "linger.ms", "0", errstr, errstr_size) < 0 ||
         set(conf, "acks", "all", errstr, errstr_size) < 0 ||
         set(conf, "enable.idempotence", "true", errstr, errstr_size) < 0 ||
-        set(conf, "message.timeout.ms", "30000", errstr, errstr_size) < 0 ||
+        set(conf, "message.timeout.ms", timeout, errstr, errstr_size) < 0 ||
         set(conf, "compression.type", "lz4", errstr, errstr_size) < 0 ||
         set(conf, "message.max.bytes", KQ_MAX_MESSAGE_STR, errstr, errstr_size) < 0) {
         rd_kafka_conf_destroy(conf);
@@ -75,7 +77,7 @@ rd_kafka_t *kq_producer_new(const struct cfg *c, void (*dr_cb)(rd_kafka_t *, con
     return rk;
 }
 
-rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, kq_rebalance_fn rebalance_cb,
+rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, const char *instance_id, kq_rebalance_fn rebalance_cb,
                             void *opaque, int prefetch_msgs, char *errstr, size_t errstr_size)
 {
     rd_kafka_conf_t *conf = base_conf(c, errstr, errstr_size);
@@ -102,7 +104,11 @@ rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, kq_rebala
             set(conf, "queued.max.messages.kbytes", "1024", errstr, errstr_size) < 0 ||
             set(conf, "session.timeout.ms", "10000", errstr, errstr_size) < 0 ||
             set(conf, "heartbeat.interval.ms", "1000", errstr, errstr_size) < 0 ||
-            set(conf, "max.poll.interval.ms", "300000", errstr, errstr_size) < 0) {
+            set(conf, "max.poll.interval.ms", "300000", errstr, errstr_size) < 0 ||
+            /* Static membership (KIP-345): a member that restarts within
+             * the session timeout takes its partitions back with no
+             * rebalance, so the rest of the group never stops for it. */
+            (instance_id && set(conf, "group.instance.id", instance_id, errstr, errstr_size) < 0)) {
             rd_kafka_conf_destroy(conf);
             return NULL;
         }

@@ -31,19 +31,21 @@ rd_kafka_resp_err_t kq_produce(rd_kafka_t *rk, const char *topic, const char *id
                                const char *type, const char *reply_to, void *opaque);
 
 /* Makes a producer tuned for latency (no linger, Nagle off, acks=all,
- * idempotent). dr_cb may be NULL; opaque is passed to it. Returns the handle,
+ * idempotent). A message not acknowledged within message_timeout_ms fails
+ * with its delivery report. dr_cb may be NULL; opaque is passed to it. Returns the handle,
  * or NULL with the reason in errstr. The caller frees it with rd_kafka_destroy(). */
 rd_kafka_t *kq_producer_new(const struct cfg *c, void (*dr_cb)(rd_kafka_t *, const rd_kafka_message_t *, void *),
-                            void *opaque, char *errstr, size_t errstr_size);
+                            void *opaque, long message_timeout_ms, char *errstr, size_t errstr_size);
 
 typedef void (*kq_rebalance_fn)(rd_kafka_t *, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t *, void *);
 
 /* Makes a consumer. With group_id, a group member with offsets stored by the
- * application (enable.auto.offset.store=false) and auto-committed, whose
+ * application (enable.auto.offset.store=false) and auto-committed, a static
+ * member (group.instance.id) when instance_id is not NULL, whose
  * rebalance_cb (may be NULL) gets opaque, prefetching at most prefetch_msgs
  * messages (0: librdkafka's default); without, a group-less consumer for
  * assign(). Returns NULL with the reason on error. */
-rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, kq_rebalance_fn rebalance_cb,
+rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, const char *instance_id, kq_rebalance_fn rebalance_cb,
                             void *opaque, int prefetch_msgs, char *errstr, size_t errstr_size);
 
 /* Creates the jobs and results topics if they do not exist. Returns 0, or -1

@@ -64,13 +64,56 @@ static void mark_done(struct exec_ctx *x, const char *topic, int32_t partition, 
     rd_kafka_topic_partition_list_add(l, topic, partition)->offset = store;
     /* Fails with __STATE if the partition was revoked meanwhile: the next
      * owner runs the job again, which at-least-once allows. */
-    rd_kafka_offsets_store(x->consumer, l);
+    if (rd_kafka_offsets_store(x->consumer, l) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        /* Commit now, not at the next auto-commit tick: an executor killed
+         * later re-runs only the jobs it was running (at most its slots),
+         * not a second's worth of finished ones. Asynchronous: the broker's
+         * answer is not waited for. */
+        rd_kafka_commit(x->consumer, NULL, 1);
     rd_kafka_topic_partition_list_destroy(l);
 }
 
 static int too_large(rd_kafka_resp_err_t err)
 {
     return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+}
+
+/* f: a failure result of r's job saying why (small: no output). */
+static void failure_of(const struct result *r, const char *why, struct result *f)
+{
+    result_init(f);
+    memcpy(f->id, r->id, sizeof(f->id));
+    memcpy(f->account, r->account, sizeof(f->account));
+    memcpy(f->batch_id, r->batch_id, sizeof(f->batch_id));
+    f->status = RESULT_FAILED;
+    snprintf(f->executor, sizeof(f->executor), "%s", r->executor);
+    snprintf(f->error, sizeof(f->error), "%s", why);
+    f->finished_at_ms = r->finished_at_ms;
+}
+
+/* The broker refused m (a result) as too large: publishes a small failure
+ * of the same job in its place, with the same ticket, so the job still gets
+ * its one outcome and its offset is stored once that is acknowledged.
+ * Returns 0, or -1 if even that could not be queued. */
+static int publish_failure_instead(rd_kafka_t *rk, const rd_kafka_message_t *m, struct ticket *t)
+{
+    struct result r, f;
+    char errstr[200], kind[16] = "sync", why[256], *json;
+    int ret = -1;
+
+    if (result_from_json(&r, m->payload, m->len, errstr, sizeof(errstr)) < 0)
+        return -1;
+    kq_header(m, KQ_H_KIND, kind, sizeof(kind));
+    snprintf(why, sizeof(why), "the result is larger than the results topic accepts: %s", rd_kafka_err2str(m->err));
+    failure_of(&r, why, &f);
+    json = result_to_json(&f);
+    if (json && kq_produce(rk, rd_kafka_topic_name(m->rkt), f.id, json, kind, "result", NULL, t) == 0)
+        ret = 0;
+    else
+        free(json);
+    result_release(&f);
+    result_release(&r);
+    return ret;
 }
 
 static void result_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -86,10 +129,13 @@ static void result_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         log_msg(LOG_WARNING, "result of offset %s[%d]@%lld not delivered (%s); retrying",
                 t->topic, t->partition, (long long)t->offset, rd_kafka_err2str(m->err));
         if (too_large(m->err)) {
-            /* Permanent: the broker will never take it. The offset is not
-             * stored, so a restart would retry; the caller gets a 504. */
-            log_msg(LOG_ERR, "result of %s[%d]@%lld too large for the broker: dropped",
+            /* Permanent: the broker will never take it. Its caller gets a
+             * failure instead of nothing; and should even that fail, the
+             * offset moves on rather than pinning the partition. */
+            log_msg(LOG_ERR, "result of %s[%d]@%lld too large for the broker: publishing a failure instead",
                     t->topic, t->partition, (long long)t->offset);
+            if (publish_failure_instead(rk, m, t) == 0)
+                return;
             mark_done(x, t->topic, t->partition, t->offset, t->gen);
             free(t);
             return;
@@ -133,7 +179,13 @@ static void publish(struct exec_ctx *x, struct slot *s, const struct result *r, 
     t->offset = m->offset;
     t->gen = s->gen;
     snprintf(t->topic, sizeof(t->topic), "%s", rd_kafka_topic_name(m->rkt));
-    err = kq_produce(x->producer, reply_to, r->id, json, kind, "result", NULL, t);
+    /* A full local queue (the brokers slow or gone) is waited out: a result
+     * never queued would pin its partition's commits until a restart. */
+    while ((err = kq_produce(x->producer, reply_to, r->id, json, kind, "result", NULL, t)) ==
+               RD_KAFKA_RESP_ERR__QUEUE_FULL && !x->stopping) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     if (err) {
         free(json);
         free(t);
@@ -141,17 +193,13 @@ static void publish(struct exec_ctx *x, struct slot *s, const struct result *r, 
             /* The output made the message too big for the topic: tell the
              * caller so rather than never answering. */
             struct result f;
+            char why[256];
             log_msg(LOG_ERR, "job=%s result too large to publish; publishing a failure", r->id);
-            result_init(&f);
-            memcpy(f.id, r->id, sizeof(f.id));
-            memcpy(f.account, r->account, sizeof(f.account));
-            memcpy(f.batch_id, r->batch_id, sizeof(f.batch_id));
-            f.status = RESULT_FAILED;
-            snprintf(f.executor, sizeof(f.executor), "%s", r->executor);
-            snprintf(f.error, sizeof(f.error), "the result is larger than the results topic accepts: %s",
+            snprintf(why, sizeof(why), "the result is larger than the results topic accepts: %s",
                      rd_kafka_err2str(err));
-            f.finished_at_ms = r->finished_at_ms;
+            failure_of(r, why, &f);
             publish(x, s, &f, kind);
+            result_release(&f);
             return;
         }
         /* Queue full or unknown topic: the offset is never stored, so the
@@ -294,6 +342,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     } else {
         log_msg(LOG_INFO, "revoked %d partition(s)", parts->cnt);
         forward(x, parts, 0);
+        /* What finished is committed before the partitions move on, so
+         * their next owner does not run it again. */
+        rd_kafka_commit(rk, NULL, 0);
         rd_kafka_assign(rk, NULL);
     }
 }
@@ -317,10 +368,18 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
 {
     struct exec_ctx x;
     rd_kafka_topic_partition_list_t *topics = NULL;
-    char host[48] = "host";
+    char host[48] = "host", instance[160];
     int ret = -1, started = 0;
     int64_t next_health = 0;
 
+    sigset_t stop_signals, old_mask;
+
+    /* Every thread made here (librdkafka's, the slots') starts with SIGINT
+     * and SIGTERM blocked, so only this thread ever takes them. */
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
     memset(&x, 0, sizeof(x));
     x.cfg = c;
     x.sb = sb;
@@ -336,7 +395,7 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
         snprintf(errstr, errstr_size, "out of memory");
         goto out;
     }
-    x.producer = kq_producer_new(c, result_dr, &x, errstr, errstr_size);
+    x.producer = kq_producer_new(c, result_dr, &x, 30000, errstr, errstr_size);   /* failures are re-sent */
     if (!x.producer)
         goto out;
     if (kq_ensure_topics(x.producer, c, 10000, errstr, errstr_size) < 0)
@@ -347,7 +406,15 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
      * fetching for a fixed second (no fetch.queue.backoff.ms before 2.1),
      * and the buffer must outlast that second (measured here: ~0.7 s stalls
      * at 8 per slot, none at 32). */
-    x.consumer = kq_consumer_new(c, c->group_id, rebalance_cb, &x, x.nslots * PREFETCH_PER_SLOT, errstr, errstr_size);
+    /* The static member id: this host and its uid range, which no other
+     * executor on the host can hold at once (claim.c), and the same after a
+     * restart with the same flags. */
+    if (c->instance_id[0])
+        snprintf(instance, sizeof(instance), "%s", c->instance_id);
+    else
+        snprintf(instance, sizeof(instance), "%s-%ld", host, c->uid_base);
+    x.consumer = kq_consumer_new(c, c->group_id, instance, rebalance_cb, &x, x.nslots * PREFETCH_PER_SLOT, errstr,
+                                 errstr_size);
     if (!x.consumer)
         goto out;
     x.jobs_q = rd_kafka_queue_new(x.consumer);
@@ -366,6 +433,7 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
         }
         started++;
     }
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     log_msg(LOG_INFO, "executor %s: %d slot(s) on %s, group %s", x.executor_id, x.nslots, c->jobs_topic, c->group_id);
 
     while (!*stop && !x.broken) {
@@ -433,15 +501,18 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     }
     ret = 0;
 out:
-    /* Running jobs may take their full timeout, then flush and leave; if
-     * that hangs (librdkafka's destroy can, with the brokers gone), exit. */
-    util_shutdown_watchdog(60);
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+    /* Running jobs take at most their own timeout (run.c enforces it, up
+     * to the executor's bound of an hour): wait for them whatever it is.
+     * Then flush and leave; if that hangs (librdkafka's destroy can, with
+     * the brokers gone), exit after 30 s. */
     pthread_mutex_lock(&x.mu);
     x.stopping = 1;
     pthread_cond_broadcast(&x.cond);
     pthread_mutex_unlock(&x.mu);
     for (int i = 0; i < started; i++)
         pthread_join(x.slots[i].thread, NULL);
+    util_shutdown_watchdog(30);
     if (x.producer) {
         rd_kafka_flush(x.producer, 10000);   /* results out, delivery reports in */
     }

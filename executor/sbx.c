@@ -185,8 +185,11 @@ static int sbx_done(void *ctx, int *status, char *errstr, size_t errstr_size)
 {
     struct sbx_job *x = ctx;
     char msg[256];
-    ssize_t n = read(x->l->box.status, msg, sizeof(msg) - 1);
+    ssize_t n;
 
+    do   /* a signal must not turn a finished job into a killed one */
+        n = read(x->l->box.status, msg, sizeof(msg) - 1);
+    while (n < 0 && errno == EINTR);
     if (n > 0 && msg[0] == 'E') {
         msg[n] = '\0';
         msg[strcspn(msg, "\n")] = '\0';

@@ -23,10 +23,18 @@
 
 char *api_error_json(const char *code, const char *message)
 {
-    cJSON *o = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(o, "error");
+    return api_job_error_json(code, message, NULL);
+}
+
+char *api_job_error_json(const char *code, const char *message, const char *id)
+{
+    cJSON *o = cJSON_CreateObject(), *e;
     char *s;
 
     cJSON_AddBoolToObject(o, "ok", 0);
+    if (id && id[0])
+        cJSON_AddStringToObject(o, "job_id", id);
+    e = cJSON_AddObjectToObject(o, "error");
     cJSON_AddStringToObject(e, "code", code);
     cJSON_AddStringToObject(e, "message", message);
     s = cJSON_PrintUnformatted(o);
@@ -63,7 +71,7 @@ void req_set(struct api_req *r, unsigned status, char *body)
 
 void req_error(struct api_req *r, unsigned status, const char *code, const char *message)
 {
-    req_set(r, status, api_error_json(code, message));
+    req_set(r, status, api_job_error_json(code, message, r->job_id));
 }
 
 void api_req_finish(struct api_req *r, unsigned status, char *body)
@@ -107,6 +115,13 @@ static enum MHD_Result req_respond(struct api_req *r)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->job_id[0])
+        MHD_add_response_header(resp, "X-Job-Id", r->job_id);
+    if (r->retry_after_s > 0) {
+        char v[16];
+        snprintf(v, sizeof(v), "%d", r->retry_after_s);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, v);
+    }
     ret = MHD_queue_response(r->conn, r->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -322,9 +337,11 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
 
 static void finish_unavailable(void *data, void *arg)
 {
+    struct api_req *r = data;
     (void)arg;
-    api_req_finish(data, MHD_HTTP_SERVICE_UNAVAILABLE,
-                   api_error_json("shutting_down", "the API is stopping; the job may still run"));
+    api_req_finish(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                   api_job_error_json("shutting_down", "the API is stopping; the job may still run: see "
+                                      "GET /v1/jobs/{job_id}", r->job_id));
 }
 
 static void wake_one(void *data, void *arg)
@@ -339,19 +356,27 @@ void api_stop(struct api *a)
 {
     size_t n = 0;
 
+    /* Order matters: new submissions are refused (submit.c checks
+     * stopping) and every suspended call is answered while HTTP still runs;
+     * HTTP stops before Kafka does, so no handler can charge a job or
+     * produce it on a handle being destroyed. */
     atomic_store(&a->stopping, 1);
     if (a->mhd)
         MHD_quiesce_daemon(a->mhd);
-    if (a->pending)
-        n += pending_expire(a->pending, INT64_MAX, finish_unavailable, NULL);
-    if (a->waiters)
-        n += pending_expire(a->waiters, INT64_MAX, wake_one, NULL);
-    if (n)
-        usleep(300000);   /* let the epoll thread send those answers */
-    results_stop(a);
-    replies_stop(a);
+    for (int round = 0; round < 2; round++) {
+        /* Twice: a handler that was running as stopping was set may have
+         * suspended one more call. */
+        if (a->pending)
+            n += pending_expire(a->pending, INT64_MAX, finish_unavailable, NULL);
+        if (a->waiters)
+            n += pending_expire(a->waiters, INT64_MAX, wake_one, NULL);
+        usleep(n ? 300000 : 50000);   /* let the epoll thread send those answers */
+    }
     if (a->mhd)
         MHD_stop_daemon(a->mhd);
+    a->mhd = NULL;
+    results_stop(a);
+    replies_stop(a);
     pending_free(a->pending);
     pending_free(a->waiters);
     store_close(a->store);

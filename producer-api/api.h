@@ -45,6 +45,8 @@ void api_req_finish(struct api_req *r, unsigned status, char *body);
 
 /* Returns a malloc'd error body {"ok":false,"error":{"code":..,"message":..}}. */
 char *api_error_json(const char *code, const char *message);
+/* The same with "job_id": id at the top level (id may be NULL or ""). */
+char *api_job_error_json(const char *code, const char *message, const char *id);
 
 /* The HTTP answer to a result: the seed's object (200) when the code ran,
  * else an error (504 expired, 503 execution_failed: never ran, refunded).

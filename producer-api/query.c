@@ -92,6 +92,7 @@ static int job_or_wait(struct api *a, struct api_req *r, struct store_job *j)
             req_error(r, 500, "internal", "the job store failed");
         return -1;
     }
+    memcpy(r->job_id, r->path_id, sizeof(r->job_id));   /* X-Job-Id */
     if (strcmp(j->status, "completed") == 0 || !wait_for(a, r, r->path_id))
         return 0;
     /* Registered, then read again: a result stored in between either found

@@ -12,6 +12,7 @@
 #include "job.h"
 #include "kq.h"
 #include "log.h"
+#include "req.h"
 #include "util.h"
 
 /* Delivery report of a job message: on success the store notes it (no
@@ -32,18 +33,31 @@ static void job_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         return;
     }
     log_msg(LOG_WARNING, "job=%s not delivered to Kafka: %s", id, rd_kafka_err2str(m->err));
-    if ((r = pending_take(a->pending, id))) {
-        snprintf(msg, sizeof(msg), "could not queue the job: %s", rd_kafka_err2str(m->err));
-        api_req_finish(r, MHD_HTTP_SERVICE_UNAVAILABLE, api_error_json("queue_unavailable", msg));
+    r = pending_take(a->pending, id);
+    if (!r)
+        return;   /* async: still stored as not produced, results.c sends it again */
+    if (rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_NOT_PERSISTED) {
+        /* Never written: it can never run. Fail and refund it in the store
+         * first, so it is never sent again, then tell the caller. */
+        submit_fail_unqueued(a, id, rd_kafka_err2str(m->err));
+        snprintf(msg, sizeof(msg), "could not queue the job: %s (not charged)", rd_kafka_err2str(m->err));
+        api_req_finish(r, MHD_HTTP_SERVICE_UNAVAILABLE, api_job_error_json("queue_unavailable", msg, id));
+        return;
     }
+    /* Possibly written: it may still run. Say so; the store decides. */
+    snprintf(msg, sizeof(msg), "Kafka did not confirm the job (%s); it may still run: see GET /v1/jobs/%s",
+             rd_kafka_err2str(m->err), id);
+    api_req_finish(r, MHD_HTTP_GATEWAY_TIMEOUT, api_job_error_json("unconfirmed", msg, id));
 }
 
 static void finish_timeout(void *data, void *arg)
 {
+    struct api_req *r = data;
     (void)arg;
-    api_req_finish(data, MHD_HTTP_GATEWAY_TIMEOUT,
-                   api_error_json("no_result", "no executor returned a result within the timeout plus grace; "
-                                               "if the job never runs it is refunded (see GET /v1/jobs/{id})"));
+    api_req_finish(r, MHD_HTTP_GATEWAY_TIMEOUT,
+                   api_job_error_json("no_result", "no executor returned a result within the timeout plus grace; "
+                                                   "if the job never runs it is refunded (see GET /v1/jobs/{job_id})",
+                                      r->job_id));
 }
 
 /* One message from the results topic. */
@@ -128,10 +142,12 @@ int replies_start(struct api *a, char *errstr, size_t errstr_size)
 {
     const struct cfg *c = a->cfg;
 
-    a->producer = kq_producer_new(c, job_dr, a, errstr, errstr_size);
+    /* A job Kafka has not confirmed within the sync grace is reported to
+     * its caller while the call still waits (job_dr), never after. */
+    a->producer = kq_producer_new(c, job_dr, a, c->sync_grace_ms, errstr, errstr_size);
     if (!a->producer)
         return -1;
-    a->replies = kq_consumer_new(c, NULL, NULL, NULL, 0, errstr, errstr_size);
+    a->replies = kq_consumer_new(c, NULL, NULL, NULL, NULL, 0, errstr, errstr_size);
     if (!a->replies)
         return -1;
     if (kq_ensure_topics(a->producer, c, 10000, errstr, errstr_size) < 0)

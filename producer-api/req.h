@@ -27,11 +27,19 @@ struct api_req {
     char account[40];
     char path_id[37];         /* the {id} of /v1/jobs/{id} and /v1/batches/{id} */
     int64_t wait_deadline;    /* util_mono_ms; 0: the GET does not wait */
+    char job_id[37];          /* the job this request made or asks about: X-Job-Id, and job_id in errors */
+    int retry_after_s;        /* > 0: a Retry-After header */
 };
 
 /* Sets r's answer; body is a malloc'd string r now owns. */
 void req_set(struct api_req *r, unsigned status, char *body);
+/* An error answer {"ok": false, "error": {code, message}}, with "job_id"
+ * when r->job_id is set. */
 void req_error(struct api_req *r, unsigned status, const char *code, const char *message);
+
+/* Marks job id, accepted and charged but never handed to Kafka, failed
+ * (queue_unavailable, why) and refunded, and wakes whoever waits for it. */
+void submit_fail_unqueued(struct api *a, const char *id, const char *why);
 
 /* The route handlers. Each sets r's answer, or suspends r (sync calls and
  * waiting GETs) to be resumed later. */

@@ -112,7 +112,7 @@ int results_start(struct api *a, char *errstr, size_t errstr_size)
 
     /* Manual commits: kq_consumer_new auto-commits stored offsets, and this
      * consumer never stores one; it commits each message itself. */
-    a->results = kq_consumer_new(a->cfg, a->cfg->api_group_id, NULL, NULL, 0, errstr, errstr_size);
+    a->results = kq_consumer_new(a->cfg, a->cfg->api_group_id, NULL, NULL, NULL, 0, errstr, errstr_size);
     if (!a->results)
         return -1;
     topics = rd_kafka_topic_partition_list_new(1);

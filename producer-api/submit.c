@@ -156,16 +156,42 @@ static int accept_jobs(struct api *a, struct api_req *r, const char *batch_id, c
     return -1;
 }
 
-/* A job that will never run (Kafka refused it): store a failure, refund. */
-static void fail_unqueued(struct api *a, const char *id, rd_kafka_resp_err_t err)
+void submit_fail_unqueued(struct api *a, const char *id, const char *why)
 {
-    char msg[160], batch[37], *body;
+    char msg[200], batch[37], *body;
 
-    snprintf(msg, sizeof(msg), "could not queue the job: %s; refunded", rd_kafka_err2str(err));
-    body = api_error_json("queue_unavailable", msg);
+    snprintf(msg, sizeof(msg), "could not queue the job: %s; refunded", why);
+    body = api_job_error_json("queue_unavailable", msg, id);
     store_result(a->store, id, body, 1, util_wall_ms(), batch);
     free(body);
     api_wake(a, id);
+    if (batch[0])
+        api_wake(a, batch);
+}
+
+static void fail_unqueued(struct api *a, const char *id, rd_kafka_resp_err_t err)
+{
+    submit_fail_unqueued(a, id, rd_kafka_err2str(err));
+}
+
+/* Fail fast: while Kafka cannot take a job (the health thread's last
+ * metadata request failed) or the API is stopping, a submission is refused
+ * at once, before anything is stored or charged. Returns 1 when r is
+ * answered. */
+static int refuse_now(struct api *a, struct api_req *r)
+{
+    if (atomic_load(&a->stopping)) {
+        r->retry_after_s = 1;
+        req_error(r, 503, "shutting_down", "the API is stopping; nothing was queued or charged");
+        return 1;
+    }
+    if (!atomic_load(&a->kafka_ok)) {
+        r->retry_after_s = 5;
+        req_error(r, 503, "queue_unavailable",
+                  "the job queue (Kafka) cannot take jobs right now; nothing was queued or charged; retry later");
+        return 1;
+    }
+    return 0;
 }
 
 /* Idempotency-Key: answers r from the store when the same key came with
@@ -240,7 +266,10 @@ void submit_exec(struct api *a, struct api_req *r)
         req_error(r, e.status, e.code, e.msg);
         goto out;
     }
+    if (refuse_now(a, r))
+        goto out;
     stamp(a, r, &j, "sync", NULL);
+    memcpy(r->job_id, j.id, sizeof(r->job_id));
     json = job_to_json(&j);
     if (accept_jobs(a, r, NULL, &j, &json, 1) < 0)
         goto out;
@@ -264,7 +293,7 @@ void submit_exec(struct api *a, struct api_req *r)
         if (pending_take(a->pending, j.id) == r) {
             char msg[160];
             snprintf(msg, sizeof(msg), "could not queue the job: %s (not charged)", rd_kafka_err2str(err));
-            api_req_finish(r, 503, api_error_json("queue_unavailable", msg));
+            api_req_finish(r, 503, api_job_error_json("queue_unavailable", msg, j.id));
         }
         goto out;
     }
@@ -305,7 +334,10 @@ void submit_job(struct api *a, struct api_req *r)
         req_error(r, e.status, e.code, e.msg);
         goto out;
     }
+    if (refuse_now(a, r))
+        goto out;
     stamp(a, r, &j, "async", NULL);
+    memcpy(r->job_id, j.id, sizeof(r->job_id));
     json = job_to_json(&j);
     if (accept_jobs(a, r, NULL, &j, &json, 1) < 0)
         goto out;
@@ -366,7 +398,7 @@ void submit_batch(struct api *a, struct api_req *r)
         json[i] = job_to_json(&jobs[i]);
         i++;
     }
-    if (accept_jobs(a, r, batch_id, jobs, json, n) < 0)
+    if (refuse_now(a, r) || accept_jobs(a, r, batch_id, jobs, json, n) < 0)
         goto out;
     resp = cJSON_CreateObject();
     cJSON_AddBoolToObject(resp, "ok", 1);

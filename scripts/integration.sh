@@ -10,3 +10,10 @@ for mode in ${EXECQ_SANDBOX_MODES:-warm fresh}; do
   echo "== sandbox mode: $mode"
   EXECQ_SANDBOX_MODE=$mode /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration tests/adversarial "$@"
 done
+# Faults (the broker stopped, executors killed mid-batch) on a stack of
+# their own; the long ones (broker and API killed and restarted) run in
+# `make faults`.
+if [ -z "${EXECQ_SKIP_FAULTS:-}" ]; then
+  echo "== faults (short)"
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider -s -m "not long" tests/faults "$@"
+fi

@@ -23,6 +23,10 @@ _UID_OFFSET = 1000 * (os.getpid() % 97)
 SANDBOX_UID_BASES = (400000 + _UID_OFFSET, 500000 + _UID_OFFSET)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "long: a fault test that runs in `make faults` only")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -44,8 +44,11 @@ print(json.dumps({
 def host_python(code, stdin=""):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env.update({"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
+    # As from a shell: SIGINT at its default even when this test runs in a
+    # background job, which inherits SIGINT ignored (python3 keeps that).
     return subprocess.run(["/usr/bin/python3", "-I", "-u", "-B", "-c", code], input=stdin,
-                          capture_output=True, text=True, env=env, timeout=30)
+                          capture_output=True, text=True, env=env, timeout=30,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def test_interpreter_is_python3_minus_I_c(api):
