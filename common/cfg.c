@@ -29,7 +29,8 @@ struct cfg_entry {
 
 static const struct cfg_entry cfg_table[] = {
     S(brokers, "brokers", "127.0.0.1:9092", 1, CFG_API | CFG_EXEC, "Kafka bootstrap servers (host:port,...)"),
-    S(jobs_topic, "jobs-topic", "execq.jobs", 1, CFG_API | CFG_EXEC, "topic jobs are written to"),
+    S(jobs_topic, "jobs-topic", "execq.jobs", 1, CFG_API | CFG_EXEC, "topic sync jobs are written to (the fast lane)"),
+    S(batch_topic, "batch-topic", "", 0, CFG_API | CFG_EXEC, "topic async and batch jobs are written to, served after sync jobs (empty: <jobs-topic>.batch)"),
     S(results_topic, "results-topic", "execq.results", 1, CFG_API | CFG_EXEC, "topic results are written to (the reply topic)"),
     I(jobs_partitions, "jobs-partitions", "12", 1, 1000, CFG_API | CFG_EXEC, "partitions of the jobs topic when execq creates it (caps executors per group)"),
     I(results_partitions, "results-partitions", "6", 1, 1000, CFG_API | CFG_EXEC, "partitions of the results topic when execq creates it"),
@@ -50,6 +51,7 @@ static const struct cfg_entry cfg_table[] = {
     I(signups_per_hour, "signups-per-hour", "5", 1, 1000000, CFG_API, "signups allowed per client address per hour"),
     I(max_batch_jobs, "max-batch-jobs", "1000", 1, 100000, CFG_API, "jobs in one batch at most"),
     I(max_batch_body_bytes, "max-batch-body-bytes", "16777216", 1024, 268435456, CFG_API, "largest batch request body"),
+    I(lost_after_ms, "lost-after-ms", "90000", 1000, 86400000, CFG_API, "a job with no result this long past its deadline is failed as lost and refunded (keep it above max-timeout-ms)"),
     I(max_wait_s, "max-wait-s", "30", 0, 600, CFG_API, "longest ?wait= a GET may ask for"),
     S(group_id, "group-id", "execq-executors", 1, CFG_EXEC, "consumer group of the executors"),
     S(instance_id, "instance-id", "", 0, CFG_EXEC, "static group member id (empty: <hostname>-<uid-base>, unique on a host and the same across restarts)"),
@@ -171,6 +173,13 @@ int cfg_load(struct cfg *c, unsigned prog_mask, int argc, char **argv, char *err
     }
     if (c->memory_mb > c->max_memory_mb) {
         snprintf(errstr, errstr_size, "memory-mb exceeds max-memory-mb");
+        return -1;
+    }
+    if (!c->batch_topic[0])   /* a default derived from another entry */
+        snprintf(c->batch_topic, sizeof(c->batch_topic), "%.*s.batch", (int)sizeof(c->batch_topic) - 7,
+                 c->jobs_topic);
+    if (strcmp(c->batch_topic, c->jobs_topic) == 0 || strcmp(c->batch_topic, c->results_topic) == 0) {
+        snprintf(errstr, errstr_size, "batch-topic must differ from jobs-topic and results-topic");
         return -1;
     }
     return 0;

@@ -29,6 +29,7 @@ struct cfg {
     /* Kafka, both programs */
     char brokers[256];
     char jobs_topic[128];
+    char batch_topic[128];
     char results_topic[128];
     long jobs_partitions;
     long results_partitions;
@@ -51,6 +52,7 @@ struct cfg {
     long max_batch_jobs;
     long max_batch_body_bytes;
     long max_wait_s;
+    long lost_after_ms;
     /* executor */
     char group_id[128];
     char instance_id[128];

@@ -132,16 +132,16 @@ rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, const cha
 
 int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *errstr, size_t errstr_size)
 {
-    const char *names[2] = {c->jobs_topic, c->results_topic};
-    int parts[2] = {(int)c->jobs_partitions, (int)c->results_partitions};
-    rd_kafka_NewTopic_t *nt[2] = {NULL, NULL};
+    const char *names[3] = {c->jobs_topic, c->batch_topic, c->results_topic};
+    int parts[3] = {(int)c->jobs_partitions, (int)c->jobs_partitions, (int)c->results_partitions};
+    rd_kafka_NewTopic_t *nt[3] = {NULL, NULL, NULL};
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_event_t *ev = NULL;
     int ret = -1;
 
     rd_kafka_AdminOptions_set_request_timeout(opt, timeout_ms, NULL, 0);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         nt[i] = rd_kafka_NewTopic_new(names[i], parts[i], -1, errstr, errstr_size);
         if (!nt[i])
             goto out;
@@ -152,7 +152,7 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
             goto out;
         }
     }
-    rd_kafka_CreateTopics(rk, nt, 2, opt, q);
+    rd_kafka_CreateTopics(rk, nt, 3, opt, q);
     ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
     if (!ev) {
         snprintf(errstr, errstr_size, "create topics: no answer from %s", c->brokers);
@@ -179,7 +179,7 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
 out:
     if (ev)
         rd_kafka_event_destroy(ev);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 3; i++)
         if (nt[i])
             rd_kafka_NewTopic_destroy(nt[i]);
     rd_kafka_AdminOptions_destroy(opt);

@@ -37,10 +37,12 @@ struct exec_ctx {
     struct slot *slots;
     int nslots, nfree, stopping;
     volatile int broken;       /* no sandbox can be made: stop, leave jobs to others */
-    /* Every assigned partition's messages are forwarded here, away from
-     * the consumer queue: the main loop reads jobs from it only when a slot
-     * is free, while consumer_poll keeps serving rebalances. */
-    rd_kafka_queue_t *jobs_q;
+    /* Every assigned partition's messages are forwarded to one of two
+     * queues, away from the consumer queue: sync jobs (the jobs topic) to
+     * sync_q, async and batch jobs (the batch topic) to batch_q. The main
+     * loop takes a job only when a slot is free, from sync_q first, while
+     * consumer_poll keeps serving rebalances. */
+    rd_kafka_queue_t *sync_q, *batch_q;
     char executor_id[64];
 };
 
@@ -52,10 +54,17 @@ struct ticket {
     char topic[128];           /* the jobs topic, for the offset store */
 };
 
+/* offsets.c's key of a partition: the batch topic's partitions after the
+ * jobs topic's (each has at most 1000, cfg). */
+static int32_t okey(const struct exec_ctx *x, const char *topic, int32_t partition)
+{
+    return strcmp(topic, x->cfg->batch_topic) == 0 ? 100000 + partition : partition;
+}
+
 /* Stores the offset past a finished job when everything before it is done. */
 static void mark_done(struct exec_ctx *x, const char *topic, int32_t partition, int64_t offset, uint64_t gen)
 {
-    int64_t store = offsets_done(x->offsets, partition, offset, gen);
+    int64_t store = offsets_done(x->offsets, okey(x, topic, partition), offset, gen);
     rd_kafka_topic_partition_list_t *l;
 
     if (store < 0)
@@ -314,14 +323,15 @@ static void *slot_main(void *arg)
     return NULL;
 }
 
-/* Sends (or stops sending) each partition's messages to x->jobs_q. */
+/* Sends (or stops sending) each partition's messages to its lane's queue. */
 static void forward(struct exec_ctx *x, rd_kafka_topic_partition_list_t *parts, int on)
 {
     for (int i = 0; i < parts->cnt; i++) {
         rd_kafka_queue_t *q = rd_kafka_queue_get_partition(x->consumer, parts->elems[i].topic,
                                                            parts->elems[i].partition);
         if (q) {
-            rd_kafka_queue_forward(q, on ? x->jobs_q : NULL);
+            rd_kafka_queue_t *to = strcmp(parts->elems[i].topic, x->cfg->batch_topic) == 0 ? x->batch_q : x->sync_q;
+            rd_kafka_queue_forward(q, on ? to : NULL);
             rd_kafka_queue_destroy(q);
         }
     }
@@ -356,7 +366,7 @@ static void dispatch(struct exec_ctx *x, rd_kafka_message_t *m)
         struct slot *s = &x->slots[i];
         if (s->msg)
             continue;
-        s->gen = offsets_begin(x->offsets, m->partition, m->offset);
+        s->gen = offsets_begin(x->offsets, okey(x, rd_kafka_topic_name(m->rkt), m->partition), m->offset);
         s->msg = m;
         x->nfree--;
         pthread_cond_broadcast(&x->cond);
@@ -400,7 +410,7 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
         goto out;
     if (kq_ensure_topics(x.producer, c, 10000, errstr, errstr_size) < 0)
         goto out;
-    /* Every partition forwards to jobs_q, so librdkafka's queue thresholds
+    /* Every partition forwards to sync_q or batch_q, so librdkafka's queue thresholds
      * count all of them together: prefetch stops at PREFETCH_PER_SLOT jobs
      * per slot (and 1 MiB). Not fewer: librdkafka 2.0.2 then pauses
      * fetching for a fixed second (no fetch.queue.backoff.ms before 2.1),
@@ -417,11 +427,13 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
                                  errstr_size);
     if (!x.consumer)
         goto out;
-    x.jobs_q = rd_kafka_queue_new(x.consumer);
-    topics = rd_kafka_topic_partition_list_new(1);
+    x.sync_q = rd_kafka_queue_new(x.consumer);
+    x.batch_q = rd_kafka_queue_new(x.consumer);
+    topics = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(topics, c->jobs_topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(topics, c->batch_topic, RD_KAFKA_PARTITION_UA);
     if (rd_kafka_subscribe(x.consumer, topics)) {
-        snprintf(errstr, errstr_size, "subscribe to %s failed", c->jobs_topic);
+        snprintf(errstr, errstr_size, "subscribe to %s and %s failed", c->jobs_topic, c->batch_topic);
         goto out;
     }
     for (int i = 0; i < x.nslots; i++) {
@@ -434,7 +446,8 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
         started++;
     }
     pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
-    log_msg(LOG_INFO, "executor %s: %d slot(s) on %s, group %s", x.executor_id, x.nslots, c->jobs_topic, c->group_id);
+    log_msg(LOG_INFO, "executor %s: %d slot(s) on %s (first) and %s, group %s", x.executor_id, x.nslots,
+            c->jobs_topic, c->batch_topic, c->group_id);
 
     while (!*stop && !x.broken) {
         rd_kafka_message_t *m;
@@ -451,7 +464,7 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
             }
         }
 
-        /* Rebalances and errors; job messages arrive on jobs_q instead. */
+        /* Rebalances and errors; job messages arrive on sync_q and batch_q instead. */
         m = rd_kafka_consumer_poll(x.consumer, 0);
         if (m) {
             if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
@@ -481,7 +494,14 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
             pthread_mutex_unlock(&x.mu);
             continue;
         }
-        m = rd_kafka_consume_queue(x.jobs_q, 20);
+        /* Sync first: a batch never queues ahead of a waiting caller; at
+         * worst a sync job waits for one running job to end. The short
+         * wait on sync_q bounds how late a batch job is noticed. */
+        m = rd_kafka_consume_queue(x.sync_q, 0);
+        if (!m)
+            m = rd_kafka_consume_queue(x.batch_q, 0);
+        if (!m)
+            m = rd_kafka_consume_queue(x.sync_q, 5);
         if (!m)
             continue;
         if (m->err) {
@@ -518,8 +538,10 @@ out:
     }
     if (x.consumer) {
         rd_kafka_consumer_close(x.consumer);   /* commits stored offsets, leaves the group */
-        if (x.jobs_q)
-            rd_kafka_queue_destroy(x.jobs_q);
+        if (x.sync_q)
+            rd_kafka_queue_destroy(x.sync_q);
+        if (x.batch_q)
+            rd_kafka_queue_destroy(x.batch_q);
         rd_kafka_destroy(x.consumer);
     }
     if (x.producer)

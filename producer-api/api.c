@@ -94,7 +94,10 @@ void api_wake(struct api *a, const char *key)
 
 rd_kafka_resp_err_t api_produce_job(struct api *a, const char *id, const char *kind, char *json)
 {
-    return kq_produce(a->producer, a->cfg->jobs_topic, id, json, kind, "job", a->cfg->results_topic, NULL);
+    /* Two lanes: sync calls, whose callers wait, on the jobs topic, which
+     * executors always serve first; async and batch jobs on the batch topic. */
+    const char *topic = strcmp(kind, "sync") == 0 ? a->cfg->jobs_topic : a->cfg->batch_topic;
+    return kq_produce(a->producer, topic, id, json, kind, "job", a->cfg->results_topic, NULL);
 }
 
 /* Queues r's answer. MUST_FREE: MHD frees resp with free() when done. */

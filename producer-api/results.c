@@ -77,10 +77,41 @@ static int store_message(struct api *a, const rd_kafka_message_t *m)
     return 0;
 }
 
+/* Reconciliation: a job whose message or result was lost (deleted from a
+ * topic, refused, never published) would stay queued or running for ever.
+ * Once its deadline plus lost-after-ms has passed, no executor can still
+ * be running it (a job starts before its deadline and runs at most its
+ * timeout): it ends failed ("lost") and refunded. A result that still
+ * comes later finds it completed and changes nothing. */
+static void reconcile(struct api *a)
+{
+    char (*ids)[37] = malloc(256 * sizeof(*ids));
+    long n;
+
+    if (!ids)
+        return;
+    n = store_overdue(a->store, util_wall_ms(), a->cfg->lost_after_ms, ids, 256);
+    for (long i = 0; i < n; i++) {
+        char batch[37], msg[200], *body;
+        snprintf(msg, sizeof(msg), "no result came within the job's deadline plus %ld ms: the job or its result "
+                 "was lost; refunded", a->cfg->lost_after_ms);
+        body = api_job_error_json("lost", msg, ids[i]);
+        if (store_result(a->store, ids[i], body, 1, util_wall_ms(), batch) == 1) {
+            log_msg(LOG_WARNING, "job=%s lost (no result within its deadline plus %ld ms); refunded", ids[i],
+                    a->cfg->lost_after_ms);
+            api_wake(a, ids[i]);
+            if (batch[0])
+                api_wake(a, batch);
+        }
+        free(body);
+    }
+    free(ids);
+}
+
 static void *results_main(void *arg)
 {
     struct api *a = arg;
-    int64_t next_republish = util_mono_ms() + REPUBLISH_EVERY_MS;
+    int64_t next_republish = util_mono_ms() + REPUBLISH_EVERY_MS, next_reconcile = 0;
 
     while (!atomic_load(&a->stopping)) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(a->results, 100);
@@ -100,6 +131,10 @@ static void *results_main(void *arg)
              * librdkafka's queue, waiting for their delivery report. */
             republish(a, util_wall_ms() - REPUBLISH_EVERY_MS);
             next_republish = util_mono_ms() + REPUBLISH_EVERY_MS;
+        }
+        if (util_mono_ms() >= next_reconcile) {
+            reconcile(a);
+            next_reconcile = util_mono_ms() + 1000;
         }
     }
     return NULL;

@@ -40,6 +40,7 @@ static const char *schema =
     "  result TEXT, created_ms INTEGER NOT NULL, finished_ms INTEGER);"
     "CREATE INDEX IF NOT EXISTS jobs_batch ON jobs(batch_id, seq);"
     "CREATE INDEX IF NOT EXISTS jobs_unproduced ON jobs(produced) WHERE produced = 0;"
+    "CREATE INDEX IF NOT EXISTS jobs_open ON jobs(created_ms) WHERE status != 'completed';"
     "CREATE TABLE IF NOT EXISTS idempotency("
     "  account TEXT NOT NULL, key TEXT NOT NULL, body_hash TEXT NOT NULL, status INTEGER NOT NULL,"
     "  response TEXT NOT NULL, PRIMARY KEY(account, key));"
@@ -525,6 +526,30 @@ long store_unproduced(struct store *s, int64_t before_ms,
                (const char *)sqlite3_column_text(st, 2), arg);
             n++;
         }
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+long store_overdue(struct store *s, int64_t now_ms, int64_t bound_ms, char (*ids)[37], long max)
+{
+    sqlite3_stmt *st;
+    long n = -1;
+
+    pthread_mutex_lock(&s->mu);
+    /* created_ms <= expires_at_ms, so the partial index narrows the scan
+     * to open jobs old enough before the JSON is read. */
+    st = prep(s, "SELECT id FROM jobs WHERE status != 'completed' AND message IS NOT NULL AND created_ms < ?1 "
+                 "AND json_extract(message, '$.expires_at_ms') + ?2 < ?3 ORDER BY created_ms LIMIT ?4");
+    if (st) {
+        n = 0;
+        sqlite3_bind_int64(st, 1, now_ms - bound_ms);
+        sqlite3_bind_int64(st, 2, bound_ms);
+        sqlite3_bind_int64(st, 3, now_ms);
+        sqlite3_bind_int64(st, 4, max);
+        while (n < max && sqlite3_step(st) == SQLITE_ROW)
+            copy_col(st, 0, ids[n++], 37);
     }
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);

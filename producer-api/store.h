@@ -87,6 +87,11 @@ int store_batch_get(struct store *s, const char *id, const char *account, long o
 long store_unproduced(struct store *s, int64_t before_ms,
                       void (*fn)(const char *id, const char *kind, const char *json, void *arg), void *arg);
 
+/* Fills ids with up to max open jobs (queued or running) whose deadline
+ * (expires_at_ms) is more than bound_ms before now_ms: no executor can
+ * still be running them. Returns the count, or -1. */
+long store_overdue(struct store *s, int64_t now_ms, int64_t bound_ms, char (*ids)[37], long max);
+
 /* Idempotency: looks up (account, key). Returns 0 and fills body_hash,
  * *status and *response (malloc'd) if found, 1 if not, -1 on error. */
 int store_idem_get(struct store *s, const char *account, const char *key, char body_hash[65], int *status,

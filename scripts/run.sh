@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: a local Kafka (unless EXECQ_BROKERS points at a cluster), one
-# executor and the API, in the foreground. Ctrl-C or SIGTERM stops all three.
+# executor and the API, in the foreground, supervised: when a part dies the
+# script says which and how, and starts it again after a backoff (1 s,
+# doubling to 30 s, back to 1 s once it has run for a minute). Ctrl-C or
+# SIGTERM stops all three.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 state="$top/.run"
@@ -8,20 +11,30 @@ mkdir -p "$state"
 kafka_port=${EXECQ_KAFKA_PORT:-9092}
 kafka_ctrl_port=${EXECQ_KAFKA_CONTROLLER_PORT:-9093}
 own_kafka=0
-pids=()
+declare -A pid backoff started
 
-cleanup() {
+stop_all() {
   trap - INT TERM EXIT
   echo; echo "run: stopping"
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  for n in api executor; do [ -n "${pid[$n]:-}" ] && kill -TERM "${pid[$n]}" 2>/dev/null || true; done
+  for n in api executor; do [ -n "${pid[$n]:-}" ] && wait "${pid[$n]}" 2>/dev/null || true; done
   [ "$own_kafka" = 1 ] && "$top/scripts/kafka.sh" stop "$state/kafka"
   echo "run: stopped"
 }
-trap cleanup INT TERM EXIT
+trap stop_all INT TERM EXIT
+
+start_kafka() {
+  "$top/scripts/kafka.sh" start "$state/kafka" "$kafka_port" "$kafka_ctrl_port"
+}
+
+# start <name>: starts execq-<name> in the background.
+start() {
+  "$top/build/execq-$1" & pid[$1]=$!
+  started[$1]=$(date +%s)
+}
 
 if [ -z "${EXECQ_BROKERS:-}" ]; then
-  "$top/scripts/kafka.sh" start "$state/kafka" "$kafka_port" "$kafka_ctrl_port"
+  start_kafka
   own_kafka=1
   export EXECQ_BROKERS="127.0.0.1:$kafka_port"
 else
@@ -29,8 +42,10 @@ else
 fi
 
 export EXECQ_DB_PATH=${EXECQ_DB_PATH:-$state/execq.db}
-"$top/build/execq-executor" & pids+=($!)
-"$top/build/execq-api" & pids+=($!)
+start executor
+start api
+backoff[executor]=1
+backoff[api]=1
 
 port=${EXECQ_PORT:-8080}
 for _ in $(seq 1 100); do
@@ -47,5 +62,22 @@ execq is up on http://127.0.0.1:$port (Ctrl-C stops it). Try:
     -d '{"code": "print(\"hello from execq\")", "timeout": 10}'
 
 MSG
-# Stop everything as soon as any part dies.
-wait -n "${pids[@]}" || true
+# Supervise: look once a second.
+while sleep 1; do
+  if [ "$own_kafka" = 1 ] && ! kill -0 "$(cat "$state/kafka/kafka.pid" 2>/dev/null || echo 0)" 2>/dev/null; then
+    echo "run: the Kafka broker died (see $state/kafka/kafka.log); starting it again"
+    rm -f "$state/kafka/kafka.pid"
+    start_kafka || echo "run: Kafka did not start; trying again"
+  fi
+  for n in executor api; do
+    kill -0 "${pid[$n]}" 2>/dev/null && continue
+    set +e; wait "${pid[$n]}"; rc=$?; set -e
+    if [ "$rc" -gt 128 ]; then how="was killed by signal $((rc - 128))"; else how="exited with status $rc"; fi
+    ran=$(( $(date +%s) - started[$n] ))
+    [ "$ran" -ge 60 ] && backoff[$n]=1
+    echo "run: execq-$n $how after ${ran} s; starting it again in ${backoff[$n]} s"
+    sleep "${backoff[$n]}"
+    start "$n"
+    backoff[$n]=$(( backoff[$n] * 2 > 30 ? 30 : backoff[$n] * 2 ))
+  done
+done

@@ -185,6 +185,11 @@ def test_executor_killed_during_a_batch_reruns_at_most_its_slots(cluster, api):
     runs = {j: [r for r in results.get(j, []) if r["status"] == "completed"] for j in ids}
     assert all(len(r) >= 1 for r in runs.values()), "a job of the batch has no completed result"
     reruns = sum(len(r) - 1 for r in runs.values())
+    # One outcome per job under docs/results-topic.md's rule, and it is the run.
+    for j in ids:
+        rs = results.get(j, [])
+        outcome = next((r for r in rs if r["status"] != "expired"), rs[0] if rs else None)
+        assert outcome and outcome["status"] == "completed", (j, rs)
     print(f"\nFAULT executor SIGKILL x{kills} in a 200-job batch: {reruns} re-run(s); "
           f"jobs flowed again {', '.join(f'{s:.1f}' for s in stalls)} s after each restart")
     assert reruns <= kills * SLOTS, reruns
@@ -271,3 +276,69 @@ def test_api_killed_and_restarted(cluster, api):
     assert before - balance(api) == 50 * 5
     print(f"\nFAULT API SIGKILL with a 50-job batch: healthy {restart:.1f} s after the restart; "
           f"the batch completed {time.time() - t0:.1f} s after it")
+
+
+@pytest.mark.long
+def test_make_run_restarts_what_dies(tmp_path):
+    """`make run`'s supervisor: SIGKILL the API, then the broker; each time
+    it says which part died and how, starts it again, and the service
+    answers again."""
+    from conftest import free_port
+    port, kport, kctrl = free_port(), free_port(), free_port()
+    env = dict(os.environ, EXECQ_PORT=str(port), EXECQ_KAFKA_PORT=str(kport), EXECQ_KAFKA_CONTROLLER_PORT=str(kctrl),
+               EXECQ_UID_BASE=str(SANDBOX_UID_BASES[0] + 300), EXECQ_SLOTS="1",
+               EXECQ_CGROUP_PARENT=f"execq-test-run-{port}", EXECQ_SANDBOX_ROOT=f"/run/execq-test-run-{port}",
+               EXECQ_DB_PATH=str(tmp_path / "execq.db"))
+    # A copy of the script in a scratch tree, so its .run state stays there.
+    tree = tmp_path / "tree"
+    (tree / "scripts").mkdir(parents=True)
+    for f in ("run.sh", "kafka.sh"):
+        (tree / "scripts" / f).write_bytes(open(os.path.join(TOP, "scripts", f), "rb").read())
+        os.chmod(tree / "scripts" / f, 0o755)
+    os.symlink(os.path.join(TOP, "scripts", "kafka"), tree / "scripts" / "kafka")
+    os.symlink(os.path.join(TOP, "build"), tree / "build")
+    os.symlink(os.path.join(TOP, ".kafka"), tree / ".kafka")
+    log = open(tmp_path / "run.log", "w")
+    p = subprocess.Popen([str(tree / "scripts" / "run.sh")], env=env, stdout=log, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+
+    def ok():
+        try:
+            req = urllib.request.Request(url + "/v1/exec-python", data=b'{"code": "print(7)"}', method="POST",
+                                         headers={"Authorization": "Bearer demo_key_slopshop"})
+            with urllib.request.urlopen(req, timeout=20) as r:
+                return json.loads(r.read()).get("stdout") == "7\n"
+        except OSError:
+            return False
+
+    def wait_ok(limit=120):
+        t0 = time.time()
+        while time.time() - t0 < limit:
+            if ok():
+                return time.time() - t0
+            time.sleep(0.5)
+        raise AssertionError(open(tmp_path / "run.log").read()[-3000:])
+
+    def pid_of(prog):
+        out = subprocess.run(["pgrep", "-s", str(p.pid), "-f", prog], capture_output=True, text=True).stdout
+        return int(out.split()[0])
+
+    try:
+        wait_ok()
+        os.kill(pid_of("build/execq-api"), signal.SIGKILL)
+        api_back = wait_ok()
+        assert "run: execq-api was killed by signal 9" in open(tmp_path / "run.log").read()
+        with open(tree / ".run" / "kafka" / "kafka.pid") as f:
+            os.kill(int(f.read()), signal.SIGKILL)
+        time.sleep(2)
+        kafka_back = wait_ok(180)
+        assert "run: the Kafka broker died" in open(tmp_path / "run.log").read()
+        print(f"\nFAULT make run: API SIGKILL, answering again in {api_back:.1f} s; "
+              f"broker SIGKILL, answering again in {kafka_back:.1f} s")
+    finally:
+        os.killpg(p.pid, signal.SIGTERM)
+        try:
+            p.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)

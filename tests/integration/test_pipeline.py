@@ -140,3 +140,67 @@ def test_executor_killed_mid_job_loses_nothing(cluster, api):
     assert "left by executors that are gone" in cluster.log("executor-1")
     status, body = api.run("print('after the crash')")
     assert status == 200 and body["stdout"] == "after the crash\n"
+
+
+def test_sync_calls_go_before_a_running_batch(cluster, api):
+    """Sync calls are a lane of their own: with a batch of 120 jobs queued
+    ahead (about 9 s of work for both executors), each sync call is answered
+    while the batch is still far from done, never after it (before: jobs
+    were served in arrival order, and a sync call waited for the batch)."""
+    import time
+    status, body = api.request("POST", "/v1/batches",
+                               {"jobs": [{"code": "import time\ntime.sleep(0.3)"} for _ in range(120)]})
+    assert status == 202, body
+    batch = body["batch_id"]
+    waits = []
+    for i in range(5):
+        t0 = time.time()
+        status, res = api.run(f"print({i})")
+        waits.append(time.time() - t0)
+        assert status == 200 and res["stdout"] == f"{i}\n", res
+        status, b = api.request("GET", f"/v1/batches/{batch}?limit=1")
+        assert b["counts"]["completed"] < 100, ("the sync call waited for the batch", b["counts"])
+    status, b = api.request("GET", f"/v1/batches/{batch}?wait=30&limit=1", timeout=60)
+    while b["counts"]["completed"] < 120:
+        status, b = api.request("GET", f"/v1/batches/{batch}?wait=30&limit=1", timeout=60)
+    print(f"\nsync calls during a 120-job batch: {', '.join(f'{w * 1000:.0f}' for w in waits)} ms")
+
+
+def test_a_job_whose_result_never_comes_ends_lost_and_refunded(cluster):
+    """Reconciliation: an async job accepted by an API whose batch topic no
+    executor reads never gets a result. Once its deadline plus
+    --lost-after-ms has passed it ends failed ("lost") and refunded, instead
+    of staying queued for ever (before: it did)."""
+    import urllib.request
+    port = free_port()
+    env = dict(cluster.env, EXECQ_JOBS_TOPIC=f"{cluster.jobs_topic}.nobody")
+    # A short async deadline is not configurable; a sync job's is its
+    # timeout plus the grace, so submit sync and let the call give up first.
+    cluster.start("api-lost", [os.path.join(TOP, "build", "execq-api"), f"--port={port}", "--sync-grace-ms=500",
+                               "--lost-after-ms=1000"], env=env)
+    try:
+        url = None
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        url = f"http://127.0.0.1:{port}"
+                        break
+            except OSError:
+                time.sleep(0.2)
+        assert url
+        api = Api(url, "demo_key_slopshop")
+        before = api.request("GET", "/v1/account")[1]["balance"]
+        status, body = api.run("print(1)", timeout=1)
+        assert status == 504 and body["error"]["code"] == "no_result", body
+        jid = body["job_id"]
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            status, j = api.request("GET", f"/v1/jobs/{jid}?wait=5", timeout=20)
+            if j["job"]["status"] == "completed":
+                break
+        assert j["job"]["status"] == "completed", j
+        assert j["job"]["result"]["error"]["code"] == "lost", j
+        assert api.request("GET", "/v1/account")[1]["balance"] == before, "the lost job was not refunded"
+    finally:
+        cluster.stop("api-lost")
