@@ -379,7 +379,7 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     struct exec_ctx x;
     rd_kafka_topic_partition_list_t *topics = NULL;
     char host[48] = "host", instance[160];
-    int ret = -1, started = 0;
+    int ret = -1, started = 0, fatal = 0;
     int64_t next_health = 0;
 
     sigset_t stop_signals, old_mask;
@@ -466,6 +466,20 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
 
         /* Rebalances and errors; job messages arrive on sync_q and batch_q instead. */
         m = rd_kafka_consumer_poll(x.consumer, 0);
+        if ((m && m->err == RD_KAFKA_RESP_ERR__FATAL) || rd_kafka_fatal_error(x.consumer, NULL, 0)) {
+            /* The consumer is unusable for good (for example fenced as a
+             * static member after a broker restart): stop, leaving running
+             * jobs to finish and the rest to the group; a supervisor (make
+             * run, a container's restart policy) starts a fresh one. */
+            char reason[256];
+            rd_kafka_fatal_error(x.consumer, reason, sizeof(reason));
+            snprintf(errstr, errstr_size, "the Kafka consumer failed for good (%s); stopping so that a fresh "
+                     "executor can take over", reason);
+            if (m)
+                rd_kafka_message_destroy(m);
+            fatal = 1;
+            break;
+        }
         if (m) {
             if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                 log_msg(LOG_WARNING, "jobs consumer: %s", rd_kafka_message_errstr(m));
@@ -514,6 +528,8 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
         dispatch(&x, m);   /* the slot owns m now */
         pthread_mutex_unlock(&x.mu);
     }
+    if (fatal)
+        goto out;
     if (x.broken) {
         snprintf(errstr, errstr_size, "the sandbox launcher died: no sandbox can be made; stopped, leaving "
                                       "unfinished jobs to the other executors of the group");

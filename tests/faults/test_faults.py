@@ -197,6 +197,19 @@ def test_executor_killed_during_a_batch_reruns_at_most_its_slots(cluster, api):
     assert before - balance(api) == 200 * 5
 
 
+def supervise(cluster, restarted):
+    """What make run or a restart policy does: an executor that stopped
+    (its consumer failed for good, e.g. fenced after a broker restart) is
+    started again. Appends the names restarted."""
+    for n, base in (("executor-1", SANDBOX_UID_BASES[0]), ("executor-2", SANDBOX_UID_BASES[1])):
+        p = cluster.procs.get(n)
+        if p is not None and p.poll() is not None:
+            assert "failed for good" in cluster.log(n), cluster.log(n)[-2000:]
+            cluster.procs.pop(n)
+            cluster.start_executor(n, base)
+            restarted.append(n)
+
+
 def restart_kafka(cluster):
     subprocess.run([os.path.join(TOP, "scripts/kafka.sh"), "start", os.path.join(cluster.dir, "kafka"),
                     str(cluster.kafka_port), str(cluster.kafka_ctrl)], check=True, capture_output=True)
@@ -225,13 +238,17 @@ def test_broker_killed_and_restarted(cluster, api):
     restart_kafka(cluster)
     t_up = time.time()
     wait_kafka(cluster, "up", 120)
+    restarted = []
     while True:
+        supervise(cluster, restarted)
         status, _, body = raw_post(cluster, "/v1/exec-python", {"code": "print('back')", "timeout": 10}, key=user.key)
         if status == 200 or time.time() - t_up > 120:
             break
         time.sleep(0.5)
     assert status == 200, body
     first_job = time.time() - t_up
+    time.sleep(3)
+    supervise(cluster, restarted)
     # Every job the caller was not given a final answer for ends completed
     # (ran, charged) or refunded (never ran), within a bound.
     ran_later = 0
@@ -250,7 +267,8 @@ def test_broker_killed_and_restarted(cluster, api):
     assert before - acct["balance"] == 5 * ran, (before, acct, statuses)
     print(f"\nFAULT broker SIGKILL 20 s: {statuses.count(503)} calls answered 503 uncharged, "
           f"{statuses.count(200)} ran, {len(unsure)} answered 504 with their id ({ran_later} of them ran later, "
-          f"the rest refunded); first job {first_job:.1f} s after the broker came back")
+          f"the rest refunded); first job {first_job:.1f} s after the broker came back; "
+          f"executors restarted after failing for good: {len(restarted)}")
 
 
 @pytest.mark.long
