@@ -99,6 +99,7 @@ stress-adversarial: deps kafka all
 bench: deps kafka all $(BUILD)/sbx_bench
 	@$(BUILD)/sbx_bench 50
 	@/usr/bin/python3 tests/bench/bench.py
+	@/usr/bin/python3 tests/bench/priority.py
 
 clean:
 	rm -rf $(BUILD)
