@@ -11,7 +11,7 @@ endif
 
 BUILD = build
 COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c common/sha256.c
-API_SRC = producer-api/main.c producer-api/api.c producer-api/submit.c producer-api/query.c producer-api/accounts.c \
+API_SRC = producer-api/main.c producer-api/api.c producer-api/submit.c producer-api/spec.c producer-api/query.c producer-api/accounts.c \
           producer-api/replies.c producer-api/results.c producer-api/pending.c producer-api/auth.c producer-api/store.c
 EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/run.c executor/sbx.c \
            executor/launcher.c executor/cg.c executor/claim.c
@@ -27,7 +27,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps kafka run test unit integration bench stress-adversarial faults clean
+.PHONY: all deps kafka run test unit integration bench stress-adversarial faults fuzz clean
 all: $(BUILD)/execq-api $(BUILD)/execq-executor $(BUILD)/execq-launcher
 
 $(BUILD)/%.o: %.c
@@ -61,6 +61,15 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/off
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp -lsqlite3
 
+# libFuzzer targets (clang, ASan and UBSan always): the job and result
+# codecs, the request body parser, the configuration parser.
+FUZZ_BINS = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SRC = common/job.c common/cfg.c common/util.c common/log.c producer-api/spec.c
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard common/*.h producer-api/spec.h)
+	@mkdir -p $(dir $@)
+	clang-14 -std=gnu11 -D_GNU_SOURCE -g -O1 -Wall -Werror -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -Icommon -Iproducer-api -o $@ $< $(FUZZ_SRC) -lcjson -lm -lpthread
+
 # Builds real sandboxes through the launcher (needs root), under thread churn.
 $(BUILD)/tests/test_launcher: tests/unit/test_launcher.c $(call obj,$(filter-out executor/main.c executor/consumer.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
 	@mkdir -p $(dir $@)
@@ -84,9 +93,14 @@ unit: $(UNIT_TESTS)
 integration: all kafka
 	@scripts/integration.sh
 
-test: deps kafka all $(BUILD)/sbx_bench   # the bench is built (not run) so it never rots
+test: deps kafka all $(BUILD)/sbx_bench $(FUZZ_BINS)   # the bench is built (not run) so it never rots
 	@$(MAKE) --no-print-directory unit
+	@scripts/fuzz.sh 30
 	@scripts/integration.sh
+
+# Each fuzz target for FUZZ_SECONDS (default 300).
+fuzz: deps $(FUZZ_BINS)
+	@scripts/fuzz.sh $(or $(FUZZ_SECONDS),300)
 
 # Every fault test, the long ones too (broker and API killed and restarted).
 faults: deps kafka all

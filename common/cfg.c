@@ -4,6 +4,7 @@
 #include "cfg.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,8 @@ static const struct cfg_entry cfg_table[] = {
     I(signups_per_hour, "signups-per-hour", "5", 1, 1000000, CFG_API, "signups allowed per client address per hour"),
     I(max_batch_jobs, "max-batch-jobs", "1000", 1, 100000, CFG_API, "jobs in one batch at most"),
     I(max_batch_body_bytes, "max-batch-body-bytes", "16777216", 1024, 268435456, CFG_API, "largest batch request body"),
+    I(retention_s, "retention-s", "604800", 1, 315360000, CFG_API, "finished jobs, their results, batches and ledger rows are deleted this long after they finish"),
+    I(idempotency_ttl_s, "idempotency-ttl-s", "86400", 1, 31536000, CFG_API, "an Idempotency-Key is remembered this long"),
     I(lost_after_ms, "lost-after-ms", "90000", 1000, 86400000, CFG_API, "a job with no result this long past its deadline is failed as lost and refunded (keep it above max-timeout-ms)"),
     I(max_wait_s, "max-wait-s", "30", 0, 600, CFG_API, "longest ?wait= a GET may ask for"),
     S(group_id, "group-id", "execq-executors", 1, CFG_EXEC, "consumer group of the executors"),
@@ -174,6 +177,27 @@ int cfg_load(struct cfg *c, unsigned prog_mask, int argc, char **argv, char *err
     if (c->memory_mb > c->max_memory_mb) {
         snprintf(errstr, errstr_size, "memory-mb exceeds max-memory-mb");
         return -1;
+    }
+    {
+        /* Options that take one of a few words: a typo is an error at
+         * start, never a silent default. */
+        static const struct { const char *name; size_t off; const char *words[5]; } enums[] = {
+            {"log-level", offsetof(struct cfg, log_level), {"error", "warning", "info", "debug", NULL}},
+            {"sandbox-mode", offsetof(struct cfg, sandbox_mode), {"warm", "fresh", NULL}},
+        };
+        for (size_t i = 0; i < sizeof(enums) / sizeof(enums[0]); i++) {
+            const char *v = (const char *)c + enums[i].off;
+            int ok = 0;
+            for (int k = 0; enums[i].words[k]; k++)
+                ok |= strcmp(v, enums[i].words[k]) == 0;
+            if (!ok) {
+                snprintf(errstr, errstr_size, "%s: \"%s\" is not one of %s%s%s%s%s%s%s", enums[i].name, v,
+                         enums[i].words[0], enums[i].words[1] ? ", " : "", enums[i].words[1] ? enums[i].words[1] : "",
+                         enums[i].words[2] ? ", " : "", enums[i].words[2] ? enums[i].words[2] : "",
+                         enums[i].words[3] ? ", " : "", enums[i].words[3] ? enums[i].words[3] : "");
+                return -1;
+            }
+        }
     }
     if (!c->batch_topic[0])   /* a default derived from another entry */
         snprintf(c->batch_topic, sizeof(c->batch_topic), "%.*s.batch", (int)sizeof(c->batch_topic) - 7,

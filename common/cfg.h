@@ -53,6 +53,8 @@ struct cfg {
     long max_batch_body_bytes;
     long max_wait_s;
     long lost_after_ms;
+    long retention_s;
+    long idempotency_ttl_s;
     /* executor */
     char group_id[128];
     char instance_id[128];

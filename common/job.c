@@ -54,6 +54,21 @@ static int status_parse(const char *s, enum result_status *out)
     return -1;
 }
 
+static size_t utf8_seq(const unsigned char *p, size_t n);
+
+int job_utf8_valid(const char *p, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)p;
+
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(u + i, n - i);
+        if (!k)
+            return 0;
+        i += k;
+    }
+    return 1;
+}
+
 /* Length of the valid UTF-8 sequence at p (1-4), or 0 if invalid. Rejects
  * overlongs, surrogates and code points above U+10FFFF (RFC 3629). */
 static size_t utf8_seq(const unsigned char *p, size_t n)
@@ -165,6 +180,7 @@ char *job_unbase64(const char *s, size_t *out_len)
             out[o++] = (char)((acc >> bits) & 0xff);
         }
     }
+    out[o] = '\0';   /* also a C string, for callers that treat it as text */
     *out_len = o;
     return out;
 bad:
@@ -208,8 +224,14 @@ char *job_to_json(const struct job *j)
     if (j->batch_id[0])
         cJSON_AddStringToObject(o, "batch_id", j->batch_id);
     cJSON_AddStringToObject(o, "code", j->code);
-    if (j->stdin_data)
+    if (j->stdin_data && job_utf8_valid(j->stdin_data, j->stdin_len)) {
         cJSON_AddStringToObject(o, "stdin", j->stdin_data);
+    } else if (j->stdin_data) {
+        /* Bytes JSON text cannot carry (NUL, not UTF-8): base64. */
+        char *b = job_base64((const unsigned char *)j->stdin_data, j->stdin_len);
+        cJSON_AddStringToObject(o, "stdin_b64", b);
+        free(b);
+    }
     cJSON_AddNumberToObject(o, "timeout_ms", (double)j->timeout_ms);
     cJSON_AddNumberToObject(o, "memory_mb", (double)j->memory_mb);
     cJSON_AddNumberToObject(o, "credits", (double)j->credits);
@@ -328,8 +350,22 @@ int job_from_json(struct job *j, const char *json, size_t len, char *errstr, siz
     j->code = util_strdup(s);
     if (get_str(o, "stdin", 0, &s, errstr, errstr_size) < 0)
         goto out;
-    if (s)
+    if (s) {
         j->stdin_data = util_strdup(s);
+        j->stdin_len = strlen(s);
+    }
+    if (get_str(o, "stdin_b64", 0, &s, errstr, errstr_size) < 0)
+        goto out;
+    if (s) {
+        if (j->stdin_data) {
+            snprintf(errstr, errstr_size, "stdin and stdin_b64 are exclusive");
+            goto out;
+        }
+        if (!(j->stdin_data = job_unbase64(s, &j->stdin_len))) {
+            snprintf(errstr, errstr_size, "stdin_b64 is not base64");
+            goto out;
+        }
+    }
     if (get_num(o, "timeout_ms", 1, 1, 3600000, &d, errstr, errstr_size) < 0)
         goto out;
     j->timeout_ms = (long)d;

@@ -13,7 +13,8 @@
 struct job {
     char id[37];
     char *code;            /* never contains NUL */
-    char *stdin_data;      /* may be NULL */
+    char *stdin_data;      /* may be NULL; any bytes (NUL included) */
+    size_t stdin_len;      /* bytes of stdin_data */
     long timeout_ms;
     long memory_mb;
     long credits;          /* what the API charged for it; echoed in the result */
@@ -81,9 +82,14 @@ char *result_to_http_json(const struct result *r);
  * bytes replaced by U+FFFD. Returns a malloc'd string; *lossy set to 1 if any
  * byte was replaced. */
 char *job_text_from_bytes(const char *p, size_t n, int *lossy);
+/* 1 if p[0..n) is valid UTF-8 without NUL (RFC 3629: no overlongs,
+ * surrogates or code points above U+10FFFF), else 0. */
+int job_utf8_valid(const char *p, size_t n);
+
 /* Returns malloc'd base64 of n bytes; the caller frees it. */
 char *job_base64(const unsigned char *p, size_t n);
-/* Decodes base64 into a malloc'd buffer (*out_len bytes). Returns NULL on bad input. */
+/* Decodes base64 into a malloc'd buffer (*out_len bytes, then a NUL not
+ * counted). Returns NULL on bad input. */
 char *job_unbase64(const char *s, size_t *out_len);
 
 #endif

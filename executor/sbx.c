@@ -238,7 +238,7 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
     long timeout = j->timeout_ms;
     struct run_spec spec = {
         .stdin_data = j->stdin_data,
-        .stdin_len = j->stdin_data ? strlen(j->stdin_data) : 0,
+        .stdin_len = j->stdin_data ? j->stdin_len : 0,
         .max_output = (size_t)s->cfg->max_output_bytes,
         .spawn = sbx_spawn,
         .kill_all = sbx_kill,

@@ -184,9 +184,24 @@ static void handle_health(struct api *a, struct api_req *r)
     req_set(r, kafka && ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, s);
 }
 
-/* First call for a request: route, method and auth, from headers alone. */
+/* Header bytes a request may carry (names and values): beyond, 431 in
+ * JSON. MHD's own limit (its per-connection pool, API_CONN_POOL) is far
+ * above, so every request small enough to be read gets our answer. */
+#define API_MAX_HEADER_BYTES 8192
+#define API_CONN_POOL (64 * 1024)
+
+static enum MHD_Result add_header_len(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    *(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+/* First call for a request: route, method, sizes, then auth, from headers
+ * alone: a request refused for its size never reaches the key check. */
 static void req_begin(struct api *a, struct api_req *r, const char *url, const char *method)
 {
+    size_t header_bytes = 0;
     const struct route_def *d = find_route(url, r->path_id);
     const char *cl;
     char errstr[160];
@@ -203,6 +218,19 @@ static void req_begin(struct api *a, struct api_req *r, const char *url, const c
         req_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", errstr);
         return;
     }
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_header_len, &header_bytes);
+    if (header_bytes > API_MAX_HEADER_BYTES) {
+        snprintf(errstr, sizeof(errstr), "the request's headers are over the limit of %d bytes",
+                 API_MAX_HEADER_BYTES);
+        req_error(r, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "headers_too_large", errstr);
+        return;
+    }
+    cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoll(cl, NULL, 10) > body_limit(a, r)) {
+        snprintf(errstr, sizeof(errstr), "the body is over the limit of %ld bytes", body_limit(a, r));
+        req_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", errstr);
+        return;
+    }
     if (d->auth) {
         rc = auth_check(a->store, MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
                         r->account, errstr, sizeof(errstr));
@@ -211,11 +239,6 @@ static void req_begin(struct api *a, struct api_req *r, const char *url, const c
                       rc > 0 ? "unauthorized" : "internal", errstr);
             return;
         }
-    }
-    cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl && strtoll(cl, NULL, 10) > body_limit(a, r)) {
-        snprintf(errstr, sizeof(errstr), "the body is over the limit of %ld bytes", body_limit(a, r));
-        req_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", errstr);
     }
 }
 
@@ -253,6 +276,13 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
         if (r->done && r->status == MHD_HTTP_CONTENT_TOO_LARGE)
             return req_respond(r);
         return MHD_YES;
+    }
+    if (*upload_data_size && r->done) {
+        /* Refused from its headers (401, 404, 405, 431...): answer now and
+         * read none of the body; MHD closes the connection after. A
+         * stranger cannot make us read an endless chunked body. */
+        *upload_data_size = 0;
+        return req_respond(r);
     }
     if (*upload_data_size) {
         if (!r->done) {
@@ -327,6 +357,7 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                               MHD_OPTION_CONNECTION_LIMIT, (unsigned)(c->max_pending + 256),
                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_POOL,
                               MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                               MHD_OPTION_NOTIFY_COMPLETED, req_completed, a,
                               MHD_OPTION_END);

@@ -11,6 +11,10 @@
 #include "req.h"
 
 #define BATCH_PAGE_DEFAULT 100
+/* A page's results in bytes at most (stored JSON, before it is nested in
+ * the page): a page of 1000 results of 2 MiB each would be 2 GB built on
+ * the HTTP thread. next_offset says where the next page starts. */
+#define BATCH_PAGE_MAX_BYTES ((size_t)4 << 20)
 #define BATCH_PAGE_MAX 1000
 
 /* Reads a whole-number query argument. Returns 0 (absent: *v untouched),
@@ -162,7 +166,8 @@ void query_batch(struct api *a, struct api_req *r)
         req_error(r, 500, "internal", "out of memory");
         return;
     }
-    rc = store_batch_get(a->store, r->path_id, r->account, offset, limit, &size, counts, jobs, &n);
+    rc = store_batch_get(a->store, r->path_id, r->account, offset, limit, BATCH_PAGE_MAX_BYTES, &size, counts, jobs,
+                         &n);
     if (rc == 1) {
         req_error(r, 404, "not_found", "no such batch for this key");
         goto out;
@@ -175,7 +180,7 @@ void query_batch(struct api *a, struct api_req *r)
         /* Each stored result of the batch wakes us; we look again then. */
         long again[3], m = 0, sz = 0;
         struct store_job none;
-        if (store_batch_get(a->store, r->path_id, r->account, 0, 0, &sz, again, &none, &m) == 0 && again[2] == sz &&
+        if (store_batch_get(a->store, r->path_id, r->account, 0, 0, 0, &sz, again, &none, &m) == 0 && again[2] == sz &&
             pending_remove(a->waiters, r->path_id, r))
             MHD_resume_connection(r->conn);
         goto out;

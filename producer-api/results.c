@@ -108,6 +108,22 @@ static void reconcile(struct api *a)
     free(ids);
 }
 
+/* Retention, off the request path: rounds of at most 500 rows per table,
+ * until a round deletes little or 200 ms have gone (the next second goes
+ * on). Keeps the store, and with journal_size_limit its WAL, bounded. */
+static void prune(struct api *a)
+{
+    int64_t now = util_wall_ms(), t0 = util_mono_ms();
+    long n;
+
+    do {
+        n = store_prune(a->store, now - a->cfg->retention_s * 1000, now - a->cfg->idempotency_ttl_s * 1000,
+                        now - 24LL * 3600 * 1000, 500);
+        if (n > 0)
+            log_msg(LOG_DEBUG, "store: %ld row(s) past retention deleted", n);
+    } while (n >= 500 && util_mono_ms() - t0 < 200 && !atomic_load(&a->stopping));
+}
+
 static void *results_main(void *arg)
 {
     struct api *a = arg;
@@ -134,6 +150,7 @@ static void *results_main(void *arg)
         }
         if (util_mono_ms() >= next_reconcile) {
             reconcile(a);
+            prune(a);
             next_reconcile = util_mono_ms() + 1000;
         }
     }

@@ -21,6 +21,9 @@ static const char *schema =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
     "PRAGMA foreign_keys=ON;"
+    /* The WAL is cut back to 64 MiB at each checkpoint (SQLite checkpoints
+     * every 1000 pages by itself); without a limit it keeps its peak size. */
+    "PRAGMA journal_size_limit=67108864;"
     "CREATE TABLE IF NOT EXISTS accounts("
     "  id TEXT PRIMARY KEY, key_hash TEXT UNIQUE NOT NULL, balance INTEGER NOT NULL CHECK(balance >= 0),"
     "  granted INTEGER NOT NULL, created_ms INTEGER NOT NULL);"
@@ -47,6 +50,69 @@ static const char *schema =
     "CREATE TABLE IF NOT EXISTS signups(addr TEXT NOT NULL, at_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS signups_addr ON signups(addr, at_ms);";
 
+/* Schema changes, in order; PRAGMA user_version counts those applied. A
+ * store made by an older execq is brought up to date at start, in one
+ * transaction per step. */
+static const char *migrations[] = {
+    /* 1: account totals kept as they change (a GET no longer sums the
+     * ledger), each batch's count of finished jobs (a batch waiter wakes
+     * once, when it completes), idempotency keys scoped by route and
+     * dated (they expire). */
+    "ALTER TABLE accounts ADD COLUMN charged INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE accounts ADD COLUMN refunded INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE accounts ADD COLUMN runs INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE accounts SET"
+    " charged = (SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE account = accounts.id AND kind = 'charge'),"
+    " refunded = (SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE account = accounts.id AND kind = 'refund'),"
+    " runs = (SELECT COUNT(CASE WHEN kind = 'charge' THEN 1 END) - COUNT(CASE WHEN kind = 'refund' THEN 1 END)"
+    "         FROM ledger WHERE account = accounts.id);"
+    "ALTER TABLE batches ADD COLUMN done INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE batches SET done = (SELECT COUNT(*) FROM jobs WHERE batch_id = batches.id AND status = 'completed');"
+    "CREATE TABLE idempotency_v1("
+    "  account TEXT NOT NULL, route TEXT NOT NULL, key TEXT NOT NULL, body_hash TEXT NOT NULL,"
+    "  status INTEGER NOT NULL, response TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY(account, route, key));"
+    "INSERT INTO idempotency_v1 SELECT account, CASE WHEN response LIKE '{\"job_id\":%' AND status = 200"
+    " THEN 'exec-python' WHEN response LIKE '%\"batch_id\"%' THEN 'batches' ELSE 'jobs' END,"
+    " key, body_hash, status, response, 0 FROM idempotency;"
+    "DROP TABLE idempotency;"
+    "ALTER TABLE idempotency_v1 RENAME TO idempotency;"
+    "CREATE INDEX idempotency_age ON idempotency(created_ms);"
+    "CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_ms) WHERE status = 'completed';"
+    "CREATE INDEX IF NOT EXISTS ledger_age ON ledger(at_ms);"
+    "CREATE INDEX IF NOT EXISTS batches_age ON batches(created_ms);",
+};
+
+/* Applies the migrations this store lacks. Returns 0, or -1 with errstr. */
+static int migrate(sqlite3 *h, char *errstr, size_t errstr_size)
+{
+    sqlite3_stmt *st = NULL;
+    int version = 0, n = (int)(sizeof(migrations) / sizeof(migrations[0]));
+    char *msg = NULL, pragma[48];
+
+    if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (version > n) {
+        snprintf(errstr, errstr_size, "the store is of schema version %d, newer than this execq-api (%d)", version, n);
+        return -1;
+    }
+    for (int v = version; v < n; v++) {
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", v + 1);
+        if (sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(h, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(h, pragma, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(h, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+            snprintf(errstr, errstr_size, "store migration %d: %s", v + 1, msg ? msg : "failed");
+            sqlite3_free(msg);
+            sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+        log_msg(LOG_INFO, "store: schema brought to version %d", v + 1);
+    }
+    return 0;
+}
+
 int store_open(struct store **out, const char *path, char *errstr, size_t errstr_size)
 {
     struct store *s = calloc(1, sizeof(*s));
@@ -68,6 +134,8 @@ int store_open(struct store **out, const char *path, char *errstr, size_t errstr
         snprintf(errstr, errstr_size, "schema of %s: %s", path, msg);
         goto out;
     }
+    if (migrate(h, errstr, errstr_size) < 0)
+        goto out;
     pthread_mutex_init(&s->mu, NULL);
     s->db = h;
     h = NULL;   /* s owns it now */
@@ -161,8 +229,10 @@ int store_account_ensure(struct store *s, const char *id, const char *key_hash, 
     int ret = -1;
 
     pthread_mutex_lock(&s->mu);
+    /* An existing account keeps its balance; its key becomes key_hash, so
+     * a changed configured key (the demo key) retires the old one. */
     st = prep(s, "INSERT INTO accounts(id, key_hash, balance, granted, created_ms) VALUES(?,?,?,?,?) "
-                 "ON CONFLICT(id) DO NOTHING");
+                 "ON CONFLICT(id) DO UPDATE SET key_hash = excluded.key_hash");
     if (st) {
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, key_hash, -1, SQLITE_STATIC);
@@ -200,12 +270,8 @@ int store_account_get(struct store *s, const char *id, struct store_account *a)
 
     memset(a, 0, sizeof(*a));
     pthread_mutex_lock(&s->mu);
-    ret = select_row(s, &st,
-                     "SELECT a.balance, a.granted, a.created_ms,"
-                     " COALESCE(SUM(CASE WHEN l.kind='charge' THEN l.amount END), 0),"
-                     " COALESCE(SUM(CASE WHEN l.kind='refund' THEN l.amount END), 0),"
-                     " COUNT(CASE WHEN l.kind='charge' THEN 1 END) - COUNT(CASE WHEN l.kind='refund' THEN 1 END)"
-                     " FROM accounts a LEFT JOIN ledger l ON l.account = a.id WHERE a.id = ? GROUP BY a.id",
+    /* The totals are kept as charges and refunds happen: one row read. */
+    ret = select_row(s, &st, "SELECT balance, granted, created_ms, charged, refunded, runs FROM accounts WHERE id = ?",
                      id, NULL);
     if (ret == 0) {
         snprintf(a->id, sizeof(a->id), "%s", id);
@@ -309,11 +375,12 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
         if (sqlite3_step(job) != SQLITE_DONE || sqlite3_step(led) != SQLITE_DONE)
             goto rollback;
     }
-    upd = prep(s, "UPDATE accounts SET balance = balance - ? WHERE id = ?");
+    upd = prep(s, "UPDATE accounts SET balance = balance - ?1, charged = charged + ?1, runs = runs + ?2 WHERE id = ?3");
     if (!upd)
         goto rollback;
     sqlite3_bind_int64(upd, 1, total);
-    sqlite3_bind_text(upd, 2, account, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(upd, 2, (sqlite3_int64)n);
+    sqlite3_bind_text(upd, 3, account, -1, SQLITE_STATIC);
     if (sqlite3_step(upd) != SQLITE_DONE || exec(s, "COMMIT") < 0)
         goto rollback;
     *balance -= total;
@@ -391,12 +458,27 @@ int store_result(struct store *s, const char *id, const char *http_json, int ref
     sqlite3_bind_text(upd, 3, id, -1, SQLITE_STATIC);
     if (sqlite3_step(upd) != SQLITE_DONE)
         goto rollback;
+    if (batch_id[0]) {
+        /* The batch's count of finished jobs; its waiters are woken only
+         * by the result that completes it, so a ?wait GET reads the batch
+         * once, not once per job. */
+        sqlite3_stmt *done = prep(s, "UPDATE batches SET done = done + 1 WHERE id = ? RETURNING done = size");
+        int complete = 0;
+        if (!done)
+            goto rollback;
+        sqlite3_bind_text(done, 1, batch_id, -1, SQLITE_STATIC);
+        if (sqlite3_step(done) == SQLITE_ROW)
+            complete = sqlite3_column_int(done, 0);
+        sqlite3_finalize(done);
+        if (!complete)
+            batch_id[0] = '\0';
+    }
     if (refund) {
         /* The refund row copies the charge; the key allows one per job. */
         led = prep(s, "INSERT OR IGNORE INTO ledger(job_id, account, kind, amount, at_ms) "
                       "SELECT job_id, account, 'refund', amount, ? FROM ledger WHERE job_id = ? AND kind = 'charge'");
-        bal = prep(s, "UPDATE accounts SET balance = balance + "
-                      "(SELECT amount FROM ledger WHERE job_id = ? AND kind = 'refund') WHERE id = ?");
+        bal = prep(s, "UPDATE accounts SET balance = balance + r.amount, refunded = refunded + r.amount, runs = runs - 1 "
+                      "FROM (SELECT amount FROM ledger WHERE job_id = ? AND kind = 'refund') AS r WHERE id = ?");
         if (!led || !bal)
             goto rollback;
         sqlite3_bind_int64(led, 1, finished_ms);
@@ -462,10 +544,11 @@ void store_job_release(struct store_job *j)
 }
 
 int store_batch_get(struct store *s, const char *id, const char *account, long offset, long limit,
-                    long *size, long counts[3], struct store_job *jobs, long *njobs)
+                    size_t max_bytes, long *size, long counts[3], struct store_job *jobs, long *njobs)
 {
     sqlite3_stmt *st = NULL;
     int ret = -1, rc;
+    size_t bytes = 0;
 
     *njobs = 0;
     counts[0] = counts[1] = counts[2] = 0;
@@ -500,8 +583,16 @@ int store_batch_get(struct store *s, const char *id, const char *account, long o
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, limit);
     sqlite3_bind_int64(st, 3, offset);
-    while (*njobs < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+    /* Bounded in bytes as well as in jobs: a page stops before the result
+     * that would take it past max_bytes (one job at least, so the page
+     * always moves on). */
+    while (*njobs < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t b = (size_t)sqlite3_column_bytes(st, 4);
+        if (*njobs > 0 && bytes + b > max_bytes)
+            break;
+        bytes += b;
         fill_job(st, &jobs[(*njobs)++]);
+    }
     ret = 0;
 out:
     sqlite3_finalize(st);
@@ -556,42 +647,114 @@ long store_overdue(struct store *s, int64_t now_ms, int64_t bound_ms, char (*ids
     return n;
 }
 
-int store_idem_get(struct store *s, const char *account, const char *key, char body_hash[65], int *status,
-                   char **response)
+int store_idem_get(struct store *s, const char *account, const char *route, const char *key, int64_t since_ms,
+                   char body_hash[65], int *status, char **response)
 {
     sqlite3_stmt *st;
-    int ret;
+    int ret = -1, rc;
 
     pthread_mutex_lock(&s->mu);
-    ret = select_row(s, &st, "SELECT body_hash, status, response FROM idempotency WHERE account = ? AND key = ?",
-                     account, key);
-    if (ret == 0) {
-        copy_col(st, 0, body_hash, 65);
-        *status = sqlite3_column_int(st, 1);
-        *response = dup_col(st, 2);
+    st = prep(s, "SELECT body_hash, status, response FROM idempotency WHERE account = ? AND route = ? AND key = ? "
+                 "AND created_ms >= ?");
+    if (st) {
+        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, route, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, since_ms);
+        rc = sqlite3_step(st);
+        ret = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+        if (ret == 0) {
+            copy_col(st, 0, body_hash, 65);
+            *status = sqlite3_column_int(st, 1);
+            *response = dup_col(st, 2);
+        }
     }
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     return ret;
 }
 
-int store_idem_put(struct store *s, const char *account, const char *key, const char *body_hash, int status,
-                   const char *response)
+int store_idem_put(struct store *s, const char *account, const char *route, const char *key, int64_t since_ms,
+                   const char *body_hash, int status, const char *response)
 {
     sqlite3_stmt *st;
     int ret = -1;
 
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "INSERT OR IGNORE INTO idempotency(account, key, body_hash, status, response) VALUES(?,?,?,?,?)");
+    /* The first answer stays (a concurrent repeat does not replace it);
+     * an expired one (older than since_ms) is replaced. */
+    st = prep(s, "INSERT INTO idempotency(account, route, key, body_hash, status, response, created_ms) "
+                 "VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT(account, route, key) DO UPDATE SET "
+                 "body_hash = excluded.body_hash, status = excluded.status, response = excluded.response, "
+                 "created_ms = excluded.created_ms WHERE idempotency.created_ms < ?8");
     if (st) {
         sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, body_hash, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 4, status);
-        sqlite3_bind_text(st, 5, response, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, route, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, body_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 5, status);
+        sqlite3_bind_text(st, 6, response, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 7, util_wall_ms());
+        sqlite3_bind_int64(st, 8, since_ms);
         ret = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     }
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     return ret;
+}
+
+int store_idem_delete(struct store *s, const char *account, const char *route, const char *key)
+{
+    sqlite3_stmt *st;
+    int ret = -1;
+
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "DELETE FROM idempotency WHERE account = ? AND route = ? AND key = ?");
+    if (st) {
+        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, route, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+        ret = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+long store_prune(struct store *s, int64_t jobs_before_ms, int64_t idem_before_ms, int64_t signups_before_ms,
+                 int max)
+{
+    /* Finished jobs past retention, then what hangs on them: batches with
+     * no job left, ledger rows as old (the account totals do not need
+     * them), idempotency keys past their life, signup records past the
+     * rate window. Small batches: the lock is held briefly. */
+    static const char *sql[] = {
+        "DELETE FROM jobs WHERE rowid IN (SELECT rowid FROM jobs WHERE status = 'completed' AND finished_ms < ?1 "
+        "LIMIT ?2)",
+        "DELETE FROM batches WHERE rowid IN (SELECT rowid FROM batches b WHERE created_ms < ?1 AND NOT EXISTS "
+        "(SELECT 1 FROM jobs WHERE batch_id = b.id) LIMIT ?2)",
+        "DELETE FROM ledger WHERE rowid IN (SELECT rowid FROM ledger l WHERE at_ms < ?1 AND NOT EXISTS "
+        "(SELECT 1 FROM jobs WHERE id = l.job_id) LIMIT ?2)",
+        "DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency WHERE created_ms < ?1 LIMIT ?2)",
+        "DELETE FROM signups WHERE rowid IN (SELECT rowid FROM signups WHERE at_ms < ?1 LIMIT ?2)",
+    };
+    int64_t before[] = {jobs_before_ms, jobs_before_ms, jobs_before_ms, idem_before_ms, signups_before_ms};
+    long n = 0;
+
+    for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+        sqlite3_stmt *st;
+        pthread_mutex_lock(&s->mu);
+        st = prep(s, sql[i]);
+        if (st) {
+            sqlite3_bind_int64(st, 1, before[i]);
+            sqlite3_bind_int(st, 2, max);
+            if (sqlite3_step(st) == SQLITE_DONE)
+                n += sqlite3_changes(s->db);
+            else
+                log_msg(LOG_ERR, "store: prune: %s", sqlite3_errmsg(s->db));
+        }
+        sqlite3_finalize(st);
+        pthread_mutex_unlock(&s->mu);
+    }
+    return n;
 }

@@ -67,7 +67,8 @@ void store_job_running(struct store *s, const char *id);
 /* Stores a job's result (http_json: the HTTP result object) unless one is
  * stored already; refunds the charge when refund is set (the job never
  * ran). Returns 1 if stored now, 0 if it was a duplicate or unknown job, -1
- * on error. *batch_id gets the job's batch ("" if none). */
+ * on error. *batch_id gets the job's batch when this result completed it,
+ * "" otherwise (not in a batch, or more to come): whom to wake. */
 int store_result(struct store *s, const char *id, const char *http_json, int refund, int64_t finished_ms,
                  char batch_id[37]);
 
@@ -77,9 +78,10 @@ void store_job_release(struct store_job *j);
 
 /* Reads batch id of account: its size, counts by status, and up to limit
  * jobs from offset (in submission order) into jobs[] (caller-provided,
- * limit entries; release each). Returns 0, 1 (not found) or -1. */
+ * limit entries; release each), stopping before the results pass
+ * max_bytes (but always at least one). Returns 0, 1 (not found) or -1. */
 int store_batch_get(struct store *s, const char *id, const char *account, long offset, long limit,
-                    long *size, long counts[3], struct store_job *jobs, long *njobs);
+                    size_t max_bytes, long *size, long counts[3], struct store_job *jobs, long *njobs);
 
 /* Calls fn for every job accepted before before_ms whose message Kafka
  * never acknowledged (accepted just before a crash, or refused while Kafka
@@ -92,11 +94,23 @@ long store_unproduced(struct store *s, int64_t before_ms,
  * still be running them. Returns the count, or -1. */
 long store_overdue(struct store *s, int64_t now_ms, int64_t bound_ms, char (*ids)[37], long max);
 
-/* Idempotency: looks up (account, key). Returns 0 and fills body_hash,
+/* Idempotency: looks up (account, route, key) among keys made since
+ * since_ms (older ones have expired). Returns 0 and fills body_hash,
  * *status and *response (malloc'd) if found, 1 if not, -1 on error. */
-int store_idem_get(struct store *s, const char *account, const char *key, char body_hash[65], int *status,
-                   char **response);
-int store_idem_put(struct store *s, const char *account, const char *key, const char *body_hash, int status,
-                   const char *response);
+int store_idem_get(struct store *s, const char *account, const char *route, const char *key, int64_t since_ms,
+                   char body_hash[65], int *status, char **response);
+/* Saves the answer of (account, route, key) unless a live one (made since
+ * since_ms) is there already. Returns 0 or -1. */
+int store_idem_put(struct store *s, const char *account, const char *route, const char *key, int64_t since_ms,
+                   const char *body_hash, int status, const char *response);
+/* Forgets (account, route, key): its answer was not final. Returns 0 or -1. */
+int store_idem_delete(struct store *s, const char *account, const char *route, const char *key);
+
+/* Retention, one small round: deletes at most max rows of each kind among
+ * finished jobs (finished before jobs_before_ms) with their empty batches
+ * and their ledger rows, idempotency keys made before idem_before_ms and
+ * signup records before signups_before_ms. Returns the rows deleted. */
+long store_prune(struct store *s, int64_t jobs_before_ms, int64_t idem_before_ms, int64_t signups_before_ms,
+                 int max);
 
 #endif

@@ -3,7 +3,6 @@
  * transaction (all of a batch or none), then handed to Kafka. A sync call
  * is then suspended until replies.c resumes it. */
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,102 +12,21 @@
 #include "log.h"
 #include "req.h"
 #include "sha256.h"
+#include "spec.h"
 
 /* Async jobs wait in the queue at most this long before an executor
  * answers them "expired" (and they are refunded). */
 #define ASYNC_TTL_MS (24LL * 3600 * 1000)
 
-/* Scans a JSON text for a \u0000 escape or a raw NUL: cJSON strings are C
- * strings and would silently cut the code there, so such bodies are refused. */
-static int json_has_nul(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\0')
-            return 1;
-        if (p[i] == '\\' && i + 1 < n) {
-            if (p[i + 1] == 'u' && i + 5 < n && strncmp(p + i + 2, "0000", 4) == 0)
-                return 1;
-            i++;   /* skip the escaped character */
-        }
-    }
-    return 0;
-}
-
-/* An error found while validating: status, code, message. */
-struct verr {
-    unsigned status;
-    const char *code;
-    char msg[200];
-};
-
-/* Reads one job spec (code, timeout, stdin, memory_mb) from o into j.
- * Returns 0, or -1 with e filled. */
-static int parse_spec(const struct cfg *c, const cJSON *o, struct job *j, struct verr *e)
-{
-    const cJSON *v;
-
-    e->status = 400;
-    if (!cJSON_IsObject(o)) {
-        e->code = "invalid_request";
-        snprintf(e->msg, sizeof(e->msg), "a job must be a JSON object");
-        return -1;
-    }
-    v = cJSON_GetObjectItemCaseSensitive(o, "code");
-    if (!cJSON_IsString(v)) {
-        e->code = "invalid_request";
-        snprintf(e->msg, sizeof(e->msg), "%s", v ? "\"code\" must be a string" : "missing \"code\" (the Python source to run)");
-        return -1;
-    }
-    if ((long)strlen(v->valuestring) > c->max_code_bytes) {
-        e->status = 413;
-        e->code = "payload_too_large";
-        snprintf(e->msg, sizeof(e->msg), "\"code\" is over the limit of %ld bytes", c->max_code_bytes);
-        return -1;
-    }
-    j->code = util_strdup(v->valuestring);
-    j->timeout_ms = c->default_timeout_ms;
-    v = cJSON_GetObjectItemCaseSensitive(o, "timeout");
-    if (v && !cJSON_IsNull(v)) {
-        double t = cJSON_IsNumber(v) ? v->valuedouble : -1;
-        if (!cJSON_IsNumber(v) || !(t > 0) || ceil(t * 1000) > c->max_timeout_ms) {
-            e->code = "invalid_timeout";
-            snprintf(e->msg, sizeof(e->msg), "\"timeout\" must be a number of seconds greater than 0 and at most %g",
-                     (double)c->max_timeout_ms / 1000);
-            return -1;
-        }
-        j->timeout_ms = (long)ceil(t * 1000);
-    }
-    v = cJSON_GetObjectItemCaseSensitive(o, "stdin");
-    if (v && !cJSON_IsNull(v)) {
-        if (!cJSON_IsString(v)) {
-            e->code = "invalid_request";
-            snprintf(e->msg, sizeof(e->msg), "\"stdin\" must be a string");
-            return -1;
-        }
-        j->stdin_data = util_strdup(v->valuestring);
-    }
-    j->memory_mb = c->memory_mb;
-    v = cJSON_GetObjectItemCaseSensitive(o, "memory_mb");
-    if (v && !cJSON_IsNull(v)) {
-        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < 16 ||
-            v->valuedouble > (double)c->max_memory_mb) {
-            e->code = "invalid_memory";
-            snprintf(e->msg, sizeof(e->msg), "\"memory_mb\" must be a whole number from 16 to %ld", c->max_memory_mb);
-            return -1;
-        }
-        j->memory_mb = (long)v->valuedouble;
-    }
-    return 0;
-}
-
 /* Parses r's body as a JSON value. Returns it (the caller deletes it), or
  * NULL after setting r's error. */
 static cJSON *parse_body(struct api_req *r)
 {
+    struct spec_err e;
     cJSON *o;
 
-    if (json_has_nul(r->body.data, r->body.len)) {
-        req_error(r, 400, "invalid_request", "code and stdin may not contain NUL characters");
+    if (spec_body_check(r->body.data ? r->body.data : "", r->body.len, &e) < 0) {
+        req_error(r, e.status, e.code, e.msg);
         return NULL;
     }
     o = cJSON_ParseWithLength(r->body.data ? r->body.data : "", r->body.len);
@@ -194,9 +112,22 @@ static int refuse_now(struct api *a, struct api_req *r)
     return 0;
 }
 
+/* The route an Idempotency-Key is scoped to: the same key on two routes
+ * names two different requests. */
+static const char *idem_route(const struct api_req *r)
+{
+    return r->route == ROUTE_EXEC ? "exec-python" : r->route == ROUTE_BATCHES ? "batches" : "jobs";
+}
+
+static int64_t idem_since(const struct api *a)
+{
+    return util_wall_ms() - a->cfg->idempotency_ttl_s * 1000;
+}
+
 /* Idempotency-Key: answers r from the store when the same key came with
  * the same body before (returns 1), refuses it with another body (returns
- * 1), or returns 0 to go on; *key and hash are set for idem_save(). */
+ * 1), or returns 0 to go on; *key and hash are set for idem_save(). Keys
+ * are per account and route, and expire after idempotency-ttl-s. */
 static int idem_check(struct api *a, struct api_req *r, const char **key, char hash[65])
 {
     char stored[65], *response = NULL;
@@ -210,7 +141,7 @@ static int idem_check(struct api *a, struct api_req *r, const char **key, char h
         return 1;
     }
     sha256_hex(r->body.data ? r->body.data : "", r->body.len, hash);
-    rc = store_idem_get(a->store, r->account, *key, stored, &status, &response);
+    rc = store_idem_get(a->store, r->account, idem_route(r), *key, idem_since(a), stored, &status, &response);
     if (rc < 0) {
         req_error(r, 500, "internal", "the job store failed");
         return 1;
@@ -228,8 +159,28 @@ static int idem_check(struct api *a, struct api_req *r, const char **key, char h
 
 static void idem_save(struct api *a, struct api_req *r, const char *key, const char *hash)
 {
-    if (key && r->status == 202 && store_idem_put(a->store, r->account, key, hash, (int)r->status, r->resp) < 0)
+    if (key && r->status == 202 &&
+        store_idem_put(a->store, r->account, idem_route(r), key, idem_since(a), hash, (int)r->status, r->resp) < 0)
         log_msg(LOG_ERR, "idempotency key not saved for account %s", r->account);
+}
+
+/* Whether job id of account ended without running because Kafka never
+ * took it (its stored answer is 503 queue_unavailable). */
+static int never_ran(struct api *a, const char *account, const char *id)
+{
+    struct store_job j;
+    int yes = 0;
+
+    if (store_job_get(a->store, id, account, &j) != 0)
+        return 0;
+    if (strcmp(j.status, "completed") == 0 && j.result) {
+        cJSON *res = cJSON_Parse(j.result);
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(res, "error"), "code");
+        yes = cJSON_IsString(code) && strcmp(code->valuestring, "queue_unavailable") == 0;
+        cJSON_Delete(res);
+    }
+    store_job_release(&j);
+    return yes;
 }
 
 void submit_exec(struct api *a, struct api_req *r)
@@ -238,7 +189,7 @@ void submit_exec(struct api *a, struct api_req *r)
     char hash[65];
     cJSON *o = NULL;
     struct job j;
-    struct verr e;
+    struct spec_err e;
     char *json = NULL;
     rd_kafka_resp_err_t err;
 
@@ -251,6 +202,17 @@ void submit_exec(struct api *a, struct api_req *r)
         /* Same key and body as before: the stored answer names the job. */
         cJSON *prev = r->status == 200 && r->resp ? cJSON_Parse(r->resp) : NULL;
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(prev, "job_id");
+        if (cJSON_IsString(id) && util_id_valid(id->valuestring) && never_ran(a, r->account, id->valuestring)) {
+            /* Its answer was "could not queue, not charged, try again":
+             * not final, so not replayed; the retry is a new request. */
+            store_idem_delete(a->store, r->account, "exec-python", key);
+            free(r->resp);
+            r->resp = NULL;
+            r->done = 0;
+            r->status = 0;
+            cJSON_Delete(prev);
+            goto fresh;
+        }
         if (cJSON_IsString(id) && util_id_valid(id->valuestring)) {
             memcpy(r->path_id, id->valuestring, 37);
             r->done = 0;
@@ -260,9 +222,10 @@ void submit_exec(struct api *a, struct api_req *r)
         cJSON_Delete(prev);
         goto out;
     }
+fresh:
     if (!(o = parse_body(r)))
         goto out;
-    if (parse_spec(a->cfg, o, &j, &e) < 0) {
+    if (spec_parse(a->cfg, o, &j, &e) < 0) {
         req_error(r, e.status, e.code, e.msg);
         goto out;
     }
@@ -277,7 +240,7 @@ void submit_exec(struct api *a, struct api_req *r)
         /* A repeat (same key, same body) gets this job's result, not a new run. */
         char ref[64];
         snprintf(ref, sizeof(ref), "{\"job_id\":\"%s\"}", j.id);
-        if (store_idem_put(a->store, r->account, key, hash, 200, ref) < 0)
+        if (store_idem_put(a->store, r->account, "exec-python", key, idem_since(a), hash, 200, ref) < 0)
             log_msg(LOG_ERR, "job=%s idempotency key not saved", j.id);
     }
     if (pending_add(a->pending, j.id, r, util_mono_ms() + j.timeout_ms + a->cfg->sync_grace_ms) < 0) {
@@ -324,13 +287,13 @@ void submit_job(struct api *a, struct api_req *r)
     char hash[65];
     cJSON *o = NULL, *resp;
     struct job j;
-    struct verr e;
+    struct spec_err e;
     char *json = NULL;
 
     job_init(&j);
     if (idem_check(a, r, &key, hash) || !(o = parse_body(r)))
         goto out;
-    if (parse_spec(a->cfg, o, &j, &e) < 0) {
+    if (spec_parse(a->cfg, o, &j, &e) < 0) {
         req_error(r, e.status, e.code, e.msg);
         goto out;
     }
@@ -364,7 +327,7 @@ void submit_batch(struct api *a, struct api_req *r)
     struct job *jobs = NULL;
     char **json = NULL;
     size_t n = 0, i = 0;
-    struct verr e;
+    struct spec_err e;
 
     if (idem_check(a, r, &key, hash) || !(o = parse_body(r)))
         goto out;
@@ -388,7 +351,7 @@ void submit_batch(struct api *a, struct api_req *r)
     util_uuid(batch_id);
     cJSON_ArrayForEach(item, list) {
         job_init(&jobs[i]);
-        if (parse_spec(a->cfg, item, &jobs[i], &e) < 0) {
+        if (spec_parse(a->cfg, item, &jobs[i], &e) < 0) {
             snprintf(msg, sizeof(msg), "jobs[%zu]: %s; nothing was queued", i, e.msg);
             req_error(r, e.status, e.code, msg);
             i++;

@@ -29,6 +29,11 @@ def error_of(status, body, want_status, want_code):
     (b'{"code": "print(1)", "memory_mb": 8}', "invalid_memory"),
     (b'{"code": "print(1)", "memory_mb": 100.5}', "invalid_memory"),
     (b'{"code": "print(\\u0000)"}', "invalid_request"),
+    # not UTF-8 inside a string: refused before it is run and charged (before: run, charged)
+    (b'{"code": "print(1)  # \xff"}', "invalid_json"),
+    (b'{"code": "print(1)", "stdin": "\xc0\xaf"}', "invalid_json"),
+    (b'{"code": "print(1)", "stdin": "a", "stdin_b64": "YQ=="}', "invalid_request"),
+    (b'{"code": "print(1)", "stdin_b64": "not base64!"}', "invalid_request"),
 ])
 def test_bad_body(api, raw, code):
     status, body = api.request("POST", "/v1/exec-python", raw=raw)
@@ -121,3 +126,59 @@ def test_output_cap(api):
     assert body["stdout_truncated"] is True
     assert len(body["stdout"]) == 1 << 20
     assert body["stderr"] == "done\n" and body["exit_code"] == 0
+
+
+def test_binary_stdin(api):
+    """stdin_b64 carries any bytes, NUL included (before: stdin could not
+    carry a NUL at all)."""
+    status, body = api.run("import sys; print(sys.stdin.buffer.read().hex())", stdin_b64="YQD/Yg==")
+    assert status == 200 and body["stdout"] == "6100ff62\n", body
+
+
+def test_invalid_utf8_costs_nothing(api):
+    before = api.request("GET", "/v1/account")[1]["balance"]
+    status, body = api.request("POST", "/v1/exec-python", raw=b'{"code": "print(1)  # \xff"}')
+    error_of(status, body, 400, "invalid_json")
+    assert api.request("GET", "/v1/account")[1]["balance"] == before
+
+
+def test_headers_too_large_get_json(api):
+    """Headers over 8 KiB: 431 in JSON like every other error (before:
+    MHD's own HTML page)."""
+    status, body = api.request("GET", "/v1/account", headers={"X-Big": "x" * 20000})
+    error_of(status, body, 431, "headers_too_large")
+
+
+def test_refused_request_is_answered_before_its_body(api):
+    """A POST refused from its headers (no key) is answered at once: its
+    chunked body is never read to the end (before: read without limit)."""
+    import socket
+    host, port = api.url.split("//")[1].split(":")
+    s = socket.create_connection((host, int(port)), timeout=5)
+    s.sendall(b"POST /v1/exec-python HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+              b"Content-Type: application/json\r\n\r\n")
+    chunk = b"%x\r\n%s\r\n" % (65536, b"#" * 65536)
+    got = b""
+    try:
+        for _ in range(64):   # up to 4 MiB, far past the body limit, with no end in sight
+            s.sendall(chunk)
+            s.settimeout(0.05)
+            try:
+                got += s.recv(65536)
+            except socket.timeout:
+                pass
+            if got:
+                break
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    s.settimeout(5)
+    try:
+        while b"\r\n\r\n" not in got:
+            more = s.recv(65536)
+            if not more:
+                break
+            got += more
+    except OSError:
+        pass
+    s.close()
+    assert got.startswith(b"HTTP/1.1 401"), got[:200]

@@ -29,7 +29,7 @@ def test_refuses_when_the_warm_python_cannot_start(cluster):
 
 def test_refuses_an_unknown_sandbox_mode(cluster):
     p = start(cluster, "--sandbox-mode=lukewarm")
-    assert p.returncode == 1 and "sandbox-mode=lukewarm: warm or fresh" in p.stderr
+    assert p.returncode == 2 and 'sandbox-mode: "lukewarm" is not one of warm, fresh' in p.stderr, p.stderr
 
 
 def test_refuses_a_python_outside_usr(cluster):

@@ -36,5 +36,14 @@ int main(void)
     setenv("EXECQ_DEMO_KEY", "short", 1);   /* under the 8-character minimum */
     CHECK(cfg_load(&c, CFG_API, 1, argv1, err, sizeof(err)) == -1);
     unsetenv("EXECQ_DEMO_KEY");
+    {
+        /* Word options: a typo fails the start instead of becoming a default. */
+        char *a[] = {"x", "--log-level=debgu"}, *b[] = {"x", "--log-level=debug"}, *m[] = {"x", "--sandbox-mode=lukewarm"};
+        CHECK(cfg_load(&c, CFG_API, 2, a, err, sizeof(err)) == -1 && strstr(err, "\"debgu\" is not one of"));
+        CHECK(cfg_load(&c, CFG_API, 2, b, err, sizeof(err)) == 0);
+        CHECK(cfg_load(&c, CFG_EXEC, 2, m, err, sizeof(err)) == -1 && strstr(err, "warm, fresh"));
+        /* The batch topic defaults to the jobs topic's name + ".batch". */
+        CHECK(cfg_load(&c, CFG_API, 1, a, err, sizeof(err)) == 0 && strcmp(c.batch_topic, "execq.jobs.batch") == 0);
+    }
     CHECK_DONE();
 }

@@ -130,8 +130,39 @@ static void test_result_roundtrip(void)
     result_release(&s);
 }
 
+/* stdin with bytes a JSON string cannot carry travels as stdin_b64, and
+ * comes back byte for byte; valid UTF-8 stays a plain "stdin". */
+static void test_binary_stdin(void)
+{
+    struct job j, k;
+    char err[200], *json;
+    static const char bytes[] = {'a', 0, (char)0xff, 'b'};
+
+    job_init(&j);
+    snprintf(j.id, sizeof(j.id), "00000000-0000-4000-8000-000000000001");
+    j.code = util_strdup("print(1)");
+    j.stdin_data = malloc(sizeof(bytes));
+    memcpy(j.stdin_data, bytes, sizeof(bytes));
+    j.stdin_len = sizeof(bytes);
+    snprintf(j.kind, sizeof(j.kind), "sync");
+    snprintf(j.account, sizeof(j.account), "demo");
+    j.timeout_ms = 1000;
+    j.memory_mb = 64;
+    json = job_to_json(&j);
+    CHECK(strstr(json, "\"stdin_b64\":\"YQD/Yg==\"") && !strstr(json, "\"stdin\""));
+    CHECK(job_from_json(&k, json, strlen(json), err, sizeof(err)) == 0);
+    CHECK(k.stdin_len == sizeof(bytes) && memcmp(k.stdin_data, bytes, sizeof(bytes)) == 0);
+    job_release(&k);
+    free(json);
+    CHECK(job_utf8_valid("h\xc3\xa9llo", 6) == 1);
+    CHECK(job_utf8_valid("\xff", 1) == 0 && job_utf8_valid("\xc0\xaf", 2) == 0);   /* not UTF-8, overlong */
+    CHECK(job_utf8_valid("\xed\xa0\x80", 3) == 0);                                   /* a surrogate */
+    job_release(&j);
+}
+
 int main(void)
 {
+    test_binary_stdin();
     test_job_roundtrip();
     test_job_rejects();
     test_text();
