@@ -108,6 +108,7 @@ static enum MHD_Result req_respond(struct api_req *r)
     char *body = r->resp ? r->resp : api_error_json("internal", "no response");
 
     r->resp = NULL;
+    r->responded = 1;
     resp = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
     if (!resp) {
         free(body);
@@ -272,17 +273,18 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
         buf_init(&r->body);
         *con_cls = r;
         req_begin(a, r, url, method);
-        /* A too-large body is refused before it is read; MHD then closes. */
-        if (r->done && r->status == MHD_HTTP_CONTENT_TOO_LARGE)
+        /* Refused from its headers (401, 404, 405, 413, 431): answered now,
+         * before any of the body is read (MHD accepts an answer only now or
+         * after the whole body); MHD then closes the connection. A stranger
+         * cannot make us read an endless chunked body. */
+        if (r->done)
             return req_respond(r);
         return MHD_YES;
     }
-    if (*upload_data_size && r->done) {
-        /* Refused from its headers (401, 404, 405, 431...): answer now and
-         * read none of the body; MHD closes the connection after. A
-         * stranger cannot make us read an endless chunked body. */
+    if (r->responded) {
+        /* Answered early: MHD drops the rest of the body and closes. */
         *upload_data_size = 0;
-        return req_respond(r);
+        return MHD_YES;
     }
     if (*upload_data_size) {
         if (!r->done) {

@@ -29,6 +29,7 @@ struct api_req {
     int64_t wait_deadline;    /* util_mono_ms; 0: the GET does not wait */
     char job_id[37];          /* the job this request made or asks about: X-Job-Id, and job_id in errors */
     int retry_after_s;        /* > 0: a Retry-After header */
+    int responded;            /* the answer is queued with MHD (maybe before the body was read) */
 };
 
 /* Sets r's answer; body is a malloc'd string r now owns. */

@@ -9,7 +9,15 @@ from conftest import Api, free_port
 
 
 def extra_api(cluster, name, *flags, env=None):
+    """An API of its own beside the session's: its own store and its own
+    results consumer group (a shared store would be pruned by its
+    retention; a shared group would take half of its results)."""
     port = free_port()
+    env = dict(env or cluster.env)
+    env.setdefault("EXECQ_DB_PATH", os.path.join(cluster.dir, f"{name}.db"))
+    if env["EXECQ_DB_PATH"] == cluster.env["EXECQ_DB_PATH"]:
+        env["EXECQ_DB_PATH"] = os.path.join(cluster.dir, f"{name}.db")
+    env["EXECQ_API_GROUP_ID"] = f"{cluster.env['EXECQ_API_GROUP_ID']}-{name}"
     url = cluster.start_api(name, port=port, extra=flags, env=env)
     return Api(url, "demo_key_slopshop"), port
 
