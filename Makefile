@@ -114,6 +114,7 @@ bench: deps kafka all $(BUILD)/sbx_bench
 	@$(BUILD)/sbx_bench 50
 	@/usr/bin/python3 tests/bench/bench.py
 	@/usr/bin/python3 tests/bench/priority.py
+	@/usr/bin/python3 tests/bench/soak.py
 
 clean:
 	rm -rf $(BUILD)
