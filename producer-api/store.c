@@ -576,6 +576,8 @@ int store_batch_get(struct store *s, const char *id, const char *account, long o
         int k = strcmp(status, "queued") == 0 ? 0 : strcmp(status, "running") == 0 ? 1 : 2;
         counts[k] = (long)sqlite3_column_int64(st, 1);
     }
+    if (rc != SQLITE_DONE)   /* an error is not "no more rows" */
+        goto failed;
     sqlite3_finalize(st);
     st = prep(s, "SELECT " JOB_COLS " FROM jobs WHERE batch_id = ? ORDER BY seq LIMIT ? OFFSET ?");
     if (!st)
@@ -593,7 +595,16 @@ int store_batch_get(struct store *s, const char *id, const char *account, long o
         bytes += b;
         fill_job(st, &jobs[(*njobs)++]);
     }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        for (long k = 0; k < *njobs; k++)
+            store_job_release(&jobs[k]);
+        *njobs = 0;
+        goto failed;
+    }
     ret = 0;
+    goto out;
+failed:
+    log_msg(LOG_ERR, "store: batch %s: %s", id, sqlite3_errmsg(s->db));
 out:
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
@@ -612,10 +623,15 @@ long store_unproduced(struct store *s, int64_t before_ms,
     if (st) {
         n = 0;
         sqlite3_bind_int64(st, 1, before_ms);
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             fn((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
                (const char *)sqlite3_column_text(st, 2), arg);
             n++;
+        }
+        if (rc != SQLITE_DONE) {
+            log_msg(LOG_ERR, "store: unproduced jobs: %s", sqlite3_errmsg(s->db));
+            n = -1;
         }
     }
     sqlite3_finalize(st);
@@ -639,8 +655,13 @@ long store_overdue(struct store *s, int64_t now_ms, int64_t bound_ms, char (*ids
         sqlite3_bind_int64(st, 2, bound_ms);
         sqlite3_bind_int64(st, 3, now_ms);
         sqlite3_bind_int64(st, 4, max);
-        while (n < max && sqlite3_step(st) == SQLITE_ROW)
+        int rc = SQLITE_DONE;
+        while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
             copy_col(st, 0, ids[n++], 37);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            log_msg(LOG_ERR, "store: overdue jobs: %s", sqlite3_errmsg(s->db));
+            n = -1;
+        }
     }
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
