@@ -115,6 +115,7 @@ bench: deps kafka all $(BUILD)/sbx_bench
 	@/usr/bin/python3 tests/bench/bench.py
 	@/usr/bin/python3 tests/bench/priority.py
 	@/usr/bin/python3 tests/bench/soak.py
+	@/usr/bin/python3 tests/bench/waiting.py
 
 clean:
 	rm -rf $(BUILD)
