@@ -3,12 +3,16 @@ sandbox it refuses to start and says why."""
 import os
 import subprocess
 
-from conftest import TOP
+from conftest import SANDBOX_UID_BASES, TOP
 
 EXECUTOR = os.path.join(TOP, "build", "execq-executor")
 
 
 def start(cluster, *args, prefix=()):
+    # A uid range of this test session's own (not the default 200000, which
+    # `make run` on this host may hold: the executor would refuse it).
+    if not any(a.startswith("--uid-base=") for a in args):
+        args = (f"--uid-base={SANDBOX_UID_BASES[0] + 100}", *args)
     return subprocess.run([*prefix, EXECUTOR, *args], env=cluster.env, capture_output=True, text=True, timeout=60)
 
 
@@ -66,7 +70,6 @@ def test_has_no_unsandboxed_mode(cluster):
 def test_refuses_uids_another_executor_holds(cluster):
     """Two executors on one host never share sandbox uids: the range is
     locked (a byte-range lock over the uid numbers) for the executor's life."""
-    from conftest import SANDBOX_UID_BASES
     p = start(cluster, f"--uid-base={SANDBOX_UID_BASES[0] + 2}", "--slots=2")
     assert p.returncode == 1, p.stderr
     assert "taken by another executor on this host" in p.stderr and "/run/execq-uids.lock" in p.stderr, p.stderr
