@@ -364,6 +364,23 @@ def test_make_run_restarts_what_dies(tmp_path):
             p.wait(60)
         except subprocess.TimeoutExpired:
             os.killpg(p.pid, signal.SIGKILL)
+        # What its executors leave when stopped: the empty cgroup parent and mount points.
+        for ctrl in ("memory", "pids", "cpu", "cpuacct", "freezer"):
+            top = f"/sys/fs/cgroup/{ctrl}/{env['EXECQ_CGROUP_PARENT']}"
+            for d in sorted((os.path.join(r, n) for r, ds, _ in os.walk(top) for n in ds), reverse=True):
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    pass
+            try:
+                os.rmdir(top)
+            except OSError:
+                pass
+        for d in (os.path.join(env["EXECQ_SANDBOX_ROOT"], "root"), env["EXECQ_SANDBOX_ROOT"]):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
 
 
 @pytest.mark.long
