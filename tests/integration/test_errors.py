@@ -182,3 +182,14 @@ def test_refused_request_is_answered_before_its_body(api):
         pass
     s.close()
     assert got.startswith(b"HTTP/1.1 401"), got[:200]
+
+
+def test_size_limit_comes_before_the_key_check(api, tmp_path):
+    """A body over the limit is refused for its size whoever sends it, from
+    its Content-Length (before: a request without a key got 401)."""
+    big = tmp_path / "big.json"
+    big.write_bytes(b'{"code": "' + b"#" * (2 << 20) + b'"}')
+    out = subprocess.run(["curl", "-s", "-w", "\n%{http_code}", "-X", "POST", api.url + "/v1/exec-python",
+                          "--data-binary", f"@{big}"], capture_output=True, text=True, timeout=60).stdout
+    body, code = out.rsplit("\n", 1)
+    error_of(int(code), json.loads(body), 413, "payload_too_large")
