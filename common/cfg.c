@@ -127,6 +127,52 @@ static const struct cfg_entry *cfg_find(const char *name, size_t len, unsigned m
     return NULL;
 }
 
+/* Appends "key=value\n" to c->kafka_props (from says where it came from).
+ * Returns 0, or -1 with the reason in errstr. */
+static int add_kafka_prop(struct cfg *c, const char *kv, const char *from, char *errstr, size_t errstr_size)
+{
+    const char *eq = strchr(kv, '=');
+    size_t used = strlen(c->kafka_props), n = strlen(kv);
+
+    if (!eq || eq == kv || strchr(kv, '\n')) {
+        snprintf(errstr, errstr_size, "%s: \"%s\" is not a librdkafka property=value", from, kv);
+        return -1;
+    }
+    if (used + n + 2 > sizeof(c->kafka_props)) {
+        snprintf(errstr, errstr_size, "%s: too many Kafka properties (at most %zu bytes)", from,
+                 sizeof(c->kafka_props) - 1);
+        return -1;
+    }
+    memcpy(c->kafka_props + used, kv, n);
+    memcpy(c->kafka_props + used + n, "\n", 2);
+    return 0;
+}
+
+/* EXECQ_KAFKA_<PROPERTY>=value: PROPERTY lower-cased with "_" as "." (so
+ * EXECQ_KAFKA_SECURITY_PROTOCOL is security.protocol). EXECQ_KAFKA_PORT and
+ * EXECQ_KAFKA_CONTROLLER_PORT belong to `make run`'s local broker. */
+static int kafka_props_from_env(struct cfg *c, char *errstr, size_t errstr_size)
+{
+    extern char **environ;
+
+    for (char **e = environ; e && *e; e++) {
+        char kv[1200], from[160];
+        const char *p = *e + strlen("EXECQ_KAFKA_");
+        size_t k = 0;
+
+        if (strncmp(*e, "EXECQ_KAFKA_", strlen("EXECQ_KAFKA_")) != 0 || strncmp(p, "PORT=", 5) == 0 ||
+            strncmp(p, "CONTROLLER_PORT=", 16) == 0)
+            continue;
+        for (; *p && *p != '=' && k + 1 < sizeof(kv); p++)
+            kv[k++] = *p == '_' ? '.' : (char)tolower((unsigned char)*p);
+        snprintf(kv + k, sizeof(kv) - k, "%s", p);
+        snprintf(from, sizeof(from), "%.*s", (int)(strchr(*e, '=') ? strchr(*e, '=') - *e : 0), *e);
+        if (add_kafka_prop(c, kv, from, errstr, errstr_size) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int cfg_load(struct cfg *c, unsigned prog_mask, int argc, char **argv, char *errstr,
              size_t errstr_size)
 {
@@ -142,12 +188,20 @@ int cfg_load(struct cfg *c, unsigned prog_mask, int argc, char **argv, char *err
         if ((v = getenv(env)) && cfg_set(c, &cfg_table[i], v, env, errstr, errstr_size) < 0)
             return -1;
     }
+    if (kafka_props_from_env(c, errstr, errstr_size) < 0)
+        return -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *eq, *value;
         const struct cfg_entry *e;
 
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             return 1;
+        if (strncmp(a, "-X", 2) == 0) {   /* -X key=value or -Xkey=value, as kcat takes them */
+            const char *kv = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : "");
+            if (add_kafka_prop(c, kv, "-X", errstr, errstr_size) < 0)
+                return -1;
+            continue;
+        }
         if (strncmp(a, "--", 2) != 0) {
             snprintf(errstr, errstr_size, "unexpected argument \"%s\" (see --help)", a);
             return -1;
@@ -227,4 +281,6 @@ void cfg_print_help(const char *prog, unsigned prog_mask)
             snprintf(bounds, sizeof(bounds), "string");
         printf("--%-18s %-28s %-18s %-16s %s\n", e->name, env, e->def, bounds, e->help);
     }
+    printf("\n-X property=value (repeatable) or EXECQ_KAFKA_<PROPERTY>=value passes any librdkafka property\n"
+           "to every Kafka client (e.g. -X security.protocol=SASL_SSL); a wrong one stops the start, named.\n");
 }

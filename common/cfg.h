@@ -78,6 +78,7 @@ struct cfg {
     char launcher[256];
     /* both */
     char log_level[16];
+    char kafka_props[4096];   /* librdkafka properties, "key=value\n" each, from -X and EXECQ_KAFKA_* */
 };
 
 /* Fills c from defaults, environment, then argv (--name=value or --name value).

@@ -43,6 +43,22 @@ static rd_kafka_conf_t *base_conf(const struct cfg *c, char *errstr, size_t errs
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
+    /* The operator's own properties (TLS, SASL, client.id, timeouts...),
+     * after execq's, so they win. librdkafka names a wrong one. */
+    for (const char *p = c->kafka_props; *p;) {
+        char kv[1200], reason[256], *eq;
+        size_t n = strcspn(p, "\n");
+        snprintf(kv, sizeof(kv), "%.*s", (int)n, p);
+        p += n + (p[n] == '\n');
+        if (!(eq = strchr(kv, '=')))
+            continue;
+        *eq = '\0';
+        if (rd_kafka_conf_set(conf, kv, eq + 1, reason, sizeof(reason)) != RD_KAFKA_CONF_OK) {
+            snprintf(errstr, errstr_size, "Kafka property %s: %s", kv, reason);
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
     rd_kafka_conf_set_log_cb(conf, kq_log_cb);
     rd_kafka_conf_set_error_cb(conf, kq_error_cb);
     return conf;

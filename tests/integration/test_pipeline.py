@@ -207,3 +207,23 @@ def test_a_job_whose_result_never_comes_ends_lost_and_refunded(cluster):
         assert api.request("GET", "/v1/account")[1]["balance"] == before, "the lost job was not refunded"
     finally:
         cluster.stop("api-lost")
+
+
+def test_kafka_properties_pass_through(cluster):
+    """-X and EXECQ_KAFKA_<PROPERTY> reach librdkafka: a property it does
+    not know stops the start, named; a good one is taken."""
+    p = subprocess.run([os.path.join(TOP, "build", "execq-api"), f"--port={free_port()}", "-X", "no.such.property=1"],
+                       env=cluster.env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and "no.such.property" in p.stderr, p.stderr
+    env = dict(cluster.env, EXECQ_KAFKA_NO_SUCH_THING="x")
+    p = subprocess.run([os.path.join(TOP, "build", "execq-api"), f"--port={free_port()}"],
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and "no.such.thing" in p.stderr, p.stderr
+    port = free_port()
+    url = cluster.start_api("api-props", port=port, extra=("-X", "client.id=execq-props-test",
+                                                            "-Xsocket.keepalive.enable=true"))
+    try:
+        status, body = Api(url, "demo_key_slopshop").run("print('props')")
+        assert status == 200 and body["stdout"] == "props\n"
+    finally:
+        cluster.stop("api-props")

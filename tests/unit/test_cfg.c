@@ -45,5 +45,16 @@ int main(void)
         /* The batch topic defaults to the jobs topic's name + ".batch". */
         CHECK(cfg_load(&c, CFG_API, 1, a, err, sizeof(err)) == 0 && strcmp(c.batch_topic, "execq.jobs.batch") == 0);
     }
+    {
+        /* librdkafka properties: EXECQ_KAFKA_<PROPERTY> then -X (both forms), in that order. */
+        char *x[] = {"x", "-X", "client.id=me", "-Xsasl.username=u=v"}, *bad[] = {"x", "-X", "novalue"};
+        setenv("EXECQ_KAFKA_SECURITY_PROTOCOL", "SASL_SSL", 1);
+        setenv("EXECQ_KAFKA_PORT", "9092", 1);   /* make run's, not a property */
+        CHECK(cfg_load(&c, CFG_API, 4, x, err, sizeof(err)) == 0);
+        CHECK(strcmp(c.kafka_props, "security.protocol=SASL_SSL\nclient.id=me\nsasl.username=u=v\n") == 0);
+        CHECK(cfg_load(&c, CFG_EXEC, 3, bad, err, sizeof(err)) == -1 && strstr(err, "novalue"));
+        unsetenv("EXECQ_KAFKA_SECURITY_PROTOCOL");
+        unsetenv("EXECQ_KAFKA_PORT");
+    }
     CHECK_DONE();
 }
