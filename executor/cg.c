@@ -185,6 +185,18 @@ static int access_tcp(const char *memory_mount)
     return access(p, F_OK) == 0;
 }
 
+/* The mount points of the hierarchies this executor uses: five on v1, the
+ * unified one on v2. Returns the count put in out. */
+static size_t layout_mounts(const struct cg_layout *l, const char *out[5])
+{
+    if (l->version == CG_V2) {
+        out[0] = l->unified;
+        return 1;
+    }
+    out[0] = l->memory, out[1] = l->pids, out[2] = l->cpu, out[3] = l->cpuacct, out[4] = l->freezer;
+    return 5;
+}
+
 /* Creates group name (relative) in every controller this executor uses. An
  * existing group is fine (a shared parent from an earlier run). */
 static int make_group(const struct cg_layout *l, const char *name, char *errstr, size_t errstr_size)
@@ -241,11 +253,7 @@ static int put_limit(const char *mount, const char *group, const char *file, con
 
 int cg_swap_check(const char *memory_mount, int allow_swap, char *errstr, size_t errstr_size)
 {
-    char p[1024];
-    struct stat sb;
-
-    snprintf(p, sizeof(p), "%s/memory.memsw.limit_in_bytes", memory_mount);
-    if (stat(p, &sb) == 0 || allow_swap)
+    if (access_memsw(memory_mount) || allow_swap)
         return 0;
     snprintf(errstr, errstr_size, "cgroup v1 without memory.memsw.* (swap accounting is off): a job's swap "
                                   "would be uncapped, so its memory limit would not hold. Boot with "
@@ -327,10 +335,8 @@ int cg_init(struct cg_layout *l, const char *parent, const struct cg_limits *all
 
 void cg_fini(const struct cg_layout *l)
 {
-    const char *mounts_v1[] = {l->memory, l->pids, l->cpu, l->cpuacct, l->freezer};
-    const char *mounts_v2[] = {l->unified};
-    const char **mounts = l->version == CG_V2 ? mounts_v2 : mounts_v1;
-    size_t nmounts = l->version == CG_V2 ? 1 : 5;
+    const char *mounts[5];
+    size_t nmounts = layout_mounts(l, mounts);
     char p[1024];
 
     if (!l->version)
@@ -362,10 +368,8 @@ static int remove_group(const struct cg_layout *l, const char *mount, const char
 
 int cg_reap_orphans(const struct cg_layout *l)
 {
-    const char *mounts_v1[] = {l->memory, l->pids, l->cpu, l->cpuacct, l->freezer};
-    const char *mounts_v2[] = {l->unified};
-    const char **mounts = l->version == CG_V2 ? mounts_v2 : mounts_v1;
-    size_t nmounts = l->version == CG_V2 ? 1 : 5;
+    const char *mounts[5];
+    size_t nmounts = layout_mounts(l, mounts);
     char dir[600];
     struct dirent *e;
     DIR *d;

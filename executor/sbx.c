@@ -425,10 +425,6 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
             goto fail;
         }
     }
-    if (c->slots > SBX_MAX_SLOTS) {
-        snprintf(errstr, errstr_size, "slots=%ld: at most %d", c->slots, SBX_MAX_SLOTS);
-        goto fail;
-    }
     if (claim_uids(&s->uids, c->uid_base, 2 * c->slots, CLAIM_LOCK_PATH, "/etc/subuid", "/etc/subgid", errstr,
                    errstr_size) < 0)
         goto fail;

@@ -171,24 +171,12 @@ def test_a_job_whose_result_never_comes_ends_lost_and_refunded(cluster):
     executor reads never gets a result. Once its deadline plus
     --lost-after-ms has passed it ends failed ("lost") and refunded, instead
     of staying queued for ever (before: it did)."""
-    import urllib.request
-    port = free_port()
     env = dict(cluster.env, EXECQ_JOBS_TOPIC=f"{cluster.jobs_topic}.nobody")
     # A short async deadline is not configurable; a sync job's is its
     # timeout plus the grace, so submit sync and let the call give up first.
-    cluster.start("api-lost", [os.path.join(TOP, "build", "execq-api"), f"--port={port}", "--sync-grace-ms=500",
-                               "--lost-after-ms=1000"], env=env)
+    url = cluster.start_api("api-lost", port=free_port(), extra=("--sync-grace-ms=500", "--lost-after-ms=1000"),
+                            env=env)
     try:
-        url = None
-        for _ in range(150):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        url = f"http://127.0.0.1:{port}"
-                        break
-            except OSError:
-                time.sleep(0.2)
-        assert url
         # An account of its own: the demo account's balance moves with other tests' refunds.
         status, su = Api(url, "").request("POST", "/v1/signup", {})
         assert status == 201, su
