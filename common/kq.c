@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
+#include "util.h"
 
 /* Returns 0, or -1 with librdkafka's reason in errstr. */
 static int set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr, size_t errstr_size)
@@ -93,6 +95,19 @@ rd_kafka_t *kq_producer_new(const struct cfg *c, void (*dr_cb)(rd_kafka_t *, con
     return rk;
 }
 
+/* A commit the group refused is said, with each partition's own error. */
+static void kq_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+        return;
+    for (int i = 0; offsets && i < offsets->cnt; i++)
+        log_msg(err || offsets->elems[i].err ? LOG_WARNING : LOG_DEBUG, "commit %s[%d]@%lld: %s", offsets->elems[i].topic,
+                (int)offsets->elems[i].partition, (long long)offsets->elems[i].offset,
+                rd_kafka_err2str(err ? err : offsets->elems[i].err));
+}
+
 rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, const char *instance_id, kq_rebalance_fn rebalance_cb,
                             void *opaque, int prefetch_msgs, char *errstr, size_t errstr_size)
 {
@@ -136,6 +151,7 @@ rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, const cha
     }
     if (rebalance_cb)
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_offset_commit_cb(conf, kq_commit_cb);
     rd_kafka_conf_set_opaque(conf, opaque);
     rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errstr_size);
     if (!rk) {
@@ -144,6 +160,51 @@ rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, const cha
     }
     rd_kafka_poll_set_consumer(rk);
     return rk;
+}
+
+/* Fetches topic's metadata into rk's cache, retrying while a new topic has
+ * no partition leaders yet. A producer otherwise learns a topic only when
+ * its first message waits for librdkafka's one-second topic scan: an
+ * executor's first second of results would then be neither delivered nor
+ * committed. On success *md (the caller's, freed with
+ * rd_kafka_metadata_destroy) holds the topic alone. */
+static int topic_metadata(rd_kafka_t *rk, rd_kafka_topic_t *t, const struct rd_kafka_metadata **md, int timeout_ms,
+                          char *errstr, size_t errstr_size)
+{
+    const char *topic = rd_kafka_topic_name(t);
+    int64_t deadline = util_mono_ms() + timeout_ms;
+
+    for (;;) {
+        rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, t, md, timeout_ms);
+        int ready = 0;
+
+        if (err) {
+            snprintf(errstr, errstr_size, "metadata of %s: %s", topic, rd_kafka_err2str(err));
+            return -1;
+        }
+        if ((*md)->topic_cnt == 1 && !(*md)->topics[0].err && (*md)->topics[0].partition_cnt > 0) {
+            ready = 1;
+            for (int i = 0; i < (*md)->topics[0].partition_cnt; i++)
+                if ((*md)->topics[0].partitions[i].leader < 0)
+                    ready = 0;
+        }
+        if (ready)
+            return 0;
+        if (util_mono_ms() >= deadline) {
+            snprintf(errstr, errstr_size, "topic %s: %s", topic,
+                     (*md)->topic_cnt && (*md)->topics[0].err ? rd_kafka_err2str((*md)->topics[0].err)
+                                                              : "no partition leaders");
+            rd_kafka_metadata_destroy(*md);
+            *md = NULL;
+            return -1;
+        }
+        rd_kafka_metadata_destroy(*md);
+        *md = NULL;
+        {
+            struct timespec ts = {0, 50 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
 }
 
 int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *errstr, size_t errstr_size)
@@ -191,6 +252,21 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
             goto out;
         }
     }
+    /* Known to this client before the first job or result is produced. */
+    for (int i = 0; i < 3; i++) {
+        rd_kafka_topic_t *t = rd_kafka_topic_new(rk, names[i], NULL);
+        const struct rd_kafka_metadata *md = NULL;
+        int rc = t ? topic_metadata(rk, t, &md, timeout_ms, errstr, errstr_size) : -1;
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        if (t)
+            rd_kafka_topic_destroy(t);
+        if (rc < 0) {
+            if (!t)
+                snprintf(errstr, errstr_size, "topic %s: %s", names[i], rd_kafka_err2str(rd_kafka_last_error()));
+            goto out;
+        }
+    }
     ret = 0;
 out:
     if (ev)
@@ -211,16 +287,8 @@ int kq_assign_at_end(rd_kafka_t *rk, const char *topic, int timeout_ms, char *er
     rd_kafka_resp_err_t err;
     int ret = -1;
 
-    err = rd_kafka_metadata(rk, 0, t, &md, timeout_ms);
-    if (err) {
-        snprintf(errstr, errstr_size, "metadata of %s: %s", topic, rd_kafka_err2str(err));
+    if (topic_metadata(rk, t, &md, timeout_ms, errstr, errstr_size) < 0)
         goto out;
-    }
-    if (md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt == 0) {
-        snprintf(errstr, errstr_size, "topic %s: %s", topic,
-                 md->topic_cnt ? rd_kafka_err2str(md->topics[0].err) : "not found");
-        goto out;
-    }
     parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
     for (int i = 0; i < md->topics[0].partition_cnt; i++) {
         int32_t p = md->topics[0].partitions[i].id;

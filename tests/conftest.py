@@ -90,7 +90,7 @@ class Cluster:
                         str(self.kafka_port), str(self.kafka_ctrl)], check=True)
 
     def start(self, name, argv, env=None):
-        log = open(os.path.join(self.dir, name + ".log"), "w")
+        log = open(os.path.join(self.dir, name + ".log"), "a")
         p = subprocess.Popen(argv, env=env or self.env, stdout=log, stderr=subprocess.STDOUT)
         self.procs[name] = p
         return p
