@@ -2,7 +2,7 @@
 # the unit, integration and adversarial tests against a real broker.
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
        -Wstrict-prototypes -Wmissing-prototypes -fno-common
-CFLAGS += -std=gnu11 -D_GNU_SOURCE -g -O2 $(WARN) -MMD -MP -Icommon -Iexecutor -Iproducer-api
+CFLAGS += -std=gnu11 -D_GNU_SOURCE -g -O2 $(WARN) -MMD -MP -Icommon -Iexecutor -Iproducer-api -Icli
 LDLIBS_COMMON = -lrdkafka -lcjson -lpthread -lm
 ifdef SANITIZE   # make SANITIZE=address,undefined test
 CFLAGS  += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -10,11 +10,11 @@ LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
 BUILD = build
-COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c common/sha256.c
+COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c common/sha256.c common/metrics.c
 API_SRC = producer-api/main.c producer-api/api.c producer-api/submit.c producer-api/spec.c producer-api/query.c producer-api/accounts.c \
           producer-api/replies.c producer-api/results.c producer-api/pending.c producer-api/auth.c producer-api/store.c
 EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/run.c executor/sbx.c \
-           executor/launcher.c executor/cg.c executor/claim.c
+           executor/launcher.c executor/cg.c executor/claim.c executor/scrape.c
 LAUNCHER_SRC = executor/launcher_main.c executor/jail.c executor/zygote.c executor/filter.c
 # Debian's libpython, linked in statically and not position-independent,
 # exactly as Debian links /usr/bin/python3 (a non-PIE executable): a dynamic
@@ -27,8 +27,8 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps kafka run test unit integration bench stress-adversarial faults fuzz clean
-all: $(BUILD)/execq-api $(BUILD)/execq-executor $(BUILD)/execq-launcher
+.PHONY: all deps kafka run test unit integration bench stress-adversarial faults fuzz clean install
+all: $(BUILD)/execq-api $(BUILD)/execq-executor $(BUILD)/execq-launcher $(BUILD)/execq
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -37,8 +37,13 @@ $(BUILD)/%.o: %.c
 $(BUILD)/execq-api: $(call obj,$(API_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lmicrohttpd -lsqlite3
 
+# The command-line client (cli/): libcurl, and the codec's base64.
+CLI_SRC = cli/main.c cli/http.c cli/creds.c cli/batch.c common/job.c common/util.c common/sha256.c common/log.c common/cfg.c
+$(BUILD)/execq: $(call obj,$(CLI_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ -lcurl -lcjson -lpthread -lm
+
 $(BUILD)/execq-executor: $(call obj,$(EXEC_SRC) $(COMMON_SRC)) $(BUILD)/execq-launcher
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS_COMMON) -lcgroup
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS_COMMON) -lcgroup -lmicrohttpd
 
 # The sandbox launcher (and warm mode's zygote): an embedded CPython. Its
 # objects have their own directory: under SANITIZE it gets UBSan but never
@@ -71,12 +76,19 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard common/*.h prod
 	  -fno-sanitize-recover=all -Icommon -Iproducer-api -o $@ $< $(FUZZ_SRC) -lcjson -lm -lpthread
 
 # Builds real sandboxes through the launcher (needs root), under thread churn.
-$(BUILD)/tests/test_launcher: tests/unit/test_launcher.c $(call obj,$(filter-out executor/main.c executor/consumer.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
+$(BUILD)/tests/test_launcher: tests/unit/test_launcher.c $(call obj,$(filter-out executor/main.c executor/consumer.c executor/scrape.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup
 
-$(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(call obj,$(filter-out executor/main.c executor/consumer.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
+$(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(call obj,$(filter-out executor/main.c executor/consumer.c executor/scrape.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup
+
+# The client and its man page (PREFIX, DESTDIR as usual).
+PREFIX ?= /usr/local
+install: $(BUILD)/execq
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BUILD)/execq $(DESTDIR)$(PREFIX)/bin/execq
+	install -m 0644 docs/execq.1 $(DESTDIR)$(PREFIX)/share/man/man1/execq.1
 
 deps:
 	@scripts/deps.sh

@@ -77,6 +77,8 @@ static const struct cfg_entry cfg_table[] = {
     S(launcher, "launcher", "", 0, CFG_EXEC, "path of execq-launcher (empty: beside the execq-executor binary)"),
     S(warm_imports, "warm-imports", SBX_WARM_IMPORTS_DEFAULT, 0, CFG_EXEC, "modules the warm Python imports before any job (comma-separated)"),
     S(log_level, "log-level", "info", 1, CFG_API | CFG_EXEC, "error, warning, info or debug"),
+    S(log_format, "log-format", "text", 1, CFG_API | CFG_EXEC, "text (one line per event) or json (one JSON object per line, key=value tokens as fields)"),
+    S(metrics_addr, "metrics-addr", "", 0, CFG_EXEC, "host:port serving GET /metrics (Prometheus text format); empty: none (the API serves /metrics on its own port)"),
 };
 #define CFG_N (sizeof(cfg_table) / sizeof(cfg_table[0]))
 
@@ -238,6 +240,7 @@ int cfg_load(struct cfg *c, unsigned prog_mask, int argc, char **argv, char *err
         static const struct { const char *name; size_t off; const char *words[5]; } enums[] = {
             {"log-level", offsetof(struct cfg, log_level), {"error", "warning", "info", "debug", NULL}},
             {"sandbox-mode", offsetof(struct cfg, sandbox_mode), {"warm", "fresh", NULL}},
+            {"log-format", offsetof(struct cfg, log_format), {"text", "json", NULL}},
         };
         for (size_t i = 0; i < sizeof(enums) / sizeof(enums[0]); i++) {
             const char *v = (const char *)c + enums[i].off;

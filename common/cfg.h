@@ -78,6 +78,8 @@ struct cfg {
     char launcher[256];
     /* both */
     char log_level[16];
+    char log_format[8];
+    char metrics_addr[64];
     char kafka_props[4096];   /* librdkafka properties, "key=value\n" each, from -X and EXECQ_KAFKA_* */
 };
 

@@ -10,6 +10,11 @@ extern int log_level;  /* messages above this level are dropped; set once at sta
 /* Sets the program name printed on every line; prog must outlive the program. */
 void log_init(const char *prog, int level);
 
+/* 1: each line a JSON object instead ({"ts","level","prog","msg"}, plus
+ * every key=value token of the message as a field: job, slot, outcome,
+ * exit, ran_ms, queued_ms...; numbers as numbers). Set once at start. */
+void log_set_json(int on);
+
 /* Parses "error", "warning", "info" or "debug"; returns the level or -1. */
 int log_level_parse(const char *name);
 

@@ -14,7 +14,9 @@
 #include "job.h"
 #include "kq.h"
 #include "log.h"
+#include "metrics.h"
 #include "offsets.h"
+#include "scrape.h"
 #include "util.h"
 
 #define PREFETCH_PER_SLOT 32
@@ -44,7 +46,13 @@ struct exec_ctx {
      * consumer_poll keeps serving rebalances. */
     rd_kafka_queue_t *sync_q, *batch_q;
     char executor_id[64];
+    /* Metrics (docs/operations.md lists them); registered at start. */
+    struct metric *m_outcome[5], *m_queue_wait, *m_run, *m_prepare, *m_sbx_failures;
 };
+
+/* Outcomes of a job as the executor saw it, for execq_executor_jobs_total. */
+enum { OUT_COMPLETED, OUT_TIMED_OUT, OUT_MEMORY, OUT_FAILED, OUT_EXPIRED };
+static const char *const outcome_names[] = {"completed", "timed_out", "memory_exceeded", "failed", "expired"};
 
 /* Travels with a result message as its opaque; freed in the delivery report. */
 struct ticket {
@@ -239,7 +247,8 @@ static void handle(struct exec_ctx *x, struct slot *s)
     struct job j;
     struct result r;
     long long queued_ms;
-    int ran = 0;
+    int ran = 0, outcome;
+    int64_t t_run = 0;
 
     errstr[0] = '\0';
     result_init(&r);
@@ -269,8 +278,8 @@ static void handle(struct exec_ctx *x, struct slot *s)
         snprintf(r.error, sizeof(r.error), "expired %lld ms before it reached an executor",
                  (long long)(util_wall_ms() - j.expires_at_ms));
         log_msg(LOG_INFO, "job=%s expired; not run", j.id);
-    } else if (announce(x, s, &j), (ran = sbx_run(x->sb, s->index, &j, &r, errstr, sizeof(errstr))) < 0 &&
-               sbx_broken(x->sb)) {
+    } else if (announce(x, s, &j), t_run = util_mono_us(),
+               (ran = sbx_run(x->sb, s->index, &j, &r, errstr, sizeof(errstr))) < 0 && sbx_broken(x->sb)) {
         /* Not the job's fault and not its result: publish nothing and store
          * no offset, so the job is redelivered to a working executor once
          * this one has left the group. */
@@ -284,9 +293,23 @@ static void handle(struct exec_ctx *x, struct slot *s)
         r.credits = 0;
         snprintf(r.error, sizeof(r.error), "%s", errstr);
         log_msg(LOG_ERR, "job=%s could not run: %s", j.id, errstr);
-    } else {
-        log_msg(LOG_INFO, "job=%s slot=%d exit=%d%s ran %ld ms, queued %lld ms", j.id, s->index, r.exit_code,
-                r.timed_out ? " timed-out" : "", r.execution_time_ms, queued_ms);
+    }
+    /* One line and one count per job, whatever became of it. */
+    outcome = r.status == RESULT_EXPIRED ? OUT_EXPIRED
+              : r.status != RESULT_COMPLETED ? OUT_FAILED
+              : r.timed_out ? OUT_TIMED_OUT
+              : r.memory_exceeded ? OUT_MEMORY : OUT_COMPLETED;
+    metrics_add(x->m_outcome[outcome], 1);
+    metrics_observe(x->m_queue_wait, queued_ms / 1000.0);
+    if (ran < 0) {
+        metrics_add(x->m_sbx_failures, 1);
+    } else if (r.status == RESULT_COMPLETED) {
+        /* Preparation: the whole sbx_run but the code's own run time. */
+        double total = (util_mono_us() - t_run) / 1e6, run = r.execution_time_ms / 1000.0;
+        metrics_observe(x->m_run, run);
+        metrics_observe(x->m_prepare, total > run ? total - run : 0);
+        log_msg(LOG_INFO, "job=%s slot=%d outcome=%s exit=%d ran_ms=%ld queued_ms=%lld", j.id, s->index,
+                outcome_names[outcome], r.exit_code, r.execution_time_ms, queued_ms);
     }
     r.finished_at_ms = util_wall_ms();
     publish(x, s, &r, j.kind);
@@ -374,6 +397,75 @@ static void dispatch(struct exec_ctx *x, rd_kafka_message_t *m)
     }
 }
 
+/* Scrape-time gauges. */
+static double busy_slots(void *arg)
+{
+    struct exec_ctx *x = arg;
+    int busy;
+    pthread_mutex_lock(&x->mu);
+    busy = x->nslots - x->nfree;
+    pthread_mutex_unlock(&x->mu);
+    return busy;
+}
+
+static double producer_queue(void *arg)
+{
+    struct exec_ctx *x = arg;
+    return x->producer ? rd_kafka_outq_len(x->producer) : 0;
+}
+
+/* Messages of the assigned partitions not fetched yet: each partition's
+ * high watermark (as of its last fetch) less the fetch position. The few
+ * prefetched jobs waiting for a slot are not counted. */
+static double consumer_lag(void *arg)
+{
+    struct exec_ctx *x = arg;
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    double lag = 0;
+
+    if (!x->consumer || rd_kafka_assignment(x->consumer, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return 0;
+    if (rd_kafka_position(x->consumer, parts) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < parts->cnt; i++) {
+            int64_t lo, hi;
+            if (parts->elems[i].offset < 0 ||
+                rd_kafka_get_watermark_offsets(x->consumer, parts->elems[i].topic, parts->elems[i].partition, &lo,
+                                               &hi) != RD_KAFKA_RESP_ERR_NO_ERROR || hi < parts->elems[i].offset)
+                continue;
+            lag += (double)(hi - parts->elems[i].offset);
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
+    return lag;
+}
+
+static void register_metrics(struct exec_ctx *x)
+{
+    static const double prepare_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
+    char labels[64];
+
+    for (int i = 0; i < 5; i++) {
+        snprintf(labels, sizeof(labels), "outcome=\"%s\"", outcome_names[i]);
+        x->m_outcome[i] = metrics_counter("execq_executor_jobs_total", "Jobs this executor finished, by outcome.", labels);
+    }
+    x->m_queue_wait = metrics_histogram("execq_executor_queue_wait_seconds",
+                                        "Time from submission to a slot taking the job.", NULL,
+                                        metrics_latency_bounds, metrics_latency_nbounds);
+    x->m_run = metrics_histogram("execq_executor_run_seconds", "The code's own run time (execution_time_ms).", NULL,
+                                 metrics_latency_bounds, metrics_latency_nbounds);
+    x->m_prepare = metrics_histogram("execq_executor_sandbox_prepare_seconds",
+                                     "Sandbox time around the code: preparation, start and collection.", NULL,
+                                     prepare_bounds, (int)(sizeof(prepare_bounds) / sizeof(prepare_bounds[0])));
+    x->m_sbx_failures = metrics_counter("execq_executor_sandbox_failures_total",
+                                        "Jobs for which no sandbox could be made (not run).", NULL);
+    metrics_set(metrics_gauge("execq_executor_slots", "Jobs this executor runs at once.", NULL), x->nslots);
+    metrics_gauge_fn("execq_executor_busy_slots", "Slots running a job now.", NULL, busy_slots, x);
+    metrics_gauge_fn("execq_kafka_producer_queue_messages",
+                     "Messages in the Kafka producer's queue, not yet acknowledged.", NULL, producer_queue, x);
+    metrics_gauge_fn("execq_executor_consumer_lag_messages",
+                     "Jobs in the assigned partitions not fetched yet.", NULL, consumer_lag, x);
+}
+
 int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *stop, char *errstr, size_t errstr_size)
 {
     struct exec_ctx x;
@@ -381,7 +473,7 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     char host[48] = "host", instance[160];
     int ret = -1, started = 0, fatal = 0;
     int64_t next_health = 0;
-
+    struct scrape *scrape = NULL;
     sigset_t stop_signals, old_mask;
 
     /* Every thread made here (librdkafka's, the slots') starts with SIGINT
@@ -410,6 +502,7 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
         goto out;
     if (kq_ensure_topics(x.producer, c, 10000, errstr, errstr_size) < 0)
         goto out;
+    register_metrics(&x);
     /* Every partition forwards to sync_q or batch_q, so librdkafka's queue thresholds
      * count all of them together: prefetch stops at PREFETCH_PER_SLOT jobs
      * per slot (and 1 MiB). Not fewer: librdkafka 2.0.2 then pauses
@@ -436,6 +529,8 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
         snprintf(errstr, errstr_size, "subscribe to %s and %s failed", c->jobs_topic, c->batch_topic);
         goto out;
     }
+    if (c->metrics_addr[0] && !(scrape = scrape_start(c->metrics_addr, errstr, errstr_size)))
+        goto out;
     for (int i = 0; i < x.nslots; i++) {
         x.slots[i].index = i;
         x.slots[i].x = &x;
@@ -549,6 +644,7 @@ out:
     for (int i = 0; i < started; i++)
         pthread_join(x.slots[i].thread, NULL);
     util_shutdown_watchdog(30);
+    scrape_stop(scrape);   /* before what its gauges read goes away */
     if (x.producer) {
         rd_kafka_flush(x.producer, 10000);   /* results out, delivery reports in */
     }

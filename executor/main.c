@@ -38,6 +38,7 @@ int main(int argc, char **argv)
     if (c.slots == 0)
         c.slots = sysconf(_SC_NPROCESSORS_ONLN);   /* resolved once: sbx sizes the executor's cgroup by it */
     log_init("execq-executor", log_level_parse(c.log_level) < 0 ? LOG_INFO : log_level_parse(c.log_level));
+    log_set_json(strcmp(c.log_format, "json") == 0);
     if (strcmp(c.sandbox, "full") != 0) {
         log_msg(LOG_ERR, "sandbox=%s: the only mode is \"full\"; execq never runs code unsandboxed", c.sandbox);
         return 2;

@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "kq.h"
 #include "log.h"
+#include "metrics.h"
 #include "replies.h"
 #include "req.h"
 #include "results.h"
@@ -100,6 +101,22 @@ rd_kafka_resp_err_t api_produce_job(struct api *a, const char *id, const char *k
     return kq_produce(a->producer, topic, id, json, kind, "job", a->cfg->results_topic, NULL);
 }
 
+/* Route names, the label of the HTTP metrics (enum route's order). */
+static const char *const route_names[] = {"none", "exec-python", "healthz", "signup", "account", "jobs",
+                                          "job", "batches", "batch", "metrics"};
+#define NROUTES (sizeof(route_names) / sizeof(route_names[0]))
+static struct metric *m_latency[NROUTES];
+
+/* Counts r's answer and its latency (for a sync call: submission to result). */
+static void req_count(const struct api_req *r)
+{
+    char labels[96];
+
+    snprintf(labels, sizeof(labels), "route=\"%s\",code=\"%u\"", route_names[r->route], r->status);
+    metrics_add(metrics_counter("execq_http_responses_total", "HTTP answers by route and status.", labels), 1);
+    metrics_observe(m_latency[r->route], (util_mono_us() - r->t0_us) / 1e6);
+}
+
 /* Queues r's answer. MUST_FREE: MHD frees resp with free() when done. */
 static enum MHD_Result req_respond(struct api_req *r)
 {
@@ -114,7 +131,8 @@ static enum MHD_Result req_respond(struct api_req *r)
         free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype ? r->ctype : "application/json");
+    req_count(r);
     if (r->status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow)
@@ -148,6 +166,7 @@ static const struct route_def {
     {"/v1/signup", 0, "POST", ROUTE_SIGNUP, 0},
     {"/v1/account", 0, "GET", ROUTE_ACCOUNT, 1},
     {"/healthz", 0, "GET", ROUTE_HEALTH, 0},
+    {"/metrics", 0, "GET", ROUTE_METRICS, 0},
 };
 
 static const struct route_def *find_route(const char *url, char id[37])
@@ -183,6 +202,20 @@ static void handle_health(struct api *a, struct api_req *r)
     s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     req_set(r, kafka && ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, s);
+}
+
+/* Prometheus text format, no key: counts and latencies only, nothing of
+ * any account (docs/operations.md). */
+static void handle_metrics(struct api_req *r)
+{
+    char *text = metrics_render();
+
+    if (!text) {
+        req_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "out of memory");
+        return;
+    }
+    r->ctype = METRICS_CONTENT_TYPE;
+    req_set(r, MHD_HTTP_OK, text);
 }
 
 /* Header bytes a request may carry (names and values): beyond, 431 in
@@ -254,6 +287,7 @@ static void dispatch(struct api *a, struct api_req *r)
     case ROUTE_SIGNUP: accounts_signup(a, r); break;
     case ROUTE_ACCOUNT: accounts_get(a, r); break;
     case ROUTE_HEALTH: handle_health(a, r); break;
+    case ROUTE_METRICS: handle_metrics(r); break;
     case ROUTE_NONE: req_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint"); break;
     }
 }
@@ -270,6 +304,7 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
         if (!r)
             return MHD_NO;
         r->conn = conn;
+        r->t0_us = util_mono_us();
         buf_init(&r->body);
         *con_cls = r;
         req_begin(a, r, url, method);
@@ -325,6 +360,45 @@ static void req_completed(void *cls, struct MHD_Connection *conn, void **con_cls
     *con_cls = NULL;
 }
 
+static double waiting_calls(void *arg)
+{
+    return (double)pending_count(((struct api *)arg)->pending);
+}
+
+static double waiting_gets(void *arg)
+{
+    return (double)pending_count(((struct api *)arg)->waiters);
+}
+
+static double producer_queue(void *arg)
+{
+    struct api *a = arg;
+    return a->producer ? rd_kafka_outq_len(a->producer) : 0;
+}
+
+static double kafka_up(void *arg)
+{
+    return atomic_load(&((struct api *)arg)->kafka_ok);
+}
+
+/* The API's metrics (docs/operations.md); results.c and store.c add theirs. */
+static void register_metrics(struct api *a)
+{
+    char labels[64];
+
+    for (size_t i = 1; i < NROUTES; i++) {
+        snprintf(labels, sizeof(labels), "route=\"%s\"", route_names[i]);
+        m_latency[i] = metrics_histogram("execq_http_request_duration_seconds",
+                                         "Time from a request's arrival to its answer; for exec-python, end to end.",
+                                         labels, metrics_latency_bounds, metrics_latency_nbounds);
+    }
+    metrics_gauge_fn("execq_waiting_calls", "Sync calls waiting for their result.", NULL, waiting_calls, a);
+    metrics_gauge_fn("execq_waiting_gets", "GETs waiting (?wait=) for a job or batch.", NULL, waiting_gets, a);
+    metrics_gauge_fn("execq_kafka_producer_queue_messages",
+                     "Messages in the Kafka producer's queue, not yet acknowledged.", NULL, producer_queue, a);
+    metrics_gauge_fn("execq_kafka_up", "1 when the cluster answered the last check (every second).", NULL, kafka_up, a);
+}
+
 int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_size)
 {
     struct sockaddr_in sa;
@@ -346,6 +420,7 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
         return -1;
     if (replies_start(a, errstr, errstr_size) < 0 || results_start(a, errstr, errstr_size) < 0)
         return -1;
+    register_metrics(a);
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)c->port);

@@ -39,6 +39,7 @@ int main(int argc, char **argv)
         return 2;
     }
     log_init("execq-api", log_level_parse(c.log_level) < 0 ? LOG_INFO : log_level_parse(c.log_level));
+    log_set_json(strcmp(c.log_format, "json") == 0);
     /* Every waiting call is a socket: allow as many as the hard limit. */
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;

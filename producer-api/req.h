@@ -11,7 +11,7 @@
 #include "util.h"
 
 enum route { ROUTE_NONE, ROUTE_EXEC, ROUTE_HEALTH, ROUTE_SIGNUP, ROUTE_ACCOUNT, ROUTE_JOBS, ROUTE_JOB,
-             ROUTE_BATCHES, ROUTE_BATCH };
+             ROUTE_BATCHES, ROUTE_BATCH, ROUTE_METRICS };
 
 /* One HTTP request. Allocated on its first handler call, freed when MHD
  * completes it. While suspended it is referenced by a->pending (sync call)
@@ -30,6 +30,8 @@ struct api_req {
     char job_id[37];          /* the job this request made or asks about: X-Job-Id, and job_id in errors */
     int retry_after_s;        /* > 0: a Retry-After header */
     int responded;            /* the answer is queued with MHD (maybe before the body was read) */
+    int64_t t0_us;            /* util_mono_us when the request arrived: its latency */
+    const char *ctype;        /* Content-Type when not JSON (static) */
 };
 
 /* Sets r's answer; body is a malloc'd string r now owns. */

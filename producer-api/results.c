@@ -11,6 +11,7 @@
 #include "job.h"
 #include "kq.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 #define REPUBLISH_EVERY_MS 30000
@@ -37,11 +38,25 @@ static void republish(struct api *a, int64_t before_ms)
 }
 
 /* Stores one message. Returns 0 when it may be committed, -1 to retry. */
+/* execq_jobs_total: each job once, when its outcome is stored. */
+static void count_outcome_by(const char *outcome, double n)
+{
+    char labels[64];
+    snprintf(labels, sizeof(labels), "outcome=\"%s\"", outcome);
+    metrics_add(metrics_counter("execq_jobs_total", "Jobs whose outcome the API stored, by outcome.", labels), n);
+}
+
+void results_count_outcome(const char *outcome)
+{
+    count_outcome_by(outcome, 1);
+}
+
 static int store_message(struct api *a, const rd_kafka_message_t *m)
 {
     char type[16] = "result", id[37], batch[37], errstr[200];
     struct result res;
     char *body;
+    const char *res_status;
     int refund, rc;
 
     if (m->key_len != 36)
@@ -63,6 +78,10 @@ static int store_message(struct api *a, const rd_kafka_message_t *m)
         unsigned status;
         body = api_result_body(&res, &status);
         refund = status != 200;   /* it never ran */
+        res_status = res.status == RESULT_EXPIRED ? "expired"
+                     : res.status != RESULT_COMPLETED ? "failed"
+                     : res.timed_out ? "timed_out"
+                     : res.memory_exceeded ? "memory_exceeded" : "completed";
     }
     rc = store_result(a->store, id, body, refund, res.finished_at_ms ? res.finished_at_ms : util_wall_ms(), batch);
     free(body);
@@ -70,6 +89,7 @@ static int store_message(struct api *a, const rd_kafka_message_t *m)
     if (rc < 0)
         return -1;
     if (rc == 1) {
+        results_count_outcome(res_status);
         api_wake(a, id);
         if (batch[0])
             api_wake(a, batch);
@@ -99,6 +119,7 @@ static void reconcile(struct api *a)
         if (store_result(a->store, ids[i], body, 1, util_wall_ms(), batch) == 1) {
             log_msg(LOG_WARNING, "job=%s lost (no result within its deadline plus %ld ms); refunded", ids[i],
                     a->cfg->lost_after_ms);
+            results_count_outcome("lost");
             api_wake(a, ids[i]);
             if (batch[0])
                 api_wake(a, batch);
@@ -159,8 +180,13 @@ static void *results_main(void *arg)
 
 int results_start(struct api *a, char *errstr, size_t errstr_size)
 {
+    static const char *const outcomes[] = {"completed", "timed_out", "memory_exceeded", "failed",
+                                           "expired", "lost", "queue_unavailable"};
     rd_kafka_topic_partition_list_t *topics;
     rd_kafka_resp_err_t err;
+
+    for (size_t i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++)
+        count_outcome_by(outcomes[i], 0);   /* every series from the start, at 0 */
 
     /* Manual commits: kq_consumer_new auto-commits stored offsets, and this
      * consumer never stores one; it commits each message itself. */

@@ -15,4 +15,8 @@
 int results_start(struct api *a, char *errstr, size_t errstr_size);
 void results_stop(struct api *a);
 
+/* Counts one job's stored outcome in execq_jobs_total (completed,
+ * timed_out, memory_exceeded, failed, expired, lost, queue_unavailable). */
+void results_count_outcome(const char *outcome);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 struct store {
@@ -113,6 +114,23 @@ static int migrate(sqlite3 *h, char *errstr, size_t errstr_size)
     return 0;
 }
 
+/* Store metrics: write latency (the lock held, the transaction done) per
+ * operation, and the credits moved. */
+static struct metric *m_charged, *m_refunded, *m_accept, *m_result;
+
+static void store_metrics(void)
+{
+    static const double bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
+    int n = (int)(sizeof(bounds) / sizeof(bounds[0]));
+
+    m_charged = metrics_counter("execq_credits_charged_total", "Credits charged for accepted jobs.", NULL);
+    m_refunded = metrics_counter("execq_credits_refunded_total", "Credits refunded for jobs that never ran.", NULL);
+    m_accept = metrics_histogram("execq_store_seconds", "Store transactions, lock wait included.", "op=\"accept\"",
+                                 bounds, n);
+    m_result = metrics_histogram("execq_store_seconds", "Store transactions, lock wait included.", "op=\"result\"",
+                                 bounds, n);
+}
+
 int store_open(struct store **out, const char *path, char *errstr, size_t errstr_size)
 {
     struct store *s = calloc(1, sizeof(*s));
@@ -124,6 +142,7 @@ int store_open(struct store **out, const char *path, char *errstr, size_t errstr
         snprintf(errstr, errstr_size, "out of memory");
         return -1;
     }
+    store_metrics();
     if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
         SQLITE_OK) {
         snprintf(errstr, errstr_size, "open %s: %s", path, h ? sqlite3_errmsg(h) : "out of memory");
@@ -321,7 +340,7 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
     sqlite3_stmt *bal = NULL, *job = NULL, *led = NULL, *upd = NULL, *bat = NULL;
     enum store_accept ret = STORE_ERROR;
     long total = 0;
-    int64_t now = util_wall_ms();
+    int64_t now = util_wall_ms(), t0 = util_mono_us();
 
     for (size_t i = 0; i < n; i++)
         total += jobs[i].credits;
@@ -384,6 +403,7 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
     if (sqlite3_step(upd) != SQLITE_DONE || exec(s, "COMMIT") < 0)
         goto rollback;
     *balance -= total;
+    metrics_add(m_charged, (double)total);
     ret = STORE_ACCEPTED;
     goto unlock;
 rollback:
@@ -397,6 +417,7 @@ unlock:
     sqlite3_finalize(led);
     sqlite3_finalize(upd);
     pthread_mutex_unlock(&s->mu);
+    metrics_observe(m_accept, (util_mono_us() - t0) / 1e6);
     return ret;
 }
 
@@ -428,8 +449,10 @@ int store_result(struct store *s, const char *id, const char *http_json, int ref
                  char batch_id[37])
 {
     sqlite3_stmt *get = NULL, *upd = NULL, *led = NULL, *bal = NULL;
-    int ret = -1;
+    int ret = -1, rc;
     char account[40];
+    sqlite3_int64 refunded = 0;
+    int64_t t0 = util_mono_us();
 
     batch_id[0] = '\0';
     pthread_mutex_lock(&s->mu);
@@ -476,16 +499,22 @@ int store_result(struct store *s, const char *id, const char *http_json, int ref
     if (refund) {
         /* The refund row copies the charge; the key allows one per job. */
         led = prep(s, "INSERT OR IGNORE INTO ledger(job_id, account, kind, amount, at_ms) "
-                      "SELECT job_id, account, 'refund', amount, ? FROM ledger WHERE job_id = ? AND kind = 'charge'");
+                      "SELECT job_id, account, 'refund', amount, ? FROM ledger WHERE job_id = ? AND kind = 'charge' "
+                      "RETURNING amount");
         bal = prep(s, "UPDATE accounts SET balance = balance + r.amount, refunded = refunded + r.amount, runs = runs - 1 "
                       "FROM (SELECT amount FROM ledger WHERE job_id = ? AND kind = 'refund') AS r WHERE id = ?");
         if (!led || !bal)
             goto rollback;
         sqlite3_bind_int64(led, 1, finished_ms);
         sqlite3_bind_text(led, 2, id, -1, SQLITE_STATIC);
-        if (sqlite3_step(led) != SQLITE_DONE)
+        rc = sqlite3_step(led);
+        if (rc == SQLITE_ROW) {   /* a refund row was made: one, with the charge's amount */
+            refunded = sqlite3_column_int64(led, 0);
+            rc = sqlite3_step(led);
+        }
+        if (rc != SQLITE_DONE)
             goto rollback;
-        if (sqlite3_changes(s->db) == 1) {
+        if (refunded > 0) {
             sqlite3_bind_text(bal, 1, id, -1, SQLITE_STATIC);
             sqlite3_bind_text(bal, 2, account, -1, SQLITE_STATIC);
             if (sqlite3_step(bal) != SQLITE_DONE)
@@ -494,6 +523,7 @@ int store_result(struct store *s, const char *id, const char *http_json, int ref
     }
     if (exec(s, "COMMIT") < 0)
         goto rollback;
+    metrics_add(m_refunded, (double)refunded);
     ret = 1;
     goto unlock;
 rollback:
@@ -506,6 +536,7 @@ unlock:
     sqlite3_finalize(led);
     sqlite3_finalize(bal);
     pthread_mutex_unlock(&s->mu);
+    metrics_observe(m_result, (util_mono_us() - t0) / 1e6);
     return ret;
 }
 

@@ -11,6 +11,7 @@
 #include "kq.h"
 #include "log.h"
 #include "req.h"
+#include "results.h"
 #include "sha256.h"
 #include "spec.h"
 
@@ -80,7 +81,8 @@ void submit_fail_unqueued(struct api *a, const char *id, const char *why)
 
     snprintf(msg, sizeof(msg), "could not queue the job: %s; refunded", why);
     body = api_job_error_json("queue_unavailable", msg, id);
-    store_result(a->store, id, body, 1, util_wall_ms(), batch);
+    if (store_result(a->store, id, body, 1, util_wall_ms(), batch) == 1)
+        results_count_outcome("queue_unavailable");
     free(body);
     api_wake(a, id);
     if (batch[0])

@@ -42,6 +42,7 @@ else
 fi
 
 export EXECQ_DB_PATH=${EXECQ_DB_PATH:-$state/execq.db}
+export EXECQ_METRICS_ADDR=${EXECQ_METRICS_ADDR:-127.0.0.1:9464}   # the executor's /metrics
 start executor
 start api
 backoff[executor]=1
@@ -60,6 +61,9 @@ execq is up on http://127.0.0.1:$port (Ctrl-C stops it). Try:
     -H "Authorization: Bearer ${EXECQ_DEMO_KEY:-demo_key_slopshop}" \\
     -H "Content-Type: application/json" \\
     -d '{"code": "print(\"hello from execq\")", "timeout": 10}'
+
+  or the client: build/execq --url http://127.0.0.1:$port --key ${EXECQ_DEMO_KEY:-demo_key_slopshop} exec-python "print('hello')"
+  metrics: http://127.0.0.1:$port/metrics (API), http://$EXECQ_METRICS_ADDR/metrics (executor)
 
 MSG
 # Supervise: look once a second.

@@ -74,6 +74,7 @@ class Cluster:
         self.results_topic = f"test.{self.tag}.results"
         self.cgroup_parent = f"execq-test-{self.tag}"
         self.procs = {}
+        self.metrics = {}   # executor name -> its /metrics URL
         self.env = dict(os.environ,
                         EXECQ_BROKERS=self.brokers,
                         EXECQ_JOBS_TOPIC=self.jobs_topic,
@@ -90,14 +91,17 @@ class Cluster:
                         str(self.kafka_port), str(self.kafka_ctrl)], check=True)
 
     def start(self, name, argv, env=None):
-        log = open(os.path.join(self.dir, name + ".log"), "a")
+        log = open(os.path.join(self.dir, name + ".log"), "w")
         p = subprocess.Popen(argv, env=env or self.env, stdout=log, stderr=subprocess.STDOUT)
         self.procs[name] = p
         return p
 
     def start_executor(self, name, uid_base, slots=2):
+        # The same metrics port across restarts of one executor.
+        if name not in self.metrics:
+            self.metrics[name] = f"127.0.0.1:{free_port()}"
         return self.start(name, [os.path.join(BUILD, "execq-executor"), f"--uid-base={uid_base}",
-                                 f"--slots={slots}"])
+                                 f"--slots={slots}", f"--metrics-addr={self.metrics[name]}"])
 
     def start_api(self, name="api", port=None, extra=(), env=None):
         port = port or self.api_port

@@ -1,0 +1,39 @@
+/* http: the command-line client's one way to talk to the API (libcurl).
+ * One request at a time, JSON in and out, the API key as a Bearer token. */
+#ifndef EXECQ_HTTP_H
+#define EXECQ_HTTP_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+struct http {
+    char url[512];       /* base URL, no trailing slash: http://127.0.0.1:8080 */
+    char key[256];       /* API key; "" sends no Authorization */
+    long timeout_s;      /* whole request, connection included */
+};
+
+struct http_answer {
+    long status;         /* HTTP status; 0 when no answer came */
+    cJSON *body;         /* the parsed body, or NULL if it was not JSON */
+    char job_id[64];     /* the X-Job-Id header, "" if none */
+    long retry_after_s;  /* the Retry-After header, 0 if none */
+};
+
+/* Once per process, before any request; returns 0 or -1. */
+int http_global_init(void);
+
+/* Sends method path (with its query) and body (NULL for none; not taken)
+ * with idem as Idempotency-Key when not NULL. Fills *a (release it with
+ * http_answer_release). Returns 0 when an answer came, whatever its status,
+ * or -1 with the reason in errstr (no connection, timeout). */
+int http_request(const struct http *h, const char *method, const char *path, const char *body, const char *idem,
+                 struct http_answer *a, char *errstr, size_t errstr_size);
+
+void http_answer_release(struct http_answer *a);
+
+/* The API's error of a non-2xx answer as "code: message" (or the status
+ * alone when the body says nothing), into out. */
+void http_error_text(const struct http_answer *a, char *out, size_t out_size);
+
+#endif

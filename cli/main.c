@@ -1,0 +1,483 @@
+/* execq: the command-line client. One command per function (cmd_*), each
+ * with its own --help; the server's answers are printed, never invented.
+ * Exit codes (docs/execq.1): a job's own exit code for exec-python (124 on
+ * timeout, 128+N when killed by signal N), else the EXIT_* values below. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "batch.h"
+#include "cli.h"
+#include "creds.h"
+#include "http.h"
+#include "job.h"
+#include "util.h"
+
+static const char *prog = "execq";
+
+static void die_usage(const char *usage)
+{
+    fprintf(stderr, "%s", usage);
+    exit(CLI_EXIT_USAGE);
+}
+
+/* The exit code for a failed answer. */
+static int exit_for(const struct http_answer *a)
+{
+    if (a->status == 401 || a->status == 402 || a->status == 403)
+        return CLI_EXIT_NOPERM;
+    if (a->status == 0 || a->status >= 500 || a->status == 429)
+        return CLI_EXIT_UNAVAILABLE;
+    if (a->status == 400 || a->status == 413 || a->status == 422)
+        return CLI_EXIT_DATAERR;
+    return CLI_EXIT_SOFTWARE;
+}
+
+/* Prints the answer's error on one line; returns its exit code. */
+int cli_fail_answer(const struct http_answer *a)
+{
+    char text[1024];
+    http_error_text(a, text, sizeof(text));
+    fprintf(stderr, "%s: %s%s%s\n", prog, text, a->job_id[0] ? " job " : "", a->job_id);
+    return exit_for(a);
+}
+
+/* Returns a malloc'd copy of the whole of f (NUL-terminated; *len bytes);
+ * NULL with errno on failure. */
+static char *slurp(FILE *f, size_t *len)
+{
+    size_t cap = 65536, n = 0, r;
+    char *p = malloc(cap), *q;
+
+    if (!p)
+        return NULL;
+    while ((r = fread(p + n, 1, cap - n - 1, f)) > 0) {
+        n += r;
+        if (n + 1 == cap) {
+            if (!(q = realloc(p, cap *= 2))) {
+                free(p);
+                return NULL;
+            }
+            p = q;
+        }
+    }
+    if (ferror(f)) {
+        free(p);
+        return NULL;
+    }
+    p[n] = '\0';
+    if (len)
+        *len = n;
+    return p;
+}
+
+char *cli_slurp(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    char *p;
+
+    if (!f)
+        return NULL;
+    p = slurp(f, len);
+    if (f != stdin)
+        fclose(f);
+    return p;
+}
+
+/* Writes s (or its exact bytes from b64 when the server sent them) to f. */
+static void write_stream(FILE *f, const cJSON *result, const char *name)
+{
+    char b64name[32];
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(result, name), *b;
+
+    snprintf(b64name, sizeof(b64name), "%s_base64", name);
+    b = cJSON_GetObjectItemCaseSensitive(result, b64name);
+    if (cJSON_IsString(b)) {
+        size_t n;
+        char *raw = job_unbase64(b->valuestring, &n);
+        if (raw) {
+            fwrite(raw, 1, n, f);
+            free(raw);
+            return;
+        }
+    }
+    if (cJSON_IsString(s))
+        fputs(s->valuestring, f);
+}
+
+/* A finished job's exit code for the shell, like timeout(1) and sh. */
+static int job_exit(const cJSON *result)
+{
+    const cJSON *timed_out = cJSON_GetObjectItemCaseSensitive(result, "timed_out");
+    const cJSON *sig = cJSON_GetObjectItemCaseSensitive(result, "signal");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(result, "exit_code");
+
+    if (cJSON_IsTrue(timed_out))
+        return 124;
+    if (cJSON_IsNumber(sig) && sig->valueint > 0)
+        return 128 + (sig->valueint & 127);
+    if (cJSON_IsNumber(code))
+        return code->valueint < 0 ? 128 + ((-code->valueint) & 127) : code->valueint & 255;
+    return CLI_EXIT_SOFTWARE;
+}
+
+static void print_json(FILE *f, const cJSON *j)
+{
+    char *s = cJSON_Print(j);   /* freed with cJSON_free */
+    if (s) {
+        fprintf(f, "%s\n", s);
+        cJSON_free(s);
+    }
+}
+
+/* ---- execq signup ---- */
+
+static const char signup_usage[] =
+    "usage: execq signup [--url URL]\n"
+    "Creates an account with the server's free credits, stores its key in\n"
+    "$XDG_CONFIG_HOME/execq/credentials (mode 0600) and prints the balance.\n";
+
+static int cmd_signup(struct http *h, int argc, char **argv)
+{
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    struct http_answer a;
+    char errstr[512], path[1024];
+    const cJSON *key, *acct, *credits;
+    int c, ret;
+
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+        if (c == 'h') {
+            fputs(signup_usage, stdout);
+            return 0;
+        } else {
+            die_usage(signup_usage);
+        }
+    h->key[0] = '\0';   /* signing up needs no key */
+    if (http_request(h, "POST", "/v1/signup", NULL, NULL, &a, errstr, sizeof(errstr)) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, errstr);
+        return CLI_EXIT_UNAVAILABLE;
+    }
+    if (a.status != 201) {
+        ret = cli_fail_answer(&a);
+        goto out;
+    }
+    key = cJSON_GetObjectItemCaseSensitive(a.body, "api_key");
+    acct = cJSON_GetObjectItemCaseSensitive(a.body, "account_id");
+    credits = cJSON_GetObjectItemCaseSensitive(a.body, "credits");
+    if (!cJSON_IsString(key) || !cJSON_IsString(acct)) {
+        fprintf(stderr, "%s: the server's signup answer has no key\n", prog);
+        ret = CLI_EXIT_SOFTWARE;
+        goto out;
+    }
+    if (creds_save(h->url, key->valuestring, acct->valuestring, path, sizeof(path), errstr, sizeof(errstr)) < 0) {
+        /* The key is shown once: print it rather than lose it. */
+        fprintf(stderr, "%s: %s\n%s: your key (not saved): %s\n", prog, errstr, prog, key->valuestring);
+        ret = CLI_EXIT_CANTCREAT;
+        goto out;
+    }
+    printf("Signed up: account %s, balance %d credits.\nKey saved in %s\n", acct->valuestring,
+           cJSON_IsNumber(credits) ? credits->valueint : 0, path);
+    ret = 0;
+out:
+    http_answer_release(&a);
+    return ret;
+}
+
+/* ---- execq exec-python ---- */
+
+static const char exec_usage[] =
+    "usage: execq exec-python [options] [CODE]\n"
+    "Runs CODE (or the file given with -f, or standard input) and prints its\n"
+    "stdout and stderr to ours; exits with its exit code (124 on timeout,\n"
+    "128+N when killed by signal N).\n"
+    "  -f, --file FILE      the code is in FILE\n"
+    "  -t, --timeout S      seconds, up to the server's maximum (30)\n"
+    "  -m, --memory-mb N    memory limit in MiB\n"
+    "  -i, --stdin FILE     the job's standard input (any bytes)\n"
+    "  -j, --json           print the whole result as JSON instead\n";
+
+static int cmd_exec(struct http *h, int argc, char **argv)
+{
+    static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
+                                         {"timeout", required_argument, NULL, 't'},
+                                         {"memory-mb", required_argument, NULL, 'm'},
+                                         {"stdin", required_argument, NULL, 'i'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *file = NULL, *stdin_file = NULL;
+    double timeout = 0;
+    long memory = 0;
+    int json = 0, c, ret = CLI_EXIT_SOFTWARE;
+    char *code = NULL, *in = NULL, *body = NULL, *end, errstr[512];
+    size_t in_len = 0;
+    cJSON *req = cJSON_CreateObject();
+    struct http_answer a = {0};
+
+    while ((c = getopt_long(argc, argv, "f:t:m:i:jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f': file = optarg; break;
+        case 't':
+            errno = 0;
+            timeout = strtod(optarg, &end);
+            if (errno || *end || timeout <= 0)
+                die_usage("execq exec-python: --timeout wants a number of seconds above 0\n");
+            break;
+        case 'm':
+            memory = strtol(optarg, &end, 10);
+            if (*end || memory <= 0)
+                die_usage("execq exec-python: --memory-mb wants a whole number of MiB\n");
+            break;
+        case 'i': stdin_file = optarg; break;
+        case 'j': json = 1; break;
+        case 'h': fputs(exec_usage, stdout); ret = 0; goto out;
+        default: die_usage(exec_usage);
+        }
+    }
+    if ((file && optind < argc) || argc - optind > 1)
+        die_usage(exec_usage);
+    if (optind < argc)
+        code = strdup(argv[optind]);
+    else if (!(code = cli_slurp(file ? file : "-", NULL))) {
+        fprintf(stderr, "%s: %s: %s\n", prog, file ? file : "standard input", strerror(errno));
+        ret = CLI_EXIT_NOINPUT;
+        goto out;
+    }
+    if (stdin_file && !(in = cli_slurp(stdin_file, &in_len))) {
+        fprintf(stderr, "%s: %s: %s\n", prog, stdin_file, strerror(errno));
+        ret = CLI_EXIT_NOINPUT;
+        goto out;
+    }
+    if (!code || !req)
+        goto out;
+    cJSON_AddStringToObject(req, "code", code);
+    if (timeout > 0)
+        cJSON_AddNumberToObject(req, "timeout", timeout);
+    if (memory > 0)
+        cJSON_AddNumberToObject(req, "memory_mb", (double)memory);
+    if (in) {
+        /* Any bytes: base64 always, so NULs and non-UTF-8 survive. */
+        char *b64 = job_base64((const unsigned char *)in, in_len);
+        if (!b64)
+            goto out;
+        cJSON_AddStringToObject(req, "stdin_b64", b64);
+        free(b64);
+    }
+    if (!(body = cJSON_PrintUnformatted(req)))
+        goto out;
+    if (timeout > h->timeout_s - 15)
+        h->timeout_s = (long)timeout + 15;   /* the server answers within timeout + its grace */
+    if (http_request(h, "POST", "/v1/exec-python", body, NULL, &a, errstr, sizeof(errstr)) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, errstr);
+        ret = CLI_EXIT_UNAVAILABLE;
+        goto out;
+    }
+    if (a.status != 200) {
+        ret = cli_fail_answer(&a);
+        goto out;
+    }
+    if (json) {
+        print_json(stdout, a.body);
+    } else {
+        fflush(stdout);
+        write_stream(stdout, a.body, "stdout");
+        fflush(stdout);
+        write_stream(stderr, a.body, "stderr");
+    }
+    ret = job_exit(a.body);
+out:
+    http_answer_release(&a);
+    cJSON_free(body);
+    cJSON_Delete(req);
+    free(code);
+    free(in);
+    return ret;
+}
+
+/* ---- execq job ---- */
+
+static const char job_usage[] =
+    "usage: execq job [--wait S] JOB_ID\n"
+    "Prints the job's status and, once it has one, its result (JSON).\n"
+    "  -w, --wait S   wait up to S seconds (at most 30) for it to complete\n";
+
+static int cmd_job(struct http *h, int argc, char **argv)
+{
+    static const struct option opts[] = {{"wait", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    long wait = 0;
+    char path[256], errstr[512], *end;
+    struct http_answer a;
+    int c, ret;
+
+    while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
+        if (c == 'w') {
+            wait = strtol(optarg, &end, 10);
+            if (*end || wait < 0)
+                die_usage("execq job: --wait wants whole seconds\n");
+        } else if (c == 'h') {
+            fputs(job_usage, stdout);
+            return 0;
+        } else {
+            die_usage(job_usage);
+        }
+    }
+    if (argc - optind != 1 || !util_id_valid(argv[optind]))
+        die_usage(job_usage);
+    snprintf(path, sizeof(path), "/v1/jobs/%s%s%ld", argv[optind], wait ? "?wait=" : "", wait);
+    if (!wait)
+        path[strlen("/v1/jobs/") + 36] = '\0';
+    h->timeout_s += wait;
+    if (http_request(h, "GET", path, NULL, NULL, &a, errstr, sizeof(errstr)) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, errstr);
+        return CLI_EXIT_UNAVAILABLE;
+    }
+    if (a.status != 200) {
+        ret = cli_fail_answer(&a);
+    } else {
+        print_json(stdout, cJSON_GetObjectItemCaseSensitive(a.body, "job"));
+        ret = 0;
+    }
+    http_answer_release(&a);
+    return ret;
+}
+
+/* ---- execq account ---- */
+
+static const char account_usage[] =
+    "usage: execq account [--json]\n"
+    "Prints the account's balance and totals.\n";
+
+static int cmd_account(struct http *h, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    static const char *fields[] = {"balance", "credits_granted", "credits_charged", "credits_refunded", "runs",
+                                   "price_per_run"};
+    struct http_answer a;
+    char errstr[512];
+    int c, json = 0, ret;
+
+    while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+        if (c == 'j') {
+            json = 1;
+        } else if (c == 'h') {
+            fputs(account_usage, stdout);
+            return 0;
+        } else {
+            die_usage(account_usage);
+        }
+    }
+    if (optind != argc)
+        die_usage(account_usage);
+    if (http_request(h, "GET", "/v1/account", NULL, NULL, &a, errstr, sizeof(errstr)) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, errstr);
+        return CLI_EXIT_UNAVAILABLE;
+    }
+    if (a.status != 200) {
+        ret = cli_fail_answer(&a);
+    } else if (json) {
+        print_json(stdout, a.body);
+        ret = 0;
+    } else {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(a.body, "account_id");
+        printf("account          %s\n", cJSON_IsString(id) ? id->valuestring : "?");
+        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(a.body, fields[i]);
+            if (cJSON_IsNumber(v))
+                printf("%-16s %.0f\n", fields[i], v->valuedouble);
+        }
+        ret = 0;
+    }
+    http_answer_release(&a);
+    return ret;
+}
+
+/* ---- main ---- */
+
+static const char main_usage[] =
+    "usage: execq [--url URL] [--key KEY] COMMAND [options]\n"
+    "Runs Python on an execq server.\n"
+    "commands:\n"
+    "  signup                 create an account and store its key\n"
+    "  exec-python [CODE]     run code, print its output, exit with its code\n"
+    "  batch FILE.jsonl|DIR   run many jobs with a progress bar; results as JSONL\n"
+    "  job JOB_ID             a job's status and result\n"
+    "  account                balance and totals\n"
+    "options:\n"
+    "  --url URL   the server (EXECQ_URL; default: the stored one, else http://127.0.0.1:8080)\n"
+    "  --key KEY   the API key (EXECQ_API_KEY; default: the one `execq signup` stored)\n"
+    "  --version\n"
+    "`execq COMMAND --help` describes each command; man execq has the rest.\n";
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"url", required_argument, NULL, 'u'},
+                                         {"key", required_argument, NULL, 'k'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, 'V'},
+                                         {NULL, 0, NULL, 0}};
+    struct http h = {.timeout_s = 60};
+    struct creds saved;
+    const char *url = getenv("EXECQ_URL"), *key = getenv("EXECQ_API_KEY"), *cmd;
+    char errstr[512];
+    int c, help = 0;
+
+    /* Options before the command only: the command parses its own. */
+    while ((c = getopt_long(argc, argv, "+u:k:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'u': url = optarg; break;
+        case 'k': key = optarg; break;
+        case 'h': fputs(main_usage, stdout); return 0;
+        case 'V': puts("execq 1.0"); return 0;
+        default: die_usage(main_usage);
+        }
+    }
+    if (optind >= argc)
+        die_usage(main_usage);
+    cmd = argv[optind];
+    if (creds_load(&saved, errstr, sizeof(errstr)) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, errstr);
+        return CLI_EXIT_NOINPUT;
+    }
+    snprintf(h.url, sizeof(h.url), "%s", url && *url ? url : saved.url[0] ? saved.url : "http://127.0.0.1:8080");
+    while (h.url[0] && h.url[strlen(h.url) - 1] == '/')
+        h.url[strlen(h.url) - 1] = '\0';
+    snprintf(h.key, sizeof(h.key), "%s", key && *key ? key : saved.key);
+    if (http_global_init() < 0) {
+        fprintf(stderr, "%s: cannot start libcurl\n", prog);
+        return CLI_EXIT_SOFTWARE;
+    }
+    argc -= optind;
+    argv += optind;
+    optind = 0;   /* each command parses argv[1..]; 0 makes glibc start afresh */
+    if (strcmp(cmd, "signup") == 0)
+        return cmd_signup(&h, argc, argv);
+    if (strcmp(cmd, "help") == 0) {
+        fputs(main_usage, stdout);
+        return 0;
+    }
+    for (int i = 1; i < argc; i++)
+        help |= strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
+    if (!h.key[0] && !help) {   /* a command's --help needs no key */
+        fprintf(stderr, "%s: no API key: run `execq signup`, or give --key or EXECQ_API_KEY\n", prog);
+        return CLI_EXIT_NOPERM;
+    }
+    if (strcmp(cmd, "exec-python") == 0)
+        return cmd_exec(&h, argc, argv);
+    if (strcmp(cmd, "batch") == 0)
+        return batch_main(&h, argc, argv);
+    if (strcmp(cmd, "job") == 0)
+        return cmd_job(&h, argc, argv);
+    if (strcmp(cmd, "account") == 0)
+        return cmd_account(&h, argc, argv);
+    fprintf(stderr, "%s: unknown command %s\n", prog, cmd);
+    die_usage(main_usage);
+    return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,189 @@
+"""The execq command-line client (build/execq), driven as a user drives it,
+against the real stack: signup, exec-python in shell pipelines, batches with
+their progress bar (on a pty and off one), job, account, errors and exit
+codes (docs/execq.1)."""
+import json
+import os
+import pty
+import select
+import stat
+import subprocess
+import time
+
+from conftest import BUILD
+
+EXECQ = os.path.join(BUILD, "execq")
+
+
+def cli(args, env, stdin=None, timeout=120):
+    return subprocess.run([EXECQ, *args], input=stdin, capture_output=True, env=env, timeout=timeout)
+
+
+def home(cluster, tmp_path, key=None):
+    """An environment with its own config directory, pointed at the stack."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EXECQ_")}
+    env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), EXECQ_URL=cluster.url)
+    if key:
+        env["EXECQ_API_KEY"] = key
+    return env
+
+
+def test_signup_stores_a_private_key_and_exec_python_uses_it(cluster, tmp_path):
+    env = home(cluster, tmp_path)
+    r = cli(["signup"], env)
+    assert r.returncode == 0, r.stderr
+    assert b"balance 500 credits" in r.stdout, r.stdout
+    creds = tmp_path / "config" / "execq" / "credentials"
+    assert stat.S_IMODE(creds.stat().st_mode) == 0o600
+    assert stat.S_IMODE(creds.parent.stat().st_mode) == 0o700
+    saved = dict(l.split("=", 1) for l in creds.read_text().splitlines() if "=" in l and not l.startswith("#"))
+    assert saved["api_key"].startswith("eq_") and saved["url"] == cluster.url
+    # The stored key and URL are used with no variable set.
+    env.pop("EXECQ_URL")
+    r = cli(["exec-python", "print('hello')"], env)
+    assert (r.returncode, r.stdout, r.stderr) == (0, b"hello\n", b""), r
+    r = cli(["account"], env)
+    assert r.returncode == 0 and b"balance          495" in r.stdout, r.stdout
+    # A key others can read is refused, not used.
+    creds.chmod(0o644)
+    r = cli(["account"], env)
+    assert r.returncode == 66 and b"readable by others" in r.stderr, r
+
+
+def test_exec_python_works_in_pipelines(cluster, api, tmp_path):
+    env = home(cluster, tmp_path, api.key)
+    # stdout and stderr apart, the job's exit code ours.
+    r = cli(["exec-python", "import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(3)"], env)
+    assert (r.returncode, r.stdout, r.stderr) == (3, b"out\n", b"err\n"), r
+    # Code from a file, and from standard input.
+    script = tmp_path / "s.py"
+    script.write_text("print(6 * 7)\n")
+    assert cli(["exec-python", "-f", str(script)], env).stdout == b"42\n"
+    assert cli(["exec-python"], env, stdin=b"print('from stdin')").stdout == b"from stdin\n"
+    # Any bytes in and out: stdin from a file with NUL and non-UTF-8.
+    data = tmp_path / "in.bin"
+    data.write_bytes(b"a\x00\xffb")
+    r = cli(["exec-python", "--stdin", str(data), "import sys\nsys.stdout.buffer.write(sys.stdin.buffer.read()[::-1])"], env)
+    assert (r.returncode, r.stdout) == (0, b"b\xff\x00a"), r
+    # Timeout like timeout(1); a signal like sh.
+    r = cli(["exec-python", "--timeout", "0.5", "import time\ntime.sleep(5)"], env)
+    assert r.returncode == 124, r
+    r = cli(["exec-python", "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)"], env)
+    assert r.returncode == 128 + 15, r
+    # --json: the whole result, the job id with it.
+    r = cli(["exec-python", "--json", "print(1)"], env)
+    res = json.loads(r.stdout)
+    assert r.returncode == 0 and res["stdout"] == "1\n" and len(res["job_id"]) == 36, res
+    # The job can be read back.
+    r = cli(["job", "--wait", "5", res["job_id"]], env)
+    job = json.loads(r.stdout)
+    assert r.returncode == 0 and job["status"] == "completed" and job["result"]["stdout"] == "1\n", job
+    # A pipeline: the output feeds the next command.
+    p = subprocess.run(f"{EXECQ} exec-python 'print(\"a\\nb\\nc\")' | wc -l", shell=True, capture_output=True,
+                       env=env, timeout=60)
+    assert p.stdout.strip() == b"3", p
+
+
+def test_errors_are_one_line_with_the_servers_code(cluster, api, tmp_path):
+    env = home(cluster, tmp_path, "eq_not_a_key")
+    r = cli(["exec-python", "print(1)"], env)
+    assert r.returncode == 77 and r.stderr.count(b"\n") == 1 and b"unauthorized" in r.stderr, r
+    env = home(cluster, tmp_path, api.key)
+    r = cli(["exec-python", "--timeout", "99", "print(1)"], env)
+    assert r.returncode == 65 and b"invalid_timeout" in r.stderr and r.stderr.count(b"\n") == 1, r
+    r = cli(["job", "00000000-0000-4000-8000-000000000000"], env)
+    assert r.returncode == 70 and b"not_found" in r.stderr, r
+    env["EXECQ_URL"] = "http://127.0.0.1:1"
+    r = cli(["account"], env)
+    assert r.returncode == 69 and r.stderr.count(b"\n") == 1, r
+    env = home(cluster, tmp_path)
+    r = cli(["account"], env)
+    assert r.returncode == 77 and b"execq signup" in r.stderr, r
+    env = home(cluster, tmp_path, api.key)
+    r = cli(["exec-python", "--timeout"], env)
+    assert r.returncode == 64, r
+    r = cli(["frobnicate"], env)
+    assert r.returncode == 64 and b"unknown command" in r.stderr, r
+
+
+def test_every_command_has_help(cluster, tmp_path):
+    env = home(cluster, tmp_path)
+    for cmd in ([], ["signup"], ["exec-python"], ["batch"], ["job"], ["account"]):
+        r = cli([*cmd, "--help"], env)
+        assert r.returncode == 0 and r.stdout.startswith(b"usage: execq"), (cmd, r)
+
+
+def write_jobs(path, n, fail_at=None):
+    with open(path, "w") as f:
+        for i in range(n):
+            code = f"import sys\nprint({i})\nsys.exit({1 if i == fail_at else 0})"
+            f.write(json.dumps({"code": code}) + "\n")
+
+
+def test_batch_file_writes_results_in_order_and_resumes_without_paying_twice(cluster, api, tmp_path):
+    from test_accounts import signup
+    user, _ = signup(api)
+    env = home(cluster, tmp_path, user.key)
+    jobs, out = tmp_path / "jobs.jsonl", tmp_path / "out.jsonl"
+    write_jobs(jobs, 30, fail_at=7)
+    r = cli(["batch", str(jobs), "-o", str(out)], env)
+    assert r.returncode == 1, r.stderr   # one job exited 1
+    lines = [json.loads(l) for l in out.read_text().splitlines()]
+    assert [l["index"] for l in lines] == list(range(30))
+    assert [l["result"]["stdout"] for l in lines] == [f"{i}\n" for i in range(30)]
+    assert lines[7]["result"]["exit_code"] == 1 and lines[3]["name"] == f"{jobs}:4"
+    batch = lines[0]["batch_id"]
+    assert f"--resume {batch}".encode() in r.stderr
+    # Plain progress lines when stderr is not a terminal.
+    assert b"30/30 done" in r.stderr and b"\r" not in r.stderr, r.stderr
+    balance = user.request("GET", "/v1/account")[1]["balance"]
+    assert balance == 500 - 30 * 5
+    # The same command again: the same batch, charged once.
+    r = cli(["batch", str(jobs), "-o", str(out), "--no-progress"], env)
+    assert r.returncode == 1 and json.loads(out.read_text().splitlines()[0])["batch_id"] == batch
+    assert user.request("GET", "/v1/account")[1]["balance"] == balance
+    # --resume follows it by id, with no input file.
+    r = cli(["batch", "--resume", batch, "--no-progress"], env)
+    assert r.returncode == 1 and len(r.stdout.splitlines()) == 30, r.stderr
+    # A bad line refuses the whole file, naming the line, and sends nothing.
+    jobs.write_text('{"code": "print(1)"}\n{"cod": 1}\n')
+    r = cli(["batch", str(jobs)], env)
+    assert r.returncode == 65 and f"{jobs}:2".encode() in r.stderr, r
+    assert user.request("GET", "/v1/account")[1]["balance"] == balance
+
+
+def test_batch_of_a_directory_with_a_progress_bar_on_a_terminal(cluster, api, tmp_path):
+    env = home(cluster, tmp_path, api.key)
+    d = tmp_path / "scripts"
+    d.mkdir()
+    for i in range(12):
+        (d / f"job{i:02d}.py").write_text(f"import time\ntime.sleep(0.2)\nprint('job {i}')\n")
+    (d / "notes.txt").write_text("not a job")
+    out = tmp_path / "out.jsonl"
+    # stderr on a pseudo-terminal, as in an interactive shell.
+    master, slave = pty.openpty()
+    p = subprocess.Popen([EXECQ, "batch", str(d), "-o", str(out)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=slave, env=env)
+    os.close(slave)
+    seen = b""
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        ready, _, _ = select.select([master], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        elif p.poll() is not None:
+            break
+    p.wait(timeout=60)
+    os.close(master)
+    assert p.returncode == 0, seen
+    # Redrawn in place: carriage returns, a bar, a rate and an ETA, and the end.
+    assert seen.count(b"\r") >= 2 and b"] 12/12" in seen and b"jobs/s" in seen and b"ETA" in seen, seen
+    lines = [json.loads(l) for l in out.read_text().splitlines()]
+    assert [l["name"] for l in lines] == [f"job{i:02d}.py" for i in range(12)]
+    assert all(l["result"]["stdout"] == f"job {i}\n" for i, l in enumerate(lines))
