@@ -34,8 +34,16 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/execq-api: $(call obj,$(API_SRC) $(COMMON_SRC))
+# GET /openapi.json: docs/openapi.json with schemas/ bundled in, compiled in.
+$(BUILD)/openapi.c: docs/openapi.json $(wildcard schemas/*.json) scripts/openapi.py
+	@mkdir -p $(BUILD)
+	/usr/bin/python3 scripts/openapi.py $(BUILD)/openapi.json $@
+
+$(BUILD)/execq-api: $(call obj,$(API_SRC) $(COMMON_SRC)) $(BUILD)/openapi.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lmicrohttpd -lsqlite3
+
+$(BUILD)/openapi.o: $(BUILD)/openapi.c
+	$(CC) $(filter-out -W%,$(CFLAGS)) -c $< -o $@
 
 # The command-line client (cli/): libcurl, and the codec's base64.
 CLI_SRC = cli/main.c cli/http.c cli/creds.c cli/batch.c common/job.c common/util.c common/sha256.c common/log.c common/cfg.c

@@ -104,7 +104,8 @@ static int read_dir(struct input *in, const char *dir)
         files = f;
         n++;
     }
-    qsort(files, n, sizeof(*files), by_name);
+    if (n)
+        qsort(files, n, sizeof(*files), by_name);
     for (size_t i = 0; i < n; i++) {
         cJSON *j;
         char *code;
@@ -427,12 +428,14 @@ int batch_main(struct http *h, int argc, char **argv)
         switch (c) {
         case 'o': output = optarg; break;
         case 'r': {
-            struct chunk *more = realloc(chunks, (nchunks + 1) * sizeof(*more));
-            if (!more || !util_id_valid(optarg)) {
+            struct chunk *more;
+            if (!util_id_valid(optarg)) {
                 fprintf(stderr, "execq batch: --resume wants a batch id\n");
                 ret = CLI_EXIT_USAGE;
                 goto out;
             }
+            if (!(more = realloc(chunks, (nchunks + 1) * sizeof(*more))))
+                goto out;
             chunks = more;
             memset(&chunks[nchunks], 0, sizeof(*chunks));
             snprintf(chunks[nchunks].id, sizeof(chunks[nchunks].id), "%s", optarg);

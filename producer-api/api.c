@@ -103,7 +103,7 @@ rd_kafka_resp_err_t api_produce_job(struct api *a, const char *id, const char *k
 
 /* Route names, the label of the HTTP metrics (enum route's order). */
 static const char *const route_names[] = {"none", "exec-python", "healthz", "signup", "account", "jobs",
-                                          "job", "batches", "batch", "metrics"};
+                                          "job", "batches", "batch", "metrics", "openapi"};
 #define NROUTES (sizeof(route_names) / sizeof(route_names[0]))
 static struct metric *m_latency[NROUTES];
 
@@ -167,6 +167,7 @@ static const struct route_def {
     {"/v1/account", 0, "GET", ROUTE_ACCOUNT, 1},
     {"/healthz", 0, "GET", ROUTE_HEALTH, 0},
     {"/metrics", 0, "GET", ROUTE_METRICS, 0},
+    {"/openapi.json", 0, "GET", ROUTE_OPENAPI, 0},
 };
 
 static const struct route_def *find_route(const char *url, char id[37])
@@ -203,6 +204,10 @@ static void handle_health(struct api *a, struct api_req *r)
     cJSON_Delete(o);
     req_set(r, kafka && ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, s);
 }
+
+/* docs/openapi.json with schemas/ bundled in (build/openapi.c, made by
+ * scripts/openapi.py). */
+extern const char api_openapi_json[];
 
 /* Prometheus text format, no key: counts and latencies only, nothing of
  * any account (docs/operations.md). */
@@ -288,6 +293,7 @@ static void dispatch(struct api *a, struct api_req *r)
     case ROUTE_ACCOUNT: accounts_get(a, r); break;
     case ROUTE_HEALTH: handle_health(a, r); break;
     case ROUTE_METRICS: handle_metrics(r); break;
+    case ROUTE_OPENAPI: req_set(r, MHD_HTTP_OK, util_strdup(api_openapi_json)); break;
     case ROUTE_NONE: req_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint"); break;
     }
 }

@@ -11,7 +11,7 @@
 #include "util.h"
 
 enum route { ROUTE_NONE, ROUTE_EXEC, ROUTE_HEALTH, ROUTE_SIGNUP, ROUTE_ACCOUNT, ROUTE_JOBS, ROUTE_JOB,
-             ROUTE_BATCHES, ROUTE_BATCH, ROUTE_METRICS };
+             ROUTE_BATCHES, ROUTE_BATCH, ROUTE_METRICS, ROUTE_OPENAPI };
 
 /* One HTTP request. Allocated on its first handler call, freed when MHD
  * completes it. While suspended it is referenced by a->pending (sync call)

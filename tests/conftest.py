@@ -14,6 +14,8 @@ import uuid
 
 import pytest
 
+import openapi_check
+
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(TOP, "build")
 # Host uids of the two executors' sandboxes, one range each, different per
@@ -47,10 +49,14 @@ class Api:
         req = urllib.request.Request(self.url + path, data=data, method=method, headers=h)
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
-                return r.status, json.loads(r.read() or b"null")
+                status, ctype, text = r.status, r.headers.get("Content-Type"), r.read()
         except urllib.error.HTTPError as e:
-            text = e.read()
-            return e.code, json.loads(text) if text else None
+            status, ctype, text = e.code, e.headers.get("Content-Type"), e.read()
+        body = json.loads(text) if text else None
+        # Every answer the tests receive is checked against the OpenAPI document.
+        if method != "HEAD":
+            openapi_check.validate(method, path, status, ctype, body)
+        return status, body
 
     def with_key(self, key):
         return Api(self.url, key)

@@ -14,6 +14,7 @@ import urllib.request
 
 import pytest
 
+import openapi_check
 from conftest import SANDBOX_UID_BASES, TOP
 
 SLOTS = 2   # conftest's executors
@@ -50,9 +51,11 @@ def raw_post(cluster, path, body, key="demo_key_slopshop", timeout=60):
                                  headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, dict(r.headers), json.loads(r.read())
+            status, headers, answer = r.status, dict(r.headers), json.loads(r.read())
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), json.loads(e.read())
+        status, headers, answer = e.code, dict(e.headers), json.loads(e.read())
+    openapi_check.validate("POST", path, status, headers.get("Content-Type"), answer)
+    return status, headers, answer
 
 
 def balance(api):
