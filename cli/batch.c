@@ -273,10 +273,11 @@ static long json_long(const cJSON *o, const char *name)
     return cJSON_IsNumber(v) ? (long)v->valuedouble : 0;
 }
 
-/* Draws the progress: one redrawn line on a terminal, else a plain line. */
-static void progress(int tty, long done, long total, double elapsed, int final)
+/* Draws the progress: one redrawn line on a terminal, else a plain line.
+ * The rate is of this run's progress (ran jobs since start, over elapsed). */
+static void progress(int tty, long done, long ran, long total, double elapsed, int final)
 {
-    double rate = elapsed > 0 ? done / elapsed : 0;
+    double rate = elapsed >= 0.5 && ran > 0 ? ran / elapsed : 0;
     char eta[32] = "--";
 
     if (rate > 0 && done < total) {
@@ -302,7 +303,7 @@ static int follow(struct http *h, struct chunk *chunks, size_t nchunks, int show
 {
     int tty = show && isatty(STDERR_FILENO);
     int64_t t0 = util_mono_ms(), last_line = 0;
-    long total = 0, shown = -1;
+    long total = 0, shown = -1, done0 = -1;
 
     for (size_t i = 0; i < nchunks; i++)
         total += chunks[i].size;
@@ -318,8 +319,9 @@ static int follow(struct http *h, struct chunk *chunks, size_t nchunks, int show
                 continue;
             }
             /* The first unfinished batch is long-polled (woken as it
-             * completes); the others are read at once. */
-            rc = get_page(h, chunks[i].id, 0, 1, open == nchunks ? 1 : 0, &a);
+             * completes); the others, and all on the first pass (the
+             * count to start the rate from), are read at once. */
+            rc = get_page(h, chunks[i].id, 0, 1, open == nchunks && done0 >= 0 ? 1 : 0, &a);
             if (rc)
                 return rc;
             if (open == nchunks)
@@ -332,8 +334,10 @@ static int follow(struct http *h, struct chunk *chunks, size_t nchunks, int show
         }
         if (done == 0 && total == 0)
             break;
+        if (done0 < 0)
+            done0 = done;   /* already done before this run (a resumed batch) */
         if (show && (done != shown || tty) && (tty || done == total || util_mono_ms() - last_line >= 5000)) {
-            progress(tty, done, total, (util_mono_ms() - t0) / 1000.0, done == total);
+            progress(tty, done, done - done0, total, (util_mono_ms() - t0) / 1000.0, done == total);
             shown = done;
             last_line = util_mono_ms();
         }
@@ -380,7 +384,8 @@ static int write_results(struct http *h, const struct chunk *chunks, size_t nchu
                     cJSON_AddStringToObject(line, "name", in->names[index]);
                 cJSON_AddStringToObject(line, "batch_id", chunks[i].id);
                 for (const cJSON *f = job->child; f; f = f->next)
-                    cJSON_AddItemToObject(line, f->string, cJSON_Duplicate(f, 1));
+                    if (strcmp(f->string, "batch_id") != 0)   /* once, above */
+                        cJSON_AddItemToObject(line, f->string, cJSON_Duplicate(f, 1));
                 *failed += job_failed(job);
                 text = cJSON_PrintUnformatted(line);
                 if (!text || fprintf(out, "%s\n", text) < 0) {

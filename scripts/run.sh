@@ -20,6 +20,7 @@ stop_all() {
   for n in api executor; do [ -n "${pid[$n]:-}" ] && wait "${pid[$n]}" 2>/dev/null || true; done
   [ "$own_kafka" = 1 ] && "$top/scripts/kafka.sh" stop "$state/kafka"
   echo "run: stopped"
+  exit 0   # a trap returns into the supervision loop otherwise, which would start them again
 }
 trap stop_all INT TERM EXIT
 

@@ -315,18 +315,15 @@ def test_api_killed_and_restarted(cluster, api):
           f"the batch completed {time.time() - t0:.1f} s after it")
 
 
-@pytest.mark.long
-def test_make_run_restarts_what_dies(tmp_path):
-    """`make run`'s supervisor: SIGKILL the API, then the broker; each time
-    it says which part died and how, starts it again, and the service
-    answers again."""
+def start_run_sh(tmp_path):
+    """`make run`'s script on free ports, in a scratch tree (its .run state
+    stays there), in a session of its own. Returns (process, env, url, tree)."""
     from conftest import free_port
     port, kport, kctrl = free_port(), free_port(), free_port()
     env = dict(os.environ, EXECQ_PORT=str(port), EXECQ_KAFKA_PORT=str(kport), EXECQ_KAFKA_CONTROLLER_PORT=str(kctrl),
                EXECQ_UID_BASE=str(SANDBOX_UID_BASES[0] + 300), EXECQ_SLOTS="1",
                EXECQ_CGROUP_PARENT=f"execq-test-run-{port}", EXECQ_SANDBOX_ROOT=f"/run/execq-test-run-{port}",
-               EXECQ_DB_PATH=str(tmp_path / "execq.db"))
-    # A copy of the script in a scratch tree, so its .run state stays there.
+               EXECQ_DB_PATH=str(tmp_path / "execq.db"), EXECQ_METRICS_ADDR=f"127.0.0.1:{free_port()}")
     tree = tmp_path / "tree"
     (tree / "scripts").mkdir(parents=True)
     for f in ("run.sh", "kafka.sh"):
@@ -338,21 +335,84 @@ def test_make_run_restarts_what_dies(tmp_path):
     log = open(tmp_path / "run.log", "w")
     p = subprocess.Popen([str(tree / "scripts" / "run.sh")], env=env, stdout=log, stderr=subprocess.STDOUT,
                          start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    return p, env, f"http://127.0.0.1:{port}", tree
 
-    def ok():
+
+def cleanup_run_sh(p, env):
+    """Stops what is left of a run.sh session and the empty cgroups and
+    mount points its executors leave."""
+    try:
+        os.killpg(p.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        p.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+    for ctrl in ("memory", "pids", "cpu", "cpuacct", "freezer"):
+        top = f"/sys/fs/cgroup/{ctrl}/{env['EXECQ_CGROUP_PARENT']}"
+        for d in sorted((os.path.join(r, n) for r, ds, _ in os.walk(top) for n in ds), reverse=True):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
         try:
-            req = urllib.request.Request(url + "/v1/exec-python", data=b'{"code": "print(7)"}', method="POST",
-                                         headers={"Authorization": "Bearer demo_key_slopshop"})
-            with urllib.request.urlopen(req, timeout=20) as r:
-                return json.loads(r.read()).get("stdout") == "7\n"
+            os.rmdir(top)
         except OSError:
-            return False
+            pass
+    for d in (os.path.join(env["EXECQ_SANDBOX_ROOT"], "root"), env["EXECQ_SANDBOX_ROOT"]):
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
+
+
+def run_sh_answers(url):
+    try:
+        req = urllib.request.Request(url + "/v1/exec-python", data=b'{"code": "print(7)"}', method="POST",
+                                     headers={"Authorization": "Bearer demo_key_slopshop"})
+        with urllib.request.urlopen(req, timeout=20) as r:
+            return json.loads(r.read()).get("stdout") == "7\n"
+    except OSError:
+        return False
+
+
+def test_make_run_stops_for_good_on_sigterm(tmp_path):
+    """SIGTERM (or Ctrl-C) to `make run`'s script stops the API, the
+    executor and the broker, and the script itself. Before: the trap
+    stopped them, then the supervision loop went on and started the API
+    and the executor again, without a broker, for ever."""
+    p, env, url, tree = start_run_sh(tmp_path)
+    try:
+        t0 = time.time()
+        while not run_sh_answers(url):
+            assert time.time() - t0 < 120, open(tmp_path / "run.log").read()[-3000:]
+            time.sleep(0.5)
+        os.kill(p.pid, signal.SIGTERM)   # the script alone, as `kill` would
+        try:
+            rc = p.wait(30)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("run.sh still running 30 s after SIGTERM: " + open(tmp_path / "run.log").read()[-1500:])
+        assert rc == 0
+        time.sleep(1)
+        left = subprocess.run(["pgrep", "-s", str(p.pid)], capture_output=True, text=True).stdout.split()
+        assert left == [], f"processes of make run left: {left}"
+        assert "starting it again" not in open(tmp_path / "run.log").read()
+    finally:
+        cleanup_run_sh(p, env)
+
+
+@pytest.mark.long
+def test_make_run_restarts_what_dies(tmp_path):
+    """`make run`'s supervisor: SIGKILL the API, then the broker; each time
+    it says which part died and how, starts it again, and the service
+    answers again."""
+    p, env, url, tree = start_run_sh(tmp_path)
 
     def wait_ok(limit=120):
         t0 = time.time()
         while time.time() - t0 < limit:
-            if ok():
+            if run_sh_answers(url):
                 return time.time() - t0
             time.sleep(0.5)
         raise AssertionError(open(tmp_path / "run.log").read()[-3000:])
@@ -374,28 +434,7 @@ def test_make_run_restarts_what_dies(tmp_path):
         print(f"\nFAULT make run: API SIGKILL, answering again in {api_back:.1f} s; "
               f"broker SIGKILL, answering again in {kafka_back:.1f} s")
     finally:
-        os.killpg(p.pid, signal.SIGTERM)
-        try:
-            p.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-        # What its executors leave when stopped: the empty cgroup parent and mount points.
-        for ctrl in ("memory", "pids", "cpu", "cpuacct", "freezer"):
-            top = f"/sys/fs/cgroup/{ctrl}/{env['EXECQ_CGROUP_PARENT']}"
-            for d in sorted((os.path.join(r, n) for r, ds, _ in os.walk(top) for n in ds), reverse=True):
-                try:
-                    os.rmdir(d)
-                except OSError:
-                    pass
-            try:
-                os.rmdir(top)
-            except OSError:
-                pass
-        for d in (os.path.join(env["EXECQ_SANDBOX_ROOT"], "root"), env["EXECQ_SANDBOX_ROOT"]):
-            try:
-                os.rmdir(d)
-            except OSError:
-                pass
+        cleanup_run_sh(p, env)
 
 
 @pytest.mark.long

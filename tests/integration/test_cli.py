@@ -113,6 +113,12 @@ def test_every_command_has_help(cluster, tmp_path):
         assert r.returncode == 0 and r.stdout.startswith(b"usage: execq"), (cmd, r)
 
 
+def no_duplicates(pairs):
+    keys = [k for k, _ in pairs]
+    assert len(keys) == len(set(keys)), keys
+    return dict(pairs)
+
+
 def write_jobs(path, n, fail_at=None):
     with open(path, "w") as f:
         for i in range(n):
@@ -128,7 +134,8 @@ def test_batch_file_writes_results_in_order_and_resumes_without_paying_twice(clu
     write_jobs(jobs, 30, fail_at=7)
     r = cli(["batch", str(jobs), "-o", str(out)], env)
     assert r.returncode == 1, r.stderr   # one job exited 1
-    lines = [json.loads(l) for l in out.read_text().splitlines()]
+    # Each line one JSON object, no key twice.
+    lines = [json.loads(l, object_pairs_hook=no_duplicates) for l in out.read_text().splitlines()]
     assert [l["index"] for l in lines] == list(range(30))
     assert [l["result"]["stdout"] for l in lines] == [f"{i}\n" for i in range(30)]
     assert lines[7]["result"]["exit_code"] == 1 and lines[3]["name"] == f"{jobs}:4"
