@@ -76,6 +76,8 @@ static const struct cfg_entry cfg_table[] = {
     S(sandbox_mode, "sandbox-mode", "warm", 4, CFG_EXEC, "warm (each job a fork of a ready Python) or fresh (each job a new python3 process)"),
     S(launcher, "launcher", "", 0, CFG_EXEC, "path of execq-launcher (empty: beside the execq-executor binary)"),
     S(warm_imports, "warm-imports", SBX_WARM_IMPORTS_DEFAULT, 0, CFG_EXEC, "modules the warm Python imports before any job (comma-separated)"),
+    I(account_max_queued, "account-max-queued", "16", 0, 1000000, CFG_API, "async and batch jobs of one account handed to Kafka and unfinished at once; the rest wait in the store, released as these finish, so one account's batch queues at most this many jobs ahead of another's (0 = no limit: arrival order)"),
+    I(account_max_open, "account-max-open", "10000", 0, 100000000, CFG_API, "unfinished async and batch jobs one account may have (held ones included); beyond, 429 too_many_jobs and nothing charged (0 = no limit)"),
     S(log_level, "log-level", "info", 1, CFG_API | CFG_EXEC, "error, warning, info or debug"),
     S(log_format, "log-format", "text", 1, CFG_API | CFG_EXEC, "text (one line per event) or json (one JSON object per line, key=value tokens as fields)"),
     S(metrics_addr, "metrics-addr", "", 0, CFG_EXEC, "host:port serving GET /metrics (Prometheus text format); empty: none (the API serves /metrics on its own port)"),

@@ -35,6 +35,8 @@ struct cfg {
     long results_partitions;
     /* producer-api */
     char listen_addr[64];
+    long account_max_queued;
+    long account_max_open;
     long port;
     char demo_key[128];
     long price_credits;

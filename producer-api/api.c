@@ -382,6 +382,11 @@ static double producer_queue(void *arg)
     return a->producer ? rd_kafka_outq_len(a->producer) : 0;
 }
 
+static double held_jobs(void *arg)
+{
+    return (double)store_held_count(((struct api *)arg)->store);
+}
+
 static double kafka_up(void *arg)
 {
     return atomic_load(&((struct api *)arg)->kafka_ok);
@@ -402,6 +407,8 @@ static void register_metrics(struct api *a)
     metrics_gauge_fn("execq_waiting_gets", "GETs waiting (?wait=) for a job or batch.", NULL, waiting_gets, a);
     metrics_gauge_fn("execq_kafka_producer_queue_messages",
                      "Messages in the Kafka producer's queue, not yet acknowledged.", NULL, producer_queue, a);
+    metrics_gauge_fn("execq_held_jobs", "Async and batch jobs waiting in the store for their account's turn.", NULL,
+                     held_jobs, a);
     metrics_gauge_fn("execq_kafka_up", "1 when the cluster answered the last check (every second).", NULL, kafka_up, a);
 }
 
@@ -412,6 +419,8 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
 
     memset(a, 0, sizeof(*a));
     a->cfg = c;
+    a->limits.max_queued = c->account_max_queued;
+    a->limits.max_open = c->account_max_open;
     a->pending = pending_new((size_t)c->max_pending, 1);
     a->waiters = pending_new((size_t)c->max_pending, 0);
     if (!a->pending || !a->waiters) {

@@ -28,6 +28,7 @@ struct api {
     atomic_int kafka_ok;        /* the cluster answered the last metadata request */
     atomic_int reply_ready;     /* the reply consumer has a position */
     atomic_int stopping;
+    struct store_limits limits; /* per-account async/batch limits, from cfg */
 };
 
 /* Connects to Kafka, creates topics, assigns the reply consumer, then starts

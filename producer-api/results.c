@@ -37,6 +37,15 @@ static void republish(struct api *a, int64_t before_ms)
         log_msg(LOG_INFO, "republished %ld job(s) Kafka had not acknowledged", n);
 }
 
+/* Hands Kafka the held jobs of account (NULL: of every account) that its
+ * limit now allows. */
+static void release_held(struct api *a, const char *account)
+{
+    long n = store_release(a->store, account, &a->limits, republish_one, a);
+    if (n > 0)
+        log_msg(LOG_DEBUG, "released %ld held job(s)%s%s", n, account ? " of " : "", account ? account : "");
+}
+
 /* Stores one message. Returns 0 when it may be committed, -1 to retry. */
 /* execq_jobs_total: each job once, when its outcome is stored. */
 static void count_outcome_by(const char *outcome, double n)
@@ -90,6 +99,8 @@ static int store_message(struct api *a, const rd_kafka_message_t *m)
         return -1;
     if (rc == 1) {
         results_count_outcome(res_status);
+        if (a->limits.max_queued > 0 && res.account[0])
+            release_held(a, res.account);   /* its place in Kafka is free */
         api_wake(a, id);
         if (batch[0])
             api_wake(a, batch);
@@ -172,6 +183,10 @@ static void *results_main(void *arg)
         if (util_mono_ms() >= next_reconcile) {
             reconcile(a);
             prune(a);
+            /* A sweep: held jobs whose release was missed (a restart, a
+             * result stored by another path) go on within a second. */
+            if (a->limits.max_queued > 0)
+                release_held(a, NULL);
             next_reconcile = util_mono_ms() + 1000;
         }
     }

@@ -82,6 +82,13 @@ static const char *migrations[] = {
     "CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_ms) WHERE status = 'completed';"
     "CREATE INDEX IF NOT EXISTS ledger_age ON ledger(at_ms);"
     "CREATE INDEX IF NOT EXISTS batches_age ON batches(created_ms);",
+    /* 2: fair scheduling. An account's async and batch jobs beyond
+     * --account-max-queued are held here (held = 1), not handed to Kafka,
+     * and released as its jobs finish: Kafka's FIFO partitions then hold
+     * at most that many of any one account's jobs ahead of another's. */
+    "ALTER TABLE jobs ADD COLUMN held INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX jobs_held ON jobs(account, created_ms, seq) WHERE held = 1;"
+    "CREATE INDEX jobs_inflight ON jobs(account, kind) WHERE status != 'completed';",
 };
 
 /* Applies the migrations this store lacks. Returns 0, or -1 with errstr. */
@@ -334,12 +341,34 @@ int store_signup_allowed(struct store *s, const char *addr, int64_t now_ms, int6
     return ret;
 }
 
+/* An account's unfinished async and batch jobs: all of them (held
+ * included) into *open, those handed to Kafka into *queued. Caller holds
+ * s->mu. Returns 0 or -1. */
+static int open_jobs(struct store *s, const char *account, long *open, long *queued)
+{
+    sqlite3_stmt *st = prep(s, "SELECT COUNT(*), COALESCE(SUM(held = 0), 0) FROM jobs "
+                               "WHERE account = ? AND kind != 'sync' AND status != 'completed'");
+    int ret = -1;
+
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *open = (long)sqlite3_column_int64(st, 0);
+        *queued = (long)sqlite3_column_int64(st, 1);
+        ret = 0;
+    }
+    sqlite3_finalize(st);
+    return ret;
+}
+
 enum store_accept store_jobs_accept(struct store *s, const char *account, const char *batch_id,
-                                    const struct job *jobs, char *const *json, size_t n, long *balance)
+                                    const struct job *jobs, char *const *json, size_t n,
+                                    const struct store_limits *lim, long *balance, size_t *release)
 {
     sqlite3_stmt *bal = NULL, *job = NULL, *led = NULL, *upd = NULL, *bat = NULL;
     enum store_accept ret = STORE_ERROR;
-    long total = 0;
+    long total = 0, open = 0, queued = 0;
     int64_t now = util_wall_ms(), t0 = util_mono_us();
 
     for (size_t i = 0; i < n; i++)
@@ -358,6 +387,22 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
         ret = STORE_NO_CREDITS;
         goto rollback;
     }
+    *release = n;
+    if (lim && lim->max_queued > 0) {
+        /* Async and batch work: at most max_open unfinished per account
+         * (else refused whole), at most max_queued of them in Kafka (the
+         * rest held, released as they finish). */
+        if (open_jobs(s, account, &open, &queued) < 0)
+            goto rollback;
+        if (lim->max_open > 0 && open + (long)n > lim->max_open) {
+            ret = STORE_TOO_MANY;
+            *balance = open;   /* the caller says how many are open */
+            goto rollback;
+        }
+        *release = queued >= lim->max_queued ? 0 : (size_t)(lim->max_queued - queued);
+        if (*release > n)
+            *release = n;
+    }
     if (batch_id) {
         bat = prep(s, "INSERT INTO batches(id, account, size, created_ms) VALUES(?,?,?,?)");
         if (!bat)
@@ -369,8 +414,8 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
         if (sqlite3_step(bat) != SQLITE_DONE)
             goto rollback;
     }
-    job = prep(s, "INSERT INTO jobs(id, account, batch_id, seq, kind, status, message, created_ms) "
-                  "VALUES(?,?,?,?,?,'queued',?,?)");
+    job = prep(s, "INSERT INTO jobs(id, account, batch_id, seq, kind, status, message, created_ms, held) "
+                  "VALUES(?,?,?,?,?,'queued',?,?,?)");
     led = prep(s, "INSERT INTO ledger(job_id, account, kind, amount, at_ms) VALUES(?,?,'charge',?,?)");
     if (!job || !led)
         goto rollback;
@@ -387,6 +432,7 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
         sqlite3_bind_text(job, 5, jobs[i].kind, -1, SQLITE_STATIC);
         sqlite3_bind_text(job, 6, json[i], -1, SQLITE_STATIC);
         sqlite3_bind_int64(job, 7, now);
+        sqlite3_bind_int(job, 8, i >= *release);
         sqlite3_bind_text(led, 1, jobs[i].id, -1, SQLITE_STATIC);
         sqlite3_bind_text(led, 2, account, -1, SQLITE_STATIC);
         sqlite3_bind_int64(led, 3, jobs[i].credits);
@@ -642,6 +688,102 @@ out:
     return ret;
 }
 
+/* Releases account's held jobs up to lim. Caller holds s->mu and is in a
+ * transaction. Returns how many, or -1. */
+static long release_account(struct store *s, const char *account, const struct store_limits *lim,
+                            void (*fn)(const char *id, const char *kind, const char *json, void *arg), void *arg)
+{
+    sqlite3_stmt *sel = NULL, *upd = NULL;
+    long open = 0, queued = 0, n = 0, room;
+    int rc;
+
+    if (open_jobs(s, account, &open, &queued) < 0)
+        return -1;
+    room = lim->max_queued - queued;
+    if (room <= 0)
+        return 0;
+    sel = prep(s, "SELECT id, kind, message FROM jobs WHERE account = ? AND held = 1 "
+                  "ORDER BY created_ms, seq LIMIT ?");
+    upd = prep(s, "UPDATE jobs SET held = 0 WHERE id = ?");
+    if (!sel || !upd) {
+        n = -1;
+        goto out;
+    }
+    sqlite3_bind_text(sel, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(sel, 2, room);
+    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        sqlite3_reset(upd);
+        sqlite3_bind_text(upd, 1, (const char *)sqlite3_column_text(sel, 0), -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(upd) != SQLITE_DONE) {
+            n = -1;
+            goto out;
+        }
+        fn((const char *)sqlite3_column_text(sel, 0), (const char *)sqlite3_column_text(sel, 1),
+           (const char *)sqlite3_column_text(sel, 2), arg);
+        n++;
+    }
+    if (rc != SQLITE_DONE)
+        n = -1;
+out:
+    sqlite3_finalize(sel);
+    sqlite3_finalize(upd);
+    return n;
+}
+
+long store_held_count(struct store *s)
+{
+    sqlite3_stmt *st;
+    long n = -1;
+
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "SELECT COUNT(*) FROM jobs WHERE held = 1");
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        n = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+long store_release(struct store *s, const char *account, const struct store_limits *lim,
+                   void (*fn)(const char *id, const char *kind, const char *json, void *arg), void *arg)
+{
+    sqlite3_stmt *acc = NULL;
+    long n = 0, k;
+    int rc;
+
+    pthread_mutex_lock(&s->mu);
+    if (exec(s, "BEGIN IMMEDIATE") < 0) {
+        pthread_mutex_unlock(&s->mu);
+        return -1;
+    }
+    if (account) {
+        n = release_account(s, account, lim, fn, arg);
+    } else {
+        /* Every account with held jobs (the sweep, and after a restart). */
+        char (*ids)[40] = NULL;
+        size_t nids = 0;
+        acc = prep(s, "SELECT DISTINCT account FROM jobs WHERE held = 1");
+        while (acc && (rc = sqlite3_step(acc)) == SQLITE_ROW) {
+            char (*more)[40] = realloc(ids, (nids + 1) * sizeof(*ids));
+            if (!more)
+                break;
+            ids = more;
+            copy_col(acc, 0, ids[nids++], sizeof(ids[0]));
+        }
+        sqlite3_finalize(acc);
+        for (size_t i = 0; i < nids && n >= 0; i++)
+            n = (k = release_account(s, ids[i], lim, fn, arg)) < 0 ? -1 : n + k;
+        free(ids);
+    }
+    if (n < 0 || exec(s, "COMMIT") < 0) {
+        log_msg(LOG_ERR, "store: release held jobs: %s", sqlite3_errmsg(s->db));
+        exec(s, "ROLLBACK");
+        n = -1;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
 long store_unproduced(struct store *s, int64_t before_ms,
                       void (*fn)(const char *id, const char *kind, const char *json, void *arg), void *arg)
 {
@@ -649,7 +791,7 @@ long store_unproduced(struct store *s, int64_t before_ms,
     long n = -1;
 
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "SELECT id, kind, message FROM jobs WHERE produced = 0 AND status != 'completed' "
+    st = prep(s, "SELECT id, kind, message FROM jobs WHERE produced = 0 AND held = 0 AND status != 'completed' "
                  "AND message IS NOT NULL AND created_ms < ? ORDER BY created_ms, seq");
     if (st) {
         n = 0;

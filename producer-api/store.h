@@ -29,7 +29,13 @@ struct store_job {
     int64_t created_ms, finished_ms;
 };
 
-enum store_accept { STORE_ACCEPTED = 0, STORE_NO_CREDITS = 1, STORE_ERROR = -1 };
+enum store_accept { STORE_ACCEPTED = 0, STORE_NO_CREDITS = 1, STORE_TOO_MANY = 2, STORE_ERROR = -1 };
+
+/* Per-account limits on async and batch work (not sync calls). */
+struct store_limits {
+    long max_queued;   /* handed to Kafka and unfinished at once; the rest held (0: no limit) */
+    long max_open;     /* unfinished at once, held included; beyond, refused (0: no limit) */
+};
 
 /* Opens (creating if needed) the database at path. Returns 0, or -1 with the
  * reason in errstr. The caller frees *out with store_close(). */
@@ -54,10 +60,24 @@ int store_signup_allowed(struct store *s, const char *addr, int64_t now_ms, int6
 
 /* Stores n jobs (jobs[i] with its message json[i]) for account, in batch
  * batch_id (NULL: none), and charges each jobs[i].credits, all in one
- * transaction: all are accepted or none. Returns STORE_ACCEPTED,
- * STORE_NO_CREDITS (nothing stored or charged; *balance set) or STORE_ERROR. */
+ * transaction: all are accepted or none. With lim (async and batch jobs),
+ * only the first *release jobs are to be handed to Kafka now; the others
+ * are stored held (store_release hands them on later). Returns
+ * STORE_ACCEPTED, STORE_NO_CREDITS (nothing stored or charged; *balance
+ * set), STORE_TOO_MANY (lim->max_open would be passed; nothing stored or
+ * charged; *balance set to the account's open jobs) or STORE_ERROR. */
 enum store_accept store_jobs_accept(struct store *s, const char *account, const char *batch_id,
-                                    const struct job *jobs, char *const *json, size_t n, long *balance);
+                                    const struct job *jobs, char *const *json, size_t n,
+                                    const struct store_limits *lim, long *balance, size_t *release);
+
+/* Jobs held now (all accounts), or -1. */
+long store_held_count(struct store *s);
+
+/* Hands Kafka (through fn, called with s's lock held: it must only queue)
+ * the held jobs of account (NULL: of every account) that its max_queued
+ * now allows, oldest first, and marks them released. Returns how many, or -1. */
+long store_release(struct store *s, const char *account, const struct store_limits *lim,
+                   void (*fn)(const char *id, const char *kind, const char *json, void *arg), void *arg);
 
 /* Marks a job as handed to Kafka (its delivery report came). */
 void store_job_produced(struct store *s, const char *id);

@@ -54,19 +54,30 @@ static void stamp(struct api *a, struct api_req *r, struct job *j, const char *k
 
 /* Stores and charges n jobs. Returns 0, or -1 after setting r's error
  * (402 when the balance is short: nothing is stored or charged). */
+/* Stores and charges jobs; *release of them may go to Kafka now (async and
+ * batch jobs past the account's max_queued are held, see store.h; sync
+ * calls, whose callers wait, never are). Returns 0, or -1 with r answered. */
 static int accept_jobs(struct api *a, struct api_req *r, const char *batch_id, const struct job *jobs, char **json,
-                       size_t n)
+                       size_t n, size_t *release)
 {
     long balance = 0;
     char msg[200];
+    int sync = strcmp(jobs[0].kind, "sync") == 0;
 
-    switch (store_jobs_accept(a->store, r->account, batch_id, jobs, json, n, &balance)) {
+    switch (store_jobs_accept(a->store, r->account, batch_id, jobs, json, n, sync ? NULL : &a->limits, &balance,
+                              release)) {
     case STORE_ACCEPTED:
         return 0;
     case STORE_NO_CREDITS:
         snprintf(msg, sizeof(msg), "this needs %ld credits and the balance is %ld; nothing was queued",
                  (long)n * a->cfg->price_credits, balance);
         req_error(r, 402, "insufficient_credits", msg);
+        return -1;
+    case STORE_TOO_MANY:
+        snprintf(msg, sizeof(msg), "this key has %ld unfinished async or batch jobs and may have %ld; nothing was "
+                 "queued or charged", balance, a->limits.max_open);
+        r->retry_after_s = 10;
+        req_error(r, 429, "too_many_jobs", msg);
         return -1;
     case STORE_ERROR:
         break;
@@ -193,6 +204,7 @@ void submit_exec(struct api *a, struct api_req *r)
     struct job j;
     struct spec_err e;
     char *json = NULL;
+    size_t release = 0;
     rd_kafka_resp_err_t err;
 
     job_init(&j);
@@ -236,7 +248,7 @@ fresh:
     stamp(a, r, &j, "sync", NULL);
     memcpy(r->job_id, j.id, sizeof(r->job_id));
     json = job_to_json(&j);
-    if (accept_jobs(a, r, NULL, &j, &json, 1) < 0)
+    if (accept_jobs(a, r, NULL, &j, &json, 1, &release) < 0)
         goto out;
     if (key) {
         /* A repeat (same key, same body) gets this job's result, not a new run. */
@@ -291,6 +303,7 @@ void submit_job(struct api *a, struct api_req *r)
     struct job j;
     struct spec_err e;
     char *json = NULL;
+    size_t release = 0;
 
     job_init(&j);
     if (idem_check(a, r, &key, hash) || !(o = parse_body(r)))
@@ -304,7 +317,7 @@ void submit_job(struct api *a, struct api_req *r)
     stamp(a, r, &j, "async", NULL);
     memcpy(r->job_id, j.id, sizeof(r->job_id));
     json = job_to_json(&j);
-    if (accept_jobs(a, r, NULL, &j, &json, 1) < 0)
+    if (accept_jobs(a, r, NULL, &j, &json, 1, &release) < 0)
         goto out;
     resp = cJSON_CreateObject();
     cJSON_AddBoolToObject(resp, "ok", 1);
@@ -314,7 +327,7 @@ void submit_job(struct api *a, struct api_req *r)
     req_set(r, 202, cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
     idem_save(a, r, key, hash);
-    produce_all(a, &j, &json, 1);
+    produce_all(a, &j, &json, release);   /* 0: held, released as the account's jobs finish */
 out:
     free(json);
     cJSON_Delete(o);
@@ -328,7 +341,7 @@ void submit_batch(struct api *a, struct api_req *r)
     cJSON *o = NULL, *list, *item, *resp, *ids;
     struct job *jobs = NULL;
     char **json = NULL;
-    size_t n = 0, i = 0;
+    size_t n = 0, i = 0, release = 0;
     struct spec_err e;
 
     if (idem_check(a, r, &key, hash) || !(o = parse_body(r)))
@@ -363,7 +376,7 @@ void submit_batch(struct api *a, struct api_req *r)
         json[i] = job_to_json(&jobs[i]);
         i++;
     }
-    if (refuse_now(a, r) || accept_jobs(a, r, batch_id, jobs, json, n) < 0)
+    if (refuse_now(a, r) || accept_jobs(a, r, batch_id, jobs, json, n, &release) < 0)
         goto out;
     resp = cJSON_CreateObject();
     cJSON_AddBoolToObject(resp, "ok", 1);
@@ -376,8 +389,9 @@ void submit_batch(struct api *a, struct api_req *r)
     req_set(r, 202, cJSON_PrintUnformatted(resp));
     cJSON_Delete(resp);
     idem_save(a, r, key, hash);
-    produce_all(a, jobs, json, n);
-    log_msg(LOG_INFO, "batch=%s %zu jobs queued for %s", batch_id, n, r->account);
+    produce_all(a, jobs, json, release);
+    log_msg(LOG_INFO, "batch=%s %zu jobs queued for %s (%zu to Kafka now, %zu held)", batch_id, n, r->account,
+            release, n - release);
 out:
     for (size_t k = 0; k < i; k++) {
         free(json[k]);

@@ -17,7 +17,7 @@ import pytest
 import openapi_check
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(TOP, "build")
+BUILD = os.environ.get("EXECQ_TEST_BUILD") or os.path.join(TOP, "build")   # benches compare builds
 # Host uids of the two executors' sandboxes, one range each, different per
 # session so that two test sessions on one machine never see each other's
 # sandboxes as leftovers (the leftover checks go by uid).

@@ -38,7 +38,8 @@ def test_api_metrics_count_jobs_latency_and_credits(cluster, api):
                        ("execq_http_responses", "counter"), ("execq_credits_charged", "counter"),
                        ("execq_credits_refunded", "counter"), ("execq_store_seconds", "histogram"),
                        ("execq_waiting_calls", "gauge"), ("execq_waiting_gets", "gauge"),
-                       ("execq_kafka_producer_queue_messages", "gauge"), ("execq_kafka_up", "gauge")):
+                       ("execq_kafka_producer_queue_messages", "gauge"), ("execq_kafka_up", "gauge"),
+                       ("execq_held_jobs", "gauge")):
         assert fams.get(name) == kind, (name, fams.get(name))
     assert value(before, "execq_kafka_up") == 1
     for code in ("print(1)", "import time\ntime.sleep(5)"):

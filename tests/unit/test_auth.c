@@ -11,6 +11,20 @@
 #include "store.h"
 #include "util.h"
 
+struct released {
+    char json[8][16];
+    int n;
+};
+
+static void collect(const char *id, const char *kind, const char *json, void *arg)
+{
+    struct released *r = arg;
+    (void)id;
+    (void)kind;
+    if (r->n < 8)
+        snprintf(r->json[r->n++], sizeof(r->json[0]), "%s", json);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/execq-authtest-XXXXXX", path[128], acct[40], err[160], key[AUTH_KEY_LEN + 1], hash[65],
@@ -20,6 +34,7 @@ int main(void)
     struct job j[3];
     char *json[3] = {"{}", "{}", "{}"};
     long bal = 0;
+    size_t rel = 0;
 
     CHECK(mkdtemp(dir) != NULL);
     snprintf(path, sizeof(path), "%s/t.db", dir);
@@ -46,16 +61,47 @@ int main(void)
         strcpy(j[i].kind, "async");
         j[i].credits = 2;
     }
-    CHECK(store_jobs_accept(st, id, NULL, j, json, 3, &bal) == STORE_NO_CREDITS && bal == 4);
+    CHECK(store_jobs_accept(st, id, NULL, j, json, 3, NULL, &bal, &rel) == STORE_NO_CREDITS && bal == 4);
     CHECK(store_account_get(st, id, &a) == 0 && a.balance == 4 && a.charged == 0);
-    CHECK(store_jobs_accept(st, id, NULL, j, json, 2, &bal) == STORE_ACCEPTED && bal == 0);
-    CHECK(store_jobs_accept(st, id, NULL, j, json, 1, &bal) != STORE_ACCEPTED);   /* no credits, and a dup id */
+    CHECK(store_jobs_accept(st, id, NULL, j, json, 2, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 0);
+    CHECK(store_jobs_accept(st, id, NULL, j, json, 1, NULL, &bal, &rel) != STORE_ACCEPTED);   /* no credits, and a dup id */
     CHECK(store_account_get(st, id, &a) == 0 && a.balance == 0 && a.charged == 4 && a.runs == 2);
     /* A refund happens once, however often the result comes. */
     CHECK(store_result(st, j[0].id, "{\"ok\":false}", 1, 1, batch) == 1);
     CHECK(store_result(st, j[0].id, "{\"ok\":false}", 1, 1, batch) == 0);
     CHECK(store_account_get(st, id, &a) == 0 && a.balance == 2 && a.refunded == 2 && a.runs == 1);
     CHECK(a.granted - a.charged + a.refunded == a.balance);
+    /* Limits on async work: at most max_queued handed to Kafka, the rest
+     * held and released oldest first as jobs finish; max_open refuses. */
+    {
+        struct job q[5];
+        char *qj[5] = {"{\"n\":0}", "{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}"};
+        struct store_limits lim = {.max_queued = 2, .max_open = 6};
+        struct released got = {0};
+        CHECK(store_account_ensure(st, "tenant", "h-tenant", 1000, err, sizeof(err)) == 0);
+        for (int i = 0; i < 5; i++) {
+            job_init(&q[i]);
+            util_uuid(q[i].id);
+            strcpy(q[i].kind, "batch");
+            q[i].credits = 1;
+        }
+        CHECK(store_jobs_accept(st, "tenant", NULL, q, qj, 5, &lim, &bal, &rel) == STORE_ACCEPTED && rel == 2);
+        CHECK(store_release(st, "tenant", &lim, collect, &got) == 0);   /* still 2 in Kafka */
+        CHECK(store_result(st, q[0].id, "{\"ok\":true}", 0, 1, batch) == 1);
+        CHECK(store_release(st, "tenant", &lim, collect, &got) == 1 && strcmp(got.json[0], "{\"n\":2}") == 0);
+        CHECK(store_result(st, q[1].id, "{\"ok\":true}", 0, 1, batch) == 1);
+        CHECK(store_result(st, q[2].id, "{\"ok\":true}", 0, 1, batch) == 1);
+        CHECK(store_release(st, NULL, &lim, collect, &got) == 2 && strcmp(got.json[1], "{\"n\":3}") == 0 &&
+              strcmp(got.json[2], "{\"n\":4}") == 0);
+        CHECK(store_release(st, NULL, &lim, collect, &got) == 0);
+        /* 2 open now: 5 more would make 7 > 6; nothing charged. */
+        for (int i = 0; i < 5; i++)
+            util_uuid(q[i].id);
+        CHECK(store_account_get(st, "tenant", &a) == 0 && a.balance == 995);
+        CHECK(store_jobs_accept(st, "tenant", NULL, q, qj, 5, &lim, &bal, &rel) == STORE_TOO_MANY && bal == 2);
+        CHECK(store_account_get(st, "tenant", &a) == 0 && a.balance == 995);
+        CHECK(store_jobs_accept(st, "tenant", NULL, q, qj, 4, &lim, &bal, &rel) == STORE_ACCEPTED && rel == 0);
+    }
     CHECK(store_signup_allowed(st, "1.2.3.4", 1000, 3600000, 2) == 1);
     CHECK(store_signup_allowed(st, "1.2.3.4", 1001, 3600000, 2) == 1);
     CHECK(store_signup_allowed(st, "1.2.3.4", 1002, 3600000, 2) == 0);
