@@ -6,6 +6,7 @@
 #include "api.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "auth.h"
 #include "kq.h"
 #include "log.h"
@@ -103,7 +105,8 @@ rd_kafka_resp_err_t api_produce_job(struct api *a, const char *id, const char *k
 
 /* Route names, the label of the HTTP metrics (enum route's order). */
 static const char *const route_names[] = {"none", "exec-python", "healthz", "signup", "account", "jobs",
-                                          "job", "batches", "batch", "metrics", "openapi"};
+                                          "job", "batches", "batch", "metrics", "openapi", "admin",
+                                          "keys-rotate"};
 #define NROUTES (sizeof(route_names) / sizeof(route_names[0]))
 static struct metric *m_latency[NROUTES];
 
@@ -149,8 +152,9 @@ static enum MHD_Result req_respond(struct api_req *r)
     return ret;
 }
 
-/* The route table: path (exact, or a prefix followed by an id), method,
- * whether a key is needed. */
+/* The route table: path (exact, a prefix followed by an id, or a prefix
+ * for a module that routes the rest: with_id 2), method (NULL: the module
+ * checks it), who may call: 0 anyone, 1 a key, 2 the operator token. */
 static const struct route_def {
     const char *path;
     int with_id;
@@ -168,6 +172,8 @@ static const struct route_def {
     {"/healthz", 0, "GET", ROUTE_HEALTH, 0},
     {"/metrics", 0, "GET", ROUTE_METRICS, 0},
     {"/openapi.json", 0, "GET", ROUTE_OPENAPI, 0},
+    {"/v1/keys/rotate", 0, "POST", ROUTE_KEY_ROTATE, 1},
+    {"/v1/admin/", 2, NULL, ROUTE_ADMIN, 2},
 };
 
 static const struct route_def *find_route(const char *url, char id[37])
@@ -177,7 +183,9 @@ static const struct route_def *find_route(const char *url, char id[37])
         size_t n = strlen(d->path);
         if (!d->with_id && strcmp(url, d->path) == 0)
             return d;
-        if (d->with_id && strncmp(url, d->path, n) == 0 && util_id_valid(url + n)) {
+        if (d->with_id == 2 && strncmp(url, d->path, n) == 0)
+            return d;
+        if (d->with_id == 1 && strncmp(url, d->path, n) == 0 && util_id_valid(url + n)) {
             memcpy(id, url + n, 37);
             return d;
         }
@@ -252,7 +260,15 @@ static void req_begin(struct api *a, struct api_req *r, const char *url, const c
     }
     r->route = d->route;
     r->allow = d->method;
-    if (strcmp(method, d->method) != 0 && !(strcmp(d->method, "GET") == 0 && strcmp(method, "HEAD") == 0)) {
+    snprintf(r->path, sizeof(r->path), "%s", url);
+    snprintf(r->method, sizeof(r->method), "%s", method);
+    if (d->auth == 2 && !a->admin_token[0]) {
+        /* No operator token configured: there is no admin API at all. */
+        req_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint; see docs/api.md");
+        return;
+    }
+    if (d->method && strcmp(method, d->method) != 0 &&
+        !(strcmp(d->method, "GET") == 0 && strcmp(method, "HEAD") == 0)) {
         snprintf(errstr, sizeof(errstr), "use %s", d->method);
         req_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", errstr);
         return;
@@ -270,14 +286,21 @@ static void req_begin(struct api *a, struct api_req *r, const char *url, const c
         req_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", errstr);
         return;
     }
+    if (d->auth == 2) {
+        /* The operator token only: a user key, however valid, is refused. */
+        if (!auth_admin(a->admin_token,
+                        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)))
+            req_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized", "the admin API needs the operator token");
+        return;
+    }
     if (d->auth) {
         rc = auth_check(a->store, MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
                         r->account, errstr, sizeof(errstr));
-        if (rc != 0) {
+        if (rc == 2)
+            req_error(r, MHD_HTTP_FORBIDDEN, "account_suspended", errstr);
+        else if (rc != 0)
             req_error(r, rc > 0 ? MHD_HTTP_UNAUTHORIZED : MHD_HTTP_INTERNAL_SERVER_ERROR,
                       rc > 0 ? "unauthorized" : "internal", errstr);
-            return;
-        }
     }
 }
 
@@ -294,6 +317,8 @@ static void dispatch(struct api *a, struct api_req *r)
     case ROUTE_HEALTH: handle_health(a, r); break;
     case ROUTE_METRICS: handle_metrics(r); break;
     case ROUTE_OPENAPI: req_set(r, MHD_HTTP_OK, util_strdup(api_openapi_json)); break;
+    case ROUTE_ADMIN: admin_handle(a, r); break;
+    case ROUTE_KEY_ROTATE: admin_rotate_own_key(a, r); break;
     case ROUTE_NONE: req_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint"); break;
     }
 }
@@ -366,6 +391,38 @@ static void req_completed(void *cls, struct MHD_Connection *conn, void **con_cls
     *con_cls = NULL;
 }
 
+/* The operator token: --admin-token-file's first line, else
+ * EXECQ_ADMIN_TOKEN (--admin-token); none: no admin API. Returns 0, or -1
+ * with errstr (unreadable file, a token too short to be secret). */
+static int load_admin_token(struct api *a, const struct cfg *c, char *errstr, size_t errstr_size)
+{
+    const char *src = c->admin_token;
+    char line[256] = "";
+
+    if (c->admin_token_file[0]) {
+        FILE *f = fopen(c->admin_token_file, "re");
+        if (!f || !fgets(line, sizeof(line), f)) {
+            snprintf(errstr, errstr_size, "admin-token-file %s: %s", c->admin_token_file,
+                     f ? "empty" : strerror(errno));
+            if (f)
+                fclose(f);
+            return -1;
+        }
+        fclose(f);
+        line[strcspn(line, "\r\n")] = '\0';
+        src = line;
+    }
+    if (src[0] && strlen(src) < 16) {
+        snprintf(errstr, errstr_size, "the admin token must be at least 16 characters (it guards every account)");
+        return -1;
+    }
+    snprintf(a->admin_token, sizeof(a->admin_token), "%s", src);
+    if (a->admin_token[0])
+        log_msg(LOG_INFO, "admin API enabled (operator token from %s)",
+                c->admin_token_file[0] ? c->admin_token_file : "EXECQ_ADMIN_TOKEN");
+    return 0;
+}
+
 static double waiting_calls(void *arg)
 {
     return (double)pending_count(((struct api *)arg)->pending);
@@ -419,6 +476,8 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
 
     memset(a, 0, sizeof(*a));
     a->cfg = c;
+    if (load_admin_token(a, c, errstr, errstr_size) < 0)
+        return -1;
     a->limits.max_queued = c->account_max_queued;
     a->limits.max_open = c->account_max_open;
     a->pending = pending_new((size_t)c->max_pending, 1);

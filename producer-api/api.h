@@ -29,6 +29,7 @@ struct api {
     atomic_int reply_ready;     /* the reply consumer has a position */
     atomic_int stopping;
     struct store_limits limits; /* per-account async/batch limits, from cfg */
+    char admin_token[256];      /* the operator token; "" = no admin API */
 };
 
 /* Connects to Kafka, creates topics, assigns the reply consumer, then starts

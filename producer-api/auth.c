@@ -28,7 +28,7 @@ void auth_new_key(char key[AUTH_KEY_LEN + 1], char hash[65])
 int auth_check(struct store *st, const char *header, char account[40], char *errstr, size_t errstr_size)
 {
     const char *key;
-    char hash[65];
+    char hash[65], why[200];
     int rc;
 
     if (!header || !*header) {
@@ -47,10 +47,39 @@ int auth_check(struct store *st, const char *header, char account[40], char *err
         return 1;
     }
     auth_hash(key, hash);
-    rc = store_account_by_key(st, hash, account);
+    rc = store_account_by_key(st, hash, account, why, sizeof(why));
     if (rc == 1)
-        snprintf(errstr, errstr_size, "unknown API key");
+        snprintf(errstr, errstr_size, "unknown or expired API key");
+    else if (rc == 2)
+        snprintf(errstr, errstr_size, "this account is suspended: %s", why);
     else if (rc < 0)
         snprintf(errstr, errstr_size, "account store unavailable");
     return rc;
+}
+
+int auth_key_hash(const char *header, char hash[65])
+{
+    const char *key;
+
+    if (!header || strncasecmp(header, "Bearer ", 7) != 0)
+        return -1;
+    for (key = header + 7; *key == ' '; key++)
+        ;
+    if (!*key || strlen(key) > 256)
+        return -1;
+    auth_hash(key, hash);
+    return 0;
+}
+
+int auth_admin(const char *token, const char *header)
+{
+    char want[65], got[65];
+    unsigned diff = 0;
+
+    if (!token || !*token || auth_key_hash(header, got) < 0)
+        return 0;
+    auth_hash(token, want);
+    for (int i = 0; i < 64; i++)   /* constant time: hashes compared whole */
+        diff |= (unsigned)(want[i] ^ got[i]);
+    return diff == 0;
 }

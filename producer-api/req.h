@@ -11,7 +11,8 @@
 #include "util.h"
 
 enum route { ROUTE_NONE, ROUTE_EXEC, ROUTE_HEALTH, ROUTE_SIGNUP, ROUTE_ACCOUNT, ROUTE_JOBS, ROUTE_JOB,
-             ROUTE_BATCHES, ROUTE_BATCH, ROUTE_METRICS, ROUTE_OPENAPI };
+             ROUTE_BATCHES, ROUTE_BATCH, ROUTE_METRICS, ROUTE_OPENAPI, ROUTE_ADMIN,
+             ROUTE_KEY_ROTATE };
 
 /* One HTTP request. Allocated on its first handler call, freed when MHD
  * completes it. While suspended it is referenced by a->pending (sync call)
@@ -32,6 +33,8 @@ struct api_req {
     int responded;            /* the answer is queued with MHD (maybe before the body was read) */
     int64_t t0_us;            /* util_mono_us when the request arrived: its latency */
     const char *ctype;        /* Content-Type when not JSON (static) */
+    char path[160];           /* the URL's path (admin routes parse the rest) */
+    char method[8];
 };
 
 /* Sets r's answer; body is a malloc'd string r now owns. */

@@ -89,6 +89,17 @@ static const char *migrations[] = {
     "ALTER TABLE jobs ADD COLUMN held INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX jobs_held ON jobs(account, created_ms, seq) WHERE held = 1;"
     "CREATE INDEX jobs_inflight ON jobs(account, kind) WHERE status != 'completed';",
+    /* 3: operations. An account may hold several keys while it rolls them
+     * over (each may expire); accounts can be suspended; every operator
+     * change is in the audit table (who, when, what, why). */
+    "CREATE TABLE api_keys(hash TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id),"
+    "  created_ms INTEGER NOT NULL, expires_ms INTEGER);"
+    "INSERT INTO api_keys SELECT key_hash, id, created_ms, NULL FROM accounts;"
+    "CREATE INDEX api_keys_account ON api_keys(account);"
+    "ALTER TABLE accounts ADD COLUMN suspended TEXT;"
+    "CREATE TABLE audit(at_ms INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, account TEXT NOT NULL,"
+    "  detail TEXT NOT NULL, reason TEXT NOT NULL);"
+    "CREATE INDEX audit_account ON audit(account, at_ms);",
 };
 
 /* Applies the migrations this store lacks. Returns 0, or -1 with errstr. */
@@ -251,42 +262,272 @@ int store_account_create(struct store *s, const char *key_hash, long credits, ch
 int store_account_ensure(struct store *s, const char *id, const char *key_hash, long credits, char *errstr,
                          size_t errstr_size)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     int ret = -1;
 
     pthread_mutex_lock(&s->mu);
+    if (exec(s, "BEGIN IMMEDIATE") < 0)
+        goto unlock;
     /* An existing account keeps its balance; its key becomes key_hash, so
-     * a changed configured key (the demo key) retires the old one. */
+     * a changed configured key (the demo key) retires the old one(s). */
     st = prep(s, "INSERT INTO accounts(id, key_hash, balance, granted, created_ms) VALUES(?,?,?,?,?) "
                  "ON CONFLICT(id) DO UPDATE SET key_hash = excluded.key_hash");
+    if (!st)
+        goto rollback;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, credits);
+    sqlite3_bind_int64(st, 4, credits);
+    sqlite3_bind_int64(st, 5, util_wall_ms());
+    if (sqlite3_step(st) != SQLITE_DONE)
+        goto rollback;
+    sqlite3_finalize(st);
+    st = prep(s, "DELETE FROM api_keys WHERE account = ?1 AND hash != ?2");
+    if (!st)
+        goto rollback;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key_hash, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        goto rollback;
+    sqlite3_finalize(st);
+    st = prep(s, "INSERT OR IGNORE INTO api_keys(hash, account, created_ms) VALUES(?,?,?)");
+    if (!st)
+        goto rollback;
+    sqlite3_bind_text(st, 1, key_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, util_wall_ms());
+    if (sqlite3_step(st) != SQLITE_DONE || exec(s, "COMMIT") < 0)
+        goto rollback;
+    ret = 0;
+    goto unlock;
+rollback:
+    snprintf(errstr, errstr_size, "create account: %s", sqlite3_errmsg(s->db));
+    exec(s, "ROLLBACK");
+unlock:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+int store_account_by_key(struct store *s, const char *key_hash, char id[40], char *suspended, size_t suspended_size)
+{
+    sqlite3_stmt *st;
+    int ret;
+
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "SELECT k.account, a.suspended FROM api_keys k JOIN accounts a ON a.id = k.account "
+                 "WHERE k.hash = ?1 AND (k.expires_ms IS NULL OR k.expires_ms > ?2)");
+    ret = -1;
     if (st) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, key_hash, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, credits);
-        sqlite3_bind_int64(st, 4, credits);
-        sqlite3_bind_int64(st, 5, util_wall_ms());
-        if (sqlite3_step(st) == SQLITE_DONE)
-            ret = 0;
-        else
-            snprintf(errstr, errstr_size, "create account: %s", sqlite3_errmsg(s->db));
+        int rc;
+        sqlite3_bind_text(st, 1, key_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, util_wall_ms());
+        rc = sqlite3_step(st);
+        ret = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+    }
+    if (ret == 0) {
+        copy_col(st, 0, id, 40);
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+            copy_col(st, 1, suspended, suspended_size);
+            ret = 2;
+        }
     }
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     return ret;
 }
 
-int store_account_by_key(struct store *s, const char *key_hash, char id[40])
+/* One audit row; caller holds s->mu inside a transaction. Returns 0 or -1. */
+static int audit(struct store *s, const char *actor, const char *action, const char *account, const char *detail,
+                 const char *reason)
 {
-    sqlite3_stmt *st;
-    int ret;
+    sqlite3_stmt *st = prep(s, "INSERT INTO audit(at_ms, actor, action, account, detail, reason) VALUES(?,?,?,?,?,?)");
+    int ok;
+
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, util_wall_ms());
+    sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok ? 0 : -1;
+}
+
+/* Runs sql (binding ?1 = account, ?2 = n, ?3 = text) and an audit row in
+ * one transaction. Returns 0, 1 (no such account) or -1. */
+static int change(struct store *s, const char *sql, const char *account, int64_t n, const char *text,
+                  const char *actor, const char *action, const char *detail, const char *reason)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = -1;
 
     pthread_mutex_lock(&s->mu);
-    ret = select_row(s, &st, "SELECT id FROM accounts WHERE key_hash = ?", key_hash, NULL);
-    if (ret == 0)
-        copy_col(st, 0, id, 40);
+    if (exec(s, "BEGIN IMMEDIATE") < 0)
+        goto unlock;
+    if (!(st = prep(s, sql)))
+        goto rollback;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, n);
+    if (text)
+        sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 3);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        goto rollback;
+    if (sqlite3_changes(s->db) == 0) {
+        ret = 1;
+        goto rollback;
+    }
+    if (audit(s, actor, action, account, detail, reason) < 0 || exec(s, "COMMIT") < 0)
+        goto rollback;
+    ret = 0;
+    goto unlock;
+rollback:
+    if (ret < 0)
+        log_msg(LOG_ERR, "store: %s %s: %s", action, account, sqlite3_errmsg(s->db));
+    exec(s, "ROLLBACK");
+unlock:
     sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     return ret;
+}
+
+int store_grant(struct store *s, const char *account, long credits, const char *actor, const char *reason)
+{
+    char detail[64];
+    snprintf(detail, sizeof(detail), "credits=%ld", credits);
+    return change(s, "UPDATE accounts SET balance = balance + ?2, granted = granted + ?2 WHERE id = ?1", account,
+                  credits, NULL, actor, "grant", detail, reason);
+}
+
+int store_suspend(struct store *s, const char *account, int on, const char *actor, const char *reason)
+{
+    return change(s, "UPDATE accounts SET suspended = ?3 WHERE id = ?1 AND ?2 = ?2", account, 0, on ? reason : NULL,
+                  actor, on ? "suspend" : "reinstate", "", reason);
+}
+
+int store_keys_expire(struct store *s, const char *account, const char *except_hash, const char *only_hash,
+                      int64_t at_ms, const char *actor, const char *reason)
+{
+    char detail[64];
+    snprintf(detail, sizeof(detail), "expires_ms=%lld", (long long)at_ms);
+    /* ?3 names the key to keep (rotation: the new one) or the only one to
+     * expire (a user's own rotation: the key it called with). */
+    return change(s,
+                  only_hash ? "UPDATE api_keys SET expires_ms = MIN(COALESCE(expires_ms, ?2), ?2) "
+                              "WHERE account = ?1 AND hash = ?3"
+                            : "UPDATE api_keys SET expires_ms = MIN(COALESCE(expires_ms, ?2), ?2) "
+                              "WHERE account = ?1 AND hash IS NOT ?3",
+                  account, at_ms, only_hash ? only_hash : except_hash, actor, "expire keys", detail, reason);
+}
+
+int store_key_add(struct store *s, const char *account, const char *key_hash, const char *actor, const char *reason)
+{
+    return change(s,
+                  "INSERT INTO api_keys(hash, account, created_ms) SELECT ?3, id, ?2 FROM accounts WHERE id = ?1",
+                  account, util_wall_ms(), key_hash, actor, "new key", key_hash, reason);
+}
+
+long store_accounts_list(struct store *s, const char *search, long offset, long limit,
+                         void (*fn)(const struct store_account *a, const char *suspended, void *arg), void *arg)
+{
+    sqlite3_stmt *st;
+    long n = -1;
+    int rc;
+
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "SELECT id, balance, granted, created_ms, charged, refunded, runs, suspended FROM accounts "
+                 "WHERE instr(id, ?1) > 0 ORDER BY created_ms, id LIMIT ?2 OFFSET ?3");
+    if (st) {
+        sqlite3_bind_text(st, 1, search ? search : "", -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, limit);
+        sqlite3_bind_int64(st, 3, offset);
+        n = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            struct store_account a;
+            memset(&a, 0, sizeof(a));
+            copy_col(st, 0, a.id, sizeof(a.id));
+            a.balance = (long)sqlite3_column_int64(st, 1);
+            a.granted = (long)sqlite3_column_int64(st, 2);
+            a.created_ms = sqlite3_column_int64(st, 3);
+            a.charged = (long)sqlite3_column_int64(st, 4);
+            a.refunded = (long)sqlite3_column_int64(st, 5);
+            a.runs = (long)sqlite3_column_int64(st, 6);
+            fn(&a, (const char *)sqlite3_column_text(st, 7), arg);
+            n++;
+        }
+        if (rc != SQLITE_DONE)
+            n = -1;
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+long store_usage(struct store *s, const char *account, int64_t since_ms,
+                 void (*fn)(const char *day, long runs, long charged, long refunded, long cpu_ms, void *arg), void *arg)
+{
+    sqlite3_stmt *st;
+    long n = -1;
+    int rc;
+
+    pthread_mutex_lock(&s->mu);
+    /* Charges and refunds from the ledger, CPU time from the stored
+     * results; both as long as retention keeps them. */
+    st = prep(s, "SELECT day, SUM(charges) - SUM(refunds), SUM(charged), SUM(refunded), SUM(cpu) FROM ("
+                 " SELECT date(at_ms / 1000, 'unixepoch') AS day, kind = 'charge' AS charges, kind = 'refund' AS refunds,"
+                 "  CASE WHEN kind = 'charge' THEN amount ELSE 0 END AS charged,"
+                 "  CASE WHEN kind = 'refund' THEN amount ELSE 0 END AS refunded, 0 AS cpu"
+                 "  FROM ledger WHERE account = ?1 AND at_ms >= ?2"
+                 " UNION ALL"
+                 " SELECT date(finished_ms / 1000, 'unixepoch'), 0, 0, 0, 0,"
+                 "  COALESCE(json_extract(result, '$.cpu_time_ms'), 0)"
+                 "  FROM jobs WHERE account = ?1 AND status = 'completed' AND finished_ms >= ?2"
+                 ") GROUP BY day ORDER BY day");
+    if (st) {
+        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, since_ms);
+        n = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            fn((const char *)sqlite3_column_text(st, 0), (long)sqlite3_column_int64(st, 1),
+               (long)sqlite3_column_int64(st, 2), (long)sqlite3_column_int64(st, 3), (long)sqlite3_column_int64(st, 4),
+               arg);
+            n++;
+        }
+        if (rc != SQLITE_DONE)
+            n = -1;
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+long store_keys_list(struct store *s, const char *account,
+                     void (*fn)(const char *hash, int64_t created_ms, int64_t expires_ms, void *arg), void *arg)
+{
+    sqlite3_stmt *st;
+    long n = -1;
+    int rc;
+
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "SELECT hash, created_ms, COALESCE(expires_ms, 0) FROM api_keys WHERE account = ? ORDER BY created_ms");
+    if (st) {
+        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+        n = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), arg);
+            n++;
+        }
+        if (rc != SQLITE_DONE)
+            n = -1;
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return n;
 }
 
 int store_account_get(struct store *s, const char *id, struct store_account *a)

@@ -49,8 +49,33 @@ int store_account_create(struct store *s, const char *key_hash, long credits, ch
  * is then left alone). Returns 0 or -1. */
 int store_account_ensure(struct store *s, const char *id, const char *key_hash, long credits, char *errstr,
                          size_t errstr_size);
-/* Finds the account of a key hash. Returns 0 (found), 1 (unknown) or -1. */
-int store_account_by_key(struct store *s, const char *key_hash, char id[40]);
+/* Finds the account of a key (unexpired). Returns 0 with its id, 2 when the
+ * account is suspended (the reason in suspended), 1 when no such key, or -1. */
+int store_account_by_key(struct store *s, const char *key_hash, char id[40], char *suspended, size_t suspended_size);
+
+/* Operator changes, each with an audit row (actor, reason), in one
+ * transaction. Each returns 0, 1 (no such account) or -1. */
+int store_grant(struct store *s, const char *account, long credits, const char *actor, const char *reason);
+/* on: suspended (its calls get 403, the reason said); off: reinstated. */
+int store_suspend(struct store *s, const char *account, int on, const char *actor, const char *reason);
+/* A new key (by hash) for account. */
+int store_key_add(struct store *s, const char *account, const char *key_hash, const char *actor, const char *reason);
+/* Makes keys of account expire at at_ms (or earlier if they already do):
+ * only only_hash when given, else all but except_hash (NULL: all). */
+int store_keys_expire(struct store *s, const char *account, const char *except_hash, const char *only_hash,
+                      int64_t at_ms, const char *actor, const char *reason);
+
+/* Accounts whose id contains search ("" for all), by age, limit from
+ * offset: fn for each (suspended: the reason, or NULL). Returns how many, or -1. */
+long store_accounts_list(struct store *s, const char *search, long offset, long limit,
+                         void (*fn)(const struct store_account *a, const char *suspended, void *arg), void *arg);
+/* Per day (UTC) since since_ms: runs, credits charged and refunded, CPU ms
+ * (as long as retention keeps the rows). Returns days, or -1. */
+long store_usage(struct store *s, const char *account, int64_t since_ms,
+                 void (*fn)(const char *day, long runs, long charged, long refunded, long cpu_ms, void *arg), void *arg);
+/* The account's keys (hash, created, expires or 0). Returns how many, or -1. */
+long store_keys_list(struct store *s, const char *account,
+                     void (*fn)(const char *hash, int64_t created_ms, int64_t expires_ms, void *arg), void *arg);
 /* Balance and usage from the ledger. Returns 0, 1 (no such account) or -1. */
 int store_account_get(struct store *s, const char *id, struct store_account *a);
 

@@ -22,6 +22,7 @@ BUILD = os.environ.get("EXECQ_TEST_BUILD") or os.path.join(TOP, "build")   # ben
 # session so that two test sessions on one machine never see each other's
 # sandboxes as leftovers (the leftover checks go by uid).
 _UID_OFFSET = 1000 * (os.getpid() % 97)
+ADMIN_TOKEN = "test-operator-token-" + uuid.uuid4().hex   # the session API's operator token
 SANDBOX_UID_BASES = (400000 + _UID_OFFSET, 500000 + _UID_OFFSET)
 
 
@@ -90,7 +91,8 @@ class Cluster:
                         EXECQ_GROUP_ID=f"test-{self.tag}",
                         EXECQ_API_GROUP_ID=f"test-api-{self.tag}",
                         EXECQ_DB_PATH=os.path.join(self.dir, "execq.db"),
-                        EXECQ_SIGNUPS_PER_HOUR="1000")
+                        EXECQ_SIGNUPS_PER_HOUR="1000",
+                        EXECQ_ADMIN_TOKEN=ADMIN_TOKEN)
 
     def start_kafka(self):
         subprocess.run([os.path.join(TOP, "scripts/kafka.sh"), "start", os.path.join(self.dir, "kafka"),
