@@ -47,7 +47,7 @@ $(BUILD)/openapi.o: $(BUILD)/openapi.c
 	$(CC) $(filter-out -W%,$(CFLAGS)) -c $< -o $@
 
 # The command-line client (cli/): libcurl, and the codec's base64.
-CLI_SRC = cli/main.c cli/http.c cli/creds.c cli/batch.c common/job.c common/util.c common/sha256.c common/log.c common/cfg.c
+CLI_SRC = cli/main.c cli/http.c cli/creds.c cli/batch.c cli/admin.c common/job.c common/util.c common/sha256.c common/log.c common/cfg.c
 $(BUILD)/execq: $(call obj,$(CLI_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ -lcurl -lcjson -lpthread -lm
 

@@ -126,6 +126,17 @@ out:
     return ret;
 }
 
+char *http_escape(const char *s)
+{
+    CURL *c = curl_easy_init();
+    char *e = c ? curl_easy_escape(c, s, 0) : NULL, *copy = e ? strdup(e) : NULL;
+
+    curl_free(e);
+    if (c)
+        curl_easy_cleanup(c);
+    return copy;
+}
+
 void http_answer_release(struct http_answer *a)
 {
     cJSON_Delete(a->body);   /* NULL-safe */

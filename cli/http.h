@@ -32,6 +32,9 @@ int http_request(const struct http *h, const char *method, const char *path, con
 
 void http_answer_release(struct http_answer *a);
 
+/* s percent-encoded for a query string, malloc'd (free it); NULL on ENOMEM. */
+char *http_escape(const char *s);
+
 /* The API's error of a non-2xx answer as "code: message" (or the status
  * alone when the body says nothing), into out. */
 void http_error_text(const struct http_answer *a, char *out, size_t out_size);

@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "admin.h"
 #include "batch.h"
 #include "cli.h"
 #include "creds.h"
@@ -410,6 +411,8 @@ static const char main_usage[] =
     "  batch FILE.jsonl|DIR   run many jobs with a progress bar; results as JSONL\n"
     "  job JOB_ID             a job's status and result\n"
     "  account                balance and totals\n"
+    "  rotate-key             a new key for this account, stored like signup's\n"
+    "  admin COMMAND          the operator's commands (execq admin --help)\n"
     "options:\n"
     "  --url URL   the server (EXECQ_URL; default: the stored one, else http://127.0.0.1:8080)\n"
     "  --key KEY   the API key (EXECQ_API_KEY; default: the one `execq signup` stored)\n"
@@ -459,6 +462,8 @@ int main(int argc, char **argv)
     optind = 0;   /* each command parses argv[1..]; 0 makes glibc start afresh */
     if (strcmp(cmd, "signup") == 0)
         return cmd_signup(&h, argc, argv);
+    if (strcmp(cmd, "admin") == 0)
+        return admin_main(&h, argc, argv);   /* its own token, never the user key */
     if (strcmp(cmd, "help") == 0) {
         fputs(main_usage, stdout);
         return 0;
@@ -477,6 +482,8 @@ int main(int argc, char **argv)
         return cmd_job(&h, argc, argv);
     if (strcmp(cmd, "account") == 0)
         return cmd_account(&h, argc, argv);
+    if (strcmp(cmd, "rotate-key") == 0)
+        return admin_rotate_main(&h, argc, argv);
     fprintf(stderr, "%s: unknown command %s\n", prog, cmd);
     die_usage(main_usage);
     return CLI_EXIT_USAGE;

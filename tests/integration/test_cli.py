@@ -108,7 +108,7 @@ def test_errors_are_one_line_with_the_servers_code(cluster, api, tmp_path):
 
 def test_every_command_has_help(cluster, tmp_path):
     env = home(cluster, tmp_path)
-    for cmd in ([], ["signup"], ["exec-python"], ["batch"], ["job"], ["account"]):
+    for cmd in ([], ["signup"], ["exec-python"], ["batch"], ["job"], ["account"], ["admin"], ["rotate-key"]):
         r = cli([*cmd, "--help"], env)
         assert r.returncode == 0 and r.stdout.startswith(b"usage: execq"), (cmd, r)
 
@@ -194,3 +194,41 @@ def test_batch_of_a_directory_with_a_progress_bar_on_a_terminal(cluster, api, tm
     lines = [json.loads(l) for l in out.read_text().splitlines()]
     assert [l["name"] for l in lines] == [f"job{i:02d}.py" for i in range(12)]
     assert all(l["result"]["stdout"] == f"job {i}\n" for i, l in enumerate(lines))
+
+
+def test_admin_commands_and_rotate_key(cluster, api, tmp_path):
+    from conftest import ADMIN_TOKEN
+    env = home(cluster, tmp_path)
+    r = cli(["signup"], env)
+    assert r.returncode == 0, r.stderr
+    creds = tmp_path / "config" / "execq" / "credentials"
+    saved = dict(l.split("=", 1) for l in creds.read_text().splitlines() if "=" in l and not l.startswith("#"))
+    aid = saved["account_id"]
+    # The operator's commands need the operator token.
+    r = cli(["admin", "account", aid], env)
+    assert r.returncode == 77 and b"operator token" in r.stderr, r
+    env_op = dict(env, EXECQ_ADMIN_TOKEN=ADMIN_TOKEN)
+    r = cli(["admin", "grant", aid, "10000", "--reason", "invoice 9", "--idempotency-key", "inv-9"], env_op)
+    assert r.returncode == 0 and json.loads(r.stdout)["balance"] == 10500, r
+    r = cli(["admin", "grant", aid, "10000", "--reason", "invoice 9", "--idempotency-key", "inv-9"], env_op)
+    assert r.returncode == 0 and json.loads(r.stdout)["balance"] == 10500, r   # granted once
+    r = cli(["admin", "grant", aid, "5"], env_op)
+    assert r.returncode == 64 and b"--reason" in r.stderr
+    r = cli(["admin", "accounts", "--search", aid[5:13]], env_op)
+    assert r.returncode == 0 and [a["account_id"] for a in json.loads(r.stdout)["accounts"]] == [aid]
+    r = cli(["admin", "suspend", aid, "--reason", "test"], env_op)
+    assert r.returncode == 0
+    r = cli(["exec-python", "print(1)"], env)
+    assert r.returncode == 77 and b"account_suspended" in r.stderr, r
+    assert cli(["admin", "reinstate", aid, "--reason", "ok"], env_op).returncode == 0
+    r = cli(["admin", "usage", aid], env_op)
+    assert r.returncode == 0 and "days" in json.loads(r.stdout)
+    r = cli(["admin", "account", "acct_nobody"], env_op)
+    assert r.returncode == 70 and b"not_found" in r.stderr
+    # A user's own rotation replaces the stored key; the old one stops.
+    r = cli(["rotate-key", "--grace", "0"], env)
+    assert r.returncode == 0, r.stderr
+    new = dict(l.split("=", 1) for l in creds.read_text().splitlines() if "=" in l and not l.startswith("#"))
+    assert new["api_key"] != saved["api_key"] and new["account_id"] == aid
+    assert cli(["account"], env).returncode == 0
+    assert cli(["--key", saved["api_key"], "account"], env).returncode == 77
