@@ -78,6 +78,7 @@ static const struct cfg_entry cfg_table[] = {
     S(warm_imports, "warm-imports", SBX_WARM_IMPORTS_DEFAULT, 0, CFG_EXEC, "modules the warm Python imports before any job (comma-separated)"),
     S(admin_token, "admin-token", "", 0, CFG_API, "the operator token of the admin API (better in EXECQ_ADMIN_TOKEN or a file: a flag shows in ps); empty: no admin API"),
     S(admin_token_file, "admin-token-file", "", 0, CFG_API, "a file whose first line is the operator token (instead of admin-token)"),
+    I(account_rps, "account-requests-per-s", "200", 0, 1000000, CFG_API, "requests per second one account may make (bursts of twice that); beyond, 429 rate_limited with Retry-After (0 = no limit)"),
     I(account_max_queued, "account-max-queued", "32", 0, 1000000, CFG_API, "async and batch jobs of one account handed to Kafka and unfinished at once; the rest wait in the store, released as these finish, so one account's batch queues at most this many jobs ahead of another's (0 = no limit: arrival order)"),
     I(account_max_open, "account-max-open", "10000", 0, 100000000, CFG_API, "unfinished async and batch jobs one account may have (held ones included); beyond, 429 too_many_jobs and nothing charged (0 = no limit)"),
     S(log_level, "log-level", "info", 1, CFG_API | CFG_EXEC, "error, warning, info or debug"),

@@ -157,6 +157,59 @@ static void usage_one(const char *day, long runs, long charged, long refunded, l
     cJSON_AddItemToArray(arg, o);
 }
 
+static const char *const limit_names[STORE_NLIMITS] = {"max_queued", "max_open", "requests_per_s", "max_batch_jobs"};
+
+/* "limits": each the account's own (null: the configured default, shown in "defaults"). */
+static void add_limits(struct api *a, cJSON *o, const char *id)
+{
+    const long defaults[STORE_NLIMITS] = {a->cfg->account_max_queued, a->cfg->account_max_open, a->cfg->account_rps,
+                                          a->cfg->max_batch_jobs};
+    long v[STORE_NLIMITS];
+    cJSON *own = cJSON_AddObjectToObject(o, "limits"), *def = cJSON_AddObjectToObject(o, "default_limits");
+
+    if (store_get_limits(a->store, id, v) != 0)
+        for (int i = 0; i < STORE_NLIMITS; i++)
+            v[i] = -1;
+    for (int i = 0; i < STORE_NLIMITS; i++) {
+        if (v[i] >= 0)
+            cJSON_AddNumberToObject(own, limit_names[i], (double)v[i]);
+        else
+            cJSON_AddNullToObject(own, limit_names[i]);
+        cJSON_AddNumberToObject(def, limit_names[i], (double)defaults[i]);
+    }
+}
+
+/* POST accounts/{id}/limits: each named limit a whole number (0: none) or
+ * null (back to the default); unnamed ones are kept. */
+static void set_limits(struct api *a, struct api_req *r, const char *id, const cJSON *body, const char *actor,
+                       const char *reason)
+{
+    long v[STORE_NLIMITS];
+    cJSON *o;
+    int rc = store_get_limits(a->store, id, v);
+
+    if (!changed(r, rc))
+        return;
+    for (int i = 0; i < STORE_NLIMITS; i++) {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(body, limit_names[i]);
+        if (!x)
+            continue;
+        if (cJSON_IsNull(x)) {
+            v[i] = -1;
+        } else if ((v[i] = number_of(r, body, limit_names[i], 0, 100000000, -1)) < 0) {
+            return;
+        }
+    }
+    if (!changed(r, store_set_limits(a->store, id, v, actor, reason)))
+        return;
+    quota_forget(a->rate, id);
+    o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "ok", 1);
+    cJSON_AddStringToObject(o, "account_id", id);
+    add_limits(a, o, id);
+    answer(r, 200, o);
+}
+
 /* GET /v1/admin/accounts?q=&offset=&limit= */
 static void list_accounts(struct api *a, struct api_req *r)
 {
@@ -215,6 +268,7 @@ static void get_account(struct api *a, struct api_req *r, const char *id)
     cJSON_AddBoolToObject(o, "ok", 1);
     list = cJSON_AddArrayToObject(o, "keys");
     store_keys_list(a->store, id, key_one, list);
+    add_limits(a, o, id);
     answer(r, 200, o);
 }
 
@@ -341,7 +395,7 @@ void admin_handle(struct api *a, struct api_req *r)
         return;
     }
     if (strcmp(tail, "/credits") && strcmp(tail, "/keys") && strcmp(tail, "/keys/revoke") && strcmp(tail, "/suspend") &&
-        strcmp(tail, "/reinstate")) {
+        strcmp(tail, "/reinstate") && strcmp(tail, "/limits")) {
         req_error(r, 404, "not_found", "no such admin endpoint; see docs/api.md");
         return;
     }
@@ -355,6 +409,8 @@ void admin_handle(struct api *a, struct api_req *r)
     actor_of(r, actor, sizeof(actor));
     if (strcmp(tail, "/credits") == 0) {
         grant(a, r, id, body, reason);
+    } else if (strcmp(tail, "/limits") == 0) {
+        set_limits(a, r, id, body, actor, reason);
     } else if (strcmp(tail, "/keys") == 0) {
         long grace = number_of(r, body, "grace_s", 0, ADMIN_MAX_GRACE_S, 86400);
         if (grace >= 0)

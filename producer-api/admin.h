@@ -8,6 +8,8 @@
  *   POST accounts/{id}/keys                {"grace_s", "reason"}: a new key, the old ones expire after grace_s
  *   POST accounts/{id}/keys/revoke         {"reason"}: every key expires now
  *   POST accounts/{id}/suspend|reinstate   {"reason"}: a suspended account's calls get 403
+ *   POST accounts/{id}/limits              {"max_queued", "max_open", "requests_per_s",
+ *                                           "max_batch_jobs", "reason"}: its own limits (null: default)
  * Each change is written with an audit row (who, when, what, why). */
 #ifndef EXECQ_ADMIN_H
 #define EXECQ_ADMIN_H

@@ -301,6 +301,9 @@ static void req_begin(struct api *a, struct api_req *r, const char *url, const c
         else if (rc != 0)
             req_error(r, rc > 0 ? MHD_HTTP_UNAUTHORIZED : MHD_HTTP_INTERNAL_SERVER_ERROR,
                       rc > 0 ? "unauthorized" : "internal", errstr);
+        else if (quota_take(a->rate, a->store, r->account, util_mono_ms(), &r->retry_after_s))
+            req_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "rate_limited",
+                      "this key is over its requests per second; nothing was done (see Retry-After)");
     }
 }
 
@@ -478,6 +481,11 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
     a->cfg = c;
     if (load_admin_token(a, c, errstr, errstr_size) < 0)
         return -1;
+    a->rate = quota_new(c->account_rps, c->max_batch_jobs);
+    if (!a->rate) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
+    }
     a->limits.max_queued = c->account_max_queued;
     a->limits.max_open = c->account_max_open;
     a->pending = pending_new((size_t)c->max_pending, 1);
@@ -564,6 +572,7 @@ void api_stop(struct api *a)
     replies_stop(a);
     pending_free(a->pending);
     pending_free(a->waiters);
+    quota_free(a->rate);
     store_close(a->store);
     a->mhd = NULL;
     a->pending = a->waiters = NULL;

@@ -11,6 +11,7 @@
 #include "cfg.h"
 #include "job.h"
 #include "pending.h"
+#include "quota.h"
 #include "store.h"
 
 struct api_req;
@@ -30,6 +31,7 @@ struct api {
     atomic_int stopping;
     struct store_limits limits; /* per-account async/batch limits, from cfg */
     char admin_token[256];      /* the operator token; "" = no admin API */
+    struct quota *rate;        /* per-account request rate and own limits */
 };
 
 /* Connects to Kafka, creates topics, assigns the reply consumer, then starts

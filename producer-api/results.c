@@ -99,8 +99,8 @@ static int store_message(struct api *a, const rd_kafka_message_t *m)
         return -1;
     if (rc == 1) {
         results_count_outcome(res_status);
-        if (a->limits.max_queued > 0 && res.account[0])
-            release_held(a, res.account);   /* its place in Kafka is free */
+        if (res.account[0])
+            release_held(a, res.account);   /* its place in Kafka is free (a cheap no-op when none is held) */
         api_wake(a, id);
         if (batch[0])
             api_wake(a, batch);
@@ -185,8 +185,7 @@ static void *results_main(void *arg)
             prune(a);
             /* A sweep: held jobs whose release was missed (a restart, a
              * result stored by another path) go on within a second. */
-            if (a->limits.max_queued > 0)
-                release_held(a, NULL);
+            release_held(a, NULL);
             next_reconcile = util_mono_ms() + 1000;
         }
     }

@@ -100,6 +100,11 @@ static const char *migrations[] = {
     "CREATE TABLE audit(at_ms INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, account TEXT NOT NULL,"
     "  detail TEXT NOT NULL, reason TEXT NOT NULL);"
     "CREATE INDEX audit_account ON audit(account, at_ms);",
+    /* 4: per-account overrides of the limits (NULL: the configured default). */
+    "ALTER TABLE accounts ADD COLUMN max_queued INTEGER;"
+    "ALTER TABLE accounts ADD COLUMN max_open INTEGER;"
+    "ALTER TABLE accounts ADD COLUMN requests_per_s INTEGER;"
+    "ALTER TABLE accounts ADD COLUMN max_batch_jobs INTEGER;",
 };
 
 /* Applies the migrations this store lacks. Returns 0, or -1 with errstr. */
@@ -585,10 +590,13 @@ int store_signup_allowed(struct store *s, const char *addr, int64_t now_ms, int6
 /* An account's unfinished async and batch jobs: all of them (held
  * included) into *open, those handed to Kafka into *queued. Caller holds
  * s->mu. Returns 0 or -1. */
-static int open_jobs(struct store *s, const char *account, long *open, long *queued)
+static int open_jobs(struct store *s, const char *account, const struct store_limits *def, long *open, long *queued,
+                     struct store_limits *eff)
 {
-    sqlite3_stmt *st = prep(s, "SELECT COUNT(*), COALESCE(SUM(held = 0), 0) FROM jobs "
-                               "WHERE account = ? AND kind != 'sync' AND status != 'completed'");
+    sqlite3_stmt *st = prep(s, "SELECT COUNT(*), COALESCE(SUM(held = 0), 0),"
+                               " (SELECT max_queued FROM accounts WHERE id = ?1),"
+                               " (SELECT max_open FROM accounts WHERE id = ?1) FROM jobs "
+                               "WHERE account = ?1 AND kind != 'sync' AND status != 'completed'");
     int ret = -1;
 
     if (!st)
@@ -597,9 +605,75 @@ static int open_jobs(struct store *s, const char *account, long *open, long *que
     if (sqlite3_step(st) == SQLITE_ROW) {
         *open = (long)sqlite3_column_int64(st, 0);
         *queued = (long)sqlite3_column_int64(st, 1);
+        /* The account's own limits where the operator set them. */
+        eff->max_queued = sqlite3_column_type(st, 2) == SQLITE_NULL ? def->max_queued : (long)sqlite3_column_int64(st, 2);
+        eff->max_open = sqlite3_column_type(st, 3) == SQLITE_NULL ? def->max_open : (long)sqlite3_column_int64(st, 3);
         ret = 0;
     }
     sqlite3_finalize(st);
+    return ret;
+}
+
+int store_set_limits(struct store *s, const char *account, const long v[STORE_NLIMITS], const char *actor,
+                     const char *reason)
+{
+    char detail[160];
+    sqlite3_stmt *st = NULL;
+    int ret = -1;
+
+    snprintf(detail, sizeof(detail), "max_queued=%ld max_open=%ld requests_per_s=%ld max_batch_jobs=%ld (-1: default)",
+             v[0], v[1], v[2], v[3]);
+    pthread_mutex_lock(&s->mu);
+    if (exec(s, "BEGIN IMMEDIATE") < 0)
+        goto unlock;
+    st = prep(s, "UPDATE accounts SET max_queued = ?2, max_open = ?3, requests_per_s = ?4, max_batch_jobs = ?5 "
+                 "WHERE id = ?1");
+    if (!st)
+        goto rollback;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    for (int i = 0; i < STORE_NLIMITS; i++)
+        if (v[i] < 0)
+            sqlite3_bind_null(st, i + 2);
+        else
+            sqlite3_bind_int64(st, i + 2, v[i]);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        goto rollback;
+    if (sqlite3_changes(s->db) == 0) {
+        ret = 1;
+        goto rollback;
+    }
+    if (audit(s, actor, "limits", account, detail, reason) < 0 || exec(s, "COMMIT") < 0)
+        goto rollback;
+    ret = 0;
+    goto unlock;
+rollback:
+    exec(s, "ROLLBACK");
+unlock:
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+int store_get_limits(struct store *s, const char *account, long v[STORE_NLIMITS])
+{
+    sqlite3_stmt *st;
+    int ret = -1;
+
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "SELECT max_queued, max_open, requests_per_s, max_batch_jobs FROM accounts WHERE id = ?");
+    if (st) {
+        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            for (int i = 0; i < STORE_NLIMITS; i++)
+                v[i] = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(st, i);
+            ret = 0;
+        } else if (rc == SQLITE_DONE) {
+            ret = 1;
+        }
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
     return ret;
 }
 
@@ -629,20 +703,24 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
         goto rollback;
     }
     *release = n;
-    if (lim && lim->max_queued > 0) {
+    if (lim) {
         /* Async and batch work: at most max_open unfinished per account
          * (else refused whole), at most max_queued of them in Kafka (the
-         * rest held, released as they finish). */
-        if (open_jobs(s, account, &open, &queued) < 0)
+         * rest held, released as they finish); 0: no limit. */
+        struct store_limits eff;
+        if (open_jobs(s, account, lim, &open, &queued, &eff) < 0)
             goto rollback;
-        if (lim->max_open > 0 && open + (long)n > lim->max_open) {
+        if (eff.max_open > 0 && open + (long)n > eff.max_open) {
             ret = STORE_TOO_MANY;
             *balance = open;   /* the caller says how many are open */
+            *release = (size_t)eff.max_open;
             goto rollback;
         }
-        *release = queued >= lim->max_queued ? 0 : (size_t)(lim->max_queued - queued);
-        if (*release > n)
-            *release = n;
+        if (eff.max_queued > 0) {
+            *release = queued >= eff.max_queued ? 0 : (size_t)(eff.max_queued - queued);
+            if (*release > n)
+                *release = n;
+        }
     }
     if (batch_id) {
         bat = prep(s, "INSERT INTO batches(id, account, size, created_ms) VALUES(?,?,?,?)");
@@ -938,9 +1016,11 @@ static long release_account(struct store *s, const char *account, const struct s
     long open = 0, queued = 0, n = 0, room;
     int rc;
 
-    if (open_jobs(s, account, &open, &queued) < 0)
+    struct store_limits eff;
+
+    if (open_jobs(s, account, lim, &open, &queued, &eff) < 0)
         return -1;
-    room = lim->max_queued - queued;
+    room = eff.max_queued > 0 ? eff.max_queued - queued : 1000000;
     if (room <= 0)
         return 0;
     sel = prep(s, "SELECT id, kind, message FROM jobs WHERE account = ? AND held = 1 "

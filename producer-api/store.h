@@ -89,11 +89,22 @@ int store_signup_allowed(struct store *s, const char *addr, int64_t now_ms, int6
  * only the first *release jobs are to be handed to Kafka now; the others
  * are stored held (store_release hands them on later). Returns
  * STORE_ACCEPTED, STORE_NO_CREDITS (nothing stored or charged; *balance
- * set), STORE_TOO_MANY (lim->max_open would be passed; nothing stored or
- * charged; *balance set to the account's open jobs) or STORE_ERROR. */
+ * set), STORE_TOO_MANY (max_open would be passed; nothing stored or
+ * charged; *balance set to the account's open jobs, *release to its
+ * max_open) or STORE_ERROR. lim holds the configured limits; an account's
+ * own (store_set_limits) win. */
 enum store_accept store_jobs_accept(struct store *s, const char *account, const char *batch_id,
                                     const struct job *jobs, char *const *json, size_t n,
                                     const struct store_limits *lim, long *balance, size_t *release);
+
+/* An account's own limits, overriding the configured ones: max_queued,
+ * max_open, requests_per_s, max_batch_jobs; -1 = the default. */
+#define STORE_NLIMITS 4
+/* Sets them (with an audit row). Returns 0, 1 (no such account) or -1. */
+int store_set_limits(struct store *s, const char *account, const long v[STORE_NLIMITS], const char *actor,
+                     const char *reason);
+/* Reads them. Returns 0, 1 (no such account) or -1. */
+int store_get_limits(struct store *s, const char *account, long v[STORE_NLIMITS]);
 
 /* Jobs held now (all accounts), or -1. */
 long store_held_count(struct store *s);

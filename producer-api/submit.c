@@ -74,8 +74,8 @@ static int accept_jobs(struct api *a, struct api_req *r, const char *batch_id, c
         req_error(r, 402, "insufficient_credits", msg);
         return -1;
     case STORE_TOO_MANY:
-        snprintf(msg, sizeof(msg), "this key has %ld unfinished async or batch jobs and may have %ld; nothing was "
-                 "queued or charged", balance, a->limits.max_open);
+        snprintf(msg, sizeof(msg), "this key has %ld unfinished async or batch jobs and may have %zu; nothing was "
+                 "queued or charged", balance, *release);
         r->retry_after_s = 10;
         req_error(r, 429, "too_many_jobs", msg);
         return -1;
@@ -352,10 +352,14 @@ void submit_batch(struct api *a, struct api_req *r)
         goto out;
     }
     n = (size_t)cJSON_GetArraySize(list);
-    if ((long)n > a->cfg->max_batch_jobs) {
-        snprintf(msg, sizeof(msg), "a batch holds at most %ld jobs", a->cfg->max_batch_jobs);
-        req_error(r, 413, "payload_too_large", msg);
-        goto out;
+    {
+        /* The account's own largest batch if the operator set one, else the configured one. */
+        long max = quota_max_batch(a->rate, a->store, r->account, util_mono_ms());
+        if (max > 0 && (long)n > max) {
+            snprintf(msg, sizeof(msg), "a batch of this key holds at most %ld jobs", max);
+            req_error(r, 413, "payload_too_large", msg);
+            goto out;
+        }
     }
     jobs = calloc(n, sizeof(*jobs));
     json = calloc(n, sizeof(*json));

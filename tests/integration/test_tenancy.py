@@ -65,3 +65,39 @@ def test_unfinished_jobs_per_account_are_capped_with_429(cluster):
     status, body = user.request("POST", "/v1/jobs", {"code": "print(3)"})
     assert status == 202, body
     cluster.stop("api-open")
+
+
+def test_requests_per_second_per_account(cluster):
+    api, _ = extra_api(cluster, "api-rate", "--account-requests-per-s=2")
+    user, _ = signup(api)
+    answers = [user.request("GET", "/v1/account") for _ in range(8)]
+    limited = [body for status, body in answers if status == 429]
+    assert 1 <= len(limited) <= 5, [s for s, _ in answers]   # a burst of 4, then 2 a second
+    assert all(b["error"]["code"] == "rate_limited" for b in limited)
+    # Another account has a bucket of its own.
+    other, _ = signup(api)
+    assert other.request("GET", "/v1/account")[0] == 200
+    cluster.stop("api-rate")
+
+
+def test_an_operators_per_account_limits_override_the_defaults(cluster, api):
+    from conftest import ADMIN_TOKEN
+    user, acct = signup(api)
+    op = api.with_key(ADMIN_TOKEN)
+    path = f"/v1/admin/accounts/{acct['account_id']}/limits"
+    status, body = op.request("POST", path, {"max_batch_jobs": 2, "max_open": 3, "reason": "trial account"})
+    assert status == 200 and body["limits"]["max_batch_jobs"] == 2 and body["limits"]["requests_per_s"] is None, body
+    status, body = user.request("POST", "/v1/batches", {"jobs": [{"code": "print(1)"}] * 3})
+    assert status == 413 and "at most 2" in body["error"]["message"], body
+    slow = {"code": "import time\ntime.sleep(2)"}
+    assert user.request("POST", "/v1/batches", {"jobs": [slow, slow]})[0] == 202
+    status, body = user.request("POST", "/v1/batches", {"jobs": [slow, slow]})
+    assert status == 429 and body["error"]["code"] == "too_many_jobs", body
+    # Back to the defaults.
+    status, body = op.request("POST", path, {"max_batch_jobs": None, "max_open": None, "reason": "paid"})
+    assert status == 200 and body["limits"]["max_open"] is None
+    status, body = op.request("GET", f"/v1/admin/accounts/{acct['account_id']}")
+    assert body["limits"]["max_batch_jobs"] is None and body["default_limits"]["max_open"] == 10000
+    assert user.request("POST", "/v1/batches", {"jobs": [slow, slow]})[0] == 202
+    status, body = op.request("POST", path, {"max_open": -1, "reason": "x"})
+    assert status == 400

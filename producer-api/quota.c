@@ -1,0 +1,122 @@
+/* quota: see quota.h. A fixed table of buckets (hashed by account; a
+ * collision just restarts the newcomer's bucket full), one mutex: a
+ * lookup is a hash and a compare. */
+#include "quota.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUOTA_SLOTS 4096
+
+struct bucket {
+    char account[40];
+    double tokens;
+    int64_t last_ms, loaded_ms;
+    long rps, max_batch;
+};
+
+struct quota {
+    pthread_mutex_t mu;
+    long default_rps, default_max_batch;
+    struct bucket b[QUOTA_SLOTS];
+};
+
+struct quota *quota_new(long default_rps, long default_max_batch)
+{
+    struct quota *l = calloc(1, sizeof(*l));
+    if (!l)
+        return NULL;
+    pthread_mutex_init(&l->mu, NULL);
+    l->default_rps = default_rps;
+    l->default_max_batch = default_max_batch;
+    return l;
+}
+
+void quota_free(struct quota *l)
+{
+    if (!l)
+        return;
+    pthread_mutex_destroy(&l->mu);
+    free(l);
+}
+
+static unsigned slot_of(const char *account)
+{
+    unsigned h = 2166136261u;   /* FNV-1a */
+    for (const char *p = account; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return h % QUOTA_SLOTS;
+}
+
+/* The account's bucket, (re)loaded from the store when new or stale.
+ * Caller holds l->mu. */
+static struct bucket *bucket_of(struct quota *l, struct store *s, const char *account, int64_t now)
+{
+    struct bucket *b = &l->b[slot_of(account)];
+    long v[STORE_NLIMITS];
+
+    if (strcmp(b->account, account) != 0) {
+        memset(b, 0, sizeof(*b));
+        snprintf(b->account, sizeof(b->account), "%s", account);
+        b->loaded_ms = -QUOTA_CACHE_MS - 1;
+        b->tokens = -1;   /* full, once the rate is known */
+        b->last_ms = now;
+    }
+    if (now - b->loaded_ms > QUOTA_CACHE_MS) {
+        if (store_get_limits(s, account, v) != 0)
+            v[2] = v[3] = -1;
+        b->rps = v[2] >= 0 ? v[2] : l->default_rps;
+        b->max_batch = v[3] >= 0 ? v[3] : l->default_max_batch;
+        b->loaded_ms = now;
+    }
+    if (b->tokens < 0)
+        b->tokens = 2.0 * (double)b->rps;
+    return b;
+}
+
+int quota_take(struct quota *l, struct store *s, const char *account, int64_t now_ms, int *retry_after_s)
+{
+    struct bucket *b;
+    int ret = 0;
+
+    pthread_mutex_lock(&l->mu);
+    b = bucket_of(l, s, account, now_ms);
+    if (b->rps > 0) {
+        double burst = 2.0 * (double)b->rps;
+        b->tokens += (double)(now_ms - b->last_ms) * (double)b->rps / 1000.0;
+        if (b->tokens > burst)
+            b->tokens = burst;
+        b->last_ms = now_ms;
+        if (b->tokens >= 1.0) {
+            b->tokens -= 1.0;
+        } else {
+            *retry_after_s = 1 + (int)((1.0 - b->tokens) / (double)b->rps);
+            ret = 1;
+        }
+    }
+    pthread_mutex_unlock(&l->mu);
+    return ret;
+}
+
+long quota_max_batch(struct quota *l, struct store *s, const char *account, int64_t now_ms)
+{
+    long n;
+
+    pthread_mutex_lock(&l->mu);
+    n = bucket_of(l, s, account, now_ms)->max_batch;
+    pthread_mutex_unlock(&l->mu);
+    return n;
+}
+
+void quota_forget(struct quota *l, const char *account)
+{
+    struct bucket *b;
+
+    pthread_mutex_lock(&l->mu);
+    b = &l->b[slot_of(account)];
+    if (strcmp(b->account, account) == 0)
+        b->loaded_ms = -QUOTA_CACHE_MS - 1;
+    pthread_mutex_unlock(&l->mu);
+}
