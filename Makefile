@@ -71,7 +71,7 @@ $(BUILD)/execq-launcher: $(patsubst %.c,$(BUILD)/launcher/%.o,$(LAUNCHER_SRC))
 
 # Unit tests link the modules they test directly (no broker, no network).
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/offsets.c executor/cg.c executor/claim.c \
-                        producer-api/pending.c producer-api/auth.c producer-api/store.c executor/filter.c)
+                        producer-api/pending.c producer-api/auth.c producer-api/store.c producer-api/quota.c executor/filter.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp -lsqlite3
 

@@ -23,7 +23,9 @@ static const char admin_usage[] =
     "  grant ID CREDITS --reason R [--idempotency-key K]\n"
     "  rotate-key ID --reason R [--grace S]            a new key; the old ones expire after S s\n"
     "  revoke-keys ID --reason R                       every key expires now\n"
-    "  suspend ID --reason R | reinstate ID --reason R\n";
+    "  suspend ID --reason R | reinstate ID --reason R\n"
+    "  limits ID --reason R [--max-queued N] [--max-open N] [--requests-per-s N]\n"
+    "         [--max-batch-jobs N]      the account's own limits; N \"default\" resets one\n";
 
 /* Sends and prints one call; returns the exit code. */
 static int call(struct http *h, const char *method, const char *path, cJSON *body, const char *idem, long ok_status)
@@ -61,12 +63,18 @@ int admin_main(struct http *h, int argc, char **argv)
                                          {"days", required_argument, NULL, 'd'},
                                          {"grace", required_argument, NULL, 'g'},
                                          {"idempotency-key", required_argument, NULL, 'k'},
+                                         {"max-queued", required_argument, NULL, 'Q'},
+                                         {"max-open", required_argument, NULL, 'O'},
+                                         {"requests-per-s", required_argument, NULL, 'R'},
+                                         {"max-batch-jobs", required_argument, NULL, 'B'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *token = getenv("EXECQ_ADMIN_TOKEN"), *reason = NULL, *search = "", *idem = NULL, *cmd, *id;
     long offset = 0, limit = 100, days = 30, grace = -1, credits = 0;
     char path[512], *end;
     cJSON *body = NULL;
+    const char *lim[4] = {NULL, NULL, NULL, NULL};
+    static const char *const lim_names[4] = {"max_queued", "max_open", "requests_per_s", "max_batch_jobs"};
     int c, ret = CLI_EXIT_USAGE;
 
     while ((c = getopt_long(argc, argv, "t:r:h", opts, NULL)) != -1) {
@@ -79,6 +87,10 @@ int admin_main(struct http *h, int argc, char **argv)
         case 'd': days = strtol(optarg, NULL, 10); break;
         case 'g': grace = strtol(optarg, NULL, 10); break;
         case 'k': idem = optarg; break;
+        case 'Q': lim[0] = optarg; break;
+        case 'O': lim[1] = optarg; break;
+        case 'R': lim[2] = optarg; break;
+        case 'B': lim[3] = optarg; break;
         case 'h': fputs(admin_usage, stdout); return 0;
         default: fputs(admin_usage, stderr); return CLI_EXIT_USAGE;
         }
@@ -125,6 +137,23 @@ int admin_main(struct http *h, int argc, char **argv)
         cJSON_AddNumberToObject(body, "credits", (double)credits);
         snprintf(path, sizeof(path), "/v1/admin/accounts/%s/credits", id);
         ret = call(h, "POST", path, body, idem, 200);
+    } else if (strcmp(cmd, "limits") == 0) {
+        for (int i = 0; i < 4; i++) {
+            if (!lim[i])
+                continue;
+            if (strcmp(lim[i], "default") == 0) {
+                cJSON_AddNullToObject(body, lim_names[i]);
+            } else {
+                long n = strtol(lim[i], &end, 10);
+                if (*end || n < 0) {
+                    fprintf(stderr, "execq admin limits: %s wants a whole number or \"default\"\n", lim_names[i]);
+                    goto out;
+                }
+                cJSON_AddNumberToObject(body, lim_names[i], (double)n);
+            }
+        }
+        snprintf(path, sizeof(path), "/v1/admin/accounts/%s/limits", id);
+        ret = call(h, "POST", path, body, NULL, 200);
     } else if (strcmp(cmd, "rotate-key") == 0) {
         if (grace >= 0)
             cJSON_AddNumberToObject(body, "grace_s", (double)grace);

@@ -221,6 +221,10 @@ def test_admin_commands_and_rotate_key(cluster, api, tmp_path):
     r = cli(["exec-python", "print(1)"], env)
     assert r.returncode == 77 and b"account_suspended" in r.stderr, r
     assert cli(["admin", "reinstate", aid, "--reason", "ok"], env_op).returncode == 0
+    r = cli(["admin", "limits", aid, "--reason", "trial", "--max-batch-jobs", "1", "--requests-per-s", "default"], env_op)
+    assert r.returncode == 0 and json.loads(r.stdout)["limits"]["max_batch_jobs"] == 1, r
+    r = cli(["admin", "limits", aid, "--reason", "x", "--max-open", "-3"], env_op)
+    assert r.returncode == 64, r
     r = cli(["admin", "usage", aid], env_op)
     assert r.returncode == 0 and "days" in json.loads(r.stdout)
     r = cli(["admin", "account", "acct_nobody"], env_op)

@@ -1,0 +1,49 @@
+/* Unit tests of producer-api/quota.c: the token bucket (bursts, refill,
+ * Retry-After), per-account buckets, overrides read from the store and
+ * forgotten on change. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "quota.h"
+#include "store.h"
+
+int main(void)
+{
+    char dir[] = "/tmp/execq-quotatest-XXXXXX", path[128], err[160];
+    struct store *st = NULL;
+    struct quota *q = quota_new(2, 1000);
+    long v[STORE_NLIMITS] = {-1, -1, 10, 5};
+    int retry = 0, ok = 0;
+
+    CHECK(q != NULL && mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/t.db", dir);
+    CHECK(store_open(&st, path, err, sizeof(err)) == 0);
+    CHECK(store_account_ensure(st, "a", "ha", 10, err, sizeof(err)) == 0);
+    CHECK(store_account_ensure(st, "b", "hb", 10, err, sizeof(err)) == 0);
+    /* 2 per second: a burst of 4, then nothing until tokens come back. */
+    for (int i = 0; i < 6; i++)
+        ok += quota_take(q, st, "a", 1000, &retry) == 0;
+    CHECK(ok == 4 && retry == 1);
+    CHECK(quota_take(q, st, "b", 1000, &retry) == 0);   /* b has its own */
+    CHECK(quota_take(q, st, "a", 1499, &retry) == 1);    /* 0.998 tokens */
+    CHECK(quota_take(q, st, "a", 1500, &retry) == 0);    /* one back after 0.5 s */
+    CHECK(quota_max_batch(q, st, "a", 1500) == 1000);
+    /* An operator's override, read once the cache is forgotten. */
+    CHECK(store_set_limits(st, "a", v, "test", "why") == 0);
+    CHECK(quota_max_batch(q, st, "a", 1600) == 1000);    /* cached */
+    quota_forget(q, "a");
+    CHECK(quota_max_batch(q, st, "a", 1700) == 5);
+    ok = 0;
+    for (int i = 0; i < 30; i++)
+        ok += quota_take(q, st, "a", 100000, &retry) == 0;
+    CHECK(ok == 20);   /* a burst of twice 10 */
+    CHECK(quota_max_batch(q, st, "nobody", 1700) == 1000);   /* no such account: defaults */
+    quota_free(q);
+    store_close(st);
+    snprintf(path, sizeof(path), "rm -rf %s", dir);
+    CHECK(system(path) == 0);
+    CHECK_DONE();
+}
