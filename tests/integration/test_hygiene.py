@@ -1,6 +1,7 @@
 """Long-running hygiene (issue 10): what the store keeps and for how long,
 batch pages bounded in bytes, the demo key, idempotency per route with
 expiry, and a store made by an older execq brought up to date."""
+import hashlib
 import os
 import sqlite3
 import time
@@ -135,10 +136,10 @@ def test_a_store_from_an_older_execq_is_migrated(cluster, tmp_path):
         CREATE TABLE idempotency(account TEXT NOT NULL, key TEXT NOT NULL, body_hash TEXT NOT NULL,
           status INTEGER NOT NULL, response TEXT NOT NULL, PRIMARY KEY(account, key));
         CREATE TABLE signups(addr TEXT NOT NULL, at_ms INTEGER NOT NULL);
-        INSERT INTO accounts VALUES('acct_old', 'h', 85, 100, 1);
+        INSERT INTO accounts VALUES('acct_old', '%s', 85, 100, 1);
         INSERT INTO ledger VALUES('j1', 'acct_old', 'charge', 5, 1), ('j2', 'acct_old', 'charge', 5, 1),
           ('j3', 'acct_old', 'charge', 5, 1), ('j3', 'acct_old', 'refund', 5, 2), ('j4', 'acct_old', 'charge', 5, 1);
-    """)
+    """ % hashlib.sha256(b"eq_old_key").hexdigest())
     c.commit()
     c.close()
     env = dict(cluster.env, EXECQ_DB_PATH=str(db))
@@ -148,7 +149,11 @@ def test_a_store_from_an_older_execq_is_migrated(cluster, tmp_path):
         c = sqlite3.connect(db)
         row = c.execute("SELECT charged, refunded, runs FROM accounts WHERE id = 'acct_old'").fetchone()
         assert row == (20, 5, 3), row
-        assert c.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert c.execute("PRAGMA user_version").fetchone()[0] == 4   # every migration, in order
+        assert "schema brought to version 4" in cluster.log("api-migrate")
         c.close()
+        # The old account's key still works (it moved to the keys table, v3).
+        status, body = api.with_key("eq_old_key").request("GET", "/v1/account")
+        assert status == 200 and body["account_id"] == "acct_old" and body["balance"] == 85, body
     finally:
         cluster.stop("api-migrate")
