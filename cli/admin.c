@@ -20,6 +20,7 @@ static const char admin_usage[] =
     "  accounts [--search Q] [--offset N] [--limit N]   list accounts\n"
     "  account ID                                      one account and its keys\n"
     "  usage ID [--days N]                             runs, credits, CPU per day\n"
+    "  audit ID [--limit N]                            the operator changes to it, newest first\n"
     "  grant ID CREDITS --reason R [--idempotency-key K]\n"
     "  rotate-key ID --reason R [--grace S]            a new key; the old ones expire after S s\n"
     "  revoke-keys ID --reason R                       every key expires now\n"
@@ -116,8 +117,10 @@ int admin_main(struct http *h, int argc, char **argv)
         fprintf(stderr, "execq admin %s: wants an account id\n", cmd);
         return CLI_EXIT_USAGE;
     }
-    if (strcmp(cmd, "account") == 0 || strcmp(cmd, "usage") == 0) {
-        if (strcmp(cmd, "usage") == 0)
+    if (strcmp(cmd, "account") == 0 || strcmp(cmd, "usage") == 0 || strcmp(cmd, "audit") == 0) {
+        if (strcmp(cmd, "audit") == 0)
+            snprintf(path, sizeof(path), "/v1/admin/accounts/%s/audit?limit=%ld", id, limit);
+        else if (strcmp(cmd, "usage") == 0)
             snprintf(path, sizeof(path), "/v1/admin/accounts/%s/usage?days=%ld", id, days);
         else
             snprintf(path, sizeof(path), "/v1/admin/accounts/%s", id);

@@ -210,6 +210,18 @@ static void set_limits(struct api *a, struct api_req *r, const char *id, const c
     answer(r, 200, o);
 }
 
+static void audit_one(int64_t at_ms, const char *actor, const char *action, const char *detail, const char *reason,
+                      void *arg)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "at_ms", (double)at_ms);
+    cJSON_AddStringToObject(o, "actor", actor);
+    cJSON_AddStringToObject(o, "action", action);
+    cJSON_AddStringToObject(o, "detail", detail);
+    cJSON_AddStringToObject(o, "reason", reason);
+    cJSON_AddItemToArray(arg, o);
+}
+
 /* GET /v1/admin/accounts?q=&offset=&limit= */
 static void list_accounts(struct api *a, struct api_req *r)
 {
@@ -363,6 +375,31 @@ void admin_handle(struct api *a, struct api_req *r)
     if (strncmp(p, "accounts/", 9) != 0 || sscanf(p + 9, "%39[^/]%47s", id, tail) < 1 || !account_id_valid(id) ||
         (tail[0] && tail[0] != '/')) {
         req_error(r, 404, "not_found", "no such admin endpoint; see docs/api.md");
+        return;
+    }
+    if (strcmp(tail, "/audit") == 0) {
+        const char *l = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
+        long limit = l ? strtol(l, NULL, 10) : 100;
+        cJSON *o, *list;
+        if (!get) {
+            r->allow = "GET";
+            req_error(r, 405, "method_not_allowed", "use GET");
+            return;
+        }
+        if (limit < 1 || limit > 1000) {
+            req_error(r, 400, "invalid_request", "limit must be from 1 to 1000");
+            return;
+        }
+        o = cJSON_CreateObject();
+        cJSON_AddBoolToObject(o, "ok", 1);
+        cJSON_AddStringToObject(o, "account_id", id);
+        list = cJSON_AddArrayToObject(o, "audit");
+        if (store_audit_list(a->store, id, limit, audit_one, list) < 0) {
+            cJSON_Delete(o);
+            req_error(r, 500, "internal", "the account store failed");
+            return;
+        }
+        answer(r, 200, o);
         return;
     }
     if (!tail[0] || strcmp(tail, "/usage") == 0) {

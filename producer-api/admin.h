@@ -4,6 +4,7 @@
  *   GET  accounts?q=&offset=&limit=        accounts, paged, searched by id
  *   GET  accounts/{id}                     one account and its keys
  *   GET  accounts/{id}/usage?days=N        per day: runs, credits, CPU time
+ *   GET  accounts/{id}/audit?limit=N       the operator changes to it, newest first
  *   POST accounts/{id}/credits             {"credits", "reason"}; Idempotency-Key
  *   POST accounts/{id}/keys                {"grace_s", "reason"}: a new key, the old ones expire after grace_s
  *   POST accounts/{id}/keys/revoke         {"reason"}: every key expires now

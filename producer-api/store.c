@@ -511,6 +511,36 @@ long store_usage(struct store *s, const char *account, int64_t since_ms,
     return n;
 }
 
+long store_audit_list(struct store *s, const char *account, long limit,
+                      void (*fn)(int64_t at_ms, const char *actor, const char *action, const char *detail,
+                                 const char *reason, void *arg),
+                      void *arg)
+{
+    sqlite3_stmt *st;
+    long n = -1;
+    int rc;
+
+    pthread_mutex_lock(&s->mu);
+    st = prep(s, "SELECT at_ms, actor, action, detail, reason FROM audit WHERE account = ? "
+                 "ORDER BY at_ms DESC, rowid DESC LIMIT ?");
+    if (st) {
+        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, limit);
+        n = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            fn(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+               (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
+               (const char *)sqlite3_column_text(st, 4), arg);
+            n++;
+        }
+        if (rc != SQLITE_DONE)
+            n = -1;
+    }
+    sqlite3_finalize(st);
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
 long store_keys_list(struct store *s, const char *account,
                      void (*fn)(const char *hash, int64_t created_ms, int64_t expires_ms, void *arg), void *arg)
 {

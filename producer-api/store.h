@@ -73,6 +73,11 @@ long store_accounts_list(struct store *s, const char *search, long offset, long 
  * (as long as retention keeps the rows). Returns days, or -1. */
 long store_usage(struct store *s, const char *account, int64_t since_ms,
                  void (*fn)(const char *day, long runs, long charged, long refunded, long cpu_ms, void *arg), void *arg);
+/* The account's audit rows, newest first, at most limit. Returns how many, or -1. */
+long store_audit_list(struct store *s, const char *account, long limit,
+                      void (*fn)(int64_t at_ms, const char *actor, const char *action, const char *detail,
+                                 const char *reason, void *arg),
+                      void *arg);
 /* The account's keys (hash, created, expires or 0). Returns how many, or -1. */
 long store_keys_list(struct store *s, const char *account,
                      void (*fn)(const char *hash, int64_t created_ms, int64_t expires_ms, void *arg), void *arg);

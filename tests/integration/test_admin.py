@@ -109,6 +109,11 @@ def test_rotate_with_grace_revoke_suspend_and_reinstate(cluster, api):
     assert newer.request("GET", "/v1/account")[0] == 401
     actions = [r[1] for r in audit_rows(cluster, aid)]
     assert actions == ["new key", "expire keys", "new key", "expire keys", "suspend", "reinstate", "expire keys"], actions
+    # The same, newest first, through the API.
+    status, body = op.request("GET", f"/v1/admin/accounts/{aid}/audit?limit=3")
+    assert status == 200 and [r["action"] for r in body["audit"]] == ["expire keys", "reinstate", "suspend"], body
+    assert body["audit"][0]["reason"] == "account closed" and body["audit"][0]["actor"].startswith("admin@")
+    assert op.request("GET", f"/v1/admin/accounts/{aid}/audit?limit=0")[0] == 400
 
 
 def test_users_rotate_their_own_key(cluster, api):

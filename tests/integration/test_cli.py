@@ -225,6 +225,8 @@ def test_admin_commands_and_rotate_key(cluster, api, tmp_path):
     assert r.returncode == 0 and json.loads(r.stdout)["limits"]["max_batch_jobs"] == 1, r
     r = cli(["admin", "limits", aid, "--reason", "x", "--max-open", "-3"], env_op)
     assert r.returncode == 64, r
+    r = cli(["admin", "audit", aid, "--limit", "2"], env_op)
+    assert r.returncode == 0 and [x["action"] for x in json.loads(r.stdout)["audit"]] == ["limits", "reinstate"], r
     r = cli(["admin", "usage", aid], env_op)
     assert r.returncode == 0 and "days" in json.loads(r.stdout)
     r = cli(["admin", "account", "acct_nobody"], env_op)
