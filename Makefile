@@ -14,7 +14,7 @@ COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c co
 API_SRC = producer-api/main.c producer-api/api.c producer-api/submit.c producer-api/spec.c producer-api/query.c producer-api/accounts.c \
           producer-api/replies.c producer-api/results.c producer-api/pending.c producer-api/auth.c producer-api/store.c \
           producer-api/admin.c producer-api/quota.c
-EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/run.c executor/sbx.c \
+EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/run.c executor/sbx.c executor/outfiles.c \
            executor/launcher.c executor/cg.c executor/claim.c executor/scrape.c
 LAUNCHER_SRC = executor/launcher_main.c executor/jail.c executor/zygote.c executor/filter.c
 # Debian's libpython, linked in statically and not position-independent,

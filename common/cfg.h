@@ -16,14 +16,15 @@
 /* What a job sees of the host's /usr (Debian 12, amd64): the interpreter, its
  * standard library, the Debian packages (numpy, pandas), the shared
  * libraries they load (BLAS through /etc/alternatives), the loader, the
- * C.UTF-8 locale and the time zones. */
+ * C.UTF-8 locale, the time zones, and matplotlib's data and fonts. */
 #define SBX_PATHS_DEFAULT                                                                              \
     "/usr/bin/python3,/usr/bin/python3.11,/usr/lib/python3.11,/usr/lib/python3/dist-packages,"         \
-    "/usr/lib/x86_64-linux-gnu,/usr/lib64,/usr/lib/locale,/usr/share/zoneinfo"
+    "/usr/lib/x86_64-linux-gnu,/usr/lib64,/usr/lib/locale,/usr/share/zoneinfo,/usr/share/matplotlib,"    \
+    "/usr/share/fonts"
 #define SBX_WARM_IMPORTS_DEFAULT \
     "numpy,pandas,json,math,re,random,collections,itertools,functools,datetime,decimal,fractions," \
     "statistics,string,textwrap,csv,io,hashlib,base64,typing,dataclasses,heapq,bisect,time,os,sys," \
-    "secrets,uuid,tempfile,pathlib,struct,copy,operator,enum"
+    "secrets,uuid,tempfile,pathlib,struct,copy,operator,enum,matplotlib,matplotlib.pyplot"
 
 struct cfg {
     /* Kafka, both programs */
@@ -66,6 +67,10 @@ struct cfg {
     long slots;
     char python[256];
     long max_output_bytes;
+    long max_scratch_mb;
+    long max_input_bytes;
+    long max_files_bytes;
+    long max_images_bytes;
     long memory_mb;
     long max_memory_mb;
     long pids_max;

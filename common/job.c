@@ -15,10 +15,18 @@ void job_init(struct job *j)
     memset(j, 0, sizeof(*j));
 }
 
+void job_files_free(struct job_file *f, int n)
+{
+    for (int i = 0; f && i < n; i++)
+        free(f[i].data);
+    free(f);
+}
+
 void job_release(struct job *j)
 {
     free(j->code);
     free(j->stdin_data);
+    job_files_free(j->files, j->nfiles);
     job_init(j);
 }
 
@@ -31,7 +39,34 @@ void result_release(struct result *r)
 {
     free(r->stdout_data);
     free(r->stderr_data);
+    job_files_free(r->files, r->nfiles);
+    job_files_free(r->images, r->nimages);
     result_init(r);
+}
+
+int job_file_name_ok(const char *name)
+{
+    size_t n = strlen(name), comp = 0;
+    int parts = 1;
+
+    if (n == 0 || n > 255 || name[0] == '/' || !job_utf8_valid(name, n))
+        return 0;
+    for (size_t i = 0; i <= n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c == '/' || c == '\0') {
+            if (comp == 0 || (comp == 1 && name[i - 1] == '.') ||
+                (comp == 2 && name[i - 1] == '.' && name[i - 2] == '.'))
+                return 0;   /* empty, "." or ".." */
+            comp = 0;
+            if (c == '/' && ++parts > 8)
+                return 0;
+            continue;
+        }
+        if (c < 0x20 || c == 0x7f)
+            return 0;
+        comp++;
+    }
+    return 1;
 }
 
 const char *result_status_name(enum result_status s)
@@ -205,6 +240,63 @@ static void add_output(cJSON *o, const char *name, const char *p, size_t n)
     }
 }
 
+/* Adds key: [{name (or mime_type for images), size, content_base64}]. */
+static void add_files(cJSON *o, const char *key, const struct job_file *f, int n, int images)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, key);
+
+    for (int i = 0; a && i < n; i++) {
+        cJSON *e = cJSON_CreateObject();
+        char *enc = job_base64(f[i].data ? f[i].data : (const unsigned char *)"", f[i].len);
+        cJSON_AddStringToObject(e, images ? "mime_type" : "name", f[i].name);
+        cJSON_AddNumberToObject(e, "size", (double)f[i].len);
+        cJSON_AddStringToObject(e, "content_base64", enc ? enc : "");
+        free(enc);
+        cJSON_AddItemToArray(a, e);
+    }
+}
+
+/* Reads key (as add_files wrote it) into a malloc'd array. Returns 0 (absent:
+ * *out NULL, *n 0), or -1 with the reason. Names must pass
+ * job_file_name_ok (images: a MIME type "image/..."). */
+static int read_files(const cJSON *o, const char *key, int images, struct job_file **out, int *n, char *errstr,
+                      size_t errstr_size)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key), *e;
+    int count = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (!a)
+        return 0;
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > JOB_MAX_FILES) {
+        snprintf(errstr, errstr_size, "\"%s\" must be an array of at most %d objects", key, JOB_MAX_FILES);
+        return -1;
+    }
+    if (!(*out = calloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(**out)))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    cJSON_ArrayForEach(e, a) {
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(e, images ? "mime_type" : "name");
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "content_base64");
+        struct job_file *f = &(*out)[count];
+        if (!cJSON_IsString(nm) || !cJSON_IsString(c) || strlen(nm->valuestring) >= sizeof(f->name) ||
+            (images ? strncmp(nm->valuestring, "image/", 6) != 0 : !job_file_name_ok(nm->valuestring)) ||
+            !(f->data = (unsigned char *)job_unbase64(c->valuestring, &f->len))) {
+            snprintf(errstr, errstr_size, "\"%s\"[%d]: a %s and base64 \"content_base64\" are required", key, count,
+                     images ? "\"mime_type\" image/..." : "valid relative \"name\"");
+            job_files_free(*out, count + 1);
+            *out = NULL;
+            return -1;
+        }
+        memcpy(f->name, nm->valuestring, strlen(nm->valuestring) + 1);
+        count++;
+    }
+    *n = count;
+    return 0;
+}
+
 /* Returns a malloc'd unformatted print of o and deletes o. */
 static char *print_and_free(cJSON *o)
 {
@@ -234,6 +326,10 @@ char *job_to_json(const struct job *j)
     }
     cJSON_AddNumberToObject(o, "timeout_ms", (double)j->timeout_ms);
     cJSON_AddNumberToObject(o, "memory_mb", (double)j->memory_mb);
+    if (j->scratch_mb > 0)
+        cJSON_AddNumberToObject(o, "scratch_mb", (double)j->scratch_mb);
+    if (j->nfiles > 0)
+        add_files(o, "files", j->files, j->nfiles, 0);
     cJSON_AddNumberToObject(o, "credits", (double)j->credits);
     cJSON_AddNumberToObject(o, "submitted_at_ms", (double)j->submitted_at_ms);
     cJSON_AddNumberToObject(o, "expires_at_ms", (double)j->expires_at_ms);
@@ -372,6 +468,21 @@ int job_from_json(struct job *j, const char *json, size_t len, char *errstr, siz
     if (get_num(o, "memory_mb", 1, 1, 1 << 20, &d, errstr, errstr_size) < 0)
         goto out;
     j->memory_mb = (long)d;
+    d = 0;
+    if (get_num(o, "scratch_mb", 0, 0, JOB_MAX_SCRATCH_MB, &d, errstr, errstr_size) < 0)
+        goto out;
+    j->scratch_mb = (long)d;
+    if (read_files(o, "files", 0, &j->files, &j->nfiles, errstr, errstr_size) < 0)
+        goto out;
+    {
+        size_t total = 0;
+        for (int i = 0; i < j->nfiles; i++)
+            total += j->files[i].len;
+        if (total > (size_t)JOB_MAX_INPUT_MB << 20) {
+            snprintf(errstr, errstr_size, "input files over %d MiB", JOB_MAX_INPUT_MB);
+            goto out;
+        }
+    }
     if (get_num(o, "credits", 1, 0, 1e9, &d, errstr, errstr_size) < 0)
         goto out;
     j->credits = (long)d;
@@ -406,6 +517,14 @@ static void add_common(cJSON *o, const struct result *r)
     cJSON_AddBoolToObject(o, "stderr_truncated", r->stderr_truncated);
     if (r->term_signal)
         cJSON_AddNumberToObject(o, "signal", r->term_signal);
+    if (r->nfiles > 0 || r->files_truncated) {
+        add_files(o, "files", r->files, r->nfiles, 0);
+        cJSON_AddBoolToObject(o, "files_truncated", r->files_truncated);
+    }
+    if (r->nimages > 0 || r->images_truncated) {
+        add_files(o, "images", r->images, r->nimages, 1);
+        cJSON_AddBoolToObject(o, "images_truncated", r->images_truncated);
+    }
 }
 
 char *result_to_json(const struct result *r)
@@ -527,6 +646,11 @@ int result_from_json(struct result *r, const char *json, size_t len, char *errst
         goto out;
     if (get_fixed(o, "executor", 1, r->executor, sizeof(r->executor), errstr, errstr_size) < 0)
         goto out;
+    if (read_files(o, "files", 0, &r->files, &r->nfiles, errstr, errstr_size) < 0 ||
+        read_files(o, "images", 1, &r->images, &r->nimages, errstr, errstr_size) < 0)
+        goto out;
+    r->files_truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "files_truncated"));
+    r->images_truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "images_truncated"));
     /* Optional when reading: results of executors older than the field. */
     if (get_fixed(o, "account", 0, r->account, sizeof(r->account), errstr, errstr_size) < 0)
         goto out;

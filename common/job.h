@@ -9,6 +9,19 @@
 
 #define JOB_SCHEMA_VERSION 1
 
+/* A named blob of bytes: an input file of a job, an output file or an
+ * image of its result. data is owned by whoever owns the array. */
+struct job_file {
+    char name[256];        /* input/output: a relative path (job_file_name_ok); image: its MIME type */
+    unsigned char *data;
+    size_t len;
+};
+
+/* Limits every reader of job and result messages applies. */
+#define JOB_MAX_FILES 64          /* input files of a job, output files or images of a result */
+#define JOB_MAX_INPUT_MB 64       /* cfg bounds max-input-bytes below this */
+#define JOB_MAX_SCRATCH_MB 65536
+
 /* A job as the API publishes it. Strings are owned by the struct. */
 struct job {
     char id[37];
@@ -17,6 +30,9 @@ struct job {
     size_t stdin_len;      /* bytes of stdin_data */
     long timeout_ms;
     long memory_mb;
+    long scratch_mb;       /* 0: read-only filesystem; N: a private N MiB tmpfs at /tmp (with /tmp/out) */
+    struct job_file *files;   /* input files, placed read-only under /input */
+    int nfiles;
     long credits;          /* what the API charged for it; echoed in the result */
     char kind[8];          /* "sync" or "async" */
     char account[64];
@@ -48,6 +64,12 @@ struct result {
     char account[64];
     char batch_id[37];
     char executor[64];
+    struct job_file *files;   /* what the job left in /tmp/out (scratch jobs) */
+    int nfiles;
+    int files_truncated;      /* some were left out (count, size or the message limit) */
+    struct job_file *images;  /* figures (name = MIME type, "image/png") */
+    int nimages;
+    int images_truncated;
     char error[256];       /* why, when status != RESULT_COMPLETED */
     int64_t finished_at_ms;
 };
@@ -85,6 +107,14 @@ char *job_text_from_bytes(const char *p, size_t n, int *lossy);
 /* 1 if p[0..n) is valid UTF-8 without NUL (RFC 3629: no overlongs,
  * surrogates or code points above U+10FFFF), else 0. */
 int job_utf8_valid(const char *p, size_t n);
+
+/* 1 if name is a valid input or output file name: a relative path of 1-255
+ * bytes, components separated by single '/', none empty, "." or "..", no
+ * byte below 0x20 nor 0x7f, valid UTF-8, at most 8 components. */
+int job_file_name_ok(const char *name);
+
+/* Frees an array of n files and their data. NULL-safe. */
+void job_files_free(struct job_file *f, int n);
 
 /* Returns malloc'd base64 of n bytes; the caller frees it. */
 char *job_base64(const unsigned char *p, size_t n);

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
@@ -123,4 +125,19 @@ int64_t util_mono_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int util_send_all(int fd, const void *p, size_t n)
+{
+    size_t off = 0;
+
+    while (off < n) {
+        ssize_t w = send(fd, (const char *)p + off, n - off, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        off += (size_t)w;
+    }
+    return 0;
 }

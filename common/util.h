@@ -34,6 +34,10 @@ int buf_append(struct buf *b, const void *p, size_t n);
 /* Copies s into a malloc'd string; the caller frees it. Aborts on ENOMEM. */
 char *util_strdup(const char *s);
 
+/* Writes all n bytes to fd (a socket: MSG_NOSIGNAL), riding out EINTR.
+ * Returns 0, or -1 with errno. */
+int util_send_all(int fd, const void *p, size_t n);
+
 
 
 /* Starts a detached thread that ends the process with exit status 1 (and a

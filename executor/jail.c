@@ -246,14 +246,129 @@ static void mask_proc(const char *R)
     }
 }
 
+/* Reads exactly n bytes from ctl (the executor's input files). */
+static void read_ctl(void *p, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(FD_CTL, (char *)p + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            errno = r == 0 ? EPIPE : errno;
+            child_fail("read input files");
+        }
+        got += (size_t)r;
+    }
+}
+
+/* A second line behind the API's check (job_file_name_ok): a relative path
+ * of plain parts, never "..", ".", empty or with a control character. */
+static int input_name_ok(const char *name)
+{
+    size_t comp = 0;
+
+    if (!name[0] || name[0] == '/')
+        return 0;
+    for (const char *q = name;; q++) {
+        if (*q == '/' || !*q) {
+            if (comp == 0 || (comp == 1 && q[-1] == '.') || (comp == 2 && q[-1] == '.' && q[-2] == '.'))
+                return 0;
+            comp = 0;
+            if (!*q)
+                return 1;
+            continue;
+        }
+        if ((unsigned char)*q < 0x20 || *q == 0x7f)
+            return 0;
+        comp++;
+    }
+}
+
+/* /input: a tmpfs just big enough, the job's input files written into it
+ * from ctl (directories made as their names need), then read-only. Done by
+ * init before the job process exists; the host never writes there. */
+static void setup_inputs(const char *R, const struct jail_cfg *c)
+{
+    char p[512], opts[96], name[256];
+    int64_t total = 0;
+
+    scat(p, sizeof(p), R, "/input");
+    xmkdir(R, "/input");
+    /* Each file and directory takes whole pages: room for every one. */
+    snprintf(opts, sizeof(opts), "size=%lldk,nr_inodes=%d,mode=0755",
+             (long long)((c->input_bytes >> 10) + 8LL * 4 * (c->ninputs + 1) + 64), 9 * c->ninputs + 16);
+    if (mount("execq-input", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
+        child_fail("input tmpfs");
+    for (int i = 0; i < c->ninputs; i++) {
+        struct jail_input_hdr h;
+        char path[512], chunk[65536];
+        uint32_t left;
+        int fd;
+        read_ctl(&h, sizeof(h));
+        if (h.name_len < 1 || h.name_len > 255 || (total += h.data_len) > c->input_bytes) {
+            errno = EINVAL;
+            child_fail("input file header");
+        }
+        read_ctl(name, h.name_len);
+        name[h.name_len] = '\0';
+        if (strlen(name) != h.name_len || !input_name_ok(name)) {
+            errno = EINVAL;
+            child_fail("input file name");
+        }
+        scat(path, sizeof(path), "/input/", name);
+        mkparents(R, path);
+        scat(p, sizeof(p), R, path);
+        fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+        if (fd < 0)
+            child_fail("create input file");
+        for (left = h.data_len; left > 0;) {
+            size_t n = left < sizeof(chunk) ? left : sizeof(chunk);
+            read_ctl(chunk, n);
+            if (write(fd, chunk, n) != (ssize_t)n)
+                child_fail("write input file");
+            left -= (uint32_t)n;
+        }
+        close(fd);
+    }
+    scat(p, sizeof(p), R, "/input");
+    remount_ro(p, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+}
+
+/* /tmp: the job's private scratch space, a tmpfs of scratch_mb MiB (its
+ * pages are charged to the job's memory cgroup, like any of its memory),
+ * with /tmp/out for files to return. Returns an O_PATH descriptor of its
+ * root for the executor. */
+static int setup_scratch(const char *R, const struct jail_cfg *c)
+{
+    char p[512], opts[96];
+    int fd, inodes = 1024 + 16 * c->scratch_mb;
+
+    xmkdir(R, "/tmp");
+    scat(p, sizeof(p), R, "/tmp");
+    snprintf(opts, sizeof(opts), "size=%dm,nr_inodes=%d,mode=1777", c->scratch_mb, inodes > 65536 ? 65536 : inodes);
+    if (mount("execq-scratch", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
+        child_fail("scratch tmpfs");
+    xmkdir(R, "/tmp/out");
+    scat(p, sizeof(p), R, "/tmp/out");
+    if (chown(p, JAIL_UID, JAIL_UID) < 0)
+        child_fail("chown /tmp/out");
+    scat(p, sizeof(p), R, "/tmp");
+    if ((fd = open(p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        child_fail("open scratch");
+    return fd;
+}
+
 /* The job's root: a small tmpfs holding the allowed parts of /usr
  * (read-only binds, bind_usr), a few /etc
  * files we write ourselves, /dev with five harmless devices and a /proc of
  * the job's PID namespace; all read-only once built. Nothing of the host
  * outside those parts of /usr is reachable: no /home, /root, /tmp, /var, /run, /sys, no
  * host /etc (no shadow, no keys), no sockets. */
-static void setup_root(const char *R, const char *usr_paths)
+static int setup_root(const struct jail_cfg *c)
 {
+    const char *R = c->root;
+    int scratch = -1;
     static const char *devs[] = {"null", "zero", "full", "random", "urandom"};
     char p[512];
 
@@ -270,7 +385,19 @@ static void setup_root(const char *R, const char *usr_paths)
     xsymlink("usr/sbin", R, "/sbin");
     xsymlink("usr/lib", R, "/lib");
     xsymlink("usr/lib64", R, "/lib64");
-    bind_usr(R, usr_paths);
+    bind_usr(R, c->usr_paths);
+    if (c->mpl_dir[0] && c->mpl_dir[0] == '/' && !strstr(c->mpl_dir, "..")) {
+        struct stat sb;
+        if (lstat(c->mpl_dir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            mkparents(R, c->mpl_dir);
+            xmkdir(R, c->mpl_dir);
+            bind_ro(c->mpl_dir, R, c->mpl_dir, 0, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        }
+    }
+    if (c->ninputs > 0)
+        setup_inputs(R, c);
+    if (c->scratch_mb > 0)
+        scratch = setup_scratch(R, c);
     xwrite_file(R, "/etc/passwd", "root:x:0:0:root:/:/usr/sbin/nologin\n"
                                   "sandbox:x:1000:1000:sandbox:/:/usr/sbin/nologin\n");
     xwrite_file(R, "/etc/group", "root:x:0:\nsandbox:x:1000:\n");
@@ -321,6 +448,32 @@ static void setup_root(const char *R, const char *usr_paths)
     if (chdir("/") < 0)
         child_fail("chdir /");
     remount_ro("/", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    return scratch;
+}
+
+/* Tells the executor a per-job sandbox is built ('r'), handing it the
+ * scratch root when there is one. */
+static void send_ready(int scratch)
+{
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {"r", 1};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+    if (scratch >= 0) {
+        struct cmsghdr *cm;
+        memset(cbuf, 0, sizeof(cbuf));
+        mh.msg_control = cbuf;
+        mh.msg_controllen = sizeof(cbuf);
+        cm = CMSG_FIRSTHDR(&mh);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &scratch, sizeof(int));
+    }
+    if (sendmsg(FD_CTL, &mh, MSG_NOSIGNAL) != 1)
+        child_fail("ready");
+    if (scratch >= 0)
+        close(scratch);
 }
 
 /* The job's network namespace starts with a downed loopback only. Bring it
@@ -384,25 +537,29 @@ static void set_ids(uid_t uid, gid_t gid, const char *what)
 static char *recv_job(struct jail_job_hdr *h)
 {
     static char code[JAIL_CODE_MAX + 1];
-    char cbuf[CMSG_SPACE(3 * sizeof(int))];
+    char cbuf[CMSG_SPACE(JAIL_JOB_FDS * sizeof(int))];
     struct iovec iov = {h, sizeof(*h)};
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
     struct cmsghdr *cm;
-    int fds[3];
+    int fds[JAIL_JOB_FDS];
     size_t got = 0;
 
     if (recvmsg(FD_CTL, &mh, MSG_WAITALL) != (ssize_t)sizeof(*h))
         _exit(0);
     cm = CMSG_FIRSTHDR(&mh);
-    if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(3 * sizeof(int)) ||
+    if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(JAIL_JOB_FDS * sizeof(int)) ||
         h->code_len > JAIL_CODE_MAX)
         child_fail("bad job message");
     memcpy(fds, CMSG_DATA(cm), sizeof(fds));
     for (int i = 0; i < 3; i++)
         if (dup2(fds[i], i) < 0)   /* dup2 clears close-on-exec on 0-2 */
             child_fail("job stdio");
-    for (int i = 0; i < 3; i++)
-        if (fds[i] > 2)
+    /* The display pipe, kept across fresh mode's exec; the runner marks it
+     * close-on-exec for the job's own children (zygote.c). */
+    if (dup2(fds[3], JAIL_FD_DISPLAY) < 0)
+        child_fail("job display");
+    for (int i = 0; i < JAIL_JOB_FDS; i++)
+        if (fds[i] > 2 && fds[i] != JAIL_FD_DISPLAY)
             close(fds[i]);
     while (got < h->code_len) {
         ssize_t n = read(FD_CTL, code + got, h->code_len - got);
@@ -419,7 +576,7 @@ static char *recv_job(struct jail_job_hdr *h)
  * for its one job and runs it. Never returns. */
 __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, const struct filter *f)
 {
-    char *argv[] = {"execq-python", JAIL_FRESH_ARG, (char *)c->python, NULL};
+    char *argv[] = {"execq-python", JAIL_FRESH_ARG, (char *)c->python, (char *)c->mpl_dir, NULL};
     struct jail_job_hdr h;
     sigset_t none;
     char *code;
@@ -436,8 +593,12 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
         child_fail("no_new_privs");
     if (filter_load(f) < 0)
         child_fail("seccomp");
+    /* Scratch space: /tmp is the job's, and HOME with it (fresh mode's
+     * environ at exec; warm mode's os.environ in zyg_after_fork). */
+    if (c->scratch_mb > 0 && (setenv("HOME", "/tmp", 1) < 0 || setenv("TMPDIR", "/tmp", 1) < 0))
+        child_fail("scratch environment");
     if (c->warm)
-        zyg_after_fork();   /* fresh random seeds, Python's at-fork hooks */
+        zyg_after_fork(c->scratch_mb > 0);   /* fresh random seeds, Python's at-fork hooks */
     /* Ready: everything above happened before any tenant's byte arrived. */
     code = recv_job(&h);
     set_limit(RLIMIT_CPU, h.cpu_limit_s, "RLIMIT_CPU");
@@ -499,7 +660,7 @@ void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg)
     sigset_t chld;
     char b;
     pid_t py, launcher = getppid();
-    int st, sfd;
+    int st, sfd, scratch;
 
     /* Wait until the launcher has written our uid/gid maps. EOF means it
      * gave up: just leave. */
@@ -526,7 +687,7 @@ void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg)
             child_fail("join the job cgroup");
         close(JAIL_FD_CG + i);
     }
-    setup_root(c->root, c->usr_paths);
+    scratch = setup_root(c);
     if (sethostname("sandbox", 7) < 0)
         child_fail("sethostname");
     loopback_up();
@@ -536,7 +697,9 @@ void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg)
      * below any core file's minimum, so no file is written either. */
     set_limit(RLIMIT_CORE, 1, "RLIMIT_CORE");
     set_limit(RLIMIT_NOFILE, 256, "RLIMIT_NOFILE");
-    set_limit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE");        /* no regular file grows */
+    /* No regular file grows, except on the scratch tmpfs, which is capped
+     * by its size anyway (this also stops a sparse file beyond it). */
+    set_limit(RLIMIT_FSIZE, c->scratch_mb > 0 ? (rlim_t)c->scratch_mb << 20 : 0, "RLIMIT_FSIZE");
     set_limit(RLIMIT_NPROC, (rlim_t)c->pids_max, "RLIMIT_NPROC");   /* second line behind pids.max */
     set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
     /* Whatever the executor was started with: no real-time scheduling and
@@ -555,8 +718,12 @@ void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg)
         child_fail("fork the job process");
     if (py == 0) {
         close(sfd);
+        if (scratch >= 0)
+            close(scratch);
         job_process(c, f);
     }
+    if (c->scratch_mb > 0 || c->ninputs > 0)
+        send_ready(scratch);
     close(JAIL_FD_SELF);   /* the job process's, not init's */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         child_fail("dumpable");

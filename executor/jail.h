@@ -25,6 +25,11 @@
 #define JAIL_FD_CG     6   /* 6.. : the job cgroup's task files, opened by the launcher (root) */
 #define JAIL_MAX_CG    5
 
+/* The job's own descriptor for figures (zygote.h's display protocol): the
+ * write end of a pipe the executor reads, like stdout. */
+#define JAIL_FD_DISPLAY 9
+#define JAIL_FD_DISPLAY_STR "9"
+
 /* What a sandbox is built from; copied into the launcher at its start. */
 struct jail_cfg {
     int32_t warm;             /* 1: run jobs in the zygote's interpreter */
@@ -32,6 +37,24 @@ struct jail_cfg {
     char python[256];         /* fresh mode's interpreter (also warm's sys.executable) */
     char root[300];           /* empty root-owned directory each job's root is mounted on */
     char usr_paths[1024];     /* comma-separated host paths under /usr bound read-only (sbx.c checks them) */
+    char mpl_dir[300];        /* host directory of matplotlib's config and font cache, bound read-only at the
+                               * same path ("" or missing: none) */
+    /* Per sandbox (the launcher fills them from its request): a job that
+     * asks for scratch space or input files gets a sandbox built for it. */
+    int32_t scratch_mb;       /* 0: no writable path; N: a private N MiB tmpfs at /tmp with /tmp/out */
+    int32_t ninputs;          /* input files that follow on ctl (JAIL_INPUT_*), placed read-only under /input */
+    int64_t input_bytes;      /* their size together */
+};
+
+/* Input files on ctl, after the launcher's 'm', when ninputs > 0: for each,
+ * a struct jail_input_hdr, the name (name_len bytes, no NUL) and the data.
+ * Then, for any per-job sandbox, init answers on ctl with one byte 'r' once
+ * its root is built; with scratch space, the message carries (SCM_RIGHTS)
+ * an O_PATH descriptor of the scratch tmpfs's root, which the executor reads
+ * /tmp/out through after the job (outfiles.h). */
+struct jail_input_hdr {
+    uint32_t name_len;        /* 1..255 */
+    uint32_t data_len;
 };
 
 /* The job message on the control socket: this header, with the job's three
@@ -41,6 +64,8 @@ struct jail_job_hdr {
     uint32_t cpu_limit_s;     /* RLIMIT_CPU of the job process: the kernel's backstop of the timeout */
     uint32_t timeout_ms;      /* warm mode: a kernel timer SIGKILLs the job process then */
 };
+/* With the header: 4 descriptors (stdin, stdout, stderr, display). */
+#define JAIL_JOB_FDS 4
 
 /* Status pipe messages: 'E' + text + '\n' when the set-up failed, or 'S' + an
  * int wait status when the job process ended. */
@@ -63,7 +88,7 @@ __attribute__((noreturn)) void jail_init(const struct jail_cfg *c, const struct 
 void jail_child_fds(int ctl, int status_w, int self_exe, const int *cg, int ncg);
 
 /* argv[1] of the launcher binary when fresh mode's job process execs it:
- * argv = {"execq-python", JAIL_FRESH_ARG, python, NULL}, the code on fd 3.
+ * argv = {"execq-python", JAIL_FRESH_ARG, python, mpl_dir, NULL}, the code on fd 3.
  * So the code never travels in argv (where host users see it in ps). */
 #define JAIL_FRESH_ARG "--code-fd=3"
 

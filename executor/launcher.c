@@ -143,27 +143,20 @@ fail:
     return NULL;
 }
 
-int lnch_prepare(struct lnch *l, int slot, char task_files[][LNCH_PATH_MAX], int ntasks, struct lnch_box *box,
-                 char *errstr, size_t errstr_size)
+int lnch_prepare(struct lnch *l, const struct lnch_req *rq, struct lnch_box *box, char *errstr, size_t errstr_size)
 {
-    struct lnch_req rq;
     struct lnch_rep rep;
     int fds[3], nfds, ret = -1;
 
-    memset(&rq, 0, sizeof(rq));
-    if (ntasks < 1 || ntasks > LNCH_MAX_TASK_FILES) {
-        snprintf(errstr, errstr_size, "%d task files", ntasks);
+    if (rq->ntasks < 1 || rq->ntasks > LNCH_MAX_TASK_FILES) {
+        snprintf(errstr, errstr_size, "%d task files", rq->ntasks);
         return -1;
     }
-    rq.slot = slot;
-    rq.ntasks = ntasks;
-    for (int i = 0; i < ntasks; i++)
-        snprintf(rq.task_files[i], sizeof(rq.task_files[i]), "%s", task_files[i]);
     pthread_mutex_lock(&l->mu);
     if (atomic_load(&l->dead)) {
         snprintf(errstr, errstr_size, "the sandbox launcher is gone");
         nfds = -1;
-    } else if (send(l->sock, &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq)) {
+    } else if (send(l->sock, rq, sizeof(*rq), MSG_NOSIGNAL) != (ssize_t)sizeof(*rq)) {
         snprintf(errstr, errstr_size, "the sandbox launcher is gone (%s)", strerror(errno));
         nfds = -1;
     } else {

@@ -25,6 +25,9 @@ struct lnch_hello {               /* executor -> launcher, once */
 struct lnch_req {                 /* executor -> launcher: build a sandbox */
     int32_t slot;
     int32_t ntasks;
+    int32_t scratch_mb;           /* jail_cfg's per-sandbox fields: sizes only, never a job's data */
+    int32_t ninputs;
+    int64_t input_bytes;
     char task_files[LNCH_MAX_TASK_FILES][LNCH_PATH_MAX];   /* the job cgroup's tasks/cgroup.procs files */
 };
 struct lnch_rep {                 /* launcher -> executor; a sandbox comes with fds ctl, status, pidfd */
@@ -53,11 +56,11 @@ extern char *const lnch_env[];
  * reason in errstr. */
 struct lnch *lnch_start(const char *path, const struct lnch_hello *hello, char *errstr, size_t errstr_size);
 
-/* Asks for slot's next sandbox, already moved into the cgroup whose task
- * files are given. Thread-safe (one request at a time). Fills box, whose
+/* Asks for a sandbox for rq's slot, already moved into the cgroup whose
+ * task files rq names, with rq's scratch space and input files (which the
+ * caller then sends on box->ctl: jail.h). Thread-safe (one request at a time). Fills box, whose
  * descriptors the caller then owns. Returns 0, or -1 with the reason. */
-int lnch_prepare(struct lnch *l, int slot, char task_files[][LNCH_PATH_MAX], int ntasks, struct lnch_box *box,
-                 char *errstr, size_t errstr_size);
+int lnch_prepare(struct lnch *l, const struct lnch_req *rq, struct lnch_box *box, char *errstr, size_t errstr_size);
 
 /* 1 while the launcher runs; 0 once it has exited (it is then reaped).
  * Thread-safe. Without a launcher no sandbox can be made: the executor

@@ -85,7 +85,9 @@ static void prepare(const struct lnch_req *rq)
     struct lnch_rep rep = {0};
     pid_t pid = -1;
 
-    if (rq->slot < 0 || rq->slot >= 1024 || rq->ntasks < 1 || rq->ntasks > LNCH_MAX_TASK_FILES) {
+    if (rq->slot < 0 || rq->slot >= 1024 || rq->ntasks < 1 || rq->ntasks > LNCH_MAX_TASK_FILES ||
+        rq->scratch_mb < 0 || rq->scratch_mb > 65536 || rq->ninputs < 0 || rq->ninputs > 64 || rq->input_bytes < 0 ||
+        rq->input_bytes > (64LL << 20)) {
         errno = EINVAL;
         fail_reply("bad request", "");
         return;
@@ -121,8 +123,12 @@ static void prepare(const struct lnch_req *rq)
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);   /* the launcher's blocked SIGCHLD */
         memset(argv_area, 0, argv_area_len);     /* /proc/1/cmdline of the job: empty */
+        struct jail_cfg jc = hello.jail;
+        jc.scratch_mb = rq->scratch_mb;
+        jc.ninputs = rq->ninputs;
+        jc.input_bytes = rq->input_bytes;
         jail_child_fds(ctl[1], st[1], self_exe, cg, rq->ntasks);
-        jail_init(&hello.jail, &filter, rq->ntasks);
+        jail_init(&jc, &filter, rq->ntasks);
     }
     close(ctl[1]);
     close(st[1]);
@@ -180,7 +186,7 @@ out:
 /* Fresh mode's job: this binary exec'd by the job process inside its
  * sandbox (jail.c), already uid 1000 under seccomp, with the code on fd 3.
  * A cold interpreter, configured and ended exactly as the zygote's jobs. */
-__attribute__((noreturn)) static void run_fresh(const char *python)
+__attribute__((noreturn)) static void run_fresh(const char *python, const char *mpl_dir)
 {
     char errstr[240];
     static char code[JAIL_CODE_MAX + 1];
@@ -191,7 +197,7 @@ __attribute__((noreturn)) static void run_fresh(const char *python)
         off += (size_t)n;
     code[off] = '\0';
     close(3);
-    if (zyg_init(python, "", errstr, sizeof(errstr)) < 0) {
+    if (zyg_init(python, "", mpl_dir, errstr, sizeof(errstr)) < 0) {
         dprintf(2, "execq: %s\n", errstr);
         _exit(120);
     }
@@ -205,8 +211,8 @@ int main(int argc, char **argv)
     sigset_t chld;
     int sfd;
 
-    if (argc == 3 && strcmp(argv[1], JAIL_FRESH_ARG) == 0)
-        run_fresh(argv[2]);
+    if (argc == 4 && strcmp(argv[1], JAIL_FRESH_ARG) == 0)
+        run_fresh(argv[2], argv[3]);
     argv_area = argv[0];
     argv_area_len = strlen(argv[0]);
     if (argc != 1 || fcntl(SOCK, F_GETFD) < 0) {
@@ -217,6 +223,7 @@ int main(int argc, char **argv)
         _exit(1);
     hello.warm_imports[sizeof(hello.warm_imports) - 1] = '\0';
     hello.jail.python[sizeof(hello.jail.python) - 1] = '\0';
+    hello.jail.mpl_dir[sizeof(hello.jail.mpl_dir) - 1] = '\0';
     self_exe = open("/proc/self/exe", O_PATH | O_CLOEXEC);
     if (self_exe < 0) {
         snprintf(errstr, sizeof(errstr), "open /proc/self/exe: %s", strerror(errno));
@@ -224,7 +231,7 @@ int main(int argc, char **argv)
     }
     if (filter_build(&filter, errstr, sizeof(errstr)) < 0)
         goto fail;
-    if (hello.jail.warm && zyg_init(hello.jail.python, hello.warm_imports, errstr, sizeof(errstr)) < 0)
+    if (hello.jail.warm && zyg_init(hello.jail.python, hello.warm_imports, hello.jail.mpl_dir, errstr, sizeof(errstr)) < 0)
         goto fail;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);

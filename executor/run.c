@@ -57,8 +57,9 @@ static void close_fd(int *fd)
 
 int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t errstr_size)
 {
-    int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, done_fd = -1, timer = -1;
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, dsp[2] = {-1, -1}, done_fd = -1, timer = -1;
     struct stream so = {.fd = -1, .max = s->max_output}, se = {.fd = -1, .max = s->max_output};
+    struct stream sd = {.fd = -1, .max = s->max_display};
     size_t in_off = 0;
     int status = 0, exited = 0, ret = -1;
     /* Microseconds, and a timerfd for the deadline: poll's own timeout gets
@@ -70,7 +71,9 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
 
     buf_init(&so.b);
     buf_init(&se.b);
-    if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+    buf_init(&sd.b);
+    if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+        pipe2(dsp, O_CLOEXEC) < 0) {
         snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
         goto out;
     }
@@ -82,7 +85,7 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
     }
     start = util_mono_us();
     {
-        const int fds[3] = {in[0], out[1], err[1]};
+        const int fds[4] = {in[0], out[1], err[1], dsp[1]};
         done_fd = s->spawn(s->ctx, fds, errstr, errstr_size);
     }
     if (done_fd < 0)
@@ -90,11 +93,14 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
     close_fd(&in[0]);
     close_fd(&out[1]);
     close_fd(&err[1]);
+    close_fd(&dsp[1]);
     so.fd = out[0];
     se.fd = err[0];
-    out[0] = err[0] = -1;
+    sd.fd = dsp[0];
+    out[0] = err[0] = dsp[0] = -1;
     fcntl(so.fd, F_SETFL, O_NONBLOCK);
     fcntl(se.fd, F_SETFL, O_NONBLOCK);
+    fcntl(sd.fd, F_SETFL, O_NONBLOCK);
     fcntl(in[1], F_SETFL, O_NONBLOCK);
     if (!s->stdin_data || s->stdin_len == 0)
         close_fd(&in[1]);   /* the job sees EOF on stdin at once */
@@ -107,14 +113,15 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
         goto out;
     }
 
-    while (!exited || so.fd >= 0 || se.fd >= 0) {
-        struct pollfd p[5];
-        int np = 0, i_out = -1, i_err = -1, i_in = -1, i_done = -1;
+    while (!exited || so.fd >= 0 || se.fd >= 0 || sd.fd >= 0) {
+        struct pollfd p[6];
+        int np = 0, i_out = -1, i_err = -1, i_dsp = -1, i_in = -1, i_done = -1;
         int64_t now = util_mono_us(), wait_us = drain_until > now ? drain_until - now : 0;
         struct timespec wait = {(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
 
         if (so.fd >= 0) { i_out = np; p[np++] = (struct pollfd){so.fd, POLLIN, 0}; }
         if (se.fd >= 0) { i_err = np; p[np++] = (struct pollfd){se.fd, POLLIN, 0}; }
+        if (sd.fd >= 0) { i_dsp = np; p[np++] = (struct pollfd){sd.fd, POLLIN, 0}; }
         if (in[1] >= 0) { i_in = np; p[np++] = (struct pollfd){in[1], POLLOUT, 0}; }
         if (!exited)    { i_done = np; p[np++] = (struct pollfd){done_fd, POLLIN, 0}; }
         if (!exited && !r->timed_out) p[np++] = (struct pollfd){timer, POLLIN, 0};   /* fires once */
@@ -128,6 +135,8 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
             close_fd(&so.fd);
         if (i_err >= 0 && p[i_err].revents && stream_read(&se))
             close_fd(&se.fd);
+        if (i_dsp >= 0 && p[i_dsp].revents && stream_read(&sd))
+            close_fd(&sd.fd);
         if (i_in >= 0 && p[i_in].revents) {
             ssize_t n = write(in[1], s->stdin_data + in_off, s->stdin_len - in_off);
             if (n > 0)
@@ -157,6 +166,7 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
         if (exited && now >= drain_until) {
             so.truncated |= so.fd >= 0;
             se.truncated |= se.fd >= 0;
+            sd.truncated |= sd.fd >= 0;
             break;
         }
     }
@@ -180,6 +190,12 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
     r->stderr_data = se.b.data;
     r->stderr_len = se.b.len;
     r->stderr_truncated = se.truncated;
+    if (s->display) {
+        s->display->data = sd.b.data;
+        s->display->len = sd.b.len;
+        s->display->truncated = sd.truncated;
+        buf_init(&sd.b);
+    }
     buf_init(&so.b);
     buf_init(&se.b);
     ret = 0;
@@ -187,9 +203,11 @@ out:
     close_fd(&in[0]); close_fd(&in[1]);
     close_fd(&out[0]); close_fd(&out[1]);
     close_fd(&err[0]); close_fd(&err[1]);
-    close_fd(&so.fd); close_fd(&se.fd);
+    close_fd(&dsp[0]); close_fd(&dsp[1]);
+    close_fd(&so.fd); close_fd(&se.fd); close_fd(&sd.fd);
     close_fd(&timer);
     buf_release(&so.b);
     buf_release(&se.b);
+    buf_release(&sd.b);
     return ret;
 }

@@ -1,5 +1,5 @@
-/* run: runs one job's process to completion: feeds stdin, reads stdout and
- * stderr concurrently (each capped, the rest drained and dropped so the job
+/* run: runs one job's process to completion: feeds stdin, reads stdout,
+ * stderr and the display pipe concurrently (each capped, the rest drained and dropped so the job
  * never blocks on a full pipe), enforces the wall-clock timeout and reaps.
  * How the process is made (the sandbox) is sbx.c's business. */
 #ifndef EXECQ_RUN_H
@@ -9,15 +9,24 @@
 
 #include "job.h"
 
+/* The job's display pipe (zygote.h): raw bytes, kept up to a cap. */
+struct run_display {
+    char *data;               /* malloc'd (the caller frees it), or NULL */
+    size_t len;
+    int truncated;
+};
+
 struct run_spec {
     const char *stdin_data;   /* may be NULL */
     size_t stdin_len;
     long timeout_ms;
     size_t max_output;        /* bytes kept per stream */
-    /* Starts the job with fds[0..2] as its stdin/stdout/stderr. Returns a
+    size_t max_display;       /* bytes kept of the display pipe */
+    struct run_display *display;   /* filled when the job ran */
+    /* Starts the job with fds[0..3] as its stdin/stdout/stderr/display. Returns a
      * descriptor that becomes readable when the job has ended, or -1 with
      * the reason in errstr. The descriptor stays the ctx's to close. */
-    int (*spawn)(void *ctx, const int fds[3], char *errstr, size_t errstr_size);
+    int (*spawn)(void *ctx, const int fds[4], char *errstr, size_t errstr_size);
     /* Kills every process of the job (the timeout, and leftovers after it ended). */
     void (*kill_all)(void *ctx);
     /* Called once the done descriptor is readable: sets *status (a wait(2)

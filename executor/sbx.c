@@ -27,6 +27,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +37,7 @@
 #include "jail.h"
 #include "launcher.h"
 #include "log.h"
+#include "outfiles.h"
 #include "run.h"
 #include "util.h"
 
@@ -46,6 +49,8 @@ struct sbx_slot {
     struct cg_job *cg;
     int used;
     long memory_mb;          /* current memory limit of cg */
+    int scratch;             /* O_PATH root of the job's scratch tmpfs (from init), or -1 */
+    int per_job;             /* built for one job's scratch space or input files */
 };
 
 #define SBX_MAX_SLOTS 1024
@@ -73,6 +78,7 @@ struct sbx_job {
 };
 
 static const struct lnch_box no_box = {.init = 0, .pidfd = -1, .ctl = -1, .status = -1};
+#define NO_SLOT ((struct sbx_slot){.box = no_box, .cg = NULL, .scratch = -1})
 
 static int pidfd_kill(int pidfd)
 {
@@ -97,12 +103,67 @@ static void slot_destroy(struct sbx_slot *l)
         close(l->box.status);
     if (l->box.ctl >= 0)
         close(l->box.ctl);
-    *l = (struct sbx_slot){.box = no_box, .cg = NULL};
+    if (l->scratch >= 0)
+        close(l->scratch);
+    *l = NO_SLOT;
+}
+
+/* A per-job sandbox: sends j's input files to init (jail.h) and waits for
+ * its 'r', which brings the scratch root when there is one. Returns 0, or
+ * -1 with the reason in errstr. */
+static int slot_send_inputs(struct sbx_slot *l, const struct job *j, char *errstr, size_t errstr_size)
+{
+    char c = 0, cbuf[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {&c, 1};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+    struct pollfd p = {l->box.ctl, POLLIN, 0};
+    struct cmsghdr *cm;
+    ssize_t n;
+
+    for (int i = 0; i < j->nfiles; i++) {
+        struct jail_input_hdr h = {(uint32_t)strlen(j->files[i].name), (uint32_t)j->files[i].len};
+        if (util_send_all(l->box.ctl, &h, sizeof(h)) < 0 ||
+            util_send_all(l->box.ctl, j->files[i].name, h.name_len) < 0 ||
+            util_send_all(l->box.ctl, j->files[i].data, j->files[i].len) < 0)
+            goto fail;
+    }
+    if (poll(&p, 1, 10000) != 1)
+        goto fail;
+    do
+        n = recvmsg(l->box.ctl, &mh, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n != 1 || c != 'r')
+        goto fail;
+    cm = CMSG_FIRSTHDR(&mh);
+    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
+        memcpy(&l->scratch, CMSG_DATA(cm), sizeof(int));
+    if ((j->scratch_mb > 0) != (l->scratch >= 0)) {
+        errno = EPROTO;
+        goto fail;
+    }
+    return 0;
+fail:
+    {
+        /* init's own words, when it failed (a status message "E..."). */
+        char msg[240];
+        struct pollfd q = {l->box.status, POLLIN, 0};
+        ssize_t m = poll(&q, 1, 100) == 1 ? read(l->box.status, msg, sizeof(msg) - 1) : -1;
+        if (m > 1 && msg[0] == 'E') {
+            msg[m] = '\0';
+            msg[strcspn(msg, "\n")] = '\0';
+            snprintf(errstr, errstr_size, "sandbox setup: %s", msg + 1);
+        } else {
+            snprintf(errstr, errstr_size, "sandbox setup: %s", strerror(errno ? errno : EPROTO));
+        }
+    }
+    return -1;
 }
 
 /* Has the launcher build slot's next sandbox, up to the point where its job
- * process waits for a job. Returns 0, or -1 with the reason in errstr. */
-static int slot_prepare(struct sbx *s, int slot, char *errstr, size_t errstr_size)
+ * process waits for a job: a plain one ahead of time (j NULL), or one with
+ * j's scratch space and input files. Returns 0, or -1 with the reason in
+ * errstr. */
+static int slot_prepare(struct sbx *s, int slot, const struct job *j, char *errstr, size_t errstr_size)
 {
     const struct cfg *c = s->cfg;
     struct sbx_slot *l = &s->slots[slot];
@@ -112,8 +173,8 @@ static int slot_prepare(struct sbx *s, int slot, char *errstr, size_t errstr_siz
         .cpu_quota_us = c->cpu_percent * 1000,
         .cpu_period_us = 100000,
     };
-    char name[64], id[37], tasks[LNCH_MAX_TASK_FILES][LNCH_PATH_MAX];
-    int ntasks;
+    struct lnch_req rq;
+    char name[64], id[37];
 
     util_uuid(id);
     /* Under the executor's group x<pid>: a later executor can tell the
@@ -123,8 +184,18 @@ static int slot_prepare(struct sbx *s, int slot, char *errstr, size_t errstr_siz
     if (!l->cg)
         return -1;
     l->memory_mb = c->memory_mb;
-    ntasks = cg_job_task_files(l->cg, tasks, LNCH_MAX_TASK_FILES);
-    if (lnch_prepare(s->ln, slot, tasks, ntasks, &l->box, errstr, errstr_size) < 0) {
+    memset(&rq, 0, sizeof(rq));
+    rq.slot = slot;
+    rq.ntasks = cg_job_task_files(l->cg, rq.task_files, LNCH_MAX_TASK_FILES);
+    if (j) {
+        rq.scratch_mb = (int32_t)j->scratch_mb;
+        rq.ninputs = j->nfiles;
+        for (int i = 0; i < j->nfiles; i++)
+            rq.input_bytes += (int64_t)j->files[i].len;
+        l->per_job = 1;
+    }
+    if (lnch_prepare(s->ln, &rq, &l->box, errstr, errstr_size) < 0 ||
+        (j && slot_send_inputs(l, j, errstr, errstr_size) < 0)) {
         slot_destroy(l);
         return -1;
     }
@@ -133,7 +204,7 @@ static int slot_prepare(struct sbx *s, int slot, char *errstr, size_t errstr_siz
 
 /* run.c's spawn: hands the job (header and stdio over SCM_RIGHTS, then the
  * code) to the waiting job process. Returns the done descriptor. */
-static int sbx_spawn(void *ctx, const int fds[3], char *errstr, size_t errstr_size)
+static int sbx_spawn(void *ctx, const int fds[4], char *errstr, size_t errstr_size)
 {
     struct sbx_job *x = ctx;
     struct jail_job_hdr h = {
@@ -144,7 +215,7 @@ static int sbx_spawn(void *ctx, const int fds[3], char *errstr, size_t errstr_si
         .cpu_limit_s = (uint32_t)((x->timeout_ms + 999) / 1000 + 1),
         .timeout_ms = (uint32_t)x->timeout_ms,
     };
-    char cbuf[CMSG_SPACE(3 * sizeof(int))];
+    char cbuf[CMSG_SPACE(JAIL_JOB_FDS * sizeof(int))];
     struct iovec iov = {&h, sizeof(h)};
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
     struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
@@ -153,8 +224,8 @@ static int sbx_spawn(void *ctx, const int fds[3], char *errstr, size_t errstr_si
     memset(cbuf, 0, sizeof(cbuf));
     cm->cmsg_level = SOL_SOCKET;
     cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(3 * sizeof(int));
-    memcpy(CMSG_DATA(cm), fds, 3 * sizeof(int));
+    cm->cmsg_len = CMSG_LEN(JAIL_JOB_FDS * sizeof(int));
+    memcpy(CMSG_DATA(cm), fds, JAIL_JOB_FDS * sizeof(int));
     x->l->used = 1;
     if (sendmsg(x->l->box.ctl, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(h))
         goto fail;
@@ -226,7 +297,7 @@ void sbx_cleanup(struct sbx *s, int slot)
     if (!l->used)
         return;
     slot_destroy(l);
-    if (slot_prepare(s, slot, errstr, sizeof(errstr)) < 0)
+    if (slot_prepare(s, slot, NULL, errstr, sizeof(errstr)) < 0)
         log_msg(LOG_WARNING, "slot=%d next sandbox not prepared ahead: %s", slot, errstr);
 }
 
@@ -234,12 +305,17 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
 {
     struct sbx_slot *l;
     struct sbx_job x;
+    struct run_display dsp = {NULL, 0, 0};
+    int per_job = j->scratch_mb > 0 || j->nfiles > 0;
     long mem_mb = j->memory_mb < s->cfg->max_memory_mb ? j->memory_mb : s->cfg->max_memory_mb;
     long timeout = j->timeout_ms;
     struct run_spec spec = {
         .stdin_data = j->stdin_data,
         .stdin_len = j->stdin_data ? j->stdin_len : 0,
         .max_output = (size_t)s->cfg->max_output_bytes,
+        /* the images' bytes, and room for their headers */
+        .max_display = s->cfg->max_images_bytes ? (size_t)s->cfg->max_images_bytes + 64 * JOB_MAX_FILES : 0,
+        .display = &dsp,
         .spawn = sbx_spawn,
         .kill_all = sbx_kill,
         .done = sbx_done,
@@ -259,7 +335,14 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
     l = &s->slots[slot];
     x = (struct sbx_job){.l = l, .j = j};
     sbx_cleanup(s, slot);   /* in case the caller did not */
-    if (!l->box.init && slot_prepare(s, slot, errstr, errstr_size) < 0)
+    if (j->scratch_mb > s->cfg->max_scratch_mb) {
+        snprintf(errstr, errstr_size, "scratch_mb %ld over this executor's max-scratch-mb %ld", j->scratch_mb,
+                 s->cfg->max_scratch_mb);
+        return -1;
+    }
+    if (per_job && l->box.init)
+        slot_destroy(l);   /* the plain sandbox built ahead: this job needs its own */
+    if (!l->box.init && slot_prepare(s, slot, per_job ? j : NULL, errstr, errstr_size) < 0)
         return -1;
     /* The executor enforces its own bounds too: the job came over Kafka. */
     spec.timeout_ms = timeout > 3600000 ? 3600000 : timeout;
@@ -279,6 +362,20 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
         r->peak_memory_kb = (long)(st.peak_memory_bytes / 1024);
         r->cpu_time_ms = (long)(st.cpu_time_us / 1000);
         r->memory_exceeded = st.oom_killed;
+    }
+    if (ret == 0 && outf_images(dsp.data, dsp.len, dsp.truncated, &r->images, &r->nimages, &r->images_truncated) < 0)
+        r->images_truncated = 1;
+    free(dsp.data);
+    if (ret == 0 && l->scratch >= 0) {
+        /* /tmp/out, once every process of the job is gone: init has
+         * exited (the kernel killed the rest of its PID namespace first),
+         * so nothing changes under the walk. */
+        struct pollfd p = {l->box.pidfd, POLLIN, 0};
+        if (poll(&p, 1, 5000) == 1 &&
+            outf_collect(l->scratch, (size_t)s->cfg->max_files_bytes, &r->files, &r->nfiles, &r->files_truncated) < 0)
+            log_msg(LOG_WARNING, "job=%s output files: %s", j->id, strerror(errno));
+        close(l->scratch);   /* the tmpfs goes with the last reference */
+        l->scratch = -1;
     }
     /* Killed neither by us nor by the memory limit: if the launcher died,
      * this is no result of the job's, but a sandbox that went away. */
@@ -379,6 +476,48 @@ static int64_t host_memory_bytes(void)
     return kb < 0 ? -1 : (int64_t)kb << 10;
 }
 
+/* matplotlib's config, rc file and font cache for every job: <sandbox-root>/matplotlib,
+ * built here once by the job's interpreter (as root, on the host, our own
+ * fixed code), then bound read-only into each sandbox at the same path.
+ * Without matplotlib, dir stays "" and jobs simply cannot import it. */
+static void mpl_cache(const struct cfg *c, char *dir, size_t size)
+{
+    char path[PATH_MAX], real[PATH_MAX], env_dir[PATH_MAX + 16];
+    /* The font cache, and the rc file beside it: Debian's lives in /etc,
+     * which jobs do not see. */
+    char *argv[] = {(char *)c->python, "-I", "-c",
+                    "import os, shutil, matplotlib, matplotlib.font_manager\n"
+                    "rc, here = matplotlib.matplotlib_fname(), os.path.join(os.environ['MPLCONFIGDIR'], 'matplotlibrc')\n"
+                    "if os.path.abspath(rc) != here:\n"
+                    "    shutil.copyfile(rc, here)\n", NULL};
+    char *envp[] = {env_dir, "MPLBACKEND=Agg", "HOME=/nonexistent", "PATH=/usr/bin:/bin", NULL};
+    int st = -1;
+    pid_t pid;
+
+    dir[0] = '\0';
+    snprintf(path, sizeof(path), "%s/matplotlib", c->sandbox_root);
+    mkdir(path, 0755);
+    if (!realpath(path, real) || strlen(real) >= size)
+        return;
+    snprintf(env_dir, sizeof(env_dir), "MPLCONFIGDIR=%s", real);
+    pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        execve(c->python, argv, envp);
+        _exit(127);
+    }
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        log_msg(LOG_INFO, "matplotlib not importable by %s: jobs go without it", c->python);
+        return;
+    }
+    snprintf(dir, size, "%s", real);
+}
+
 struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
 {
     struct sbx *s = calloc(1, sizeof(*s));
@@ -396,7 +535,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     s->cfg = c;
     s->uids.fd = -1;
     for (int i = 0; i < SBX_MAX_SLOTS; i++)
-        s->slots[i] = (struct sbx_slot){.box = no_box, .cg = NULL};
+        s->slots[i] = NO_SLOT;
     if (geteuid() != 0) {
         snprintf(errstr, errstr_size, "the executor must run as root to build sandboxes (it drops to "
                                       "unprivileged uids inside each)");
@@ -476,6 +615,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         if (f)
             fclose(f);
     }
+    mpl_cache(c, hello.jail.mpl_dir, sizeof(hello.jail.mpl_dir));
     hello.jail.warm = warm;
     hello.jail.pids_max = (int32_t)c->pids_max;
     snprintf(hello.jail.usr_paths, sizeof(hello.jail.usr_paths), "%s", c->sandbox_paths);

@@ -9,7 +9,10 @@
 
 #include "zygote.h"
 
+#include "jail.h"
+
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,7 +62,94 @@ static int run_private(const char *src)
     return 0;
 }
 
-int zyg_init(const char *python, const char *imports, char *errstr, size_t errstr_size)
+/* The display (zygote.h), in Python: a finder that serves the backend
+ * module _execq_display, and wraps matplotlib's import so that its read-only
+ * config directory (_dir) passes its writability check. Run in a private
+ * namespace with _dir set; leaves the finder on sys.meta_path. */
+static const char display_src[] =
+    "import os, sys, importlib.abc, importlib.machinery\n"
+    "os.environ['MPLBACKEND'] = 'module://_execq_display'\n"
+    "if _dir:\n"
+    "    os.environ['MPLCONFIGDIR'] = _dir\n"
+    "_SRC = '''\n"
+    "import io as _io, os as _os\n"
+    "from matplotlib.backends.backend_agg import FigureCanvasAgg as FigureCanvas\n"
+    "from matplotlib.backend_bases import FigureManagerBase as FigureManager\n"
+    "def _emit(data, mime='image/png'):\n"
+    "    view = memoryview(b'EXQIMG %s %d\\\\n' % (mime.encode(), len(data)) + data)\n"
+    "    while view:\n"
+    "        try:\n"
+    "            n = _os.write(" JAIL_FD_DISPLAY_STR ", view)\n"
+    "        except InterruptedError:\n"
+    "            continue\n"
+    "        except OSError:\n"
+    "            return\n"
+    "        view = view[n:]\n"
+    "def flush_figures():\n"
+    "    from matplotlib._pylab_helpers import Gcf\n"
+    "    for m in Gcf.get_all_fig_managers():\n"
+    "        b = _io.BytesIO()\n"
+    "        m.canvas.figure.savefig(b, format='png', bbox_inches='tight')\n"
+    "        _emit(b.getvalue())\n"
+    "def show(*args, **kwargs):\n"
+    "    import matplotlib.pyplot as plt\n"
+    "    flush_figures()\n"
+    "    plt.close('all')\n"
+    "'''\n"
+    "class _ExecqDisplay(importlib.abc.MetaPathFinder, importlib.abc.Loader):\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if name == '_execq_display':\n"
+    "            return importlib.machinery.ModuleSpec(name, self)\n"
+    "        if name != 'matplotlib' or not _dir:\n"
+    "            return None\n"
+    "        spec = None\n"
+    "        for f in sys.meta_path:\n"
+    "            if f is not self and hasattr(f, 'find_spec'):\n"
+    "                spec = f.find_spec(name, path, target)\n"
+    "                if spec is not None:\n"
+    "                    break\n"
+    "        if spec is None or spec.loader is None:\n"
+    "            return spec\n"
+    "        real = spec.loader.exec_module\n"
+    "        def exec_module(module):\n"
+    "            acc = os.access\n"
+    "            def access(p, mode, *a, **k):\n"
+    "                if mode == os.W_OK and os.fspath(p) == _dir:\n"
+    "                    return True\n"
+    "                return acc(p, mode, *a, **k)\n"
+    "            os.access = access\n"
+    "            try:\n"
+    "                real(module)\n"
+    "                module.get_configdir()\n"
+    "                module.get_cachedir()\n"
+    "            finally:\n"
+    "                os.access = acc\n"
+    "        spec.loader.exec_module = exec_module\n"
+    "        return spec\n"
+    "    def create_module(self, spec):\n"
+    "        return None\n"
+    "    def exec_module(self, module):\n"
+    "        exec(compile(_SRC, '<execq display>', 'exec'), module.__dict__)\n"
+    "sys.meta_path.insert(0, _ExecqDisplay())\n";
+
+/* Runs display_src with _dir = mpl_dir. Returns 0, or -1 with the Python
+ * exception pending. */
+static int display_setup(const char *mpl_dir)
+{
+    PyObject *g = PyDict_New(), *d = PyUnicode_FromString(mpl_dir), *r = NULL;
+
+    if (g && d && PyDict_SetItemString(g, "__builtins__", PyEval_GetBuiltins()) == 0 &&
+        PyDict_SetItemString(g, "_dir", d) == 0)
+        r = PyRun_String(display_src, Py_file_input, g, g);
+    Py_XDECREF(d);
+    Py_XDECREF(g);
+    if (!r)
+        return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
+int zyg_init(const char *python, const char *imports, const char *mpl_dir, char *errstr, size_t errstr_size)
 {
     PyPreConfig pre;
     PyConfig config;
@@ -92,6 +182,10 @@ int zyg_init(const char *python, const char *imports, char *errstr, size_t errst
     PyConfig_Clear(&config);
     if (PyStatus_Exception(st))
         goto status_fail;
+    if (display_setup(mpl_dir) < 0) {
+        py_error("display set-up", errstr, errstr_size);
+        return -1;
+    }
     snprintf(list, sizeof(list), "%s", imports);
     for (char *name = strtok_r(list, ", ", &save); name; name = strtok_r(NULL, ", ", &save)) {
         PyObject *m = PyImport_ImportModule(name);
@@ -125,7 +219,7 @@ status_fail:
     return -1;
 }
 
-void zyg_after_fork(void)
+void zyg_after_fork(int scratch)
 {
     PyOS_AfterFork_Child();   /* thread state, locks, os.register_at_fork(after_in_child=...) */
     /* random reseeds itself in its at-fork hook; numpy's legacy global
@@ -138,8 +232,11 @@ void zyg_after_fork(void)
                     "        _m.seed()\n"
                     "_t = sys.modules.get('tempfile')\n"
                     "if _t is not None:\n"
-                    "    _t._name_sequence = None\n") < 0)
+                    "    _t._name_sequence = None\n"
+                    "    _t.tempdir = None\n") < 0)   /* chosen again, in the job's own root */
         PyErr_Clear();   /* the job still runs; its generators are then the zygote's */
+    if (scratch && run_private("import os\nos.environ['HOME'] = '/tmp'\nos.environ['TMPDIR'] = '/tmp'\n") < 0)
+        PyErr_Clear();
 }
 
 /* SystemExit's code as python3 turns it into an exit status: None is 0, an
@@ -178,6 +275,8 @@ void zyg_run(const char *code)
     int ex = 0, sigint = 0;
 
     cf.cf_flags |= PyCF_IGNORE_COOKIE;   /* as -c: the code is UTF-8 text, not a file */
+    /* The display pipe is the job's, not its children's. */
+    fcntl(JAIL_FD_DISPLAY, F_SETFD, FD_CLOEXEC);
     main_mod = PyImport_AddModule("__main__");   /* borrowed */
     d = main_mod ? PyModule_GetDict(main_mod) : NULL;
     co = d ? Py_CompileStringExFlags(code, "<string>", Py_file_input, &cf, -1) : NULL;
@@ -194,6 +293,14 @@ void zyg_run(const char *code)
     }
     Py_XDECREF(res);
     Py_XDECREF(co);
+    /* Figures left open are displayed, as a notebook cell's are: now,
+     * before the atexit handler pyplot registers closes them all. */
+    if (run_private("import sys\n"
+                    "_h = sys.modules.get('matplotlib._pylab_helpers')\n"
+                    "if _h is not None and _h.Gcf.get_all_fig_managers():\n"
+                    "    import _execq_display\n"
+                    "    _execq_display.flush_figures()\n") < 0)
+        PyErr_Print();
     /* What python3's exit does that a job can observe: wait for its
      * non-daemon threads, run its atexit handlers, flush stdout and stderr.
      * The full Py_FinalizeEx (tearing down every module numpy and pandas

@@ -7,25 +7,36 @@
 
 #include <stddef.h>
 
-/* Starts the interpreter (program name python, used for sys.executable) and
- * imports the comma-separated modules. Fails if any import fails or if the
+/* Display: figures come back with the result the way Jupyter returns
+ * display data. Every job's interpreter has matplotlib's backend set to
+ * module://_execq_display (Agg drawing; plt.show() sends each open figure
+ * as a PNG and closes it, and figures still open when the code ends are
+ * sent then). Images go to JAIL_FD_DISPLAY as "EXQIMG <mime> <len>" and a
+ * newline, then len bytes, on a pipe the executor caps like stdout
+ * (outfiles.h parses it). mpl_dir is matplotlib's config and font cache
+ * directory, read-only in the sandbox: the interpreter lets matplotlib's
+ * import take it as its own (it would otherwise insist on a writable one,
+ * which a job without scratch space does not have). */
+
+/* Starts the interpreter (program name python, used for sys.executable),
+ * sets up the display above, and imports the comma-separated modules. Fails if any import fails or if the
  * process then has more than one thread (a fork would copy a lock another
  * thread holds). With no imports (fresh mode's interpreter, which nothing
  * forks from) it only starts the interpreter. Returns 0, or -1 with the reason in errstr. Call once, in
  * the launcher, before any fork. */
-int zyg_init(const char *python, const char *imports, char *errstr, size_t errstr_size);
+int zyg_init(const char *python, const char *imports, const char *mpl_dir, char *errstr, size_t errstr_size);
 
 /* In the forked job process, before its job: Python's own after-fork work
  * (thread state, os.register_at_fork hooks) and new seeds for every random
  * generator the zygote imported (random, numpy.random), drawn from the
  * kernel, so no two jobs share a sequence. */
-void zyg_after_fork(void);
+void zyg_after_fork(int scratch);   /* scratch: HOME and TMPDIR are /tmp in os.environ */
 
 /* Runs code as `python3 -c` would, in __main__ (the fork's own copy of the
  * zygote's untouched one, so each job's globals start fresh), then exits
  * the process with python3's exit status: 0, 1 on an uncaught exception,
  * SystemExit's code, death by SIGINT on an uncaught KeyboardInterrupt,
- * 120 if finalization fails. */
+ * 120 if finalization fails. Figures still open at the end are displayed. */
 __attribute__((noreturn)) void zyg_run(const char *code);
 
 #endif

@@ -24,6 +24,75 @@ int spec_has_nul(const char *p, size_t n)
     return 0;
 }
 
+/* "files": [{"name", "content", "encoding": "utf-8" (default) or "base64"}]:
+ * input files, placed read-only under /input. Names as job_file_name_ok,
+ * distinct, and no name a directory of another. */
+static int parse_files(const struct cfg *c, const cJSON *a, struct job *j, struct spec_err *e)
+{
+    const cJSON *f;
+    size_t total = 0;
+    int n = 0;
+
+    e->code = "invalid_files";
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > JOB_MAX_FILES) {
+        snprintf(e->msg, sizeof(e->msg), "\"files\" must be an array of at most %d objects {\"name\", \"content\", "
+                 "\"encoding\"}", JOB_MAX_FILES);
+        return -1;
+    }
+    if (!(j->files = calloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(*j->files))))
+        abort();
+    cJSON_ArrayForEach(f, a) {
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(f, "name");
+        const cJSON *ct = cJSON_GetObjectItemCaseSensitive(f, "content");
+        const cJSON *enc = cJSON_GetObjectItemCaseSensitive(f, "encoding");
+        struct job_file *x = &j->files[n];
+        int b64;
+        if (!cJSON_IsObject(f) || !cJSON_IsString(nm) || !cJSON_IsString(ct)) {
+            snprintf(e->msg, sizeof(e->msg), "files[%d] must be an object with string \"name\" and \"content\"", n);
+            return -1;
+        }
+        if (!job_file_name_ok(nm->valuestring)) {
+            snprintf(e->msg, sizeof(e->msg), "files[%d]: \"name\" must be a relative path (no \"..\", \".\" or empty "
+                     "parts, no leading \"/\", no control characters, at most 255 bytes and 8 parts)", n);
+            return -1;
+        }
+        if (enc && !cJSON_IsNull(enc) && (!cJSON_IsString(enc) || (strcmp(enc->valuestring, "utf-8") != 0 &&
+                                                                   strcmp(enc->valuestring, "base64") != 0))) {
+            snprintf(e->msg, sizeof(e->msg), "files[%d]: \"encoding\" must be \"utf-8\" or \"base64\"", n);
+            return -1;
+        }
+        b64 = enc && cJSON_IsString(enc) && strcmp(enc->valuestring, "base64") == 0;
+        for (int k = 0; k < n; k++) {
+            size_t l1 = strlen(j->files[k].name), l2 = strlen(nm->valuestring);
+            const char *s1 = j->files[k].name, *s2 = nm->valuestring;
+            if (strcmp(s1, s2) == 0 || (l1 < l2 && strncmp(s1, s2, l1) == 0 && s2[l1] == '/') ||
+                (l2 < l1 && strncmp(s1, s2, l2) == 0 && s1[l2] == '/')) {
+                snprintf(e->msg, sizeof(e->msg), "files[%d]: \"%.100s\" clashes with files[%d]", n, s2, k);
+                return -1;
+            }
+        }
+        snprintf(x->name, sizeof(x->name), "%s", nm->valuestring);
+        if (b64) {
+            if (!(x->data = (unsigned char *)job_unbase64(ct->valuestring, &x->len))) {
+                snprintf(e->msg, sizeof(e->msg), "files[%d]: \"content\" is not base64", n);
+                return -1;
+            }
+        } else {
+            x->data = (unsigned char *)util_strdup(ct->valuestring);
+            x->len = strlen(ct->valuestring);
+        }
+        j->nfiles = ++n;
+        total += x->len;
+        if (total > (size_t)c->max_input_bytes) {
+            e->status = 413;
+            e->code = "payload_too_large";
+            snprintf(e->msg, sizeof(e->msg), "input files are over the limit of %ld bytes together", c->max_input_bytes);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int spec_parse(const struct cfg *c, const cJSON *o, struct job *j, struct spec_err *e)
 {
     const cJSON *v;
@@ -90,6 +159,20 @@ int spec_parse(const struct cfg *c, const cJSON *o, struct job *j, struct spec_e
         }
         j->memory_mb = (long)v->valuedouble;
     }
+    v = cJSON_GetObjectItemCaseSensitive(o, "scratch_mb");
+    if (v && !cJSON_IsNull(v)) {
+        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < 0 ||
+            v->valuedouble > (double)c->max_scratch_mb) {
+            e->code = "invalid_scratch";
+            snprintf(e->msg, sizeof(e->msg), "\"scratch_mb\" must be a whole number from 0 to %ld (MiB of a private "
+                     "/tmp, counted against memory_mb)", c->max_scratch_mb);
+            return -1;
+        }
+        j->scratch_mb = (long)v->valuedouble;
+    }
+    v = cJSON_GetObjectItemCaseSensitive(o, "files");
+    if (v && !cJSON_IsNull(v))
+        return parse_files(c, v, j, e);
     return 0;
 }
 
