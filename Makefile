@@ -47,7 +47,7 @@ $(BUILD)/openapi.o: $(BUILD)/openapi.c
 	$(CC) $(filter-out -W%,$(CFLAGS)) -c $< -o $@
 
 # The command-line client (cli/): libcurl, and the codec's base64.
-CLI_SRC = cli/main.c cli/http.c cli/creds.c cli/batch.c cli/admin.c common/job.c common/util.c common/sha256.c common/log.c common/cfg.c
+CLI_SRC = cli/main.c cli/http.c cli/creds.c cli/batch.c cli/admin.c cli/files.c common/job.c common/util.c common/sha256.c common/log.c common/cfg.c
 $(BUILD)/execq: $(call obj,$(CLI_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ -lcurl -lcjson -lpthread -lm
 
@@ -71,7 +71,8 @@ $(BUILD)/execq-launcher: $(patsubst %.c,$(BUILD)/launcher/%.o,$(LAUNCHER_SRC))
 
 # Unit tests link the modules they test directly (no broker, no network).
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/offsets.c executor/cg.c executor/claim.c \
-                        producer-api/pending.c producer-api/auth.c producer-api/store.c producer-api/quota.c executor/filter.c)
+                        producer-api/pending.c producer-api/auth.c producer-api/store.c producer-api/quota.c executor/filter.c \
+                        executor/outfiles.c producer-api/spec.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp -lsqlite3
 

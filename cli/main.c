@@ -15,6 +15,7 @@
 #include "admin.h"
 #include "batch.h"
 #include "cli.h"
+#include "files.h"
 #include "creds.h"
 #include "http.h"
 #include "job.h"
@@ -201,6 +202,12 @@ static const char exec_usage[] =
     "  -t, --timeout S      seconds, up to the server's maximum (30)\n"
     "  -m, --memory-mb N    memory limit in MiB\n"
     "  -i, --stdin FILE     the job's standard input (any bytes)\n"
+    "  -s, --scratch-mb N   a private writable /tmp of N MiB; what the job leaves\n"
+    "                       in /tmp/out comes back\n"
+    "  -F, --input PATH[=NAME]  put the file at PATH read-only in /input/NAME\n"
+    "                       (NAME: its base name); repeat for more\n"
+    "  -o, --output-dir DIR write returned files (by name) and figures\n"
+    "                       (image-1.png, ...) into DIR\n"
     "  -j, --json           print the whole result as JSON instead\n";
 
 static int cmd_exec(struct http *h, int argc, char **argv)
@@ -209,19 +216,22 @@ static int cmd_exec(struct http *h, int argc, char **argv)
                                          {"timeout", required_argument, NULL, 't'},
                                          {"memory-mb", required_argument, NULL, 'm'},
                                          {"stdin", required_argument, NULL, 'i'},
+                                         {"scratch-mb", required_argument, NULL, 's'},
+                                         {"input", required_argument, NULL, 'F'},
+                                         {"output-dir", required_argument, NULL, 'o'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *file = NULL, *stdin_file = NULL;
+    const char *file = NULL, *stdin_file = NULL, *out_dir = NULL;
     double timeout = 0;
-    long memory = 0;
+    long memory = 0, scratch = -1;
     int json = 0, c, ret = CLI_EXIT_SOFTWARE;
     char *code = NULL, *in = NULL, *body = NULL, *end, errstr[512];
     size_t in_len = 0;
-    cJSON *req = cJSON_CreateObject();
+    cJSON *req = cJSON_CreateObject(), *inputs = cJSON_CreateArray();
     struct http_answer a = {0};
 
-    while ((c = getopt_long(argc, argv, "f:t:m:i:jh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:t:m:i:s:F:o:jh", opts, NULL)) != -1) {
         switch (c) {
         case 'f': file = optarg; break;
         case 't':
@@ -236,6 +246,19 @@ static int cmd_exec(struct http *h, int argc, char **argv)
                 die_usage("execq exec-python: --memory-mb wants a whole number of MiB\n");
             break;
         case 'i': stdin_file = optarg; break;
+        case 's':
+            scratch = strtol(optarg, &end, 10);
+            if (*end || scratch < 0)
+                die_usage("execq exec-python: --scratch-mb wants a whole number of MiB\n");
+            break;
+        case 'F':
+            if (files_add_input(inputs, optarg, errstr, sizeof(errstr)) < 0) {
+                fprintf(stderr, "%s: %s\n", prog, errstr);
+                ret = CLI_EXIT_NOINPUT;
+                goto out;
+            }
+            break;
+        case 'o': out_dir = optarg; break;
         case 'j': json = 1; break;
         case 'h': fputs(exec_usage, stdout); ret = 0; goto out;
         default: die_usage(exec_usage);
@@ -262,6 +285,12 @@ static int cmd_exec(struct http *h, int argc, char **argv)
         cJSON_AddNumberToObject(req, "timeout", timeout);
     if (memory > 0)
         cJSON_AddNumberToObject(req, "memory_mb", (double)memory);
+    if (scratch >= 0)
+        cJSON_AddNumberToObject(req, "scratch_mb", (double)scratch);
+    if (cJSON_GetArraySize(inputs) > 0) {
+        cJSON_AddItemToObject(req, "files", inputs);
+        inputs = NULL;   /* req owns it now */
+    }
     if (in) {
         /* Any bytes: base64 always, so NULs and non-UTF-8 survive. */
         char *b64 = job_base64((const unsigned char *)in, in_len);
@@ -291,11 +320,17 @@ static int cmd_exec(struct http *h, int argc, char **argv)
         fflush(stdout);
         write_stream(stderr, a.body, "stderr");
     }
+    if (out_dir && files_save_outputs(a.body, out_dir, errstr, sizeof(errstr)) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, errstr);
+        ret = CLI_EXIT_CANTCREAT;
+        goto out;
+    }
     ret = job_exit(a.body);
 out:
     http_answer_release(&a);
     cJSON_free(body);
     cJSON_Delete(req);
+    cJSON_Delete(inputs);
     free(code);
     free(in);
     return ret;

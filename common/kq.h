@@ -20,6 +20,7 @@
 /* The largest job or result message (topic max.message.bytes and producer
  * message.max.bytes). cfg bounds max-output-bytes so a result always fits. */
 #define KQ_MAX_MESSAGE_STR "16777216"
+#define KQ_MAX_MESSAGE (16 << 20)
 
 /* Produces one execq message: key and correlation-id = id, value = json
  * (taken: librdkafka frees it with free(), RD_KAFKA_MSG_F_FREE, on success

@@ -79,13 +79,17 @@ int claim_uids(struct claim *cl, long base, long count, const char *lock_path, c
         int e = errno;
         if (e == EAGAIN || e == EACCES) {
             struct flock q = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = base, .l_len = count};
-            if (fcntl(fd, F_OFD_GETLK, &q) == 0 && q.l_type != F_UNLCK)
-                snprintf(errstr, errstr_size, "sandbox uids %ld..%ld overlap %lld..%lld, taken by another executor on "
+            char end[24] = "";   /* l_len 0: locked to the end of the file */
+            if (fcntl(fd, F_OFD_GETLK, &q) == 0 && q.l_type != F_UNLCK) {
+                if (q.l_len > 0)
+                    snprintf(end, sizeof(end), "%lld", (long long)(q.l_start + q.l_len - 1));
+                snprintf(errstr, errstr_size, "sandbox uids %ld..%ld overlap %lld..%s, taken by another executor on "
                          "this host (%s): give each executor its own --uid-base", base, base + count - 1,
-                         (long long)q.l_start, (long long)(q.l_start + q.l_len - 1), lock_path);
-            else
+                         (long long)q.l_start, end, lock_path);
+            } else {
                 snprintf(errstr, errstr_size, "sandbox uids %ld..%ld are taken by another executor on this host (%s)",
                          base, base + count - 1, lock_path);
+            }
         } else {
             snprintf(errstr, errstr_size, "lock %s: %s", lock_path, strerror(e));
         }

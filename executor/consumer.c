@@ -188,9 +188,25 @@ static void publish(struct exec_ctx *x, struct slot *s, const struct result *r, 
     struct ticket *t = calloc(1, sizeof(*t));
     char *json = result_to_json(r);
     rd_kafka_resp_err_t err;
+    struct result fit = *r;   /* shallow: only its counts of images and files go down */
 
     if (!t || !json)
         abort();
+    /* Figures, then files, leave room for the output streams: the message
+     * must fit the topic whatever the job printed (an escaped stdout can
+     * take six times its bytes). The last ones go first. */
+    while (strlen(json) > KQ_MAX_MESSAGE - KQ_MAX_MESSAGE / 64 && (fit.nimages > 0 || fit.nfiles > 0)) {
+        if (fit.nimages > 0) {
+            fit.nimages--;
+            fit.images_truncated = 1;
+        } else {
+            fit.nfiles--;
+            fit.files_truncated = 1;
+        }
+        free(json);
+        if (!(json = result_to_json(&fit)))
+            abort();
+    }
     reply_topic(x, m, reply_to);
     t->partition = m->partition;
     t->offset = m->offset;

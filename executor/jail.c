@@ -386,12 +386,11 @@ static int setup_root(const struct jail_cfg *c)
     xsymlink("usr/lib", R, "/lib");
     xsymlink("usr/lib64", R, "/lib64");
     bind_usr(R, c->usr_paths);
-    if (c->mpl_dir[0] && c->mpl_dir[0] == '/' && !strstr(c->mpl_dir, "..")) {
+    if (c->mpl_dir[0] == '/') {
         struct stat sb;
         if (lstat(c->mpl_dir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            mkparents(R, c->mpl_dir);
-            xmkdir(R, c->mpl_dir);
-            bind_ro(c->mpl_dir, R, c->mpl_dir, 0, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+            xmkdir(R, JAIL_MPL_DIR);
+            bind_ro(c->mpl_dir, R, JAIL_MPL_DIR, 0, MS_NOSUID | MS_NODEV | MS_NOEXEC);
         }
     }
     if (c->ninputs > 0)
@@ -576,7 +575,7 @@ static char *recv_job(struct jail_job_hdr *h)
  * for its one job and runs it. Never returns. */
 __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, const struct filter *f)
 {
-    char *argv[] = {"execq-python", JAIL_FRESH_ARG, (char *)c->python, (char *)c->mpl_dir, NULL};
+    char *argv[] = {"execq-python", JAIL_FRESH_ARG, (char *)c->python, c->mpl_dir[0] ? JAIL_MPL_DIR : "", NULL};
     struct jail_job_hdr h;
     sigset_t none;
     char *code;

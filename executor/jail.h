@@ -30,6 +30,9 @@
 #define JAIL_FD_DISPLAY 9
 #define JAIL_FD_DISPLAY_STR "9"
 
+/* Where a job sees matplotlib's config and font cache (jail_cfg.mpl_dir). */
+#define JAIL_MPL_DIR "/etc/matplotlib"
+
 /* What a sandbox is built from; copied into the launcher at its start. */
 struct jail_cfg {
     int32_t warm;             /* 1: run jobs in the zygote's interpreter */
@@ -37,8 +40,8 @@ struct jail_cfg {
     char python[256];         /* fresh mode's interpreter (also warm's sys.executable) */
     char root[300];           /* empty root-owned directory each job's root is mounted on */
     char usr_paths[1024];     /* comma-separated host paths under /usr bound read-only (sbx.c checks them) */
-    char mpl_dir[300];        /* host directory of matplotlib's config and font cache, bound read-only at the
-                               * same path ("" or missing: none) */
+    char mpl_dir[300];        /* host directory of matplotlib's config and font cache, bound read-only at
+                               * JAIL_MPL_DIR ("" or missing: none) */
     /* Per sandbox (the launcher fills them from its request): a job that
      * asks for scratch space or input files gets a sandbox built for it. */
     int32_t scratch_mb;       /* 0: no writable path; N: a private N MiB tmpfs at /tmp with /tmp/out */
@@ -88,7 +91,7 @@ __attribute__((noreturn)) void jail_init(const struct jail_cfg *c, const struct 
 void jail_child_fds(int ctl, int status_w, int self_exe, const int *cg, int ncg);
 
 /* argv[1] of the launcher binary when fresh mode's job process execs it:
- * argv = {"execq-python", JAIL_FRESH_ARG, python, mpl_dir, NULL}, the code on fd 3.
+ * argv = {"execq-python", JAIL_FRESH_ARG, python, JAIL_MPL_DIR or "", NULL}, the code on fd 3.
  * So the code never travels in argv (where host users see it in ps). */
 #define JAIL_FRESH_ARG "--code-fd=3"
 

@@ -197,7 +197,7 @@ __attribute__((noreturn)) static void run_fresh(const char *python, const char *
         off += (size_t)n;
     code[off] = '\0';
     close(3);
-    if (zyg_init(python, "", mpl_dir, errstr, sizeof(errstr)) < 0) {
+    if (zyg_init(python, "", mpl_dir, mpl_dir, errstr, sizeof(errstr)) < 0) {
         dprintf(2, "execq: %s\n", errstr);
         _exit(120);
     }
@@ -231,7 +231,8 @@ int main(int argc, char **argv)
     }
     if (filter_build(&filter, errstr, sizeof(errstr)) < 0)
         goto fail;
-    if (hello.jail.warm && zyg_init(hello.jail.python, hello.warm_imports, hello.jail.mpl_dir, errstr, sizeof(errstr)) < 0)
+    if (hello.jail.warm && zyg_init(hello.jail.python, hello.warm_imports, hello.jail.mpl_dir,
+                                    hello.jail.mpl_dir[0] ? JAIL_MPL_DIR : "", errstr, sizeof(errstr)) < 0)
         goto fail;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);

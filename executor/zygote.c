@@ -149,7 +149,8 @@ static int display_setup(const char *mpl_dir)
     return 0;
 }
 
-int zyg_init(const char *python, const char *imports, const char *mpl_dir, char *errstr, size_t errstr_size)
+int zyg_init(const char *python, const char *imports, const char *mpl_dir, const char *job_mpl_dir, char *errstr,
+             size_t errstr_size)
 {
     PyPreConfig pre;
     PyConfig config;
@@ -196,6 +197,19 @@ int zyg_init(const char *python, const char *imports, const char *mpl_dir, char 
             return -1;
         }
         Py_DECREF(m);
+    }
+    if (job_mpl_dir[0] && strcmp(job_mpl_dir, mpl_dir) != 0) {
+        /* Where jobs (and their subprocesses) find it in the sandbox. */
+        PyObject *os = PyImport_ImportModule("os"), *env = os ? PyObject_GetAttrString(os, "environ") : NULL;
+        PyObject *v = PyUnicode_FromString(job_mpl_dir);
+        int bad = !env || !v || PyMapping_SetItemString(env, "MPLCONFIGDIR", v) < 0;
+        Py_XDECREF(v);
+        Py_XDECREF(env);
+        Py_XDECREF(os);
+        if (bad) {
+            py_error("MPLCONFIGDIR", errstr, errstr_size);
+            return -1;
+        }
     }
     if (!imports[0])
         return 0;   /* fresh mode's own interpreter: nothing will fork from it */

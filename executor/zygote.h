@@ -14,7 +14,9 @@
  * sent then). Images go to JAIL_FD_DISPLAY as "EXQIMG <mime> <len>" and a
  * newline, then len bytes, on a pipe the executor caps like stdout
  * (outfiles.h parses it). mpl_dir is matplotlib's config and font cache
- * directory, read-only in the sandbox: the interpreter lets matplotlib's
+ * directory the imports use (the zygote's is the host's, writable;
+ * job_mpl_dir is where jobs see it, MPLCONFIGDIR once the imports are
+ * done), read-only in the sandbox: the interpreter lets matplotlib's
  * import take it as its own (it would otherwise insist on a writable one,
  * which a job without scratch space does not have). */
 
@@ -24,7 +26,8 @@
  * thread holds). With no imports (fresh mode's interpreter, which nothing
  * forks from) it only starts the interpreter. Returns 0, or -1 with the reason in errstr. Call once, in
  * the launcher, before any fork. */
-int zyg_init(const char *python, const char *imports, const char *mpl_dir, char *errstr, size_t errstr_size);
+int zyg_init(const char *python, const char *imports, const char *mpl_dir, const char *job_mpl_dir, char *errstr,
+             size_t errstr_size);
 
 /* In the forked job process, before its job: Python's own after-fork work
  * (thread state, os.register_at_fork hooks) and new seeds for every random

@@ -238,3 +238,32 @@ def test_admin_commands_and_rotate_key(cluster, api, tmp_path):
     assert new["api_key"] != saved["api_key"] and new["account_id"] == aid
     assert cli(["account"], env).returncode == 0
     assert cli(["--key", saved["api_key"], "account"], env).returncode == 77
+
+
+def test_exec_python_sends_input_files_and_writes_files_and_figures(cluster, api, tmp_path):
+    """-F puts local files in /input, -s gives scratch, -o writes what comes
+    back (files by name, figures as image-N.png) into a directory."""
+    env = home(cluster, tmp_path, api.key)
+    (tmp_path / "sales.csv").write_text("item,units\na,3\nb,5\n")
+    (tmp_path / "blob").write_bytes(bytes(range(256)))
+    code = ("import pandas as pd, matplotlib.pyplot as plt, os\n"
+            "df = pd.read_csv('/input/sales.csv'); print(df.units.sum())\n"
+            "os.makedirs('/tmp/out/sub'); open('/tmp/out/sub/copy.bin', 'wb').write(open('/input/in/b', 'rb').read())\n"
+            "df.to_csv('/tmp/out/out.csv', index=False); df.plot.bar(x='item'); plt.show()\n")
+    out = tmp_path / "out"
+    r = cli(["exec-python", "-s", "8", "-F", str(tmp_path / "sales.csv"), "-F", f"{tmp_path / 'blob'}=in/b",
+             "-o", str(out), code], env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"8\n"
+    assert (out / "out.csv").read_text() == "item,units\na,3\nb,5\n"
+    assert (out / "sub" / "copy.bin").read_bytes() == bytes(range(256))
+    assert (out / "image-1.png").read_bytes().startswith(b"\x89PNG")
+    assert b"wrote" in r.stderr
+    # A bad name is refused before anything is sent; a missing file too.
+    r = cli(["exec-python", "-F", f"{tmp_path / 'blob'}=../x", "print(1)"], env)
+    assert r.returncode == 66 and b"not a valid file name" in r.stderr, r
+    r = cli(["exec-python", "-F", str(tmp_path / "nope"), "print(1)"], env)
+    assert r.returncode == 66, r
+    # A server-side refusal (scratch over the maximum) is one line, exit 65.
+    r = cli(["exec-python", "-s", "100000", "print(1)"], env)
+    assert r.returncode == 65 and b"invalid_scratch" in r.stderr, r

@@ -206,3 +206,17 @@ def test_real_test_suites_run_in_a_job_with_scratch(api, path):
     assert status == 200, body
     assert body["exit_code"] == 0, body["stdout"][-3000:] + body["stderr"][-3000:]
     assert " passed" in body["stdout"], body["stdout"][-2000:]
+
+
+def test_files_give_way_to_the_output_within_the_message_limit(api):
+    """Both streams at their cap, escaped six times over (12 MiB of JSON),
+    and 4 MiB of files: the result would pass the topic's 16 MiB, so files
+    are left out (before: the whole result was refused and failed)."""
+    status, body = api.run(
+        "import sys\n"
+        "for i in range(4):\n    open(f'/tmp/out/f{i}', 'wb').write(b'x' * (1 << 20))\n"
+        "sys.stdout.write('\\x01' * (1 << 20)); sys.stderr.write('\\x01' * (1 << 20))\n",
+        scratch_mb=8, memory_mb=256, timeout=30)
+    assert status == 200 and body["exit_code"] == 0, {k: v for k, v in body.items() if not k.startswith("std")}
+    assert len(body["stdout"]) == 1 << 20 and len(body["stderr"]) == 1 << 20
+    assert body["files_truncated"] is True and 1 <= len(body["files"]) < 4, [f["name"] for f in body["files"]]
