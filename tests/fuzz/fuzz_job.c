@@ -20,8 +20,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!json || job_from_json(&k, json, strlen(json), err, sizeof(err)) < 0)
         abort();   /* what we wrote we must read */
     if (strcmp(j.id, k.id) != 0 || strcmp(j.code, k.code) != 0 || j.timeout_ms != k.timeout_ms ||
-        j.stdin_len != k.stdin_len || (j.stdin_len && memcmp(j.stdin_data, k.stdin_data, j.stdin_len) != 0))
+        j.stdin_len != k.stdin_len || (j.stdin_len && memcmp(j.stdin_data, k.stdin_data, j.stdin_len) != 0) ||
+        j.scratch_mb != k.scratch_mb || j.nfiles != k.nfiles)
         abort();
+    for (int i = 0; i < j.nfiles; i++)
+        if (!job_file_name_ok(j.files[i].name) || strcmp(j.files[i].name, k.files[i].name) != 0 ||
+            j.files[i].len != k.files[i].len || (j.files[i].len && memcmp(j.files[i].data, k.files[i].data, j.files[i].len)))
+            abort();   /* every name an executor accepts is a safe one */
     job_release(&k);
     job_release(&j);
     free(json);

@@ -20,8 +20,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     http = result_to_http_json(&r);
     if (!json || !http || result_from_json(&s, json, strlen(json), err, sizeof(err)) < 0)
         abort();
-    if (strcmp(r.id, s.id) != 0 || r.exit_code != s.exit_code || r.status != s.status)
+    if (strcmp(r.id, s.id) != 0 || r.exit_code != s.exit_code || r.status != s.status || r.nfiles != s.nfiles ||
+        r.nimages != s.nimages || r.files_truncated != s.files_truncated)
         abort();
+    for (int i = 0; i < r.nfiles; i++)
+        if (strcmp(r.files[i].name, s.files[i].name) != 0 || r.files[i].len != s.files[i].len)
+            abort();
     result_release(&s);
     result_release(&r);
     free(json);
