@@ -5,12 +5,14 @@ scratch_mb or an input file (a sandbox built for it when it arrives), a
 matplotlib figure without scratch, and a CSV plus a chart with both; and the
 launcher's memory (the zygote, which now imports matplotlib ahead).
 
-BENCH_BEFORE=DIR also runs another build's binaries for the plain job (the
+The table's "now-mpl" rows run this build with matplotlib left out of
+--warm-imports. BENCH_BEFORE=DIR also runs another build's binaries for the plain job (the
 build before matplotlib joined the zygote), so the table shows what the
 change costs jobs that use none of it. Prints a table; asserts nothing."""
 import http.client
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -34,6 +36,16 @@ JOBS = {
                 "df.groupby('units').t.sum().plot.bar(); plt.show()\n",
         "scratch_mb": 16, "files": [{"name": "a.csv", "content": CSV}]},
 }
+
+
+def default_warm_imports():
+    """SBX_WARM_IMPORTS_DEFAULT, as common/cfg.h spells it."""
+    text = open(os.path.join(conftest.TOP, "common", "cfg.h")).read()
+    macro = text.split("#define SBX_WARM_IMPORTS_DEFAULT", 1)[1].split("\n\n", 1)[0]
+    return "".join(re.findall(r'"([^"]*)"', macro))
+
+
+NO_MPL = ",".join(m for m in default_warm_imports().split(",") if not m.startswith("matplotlib"))
 
 
 def pct(v, p):
@@ -68,13 +80,13 @@ def launcher_rss_mib(executor_pid):
     return float("nan")
 
 
-def stack(build, mode, jobs, n):
+def stack(build, mode, jobs, n, extra=()):
     conftest.BUILD = build
     c = conftest.Cluster()
     rows = []
     try:
         c.start_kafka()
-        c.start("executor", [os.path.join(build, "execq-executor"), f"--sandbox-mode={mode}", "--slots=1"])
+        c.start("executor", [os.path.join(build, "execq-executor"), f"--sandbox-mode={mode}", "--slots=1", *extra])
         c.start_api()
         time.sleep(2)
         rss = launcher_rss_mib(c.procs["executor"].pid)
@@ -97,6 +109,11 @@ def main():
             table += [(mode, "before", name, lat, rss) for name, lat in rows]
         rss, rows = stack(here, mode, list(JOBS), n)
         table += [(mode, "now", name, lat, rss) for name, lat in rows]
+        if mode == "warm":
+            # the same build, its zygote without matplotlib: what importing it ahead costs
+            rss, rows = stack(here, mode, ["plain print('hello')", "a figure, no scratch"], n,
+                              [f"--warm-imports={NO_MPL}"])
+            table += [(mode, "now-mpl", name, lat, rss) for name, lat in rows]
     print(f"end to end, one slot, concurrency 1, {n} jobs each; {os.cpu_count()} CPUs, broker on the same machine")
     print(f"{'mode':<6} {'build':<7} {'job':<32} {'p50 ms':>8} {'p99 ms':>8} {'launcher RSS MiB':>17}")
     for mode, build, name, lat, rss in table:

@@ -220,3 +220,20 @@ def test_files_give_way_to_the_output_within_the_message_limit(api):
     assert status == 200 and body["exit_code"] == 0, {k: v for k, v in body.items() if not k.startswith("std")}
     assert len(body["stdout"]) == 1 << 20 and len(body["stderr"]) == 1 << 20
     assert body["files_truncated"] is True and 1 <= len(body["files"]) < 4, [f["name"] for f in body["files"]]
+
+
+def test_matplotlib_imported_by_the_job_itself(api):
+    """The job's own import of matplotlib (fresh mode always; warm mode when
+    it is not among --warm-imports, forced here by dropping the zygote's)
+    finds its read-only config at /etc/matplotlib and needs no scratch
+    (before: warm mode's shim only knew the zygote's host path, and the
+    import failed with "No usable temporary directory")."""
+    status, body = api.run(
+        "import sys, os\n"
+        "for m in [m for m in sys.modules if m.startswith(('matplotlib', 'mpl_toolkits', '_execq_display'))]:\n"
+        "    del sys.modules[m]\n"
+        "import matplotlib.pyplot as plt\n"
+        "print(matplotlib_dir := __import__('matplotlib').get_configdir())\n"
+        "plt.plot([3, 1, 2]); plt.show()\n")
+    assert status == 200 and body["exit_code"] == 0, body["stderr"]
+    assert body["stdout"] == "/etc/matplotlib\n" and len(body["images"]) == 1, body
