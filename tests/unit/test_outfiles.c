@@ -1,7 +1,7 @@
 /* Unit tests of executor/outfiles.c, the host side of output files and
  * figures, and of the codec and request checks of files (job.c, spec.c):
  * the walk runs over a real directory holding what a hostile job could
- * leave in /tmp/out (symlinks out, a FIFO, a socket, a sparse file far
+ * leave in /tmp/out (symlinks out, a FIFO, a device, a socket, a sparse file far
  * over the cap, deep and badly named entries, many files). */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -70,6 +71,8 @@ static void test_collect_hostile_tree(void)
     CHECK(symlink("/", p) == 0);                           /* a directory link out */
     at(p, sizeof(p), "out/fifo");
     CHECK(mkfifo(p, 0644) == 0);                           /* would block a reader */
+    at(p, sizeof(p), "out/null");
+    CHECK(mknod(p, S_IFCHR | 0666, makedev(1, 3)) == 0);   /* a device: never opened */
     at(sa.sun_path, sizeof(sa.sun_path), "out/sock");
     CHECK(s >= 0 && bind(s, (struct sockaddr *)&sa, sizeof(sa)) == 0);
     at(p, sizeof(p), "out/sparse");
@@ -90,7 +93,8 @@ static void test_collect_hostile_tree(void)
     CHECK(strcmp(f[0].name, "a.txt") == 0 && strcmp(f[1].name, "b.csv") == 0);
     CHECK(find(f, n, "sub/c") && find(f, n, "sub/c")->len == 4 && memcmp(find(f, n, "sub/c")->data, "deep", 4) == 0);
     CHECK(find(f, n, "hard") != NULL);
-    CHECK(!find(f, n, "passwd") && !find(f, n, "fifo") && !find(f, n, "sock") && !find(f, n, "sparse"));
+    CHECK(!find(f, n, "passwd") && !find(f, n, "fifo") && !find(f, n, "sock") && !find(f, n, "sparse") &&
+          !find(f, n, "null"));
     CHECK(trunc == 1);   /* the sparse file over the cap, the bad name */
     job_files_free(f, n);
 
