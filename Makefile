@@ -28,7 +28,8 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps kafka run test unit integration bench stress-adversarial faults fuzz clean install
+.PHONY: all deps kafka run test unit integration bench stress-adversarial faults fuzz clean install cluster \
+        cluster-down cluster-test
 all: $(BUILD)/execq-api $(BUILD)/execq-executor $(BUILD)/execq-launcher $(BUILD)/execq
 
 $(BUILD)/%.o: %.c
@@ -123,6 +124,16 @@ test: deps kafka all $(BUILD)/sbx_bench $(FUZZ_BINS)   # the bench is built (not
 # Each fuzz target for FUZZ_SECONDS (default 300).
 fuzz: deps $(FUZZ_BINS)
 	@scripts/fuzz.sh $(or $(FUZZ_SECONDS),300)
+
+# A three-broker cluster, the API and four executor hosts, each host in a
+# network namespace of its own (scripts/cluster.sh; docs/scaling.md).
+cluster: deps kafka all
+	@scripts/cluster.sh up .cluster 4
+cluster-down:
+	@scripts/cluster.sh down .cluster
+# The scale-out test on such a cluster: counts asserted, times in a table.
+cluster-test: deps kafka all
+	@/usr/bin/python3 -m pytest -q -p no:cacheprovider -s tests/cluster
 
 # Every fault test, the long ones too (broker and API killed and restarted).
 faults: deps kafka all

@@ -133,7 +133,9 @@ rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, const cha
             set(conf, "auto.offset.reset", "earliest", errstr, errstr_size) < 0 ||
             set(conf, "queued.min.messages", prefetch, errstr, errstr_size) < 0 ||
             set(conf, "queued.max.messages.kbytes", "1024", errstr, errstr_size) < 0 ||
-            set(conf, "session.timeout.ms", "10000", errstr, errstr_size) < 0 ||
+            /* A member gone for good (its host died) holds its partitions
+             * this long: the failover time of an executor host. */
+            set(conf, "session.timeout.ms", "6000", errstr, errstr_size) < 0 ||
             set(conf, "heartbeat.interval.ms", "1000", errstr, errstr_size) < 0 ||
             set(conf, "max.poll.interval.ms", "300000", errstr, errstr_size) < 0 ||
             /* Static membership (KIP-345): a member that restarts within
@@ -325,8 +327,30 @@ int kq_ping(rd_kafka_t *rk, int timeout_ms)
     return err ? -1 : 0;
 }
 
+int kq_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+    int n = -1;
+
+    if (t && rd_kafka_metadata(rk, 0, t, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 &&
+        !md->topics[0].err)
+        n = md->topics[0].partition_cnt;
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    if (t)
+        rd_kafka_topic_destroy(t);
+    return n > 0 ? n : -1;
+}
+
 rd_kafka_resp_err_t kq_produce(rd_kafka_t *rk, const char *topic, const char *id, char *json, const char *kind,
                                const char *type, const char *reply_to, void *opaque)
+{
+    return kq_produce_to(rk, topic, RD_KAFKA_PARTITION_UA, id, json, kind, type, reply_to, opaque);
+}
+
+rd_kafka_resp_err_t kq_produce_to(rd_kafka_t *rk, const char *topic, int32_t partition, const char *id, char *json,
+                                  const char *kind, const char *type, const char *reply_to, void *opaque)
 {
     rd_kafka_headers_t *h = rd_kafka_headers_new(6);
     rd_kafka_resp_err_t err;
@@ -338,7 +362,7 @@ rd_kafka_resp_err_t kq_produce(rd_kafka_t *rk, const char *topic, const char *id
     rd_kafka_header_add(h, KQ_H_CTYPE, -1, "application/json", -1);
     rd_kafka_header_add(h, KQ_H_KIND, -1, kind, -1);
     rd_kafka_header_add(h, KQ_H_MSGTYPE, -1, type, -1);
-    err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(id, strlen(id)),
+    err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(id, strlen(id)),
                             RD_KAFKA_V_VALUE(json, strlen(json)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
                             RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
     if (err)

@@ -30,6 +30,9 @@
  * librdkafka error; on error json is still the caller's. */
 rd_kafka_resp_err_t kq_produce(rd_kafka_t *rk, const char *topic, const char *id, char *json, const char *kind,
                                const char *type, const char *reply_to, void *opaque);
+/* The same into a given partition (RD_KAFKA_PARTITION_UA: by key). */
+rd_kafka_resp_err_t kq_produce_to(rd_kafka_t *rk, const char *topic, int32_t partition, const char *id, char *json,
+                                  const char *kind, const char *type, const char *reply_to, void *opaque);
 
 /* Makes a producer tuned for latency (no linger, Nagle off, acks=all,
  * idempotent). A message not acknowledged within message_timeout_ms fails
@@ -60,6 +63,10 @@ int kq_assign_at_end(rd_kafka_t *rk, const char *topic, int timeout_ms, char *er
 
 /* Returns 0 if the cluster answers a metadata request within timeout_ms. */
 int kq_ping(rd_kafka_t *rk, int timeout_ms);
+
+/* The number of partitions of topic, or -1 if the cluster did not say
+ * within timeout_ms. */
+int kq_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms);
 
 /* Copies header name's last value into out (NUL-terminated). Returns 0, or -1
  * if absent or longer than out_size-1. */

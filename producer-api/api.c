@@ -99,8 +99,15 @@ rd_kafka_resp_err_t api_produce_job(struct api *a, const char *id, const char *k
 {
     /* Two lanes: sync calls, whose callers wait, on the jobs topic, which
      * executors always serve first; async and batch jobs on the batch topic. */
-    const char *topic = strcmp(kind, "sync") == 0 ? a->cfg->jobs_topic : a->cfg->batch_topic;
-    return kq_produce(a->producer, topic, id, json, kind, "job", a->cfg->results_topic, NULL);
+    int sync = strcmp(kind, "sync") == 0;
+    const char *topic = sync ? a->cfg->jobs_topic : a->cfg->batch_topic;
+    /* Round robin over the lane's partitions, not by key: every executor of
+     * the group gets an equal share of a batch (a job id's hash spreads 64
+     * jobs over 12 partitions as unevenly as dice, and the batch waits for
+     * the executor that drew the most). The key stays the job id. */
+    int n = atomic_load(sync ? &a->jobs_partitions : &a->batch_partitions);
+    int32_t part = n > 0 ? (int32_t)(atomic_fetch_add(&a->next_partition, 1) % (unsigned)n) : RD_KAFKA_PARTITION_UA;
+    return kq_produce_to(a->producer, topic, part, id, json, kind, "job", a->cfg->results_topic, NULL);
 }
 
 /* Route names, the label of the HTTP metrics (enum route's order). */

@@ -27,6 +27,9 @@ struct api {
     rd_kafka_t *results;        /* results in, group: stores every result, commits after */
     pthread_t reply_thread, health_thread, results_thread;
     atomic_int kafka_ok;        /* the cluster answered the last metadata request */
+    atomic_int jobs_partitions; /* of the jobs and batch topics (the health thread keeps them; 0: by key) */
+    atomic_int batch_partitions;
+    atomic_uint next_partition; /* round robin of api_produce_job */
     atomic_int reply_ready;     /* the reply consumer has a position */
     atomic_int stopping;
     struct store_limits limits; /* per-account async/batch limits, from cfg */

@@ -128,9 +128,24 @@ static void *health_main(void *arg)
     struct api *a = arg;
 
     while (!atomic_load(&a->stopping)) {
-        int ok = kq_ping(a->producer, 2000) == 0;
+        /* Up to three metadata requests, each to a broker librdkafka
+         * picks among those it has up: one broker of a cluster dying under
+         * a request (it timed out, or its connection just dropped) is not
+         * the cluster down. One broker alone: down after ~2 s, as before. */
+        int ok = 0;
+        for (int t = 0; t < 3 && !ok && !atomic_load(&a->stopping); t++)
+            ok = kq_ping(a->producer, 700) == 0;
         if (ok != atomic_load(&a->kafka_ok))
             log_msg(ok ? LOG_INFO : LOG_WARNING, "kafka %s", ok ? "reachable" : "unreachable");
+        if (ok) {
+            /* Partitions can be added to a topic while we run. */
+            int nj = kq_partitions(a->producer, a->cfg->jobs_topic, 700);
+            int nb = kq_partitions(a->producer, a->cfg->batch_topic, 700);
+            if (nj > 0)
+                atomic_store(&a->jobs_partitions, nj);
+            if (nb > 0)
+                atomic_store(&a->batch_partitions, nb);
+        }
         atomic_store(&a->kafka_ok, ok);
         for (int i = 0; i < 20 && !atomic_load(&a->stopping); i++)
             usleep(50000);
