@@ -50,7 +50,6 @@ struct sbx_slot {
     int used;
     long memory_mb;          /* current memory limit of cg */
     int scratch;             /* O_PATH root of the job's scratch tmpfs (from init), or -1 */
-    int per_job;             /* built for one job's scratch space or input files */
 };
 
 #define SBX_MAX_SLOTS 1024
@@ -192,7 +191,6 @@ static int slot_prepare(struct sbx *s, int slot, const struct job *j, char *errs
         rq.ninputs = j->nfiles;
         for (int i = 0; i < j->nfiles; i++)
             rq.input_bytes += (int64_t)j->files[i].len;
-        l->per_job = 1;
     }
     if (lnch_prepare(s->ln, &rq, &l->box, errstr, errstr_size) < 0 ||
         (j && slot_send_inputs(l, j, errstr, errstr_size) < 0)) {
@@ -478,7 +476,7 @@ static int64_t host_memory_bytes(void)
 
 /* matplotlib's config, rc file and font cache for every job: <sandbox-root>/matplotlib,
  * built here once by the job's interpreter (as root, on the host, our own
- * fixed code), then bound read-only into each sandbox at the same path.
+ * fixed code), then bound read-only into each sandbox at JAIL_MPL_DIR.
  * Without matplotlib, dir stays "" and jobs simply cannot import it. */
 static void mpl_cache(const struct cfg *c, char *dir, size_t size)
 {
