@@ -115,7 +115,8 @@ static void walk_dir(struct walk *w, int fd, const char *prefix, int depth)
             break;
         nn++;
     }
-    qsort(names, nn, sizeof(*names), cmp_names);
+    if (nn > 0)   /* names is NULL for an empty directory: qsort must not see it */
+        qsort(names, nn, sizeof(*names), cmp_names);
     for (size_t i = 0; i < nn; i++) {
         struct stat sb;
         char path[512];

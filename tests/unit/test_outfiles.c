@@ -118,6 +118,27 @@ static void test_collect_hostile_tree(void)
     CHECK(system(p) == 0);
 }
 
+/* An empty /tmp/out (the common case): no files, nothing truncated. Under
+ * UBSan this once stopped the executor (qsort given the NULL of no names). */
+static void test_collect_empty(void)
+{
+    char p[256];
+    struct job_file *f;
+    int n, trunc, tmp;
+
+    snprintf(top, sizeof(top), "/tmp/execq-outf-XXXXXX");
+    CHECK(mkdtemp(top) != NULL);
+    at(p, sizeof(p), "out");
+    CHECK(mkdir(p, 0755) == 0);
+    at(p, sizeof(p), "");
+    tmp = open(p, O_PATH | O_DIRECTORY);
+    CHECK(outf_collect(tmp, 1 << 20, &f, &n, &trunc) == 0 && n == 0 && trunc == 0);
+    job_files_free(f, n);
+    close(tmp);
+    snprintf(p, sizeof(p), "rm -rf %s", top);
+    CHECK(system(p) == 0);
+}
+
 static void test_collect_many_files(void)
 {
     char p[256];
@@ -274,6 +295,7 @@ int main(void)
     test_codec();
     test_spec();
     test_images();
+    test_collect_empty();
     test_collect_hostile_tree();
     test_collect_many_files();
     CHECK_DONE();
