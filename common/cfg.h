@@ -37,6 +37,7 @@ struct cfg {
     /* producer-api */
     char listen_addr[64];
     long account_max_queued;
+    long account_max_sync;
     long account_rps;
     char admin_token[256];
     char admin_token_file[256];

@@ -389,12 +389,14 @@ static void req_completed(void *cls, struct MHD_Connection *conn, void **con_cls
                           enum MHD_RequestTerminationCode toe)
 {
     struct api_req *r = *con_cls;
+    struct api *a = cls;
 
-    (void)cls;
     (void)conn;
     (void)toe;
     if (!r)
         return;
+    if (r->sync_counted)
+        quota_sync_leave(a->rate, r->account);
     buf_release(&r->body);
     free(r->resp);
     free(r);

@@ -17,10 +17,18 @@ struct bucket {
     long rps, max_batch;
 };
 
+/* An account with sync calls waiting; gone when it has none. */
+struct waiting {
+    char account[40];
+    long n;
+    struct waiting *next;
+};
+
 struct quota {
     pthread_mutex_t mu;
     long default_rps, default_max_batch;
     struct bucket b[QUOTA_SLOTS];
+    struct waiting *sync[QUOTA_SLOTS];   /* chained: exact per account */
 };
 
 struct quota *quota_new(long default_rps, long default_max_batch)
@@ -38,6 +46,12 @@ void quota_free(struct quota *l)
 {
     if (!l)
         return;
+    for (int i = 0; i < QUOTA_SLOTS; i++)
+        while (l->sync[i]) {
+            struct waiting *w = l->sync[i];
+            l->sync[i] = w->next;
+            free(w);
+        }
     pthread_mutex_destroy(&l->mu);
     free(l);
 }
@@ -119,4 +133,56 @@ void quota_forget(struct quota *l, const char *account)
     if (strcmp(b->account, account) == 0)
         b->loaded_ms = -QUOTA_CACHE_MS - 1;
     pthread_mutex_unlock(&l->mu);
+}
+
+/* The account's entry in l->sync (made when make is set), and the link
+ * that points at it. Caller holds l->mu. */
+static struct waiting **waiting_of(struct quota *l, const char *account)
+{
+    struct waiting **p = &l->sync[slot_of(account)];
+    while (*p && strcmp((*p)->account, account) != 0)
+        p = &(*p)->next;
+    return p;
+}
+
+int quota_sync_enter(struct quota *l, const char *account, long max)
+{
+    struct waiting **p;
+    int over = 0;
+
+    pthread_mutex_lock(&l->mu);
+    p = waiting_of(l, account);
+    if (!*p && (*p = calloc(1, sizeof(**p))))
+        snprintf((*p)->account, sizeof((*p)->account), "%s", account);
+    if (!*p)
+        over = 0;   /* out of memory: let the call through uncounted rather than refuse it */
+    else if (max > 0 && (*p)->n >= max)
+        over = 1;
+    else
+        (*p)->n++;
+    pthread_mutex_unlock(&l->mu);
+    return over;
+}
+
+void quota_sync_leave(struct quota *l, const char *account)
+{
+    struct waiting **p, *w;
+
+    pthread_mutex_lock(&l->mu);
+    p = waiting_of(l, account);
+    if ((w = *p) && --w->n <= 0) {
+        *p = w->next;
+        free(w);
+    }
+    pthread_mutex_unlock(&l->mu);
+}
+
+long quota_sync_count(struct quota *l, const char *account)
+{
+    long n;
+
+    pthread_mutex_lock(&l->mu);
+    n = *waiting_of(l, account) ? (*waiting_of(l, account))->n : 0;
+    pthread_mutex_unlock(&l->mu);
+    return n;
 }

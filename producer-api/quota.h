@@ -26,4 +26,13 @@ long quota_max_batch(struct quota *l, struct store *s, const char *account, int6
 /* Forgets account's cached limits (after an operator changed them). */
 void quota_forget(struct quota *l, const char *account);
 
+/* Sync calls of an account waiting at once, counted exactly (not in the
+ * hashed buckets above, which a collision may restart): one account cannot
+ * take every waiting slot of the API (--max-pending) from the others.
+ * quota_sync_enter returns 0 and counts the call, or 1 when the account
+ * already has max (0: no limit) waiting; quota_sync_leave uncounts it. */
+int quota_sync_enter(struct quota *l, const char *account, long max);
+void quota_sync_leave(struct quota *l, const char *account);
+long quota_sync_count(struct quota *l, const char *account);   /* tests */
+
 #endif

@@ -245,6 +245,15 @@ fresh:
     }
     if (refuse_now(a, r))
         goto out;
+    if (quota_sync_enter(a->rate, r->account, a->cfg->account_max_sync)) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "this account already has %ld sync calls waiting (the most one account may "
+                 "have); retry when one is answered, or use async jobs; nothing was charged", a->cfg->account_max_sync);
+        r->retry_after_s = 1;
+        req_error(r, 429, "too_many_jobs", msg);
+        goto out;
+    }
+    r->sync_counted = 1;   /* uncounted when the request ends (api.c req_completed) */
     stamp(a, r, &j, "sync", NULL);
     memcpy(r->job_id, j.id, sizeof(r->job_id));
     json = job_to_json(&j);

@@ -2,8 +2,10 @@
 rotation: tokens wrong or missing, grants (idempotent), key rotation with
 a grace period and revocation, suspension, listing, usage, and the audit
 rows each change leaves."""
+import concurrent.futures
 import os
 import sqlite3
+import time
 
 from conftest import ADMIN_TOKEN
 from test_accounts import signup
@@ -151,3 +153,27 @@ def test_list_search_and_daily_usage(cluster, api):
     assert status == 404
     status, body = op.request("GET", "/v1/admin/nothing")
     assert status == 404
+
+
+def test_one_account_cannot_hold_every_waiting_sync_call(cluster):
+    """--account-max-sync: past that many sync calls of one account waiting
+    at once, the next is 429 too_many_jobs, uncharged;
+    another account is not held up; once one answers, the account may call
+    again (before: one account could fill all of --max-pending)."""
+    api, _ = extra_api(cluster, "api-maxsync", "--account-max-sync=2")
+    st, other = api.request("POST", "/v1/signup")
+    assert st == 201, other
+    other = api.with_key(other["api_key"])
+    before = api.request("GET", "/v1/account")[1]["balance"]
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        slow = [pool.submit(api.run, "import time\ntime.sleep(3)\nprint('slept')") for _ in range(2)]
+        time.sleep(1.0)   # both waiting
+        st, body = api.run("print('third')")
+        assert st == 429 and body["error"]["code"] == "too_many_jobs", body
+        st2, body2 = other.run("print('other account')")
+        assert st2 == 200 and body2["stdout"] == "other account\n", body2
+        assert all(f.result()[0] == 200 for f in slow)
+    assert api.request("GET", "/v1/account")[1]["balance"] == before - 2 * 5   # the refusal cost nothing
+    st, body = api.run("print('again')")
+    assert st == 200 and body["stdout"] == "again\n", body
+    cluster.stop("api-maxsync")

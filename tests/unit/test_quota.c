@@ -1,6 +1,6 @@
 /* Unit tests of producer-api/quota.c: the token bucket (bursts, refill,
  * Retry-After), per-account buckets, overrides read from the store and
- * forgotten on change. */
+ * forgotten on change; the exact count of waiting sync calls. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +10,46 @@
 #include "quota.h"
 #include "store.h"
 
+/* Waiting sync calls: counted per account exactly (two accounts whose names
+ * share a bucket slot still have their own counts), refused past max, the
+ * entry gone at zero; 0 means no limit. */
+static void test_sync_waiting(void)
+{
+    struct quota *q = quota_new(0, 0);
+    char name[40];
+    int over = 0;
+
+    for (int i = 0; i < 3; i++)
+        CHECK(quota_sync_enter(q, "acct_a", 3) == 0);
+    CHECK(quota_sync_enter(q, "acct_a", 3) == 1);    /* the fourth waits for one to end */
+    CHECK(quota_sync_enter(q, "acct_b", 3) == 0);    /* another account is not held up */
+    CHECK(quota_sync_count(q, "acct_a") == 3 && quota_sync_count(q, "acct_b") == 1);
+    quota_sync_leave(q, "acct_a");
+    CHECK(quota_sync_enter(q, "acct_a", 3) == 0);
+    for (int i = 0; i < 3; i++)
+        quota_sync_leave(q, "acct_a");
+    quota_sync_leave(q, "acct_b");
+    CHECK(quota_sync_count(q, "acct_a") == 0 && quota_sync_count(q, "acct_b") == 0);
+    quota_sync_leave(q, "acct_c");                   /* never entered: no-op, never negative */
+    CHECK(quota_sync_count(q, "acct_c") == 0 && quota_sync_enter(q, "acct_c", 1) == 0);
+    CHECK(quota_sync_enter(q, "acct_c", 1) == 1);
+    /* 10,000 accounts, so names share slots: every count stays its own. */
+    for (int i = 0; i < 10000; i++) {
+        snprintf(name, sizeof(name), "acct_%d", i);
+        over += quota_sync_enter(q, name, 1);
+    }
+    CHECK(over == 0);   /* each is its first */
+    for (int i = 0; i < 10000; i++) {
+        snprintf(name, sizeof(name), "acct_%d", i);
+        over += quota_sync_count(q, name) != 1;
+    }
+    CHECK(over == 0);
+    for (int i = 0; i < 100; i++)
+        CHECK(quota_sync_enter(q, "unlimited", 0) == 0);
+    CHECK(quota_sync_count(q, "unlimited") == 100);
+    quota_free(q);   /* frees what is still counted */
+}
+
 int main(void)
 {
     char dir[] = "/tmp/execq-quotatest-XXXXXX", path[128], err[160];
@@ -18,6 +58,7 @@ int main(void)
     long v[STORE_NLIMITS] = {-1, -1, 10, 5};
     int retry = 0, ok = 0;
 
+    test_sync_waiting();
     CHECK(q != NULL && mkdtemp(dir) != NULL);
     snprintf(path, sizeof(path), "%s/t.db", dir);
     CHECK(store_open(&st, path, err, sizeof(err)) == 0);
