@@ -35,18 +35,21 @@ def wait_status(api, path, want, limit_s=20):
 
 def test_finished_jobs_expire_after_retention(cluster):
     """Before: the store never deleted anything (~680 bytes per job, for
-    ever). With --retention-s=2, a finished job, its batch and its result
+    ever). With --retention-s=5, a finished job, its batch and its result
     are gone a few seconds later; the account's totals stay."""
-    api, _ = extra_api(cluster, "api-retention", "--retention-s=2")
+    # Each check comes well within the retention after what it checks (it
+    # once raced a 2 s retention against the batch's own completion).
+    api, _ = extra_api(cluster, "api-retention", "--retention-s=5")
     try:
         status, body = api.run("print('kept for a while')")
         assert status == 200
         jid = body["job_id"]
+        assert api.request("GET", f"/v1/jobs/{jid}")[0] == 200
         status, b = api.request("POST", "/v1/batches", {"jobs": [{"code": "print(1)"}]})
         batch = b["batch_id"]
-        wait_status(api, f"/v1/batches/{batch}?wait=10", 200)
+        status, got = api.request("GET", f"/v1/batches/{batch}?wait=10", timeout=30)
+        assert status == 200 and got["completed"], got
         acct = api.request("GET", "/v1/account")[1]
-        assert api.request("GET", f"/v1/jobs/{jid}")[0] == 200
         wait_status(api, f"/v1/jobs/{jid}", 404)
         wait_status(api, f"/v1/batches/{batch}", 404)
         after = api.request("GET", "/v1/account")[1]
