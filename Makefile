@@ -16,7 +16,9 @@ API_SRC = producer-api/main.c producer-api/api.c producer-api/submit.c producer-
           producer-api/admin.c producer-api/quota.c
 EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/run.c executor/sbx.c executor/outfiles.c \
            executor/launcher.c executor/cg.c executor/claim.c executor/scrape.c
-LAUNCHER_SRC = executor/launcher_main.c executor/jail.c executor/zygote.c executor/filter.c
+# common/job.c for job_file_name_ok (init checks input file names again), and what it needs.
+LAUNCHER_SRC = executor/launcher_main.c executor/jail.c executor/zygote.c executor/filter.c \
+               common/job.c common/util.c common/log.c
 # Debian's libpython, linked in statically and not position-independent,
 # exactly as Debian links /usr/bin/python3 (a non-PIE executable): a dynamic
 # or PIC libpython costs 2-4 ms more at every fresh-mode start. Extension
@@ -68,7 +70,7 @@ $(BUILD)/launcher/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LAUNCHER_CFLAGS) -c $< -o $@
 $(BUILD)/execq-launcher: $(patsubst %.c,$(BUILD)/launcher/%.o,$(LAUNCHER_SRC))
-	$(CC) $(if $(LAUNCHER_SANITIZE),-fsanitize=$(subst $(space),$(comma),$(LAUNCHER_SANITIZE))) -o $@ $^ -lseccomp $(PY_LIBS)
+	$(CC) $(if $(LAUNCHER_SANITIZE),-fsanitize=$(subst $(space),$(comma),$(LAUNCHER_SANITIZE))) -o $@ $^ -lseccomp -lcjson -lpthread $(PY_LIBS)
 
 # Unit tests link the modules they test directly (no broker, no network).
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/offsets.c executor/cg.c executor/claim.c \

@@ -317,30 +317,20 @@ out:
     return ret;
 }
 
-int kq_ping(rd_kafka_t *rk, int timeout_ms)
+int kq_ping(rd_kafka_t *rk, int timeout_ms, const char *const *topics, int *partitions, int n)
 {
     const struct rd_kafka_metadata *md = NULL;
+    /* all_topics 0: the brokers, and the topics this client knows (a
+     * producer: those it produces to), in one request. */
     rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, NULL, &md, timeout_ms);
 
+    for (int t = 0; !err && md && t < md->topic_cnt; t++)
+        for (int i = 0; i < n; i++)
+            if (!md->topics[t].err && md->topics[t].partition_cnt > 0 && strcmp(md->topics[t].topic, topics[i]) == 0)
+                partitions[i] = md->topics[t].partition_cnt;
     if (md)
         rd_kafka_metadata_destroy(md);
     return err ? -1 : 0;
-}
-
-int kq_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms)
-{
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
-    int n = -1;
-
-    if (t && rd_kafka_metadata(rk, 0, t, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 &&
-        !md->topics[0].err)
-        n = md->topics[0].partition_cnt;
-    if (md)
-        rd_kafka_metadata_destroy(md);
-    if (t)
-        rd_kafka_topic_destroy(t);
-    return n > 0 ? n : -1;
 }
 
 rd_kafka_resp_err_t kq_produce(rd_kafka_t *rk, const char *topic, const char *id, char *json, const char *kind,

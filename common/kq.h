@@ -19,8 +19,10 @@
 
 /* The largest job or result message (topic max.message.bytes and producer
  * message.max.bytes). cfg bounds max-output-bytes so a result always fits. */
-#define KQ_MAX_MESSAGE_STR "16777216"
-#define KQ_MAX_MESSAGE (16 << 20)
+#define KQ_MAX_MESSAGE 16777216
+#define KQ_STR_(x) #x
+#define KQ_STR(x) KQ_STR_(x)
+#define KQ_MAX_MESSAGE_STR KQ_STR(KQ_MAX_MESSAGE)   /* as librdkafka's settings take it */
 
 /* Produces one execq message: key and correlation-id = id, value = json
  * (taken: librdkafka frees it with free(), RD_KAFKA_MSG_F_FREE, on success
@@ -61,12 +63,10 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
  * Returns 0, or -1 with the reason in errstr. */
 int kq_assign_at_end(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr, size_t errstr_size);
 
-/* Returns 0 if the cluster answers a metadata request within timeout_ms. */
-int kq_ping(rd_kafka_t *rk, int timeout_ms);
-
-/* The number of partitions of topic, or -1 if the cluster did not say
- * within timeout_ms. */
-int kq_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms);
+/* Returns 0 if the cluster answers a metadata request within timeout_ms.
+ * From the same answer, partitions[i] is set to the partition count of
+ * topics[i] where the client knows that topic (n may be 0). */
+int kq_ping(rd_kafka_t *rk, int timeout_ms, const char *const *topics, int *partitions, int n);
 
 /* Copies header name's last value into out (NUL-terminated). Returns 0, or -1
  * if absent or longer than out_size-1. */

@@ -194,14 +194,24 @@ static void publish(struct exec_ctx *x, struct slot *s, const struct result *r, 
         abort();
     /* Figures, then files, leave room for the output streams: the message
      * must fit the topic whatever the job printed (an escaped stdout can
-     * take six times its bytes). The last ones go first. */
-    while (strlen(json) > KQ_MAX_MESSAGE - KQ_MAX_MESSAGE / 64 && (fit.nimages > 0 || fit.nfiles > 0)) {
-        if (fit.nimages > 0) {
-            fit.nimages--;
-            fit.images_truncated = 1;
-        } else {
-            fit.nfiles--;
-            fit.files_truncated = 1;
+     * take six times its bytes). The last ones go first, as many as the
+     * excess needs (each costs its base64 and a little), then the message
+     * is made again once. */
+    for (size_t len = strlen(json), max = KQ_MAX_MESSAGE - KQ_MAX_MESSAGE / 64;
+         len > max && (fit.nimages > 0 || fit.nfiles > 0); len = strlen(json)) {
+        size_t excess = len - max;
+        while (excess > 0 && (fit.nimages > 0 || fit.nfiles > 0)) {
+            const struct job_file *f;
+            size_t cost;
+            if (fit.nimages > 0) {
+                f = &fit.images[--fit.nimages];
+                fit.images_truncated = 1;
+            } else {
+                f = &fit.files[--fit.nfiles];
+                fit.files_truncated = 1;
+            }
+            cost = (f->len + 2) / 3 * 4 + strlen(f->name) + 64;
+            excess = cost < excess ? excess - cost : 0;
         }
         free(json);
         if (!(json = result_to_json(&fit)))

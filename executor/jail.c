@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "job.h"
 #include "zygote.h"
 
 #define FD_CTL    JAIL_FD_CTL
@@ -262,29 +263,6 @@ static void read_ctl(void *p, size_t n)
     }
 }
 
-/* A second line behind the API's check (job_file_name_ok): a relative path
- * of plain parts, never "..", ".", empty or with a control character. */
-static int input_name_ok(const char *name)
-{
-    size_t comp = 0;
-
-    if (!name[0] || name[0] == '/')
-        return 0;
-    for (const char *q = name;; q++) {
-        if (*q == '/' || !*q) {
-            if (comp == 0 || (comp == 1 && q[-1] == '.') || (comp == 2 && q[-1] == '.' && q[-2] == '.'))
-                return 0;
-            comp = 0;
-            if (!*q)
-                return 1;
-            continue;
-        }
-        if ((unsigned char)*q < 0x20 || *q == 0x7f)
-            return 0;
-        comp++;
-    }
-}
-
 /* /input: a tmpfs just big enough, the job's input files written into it
  * from ctl (directories made as their names need), then read-only. Done by
  * init before the job process exists; the host never writes there. */
@@ -312,7 +290,9 @@ static void setup_inputs(const char *R, const struct jail_cfg *c)
         }
         read_ctl(name, h.name_len);
         name[h.name_len] = '\0';
-        if (strlen(name) != h.name_len || !input_name_ok(name)) {
+        /* The API's check again (the job came over Kafka): relative, no
+         * "." or ".." part, no control character. */
+        if (strlen(name) != h.name_len || !job_file_name_ok(name)) {
             errno = EINVAL;
             child_fail("input file name");
         }

@@ -25,6 +25,7 @@
 
 #include "filter.h"
 #include "jail.h"
+#include "job.h"
 #include "launcher.h"
 #include "zygote.h"
 
@@ -86,8 +87,8 @@ static void prepare(const struct lnch_req *rq)
     pid_t pid = -1;
 
     if (rq->slot < 0 || rq->slot >= 1024 || rq->ntasks < 1 || rq->ntasks > LNCH_MAX_TASK_FILES ||
-        rq->scratch_mb < 0 || rq->scratch_mb > 65536 || rq->ninputs < 0 || rq->ninputs > 64 || rq->input_bytes < 0 ||
-        rq->input_bytes > (64LL << 20)) {
+        rq->scratch_mb < 0 || rq->scratch_mb > JOB_MAX_SCRATCH_MB || rq->ninputs < 0 || rq->ninputs > JOB_MAX_FILES ||
+        rq->input_bytes < 0 || rq->input_bytes > ((int64_t)JOB_MAX_INPUT_MB << 20)) {
         errno = EINVAL;
         fail_reply("bad request", "");
         return;

@@ -55,11 +55,14 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
+/* The job's output pipes, in the order spawn's fds[1..] take them. */
+enum { OUT_STDOUT, OUT_STDERR, OUT_DISPLAY, NOUT };
+
 int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t errstr_size)
 {
-    int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, dsp[2] = {-1, -1}, done_fd = -1, timer = -1;
-    struct stream so = {.fd = -1, .max = s->max_output}, se = {.fd = -1, .max = s->max_output};
-    struct stream sd = {.fd = -1, .max = s->max_display};
+    int in[2] = {-1, -1}, pipes[NOUT][2], done_fd = -1, timer = -1;
+    struct stream st[NOUT];
+    const size_t max[NOUT] = {s->max_output, s->max_output, s->max_display};
     size_t in_off = 0;
     int status = 0, exited = 0, ret = -1;
     /* Microseconds, and a timerfd for the deadline: poll's own timeout gets
@@ -69,14 +72,20 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
     int64_t start, deadline, drain_until = 0;
     struct itimerspec at = {{0, 0}, {0, 0}};
 
-    buf_init(&so.b);
-    buf_init(&se.b);
-    buf_init(&sd.b);
-    if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-        pipe2(dsp, O_CLOEXEC) < 0) {
+    for (int k = 0; k < NOUT; k++) {
+        pipes[k][0] = pipes[k][1] = -1;
+        st[k] = (struct stream){.fd = -1, .max = max[k]};
+        buf_init(&st[k].b);
+    }
+    if (pipe2(in, O_CLOEXEC) < 0) {
         snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
         goto out;
     }
+    for (int k = 0; k < NOUT; k++)
+        if (pipe2(pipes[k], O_CLOEXEC) < 0) {
+            snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
+            goto out;
+        }
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     if (timer < 0) {
@@ -85,22 +94,18 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
     }
     start = util_mono_us();
     {
-        const int fds[4] = {in[0], out[1], err[1], dsp[1]};
+        const int fds[1 + NOUT] = {in[0], pipes[OUT_STDOUT][1], pipes[OUT_STDERR][1], pipes[OUT_DISPLAY][1]};
         done_fd = s->spawn(s->ctx, fds, errstr, errstr_size);
     }
     if (done_fd < 0)
         goto out;
     close_fd(&in[0]);
-    close_fd(&out[1]);
-    close_fd(&err[1]);
-    close_fd(&dsp[1]);
-    so.fd = out[0];
-    se.fd = err[0];
-    sd.fd = dsp[0];
-    out[0] = err[0] = dsp[0] = -1;
-    fcntl(so.fd, F_SETFL, O_NONBLOCK);
-    fcntl(se.fd, F_SETFL, O_NONBLOCK);
-    fcntl(sd.fd, F_SETFL, O_NONBLOCK);
+    for (int k = 0; k < NOUT; k++) {
+        close_fd(&pipes[k][1]);
+        st[k].fd = pipes[k][0];
+        pipes[k][0] = -1;
+        fcntl(st[k].fd, F_SETFL, O_NONBLOCK);
+    }
     fcntl(in[1], F_SETFL, O_NONBLOCK);
     if (!s->stdin_data || s->stdin_len == 0)
         close_fd(&in[1]);   /* the job sees EOF on stdin at once */
@@ -113,15 +118,22 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
         goto out;
     }
 
-    while (!exited || so.fd >= 0 || se.fd >= 0 || sd.fd >= 0) {
-        struct pollfd p[6];
-        int np = 0, i_out = -1, i_err = -1, i_dsp = -1, i_in = -1, i_done = -1;
+    for (;;) {
+        struct pollfd p[NOUT + 3];
+        int np = 0, i_st[NOUT], i_in = -1, i_done = -1, open = 0;
         int64_t now = util_mono_us(), wait_us = drain_until > now ? drain_until - now : 0;
         struct timespec wait = {(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
 
-        if (so.fd >= 0) { i_out = np; p[np++] = (struct pollfd){so.fd, POLLIN, 0}; }
-        if (se.fd >= 0) { i_err = np; p[np++] = (struct pollfd){se.fd, POLLIN, 0}; }
-        if (sd.fd >= 0) { i_dsp = np; p[np++] = (struct pollfd){sd.fd, POLLIN, 0}; }
+        for (int k = 0; k < NOUT; k++) {
+            i_st[k] = -1;
+            if (st[k].fd >= 0) {
+                i_st[k] = np;
+                p[np++] = (struct pollfd){st[k].fd, POLLIN, 0};
+                open = 1;
+            }
+        }
+        if (exited && !open)
+            break;
         if (in[1] >= 0) { i_in = np; p[np++] = (struct pollfd){in[1], POLLOUT, 0}; }
         if (!exited)    { i_done = np; p[np++] = (struct pollfd){done_fd, POLLIN, 0}; }
         if (!exited && !r->timed_out) p[np++] = (struct pollfd){timer, POLLIN, 0};   /* fires once */
@@ -131,12 +143,9 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
             s->kill_all(s->ctx);
             break;
         }
-        if (i_out >= 0 && p[i_out].revents && stream_read(&so))
-            close_fd(&so.fd);
-        if (i_err >= 0 && p[i_err].revents && stream_read(&se))
-            close_fd(&se.fd);
-        if (i_dsp >= 0 && p[i_dsp].revents && stream_read(&sd))
-            close_fd(&sd.fd);
+        for (int k = 0; k < NOUT; k++)
+            if (i_st[k] >= 0 && p[i_st[k]].revents && stream_read(&st[k]))
+                close_fd(&st[k].fd);
         if (i_in >= 0 && p[i_in].revents) {
             ssize_t n = write(in[1], s->stdin_data + in_off, s->stdin_len - in_off);
             if (n > 0)
@@ -164,9 +173,8 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
             s->kill_all(s->ctx);   /* the done descriptor then reports the end */
         }
         if (exited && now >= drain_until) {
-            so.truncated |= so.fd >= 0;
-            se.truncated |= se.fd >= 0;
-            sd.truncated |= sd.fd >= 0;
+            for (int k = 0; k < NOUT; k++)
+                st[k].truncated |= st[k].fd >= 0;
             break;
         }
     }
@@ -184,30 +192,30 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
         r->term_signal = WTERMSIG(status);
         r->exit_code = -WTERMSIG(status);
     }
-    r->stdout_data = so.b.data;
-    r->stdout_len = so.b.len;
-    r->stdout_truncated = so.truncated;
-    r->stderr_data = se.b.data;
-    r->stderr_len = se.b.len;
-    r->stderr_truncated = se.truncated;
+    r->stdout_data = st[OUT_STDOUT].b.data;
+    r->stdout_len = st[OUT_STDOUT].b.len;
+    r->stdout_truncated = st[OUT_STDOUT].truncated;
+    r->stderr_data = st[OUT_STDERR].b.data;
+    r->stderr_len = st[OUT_STDERR].b.len;
+    r->stderr_truncated = st[OUT_STDERR].truncated;
+    buf_init(&st[OUT_STDOUT].b);
+    buf_init(&st[OUT_STDERR].b);
     if (s->display) {
-        s->display->data = sd.b.data;
-        s->display->len = sd.b.len;
-        s->display->truncated = sd.truncated;
-        buf_init(&sd.b);
+        s->display->data = st[OUT_DISPLAY].b.data;
+        s->display->len = st[OUT_DISPLAY].b.len;
+        s->display->truncated = st[OUT_DISPLAY].truncated;
+        buf_init(&st[OUT_DISPLAY].b);
     }
-    buf_init(&so.b);
-    buf_init(&se.b);
     ret = 0;
 out:
-    close_fd(&in[0]); close_fd(&in[1]);
-    close_fd(&out[0]); close_fd(&out[1]);
-    close_fd(&err[0]); close_fd(&err[1]);
-    close_fd(&dsp[0]); close_fd(&dsp[1]);
-    close_fd(&so.fd); close_fd(&se.fd); close_fd(&sd.fd);
+    close_fd(&in[0]);
+    close_fd(&in[1]);
+    for (int k = 0; k < NOUT; k++) {
+        close_fd(&pipes[k][0]);
+        close_fd(&pipes[k][1]);
+        close_fd(&st[k].fd);
+        buf_release(&st[k].b);
+    }
     close_fd(&timer);
-    buf_release(&so.b);
-    buf_release(&se.b);
-    buf_release(&sd.b);
     return ret;
 }

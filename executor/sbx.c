@@ -107,6 +107,25 @@ static void slot_destroy(struct sbx_slot *l)
     *l = NO_SLOT;
 }
 
+/* Reads one message of a sandbox's status pipe into msg (NUL-ended),
+ * riding out EINTR: a signal must not turn a finished job into a killed
+ * one. Returns its length, 0 at EOF (init died first), -1 on error. A
+ * set-up error ("E<text>") is formatted into errstr. */
+static ssize_t status_read(int fd, char *msg, size_t size, char *errstr, size_t errstr_size)
+{
+    ssize_t n;
+
+    do
+        n = read(fd, msg, size - 1);
+    while (n < 0 && errno == EINTR);
+    msg[n > 0 ? n : 0] = '\0';
+    if (n > 0 && msg[0] == 'E') {
+        msg[strcspn(msg, "\n")] = '\0';
+        snprintf(errstr, errstr_size, "sandbox setup: %s", msg + 1);
+    }
+    return n;
+}
+
 /* A per-job sandbox: sends j's input files to init (jail.h) and waits for
  * its 'r', which brings the scratch root when there is one. Returns 0, or
  * -1 with the reason in errstr. */
@@ -143,17 +162,13 @@ static int slot_send_inputs(struct sbx_slot *l, const struct job *j, char *errst
     return 0;
 fail:
     {
-        /* init's own words, when it failed (a status message "E..."). */
+        /* init's own words when it failed (a status message "E..."), else errno's. */
         char msg[240];
         struct pollfd q = {l->box.status, POLLIN, 0};
-        ssize_t m = poll(&q, 1, 100) == 1 ? read(l->box.status, msg, sizeof(msg) - 1) : -1;
-        if (m > 1 && msg[0] == 'E') {
-            msg[m] = '\0';
-            msg[strcspn(msg, "\n")] = '\0';
-            snprintf(errstr, errstr_size, "sandbox setup: %s", msg + 1);
-        } else {
-            snprintf(errstr, errstr_size, "sandbox setup: %s", strerror(errno ? errno : EPROTO));
-        }
+        int e = errno ? errno : EPROTO;
+        if (poll(&q, 1, 100) != 1 || status_read(l->box.status, msg, sizeof(msg), errstr, errstr_size) <= 0 ||
+            msg[0] != 'E')
+            snprintf(errstr, errstr_size, "sandbox setup: %s", strerror(e));
     }
     return -1;
 }
@@ -217,7 +232,6 @@ static int sbx_spawn(void *ctx, const int fds[4], char *errstr, size_t errstr_si
     struct iovec iov = {&h, sizeof(h)};
     struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
     struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-    size_t off = 0;
 
     memset(cbuf, 0, sizeof(cbuf));
     cm->cmsg_level = SOL_SOCKET;
@@ -225,14 +239,9 @@ static int sbx_spawn(void *ctx, const int fds[4], char *errstr, size_t errstr_si
     cm->cmsg_len = CMSG_LEN(JAIL_JOB_FDS * sizeof(int));
     memcpy(CMSG_DATA(cm), fds, JAIL_JOB_FDS * sizeof(int));
     x->l->used = 1;
-    if (sendmsg(x->l->box.ctl, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(h))
+    if (sendmsg(x->l->box.ctl, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(h) ||
+        util_send_all(x->l->box.ctl, x->j->code, h.code_len) < 0)
         goto fail;
-    while (off < h.code_len) {
-        ssize_t n = send(x->l->box.ctl, x->j->code + off, h.code_len - off, MSG_NOSIGNAL);
-        if (n <= 0)
-            goto fail;
-        off += (size_t)n;
-    }
     return x->l->box.status;
 fail:
     snprintf(errstr, errstr_size, "hand the job to the sandbox: %s", strerror(errno));
@@ -254,17 +263,10 @@ static int sbx_done(void *ctx, int *status, char *errstr, size_t errstr_size)
 {
     struct sbx_job *x = ctx;
     char msg[256];
-    ssize_t n;
+    ssize_t n = status_read(x->l->box.status, msg, sizeof(msg), errstr, errstr_size);
 
-    do   /* a signal must not turn a finished job into a killed one */
-        n = read(x->l->box.status, msg, sizeof(msg) - 1);
-    while (n < 0 && errno == EINTR);
-    if (n > 0 && msg[0] == 'E') {
-        msg[n] = '\0';
-        msg[strcspn(msg, "\n")] = '\0';
-        snprintf(errstr, errstr_size, "sandbox setup: %s", msg + 1);
+    if (n > 0 && msg[0] == 'E')
         return -1;
-    }
     if (n == (ssize_t)(1 + sizeof(int)) && msg[0] == 'S') {
         memcpy(status, msg + 1, sizeof(int));
     } else {

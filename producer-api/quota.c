@@ -135,8 +135,8 @@ void quota_forget(struct quota *l, const char *account)
     pthread_mutex_unlock(&l->mu);
 }
 
-/* The account's entry in l->sync (made when make is set), and the link
- * that points at it. Caller holds l->mu. */
+/* The link in l->sync that points at account's entry (at NULL when it has
+ * none). Caller holds l->mu. */
 static struct waiting **waiting_of(struct quota *l, const char *account)
 {
     struct waiting **p = &l->sync[slot_of(account)];
@@ -154,12 +154,11 @@ int quota_sync_enter(struct quota *l, const char *account, long max)
     p = waiting_of(l, account);
     if (!*p && (*p = calloc(1, sizeof(**p))))
         snprintf((*p)->account, sizeof((*p)->account), "%s", account);
-    if (!*p)
-        over = 0;   /* out of memory: let the call through uncounted rather than refuse it */
-    else if (max > 0 && (*p)->n >= max)
+    if (*p && max > 0 && (*p)->n >= max)
         over = 1;
-    else
+    else if (*p)
         (*p)->n++;
+    /* else out of memory: the call goes through uncounted rather than refused */
     pthread_mutex_unlock(&l->mu);
     return over;
 }
@@ -179,10 +178,12 @@ void quota_sync_leave(struct quota *l, const char *account)
 
 long quota_sync_count(struct quota *l, const char *account)
 {
+    struct waiting *w;
     long n;
 
     pthread_mutex_lock(&l->mu);
-    n = *waiting_of(l, account) ? (*waiting_of(l, account))->n : 0;
+    w = *waiting_of(l, account);
+    n = w ? w->n : 0;
     pthread_mutex_unlock(&l->mu);
     return n;
 }

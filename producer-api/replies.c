@@ -132,20 +132,22 @@ static void *health_main(void *arg)
          * picks among those it has up: one broker of a cluster dying under
          * a request (it timed out, or its connection just dropped) is not
          * the cluster down. One broker alone: down after ~2 s, as before. */
-        int ok = 0;
+        /* The same answer says how many partitions each lane has (they can
+         * be added while we run): api_produce_job spreads jobs over them. */
+        const char *topics[2] = {a->cfg->jobs_topic, a->cfg->batch_topic};
+        int parts[2] = {0, 0}, ok = 0;
         for (int t = 0; t < 3 && !ok && !atomic_load(&a->stopping); t++)
-            ok = kq_ping(a->producer, 700) == 0;
+            ok = kq_ping(a->producer, 700, topics, parts, 2) == 0;
         if (ok != atomic_load(&a->kafka_ok))
             log_msg(ok ? LOG_INFO : LOG_WARNING, "kafka %s", ok ? "reachable" : "unreachable");
-        if (ok) {
-            /* Partitions can be added to a topic while we run. */
-            int nj = kq_partitions(a->producer, a->cfg->jobs_topic, 700);
-            int nb = kq_partitions(a->producer, a->cfg->batch_topic, 700);
-            if (nj > 0)
-                atomic_store(&a->jobs_partitions, nj);
-            if (nb > 0)
-                atomic_store(&a->batch_partitions, nb);
-        }
+        if ((parts[0] > 0 && parts[0] != atomic_load(&a->jobs_partitions)) ||
+            (parts[1] > 0 && parts[1] != atomic_load(&a->batch_partitions)))
+            log_msg(LOG_INFO, "jobs spread round robin over %d partition(s) of %s and %d of %s", parts[0], topics[0],
+                    parts[1], topics[1]);
+        if (parts[0] > 0)
+            atomic_store(&a->jobs_partitions, parts[0]);
+        if (parts[1] > 0)
+            atomic_store(&a->batch_partitions, parts[1]);
         atomic_store(&a->kafka_ok, ok);
         for (int i = 0; i < 20 && !atomic_load(&a->stopping); i++)
             usleep(50000);

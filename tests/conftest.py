@@ -1,6 +1,7 @@
 """Shared fixtures: a real Kafka broker, two executors and the API, each on
 free loopback ports, started once per test session (so tests run beside a
 `make run`). Nothing here fakes a component."""
+import base64
 import json
 import os
 import signal
@@ -34,6 +35,11 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def result_files(body):
+    """A result's returned files (docs/api.md, "Files and figures"): {name: bytes}."""
+    return {f["name"]: base64.b64decode(f["content_base64"]) for f in body.get("files", [])}
 
 
 class Api:

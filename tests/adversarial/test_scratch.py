@@ -4,30 +4,26 @@ with the host checked after each as in test_hostile.py. Scratch is capped by
 its size and by the job's memory limit, output names cannot escape, the host
 side reads nothing but the job's own regular files, and nothing one job
 writes is seen by another."""
-import base64
 import concurrent.futures
 
+from conftest import result_files as files_of
 from test_hostile import check_host, snapshot, sandbox_in_place, host   # noqa: F401 (fixtures)
 
-
-def files_of(body):
-    return {f["name"]: base64.b64decode(f["content_base64"]) for f in body.get("files", [])}
-
-
-def test_scratch_fill_stops_at_its_size(cluster, api, sandbox_in_place):
-    before = snapshot()
-    status, body = api.run(
-        "import os\n"
-        "n = 0\n"
+# Writes 1 MiB files into /tmp until something refuses; prints how many.
+FILL = ("n = 0\n"
         "try:\n"
         "    while True:\n"
         "        with open(f'/tmp/fill{n}', 'wb') as f:\n"
         "            f.write(b'x' * (1 << 20))\n"
         "        n += 1\n"
         "except OSError as e:\n"
-        "    print('SAFE', e.strerror, n)\n"
-        "st = os.statvfs('/tmp'); print('size', st.f_blocks * st.f_frsize >> 20)\n",
-        scratch_mb=8, memory_mb=256)
+        "    print('SAFE', e.strerror, n)\n")
+
+
+def test_scratch_fill_stops_at_its_size(cluster, api, sandbox_in_place):
+    before = snapshot()
+    status, body = api.run(FILL + "import os\nst = os.statvfs('/tmp'); print('size', st.f_blocks * st.f_frsize >> 20)\n",
+                           scratch_mb=8, memory_mb=256)
     assert status == 200 and body["exit_code"] == 0, body
     lines = body["stdout"].splitlines()
     assert lines[0].startswith("SAFE No space left on device") and int(lines[0].split()[-1]) <= 8, lines
@@ -40,15 +36,7 @@ def test_scratch_cannot_outgrow_the_memory_limit(cluster, api, sandbox_in_place)
     so filling it ends in the memory limit (or a failed write), never on the
     host's disk or memory."""
     before = snapshot()
-    status, body = api.run(
-        "n = 0\n"
-        "try:\n"
-        "    with open('/tmp/fill', 'wb') as f:\n"
-        "        while True:\n"
-        "            f.write(b'x' * (1 << 20)); f.flush(); n += 1\n"
-        "except OSError as e:\n"
-        "    print('SAFE', e.strerror, n)\n",
-        scratch_mb=512, memory_mb=64)
+    status, body = api.run(FILL, scratch_mb=512, memory_mb=64)
     assert status == 200, body
     if body["memory_exceeded"]:
         assert body["exit_code"] == -9, body

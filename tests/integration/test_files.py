@@ -12,11 +12,11 @@ import json
 
 import pytest
 
+from conftest import result_files as files_of
+
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def files_of(body):
-    return {f["name"]: base64.b64decode(f["content_base64"]) for f in body.get("files", [])}
 
 
 def test_without_scratch_nothing_is_writable(api):

@@ -48,6 +48,29 @@ static const struct job_file *find(const struct job_file *f, int n, const char *
     return NULL;
 }
 
+/* A scratch tree like a job's tmpfs: top/ with an empty out/. */
+static void tree_new(void)
+{
+    char p[256];
+    snprintf(top, sizeof(top), "/tmp/execq-outf-XXXXXX");
+    CHECK(mkdtemp(top) != NULL);
+    at(p, sizeof(p), "out");
+    CHECK(mkdir(p, 0755) == 0);
+}
+
+/* What init hands the executor: an O_PATH descriptor of the tree's root. */
+static int tree_root(void)
+{
+    return open(top, O_PATH | O_DIRECTORY);
+}
+
+static void tree_free(void)
+{
+    char p[256];
+    snprintf(p, sizeof(p), "rm -rf %s", top);
+    CHECK(system(p) == 0);
+}
+
 static void test_collect_hostile_tree(void)
 {
     char p[256], q[256];
@@ -56,10 +79,7 @@ static void test_collect_hostile_tree(void)
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     int s = socket(AF_UNIX, SOCK_STREAM, 0);
 
-    snprintf(top, sizeof(top), "/tmp/execq-outf-XXXXXX");
-    CHECK(mkdtemp(top) != NULL);
-    at(p, sizeof(p), "out");
-    CHECK(mkdir(p, 0755) == 0);
+    tree_new();
     put("out/b.csv", "x,y\n1,2\n");
     put("out/a.txt", "hello");
     at(p, sizeof(p), "out/sub");
@@ -86,8 +106,7 @@ static void test_collect_hostile_tree(void)
     at(p, sizeof(p), "out/hard");
     CHECK(link(q, p) == 0);                                /* a hard link is a regular file of this tmpfs */
 
-    at(p, sizeof(p), "");
-    tmp = open(p, O_PATH | O_DIRECTORY);
+    tmp = tree_root();
     CHECK(outf_collect(tmp, 1 << 20, &f, &n, &trunc) == 0);
     CHECK(n == 4);
     CHECK(strcmp(f[0].name, "a.txt") == 0 && strcmp(f[1].name, "b.csv") == 0);
@@ -105,63 +124,50 @@ static void test_collect_hostile_tree(void)
     close(tmp);
 
     /* out replaced by a symlink to / : nothing is returned. */
-    CHECK(system("rm -rf /tmp/execq-outf-*/out") == 0);
+    snprintf(p, sizeof(p), "rm -rf %s/out", top);
+    CHECK(system(p) == 0);
     at(p, sizeof(p), "out");
     CHECK(symlink("/etc", p) == 0);
-    at(p, sizeof(p), "");
-    tmp = open(p, O_PATH | O_DIRECTORY);
+    tmp = tree_root();
     CHECK(outf_collect(tmp, 1 << 20, &f, &n, &trunc) == 0 && n == 0);
     job_files_free(f, n);
     close(tmp);
     close(s);
-    snprintf(p, sizeof(p), "rm -rf %s", top);
-    CHECK(system(p) == 0);
+    tree_free();
 }
 
 /* An empty /tmp/out (the common case): no files, nothing truncated. Under
  * UBSan this once stopped the executor (qsort given the NULL of no names). */
 static void test_collect_empty(void)
 {
-    char p[256];
     struct job_file *f;
     int n, trunc, tmp;
 
-    snprintf(top, sizeof(top), "/tmp/execq-outf-XXXXXX");
-    CHECK(mkdtemp(top) != NULL);
-    at(p, sizeof(p), "out");
-    CHECK(mkdir(p, 0755) == 0);
-    at(p, sizeof(p), "");
-    tmp = open(p, O_PATH | O_DIRECTORY);
+    tree_new();
+    tmp = tree_root();
     CHECK(outf_collect(tmp, 1 << 20, &f, &n, &trunc) == 0 && n == 0 && trunc == 0);
     job_files_free(f, n);
     close(tmp);
-    snprintf(p, sizeof(p), "rm -rf %s", top);
-    CHECK(system(p) == 0);
+    tree_free();
 }
 
 static void test_collect_many_files(void)
 {
-    char p[256];
     struct job_file *f;
     int n, trunc, tmp;
 
-    snprintf(top, sizeof(top), "/tmp/execq-outf-XXXXXX");
-    CHECK(mkdtemp(top) != NULL);
-    at(p, sizeof(p), "out");
-    CHECK(mkdir(p, 0755) == 0);
+    tree_new();
     for (int i = 0; i < 300; i++) {
         char rel[32];
         snprintf(rel, sizeof(rel), "out/f%03d", i);
         put(rel, "x");
     }
-    at(p, sizeof(p), "");
-    tmp = open(p, O_PATH | O_DIRECTORY);
+    tmp = tree_root();
     CHECK(outf_collect(tmp, 1 << 20, &f, &n, &trunc) == 0);
     CHECK(n == JOB_MAX_FILES && trunc == 1 && strcmp(f[0].name, "f000") == 0);
     job_files_free(f, n);
     close(tmp);
-    snprintf(p, sizeof(p), "rm -rf %s", top);
-    CHECK(system(p) == 0);
+    tree_free();
 }
 
 static void test_images(void)
