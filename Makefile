@@ -2,7 +2,8 @@
 # the unit, integration and adversarial tests against a real broker.
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
        -Wstrict-prototypes -Wmissing-prototypes -fno-common
-CFLAGS += -std=gnu11 -D_GNU_SOURCE -g -O2 $(WARN) -MMD -MP -Icommon -Iexecutor -Iproducer-api -Icli
+CFLAGS += -std=gnu11 -D_GNU_SOURCE -g -O2 $(WARN) -MMD -MP -Icommon -Iexecutor -Iproducer-api -Icli \
+          $(shell pkg-config --cflags libpq 2>/dev/null)
 LDLIBS_COMMON = -lrdkafka -lcjson -lpthread -lm
 ifdef SANITIZE   # make SANITIZE=address,undefined test
 CFLAGS  += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -13,7 +14,7 @@ BUILD = build
 COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c common/sha256.c common/metrics.c
 API_SRC = producer-api/main.c producer-api/api.c producer-api/submit.c producer-api/spec.c producer-api/query.c producer-api/accounts.c \
           producer-api/replies.c producer-api/results.c producer-api/pending.c producer-api/auth.c producer-api/store.c \
-          producer-api/admin.c producer-api/quota.c
+          producer-api/db.c producer-api/admin.c producer-api/quota.c
 EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/run.c executor/sbx.c executor/outfiles.c \
            executor/launcher.c executor/cg.c executor/claim.c executor/scrape.c
 # common/job.c for job_file_name_ok (init checks input file names again), and what it needs.
@@ -44,7 +45,7 @@ $(BUILD)/openapi.c: docs/openapi.json $(wildcard schemas/*.json) scripts/openapi
 	/usr/bin/python3 scripts/openapi.py $(BUILD)/openapi.json $@
 
 $(BUILD)/execq-api: $(call obj,$(API_SRC) $(COMMON_SRC)) $(BUILD)/openapi.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lmicrohttpd -lsqlite3
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lmicrohttpd -lsqlite3 -lpq
 
 $(BUILD)/openapi.o: $(BUILD)/openapi.c
 	$(CC) $(filter-out -W%,$(CFLAGS)) -c $< -o $@
@@ -74,10 +75,10 @@ $(BUILD)/execq-launcher: $(patsubst %.c,$(BUILD)/launcher/%.o,$(LAUNCHER_SRC))
 
 # Unit tests link the modules they test directly (no broker, no network).
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/offsets.c executor/cg.c executor/claim.c \
-                        producer-api/pending.c producer-api/auth.c producer-api/store.c producer-api/quota.c executor/filter.c \
+                        producer-api/pending.c producer-api/auth.c producer-api/store.c producer-api/db.c producer-api/quota.c executor/filter.c \
                         executor/outfiles.c producer-api/spec.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp -lsqlite3
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp -lsqlite3 -lpq
 
 # libFuzzer targets (clang, ASan and UBSan always): the job and result
 # codecs, the request body parser, the configuration parser.
@@ -112,16 +113,15 @@ kafka: deps
 run: deps kafka all
 	@scripts/run.sh
 
+# The store's tests run over SQLite and over a scratch PostgreSQL (scripts/pg.sh).
 unit: $(UNIT_TESTS)
-	@scripts/unit.sh $(UNIT_TESTS)
+	@scripts/pg.sh run scripts/unit.sh $(UNIT_TESTS)
 
 integration: all kafka
-	@scripts/integration.sh
+	@scripts/pg.sh run scripts/integration.sh
 
 test: deps kafka all $(BUILD)/sbx_bench $(FUZZ_BINS)   # the bench is built (not run) so it never rots
-	@$(MAKE) --no-print-directory unit
-	@scripts/fuzz.sh 30
-	@scripts/integration.sh
+	@scripts/pg.sh run sh -c '$(MAKE) --no-print-directory unit && scripts/fuzz.sh 30 && scripts/integration.sh'
 
 # Each fuzz target for FUZZ_SECONDS (default 300).
 fuzz: deps $(FUZZ_BINS)

@@ -52,6 +52,8 @@ struct cfg {
     long max_code_bytes;
     long max_pending;
     char db_path[256];
+    char db_url[512];
+    long reply_partition;
     char api_group_id[128];
     long signup_credits;
     long demo_credits;

@@ -281,7 +281,8 @@ out:
     return ret;
 }
 
-int kq_assign_at_end(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr, size_t errstr_size)
+int kq_assign_at_end(rd_kafka_t *rk, const char *topic, int32_t partition, int timeout_ms, char *errstr,
+                     size_t errstr_size)
 {
     rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
     const struct rd_kafka_metadata *md = NULL;
@@ -291,10 +292,17 @@ int kq_assign_at_end(rd_kafka_t *rk, const char *topic, int timeout_ms, char *er
 
     if (topic_metadata(rk, t, &md, timeout_ms, errstr, errstr_size) < 0)
         goto out;
+    if (partition >= md->topics[0].partition_cnt) {
+        snprintf(errstr, errstr_size, "%s has %d partition(s): partition %d does not exist", topic,
+                 md->topics[0].partition_cnt, (int)partition);
+        goto out;
+    }
     parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
     for (int i = 0; i < md->topics[0].partition_cnt; i++) {
         int32_t p = md->topics[0].partitions[i].id;
         int64_t lo, hi;
+        if (partition >= 0 && p != partition)
+            continue;
         err = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, timeout_ms);
         if (err) {
             snprintf(errstr, errstr_size, "watermarks of %s[%d]: %s", topic, p, rd_kafka_err2str(err));
@@ -336,18 +344,24 @@ int kq_ping(rd_kafka_t *rk, int timeout_ms, const char *const *topics, int *part
 rd_kafka_resp_err_t kq_produce(rd_kafka_t *rk, const char *topic, const char *id, char *json, const char *kind,
                                const char *type, const char *reply_to, void *opaque)
 {
-    return kq_produce_to(rk, topic, RD_KAFKA_PARTITION_UA, id, json, kind, type, reply_to, opaque);
+    return kq_produce_to(rk, topic, RD_KAFKA_PARTITION_UA, id, json, kind, type, reply_to, -1, opaque);
 }
 
 rd_kafka_resp_err_t kq_produce_to(rd_kafka_t *rk, const char *topic, int32_t partition, const char *id, char *json,
-                                  const char *kind, const char *type, const char *reply_to, void *opaque)
+                                  const char *kind, const char *type, const char *reply_to, int32_t reply_partition,
+                                  void *opaque)
 {
-    rd_kafka_headers_t *h = rd_kafka_headers_new(6);
+    rd_kafka_headers_t *h = rd_kafka_headers_new(7);
     rd_kafka_resp_err_t err;
+    char num[16];
 
     rd_kafka_header_add(h, KQ_H_CORRELATION, -1, id, -1);
     if (reply_to)
         rd_kafka_header_add(h, KQ_H_REPLY_TO, -1, reply_to, -1);
+    if (reply_partition >= 0) {
+        snprintf(num, sizeof(num), "%d", (int)reply_partition);
+        rd_kafka_header_add(h, KQ_H_REPLY_PART, -1, num, -1);
+    }
     rd_kafka_header_add(h, KQ_H_SCHEMA, -1, "1", -1);
     rd_kafka_header_add(h, KQ_H_CTYPE, -1, "application/json", -1);
     rd_kafka_header_add(h, KQ_H_KIND, -1, kind, -1);
@@ -358,6 +372,17 @@ rd_kafka_resp_err_t kq_produce_to(rd_kafka_t *rk, const char *topic, int32_t par
     if (err)
         rd_kafka_headers_destroy(h);   /* librdkafka owns them only on success */
     return err;
+}
+
+int32_t kq_reply_partition(const rd_kafka_message_t *m)
+{
+    char v[16], *end;
+    long p;
+
+    if (kq_header(m, KQ_H_REPLY_PART, v, sizeof(v)) < 0)
+        return RD_KAFKA_PARTITION_UA;
+    p = strtol(v, &end, 10);
+    return end != v && !*end && p >= 0 && p < 100000 ? (int32_t)p : RD_KAFKA_PARTITION_UA;
 }
 
 int kq_header(const rd_kafka_message_t *m, const char *name, char *out, size_t out_size)

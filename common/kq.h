@@ -12,6 +12,7 @@
 /* Header names on job and result messages. */
 #define KQ_H_CORRELATION "correlation-id"   /* the job id */
 #define KQ_H_REPLY_TO    "reply-to"         /* topic the result goes to */
+#define KQ_H_REPLY_PART  "reply-partition"  /* its partition there (sync jobs: the API that waits reads it) */
 #define KQ_H_SCHEMA      "schema-version"
 #define KQ_H_CTYPE       "content-type"
 #define KQ_H_KIND        "job-kind"         /* sync or async */
@@ -32,9 +33,14 @@
  * librdkafka error; on error json is still the caller's. */
 rd_kafka_resp_err_t kq_produce(rd_kafka_t *rk, const char *topic, const char *id, char *json, const char *kind,
                                const char *type, const char *reply_to, void *opaque);
-/* The same into a given partition (RD_KAFKA_PARTITION_UA: by key). */
+/* The same into a given partition (RD_KAFKA_PARTITION_UA: by key), with a
+ * reply-partition header when reply_partition >= 0. */
 rd_kafka_resp_err_t kq_produce_to(rd_kafka_t *rk, const char *topic, int32_t partition, const char *id, char *json,
-                                  const char *kind, const char *type, const char *reply_to, void *opaque);
+                                  const char *kind, const char *type, const char *reply_to, int32_t reply_partition,
+                                  void *opaque);
+/* The reply-partition header of m: its value, or RD_KAFKA_PARTITION_UA
+ * when absent or not a partition number. */
+int32_t kq_reply_partition(const rd_kafka_message_t *m);
 
 /* Makes a producer tuned for latency (no linger, Nagle off, acks=all,
  * idempotent). A message not acknowledged within message_timeout_ms fails
@@ -58,10 +64,12 @@ rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, const cha
  * with the reason in errstr. */
 int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *errstr, size_t errstr_size);
 
-/* Assigns every partition of topic at its current end offset, so the
- * consumer has a position at once and sees only what is produced later.
- * Returns 0, or -1 with the reason in errstr. */
-int kq_assign_at_end(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr, size_t errstr_size);
+/* Assigns partition of topic (-1: every partition) at its current end
+ * offset, so the consumer has a position at once and sees only what is
+ * produced later. Returns 0, or -1 with the reason in errstr (a partition
+ * the topic does not have is one). */
+int kq_assign_at_end(rd_kafka_t *rk, const char *topic, int32_t partition, int timeout_ms, char *errstr,
+                     size_t errstr_size);
 
 /* Returns 0 if the cluster answers a metadata request within timeout_ms.
  * From the same answer, partitions[i] is set to the partition count of

@@ -124,7 +124,7 @@ static int publish_failure_instead(rd_kafka_t *rk, const rd_kafka_message_t *m, 
     snprintf(why, sizeof(why), "the result is larger than the results topic accepts: %s", rd_kafka_err2str(m->err));
     failure_of(&r, why, &f);
     json = result_to_json(&f);
-    if (json && kq_produce(rk, rd_kafka_topic_name(m->rkt), f.id, json, kind, "result", NULL, t) == 0)
+    if (json && kq_produce_to(rk, rd_kafka_topic_name(m->rkt), m->partition, f.id, json, kind, "result", NULL, -1, t) == 0)
         ret = 0;
     else
         free(json);
@@ -160,7 +160,9 @@ static void result_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         if (m->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE) {
             rd_kafka_headers_t *h = NULL;
             rd_kafka_message_headers(m, &h);
-            if (rd_kafka_producev(rk, RD_KAFKA_V_RKT(m->rkt), RD_KAFKA_V_KEY(m->key, m->key_len),
+            /* The same partition: a sync result must reach its API's. */
+            if (rd_kafka_producev(rk, RD_KAFKA_V_RKT(m->rkt), RD_KAFKA_V_PARTITION(m->partition),
+                                  RD_KAFKA_V_KEY(m->key, m->key_len),
                                   RD_KAFKA_V_VALUE(m->payload, m->len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                   RD_KAFKA_V_HEADERS(rd_kafka_headers_copy(h)), RD_KAFKA_V_OPAQUE(t),
                                   RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -222,10 +224,20 @@ static void publish(struct exec_ctx *x, struct slot *s, const struct result *r, 
     t->offset = m->offset;
     t->gen = s->gen;
     snprintf(t->topic, sizeof(t->topic), "%s", rd_kafka_topic_name(m->rkt));
-    /* A full local queue (the brokers slow or gone) is waited out: a result
+    /* A sync job names the partition its API reads (reply-partition); one
+     * the topic does not have (it was made smaller) falls back to the key.
+     * A full local queue (the brokers slow or gone) is waited out: a result
      * never queued would pin its partition's commits until a restart. */
-    while ((err = kq_produce(x->producer, reply_to, r->id, json, kind, "result", NULL, t)) ==
-               RD_KAFKA_RESP_ERR__QUEUE_FULL && !x->stopping) {
+    for (int32_t part = kq_reply_partition(m);;) {
+        err = kq_produce_to(x->producer, reply_to, part, r->id, json, kind, "result", NULL, -1, t);
+        if (err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && part != RD_KAFKA_PARTITION_UA) {
+            log_msg(LOG_WARNING, "job=%s reply partition %d is not in %s: result sent by key", r->id, (int)part,
+                    reply_to);
+            part = RD_KAFKA_PARTITION_UA;
+            continue;
+        }
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || x->stopping)
+            break;
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }

@@ -95,6 +95,23 @@ void api_wake(struct api *a, const char *key)
         MHD_resume_connection(r->conn);   /* the handler runs again and reads the store */
 }
 
+static void resume_waiter(void *data, void *arg)
+{
+    (void)arg;
+    api_resume(data);   /* it reads the store again, and waits on if its wait is not over */
+}
+
+/* A shared store's notice: some API stored the result of id (NULL: some
+ * notices may have been missed). */
+static void on_stored(const char *id, void *arg)
+{
+    struct api *a = arg;
+    if (id)
+        api_wake(a, id);
+    else
+        pending_expire(a->waiters, INT64_MAX, resume_waiter, NULL);
+}
+
 rd_kafka_resp_err_t api_produce_job(struct api *a, const char *id, const char *kind, char *json)
 {
     /* Two lanes: sync calls, whose callers wait, on the jobs topic, which
@@ -107,7 +124,10 @@ rd_kafka_resp_err_t api_produce_job(struct api *a, const char *id, const char *k
      * the executor that drew the most). The key stays the job id. */
     int n = atomic_load(sync ? &a->jobs_partitions : &a->batch_partitions);
     int32_t part = n > 0 ? (int32_t)(atomic_fetch_add(&a->next_partition, 1) % (unsigned)n) : RD_KAFKA_PARTITION_UA;
-    return kq_produce_to(a->producer, topic, part, id, json, kind, "job", a->cfg->results_topic, NULL);
+    /* A sync job's result comes back on this API's own partition of the
+     * results topic (reply-partition), which only it reads for replies. */
+    return kq_produce_to(a->producer, topic, part, id, json, kind, "job", a->cfg->results_topic,
+                         sync ? (int32_t)a->cfg->reply_partition : -1, NULL);
 }
 
 /* Route names, the label of the HTTP metrics (enum route's order). */
@@ -503,7 +523,8 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
         snprintf(errstr, errstr_size, "out of memory");
         return -1;
     }
-    if (store_open(&a->store, c->db_path, errstr, errstr_size) < 0)
+    if (store_open(&a->store, c->db_url[0] ? c->db_url : c->db_path, errstr, errstr_size) < 0 ||
+        store_listen(a->store, on_stored, a, errstr, errstr_size) < 0)
         return -1;
     /* The demo key is an ordinary account, made once with demo-credits. */
     auth_hash(c->demo_key, hash);

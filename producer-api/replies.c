@@ -171,7 +171,7 @@ int replies_start(struct api *a, char *errstr, size_t errstr_size)
         return -1;
     /* Retry briefly: a just-created topic may not have leaders yet. */
     for (int tries = 0;; tries++) {
-        if (kq_assign_at_end(a->replies, c->results_topic, 5000, errstr, errstr_size) == 0)
+        if (kq_assign_at_end(a->replies, c->results_topic, (int32_t)c->reply_partition, 5000, errstr, errstr_size) == 0)
             break;
         if (tries == 20)
             return -1;

@@ -1,24 +1,32 @@
-/* store: SQLite persistence of the API (see store.h). WAL with
- * synchronous=NORMAL: a commit survives a crash of the API (the SIGKILL
- * test), a power loss may lose the last commits. */
+/* store: the API's persistence (see store.h), one set of queries over
+ * SQLite or PostgreSQL (db.h). SQLite: WAL with synchronous=NORMAL, a
+ * commit survives a crash of the API (the SIGKILL test), a power loss may
+ * lose the last commits. PostgreSQL: shared by every API; whatever two
+ * APIs could do at once to one account or job is serialized by locking
+ * its row (SELECT ... FOR UPDATE) at the start of the transaction. */
 #include "store.h"
 
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "log.h"
 #include "metrics.h"
 #include "util.h"
 
+/* NOTIFY channel of stored results: the payload is a job or batch id. */
+#define STORE_CHANNEL "execq_done"
+
 struct store {
-    sqlite3 *db;
-    pthread_mutex_t mu;
+    struct db *db;
+    pthread_mutex_t mu;         /* one connection: one caller at a time */
+    char *target;               /* for the listener's own connection */
+    struct db_listener *listener;
 };
 
-static const char *schema =
+static const char *lite_schema =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
     "PRAGMA foreign_keys=ON;"
@@ -51,10 +59,10 @@ static const char *schema =
     "CREATE TABLE IF NOT EXISTS signups(addr TEXT NOT NULL, at_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS signups_addr ON signups(addr, at_ms);";
 
-/* Schema changes, in order; PRAGMA user_version counts those applied. A
+/* SQLite: schema changes, in order; PRAGMA user_version counts those applied. A
  * store made by an older execq is brought up to date at start, in one
  * transaction per step. */
-static const char *migrations[] = {
+static const char *lite_migrations[] = {
     /* 1: account totals kept as they change (a GET no longer sums the
      * ledger), each batch's count of finished jobs (a batch waiter wakes
      * once, when it completes), idempotency keys scoped by route and
@@ -107,34 +115,117 @@ static const char *migrations[] = {
     "ALTER TABLE accounts ADD COLUMN max_batch_jobs INTEGER;",
 };
 
-/* Applies the migrations this store lacks. Returns 0, or -1 with errstr. */
-static int migrate(sqlite3 *h, char *errstr, size_t errstr_size)
-{
-    sqlite3_stmt *st = NULL;
-    int version = 0, n = (int)(sizeof(migrations) / sizeof(migrations[0]));
-    char *msg = NULL, pragma[48];
+/* PostgreSQL: the same tables, in its types, as SQLite has them at its
+ * schema version 4; later changes are added to both lists. execq_schema
+ * holds the version applied; APIs starting at once take turns (an
+ * advisory lock), and each step is one transaction. */
+static const char *pg_migrations[] = {
+    "CREATE TABLE accounts("
+    "  id TEXT PRIMARY KEY, key_hash TEXT UNIQUE NOT NULL, balance BIGINT NOT NULL CHECK(balance >= 0),"
+    "  granted BIGINT NOT NULL, created_ms BIGINT NOT NULL, charged BIGINT NOT NULL DEFAULT 0,"
+    "  refunded BIGINT NOT NULL DEFAULT 0, runs BIGINT NOT NULL DEFAULT 0, suspended TEXT,"
+    "  max_queued BIGINT, max_open BIGINT, requests_per_s BIGINT, max_batch_jobs BIGINT);"
+    "CREATE TABLE ledger("
+    "  job_id TEXT NOT NULL, account TEXT NOT NULL REFERENCES accounts(id),"
+    "  kind TEXT NOT NULL CHECK(kind IN ('charge','refund')), amount BIGINT NOT NULL, at_ms BIGINT NOT NULL,"
+    "  PRIMARY KEY(job_id, kind));"
+    "CREATE INDEX ledger_account ON ledger(account);"
+    "CREATE INDEX ledger_age ON ledger(at_ms);"
+    "CREATE TABLE batches("
+    "  id TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id), size BIGINT NOT NULL,"
+    "  created_ms BIGINT NOT NULL, done BIGINT NOT NULL DEFAULT 0);"
+    "CREATE INDEX batches_age ON batches(created_ms);"
+    "CREATE TABLE jobs("
+    "  id TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id), batch_id TEXT, seq BIGINT,"
+    "  kind TEXT NOT NULL, status TEXT NOT NULL, message TEXT, produced BIGINT NOT NULL DEFAULT 0,"
+    "  result TEXT, created_ms BIGINT NOT NULL, finished_ms BIGINT, held BIGINT NOT NULL DEFAULT 0);"
+    "CREATE INDEX jobs_batch ON jobs(batch_id, seq);"
+    "CREATE INDEX jobs_unproduced ON jobs(produced) WHERE produced = 0;"
+    "CREATE INDEX jobs_open ON jobs(created_ms) WHERE status != 'completed';"
+    "CREATE INDEX jobs_finished ON jobs(finished_ms) WHERE status = 'completed';"
+    "CREATE INDEX jobs_held ON jobs(account, created_ms, seq) WHERE held = 1;"
+    "CREATE INDEX jobs_inflight ON jobs(account, kind) WHERE status != 'completed';"
+    "CREATE TABLE idempotency("
+    "  account TEXT NOT NULL, route TEXT NOT NULL, key TEXT NOT NULL, body_hash TEXT NOT NULL,"
+    "  status BIGINT NOT NULL, response TEXT NOT NULL, created_ms BIGINT NOT NULL,"
+    "  PRIMARY KEY(account, route, key));"
+    "CREATE INDEX idempotency_age ON idempotency(created_ms);"
+    "CREATE TABLE signups(addr TEXT NOT NULL, at_ms BIGINT NOT NULL);"
+    "CREATE INDEX signups_addr ON signups(addr, at_ms);"
+    "CREATE TABLE api_keys(hash TEXT PRIMARY KEY, account TEXT NOT NULL REFERENCES accounts(id),"
+    "  created_ms BIGINT NOT NULL, expires_ms BIGINT);"
+    "CREATE INDEX api_keys_account ON api_keys(account);"
+    /* rowid: insertion order, as SQLite's implicit one (audit lists by it) */
+    "CREATE TABLE audit(rowid BIGSERIAL PRIMARY KEY, at_ms BIGINT NOT NULL, actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL, account TEXT NOT NULL, detail TEXT NOT NULL, reason TEXT NOT NULL);"
+    "CREATE INDEX audit_account ON audit(account, at_ms);",
+};
 
-    if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+#define NELEMS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Applies the migrations this store lacks. Returns 0, or -1 with errstr. */
+static int migrate_lite(struct db *d, char *errstr, size_t errstr_size)
+{
+    struct db_q *q;
+    int version = 0, n = NELEMS(lite_migrations);
+    char pragma[48];
+
+    if (db_exec(d, lite_schema) < 0) {
+        snprintf(errstr, errstr_size, "schema: %s", db_error(d));
+        return -1;
+    }
+    if ((q = db_run(d, "PRAGMA user_version", NULL, 0)) && db_next(q) == 1)
+        version = (int)db_int(q, 0);
+    db_end(q);
     if (version > n) {
         snprintf(errstr, errstr_size, "the store is of schema version %d, newer than this execq-api (%d)", version, n);
         return -1;
     }
     for (int v = version; v < n; v++) {
         snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", v + 1);
-        if (sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
-            sqlite3_exec(h, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
-            sqlite3_exec(h, pragma, NULL, NULL, &msg) != SQLITE_OK ||
-            sqlite3_exec(h, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-            snprintf(errstr, errstr_size, "store migration %d: %s", v + 1, msg ? msg : "failed");
-            sqlite3_free(msg);
-            sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+        if (db_begin(d) < 0 || db_exec(d, lite_migrations[v]) < 0 || db_exec(d, pragma) < 0 || db_commit(d) < 0) {
+            snprintf(errstr, errstr_size, "store migration %d: %s", v + 1, db_error(d));
+            db_rollback(d);
             return -1;
         }
         log_msg(LOG_INFO, "store: schema brought to version %d", v + 1);
     }
     return 0;
+}
+
+static int migrate_pg(struct db *d, char *errstr, size_t errstr_size)
+{
+    struct db_q *q = NULL;
+    int version = -1, n = NELEMS(pg_migrations);
+
+    /* One transaction: a second API starting now waits at the lock and
+     * then finds the work done. */
+    if (db_begin(d) < 0 || db_exec(d, "SELECT pg_advisory_xact_lock(7463301)") < 0 ||
+        db_exec(d, "CREATE TABLE IF NOT EXISTS execq_schema(version INTEGER NOT NULL)") < 0)
+        goto fail;
+    if ((q = db_run(d, "SELECT COALESCE(MAX(version), 0) FROM execq_schema", NULL, 0)) && db_next(q) == 1)
+        version = (int)db_int(q, 0);
+    db_end(q);
+    if (version < 0)
+        goto fail;
+    if (version > n) {
+        db_rollback(d);
+        snprintf(errstr, errstr_size, "the store is of schema version %d, newer than this execq-api (%d)", version, n);
+        return -1;
+    }
+    for (int v = version; v < n; v++) {
+        if (db_exec(d, pg_migrations[v]) < 0 || db_do(d, "DELETE FROM execq_schema", NULL, 0) < 0 ||
+            db_do(d, "INSERT INTO execq_schema(version) VALUES($1)", DB_ARGS(DB_I(v + 1))) < 0)
+            goto fail;
+        log_msg(LOG_INFO, "store: schema brought to version %d", v + 1);
+    }
+    if (db_commit(d) < 0)
+        goto fail;
+    return 0;
+fail:
+    snprintf(errstr, errstr_size, "store schema: %s", db_error(d));
+    db_rollback(d);
+    return -1;
 }
 
 /* Store metrics: write latency (the lock held, the transaction done) per
@@ -144,7 +235,7 @@ static struct metric *m_charged, *m_refunded, *m_accept, *m_result;
 static void store_metrics(void)
 {
     static const double bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
-    int n = (int)(sizeof(bounds) / sizeof(bounds[0]));
+    int n = NELEMS(bounds);
 
     m_charged = metrics_counter("execq_credits_charged_total", "Credits charged for accepted jobs.", NULL);
     m_refunded = metrics_counter("execq_credits_refunded_total", "Credits refunded for jobs that never ran.", NULL);
@@ -154,39 +245,31 @@ static void store_metrics(void)
                                  bounds, n);
 }
 
-int store_open(struct store **out, const char *path, char *errstr, size_t errstr_size)
+int store_open(struct store **out, const char *target, char *errstr, size_t errstr_size)
 {
     struct store *s = calloc(1, sizeof(*s));
-    sqlite3 *h = NULL;
-    char *msg = NULL;
+    struct db *d = NULL;
     int ret = -1;
 
-    if (!s) {
+    if (!s || !(s->target = util_strdup(target))) {
         snprintf(errstr, errstr_size, "out of memory");
-        return -1;
+        goto out;
     }
     store_metrics();
-    if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-        SQLITE_OK) {
-        snprintf(errstr, errstr_size, "open %s: %s", path, h ? sqlite3_errmsg(h) : "out of memory");
+    if (db_open(&d, target, errstr, errstr_size) < 0)
         goto out;
-    }
-    sqlite3_busy_timeout(h, 5000);
-    if (sqlite3_exec(h, schema, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(errstr, errstr_size, "schema of %s: %s", path, msg);
-        goto out;
-    }
-    if (migrate(h, errstr, errstr_size) < 0)
+    if ((db_is_pg(d) ? migrate_pg : migrate_lite)(d, errstr, errstr_size) < 0)
         goto out;
     pthread_mutex_init(&s->mu, NULL);
-    s->db = h;
-    h = NULL;   /* s owns it now */
+    s->db = d;
+    d = NULL;   /* s owns it now */
     *out = s;
     s = NULL;
     ret = 0;
 out:
-    sqlite3_free(msg);
-    sqlite3_close(h);   /* no-op on NULL */
+    db_close(d);   /* no-op on NULL */
+    if (s)
+        free(s->target);
     free(s);
     return ret;
 }
@@ -195,63 +278,51 @@ void store_close(struct store *s)
 {
     if (!s)
         return;
-    sqlite3_close(s->db);
+    db_listen_stop(s->listener);
+    db_close(s->db);
     pthread_mutex_destroy(&s->mu);
+    free(s->target);
     free(s);
 }
 
-/* Prepares sql; logs and returns NULL on error. The caller finalizes. */
-static sqlite3_stmt *prep(struct store *s, const char *sql)
+int store_shared(const struct store *s)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_msg(LOG_ERR, "store: prepare: %s", sqlite3_errmsg(s->db));
+    return db_is_pg(s->db);
+}
+
+int store_listen(struct store *s, void (*fn)(const char *id, void *arg), void *arg, char *errstr, size_t errstr_size)
+{
+    if (!db_is_pg(s->db))
+        return 0;   /* one process: its own wake-ups are all there are */
+    s->listener = db_listen_start(s->target, STORE_CHANNEL, fn, arg, errstr, errstr_size);
+    return s->listener ? 0 : -1;
+}
+
+/* Runs a SELECT and moves to its first row. Returns the cursor on it, or
+ * NULL with *rc 1 (no row) or -1 (error). Call with the lock held. */
+static struct db_q *first_row(struct store *s, const char *sql, const struct db_arg *args, int nargs, int *rc)
+{
+    struct db_q *q = db_run(s->db, sql, args, nargs);
+    int r = q ? db_next(q) : -1;
+
+    *rc = r == 1 ? 0 : r == 0 ? 1 : -1;
+    if (*rc != 0) {
+        db_end(q);
         return NULL;
     }
-    return st;
+    return q;
 }
 
-static int exec(struct store *s, const char *sql)
+static void copy_col(struct db_q *q, int col, char *dst, size_t size)
 {
-    char *msg = NULL;
-    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
-    if (rc != SQLITE_OK)
-        log_msg(LOG_ERR, "store: %s: %s", sql, msg);
-    sqlite3_free(msg);
-    return rc == SQLITE_OK ? 0 : -1;
+    const char *t = db_text(q, col);
+    snprintf(dst, size, "%s", t ? t : "");
 }
 
-/* Runs a one-row SELECT with up to two text arguments (a2 may be NULL).
- * Returns 0 with *st on the row (the caller finalizes it), 1 when there is
- * no row, -1 on error. Call with the lock held. */
-static int select_row(struct store *s, sqlite3_stmt **st, const char *sql, const char *a1, const char *a2)
+static char *dup_col(struct db_q *q, int col)
 {
-    int rc;
-
-    *st = prep(s, sql);
-    if (!*st)
-        return -1;
-    sqlite3_bind_text(*st, 1, a1, -1, SQLITE_STATIC);
-    if (a2)
-        sqlite3_bind_text(*st, 2, a2, -1, SQLITE_STATIC);
-    rc = sqlite3_step(*st);
-    if (rc == SQLITE_ROW)
-        return 0;
-    sqlite3_finalize(*st);
-    *st = NULL;
-    return rc == SQLITE_DONE ? 1 : -1;
-}
-
-static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t size)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(dst, size, "%s", t ? (const char *)t : "");
-}
-
-static char *dup_col(sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    return t ? util_strdup((const char *)t) : NULL;
+    const char *t = db_text(q, col);
+    return t ? util_strdup(t) : NULL;
 }
 
 int store_account_create(struct store *s, const char *key_hash, long credits, char id[40], char *errstr,
@@ -267,77 +338,51 @@ int store_account_create(struct store *s, const char *key_hash, long credits, ch
 int store_account_ensure(struct store *s, const char *id, const char *key_hash, long credits, char *errstr,
                          size_t errstr_size)
 {
-    sqlite3_stmt *st = NULL;
+    int64_t now = util_wall_ms();
     int ret = -1;
 
     pthread_mutex_lock(&s->mu);
-    if (exec(s, "BEGIN IMMEDIATE") < 0)
+    if (db_begin(s->db) < 0)
         goto unlock;
     /* An existing account keeps its balance; its key becomes key_hash, so
      * a changed configured key (the demo key) retires the old one(s). */
-    st = prep(s, "INSERT INTO accounts(id, key_hash, balance, granted, created_ms) VALUES(?,?,?,?,?) "
-                 "ON CONFLICT(id) DO UPDATE SET key_hash = excluded.key_hash");
-    if (!st)
-        goto rollback;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, key_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, credits);
-    sqlite3_bind_int64(st, 4, credits);
-    sqlite3_bind_int64(st, 5, util_wall_ms());
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto rollback;
-    sqlite3_finalize(st);
-    st = prep(s, "DELETE FROM api_keys WHERE account = ?1 AND hash != ?2");
-    if (!st)
-        goto rollback;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, key_hash, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto rollback;
-    sqlite3_finalize(st);
-    st = prep(s, "INSERT OR IGNORE INTO api_keys(hash, account, created_ms) VALUES(?,?,?)");
-    if (!st)
-        goto rollback;
-    sqlite3_bind_text(st, 1, key_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, util_wall_ms());
-    if (sqlite3_step(st) != SQLITE_DONE || exec(s, "COMMIT") < 0)
+    if (db_do(s->db,
+              "INSERT INTO accounts(id, key_hash, balance, granted, created_ms) VALUES($1, $2, $3, $3, $4) "
+              "ON CONFLICT(id) DO UPDATE SET key_hash = excluded.key_hash",
+              DB_ARGS(DB_T(id), DB_T(key_hash), DB_I(credits), DB_I(now))) < 0 ||
+        db_do(s->db, "DELETE FROM api_keys WHERE account = $1 AND hash != $2", DB_ARGS(DB_T(id), DB_T(key_hash))) < 0 ||
+        db_do(s->db, "INSERT INTO api_keys(hash, account, created_ms) VALUES($1, $2, $3) ON CONFLICT DO NOTHING",
+              DB_ARGS(DB_T(key_hash), DB_T(id), DB_I(now))) < 0 ||
+        db_commit(s->db) < 0)
         goto rollback;
     ret = 0;
     goto unlock;
 rollback:
-    snprintf(errstr, errstr_size, "create account: %s", sqlite3_errmsg(s->db));
-    exec(s, "ROLLBACK");
+    snprintf(errstr, errstr_size, "create account: %s", db_error(s->db));
+    db_rollback(s->db);
 unlock:
-    sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     return ret;
 }
 
 int store_account_by_key(struct store *s, const char *key_hash, char id[40], char *suspended, size_t suspended_size)
 {
-    sqlite3_stmt *st;
+    struct db_q *q;
     int ret;
 
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "SELECT k.account, a.suspended FROM api_keys k JOIN accounts a ON a.id = k.account "
-                 "WHERE k.hash = ?1 AND (k.expires_ms IS NULL OR k.expires_ms > ?2)");
-    ret = -1;
-    if (st) {
-        int rc;
-        sqlite3_bind_text(st, 1, key_hash, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, util_wall_ms());
-        rc = sqlite3_step(st);
-        ret = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
-    }
-    if (ret == 0) {
-        copy_col(st, 0, id, 40);
-        if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
-            copy_col(st, 1, suspended, suspended_size);
+    q = first_row(s,
+                  "SELECT k.account, a.suspended FROM api_keys k JOIN accounts a ON a.id = k.account "
+                  "WHERE k.hash = $1 AND (k.expires_ms IS NULL OR k.expires_ms > $2)",
+                  DB_ARGS(DB_T(key_hash), DB_I(util_wall_ms())), &ret);
+    if (q) {
+        copy_col(q, 0, id, 40);
+        if (!db_null(q, 1)) {
+            copy_col(q, 1, suspended, suspended_size);
             ret = 2;
         }
     }
-    sqlite3_finalize(st);
+    db_end(q);
     pthread_mutex_unlock(&s->mu);
     return ret;
 }
@@ -346,57 +391,39 @@ int store_account_by_key(struct store *s, const char *key_hash, char id[40], cha
 static int audit(struct store *s, const char *actor, const char *action, const char *account, const char *detail,
                  const char *reason)
 {
-    sqlite3_stmt *st = prep(s, "INSERT INTO audit(at_ms, actor, action, account, detail, reason) VALUES(?,?,?,?,?,?)");
-    int ok;
-
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, util_wall_ms());
-    sqlite3_bind_text(st, 2, actor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, account, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, detail, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
-    ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
-    return ok ? 0 : -1;
+    return db_do(s->db, "INSERT INTO audit(at_ms, actor, action, account, detail, reason) VALUES($1,$2,$3,$4,$5,$6)",
+                 DB_ARGS(DB_I(util_wall_ms()), DB_T(actor), DB_T(action), DB_T(account), DB_T(detail), DB_T(reason))) < 0
+               ? -1
+               : 0;
 }
 
-/* Runs sql (binding ?1 = account, ?2 = n, ?3 = text) and an audit row in
+/* Runs sql (binding $1 = account, $2 = n, $3 = text) and an audit row in
  * one transaction. Returns 0, 1 (no such account) or -1. */
 static int change(struct store *s, const char *sql, const char *account, int64_t n, const char *text,
                   const char *actor, const char *action, const char *detail, const char *reason)
 {
-    sqlite3_stmt *st = NULL;
+    long changed;
     int ret = -1;
 
     pthread_mutex_lock(&s->mu);
-    if (exec(s, "BEGIN IMMEDIATE") < 0)
+    if (db_begin(s->db) < 0)
         goto unlock;
-    if (!(st = prep(s, sql)))
+    changed = db_do(s->db, sql, DB_ARGS(DB_T(account), DB_I(n), DB_T(text)));
+    if (changed < 0)
         goto rollback;
-    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, n);
-    if (text)
-        sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 3);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto rollback;
-    if (sqlite3_changes(s->db) == 0) {
+    if (changed == 0) {
         ret = 1;
         goto rollback;
     }
-    if (audit(s, actor, action, account, detail, reason) < 0 || exec(s, "COMMIT") < 0)
+    if (audit(s, actor, action, account, detail, reason) < 0 || db_commit(s->db) < 0)
         goto rollback;
     ret = 0;
     goto unlock;
 rollback:
     if (ret < 0)
-        log_msg(LOG_ERR, "store: %s %s: %s", action, account, sqlite3_errmsg(s->db));
-    exec(s, "ROLLBACK");
+        log_msg(LOG_ERR, "store: %s %s: %s", action, account, db_error(s->db));
+    db_rollback(s->db);
 unlock:
-    sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     return ret;
 }
@@ -405,14 +432,14 @@ int store_grant(struct store *s, const char *account, long credits, const char *
 {
     char detail[64];
     snprintf(detail, sizeof(detail), "credits=%ld", credits);
-    return change(s, "UPDATE accounts SET balance = balance + ?2, granted = granted + ?2 WHERE id = ?1", account,
+    return change(s, "UPDATE accounts SET balance = balance + $2, granted = granted + $2 WHERE id = $1", account,
                   credits, NULL, actor, "grant", detail, reason);
 }
 
 int store_suspend(struct store *s, const char *account, int on, const char *actor, const char *reason)
 {
-    return change(s, "UPDATE accounts SET suspended = ?3 WHERE id = ?1 AND ?2 = ?2", account, 0, on ? reason : NULL,
-                  actor, on ? "suspend" : "reinstate", "", reason);
+    return change(s, "UPDATE accounts SET suspended = $3 WHERE id = $1", account, 0, on ? reason : NULL, actor,
+                  on ? "suspend" : "reinstate", "", reason);
 }
 
 int store_keys_expire(struct store *s, const char *account, const char *except_hash, const char *only_hash,
@@ -420,55 +447,51 @@ int store_keys_expire(struct store *s, const char *account, const char *except_h
 {
     char detail[64];
     snprintf(detail, sizeof(detail), "expires_ms=%lld", (long long)at_ms);
-    /* ?3 names the key to keep (rotation: the new one) or the only one to
+    /* $3 names the key to keep (rotation: the new one) or the only one to
      * expire (a user's own rotation: the key it called with). */
     return change(s,
-                  only_hash ? "UPDATE api_keys SET expires_ms = MIN(COALESCE(expires_ms, ?2), ?2) "
-                              "WHERE account = ?1 AND hash = ?3"
-                            : "UPDATE api_keys SET expires_ms = MIN(COALESCE(expires_ms, ?2), ?2) "
-                              "WHERE account = ?1 AND hash IS NOT ?3",
+                  only_hash ? "UPDATE api_keys SET expires_ms = CASE WHEN expires_ms < $2 THEN expires_ms ELSE $2 END "
+                              "WHERE account = $1 AND hash = $3"
+                            : "UPDATE api_keys SET expires_ms = CASE WHEN expires_ms < $2 THEN expires_ms ELSE $2 END "
+                              "WHERE account = $1 AND hash IS DISTINCT FROM $3",
                   account, at_ms, only_hash ? only_hash : except_hash, actor, "expire keys", detail, reason);
 }
 
 int store_key_add(struct store *s, const char *account, const char *key_hash, const char *actor, const char *reason)
 {
-    return change(s,
-                  "INSERT INTO api_keys(hash, account, created_ms) SELECT ?3, id, ?2 FROM accounts WHERE id = ?1",
+    return change(s, "INSERT INTO api_keys(hash, account, created_ms) SELECT $3, id, $2 FROM accounts WHERE id = $1",
                   account, util_wall_ms(), key_hash, actor, "new key", key_hash, reason);
 }
 
 long store_accounts_list(struct store *s, const char *search, long offset, long limit,
                          void (*fn)(const struct store_account *a, const char *suspended, void *arg), void *arg)
 {
-    sqlite3_stmt *st;
+    struct db_q *q;
     long n = -1;
-    int rc;
+    int rc = -1;
 
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "SELECT id, balance, granted, created_ms, charged, refunded, runs, suspended FROM accounts "
-                 "WHERE instr(id, ?1) > 0 ORDER BY created_ms, id LIMIT ?2 OFFSET ?3");
-    if (st) {
-        sqlite3_bind_text(st, 1, search ? search : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, limit);
-        sqlite3_bind_int64(st, 3, offset);
-        n = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            struct store_account a;
-            memset(&a, 0, sizeof(a));
-            copy_col(st, 0, a.id, sizeof(a.id));
-            a.balance = (long)sqlite3_column_int64(st, 1);
-            a.granted = (long)sqlite3_column_int64(st, 2);
-            a.created_ms = sqlite3_column_int64(st, 3);
-            a.charged = (long)sqlite3_column_int64(st, 4);
-            a.refunded = (long)sqlite3_column_int64(st, 5);
-            a.runs = (long)sqlite3_column_int64(st, 6);
-            fn(&a, (const char *)sqlite3_column_text(st, 7), arg);
-            n++;
-        }
-        if (rc != SQLITE_DONE)
-            n = -1;
+    q = db_run(s->db,
+               db_is_pg(s->db) ? "SELECT id, balance, granted, created_ms, charged, refunded, runs, suspended FROM accounts "
+                                 "WHERE strpos(id, $1) > 0 ORDER BY created_ms, id LIMIT $2 OFFSET $3"
+                               : "SELECT id, balance, granted, created_ms, charged, refunded, runs, suspended FROM accounts "
+                                 "WHERE instr(id, $1) > 0 ORDER BY created_ms, id LIMIT $2 OFFSET $3",
+               DB_ARGS(DB_T(search ? search : ""), DB_I(limit), DB_I(offset)));
+    for (n = 0; q && (rc = db_next(q)) == 1; n++) {
+        struct store_account a;
+        memset(&a, 0, sizeof(a));
+        copy_col(q, 0, a.id, sizeof(a.id));
+        a.balance = (long)db_int(q, 1);
+        a.granted = (long)db_int(q, 2);
+        a.created_ms = db_int(q, 3);
+        a.charged = (long)db_int(q, 4);
+        a.refunded = (long)db_int(q, 5);
+        a.runs = (long)db_int(q, 6);
+        fn(&a, db_text(q, 7), arg);
     }
-    sqlite3_finalize(st);
+    if (rc != 0)
+        n = -1;
+    db_end(q);
     pthread_mutex_unlock(&s->mu);
     return n;
 }
@@ -476,37 +499,39 @@ long store_accounts_list(struct store *s, const char *search, long offset, long 
 long store_usage(struct store *s, const char *account, int64_t since_ms,
                  void (*fn)(const char *day, long runs, long charged, long refunded, long cpu_ms, void *arg), void *arg)
 {
-    sqlite3_stmt *st;
+    char sql[1200];
+    int pg = db_is_pg(s->db), rc = -1;
+    struct db_q *q;
     long n = -1;
-    int rc;
 
-    pthread_mutex_lock(&s->mu);
     /* Charges and refunds from the ledger, CPU time from the stored
-     * results; both as long as retention keeps them. */
-    st = prep(s, "SELECT day, SUM(charges) - SUM(refunds), SUM(charged), SUM(refunded), SUM(cpu) FROM ("
-                 " SELECT date(at_ms / 1000, 'unixepoch') AS day, kind = 'charge' AS charges, kind = 'refund' AS refunds,"
-                 "  CASE WHEN kind = 'charge' THEN amount ELSE 0 END AS charged,"
-                 "  CASE WHEN kind = 'refund' THEN amount ELSE 0 END AS refunded, 0 AS cpu"
-                 "  FROM ledger WHERE account = ?1 AND at_ms >= ?2"
-                 " UNION ALL"
-                 " SELECT date(finished_ms / 1000, 'unixepoch'), 0, 0, 0, 0,"
-                 "  COALESCE(json_extract(result, '$.cpu_time_ms'), 0)"
-                 "  FROM jobs WHERE account = ?1 AND status = 'completed' AND finished_ms >= ?2"
-                 ") GROUP BY day ORDER BY day");
-    if (st) {
-        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, since_ms);
-        n = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            fn((const char *)sqlite3_column_text(st, 0), (long)sqlite3_column_int64(st, 1),
-               (long)sqlite3_column_int64(st, 2), (long)sqlite3_column_int64(st, 3), (long)sqlite3_column_int64(st, 4),
-               arg);
-            n++;
-        }
-        if (rc != SQLITE_DONE)
-            n = -1;
-    }
-    sqlite3_finalize(st);
+     * results; both as long as retention keeps them. A UTC day from a
+     * millisecond time, and a number from the result's JSON, are the
+     * dialects' own. */
+#define DAY(col) (pg ? "to_char(to_timestamp(" col " / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')" \
+                     : "date(" col " / 1000, 'unixepoch')")
+    snprintf(sql, sizeof(sql),
+             "SELECT day, SUM(charges) - SUM(refunds), SUM(charged), SUM(refunded), SUM(cpu) FROM ("
+             " SELECT %s AS day, CASE WHEN kind = 'charge' THEN 1 ELSE 0 END AS charges,"
+             "  CASE WHEN kind = 'refund' THEN 1 ELSE 0 END AS refunds,"
+             "  CASE WHEN kind = 'charge' THEN amount ELSE 0 END AS charged,"
+             "  CASE WHEN kind = 'refund' THEN amount ELSE 0 END AS refunded, 0 AS cpu"
+             "  FROM ledger WHERE account = $1 AND at_ms >= $2"
+             " UNION ALL"
+             " SELECT %s, 0, 0, 0, 0, %s"
+             "  FROM jobs WHERE account = $1 AND status = 'completed' AND finished_ms >= $2"
+             ") AS u GROUP BY day ORDER BY day",
+             DAY("at_ms"), DAY("finished_ms"),
+             pg ? "COALESCE((result::json->>'cpu_time_ms')::numeric::bigint, 0)"
+                : "COALESCE(json_extract(result, '$.cpu_time_ms'), 0)");
+#undef DAY
+    pthread_mutex_lock(&s->mu);
+    q = db_run(s->db, sql, DB_ARGS(DB_T(account), DB_I(since_ms)));
+    for (n = 0; q && (rc = db_next(q)) == 1; n++)
+        fn(db_text(q, 0), (long)db_int(q, 1), (long)db_int(q, 2), (long)db_int(q, 3), (long)db_int(q, 4), arg);
+    if (rc != 0)
+        n = -1;
+    db_end(q);
     pthread_mutex_unlock(&s->mu);
     return n;
 }
@@ -516,27 +541,20 @@ long store_audit_list(struct store *s, const char *account, long limit,
                                  const char *reason, void *arg),
                       void *arg)
 {
-    sqlite3_stmt *st;
+    struct db_q *q;
     long n = -1;
-    int rc;
+    int rc = -1;
 
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "SELECT at_ms, actor, action, detail, reason FROM audit WHERE account = ? "
-                 "ORDER BY at_ms DESC, rowid DESC LIMIT ?");
-    if (st) {
-        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, limit);
-        n = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            fn(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-               (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
-               (const char *)sqlite3_column_text(st, 4), arg);
-            n++;
-        }
-        if (rc != SQLITE_DONE)
-            n = -1;
-    }
-    sqlite3_finalize(st);
+    q = db_run(s->db,
+               "SELECT at_ms, actor, action, detail, reason FROM audit WHERE account = $1 "
+               "ORDER BY at_ms DESC, rowid DESC LIMIT $2",
+               DB_ARGS(DB_T(account), DB_I(limit)));
+    for (n = 0; q && (rc = db_next(q)) == 1; n++)
+        fn(db_int(q, 0), db_text(q, 1), db_text(q, 2), db_text(q, 3), db_text(q, 4), arg);
+    if (rc != 0)
+        n = -1;
+    db_end(q);
     pthread_mutex_unlock(&s->mu);
     return n;
 }
@@ -544,77 +562,79 @@ long store_audit_list(struct store *s, const char *account, long limit,
 long store_keys_list(struct store *s, const char *account,
                      void (*fn)(const char *hash, int64_t created_ms, int64_t expires_ms, void *arg), void *arg)
 {
-    sqlite3_stmt *st;
+    struct db_q *q;
     long n = -1;
-    int rc;
+    int rc = -1;
 
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "SELECT hash, created_ms, COALESCE(expires_ms, 0) FROM api_keys WHERE account = ? ORDER BY created_ms");
-    if (st) {
-        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-        n = 0;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), arg);
-            n++;
-        }
-        if (rc != SQLITE_DONE)
-            n = -1;
-    }
-    sqlite3_finalize(st);
+    q = db_run(s->db,
+               "SELECT hash, created_ms, COALESCE(expires_ms, 0) FROM api_keys WHERE account = $1 "
+               "ORDER BY created_ms, hash",
+               DB_ARGS(DB_T(account)));
+    for (n = 0; q && (rc = db_next(q)) == 1; n++)
+        fn(db_text(q, 0), db_int(q, 1), db_int(q, 2), arg);
+    if (rc != 0)
+        n = -1;
+    db_end(q);
     pthread_mutex_unlock(&s->mu);
     return n;
 }
 
 int store_account_get(struct store *s, const char *id, struct store_account *a)
 {
-    sqlite3_stmt *st;
+    struct db_q *q;
     int ret;
 
     memset(a, 0, sizeof(*a));
     pthread_mutex_lock(&s->mu);
     /* The totals are kept as charges and refunds happen: one row read. */
-    ret = select_row(s, &st, "SELECT balance, granted, created_ms, charged, refunded, runs FROM accounts WHERE id = ?",
-                     id, NULL);
-    if (ret == 0) {
+    q = first_row(s, "SELECT balance, granted, created_ms, charged, refunded, runs FROM accounts WHERE id = $1",
+                  DB_ARGS(DB_T(id)), &ret);
+    if (q) {
         snprintf(a->id, sizeof(a->id), "%s", id);
-        a->balance = (long)sqlite3_column_int64(st, 0);
-        a->granted = (long)sqlite3_column_int64(st, 1);
-        a->created_ms = sqlite3_column_int64(st, 2);
-        a->charged = (long)sqlite3_column_int64(st, 3);
-        a->refunded = (long)sqlite3_column_int64(st, 4);
-        a->runs = (long)sqlite3_column_int64(st, 5);
+        a->balance = (long)db_int(q, 0);
+        a->granted = (long)db_int(q, 1);
+        a->created_ms = db_int(q, 2);
+        a->charged = (long)db_int(q, 3);
+        a->refunded = (long)db_int(q, 4);
+        a->runs = (long)db_int(q, 5);
     }
-    sqlite3_finalize(st);
+    db_end(q);
     pthread_mutex_unlock(&s->mu);
     return ret;
 }
 
 int store_signup_allowed(struct store *s, const char *addr, int64_t now_ms, int64_t window_ms, int max)
 {
-    sqlite3_stmt *st;
-    int ret = -1;
+    struct db_q *q;
+    int ret = -1, rc;
 
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "SELECT COUNT(*) FROM signups WHERE addr = ? AND at_ms > ?");
-    if (st) {
-        sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, now_ms - window_ms);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            ret = sqlite3_column_int(st, 0) < max;
-    }
-    sqlite3_finalize(st);
-    if (ret == 1) {
-        st = prep(s, "INSERT INTO signups(addr, at_ms) VALUES(?, ?)");
-        if (st) {
-            sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 2, now_ms);
-            if (sqlite3_step(st) != SQLITE_DONE)
-                ret = -1;
-        }
-        sqlite3_finalize(st);
-    }
+    q = first_row(s, "SELECT COUNT(*) FROM signups WHERE addr = $1 AND at_ms > $2",
+                  DB_ARGS(DB_T(addr), DB_I(now_ms - window_ms)), &rc);
+    if (q)
+        ret = db_int(q, 0) < max;
+    db_end(q);
+    if (ret == 1 &&
+        db_do(s->db, "INSERT INTO signups(addr, at_ms) VALUES($1, $2)", DB_ARGS(DB_T(addr), DB_I(now_ms))) < 0)
+        ret = -1;
     pthread_mutex_unlock(&s->mu);
     return ret;
+}
+
+/* Locks account's row until the transaction ends (PostgreSQL: another
+ * API's accept, refund or release of this account waits; SQLite holds
+ * the one write lock already). Caller holds s->mu in a transaction.
+ * Returns 0 with *balance, 1 (no such account) or -1. */
+static int lock_account(struct store *s, const char *account, long *balance)
+{
+    int rc;
+    struct db_q *q = first_row(s, "SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", DB_ARGS(DB_T(account)), &rc);
+
+    if (q)
+        *balance = (long)db_int(q, 0);
+    db_end(q);
+    return rc;
 }
 
 /* An account's unfinished async and batch jobs: all of them (held
@@ -623,86 +643,74 @@ int store_signup_allowed(struct store *s, const char *addr, int64_t now_ms, int6
 static int open_jobs(struct store *s, const char *account, const struct store_limits *def, long *open, long *queued,
                      struct store_limits *eff)
 {
-    sqlite3_stmt *st = prep(s, "SELECT COUNT(*), COALESCE(SUM(held = 0), 0),"
-                               " (SELECT max_queued FROM accounts WHERE id = ?1),"
-                               " (SELECT max_open FROM accounts WHERE id = ?1) FROM jobs "
-                               "WHERE account = ?1 AND kind != 'sync' AND status != 'completed'");
-    int ret = -1;
+    int rc;
+    struct db_q *q = first_row(s,
+                               "SELECT COUNT(*), COALESCE(SUM(CASE WHEN held = 0 THEN 1 ELSE 0 END), 0),"
+                               " (SELECT max_queued FROM accounts WHERE id = $1),"
+                               " (SELECT max_open FROM accounts WHERE id = $1) FROM jobs "
+                               "WHERE account = $1 AND kind != 'sync' AND status != 'completed'",
+                               DB_ARGS(DB_T(account)), &rc);
 
-    if (!st)
+    if (!q)
         return -1;
-    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *open = (long)sqlite3_column_int64(st, 0);
-        *queued = (long)sqlite3_column_int64(st, 1);
-        /* The account's own limits where the operator set them. */
-        eff->max_queued = sqlite3_column_type(st, 2) == SQLITE_NULL ? def->max_queued : (long)sqlite3_column_int64(st, 2);
-        eff->max_open = sqlite3_column_type(st, 3) == SQLITE_NULL ? def->max_open : (long)sqlite3_column_int64(st, 3);
-        ret = 0;
-    }
-    sqlite3_finalize(st);
-    return ret;
+    *open = (long)db_int(q, 0);
+    *queued = (long)db_int(q, 1);
+    /* The account's own limits where the operator set them. */
+    eff->max_queued = db_null(q, 2) ? def->max_queued : (long)db_int(q, 2);
+    eff->max_open = db_null(q, 3) ? def->max_open : (long)db_int(q, 3);
+    db_end(q);
+    return 0;
+}
+
+static struct db_arg limit_arg(long v)
+{
+    return v < 0 ? DB_NULL : DB_I(v);
 }
 
 int store_set_limits(struct store *s, const char *account, const long v[STORE_NLIMITS], const char *actor,
                      const char *reason)
 {
     char detail[160];
-    sqlite3_stmt *st = NULL;
+    long changed;
     int ret = -1;
 
     snprintf(detail, sizeof(detail), "max_queued=%ld max_open=%ld requests_per_s=%ld max_batch_jobs=%ld (-1: default)",
              v[0], v[1], v[2], v[3]);
     pthread_mutex_lock(&s->mu);
-    if (exec(s, "BEGIN IMMEDIATE") < 0)
+    if (db_begin(s->db) < 0)
         goto unlock;
-    st = prep(s, "UPDATE accounts SET max_queued = ?2, max_open = ?3, requests_per_s = ?4, max_batch_jobs = ?5 "
-                 "WHERE id = ?1");
-    if (!st)
+    changed = db_do(s->db,
+                    "UPDATE accounts SET max_queued = $2, max_open = $3, requests_per_s = $4, max_batch_jobs = $5 "
+                    "WHERE id = $1",
+                    DB_ARGS(DB_T(account), limit_arg(v[0]), limit_arg(v[1]), limit_arg(v[2]), limit_arg(v[3])));
+    if (changed < 0)
         goto rollback;
-    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-    for (int i = 0; i < STORE_NLIMITS; i++)
-        if (v[i] < 0)
-            sqlite3_bind_null(st, i + 2);
-        else
-            sqlite3_bind_int64(st, i + 2, v[i]);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto rollback;
-    if (sqlite3_changes(s->db) == 0) {
+    if (changed == 0) {
         ret = 1;
         goto rollback;
     }
-    if (audit(s, actor, "limits", account, detail, reason) < 0 || exec(s, "COMMIT") < 0)
+    if (audit(s, actor, "limits", account, detail, reason) < 0 || db_commit(s->db) < 0)
         goto rollback;
     ret = 0;
     goto unlock;
 rollback:
-    exec(s, "ROLLBACK");
+    db_rollback(s->db);
 unlock:
-    sqlite3_finalize(st);
     pthread_mutex_unlock(&s->mu);
     return ret;
 }
 
 int store_get_limits(struct store *s, const char *account, long v[STORE_NLIMITS])
 {
-    sqlite3_stmt *st;
-    int ret = -1;
+    struct db_q *q;
+    int ret;
 
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "SELECT max_queued, max_open, requests_per_s, max_batch_jobs FROM accounts WHERE id = ?");
-    if (st) {
-        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            for (int i = 0; i < STORE_NLIMITS; i++)
-                v[i] = sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(st, i);
-            ret = 0;
-        } else if (rc == SQLITE_DONE) {
-            ret = 1;
-        }
-    }
-    sqlite3_finalize(st);
+    q = first_row(s, "SELECT max_queued, max_open, requests_per_s, max_batch_jobs FROM accounts WHERE id = $1",
+                  DB_ARGS(DB_T(account)), &ret);
+    for (int i = 0; q && i < STORE_NLIMITS; i++)
+        v[i] = db_null(q, i) ? -1 : (long)db_int(q, i);
+    db_end(q);
     pthread_mutex_unlock(&s->mu);
     return ret;
 }
@@ -711,7 +719,6 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
                                     const struct job *jobs, char *const *json, size_t n,
                                     const struct store_limits *lim, long *balance, size_t *release)
 {
-    sqlite3_stmt *bal = NULL, *job = NULL, *led = NULL, *upd = NULL, *bat = NULL;
     enum store_accept ret = STORE_ERROR;
     long total = 0, open = 0, queued = 0;
     int64_t now = util_wall_ms(), t0 = util_mono_us();
@@ -719,15 +726,13 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
     for (size_t i = 0; i < n; i++)
         total += jobs[i].credits;
     pthread_mutex_lock(&s->mu);
-    if (exec(s, "BEGIN IMMEDIATE") < 0)
+    if (db_begin(s->db) < 0)
         goto unlock;
-    bal = prep(s, "SELECT balance FROM accounts WHERE id = ?");
-    if (!bal)
+    /* The account's row stays locked to the commit: two APIs charging one
+     * account take turns, so the second sees the first's balance and
+     * neither can spend the same credits (nor pass max_open) twice. */
+    if (lock_account(s, account, balance) != 0)
         goto rollback;
-    sqlite3_bind_text(bal, 1, account, -1, SQLITE_STATIC);
-    if (sqlite3_step(bal) != SQLITE_ROW)
-        goto rollback;
-    *balance = (long)sqlite3_column_int64(bal, 0);
     if (*balance < total) {
         ret = STORE_NO_CREDITS;
         goto rollback;
@@ -752,50 +757,22 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
                 *release = n;
         }
     }
-    if (batch_id) {
-        bat = prep(s, "INSERT INTO batches(id, account, size, created_ms) VALUES(?,?,?,?)");
-        if (!bat)
-            goto rollback;
-        sqlite3_bind_text(bat, 1, batch_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(bat, 2, account, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(bat, 3, (sqlite3_int64)n);
-        sqlite3_bind_int64(bat, 4, now);
-        if (sqlite3_step(bat) != SQLITE_DONE)
-            goto rollback;
-    }
-    job = prep(s, "INSERT INTO jobs(id, account, batch_id, seq, kind, status, message, created_ms, held) "
-                  "VALUES(?,?,?,?,?,'queued',?,?,?)");
-    led = prep(s, "INSERT INTO ledger(job_id, account, kind, amount, at_ms) VALUES(?,?,'charge',?,?)");
-    if (!job || !led)
+    if (batch_id && db_do(s->db, "INSERT INTO batches(id, account, size, created_ms) VALUES($1, $2, $3, $4)",
+                          DB_ARGS(DB_T(batch_id), DB_T(account), DB_I(n), DB_I(now))) < 0)
         goto rollback;
     for (size_t i = 0; i < n; i++) {
-        sqlite3_reset(job);
-        sqlite3_reset(led);
-        sqlite3_bind_text(job, 1, jobs[i].id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(job, 2, account, -1, SQLITE_STATIC);
-        if (batch_id)
-            sqlite3_bind_text(job, 3, batch_id, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(job, 3);
-        sqlite3_bind_int64(job, 4, (sqlite3_int64)i);
-        sqlite3_bind_text(job, 5, jobs[i].kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(job, 6, json[i], -1, SQLITE_STATIC);
-        sqlite3_bind_int64(job, 7, now);
-        sqlite3_bind_int(job, 8, i >= *release);
-        sqlite3_bind_text(led, 1, jobs[i].id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(led, 2, account, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(led, 3, jobs[i].credits);
-        sqlite3_bind_int64(led, 4, now);
-        if (sqlite3_step(job) != SQLITE_DONE || sqlite3_step(led) != SQLITE_DONE)
+        if (db_do(s->db,
+                  "INSERT INTO jobs(id, account, batch_id, seq, kind, status, message, created_ms, held) "
+                  "VALUES($1, $2, $3, $4, $5, 'queued', $6, $7, $8)",
+                  DB_ARGS(DB_T(jobs[i].id), DB_T(account), DB_T(batch_id), DB_I(i), DB_T(jobs[i].kind), DB_T(json[i]),
+                          DB_I(now), DB_I(i >= *release))) < 0 ||
+            db_do(s->db, "INSERT INTO ledger(job_id, account, kind, amount, at_ms) VALUES($1, $2, 'charge', $3, $4)",
+                  DB_ARGS(DB_T(jobs[i].id), DB_T(account), DB_I(jobs[i].credits), DB_I(now))) < 0)
             goto rollback;
     }
-    upd = prep(s, "UPDATE accounts SET balance = balance - ?1, charged = charged + ?1, runs = runs + ?2 WHERE id = ?3");
-    if (!upd)
-        goto rollback;
-    sqlite3_bind_int64(upd, 1, total);
-    sqlite3_bind_int64(upd, 2, (sqlite3_int64)n);
-    sqlite3_bind_text(upd, 3, account, -1, SQLITE_STATIC);
-    if (sqlite3_step(upd) != SQLITE_DONE || exec(s, "COMMIT") < 0)
+    if (db_do(s->db, "UPDATE accounts SET balance = balance - $1, charged = charged + $1, runs = runs + $2 WHERE id = $3",
+              DB_ARGS(DB_I(total), DB_I(n), DB_T(account))) < 0 ||
+        db_commit(s->db) < 0)
         goto rollback;
     *balance -= total;
     metrics_add(m_charged, (double)total);
@@ -803,14 +780,9 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
     goto unlock;
 rollback:
     if (ret == STORE_ERROR)
-        log_msg(LOG_ERR, "store: accept jobs: %s", sqlite3_errmsg(s->db));
-    exec(s, "ROLLBACK");
+        log_msg(LOG_ERR, "store: accept jobs: %s", db_error(s->db));
+    db_rollback(s->db);
 unlock:
-    sqlite3_finalize(bal);
-    sqlite3_finalize(bat);
-    sqlite3_finalize(job);
-    sqlite3_finalize(led);
-    sqlite3_finalize(upd);
     pthread_mutex_unlock(&s->mu);
     metrics_observe(m_accept, (util_mono_us() - t0) / 1e6);
     return ret;
@@ -818,147 +790,141 @@ unlock:
 
 static void set_by_id(struct store *s, const char *sql, const char *id)
 {
-    sqlite3_stmt *st;
     pthread_mutex_lock(&s->mu);
-    st = prep(s, sql);
-    if (st) {
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            log_msg(LOG_ERR, "store: %s: %s", sql, sqlite3_errmsg(s->db));
-    }
-    sqlite3_finalize(st);
+    db_do(s->db, sql, DB_ARGS(DB_T(id)));   /* an error is logged */
     pthread_mutex_unlock(&s->mu);
 }
 
 void store_job_produced(struct store *s, const char *id)
 {
-    set_by_id(s, "UPDATE jobs SET produced = 1 WHERE id = ?", id);
+    set_by_id(s, "UPDATE jobs SET produced = 1 WHERE id = $1 AND produced = 0", id);
 }
 
 void store_job_running(struct store *s, const char *id)
 {
-    set_by_id(s, "UPDATE jobs SET status = 'running' WHERE id = ? AND status = 'queued'", id);
+    set_by_id(s, "UPDATE jobs SET status = 'running' WHERE id = $1 AND status = 'queued'", id);
+}
+
+/* Tells every API (PostgreSQL's NOTIFY, sent at commit) that id's result
+ * is stored. Caller holds s->mu in a transaction. Returns 0 or -1. */
+static int notify(struct store *s, const char *id)
+{
+    struct db_q *q;
+    int rc;
+
+    if (!db_is_pg(s->db))
+        return 0;
+    q = first_row(s, "SELECT pg_notify('" STORE_CHANNEL "', $1)", DB_ARGS(DB_T(id)), &rc);
+    db_end(q);
+    return rc == 0 ? 0 : -1;
 }
 
 int store_result(struct store *s, const char *id, const char *http_json, int refund, int64_t finished_ms,
                  char batch_id[37])
 {
-    sqlite3_stmt *get = NULL, *upd = NULL, *led = NULL, *bal = NULL;
+    struct db_q *q = NULL;
     int ret = -1, rc;
     char account[40];
-    sqlite3_int64 refunded = 0;
-    int64_t t0 = util_mono_us();
+    int64_t refunded = 0, t0 = util_mono_us();
 
     batch_id[0] = '\0';
     pthread_mutex_lock(&s->mu);
-    if (exec(s, "BEGIN IMMEDIATE") < 0)
+    if (db_begin(s->db) < 0)
         goto unlock;
-    get = prep(s, "SELECT account, COALESCE(batch_id, ''), status FROM jobs WHERE id = ?");
-    if (!get)
-        goto rollback;
-    sqlite3_bind_text(get, 1, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(get) != SQLITE_ROW) {
-        ret = 0;   /* not ours (another store, or from before the store) */
+    /* The job's row stays locked to the commit: two APIs storing copies
+     * of one result take turns, and the second finds it completed. */
+    q = first_row(s, "SELECT account, COALESCE(batch_id, ''), status FROM jobs WHERE id = $1 FOR UPDATE",
+                  DB_ARGS(DB_T(id)), &rc);
+    if (rc != 0) {
+        ret = rc == 1 ? 0 : -1;   /* not ours (another store, or from before the store) */
         goto rollback;
     }
-    copy_col(get, 0, account, sizeof(account));
-    copy_col(get, 1, batch_id, 37);
-    if (strcmp((const char *)sqlite3_column_text(get, 2), "completed") == 0) {
+    copy_col(q, 0, account, sizeof(account));
+    copy_col(q, 1, batch_id, 37);
+    if (strcmp(db_text(q, 2), "completed") == 0) {
         ret = 0;   /* a redelivered or duplicate result */
         goto rollback;
     }
-    upd = prep(s, "UPDATE jobs SET status = 'completed', result = ?, finished_ms = ?, message = NULL, "
-                  "produced = 1 WHERE id = ?");
-    if (!upd)
-        goto rollback;
-    sqlite3_bind_text(upd, 1, http_json, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(upd, 2, finished_ms);
-    sqlite3_bind_text(upd, 3, id, -1, SQLITE_STATIC);
-    if (sqlite3_step(upd) != SQLITE_DONE)
+    db_end(q);
+    q = NULL;
+    if (db_do(s->db,
+              "UPDATE jobs SET status = 'completed', result = $1, finished_ms = $2, message = NULL, produced = 1 "
+              "WHERE id = $3",
+              DB_ARGS(DB_T(http_json), DB_I(finished_ms), DB_T(id))) < 0)
         goto rollback;
     if (batch_id[0]) {
         /* The batch's count of finished jobs; its waiters are woken only
          * by the result that completes it, so a ?wait GET reads the batch
          * once, not once per job. */
-        sqlite3_stmt *done = prep(s, "UPDATE batches SET done = done + 1 WHERE id = ? RETURNING done = size");
-        int complete = 0;
-        if (!done)
+        q = first_row(s, "UPDATE batches SET done = done + 1 WHERE id = $1 RETURNING CASE WHEN done = size THEN 1 ELSE 0 END",
+                      DB_ARGS(DB_T(batch_id)), &rc);
+        if (rc < 0)
             goto rollback;
-        sqlite3_bind_text(done, 1, batch_id, -1, SQLITE_STATIC);
-        if (sqlite3_step(done) == SQLITE_ROW)
-            complete = sqlite3_column_int(done, 0);
-        sqlite3_finalize(done);
-        if (!complete)
+        if (!q || db_int(q, 0) == 0)
             batch_id[0] = '\0';
+        db_end(q);
+        q = NULL;
     }
     if (refund) {
         /* The refund row copies the charge; the key allows one per job. */
-        led = prep(s, "INSERT OR IGNORE INTO ledger(job_id, account, kind, amount, at_ms) "
-                      "SELECT job_id, account, 'refund', amount, ? FROM ledger WHERE job_id = ? AND kind = 'charge' "
-                      "RETURNING amount");
-        bal = prep(s, "UPDATE accounts SET balance = balance + r.amount, refunded = refunded + r.amount, runs = runs - 1 "
-                      "FROM (SELECT amount FROM ledger WHERE job_id = ? AND kind = 'refund') AS r WHERE id = ?");
-        if (!led || !bal)
+        q = first_row(s,
+                      "INSERT INTO ledger(job_id, account, kind, amount, at_ms) "
+                      "SELECT job_id, account, 'refund', amount, $1 FROM ledger WHERE job_id = $2 AND kind = 'charge' "
+                      "ON CONFLICT DO NOTHING RETURNING amount",
+                      DB_ARGS(DB_I(finished_ms), DB_T(id)), &rc);
+        if (rc < 0)
             goto rollback;
-        sqlite3_bind_int64(led, 1, finished_ms);
-        sqlite3_bind_text(led, 2, id, -1, SQLITE_STATIC);
-        rc = sqlite3_step(led);
-        if (rc == SQLITE_ROW) {   /* a refund row was made: one, with the charge's amount */
-            refunded = sqlite3_column_int64(led, 0);
-            rc = sqlite3_step(led);
-        }
-        if (rc != SQLITE_DONE)
+        if (q)   /* a refund row was made: one, with the charge's amount */
+            refunded = db_int(q, 0);
+        db_end(q);
+        q = NULL;
+        if (refunded > 0 &&
+            db_do(s->db, "UPDATE accounts SET balance = balance + $1, refunded = refunded + $1, runs = runs - 1 WHERE id = $2",
+                  DB_ARGS(DB_I(refunded), DB_T(account))) < 0)
             goto rollback;
-        if (refunded > 0) {
-            sqlite3_bind_text(bal, 1, id, -1, SQLITE_STATIC);
-            sqlite3_bind_text(bal, 2, account, -1, SQLITE_STATIC);
-            if (sqlite3_step(bal) != SQLITE_DONE)
-                goto rollback;
-        }
     }
-    if (exec(s, "COMMIT") < 0)
+    if (notify(s, id) < 0 || (batch_id[0] && notify(s, batch_id) < 0) || db_commit(s->db) < 0)
         goto rollback;
     metrics_add(m_refunded, (double)refunded);
     ret = 1;
     goto unlock;
 rollback:
+    db_end(q);
+    batch_id[0] = '\0';   /* nothing stored: nobody to wake */
     if (ret < 0)
-        log_msg(LOG_ERR, "job=%s store result: %s", id, sqlite3_errmsg(s->db));
-    exec(s, "ROLLBACK");
+        log_msg(LOG_ERR, "job=%s store result: %s", id, db_error(s->db));
+    db_rollback(s->db);
 unlock:
-    sqlite3_finalize(get);
-    sqlite3_finalize(upd);
-    sqlite3_finalize(led);
-    sqlite3_finalize(bal);
     pthread_mutex_unlock(&s->mu);
     metrics_observe(m_result, (util_mono_us() - t0) / 1e6);
     return ret;
 }
 
-static void fill_job(sqlite3_stmt *st, struct store_job *j)
+static void fill_job(struct db_q *q, struct store_job *j)
 {
     memset(j, 0, sizeof(*j));
-    copy_col(st, 0, j->id, sizeof(j->id));
-    copy_col(st, 1, j->batch_id, sizeof(j->batch_id));
-    copy_col(st, 2, j->kind, sizeof(j->kind));
-    copy_col(st, 3, j->status, sizeof(j->status));
-    j->result = dup_col(st, 4);
-    j->created_ms = sqlite3_column_int64(st, 5);
-    j->finished_ms = sqlite3_column_int64(st, 6);
+    copy_col(q, 0, j->id, sizeof(j->id));
+    copy_col(q, 1, j->batch_id, sizeof(j->batch_id));
+    copy_col(q, 2, j->kind, sizeof(j->kind));
+    copy_col(q, 3, j->status, sizeof(j->status));
+    j->result = dup_col(q, 4);
+    j->created_ms = db_int(q, 5);
+    j->finished_ms = db_int(q, 6);
 }
 
 #define JOB_COLS "id, COALESCE(batch_id, ''), kind, status, result, created_ms, COALESCE(finished_ms, 0)"
 
 int store_job_get(struct store *s, const char *id, const char *account, struct store_job *j)
 {
-    sqlite3_stmt *st;
+    struct db_q *q;
     int ret;
 
     pthread_mutex_lock(&s->mu);
-    ret = select_row(s, &st, "SELECT " JOB_COLS " FROM jobs WHERE id = ? AND account = ?", id, account);
-    if (ret == 0)
-        fill_job(st, j);
-    sqlite3_finalize(st);
+    q = first_row(s, "SELECT " JOB_COLS " FROM jobs WHERE id = $1 AND account = $2", DB_ARGS(DB_T(id), DB_T(account)),
+                  &ret);
+    if (q)
+        fill_job(q, j);
+    db_end(q);
     pthread_mutex_unlock(&s->mu);
     return ret;
 }
@@ -972,125 +938,120 @@ void store_job_release(struct store_job *j)
 int store_batch_get(struct store *s, const char *id, const char *account, long offset, long limit,
                     size_t max_bytes, long *size, long counts[3], struct store_job *jobs, long *njobs)
 {
-    sqlite3_stmt *st = NULL;
+    struct db_q *q;
     int ret = -1, rc;
     size_t bytes = 0;
 
     *njobs = 0;
     counts[0] = counts[1] = counts[2] = 0;
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "SELECT size FROM batches WHERE id = ? AND account = ?");
-    if (!st)
-        goto out;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        ret = 1;
+    q = first_row(s, "SELECT size FROM batches WHERE id = $1 AND account = $2", DB_ARGS(DB_T(id), DB_T(account)), &rc);
+    if (!q) {
+        ret = rc;   /* 1: not found */
         goto out;
     }
-    if (rc != SQLITE_ROW)
-        goto out;
-    *size = (long)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = prep(s, "SELECT status, COUNT(*) FROM jobs WHERE batch_id = ? GROUP BY status");
-    if (!st)
-        goto out;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *status = (const char *)sqlite3_column_text(st, 0);
+    *size = (long)db_int(q, 0);
+    db_end(q);
+    q = db_run(s->db, "SELECT status, COUNT(*) FROM jobs WHERE batch_id = $1 GROUP BY status", DB_ARGS(DB_T(id)));
+    while (q && (rc = db_next(q)) == 1) {
+        const char *status = db_text(q, 0);
         int k = strcmp(status, "queued") == 0 ? 0 : strcmp(status, "running") == 0 ? 1 : 2;
-        counts[k] = (long)sqlite3_column_int64(st, 1);
+        counts[k] = (long)db_int(q, 1);
     }
-    if (rc != SQLITE_DONE)   /* an error is not "no more rows" */
-        goto failed;
-    sqlite3_finalize(st);
-    st = prep(s, "SELECT " JOB_COLS " FROM jobs WHERE batch_id = ? ORDER BY seq LIMIT ? OFFSET ?");
-    if (!st)
+    if (!q || rc != 0)   /* an error is not "no more rows" */
         goto out;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, limit);
-    sqlite3_bind_int64(st, 3, offset);
+    db_end(q);
+    q = db_run(s->db, "SELECT " JOB_COLS " FROM jobs WHERE batch_id = $1 ORDER BY seq LIMIT $2 OFFSET $3",
+               DB_ARGS(DB_T(id), DB_I(limit), DB_I(offset)));
     /* Bounded in bytes as well as in jobs: a page stops before the result
      * that would take it past max_bytes (one job at least, so the page
      * always moves on). */
-    while (*njobs < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        size_t b = (size_t)sqlite3_column_bytes(st, 4);
+    rc = 0;
+    while (q && *njobs < limit && (rc = db_next(q)) == 1) {
+        size_t b = db_bytes(q, 4);
         if (*njobs > 0 && bytes + b > max_bytes)
             break;
         bytes += b;
-        fill_job(st, &jobs[(*njobs)++]);
+        fill_job(q, &jobs[(*njobs)++]);
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    if (!q || rc < 0) {
         for (long k = 0; k < *njobs; k++)
             store_job_release(&jobs[k]);
         *njobs = 0;
-        goto failed;
+        goto out;
     }
     ret = 0;
-    goto out;
-failed:
-    log_msg(LOG_ERR, "store: batch %s: %s", id, sqlite3_errmsg(s->db));
 out:
-    sqlite3_finalize(st);
+    db_end(q);
     pthread_mutex_unlock(&s->mu);
     return ret;
 }
+
+/* A row of the held jobs to release. */
+struct held {
+    char id[37], kind[8];
+    char *json;
+};
 
 /* Releases account's held jobs up to lim. Caller holds s->mu and is in a
  * transaction. Returns how many, or -1. */
 static long release_account(struct store *s, const char *account, const struct store_limits *lim,
                             void (*fn)(const char *id, const char *kind, const char *json, void *arg), void *arg)
 {
-    sqlite3_stmt *sel = NULL, *upd = NULL;
-    long open = 0, queued = 0, n = 0, room;
+    struct db_q *q = NULL;
+    struct held *h = NULL;
+    long open = 0, queued = 0, n = 0, room, bal;
     int rc;
-
     struct store_limits eff;
 
-    if (open_jobs(s, account, lim, &open, &queued, &eff) < 0)
+    /* Locked as an accept locks it: two APIs releasing the same account's
+     * jobs take turns, and the second sees them released. */
+    if (lock_account(s, account, &bal) < 0 || open_jobs(s, account, lim, &open, &queued, &eff) < 0)
         return -1;
     room = eff.max_queued > 0 ? eff.max_queued - queued : 1000000;
     if (room <= 0)
         return 0;
-    sel = prep(s, "SELECT id, kind, message FROM jobs WHERE account = ? AND held = 1 "
-                  "ORDER BY created_ms, seq LIMIT ?");
-    upd = prep(s, "UPDATE jobs SET held = 0 WHERE id = ?");
-    if (!sel || !upd) {
-        n = -1;
-        goto out;
-    }
-    sqlite3_bind_text(sel, 1, account, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(sel, 2, room);
-    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-        sqlite3_reset(upd);
-        sqlite3_bind_text(upd, 1, (const char *)sqlite3_column_text(sel, 0), -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(upd) != SQLITE_DONE) {
-            n = -1;
-            goto out;
+    q = db_run(s->db, "SELECT id, kind, message FROM jobs WHERE account = $1 AND held = 1 ORDER BY created_ms, seq LIMIT $2",
+               DB_ARGS(DB_T(account), DB_I(room)));
+    if (!q)
+        return -1;
+    /* Read first, then marked: SQLite's cursor must not see its own updates. */
+    while ((rc = db_next(q)) == 1) {
+        struct held *more = realloc(h, (size_t)(n + 1) * sizeof(*h));
+        if (!more) {
+            rc = -1;
+            break;
         }
-        fn((const char *)sqlite3_column_text(sel, 0), (const char *)sqlite3_column_text(sel, 1),
-           (const char *)sqlite3_column_text(sel, 2), arg);
+        h = more;
+        copy_col(q, 0, h[n].id, sizeof(h[n].id));
+        copy_col(q, 1, h[n].kind, sizeof(h[n].kind));
+        h[n].json = dup_col(q, 2);
         n++;
     }
-    if (rc != SQLITE_DONE)
-        n = -1;
-out:
-    sqlite3_finalize(sel);
-    sqlite3_finalize(upd);
-    return n;
+    db_end(q);
+    for (long i = 0; i < n && rc == 0; i++)
+        if (db_do(s->db, "UPDATE jobs SET held = 0 WHERE id = $1", DB_ARGS(DB_T(h[i].id))) < 0)
+            rc = -1;
+    for (long i = 0; i < n; i++) {
+        if (rc == 0 && h[i].json)
+            fn(h[i].id, h[i].kind, h[i].json, arg);
+        free(h[i].json);
+    }
+    free(h);
+    return rc == 0 ? n : -1;
 }
 
 long store_held_count(struct store *s)
 {
-    sqlite3_stmt *st;
+    struct db_q *q;
     long n = -1;
+    int rc;
 
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "SELECT COUNT(*) FROM jobs WHERE held = 1");
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        n = (long)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    q = first_row(s, "SELECT COUNT(*) FROM jobs WHERE held = 1", NULL, 0, &rc);
+    if (q)
+        n = (long)db_int(q, 0);
+    db_end(q);
     pthread_mutex_unlock(&s->mu);
     return n;
 }
@@ -1098,12 +1059,11 @@ long store_held_count(struct store *s)
 long store_release(struct store *s, const char *account, const struct store_limits *lim,
                    void (*fn)(const char *id, const char *kind, const char *json, void *arg), void *arg)
 {
-    sqlite3_stmt *acc = NULL;
     long n = 0, k;
-    int rc;
+    int rc = 0;
 
     pthread_mutex_lock(&s->mu);
-    if (exec(s, "BEGIN IMMEDIATE") < 0) {
+    if (db_begin(s->db) < 0) {
         pthread_mutex_unlock(&s->mu);
         return -1;
     }
@@ -1113,22 +1073,24 @@ long store_release(struct store *s, const char *account, const struct store_limi
         /* Every account with held jobs (the sweep, and after a restart). */
         char (*ids)[40] = NULL;
         size_t nids = 0;
-        acc = prep(s, "SELECT DISTINCT account FROM jobs WHERE held = 1");
-        while (acc && (rc = sqlite3_step(acc)) == SQLITE_ROW) {
+        struct db_q *q = db_run(s->db, "SELECT DISTINCT account FROM jobs WHERE held = 1", NULL, 0);
+        while (q && (rc = db_next(q)) == 1) {
             char (*more)[40] = realloc(ids, (nids + 1) * sizeof(*ids));
             if (!more)
                 break;
             ids = more;
-            copy_col(acc, 0, ids[nids++], sizeof(ids[0]));
+            copy_col(q, 0, ids[nids++], sizeof(ids[0]));
         }
-        sqlite3_finalize(acc);
+        if (!q || rc < 0)
+            n = -1;
+        db_end(q);
         for (size_t i = 0; i < nids && n >= 0; i++)
             n = (k = release_account(s, ids[i], lim, fn, arg)) < 0 ? -1 : n + k;
         free(ids);
     }
-    if (n < 0 || exec(s, "COMMIT") < 0) {
-        log_msg(LOG_ERR, "store: release held jobs: %s", sqlite3_errmsg(s->db));
-        exec(s, "ROLLBACK");
+    if (n < 0 || db_commit(s->db) < 0) {
+        log_msg(LOG_ERR, "store: release held jobs: %s", db_error(s->db));
+        db_rollback(s->db);
         n = -1;
     }
     pthread_mutex_unlock(&s->mu);
@@ -1138,56 +1100,45 @@ long store_release(struct store *s, const char *account, const struct store_limi
 long store_unproduced(struct store *s, int64_t before_ms,
                       void (*fn)(const char *id, const char *kind, const char *json, void *arg), void *arg)
 {
-    sqlite3_stmt *st;
+    struct db_q *q;
     long n = -1;
+    int rc = -1;
 
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "SELECT id, kind, message FROM jobs WHERE produced = 0 AND held = 0 AND status != 'completed' "
-                 "AND message IS NOT NULL AND created_ms < ? ORDER BY created_ms, seq");
-    if (st) {
-        n = 0;
-        sqlite3_bind_int64(st, 1, before_ms);
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            fn((const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
-               (const char *)sqlite3_column_text(st, 2), arg);
-            n++;
-        }
-        if (rc != SQLITE_DONE) {
-            log_msg(LOG_ERR, "store: unproduced jobs: %s", sqlite3_errmsg(s->db));
-            n = -1;
-        }
-    }
-    sqlite3_finalize(st);
+    q = db_run(s->db,
+               "SELECT id, kind, message FROM jobs WHERE produced = 0 AND held = 0 AND status != 'completed' "
+               "AND message IS NOT NULL AND created_ms < $1 ORDER BY created_ms, seq",
+               DB_ARGS(DB_I(before_ms)));
+    for (n = 0; q && (rc = db_next(q)) == 1; n++)
+        fn(db_text(q, 0), db_text(q, 1), db_text(q, 2), arg);
+    if (rc != 0)
+        n = -1;
+    db_end(q);
     pthread_mutex_unlock(&s->mu);
     return n;
 }
 
 long store_overdue(struct store *s, int64_t now_ms, int64_t bound_ms, char (*ids)[37], long max)
 {
-    sqlite3_stmt *st;
+    struct db_q *q;
     long n = -1;
+    int rc = 0;
 
     pthread_mutex_lock(&s->mu);
     /* created_ms <= expires_at_ms, so the partial index narrows the scan
      * to open jobs old enough before the JSON is read. */
-    st = prep(s, "SELECT id FROM jobs WHERE status != 'completed' AND message IS NOT NULL AND created_ms < ?1 "
-                 "AND json_extract(message, '$.expires_at_ms') + ?2 < ?3 ORDER BY created_ms LIMIT ?4");
-    if (st) {
-        n = 0;
-        sqlite3_bind_int64(st, 1, now_ms - bound_ms);
-        sqlite3_bind_int64(st, 2, bound_ms);
-        sqlite3_bind_int64(st, 3, now_ms);
-        sqlite3_bind_int64(st, 4, max);
-        int rc = SQLITE_DONE;
-        while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
-            copy_col(st, 0, ids[n++], 37);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            log_msg(LOG_ERR, "store: overdue jobs: %s", sqlite3_errmsg(s->db));
-            n = -1;
-        }
-    }
-    sqlite3_finalize(st);
+    q = db_run(s->db,
+               db_is_pg(s->db)
+                   ? "SELECT id FROM jobs WHERE status != 'completed' AND message IS NOT NULL AND created_ms < $1 "
+                     "AND (message::json->>'expires_at_ms')::numeric::bigint + $2 < $3 ORDER BY created_ms LIMIT $4"
+                   : "SELECT id FROM jobs WHERE status != 'completed' AND message IS NOT NULL AND created_ms < $1 "
+                     "AND json_extract(message, '$.expires_at_ms') + $2 < $3 ORDER BY created_ms LIMIT $4",
+               DB_ARGS(DB_I(now_ms - bound_ms), DB_I(bound_ms), DB_I(now_ms), DB_I(max)));
+    for (n = 0; q && n < max && (rc = db_next(q)) == 1;)
+        copy_col(q, 0, ids[n++], 37);
+    if (!q || rc < 0)
+        n = -1;
+    db_end(q);
     pthread_mutex_unlock(&s->mu);
     return n;
 }
@@ -1195,26 +1146,20 @@ long store_overdue(struct store *s, int64_t now_ms, int64_t bound_ms, char (*ids
 int store_idem_get(struct store *s, const char *account, const char *route, const char *key, int64_t since_ms,
                    char body_hash[65], int *status, char **response)
 {
-    sqlite3_stmt *st;
-    int ret = -1, rc;
+    struct db_q *q;
+    int ret;
 
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "SELECT body_hash, status, response FROM idempotency WHERE account = ? AND route = ? AND key = ? "
-                 "AND created_ms >= ?");
-    if (st) {
-        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, route, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, since_ms);
-        rc = sqlite3_step(st);
-        ret = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
-        if (ret == 0) {
-            copy_col(st, 0, body_hash, 65);
-            *status = sqlite3_column_int(st, 1);
-            *response = dup_col(st, 2);
-        }
+    q = first_row(s,
+                  "SELECT body_hash, status, response FROM idempotency WHERE account = $1 AND route = $2 AND key = $3 "
+                  "AND created_ms >= $4",
+                  DB_ARGS(DB_T(account), DB_T(route), DB_T(key), DB_I(since_ms)), &ret);
+    if (q) {
+        copy_col(q, 0, body_hash, 65);
+        *status = (int)db_int(q, 1);
+        *response = dup_col(q, 2);
     }
-    sqlite3_finalize(st);
+    db_end(q);
     pthread_mutex_unlock(&s->mu);
     return ret;
 }
@@ -1222,48 +1167,31 @@ int store_idem_get(struct store *s, const char *account, const char *route, cons
 int store_idem_put(struct store *s, const char *account, const char *route, const char *key, int64_t since_ms,
                    const char *body_hash, int status, const char *response)
 {
-    sqlite3_stmt *st;
-    int ret = -1;
+    long n;
 
     pthread_mutex_lock(&s->mu);
     /* The first answer stays (a concurrent repeat does not replace it);
      * an expired one (older than since_ms) is replaced. */
-    st = prep(s, "INSERT INTO idempotency(account, route, key, body_hash, status, response, created_ms) "
-                 "VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT(account, route, key) DO UPDATE SET "
-                 "body_hash = excluded.body_hash, status = excluded.status, response = excluded.response, "
-                 "created_ms = excluded.created_ms WHERE idempotency.created_ms < ?8");
-    if (st) {
-        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, route, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, body_hash, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 5, status);
-        sqlite3_bind_text(st, 6, response, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 7, util_wall_ms());
-        sqlite3_bind_int64(st, 8, since_ms);
-        ret = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-    }
-    sqlite3_finalize(st);
+    n = db_do(s->db,
+              "INSERT INTO idempotency(account, route, key, body_hash, status, response, created_ms) "
+              "VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(account, route, key) DO UPDATE SET "
+              "body_hash = excluded.body_hash, status = excluded.status, response = excluded.response, "
+              "created_ms = excluded.created_ms WHERE idempotency.created_ms < $8",
+              DB_ARGS(DB_T(account), DB_T(route), DB_T(key), DB_T(body_hash), DB_I(status), DB_T(response),
+                      DB_I(util_wall_ms()), DB_I(since_ms)));
     pthread_mutex_unlock(&s->mu);
-    return ret;
+    return n < 0 ? -1 : 0;
 }
 
 int store_idem_delete(struct store *s, const char *account, const char *route, const char *key)
 {
-    sqlite3_stmt *st;
-    int ret = -1;
+    long n;
 
     pthread_mutex_lock(&s->mu);
-    st = prep(s, "DELETE FROM idempotency WHERE account = ? AND route = ? AND key = ?");
-    if (st) {
-        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, route, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-        ret = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-    }
-    sqlite3_finalize(st);
+    n = db_do(s->db, "DELETE FROM idempotency WHERE account = $1 AND route = $2 AND key = $3",
+              DB_ARGS(DB_T(account), DB_T(route), DB_T(key)));
     pthread_mutex_unlock(&s->mu);
-    return ret;
+    return n < 0 ? -1 : 0;
 }
 
 long store_prune(struct store *s, int64_t jobs_before_ms, int64_t idem_before_ms, int64_t signups_before_ms,
@@ -1272,34 +1200,33 @@ long store_prune(struct store *s, int64_t jobs_before_ms, int64_t idem_before_ms
     /* Finished jobs past retention, then what hangs on them: batches with
      * no job left, ledger rows as old (the account totals do not need
      * them), idempotency keys past their life, signup records past the
-     * rate window. Small batches: the lock is held briefly. */
+     * rate window. Small batches: the lock is held briefly. A row's
+     * physical id is rowid on SQLite, ctid on PostgreSQL. */
     static const char *sql[] = {
-        "DELETE FROM jobs WHERE rowid IN (SELECT rowid FROM jobs WHERE status = 'completed' AND finished_ms < ?1 "
-        "LIMIT ?2)",
-        "DELETE FROM batches WHERE rowid IN (SELECT rowid FROM batches b WHERE created_ms < ?1 AND NOT EXISTS "
-        "(SELECT 1 FROM jobs WHERE batch_id = b.id) LIMIT ?2)",
-        "DELETE FROM ledger WHERE rowid IN (SELECT rowid FROM ledger l WHERE at_ms < ?1 AND NOT EXISTS "
-        "(SELECT 1 FROM jobs WHERE id = l.job_id) LIMIT ?2)",
-        "DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency WHERE created_ms < ?1 LIMIT ?2)",
-        "DELETE FROM signups WHERE rowid IN (SELECT rowid FROM signups WHERE at_ms < ?1 LIMIT ?2)",
+        "DELETE FROM jobs WHERE %1$s IN (SELECT %1$s FROM jobs WHERE status = 'completed' AND finished_ms < $1 "
+        "LIMIT $2)",
+        "DELETE FROM batches WHERE %1$s IN (SELECT %1$s FROM batches b WHERE created_ms < $1 AND NOT EXISTS "
+        "(SELECT 1 FROM jobs WHERE batch_id = b.id) LIMIT $2)",
+        "DELETE FROM ledger WHERE %1$s IN (SELECT %1$s FROM ledger l WHERE at_ms < $1 AND NOT EXISTS "
+        "(SELECT 1 FROM jobs WHERE id = l.job_id) LIMIT $2)",
+        "DELETE FROM idempotency WHERE %1$s IN (SELECT %1$s FROM idempotency WHERE created_ms < $1 LIMIT $2)",
+        "DELETE FROM signups WHERE %1$s IN (SELECT %1$s FROM signups WHERE at_ms < $1 LIMIT $2)",
     };
     int64_t before[] = {jobs_before_ms, jobs_before_ms, jobs_before_ms, idem_before_ms, signups_before_ms};
-    long n = 0;
+    const char *rid = db_is_pg(s->db) ? "ctid" : "rowid";
+    long n = 0, k;
 
-    for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-        sqlite3_stmt *st;
+    for (int i = 0; i < NELEMS(sql); i++) {
+        char text[400];
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        snprintf(text, sizeof(text), sql[i], rid);
+#pragma GCC diagnostic pop
         pthread_mutex_lock(&s->mu);
-        st = prep(s, sql[i]);
-        if (st) {
-            sqlite3_bind_int64(st, 1, before[i]);
-            sqlite3_bind_int(st, 2, max);
-            if (sqlite3_step(st) == SQLITE_DONE)
-                n += sqlite3_changes(s->db);
-            else
-                log_msg(LOG_ERR, "store: prune: %s", sqlite3_errmsg(s->db));
-        }
-        sqlite3_finalize(st);
+        k = db_do(s->db, text, DB_ARGS(DB_I(before[i]), DB_I(max)));
         pthread_mutex_unlock(&s->mu);
+        if (k > 0)
+            n += k;
     }
     return n;
 }

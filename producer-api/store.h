@@ -1,8 +1,11 @@
-/* store: the API's SQLite database (WAL): accounts (keys kept only as
- * SHA-256 hashes), the credit ledger (one charge row per job id, one refund
- * row at most), async jobs and batches with their results, idempotency
- * keys and the signup log. One connection behind one mutex; every call is a
- * short transaction, so the HTTP thread and the results thread share it. */
+/* store: the API's database: accounts (keys kept only as SHA-256 hashes),
+ * the credit ledger (one charge row per job id, one refund row at most),
+ * async jobs and batches with their results, idempotency keys and the
+ * signup log. SQLite (a file, WAL: one API) or PostgreSQL (shared by any
+ * number of APIs: charging, limits and results stay exactly-once across
+ * them), one set of queries over db.h. One connection behind one mutex;
+ * every call is a short transaction, so the HTTP threads and the results
+ * thread share it. */
 #ifndef EXECQ_STORE_H
 #define EXECQ_STORE_H
 
@@ -37,10 +40,20 @@ struct store_limits {
     long max_open;     /* unfinished at once, held included; beyond, refused (0: no limit) */
 };
 
-/* Opens (creating if needed) the database at path. Returns 0, or -1 with the
- * reason in errstr. The caller frees *out with store_close(). */
-int store_open(struct store **out, const char *path, char *errstr, size_t errstr_size);
-void store_close(struct store *s);   /* NULL-safe */
+/* Opens target, a SQLite file path (created if needed) or a PostgreSQL
+ * URL (postgres://...), and brings its schema up to date. Returns 0, or -1
+ * with the reason in errstr. The caller frees *out with store_close(). */
+int store_open(struct store **out, const char *target, char *errstr, size_t errstr_size);
+void store_close(struct store *s);   /* NULL-safe; stops the listener */
+
+/* 1 if other processes may share this store (PostgreSQL), 0 if not. */
+int store_shared(const struct store *s);
+/* Shared store: calls fn(id, arg) from a thread of its own whenever any
+ * process sharing it stores a result (id: the job's, and the batch's when
+ * that result completed it), and fn(NULL, arg) when some may have been
+ * missed (after a reconnection). Not shared: does nothing (the caller
+ * wakes its own waiters). Returns 0, or -1 with the reason in errstr. */
+int store_listen(struct store *s, void (*fn)(const char *id, void *arg), void *arg, char *errstr, size_t errstr_size);
 
 /* Creates an account for key_hash with credits. Writes its id. Returns 0 or -1. */
 int store_account_create(struct store *s, const char *key_hash, long credits, char id[40], char *errstr,

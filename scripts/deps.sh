@@ -3,10 +3,10 @@
 # missing. Idempotent and quiet when everything is there.
 set -euo pipefail
 pkgs=(gcc make pkg-config curl ca-certificates maven default-jre-headless
-      librdkafka-dev libmicrohttpd-dev libcjson-dev libcgroup-dev libsqlite3-dev libseccomp-dev
+      librdkafka-dev libmicrohttpd-dev libcjson-dev libcgroup-dev libsqlite3-dev libpq-dev libseccomp-dev
       kcat bubblewrap iproute2 procps
       libpython3-dev libpython3.11-dev libexpat1-dev zlib1g-dev clang-14 libclang-rt-14-dev python3 python3-numpy python3-pandas python3-pytest python3-jsonschema python3-yaml
-      libcurl4-openssl-dev python3-prometheus-client python3-matplotlib)
+      libcurl4-openssl-dev python3-prometheus-client python3-matplotlib postgresql-15)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -1,0 +1,454 @@
+/* Unit tests of producer-api/store.c over both backends (db.c): the same
+ * checks against a SQLite file and against PostgreSQL (EXECQ_TEST_PG_URL,
+ * a scratch server `make unit` starts; each run empties its schema).
+ * Accounts and keys, charging and refunds exactly once, batches, held jobs
+ * and their release, idempotency, usage, audit, retention, migrations; and
+ * what several APIs sharing one store need: two store handles (as two API
+ * processes) charging one account from 100 threads accept exactly what the
+ * credits pay for, and a result stored through one wakes the other
+ * (LISTEN/NOTIFY on PostgreSQL). */
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "store.h"
+#include "util.h"
+
+static struct job mkjob(const char *id, long credits, const char *kind)
+{
+    struct job j;
+    memset(&j, 0, sizeof(j));
+    snprintf(j.id, sizeof(j.id), "%s", id);
+    snprintf(j.kind, sizeof(j.kind), "%s", kind);
+    j.credits = credits;
+    return j;
+}
+
+/* A 36-character job id from a number. */
+static void job_id(char out[37], const char *prefix, int n)
+{
+    snprintf(out, 37, "%s-0000-4000-8000-%012d", prefix, n);
+}
+
+static void count_row(const struct store_account *a, const char *suspended, void *arg)
+{
+    (void)a;
+    (void)suspended;
+    (*(int *)arg)++;
+}
+
+static void day_row(const char *day, long runs, long charged, long refunded, long cpu_ms, void *arg)
+{
+    long *t = arg;
+    (void)cpu_ms;
+    t[0] += strlen(day) == 10;
+    t[1] += runs;
+    t[2] += charged;
+    t[3] += refunded;
+}
+
+static void audit_row(int64_t at_ms, const char *actor, const char *action, const char *detail, const char *reason,
+                      void *arg)
+{
+    char *first = arg;
+    (void)at_ms;
+    (void)actor;
+    (void)detail;
+    (void)reason;
+    if (!first[0])
+        snprintf(first, 32, "%s", action);
+}
+
+static void key_row(const char *hash, int64_t created_ms, int64_t expires_ms, void *arg)
+{
+    (void)hash;
+    (void)created_ms;
+    if (expires_ms)
+        (*(int *)arg)++;
+}
+
+struct released {
+    int n;
+    char first[37];
+};
+
+static void on_release(const char *id, const char *kind, const char *json, void *arg)
+{
+    struct released *r = arg;
+    (void)kind;
+    if (r->n++ == 0)
+        snprintf(r->first, sizeof(r->first), "%s", id);
+    CHECK(json && strstr(json, "code") != NULL);
+}
+
+static void on_job(const char *id, const char *kind, const char *json, void *arg)
+{
+    (void)id;
+    (void)kind;
+    (void)json;
+    (*(int *)arg)++;
+}
+
+/* Accounts, keys, suspension, limits, audit. */
+static void test_accounts(struct store *s)
+{
+    char id[40], got[40], why[64], first[32] = "";
+    struct store_account a;
+    long v[STORE_NLIMITS] = {3, 7, -1, 50}, w[STORE_NLIMITS];
+    int n = 0, expiring = 0;
+
+    CHECK(store_account_create(s, "hash-one", 100, id, why, sizeof(why)) == 0);
+    CHECK(strncmp(id, "acct_", 5) == 0);
+    CHECK(store_account_by_key(s, "hash-one", got, why, sizeof(why)) == 0 && strcmp(got, id) == 0);
+    CHECK(store_account_by_key(s, "hash-none", got, why, sizeof(why)) == 1);
+    CHECK(store_account_get(s, id, &a) == 0 && a.balance == 100 && a.granted == 100 && a.runs == 0);
+    CHECK(store_account_get(s, "acct_none", &a) == 1);
+    /* ensure keeps the balance, replaces the key */
+    CHECK(store_account_ensure(s, "demo", "demo-1", 1000, why, sizeof(why)) == 0);
+    CHECK(store_grant(s, "demo", 5, "op", "test") == 0);
+    CHECK(store_account_ensure(s, "demo", "demo-2", 1000, why, sizeof(why)) == 0);
+    CHECK(store_account_get(s, "demo", &a) == 0 && a.balance == 1005);
+    CHECK(store_account_by_key(s, "demo-1", got, why, sizeof(why)) == 1);
+    CHECK(store_account_by_key(s, "demo-2", got, why, sizeof(why)) == 0);
+    CHECK(store_grant(s, "acct_none", 5, "op", "test") == 1);
+    /* a second key, then every key but it expires */
+    CHECK(store_key_add(s, id, "hash-two", "op", "rotate") == 0);
+    CHECK(store_keys_expire(s, id, "hash-two", NULL, util_wall_ms() - 1, "op", "rotate") == 0);
+    CHECK(store_account_by_key(s, "hash-one", got, why, sizeof(why)) == 1);
+    CHECK(store_account_by_key(s, "hash-two", got, why, sizeof(why)) == 0);
+    CHECK(store_keys_list(s, id, key_row, &expiring) == 2 && expiring == 1);
+    /* an earlier expiry is kept, a later one does not replace it */
+    CHECK(store_keys_expire(s, id, NULL, "hash-one", util_wall_ms() + 100000, "op", "again") == 0);
+    CHECK(store_account_by_key(s, "hash-one", got, why, sizeof(why)) == 1);
+    CHECK(store_suspend(s, id, 1, "op", "abuse") == 0);
+    CHECK(store_account_by_key(s, "hash-two", got, why, sizeof(why)) == 2 && strcmp(why, "abuse") == 0);
+    CHECK(store_suspend(s, id, 0, "op", "ok now") == 0);
+    CHECK(store_account_by_key(s, "hash-two", got, why, sizeof(why)) == 0);
+    CHECK(store_set_limits(s, id, v, "op", "tier") == 0);
+    CHECK(store_get_limits(s, id, w) == 0 && w[0] == 3 && w[1] == 7 && w[2] == -1 && w[3] == 50);
+    CHECK(store_set_limits(s, "acct_none", v, "op", "tier") == 1);
+    CHECK(store_audit_list(s, id, 100, audit_row, first) == 6 && strcmp(first, "limits") == 0);
+    CHECK(store_accounts_list(s, "", 0, 100, count_row, &n) == 2 && n == 2);
+    n = 0;
+    CHECK(store_accounts_list(s, id + 5, 0, 100, count_row, &n) == 1 && n == 1);
+    n = 0;
+    CHECK(store_accounts_list(s, "no-such", 0, 100, count_row, &n) == 0 && n == 0);
+}
+
+/* Charging, results, refunds: each exactly once. */
+static void test_charging(struct store *s)
+{
+    char id[40], why[64], batch[37], j1[37], j2[37];
+    struct job jobs[2];
+    char *json[2] = {"{\"code\":\"print(1)\"}", "{\"code\":\"print(2)\"}"};
+    struct store_account a;
+    struct store_job sj;
+    long bal = 0, t[4] = {0, 0, 0, 0};
+    size_t rel = 0;
+
+    CHECK(store_account_create(s, "hash-charge", 12, id, why, sizeof(why)) == 0);
+    job_id(j1, "c0000001", 1);
+    job_id(j2, "c0000001", 2);
+    jobs[0] = mkjob(j1, 5, "sync");
+    jobs[1] = mkjob(j2, 5, "sync");
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 2, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 2 && rel == 2);
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, &bal, &rel) == STORE_NO_CREDITS && bal == 2);
+    /* the same job id twice: refused whole, nothing charged */
+    CHECK(store_grant(s, id, 100, "op", "more") == 0);
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, &bal, &rel) == STORE_ERROR);
+    CHECK(store_account_get(s, id, &a) == 0 && a.balance == 102 && a.charged == 10 && a.runs == 2);
+    CHECK(store_job_get(s, j1, id, &sj) == 0 && strcmp(sj.status, "queued") == 0 && !sj.result);
+    store_job_release(&sj);
+    CHECK(store_job_get(s, j1, "acct_other", &sj) == 1);
+    store_job_running(s, j1);
+    CHECK(store_job_get(s, j1, id, &sj) == 0 && strcmp(sj.status, "running") == 0);
+    store_job_release(&sj);
+    CHECK(store_result(s, j1, "{\"exit_code\":0,\"cpu_time_ms\":7}", 0, util_wall_ms(), batch) == 1 && !batch[0]);
+    CHECK(store_result(s, j1, "{\"exit_code\":1}", 0, util_wall_ms(), batch) == 0);   /* duplicate */
+    CHECK(store_job_get(s, j1, id, &sj) == 0 && strcmp(sj.status, "completed") == 0 &&
+          strstr(sj.result, "\"exit_code\":0") && sj.finished_ms > 0);
+    store_job_release(&sj);
+    /* refunded once, however often the refunding result comes */
+    CHECK(store_result(s, j2, "{\"error\":\"expired\"}", 1, util_wall_ms(), batch) == 1);
+    CHECK(store_result(s, j2, "{\"error\":\"expired\"}", 1, util_wall_ms(), batch) == 0);
+    CHECK(store_account_get(s, id, &a) == 0 && a.balance == 107 && a.refunded == 5 && a.runs == 1);
+    CHECK(store_result(s, "00000000-0000-4000-8000-000000000000", "{}", 0, util_wall_ms(), batch) == 0);
+    CHECK(store_usage(s, id, 0, day_row, t) == 1 && t[0] == 1 && t[1] == 1 && t[2] == 10 && t[3] == 5);
+}
+
+/* Batches, limits, held jobs and their release; unproduced and overdue jobs. */
+static void test_batches(struct store *s)
+{
+    char id[40], why[64], bid[37] = "b0000000-0000-4000-8000-000000000001", batch[37];
+    char ids[5][37], *json[5], over[8][37];
+    struct job jobs[5];
+    struct store_limits lim = {2, 5};
+    struct store_job page[5];
+    struct released r = {0, ""};
+    long bal, size, counts[3], nj;
+    size_t rel;
+    int unproduced = 0;
+
+    CHECK(store_account_create(s, "hash-batch", 1000, id, why, sizeof(why)) == 0);
+    for (int i = 0; i < 5; i++) {
+        job_id(ids[i], "b0000001", i);
+        jobs[i] = mkjob(ids[i], 5, "async");
+        json[i] = "{\"code\":\"pass\",\"expires_at_ms\":1000}";
+    }
+    /* max_open 5: six is refused whole; max_queued 2: three of five held */
+    CHECK(store_jobs_accept(s, id, bid, jobs, json, 5, &lim, &bal, &rel) == STORE_ACCEPTED && rel == 2 && bal == 975);
+    CHECK(store_held_count(s) == 3);
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, &lim, &bal, &rel) == STORE_TOO_MANY && bal == 5 && rel == 5);
+    CHECK(store_release(s, id, &lim, on_release, &r) == 0 && r.n == 0);   /* two queued already */
+    CHECK(store_result(s, ids[0], "{\"exit_code\":0}", 0, util_wall_ms(), batch) == 1 && !batch[0]);
+    CHECK(store_release(s, id, &lim, on_release, &r) == 1 && strcmp(r.first, ids[2]) == 0);   /* oldest first */
+    CHECK(store_release(s, NULL, &lim, on_release, &r) == 0 && r.n == 1);
+    CHECK(store_held_count(s) == 2);
+    CHECK(store_batch_get(s, bid, id, 0, 5, 1 << 20, &size, counts, page, &nj) == 0 && size == 5 && nj == 5 &&
+          counts[0] == 4 && counts[2] == 1 && strcmp(page[0].id, ids[0]) == 0 && page[0].result);
+    for (long k = 0; k < nj; k++)
+        store_job_release(&page[k]);
+    /* a page bounded in bytes still holds one job */
+    CHECK(store_batch_get(s, bid, id, 0, 5, 1, &size, counts, page, &nj) == 0 && nj == 1);
+    store_job_release(&page[0]);
+    CHECK(store_batch_get(s, bid, "acct_other", 0, 5, 1 << 20, &size, counts, page, &nj) == 1);
+    /* unproduced: the queued ones never acknowledged (held ones are not sent) */
+    CHECK(store_unproduced(s, util_wall_ms() + 1, on_job, &unproduced) == 2 && unproduced == 2);
+    store_job_produced(s, ids[1]);
+    unproduced = 0;
+    CHECK(store_unproduced(s, util_wall_ms() + 1, on_job, &unproduced) == 1 && unproduced == 1);
+    /* expires_at_ms 1000: every open job is long overdue */
+    CHECK(store_overdue(s, util_wall_ms() + 10, 5, over, 8) == 4);
+    /* the result completing the batch names it, once */
+    for (int i = 1; i < 4; i++)
+        CHECK(store_result(s, ids[i], "{}", 0, util_wall_ms(), batch) == 1 && !batch[0]);
+    CHECK(store_result(s, ids[4], "{}", 1, util_wall_ms(), batch) == 1 && strcmp(batch, bid) == 0);
+    CHECK(store_result(s, ids[4], "{}", 1, util_wall_ms(), batch) == 0 && !batch[0]);
+    CHECK(store_held_count(s) == 0 || store_release(s, NULL, &lim, on_release, &r) >= 0);
+    /* retention: everything finished before now goes, with its batch */
+    CHECK(store_prune(s, util_wall_ms() + 1000, 0, 0, 500) >= 5);
+    CHECK(store_batch_get(s, bid, id, 0, 5, 1 << 20, &size, counts, page, &nj) == 1);
+}
+
+/* Idempotency keys: first answer kept, expired ones replaced, deletable. */
+static void test_idempotency(struct store *s)
+{
+    char hash[65], *resp = NULL;
+    int status = 0;
+    int64_t now = util_wall_ms();
+
+    CHECK(store_idem_get(s, "acct_i", "jobs", "k1", now - 1000, hash, &status, &resp) == 1);
+    CHECK(store_idem_put(s, "acct_i", "jobs", "k1", now - 1000, "h1", 202, "{\"a\":1}") == 0);
+    CHECK(store_idem_put(s, "acct_i", "jobs", "k1", now - 1000, "h2", 200, "{\"a\":2}") == 0);
+    CHECK(store_idem_get(s, "acct_i", "jobs", "k1", now - 1000, hash, &status, &resp) == 0 && status == 202 &&
+          strcmp(hash, "h1") == 0 && strcmp(resp, "{\"a\":1}") == 0);
+    free(resp);
+    resp = NULL;
+    CHECK(store_idem_get(s, "acct_i", "batches", "k1", now - 1000, hash, &status, &resp) == 1);
+    /* older than since: expired, replaced */
+    CHECK(store_idem_put(s, "acct_i", "jobs", "k1", now + 1000, "h3", 200, "{\"a\":3}") == 0);
+    CHECK(store_idem_get(s, "acct_i", "jobs", "k1", now - 1000, hash, &status, &resp) == 0 && strcmp(hash, "h3") == 0);
+    free(resp);
+    CHECK(store_idem_delete(s, "acct_i", "jobs", "k1") == 0);
+    CHECK(store_idem_get(s, "acct_i", "jobs", "k1", 0, hash, &status, &resp) == 1);
+    CHECK(store_signup_allowed(s, "10.0.0.1", now, 3600000, 2) == 1);
+    CHECK(store_signup_allowed(s, "10.0.0.1", now, 3600000, 2) == 1);
+    CHECK(store_signup_allowed(s, "10.0.0.1", now, 3600000, 2) == 0);
+    CHECK(store_signup_allowed(s, "10.0.0.2", now, 3600000, 2) == 1);
+}
+
+/* Two API processes (two handles) charging one account at once. */
+struct racer {
+    struct store *s;
+    const char *account;
+    int n;
+    atomic_int *accepted, *refused, *failed;
+};
+
+static void *race(void *arg)
+{
+    struct racer *r = arg;
+    char jid[37], *json = "{\"code\":\"pass\"}";
+    struct job j;
+    long bal;
+    size_t rel;
+
+    job_id(jid, "d0000000", r->n);
+    j = mkjob(jid, 5, "sync");
+    switch (store_jobs_accept(r->s, r->account, NULL, &j, &json, 1, NULL, &bal, &rel)) {
+    case STORE_ACCEPTED:
+        atomic_fetch_add(r->accepted, 1);
+        break;
+    case STORE_NO_CREDITS:
+        atomic_fetch_add(r->refused, 1);
+        break;
+    default:
+        atomic_fetch_add(r->failed, 1);
+    }
+    return NULL;
+}
+
+static void test_two_apis_charge(struct store *s1, struct store *s2)
+{
+    char why[64];
+    pthread_t t[100];
+    struct racer r[100];
+    atomic_int accepted = 0, refused = 0, failed = 0;
+    struct store_account a;
+
+    CHECK(store_account_ensure(s1, "acct_race", "hash-race", 100, why, sizeof(why)) == 0);
+    for (int i = 0; i < 100; i++) {
+        r[i] = (struct racer){i % 2 ? s2 : s1, "acct_race", i, &accepted, &refused, &failed};
+        CHECK(pthread_create(&t[i], NULL, race, &r[i]) == 0);
+    }
+    for (int i = 0; i < 100; i++)
+        pthread_join(t[i], NULL);
+    printf("  two handles, 100 calls on 100 credits at 5: %d accepted, %d refused, %d failed\n", accepted, refused,
+           failed);
+    CHECK(accepted == 20 && refused == 80 && failed == 0);
+    CHECK(store_account_get(s2, "acct_race", &a) == 0 && a.balance == 0 && a.charged == 100 && a.runs == 20);
+}
+
+struct heard {
+    pthread_mutex_t mu;
+    char ids[8][37];
+    int n, missed;
+};
+
+static void on_stored(const char *id, void *arg)
+{
+    struct heard *h = arg;
+    pthread_mutex_lock(&h->mu);
+    if (!id)
+        h->missed++;
+    else if (h->n < 8)
+        snprintf(h->ids[h->n++], 37, "%s", id);
+    pthread_mutex_unlock(&h->mu);
+}
+
+/* A result stored through one handle is heard by the other (shared only). */
+static void test_two_apis_wake(struct store *s1, struct store *s2)
+{
+    struct heard h = {PTHREAD_MUTEX_INITIALIZER, {{0}}, 0, 0};
+    char why[160], jid[37], bid[37] = "e0000000-0000-4000-8000-000000000001", batch[37];
+    char *json = "{\"code\":\"pass\"}";
+    struct job j;
+    long bal;
+    size_t rel;
+    int64_t t0;
+
+    CHECK(store_listen(s2, on_stored, &h, why, sizeof(why)) == 0);
+    for (int i = 0; i < 50 && h.missed == 0; i++)
+        usleep(20000);   /* listening (it says so with a first "look again") */
+    CHECK(h.missed == 1);
+    job_id(jid, "e0000001", 1);
+    j = mkjob(jid, 5, "async");
+    CHECK(store_jobs_accept(s1, "acct_race", bid, &j, &json, 1, NULL, &bal, &rel) == STORE_NO_CREDITS);
+    CHECK(store_grant(s1, "acct_race", 5, "op", "wake") == 0);
+    CHECK(store_jobs_accept(s1, "acct_race", bid, &j, &json, 1, NULL, &bal, &rel) == STORE_ACCEPTED);
+    t0 = util_mono_ms();
+    CHECK(store_result(s1, jid, "{}", 0, util_wall_ms(), batch) == 1 && strcmp(batch, bid) == 0);
+    while (util_mono_ms() - t0 < 3000) {
+        pthread_mutex_lock(&h.mu);
+        int n = h.n;
+        pthread_mutex_unlock(&h.mu);
+        if (n >= 2)
+            break;
+        usleep(5000);
+    }
+    printf("  a result stored through one handle heard by the other in %lld ms\n", (long long)(util_mono_ms() - t0));
+    CHECK(h.n == 2 && strcmp(h.ids[0], jid) == 0 && strcmp(h.ids[1], bid) == 0);
+    store_close(s2);   /* stops the listener */
+}
+
+/* Empties a PostgreSQL database's schema: each run starts from nothing. */
+static int pg_reset(const char *url)
+{
+    PGconn *c = PQconnectdb(url);
+    PGresult *res;
+    int ok;
+
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "test_store: %s", PQerrorMessage(c));
+        PQfinish(c);
+        return -1;
+    }
+    res = PQexec(c, "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+    ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok)
+        fprintf(stderr, "test_store: reset: %s", PQerrorMessage(c));
+    PQclear(res);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+static int pg_exec(const char *url, const char *sql)
+{
+    PGconn *c = PQconnectdb(url);
+    PGresult *res = PQexec(c, sql);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+static void suite(const char *name, const char *target, int shared)
+{
+    struct store *s = NULL, *s2 = NULL;
+    char err[256];
+
+    printf("# store over %s\n", name);
+    CHECK(store_open(&s, target, err, sizeof(err)) == 0);
+    if (!s) {
+        fprintf(stderr, "test_store: %s: %s\n", name, err);
+        return;
+    }
+    CHECK(store_shared(s) == shared);
+    /* a second open (a second API, or a restart) finds the schema current */
+    CHECK(store_open(&s2, target, err, sizeof(err)) == 0);
+    test_accounts(s);
+    test_charging(s);
+    test_batches(s);
+    test_idempotency(s);
+    if (s2) {
+        test_two_apis_charge(s, s2);
+        if (shared)
+            test_two_apis_wake(s, s2);
+        else
+            store_close(s2);
+    }
+    store_close(s);
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/execq-storetest-XXXXXX", path[128], err[256];
+    const char *pg = getenv("EXECQ_TEST_PG_URL");
+    struct store *s = NULL;
+
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/store.db", dir);
+    suite("SQLite", path, 0);
+    unlink(path);
+    if (pg && *pg) {
+        CHECK(pg_reset(pg) == 0);
+        suite("PostgreSQL", pg, 1);
+        /* a store made by a newer execq is refused, not changed */
+        CHECK(pg_exec(pg, "UPDATE execq_schema SET version = 99") == 0);
+        CHECK(store_open(&s, pg, err, sizeof(err)) == -1 && strstr(err, "newer") != NULL);
+        CHECK(pg_reset(pg) == 0);
+    } else {
+        printf("# PostgreSQL skipped: EXECQ_TEST_PG_URL is not set (make unit sets it)\n");
+    }
+    snprintf(path, sizeof(path), "%s/store.db-wal", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/store.db-shm", dir);
+    unlink(path);
+    rmdir(dir);
+    CHECK_DONE();
+}
