@@ -2,20 +2,25 @@
 # A whole execq cluster on one machine, each "host" in a network namespace
 # of its own with its own address, joined by a bridge this script makes and
 # removes: three Kafka brokers (KRaft, each broker and controller,
-# replication factor 3, min.insync.replicas 2), the API, and executor hosts.
+# replication factor 3, min.insync.replicas 2), PostgreSQL, two APIs sharing
+# it, and executor hosts.
 # Nothing listens on the machine's own addresses: only on 10.213.0.0/24
 # inside the namespaces (and their loopbacks).
 #
 #   cluster.sh up DIR [EXECUTORS]   start everything (EXECUTORS hosts, default 4); state in DIR
 #   cluster.sh down DIR             stop everything, remove the namespaces and the bridge
-#   cluster.sh exec HOST CMD...     run CMD on HOST (client, k1-k3, api1, e1-e4)
+#   cluster.sh exec HOST CMD...     run CMD on HOST (client, db, k1-k3, api1-api2, e1-e4)
 #   cluster.sh kill HOST            SIGKILL every process of HOST (a host failure)
 #   cluster.sh start-broker DIR N   start broker kN again (after a kill)
 #   cluster.sh start-executor DIR N start executor host eN (again)
+#   cluster.sh start-api DIR N      start API host apiN (again)
 #
-# Hosts: client 10.213.0.2 (for curl and tests), k1-k3 .11-.13 (brokers on
-# :9092), api1 .21 (:8080), e1-e4 .31-.34. Each executor has its own uid
-# range, sandbox root and static member id; all share one consumer group.
+# Hosts: client 10.213.0.2 (for curl and tests), db .5 (PostgreSQL on
+# :5432), k1-k3 .11-.13 (brokers on :9092), api1-api2 .21-.22 (:8080; API N
+# gets its sync replies on partition N-1 of the results topic), e1-e4
+# .31-.34. Each executor has its own uid range, sandbox root and static
+# member id; all share one consumer group. The APIs share the store and one
+# results group.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 libs="$top/.kafka/libs"
@@ -28,6 +33,7 @@ java_opts=(-Xms64m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1
 addr() {   # addr HOST: its address
   case $1 in
     client) echo "$net.2" ;;
+    db) echo "$net.5" ;;
     k[1-3]) echo "$net.1${1#k}" ;;
     api[1-2]) echo "$net.2${1#api}" ;;
     e[1-9]) echo "$net.3${1#e}" ;;
@@ -100,13 +106,32 @@ wait_brokers() {   # until every broker answers metadata from the client host
   echo "cluster: the brokers did not all come up; see $1/k*/kafka.log"; return 1
 }
 
+# PostgreSQL's files live under /run (DIR may sit in a directory its user
+# cannot enter), as the sandbox roots do.
+pg_dir=/run/execq-cluster/db
+
+start_db() {
+  mkdir -p /run/execq-cluster
+  chmod 755 /run/execq-cluster
+  on db "$top/scripts/pg.sh" start "$pg_dir" 5432 "$(addr db)" >/dev/null
+}
+
 start_api() {   # start_api DIR N
   local d=$1/api$2
   mkdir -p "$d"
   on "api$2" env EXECQ_BROKERS="$brokers" EXECQ_LISTEN_ADDR="$(addr "api$2")" EXECQ_PORT=8080 \
-     EXECQ_DB_PATH="$d/execq.db" EXECQ_ADMIN_TOKEN="${EXECQ_ADMIN_TOKEN:-cluster-admin-token-0123456789}" \
+     EXECQ_DB_URL="$("$top/scripts/pg.sh" url "$pg_dir" 5432 "$(addr db)")" EXECQ_REPLY_PARTITION=$(($2 - 1)) \
+     EXECQ_ADMIN_TOKEN="${EXECQ_ADMIN_TOKEN:-cluster-admin-token-0123456789}" \
      EXECQ_ACCOUNT_REQUESTS_PER_S=0 "$top/build/execq-api" > "$d/api.log" 2>&1 &
   echo $! > "$d/pid"
+}
+
+wait_api() {   # wait_api N: until apiN answers /healthz from the client host
+  for _ in $(seq 1 240); do
+    on client curl -sf "http://$(addr "api$1"):8080/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "cluster: api$1 did not come up"; return 1
 }
 
 start_executor() {   # start_executor DIR N
@@ -135,7 +160,8 @@ up() {
   echo "$nexec" > "$dir/executors"
   ip link add "$bridge" type bridge
   ip link set "$bridge" up
-  for h in client k1 k2 k3 api1 $(seq -f 'e%g' 1 "$nexec"); do host_up "$h"; done
+  for h in client db k1 k2 k3 api1 api2 $(seq -f 'e%g' 1 "$nexec"); do host_up "$h"; done
+  start_db
   local id
   id=$(java "${java_opts[@]}" kafka.tools.StorageTool random-uuid)
   for n in 1 2 3; do
@@ -145,15 +171,16 @@ up() {
     start_broker "$dir" "$n"
   done
   wait_brokers "$dir"
+  # The first API makes the topics and the schema; the second then joins.
   start_api "$dir" 1
+  wait_api 1
+  start_api "$dir" 2
   # EXECQ_CLUSTER_START: how many executor hosts run at once (the rest wait
   # for start-executor: the scale-out test adds them one by one).
   for n in $(seq 1 "${EXECQ_CLUSTER_START:-$nexec}"); do start_executor "$dir" "$n"; done
-  for _ in $(seq 1 240); do
-    on client curl -sf "http://$(addr api1):8080/healthz" >/dev/null 2>&1 && break
-    sleep 0.5
-  done
-  echo "cluster: up in $dir: brokers $brokers, API http://$(addr api1):8080, executor hosts e1-e${EXECQ_CLUSTER_START:-$nexec} of $nexec"
+  wait_api 2
+  echo "cluster: up in $dir: brokers $brokers, store $("$top/scripts/pg.sh" url "$pg_dir" 5432 "$(addr db)"),"
+  echo "cluster: APIs http://$(addr api1):8080 and http://$(addr api2):8080, executor hosts e1-e${EXECQ_CLUSTER_START:-$nexec} of $nexec"
   echo "cluster: try  $0 exec client curl -s -X POST http://$(addr api1):8080/v1/exec-python \\"
   echo "                -H 'Authorization: Bearer demo_key_slopshop' -d '{\"code\": \"print(42)\"}'"
 }
@@ -168,6 +195,7 @@ down() {
   for c in /sys/fs/cgroup/*/execq-cluster /sys/fs/cgroup/execq-cluster; do
     [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null || true
   done
+  "$top/scripts/pg.sh" stop "$pg_dir" >/dev/null 2>&1 || true   # its host is gone already: a no-op then
   rm -rf /run/execq-cluster
   echo "cluster: down"
 }
@@ -179,5 +207,6 @@ case "${1:-}" in
   kill) kill_host "$2" ;;
   start-broker) start_broker "$(cd "$2" && pwd)" "$3" ;;
   start-executor) start_executor "$(cd "$2" && pwd)" "$3" ;;
-  *) sed -n '2,20p' "$0"; exit 2 ;;
+  start-api) start_api "$(cd "$2" && pwd)" "$3"; wait_api "$3" ;;
+  *) sed -n '2,26p' "$0"; exit 2 ;;
 esac

@@ -45,6 +45,11 @@ start)
       { cat "$dir/initdb.log" >&2; exit 1; }
   fi
   as_pg mkdir -p "$dir/sock"
+  # Listening on an address: clients on its own networks (the cluster's
+  # bridge) are trusted too.
+  if [ -n "$listen" ] && ! grep -q '^host all all samenet trust' "$dir/data/pg_hba.conf"; then
+    echo 'host all all samenet trust' | as_pg tee -a "$dir/data/pg_hba.conf" >/dev/null
+  fi
   # fsync off: scratch data (tests and the cluster), throughput like a
   # production server's with a battery-backed cache.
   opts="-c unix_socket_directories=$dir/sock -c port=$port -c listen_addresses='$listen' -c fsync=off"

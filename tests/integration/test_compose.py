@@ -34,12 +34,29 @@ def test_compose_file():
     assert services["executor"]["privileged"] is True
 
 
+def test_shared_store_override():
+    """The two-API override: a PostgreSQL service, both APIs on it with
+    their own reply partitions, every variable one the API reads."""
+    doc = yaml.safe_load(open(os.path.join(TOP, "compose", "docker-compose.shared.yml")))
+    services = doc["services"]
+    base = yaml.safe_load(open(COMPOSE))["services"]
+    assert set(services) == {"db", "api", "api2"} and services["db"]["image"].startswith("postgres:")
+    parts = set()
+    for name in ("api", "api2"):
+        env = dict(base.get(name, {}).get("environment", {}), **services[name]["environment"])
+        assert env["EXECQ_DB_URL"].startswith("postgresql://") and "@db:5432/" in env["EXECQ_DB_URL"]
+        assert not set(env) - known_env("execq-api"), set(env) - known_env("execq-api")
+        parts.add(env["EXECQ_REPLY_PARTITION"])
+    assert len(parts) == 2
+    assert services["api2"]["command"] == ["execq-api"] and "db" in services["api2"]["depends_on"]
+
+
 def test_dockerfile_copies_what_exists():
     text = open(os.path.join(TOP, "compose", "Dockerfile")).read()
     for src in re.findall(r"^COPY (?!--)(\S+) ", text, re.M):
         assert os.path.exists(os.path.join(TOP, src)), src
     for pkg in ("librdkafka-dev", "libmicrohttpd-dev", "libcjson-dev", "libcgroup-dev", "libseccomp-dev",
-                "libpython3-dev", "libpython3.11-dev"):
+                "libpython3-dev", "libpython3.11-dev", "libpq-dev", "libpq5"):
         assert pkg in text
     # The executor starts the launcher from its own directory.
     copied = re.findall(r"^COPY --from=build (.+) (\S+)$", text, re.M)

@@ -1,0 +1,166 @@
+"""Two APIs over one PostgreSQL store (issue 12): charging exactly once
+between them, a job submitted through one found and awaited through the
+other (woken by PostgreSQL's NOTIFY, not by polling), each API's sync
+replies on its own partition of the results topic, and one API killed while
+the other carries on. The scratch server comes from `make test`
+(scripts/pg.sh run sets EXECQ_TEST_PG_URL)."""
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import Api, free_port
+
+PG = os.environ.get("EXECQ_TEST_PG_URL", "")
+pytestmark = pytest.mark.skipif(not PG, reason="EXECQ_TEST_PG_URL not set: run through make test or make integration")
+
+
+def psql(sql):
+    subprocess.run(["psql", PG, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True)
+
+
+class Pair:
+    def __init__(self, cluster):
+        self.cluster = cluster
+        # A store of their own, and a results group of their own (the
+        # session API's group would take half of their results).
+        psql("SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        self.env = dict(cluster.env, EXECQ_DB_URL=PG, EXECQ_SIGNUP_CREDITS="100",
+                        EXECQ_API_GROUP_ID=f"{cluster.env['EXECQ_API_GROUP_ID']}-shared")
+        self.ports = {}
+        self.apis = {}
+        for name, part in (("api-a", 1), ("api-b", 2)):
+            self.start(name, part)
+
+    def start(self, name, part):
+        port = self.ports.setdefault(name, free_port())
+        url = self.cluster.start_api(name, port=port, extra=(f"--reply-partition={part}",), env=self.env)
+        self.apis[name] = Api(url, "demo_key_slopshop")
+        return self.apis[name]
+
+    def stop(self):
+        for name in ("api-a", "api-b"):
+            if name in self.cluster.procs:
+                self.cluster.stop(name)
+
+
+@pytest.fixture(scope="module")
+def pair(cluster):
+    p = Pair(cluster)
+    yield p
+    p.stop()
+
+
+def signup(api):
+    status, body = api.request("POST", "/v1/signup", headers={"Authorization": ""})
+    assert status == 201, body
+    return body
+
+
+def test_two_apis_charge_exactly_what_the_credits_pay(pair):
+    """50 concurrent calls through each API on one key with 100 credits at
+    5 a run: exactly 20 run between them, 80 get 402, the balance ends at
+    0 and never below."""
+    a, b = pair.apis["api-a"], pair.apis["api-b"]
+    key = signup(a)["api_key"]
+    statuses, lock = [], threading.Lock()
+
+    def call(api):
+        status, body = api.with_key(key).run("print('paid')")
+        with lock:
+            statuses.append((status, body.get("error", {}).get("code") if status != 200 else None))
+
+    threads = [threading.Thread(target=call, args=(a if i % 2 else b,)) for i in range(100)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ok = sum(1 for s, _ in statuses if s == 200)
+    refused = sum(1 for s, _ in statuses if s == 402)
+    print(f"two APIs, 100 calls on 100 credits: {ok} ran, {refused} refused 402, others {statuses and [s for s in statuses if s[0] not in (200, 402)]}")
+    assert ok == 20 and refused == 80, statuses
+    for api in (a, b):   # the same account, seen alike through both
+        status, acct = api.with_key(key).request("GET", "/v1/account")
+        assert status == 200 and acct["balance"] == 0 and acct["credits_charged"] == 100, acct
+
+
+def test_a_job_submitted_through_one_api_is_awaited_through_the_other(pair):
+    """Six async jobs through API A, each awaited with ?wait=20 through API
+    B. The two APIs share the results group, so about half the results are
+    stored by A: B's waiters learn of them by NOTIFY, and every wait ends
+    when its job does, not at its 20 s deadline."""
+    a, b = pair.apis["api-a"], pair.apis["api-b"]
+    ids = []
+    for i in range(6):
+        status, body = a.request("POST", "/v1/jobs", {"code": f"import time\ntime.sleep(1)\nprint({i})"})
+        assert status == 202, body
+        ids.append(body["job_id"])
+    took, results = {}, {}
+
+    def wait(i, jid):
+        t0 = time.monotonic()
+        results[i] = b.request("GET", f"/v1/jobs/{jid}?wait=20", timeout=40)
+        took[i] = time.monotonic() - t0
+
+    threads = [threading.Thread(target=wait, args=(i, jid)) for i, jid in enumerate(ids)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print("waits through the other API (s):", " ".join(f"{took[i]:.2f}" for i in range(6)))
+    for i in range(6):
+        status, body = results[i]
+        assert status == 200 and body["job"]["status"] == "completed", body
+        assert body["job"]["result"]["stdout"] == f"{i}\n"
+        assert took[i] < 10, took   # woken by the result, not by the deadline
+    # and a batch through B, awaited through A
+    status, body = b.request("POST", "/v1/batches", {"jobs": [{"code": f"print({i})"} for i in range(8)]})
+    assert status == 202, body
+    t0 = time.monotonic()
+    status, got = a.request("GET", f"/v1/batches/{body['batch_id']}?wait=20", timeout=40)
+    assert status == 200 and got["completed"], got
+    assert time.monotonic() - t0 < 10
+
+
+def test_sync_replies_come_back_on_each_apis_own_partition(pair, cluster):
+    """Executors answer a sync job on the partition its API named
+    (reply-partition), which is the only one that API reads for replies."""
+    a, b = pair.apis["api-a"], pair.apis["api-b"]
+    status, ja = a.run("print('a')")
+    assert status == 200 and ja["stdout"] == "a\n"
+    status, jb = b.run("print('b')")
+    assert status == 200 and jb["stdout"] == "b\n"
+    out = subprocess.run(["kcat", "-C", "-b", cluster.brokers, "-t", cluster.results_topic, "-o", "beginning", "-e",
+                          "-q", "-f", "%p %k\n"], capture_output=True, text=True, timeout=60, check=True).stdout
+    where = dict(line.split()[::-1] for line in out.splitlines() if line.strip())
+    assert where.get(ja["job_id"]) == "1" and where.get(jb["job_id"]) == "2", (ja["job_id"], jb["job_id"])
+
+
+def test_one_api_killed_the_other_serves_its_jobs(pair, cluster):
+    """API A SIGKILLed right after taking a 10-job batch: calls through B
+    keep working, and A's batch completes and is read through B (B's
+    results consumer takes A's partitions after the group's session
+    timeout)."""
+    a, b = pair.apis["api-a"], pair.apis["api-b"]
+    status, body = a.request("POST", "/v1/batches",
+                             {"jobs": [{"code": f"import time\ntime.sleep(0.3)\nprint({i})"} for i in range(10)]})
+    assert status == 202, body
+    batch = body["batch_id"]
+    time.sleep(0.5)   # its jobs handed to Kafka
+    t0 = time.monotonic()
+    cluster.stop("api-a", sig=signal.SIGKILL)
+    status, r = b.run("print('still here')")
+    assert status == 200 and r["stdout"] == "still here\n", r
+    status, got = b.request("GET", f"/v1/batches/{batch}?wait=30", timeout=60)
+    took = time.monotonic() - t0
+    print(f"API A killed: its 10-job batch complete through B {took:.1f} s later")
+    assert status == 200 and got["completed"] and got["counts"]["completed"] == 10, got
+    assert sorted(j["result"]["stdout"] for j in got["jobs"]) == sorted(f"{i}\n" for i in range(10))
+    # A comes back on the same store: the batch is there, charged once
+    a = pair.start("api-a", 1)
+    status, again = a.request("GET", f"/v1/batches/{batch}")
+    assert status == 200 and again["completed"]
