@@ -152,6 +152,7 @@ bench: deps kafka all $(BUILD)/sbx_bench
 	@/usr/bin/python3 tests/bench/soak.py
 	@/usr/bin/python3 tests/bench/waiting.py
 	@/usr/bin/python3 tests/bench/fairness.py
+	@/usr/bin/python3 tests/bench/store.py
 	@/usr/bin/python3 tests/bench/files.py
 
 clean:

@@ -600,10 +600,10 @@ void api_stop(struct api *a)
     a->mhd = NULL;
     results_stop(a);
     replies_stop(a);
+    store_close(a->store);   /* its listener wakes waiters: stopped before they are freed */
     pending_free(a->pending);
     pending_free(a->waiters);
     quota_free(a->rate);
-    store_close(a->store);
     a->mhd = NULL;
     a->pending = a->waiters = NULL;
     a->store = NULL;

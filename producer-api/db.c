@@ -19,11 +19,25 @@
 #define PG_INT8OID 20
 #define PG_TEXTOID 25
 
+/* PostgreSQL: each distinct SQL text is prepared once per connection and
+ * then only executed (no parse and plan per call); a reconnection forgets
+ * them. The store has about forty texts. */
+#define DB_MAX_PREPARED 128
+
 struct db {
     sqlite3 *lite;    /* one of the two */
     PGconn *pg;
+    char *prepared[DB_MAX_PREPARED];   /* SQL texts prepared as "s<index>" */
+    int nprepared;
     char err[256];
 };
+
+static void forget_prepared(struct db *d)
+{
+    for (int i = 0; i < d->nprepared; i++)
+        free(d->prepared[i]);
+    d->nprepared = 0;
+}
 
 struct db_q {
     struct db *d;
@@ -65,10 +79,40 @@ static void pg_check(struct db *d)
 {
     if (PQstatus(d->pg) == CONNECTION_BAD) {
         log_msg(LOG_WARNING, "store: connection to PostgreSQL lost; reconnecting");
+        forget_prepared(d);
         PQreset(d->pg);
         if (PQstatus(d->pg) == CONNECTION_OK)
             log_msg(LOG_INFO, "store: reconnected to PostgreSQL");
     }
+}
+
+/* Executes sql as a prepared statement, preparing it first if this
+ * connection has not (when the cache is full: a one-off). Argument types
+ * are part of a statement: the store always passes the same ones for a
+ * text, as each call site is one text. */
+static PGresult *pg_prepared_exec(struct db *d, const char *sql, int nargs, const unsigned *types,
+                                  const char *const *values)
+{
+    char name[16];
+    PGresult *res;
+    int i;
+
+    for (i = 0; i < d->nprepared && strcmp(d->prepared[i], sql) != 0; i++)
+        ;
+    if (i == d->nprepared) {
+        if (i == DB_MAX_PREPARED)
+            return PQexecParams(d->pg, sql, nargs, types, values, NULL, NULL, 0);
+        snprintf(name, sizeof(name), "s%d", i);
+        res = PQprepare(d->pg, name, sql, nargs, types);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            return res;   /* the error, for the caller */
+        PQclear(res);
+        if (!(d->prepared[i] = strdup(sql)))
+            return PQexecParams(d->pg, sql, nargs, types, values, NULL, NULL, 0);
+        d->nprepared++;
+    }
+    snprintf(name, sizeof(name), "s%d", i);
+    return PQexecPrepared(d->pg, name, nargs, values, NULL, NULL, 0);
 }
 
 static PGresult *pg_exec(struct db *d, const char *sql, const struct db_arg *args, int nargs)
@@ -93,7 +137,7 @@ static PGresult *pg_exec(struct db *d, const char *sql, const struct db_arg *arg
             values[i] = args[i].t;
         }
     }
-    res = PQexecParams(d->pg, sql, nargs, types, values, NULL, NULL, 0);
+    res = pg_prepared_exec(d, sql, nargs, types, values);
     if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         snprintf(d->err, sizeof(d->err), "%s%s%s", PQresultErrorMessage(res), state ? " sqlstate " : "",
@@ -341,6 +385,7 @@ void db_close(struct db *d)
 {
     if (!d)
         return;
+    forget_prepared(d);
     PQfinish(d->pg);
     sqlite3_close(d->lite);
     free(d);

@@ -60,52 +60,89 @@ void results_count_outcome(const char *outcome)
     count_outcome_by(outcome, 1);
 }
 
-static int store_message(struct api *a, const rd_kafka_message_t *m)
+/* Results are stored in batches: what the consumer has at hand, up to
+ * this many, in one store transaction (on a shared store, one round trip
+ * per ordinary result plus one commit: a store across a network keeps up
+ * with a backlog). */
+#define STORE_BATCH 64
+
+/* One result message, decoded for the store. */
+struct pending_result {
+    struct store_outcome o;
+    char id[37], kind[16];
+    char *body;              /* the HTTP result object (malloc'd) */
+    const char *outcome;     /* for execq_jobs_total */
+};
+
+/* Decodes m into r. Returns 1 if m is a result to store, 0 if not (a
+ * started event, stored here at once; junk, logged and skipped). */
+static int decode(struct api *a, const rd_kafka_message_t *m, struct pending_result *r)
 {
-    char type[16] = "result", id[37], batch[37], errstr[200];
+    char type[16] = "result", errstr[200];
     struct result res;
-    char *body;
-    const char *res_status;
-    int refund, rc;
+    unsigned status;
 
     if (m->key_len != 36)
         return 0;
-    memcpy(id, m->key, 36);
-    id[36] = '\0';
+    memset(r, 0, sizeof(*r));
+    memcpy(r->id, m->key, 36);
     kq_header(m, KQ_H_MSGTYPE, type, sizeof(type));
     if (strcmp(type, "started") == 0) {
-        store_job_running(a->store, id);
+        store_job_running(a->store, r->id);
         return 0;
     }
     if (strcmp(type, "result") != 0)
         return 0;
     if (result_from_json(&res, m->payload, m->len, errstr, sizeof(errstr)) < 0) {
-        log_msg(LOG_ERR, "job=%s unreadable result skipped: %s", id, errstr);
+        log_msg(LOG_ERR, "job=%s unreadable result skipped: %s", r->id, errstr);
         return 0;
     }
-    {
-        unsigned status;
-        body = api_result_body(&res, &status);
-        refund = status != 200;   /* it never ran */
-        res_status = res.status == RESULT_EXPIRED ? "expired"
-                     : res.status != RESULT_COMPLETED ? "failed"
-                     : res.timed_out ? "timed_out"
-                     : res.memory_exceeded ? "memory_exceeded" : "completed";
-    }
-    rc = store_result(a->store, id, body, refund, res.finished_at_ms ? res.finished_at_ms : util_wall_ms(), batch);
-    free(body);
+    snprintf(r->kind, sizeof(r->kind), "async");
+    kq_header(m, KQ_H_KIND, r->kind, sizeof(r->kind));
+    r->body = api_result_body(&res, &status);
+    r->outcome = res.status == RESULT_EXPIRED ? "expired"
+                 : res.status != RESULT_COMPLETED ? "failed"
+                 : res.timed_out ? "timed_out"
+                 : res.memory_exceeded ? "memory_exceeded" : "completed";
+    r->o.id = r->id;
+    r->o.http_json = r->body;
+    r->o.refund = status != 200;   /* it never ran */
+    r->o.finished_ms = res.finished_at_ms ? res.finished_at_ms : util_wall_ms();
     result_release(&res);
-    if (rc < 0)
-        return -1;
-    if (rc == 1) {
-        results_count_outcome(res_status);
-        if (res.account[0])
-            release_held(a, res.account);   /* its place in Kafka is free (a cheap no-op when none is held) */
-        api_wake(a, id);
-        if (batch[0])
-            api_wake(a, batch);
+    return 1;
+}
+
+/* Stores n decoded results (retrying while the store fails), then counts
+ * them, wakes their waiters and releases held jobs of their accounts. */
+static void store_batch(struct api *a, struct pending_result *r, size_t n)
+{
+    struct store_outcome o[STORE_BATCH];
+
+    for (size_t i = 0; i < n; i++)
+        o[i] = r[i].o;
+    while (store_results(a->store, o, n) < 0 && !atomic_load(&a->stopping))
+        usleep(500000);   /* the store failed: keep the offsets, try again */
+    for (size_t i = 0; i < n; i++) {
+        if (!o[i].stored)
+            continue;
+        results_count_outcome(r[i].outcome);
+        api_wake(a, r[i].id);
+        if (o[i].batch_id[0])
+            api_wake(a, o[i].batch_id);
     }
-    return 0;
+    /* An async or batch job's place in Kafka is free (sync jobs hold
+     * none): the held jobs of each account, once per batch. */
+    for (size_t i = 0; i < n; i++) {
+        int seen = 0;
+        if (!o[i].stored || strcmp(r[i].kind, "sync") == 0)
+            continue;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = o[k].stored && strcmp(r[k].kind, "sync") != 0 && strcmp(o[k].account, o[i].account) == 0;
+        if (!seen)
+            release_held(a, o[i].account);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(r[i].body);
 }
 
 /* Reconciliation: a job whose message or result was lost (deleted from a
@@ -156,24 +193,62 @@ static void prune(struct api *a)
     } while (n >= 500 && util_mono_ms() - t0 < 200 && !atomic_load(&a->stopping));
 }
 
+/* Commits the offsets past msgs, once the store has them: one commit
+ * request for the batch, the next offset of each partition. */
+static void commit_after(struct api *a, rd_kafka_message_t **msgs, size_t n)
+{
+    rd_kafka_topic_partition_list_t *offs;
+    rd_kafka_resp_err_t err;
+
+    if (n == 0 || atomic_load(&a->stopping))
+        return;
+    offs = rd_kafka_topic_partition_list_new((int)n);
+    for (size_t i = 0; i < n; i++) {
+        const char *topic = rd_kafka_topic_name(msgs[i]->rkt);
+        rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(offs, topic, msgs[i]->partition);
+        if (!p)
+            p = rd_kafka_topic_partition_list_add(offs, topic, msgs[i]->partition);
+        if (msgs[i]->offset + 1 > p->offset)
+            p->offset = msgs[i]->offset + 1;
+    }
+    if ((err = rd_kafka_commit(a->results, offs, 1)) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        log_msg(LOG_WARNING, "results store consumer: commit: %s", rd_kafka_err2str(err));
+    rd_kafka_topic_partition_list_destroy(offs);
+}
+
 static void *results_main(void *arg)
 {
     struct api *a = arg;
     int64_t next_republish = util_mono_ms() + REPUBLISH_EVERY_MS, next_reconcile = 0;
 
+    struct pending_result *batch = calloc(STORE_BATCH, sizeof(*batch));
+    rd_kafka_message_t *msgs[STORE_BATCH];
+
+    if (!batch) {
+        log_msg(LOG_ERR, "results thread: out of memory");
+        return NULL;
+    }
     while (!atomic_load(&a->stopping)) {
+        /* What is at hand, up to STORE_BATCH messages: waits for the first only. */
+        size_t nm = 0, nr = 0;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(a->results, 100);
-        if (m) {
+        while (m) {
             if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                while (store_message(a, m) < 0 && !atomic_load(&a->stopping))
-                    usleep(500000);   /* the store failed: keep the offset, try again */
-                if (!atomic_load(&a->stopping))
-                    rd_kafka_commit_message(a->results, m, 1);   /* after the store has it */
-            } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                log_msg(LOG_WARNING, "results store consumer: %s", rd_kafka_message_errstr(m));
+                msgs[nm++] = m;
+                if (decode(a, m, &batch[nr]))
+                    nr++;
+            } else {
+                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                    log_msg(LOG_WARNING, "results store consumer: %s", rd_kafka_message_errstr(m));
+                rd_kafka_message_destroy(m);
             }
-            rd_kafka_message_destroy(m);
+            m = nm < STORE_BATCH ? rd_kafka_consumer_poll(a->results, 0) : NULL;
         }
+        if (nr > 0)
+            store_batch(a, batch, nr);
+        commit_after(a, msgs, nm);
+        for (size_t i = 0; i < nm; i++)
+            rd_kafka_message_destroy(msgs[i]);
         if (util_mono_ms() >= next_republish) {
             /* Only jobs older than a period: younger ones may still be in
              * librdkafka's queue, waiting for their delivery report. */
@@ -189,6 +264,7 @@ static void *results_main(void *arg)
             next_reconcile = util_mono_ms() + 1000;
         }
     }
+    free(batch);
     return NULL;
 }
 

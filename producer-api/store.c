@@ -805,99 +805,114 @@ void store_job_running(struct store *s, const char *id)
     set_by_id(s, "UPDATE jobs SET status = 'running' WHERE id = $1 AND status = 'queued'", id);
 }
 
-/* Tells every API (PostgreSQL's NOTIFY, sent at commit) that id's result
- * is stored. Caller holds s->mu in a transaction. Returns 0 or -1. */
-static int notify(struct store *s, const char *id)
+/* Stores one result; caller holds s->mu in a transaction. Returns 1
+ * (stored now), 0 (a duplicate, or not a job of this store) or -1. */
+static int store_one(struct store *s, struct store_outcome *o)
 {
     struct db_q *q;
-    int rc;
+    int rc, pg = db_is_pg(s->db);
+    int64_t refunded = 0;
 
-    if (!db_is_pg(s->db))
-        return 0;
-    q = first_row(s, "SELECT pg_notify('" STORE_CHANNEL "', $1)", DB_ARGS(DB_T(id)), &rc);
+    o->stored = 0;
+    o->batch_id[0] = o->account[0] = '\0';
+    o->refunded = 0;
+    /* One statement finds, checks and completes the job, its row locked
+     * to the commit: two APIs storing copies of one result take turns,
+     * and the second matches no row (completed). On PostgreSQL it also
+     * tells every API (NOTIFY, sent at commit). */
+    q = first_row(s,
+                  pg ? "UPDATE jobs SET status = 'completed', result = $1, finished_ms = $2, message = NULL, "
+                       "produced = 1 WHERE id = $3 AND status != 'completed' "
+                       "RETURNING account, COALESCE(batch_id, ''), pg_notify('" STORE_CHANNEL "', id)"
+                     : "UPDATE jobs SET status = 'completed', result = $1, finished_ms = $2, message = NULL, "
+                       "produced = 1 WHERE id = $3 AND status != 'completed' RETURNING account, COALESCE(batch_id, '')",
+                  DB_ARGS(DB_T(o->http_json), DB_I(o->finished_ms), DB_T(o->id)), &rc);
+    if (rc != 0)
+        return rc == 1 ? 0 : -1;   /* 1: completed already, or not ours */
+    copy_col(q, 0, o->account, sizeof(o->account));
+    copy_col(q, 1, o->batch_id, sizeof(o->batch_id));
     db_end(q);
-    return rc == 0 ? 0 : -1;
-}
-
-int store_result(struct store *s, const char *id, const char *http_json, int refund, int64_t finished_ms,
-                 char batch_id[37])
-{
-    struct db_q *q = NULL;
-    int ret = -1, rc;
-    char account[40];
-    int64_t refunded = 0, t0 = util_mono_us();
-
-    batch_id[0] = '\0';
-    pthread_mutex_lock(&s->mu);
-    if (db_begin(s->db) < 0)
-        goto unlock;
-    /* The job's row stays locked to the commit: two APIs storing copies
-     * of one result take turns, and the second finds it completed. */
-    q = first_row(s, "SELECT account, COALESCE(batch_id, ''), status FROM jobs WHERE id = $1 FOR UPDATE",
-                  DB_ARGS(DB_T(id)), &rc);
-    if (rc != 0) {
-        ret = rc == 1 ? 0 : -1;   /* not ours (another store, or from before the store) */
-        goto rollback;
-    }
-    copy_col(q, 0, account, sizeof(account));
-    copy_col(q, 1, batch_id, 37);
-    if (strcmp(db_text(q, 2), "completed") == 0) {
-        ret = 0;   /* a redelivered or duplicate result */
-        goto rollback;
-    }
-    db_end(q);
-    q = NULL;
-    if (db_do(s->db,
-              "UPDATE jobs SET status = 'completed', result = $1, finished_ms = $2, message = NULL, produced = 1 "
-              "WHERE id = $3",
-              DB_ARGS(DB_T(http_json), DB_I(finished_ms), DB_T(id))) < 0)
-        goto rollback;
-    if (batch_id[0]) {
+    if (o->batch_id[0]) {
         /* The batch's count of finished jobs; its waiters are woken only
          * by the result that completes it, so a ?wait GET reads the batch
          * once, not once per job. */
-        q = first_row(s, "UPDATE batches SET done = done + 1 WHERE id = $1 RETURNING CASE WHEN done = size THEN 1 ELSE 0 END",
-                      DB_ARGS(DB_T(batch_id)), &rc);
+        q = first_row(s,
+                      pg ? "UPDATE batches SET done = done + 1 WHERE id = $1 "
+                           "RETURNING CASE WHEN done = size THEN 1 ELSE 0 END, "
+                           "CASE WHEN done = size THEN pg_notify('" STORE_CHANNEL "', id) END"
+                         : "UPDATE batches SET done = done + 1 WHERE id = $1 RETURNING CASE WHEN done = size THEN 1 ELSE 0 END",
+                      DB_ARGS(DB_T(o->batch_id)), &rc);
         if (rc < 0)
-            goto rollback;
+            return -1;
         if (!q || db_int(q, 0) == 0)
-            batch_id[0] = '\0';
+            o->batch_id[0] = '\0';
         db_end(q);
-        q = NULL;
     }
-    if (refund) {
+    if (o->refund) {
         /* The refund row copies the charge; the key allows one per job. */
         q = first_row(s,
                       "INSERT INTO ledger(job_id, account, kind, amount, at_ms) "
                       "SELECT job_id, account, 'refund', amount, $1 FROM ledger WHERE job_id = $2 AND kind = 'charge' "
                       "ON CONFLICT DO NOTHING RETURNING amount",
-                      DB_ARGS(DB_I(finished_ms), DB_T(id)), &rc);
+                      DB_ARGS(DB_I(o->finished_ms), DB_T(o->id)), &rc);
         if (rc < 0)
-            goto rollback;
+            return -1;
         if (q)   /* a refund row was made: one, with the charge's amount */
             refunded = db_int(q, 0);
         db_end(q);
-        q = NULL;
         if (refunded > 0 &&
             db_do(s->db, "UPDATE accounts SET balance = balance + $1, refunded = refunded + $1, runs = runs - 1 WHERE id = $2",
-                  DB_ARGS(DB_I(refunded), DB_T(account))) < 0)
-            goto rollback;
+                  DB_ARGS(DB_I(refunded), DB_T(o->account))) < 0)
+            return -1;
     }
-    if (notify(s, id) < 0 || (batch_id[0] && notify(s, batch_id) < 0) || db_commit(s->db) < 0)
+    o->refunded = refunded;
+    o->stored = 1;
+    return 1;
+}
+
+long store_results(struct store *s, struct store_outcome *o, size_t n)
+{
+    long stored = 0, refunded = 0;
+    int64_t t0 = util_mono_us();
+
+    pthread_mutex_lock(&s->mu);
+    if (db_begin(s->db) < 0)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        int rc = store_one(s, &o[i]);
+        if (rc < 0) {
+            log_msg(LOG_ERR, "job=%s store result: %s", o[i].id, db_error(s->db));
+            goto rollback;
+        }
+        stored += rc;
+        refunded += o[i].refunded;
+    }
+    if (db_commit(s->db) < 0)
         goto rollback;
-    metrics_add(m_refunded, (double)refunded);
-    ret = 1;
-    goto unlock;
-rollback:
-    db_end(q);
-    batch_id[0] = '\0';   /* nothing stored: nobody to wake */
-    if (ret < 0)
-        log_msg(LOG_ERR, "job=%s store result: %s", id, db_error(s->db));
-    db_rollback(s->db);
-unlock:
     pthread_mutex_unlock(&s->mu);
+    metrics_add(m_refunded, (double)refunded);
     metrics_observe(m_result, (util_mono_us() - t0) / 1e6);
-    return ret;
+    return stored;
+rollback:
+    db_rollback(s->db);
+fail:
+    pthread_mutex_unlock(&s->mu);
+    for (size_t i = 0; i < n; i++) {   /* nothing stored: nobody to wake */
+        o[i].stored = 0;
+        o[i].batch_id[0] = '\0';
+    }
+    metrics_observe(m_result, (util_mono_us() - t0) / 1e6);
+    return -1;
+}
+
+int store_result(struct store *s, const char *id, const char *http_json, int refund, int64_t finished_ms,
+                 char batch_id[37])
+{
+    struct store_outcome o = {.id = id, .http_json = http_json, .refund = refund, .finished_ms = finished_ms};
+    long rc = store_results(s, &o, 1);
+
+    memcpy(batch_id, o.batch_id, 37);
+    return rc < 0 ? -1 : (int)rc;
 }
 
 static void fill_job(struct db_q *q, struct store_job *j)

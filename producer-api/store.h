@@ -146,6 +146,23 @@ void store_job_running(struct store *s, const char *id);
 int store_result(struct store *s, const char *id, const char *http_json, int refund, int64_t finished_ms,
                  char batch_id[37]);
 
+/* One result for store_results: the inputs as store_result's, the
+ * outcome filled in. Strings are the caller's. */
+struct store_outcome {
+    const char *id, *http_json;
+    int refund;
+    int64_t finished_ms;
+    int stored;           /* out: 1 stored now, 0 a duplicate or not ours */
+    char batch_id[37];    /* out: the batch this result completed, or "" */
+    char account[40];     /* out: the job's account when stored now */
+    long refunded;        /* out: credits given back */
+};
+/* Stores n results in one transaction (the results consumer's batch: one
+ * commit, and on a shared store one round trip per ordinary result).
+ * Returns how many were stored now, or -1 when none was (each outcome's
+ * stored is then 0: retry them all). */
+long store_results(struct store *s, struct store_outcome *o, size_t n);
+
 /* Reads job id of account. Returns 0, 1 (no such job for this account) or -1. */
 int store_job_get(struct store *s, const char *id, const char *account, struct store_job *j);
 void store_job_release(struct store_job *j);
