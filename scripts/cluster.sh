@@ -122,7 +122,7 @@ start_api() {   # start_api DIR N
   on "api$2" env EXECQ_BROKERS="$brokers" EXECQ_LISTEN_ADDR="$(addr "api$2")" EXECQ_PORT=8080 \
      EXECQ_DB_URL="$("$top/scripts/pg.sh" url "$pg_dir" 5432 "$(addr db)")" EXECQ_REPLY_PARTITION=$(($2 - 1)) \
      EXECQ_ADMIN_TOKEN="${EXECQ_ADMIN_TOKEN:-cluster-admin-token-0123456789}" \
-     EXECQ_ACCOUNT_REQUESTS_PER_S=0 "$top/build/execq-api" > "$d/api.log" 2>&1 &
+     EXECQ_ACCOUNT_REQUESTS_PER_S=0 "$top/build/execq-api" >> "$d/api.log" 2>&1 &
   echo $! > "$d/pid"
 }
 

@@ -17,3 +17,10 @@ if [ -z "${EXECQ_SKIP_FAULTS:-}" ]; then
   echo "== faults (short)"
   /usr/bin/python3 -m pytest -q -p no:cacheprovider -s -m "not long" tests/faults "$@"
 fi
+# The cluster (three brokers, PostgreSQL, two APIs, executor hosts, each in a
+# network namespace) in its short form: two executor hosts, small batches;
+# `make cluster-test` runs the whole one.
+if [ -z "${EXECQ_SKIP_CLUSTER:-}" ]; then
+  echo "== cluster (short)"
+  EXECQ_CLUSTER_SHORT=1 /usr/bin/python3 -m pytest -q -p no:cacheprovider -s tests/cluster "$@"
+fi
