@@ -119,8 +119,12 @@ rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, const cha
 
     if (!conf)
         return NULL;
-    /* Short fetch wait: a result is answered within ~10 ms of being written. */
-    if (set(conf, "fetch.wait.max.ms", "10", errstr, errstr_size) < 0 ||
+    /* A fetch is long-polled: the broker answers it as soon as a message
+     * is there, and holds it up to fetch.wait.max.ms when none is. At 10
+     * ms every idle consumer sent each broker 100 fetches a second (the
+     * cluster test's three brokers spent a CPU on them); at 500 ms a sync
+     * call's p50 was the same (tests/bench/store.py: 14.4 ms both). */
+    if (set(conf, "fetch.wait.max.ms", "500", errstr, errstr_size) < 0 ||
         set(conf, "fetch.error.backoff.ms", "50", errstr, errstr_size) < 0 ||
         set(conf, "group.id", group_id ? group_id : "execq-unused", errstr, errstr_size) < 0) {
         rd_kafka_conf_destroy(conf);
