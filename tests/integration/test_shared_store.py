@@ -4,8 +4,8 @@ other (woken by PostgreSQL's NOTIFY, not by polling), each API's sync
 replies on its own partition of the results topic, and one API killed while
 the other carries on. The scratch server comes from `make test`
 (scripts/pg.sh run sets EXECQ_TEST_PG_URL)."""
-import json
 import os
+import urllib.parse
 import signal
 import subprocess
 import threading
@@ -138,6 +138,41 @@ def test_sync_replies_come_back_on_each_apis_own_partition(pair, cluster):
                           "-q", "-f", "%p %k\n"], capture_output=True, text=True, timeout=60, check=True).stdout
     where = dict(line.split()[::-1] for line in out.splitlines() if line.strip())
     assert where.get(ja["job_id"]) == "1" and where.get(jb["job_id"]) == "2", (ja["job_id"], jb["job_id"])
+
+
+def pg_dir_port():
+    """The scratch server's directory and port, from its URL (scripts/pg.sh)."""
+    q = urllib.parse.parse_qs(urllib.parse.urlparse(PG).query)
+    return os.path.dirname(q["host"][0]), q["port"][0]
+
+
+def test_the_store_restarted(pair):
+    """PostgreSQL stopped under both APIs: calls are refused 500, nothing
+    queued or charged; an async job whose result comes meanwhile is stored
+    once the server is back (the results group waits for the store), and
+    calls work again without restarting the APIs."""
+    a, b = pair.apis["api-a"], pair.apis["api-b"]
+    pgdir, port = pg_dir_port()
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "pg.sh")
+    status, job = a.request("POST", "/v1/jobs", {"code": "import time\ntime.sleep(2)\nprint('late')"})
+    assert status == 202, job
+    subprocess.run([script, "stop", pgdir], check=True, capture_output=True)
+    try:
+        for api in (a, b):
+            status, body = api.run("print('no store')")
+            assert status == 500 and body["error"]["code"] == "internal", body
+        time.sleep(3)   # the job finishes while the store is away
+    finally:
+        subprocess.run([script, "start", pgdir, port], check=True, capture_output=True)
+    deadline, status = time.time() + 30, None
+    while time.time() < deadline:
+        status, body = a.run("print('back')")
+        if status == 200:
+            break
+        time.sleep(0.5)
+    assert status == 200 and body["stdout"] == "back\n", body
+    status, got = b.request("GET", f"/v1/jobs/{job['job_id']}?wait=20", timeout=40)
+    assert status == 200 and got["job"]["status"] == "completed" and got["job"]["result"]["stdout"] == "late\n", got
 
 
 def test_one_api_killed_the_other_serves_its_jobs(pair, cluster):
