@@ -816,16 +816,18 @@ static int store_one(struct store *s, struct store_outcome *o)
     o->stored = 0;
     o->batch_id[0] = o->account[0] = '\0';
     o->refunded = 0;
-    /* One statement finds, checks and completes the job, its row locked
+    /* One statement finds, checks and completes the job (a held one too:
+     * it ended lost before its turn, and is no longer held), its row locked
      * to the commit: two APIs storing copies of one result take turns,
      * and the second matches no row (completed). On PostgreSQL it also
      * tells every API (NOTIFY, sent at commit). */
     q = first_row(s,
                   pg ? "UPDATE jobs SET status = 'completed', result = $1, finished_ms = $2, message = NULL, "
-                       "produced = 1 WHERE id = $3 AND status != 'completed' "
+                       "produced = 1, held = 0 WHERE id = $3 AND status != 'completed' "
                        "RETURNING account, COALESCE(batch_id, ''), pg_notify('" STORE_CHANNEL "', id)"
                      : "UPDATE jobs SET status = 'completed', result = $1, finished_ms = $2, message = NULL, "
-                       "produced = 1 WHERE id = $3 AND status != 'completed' RETURNING account, COALESCE(batch_id, '')",
+                       "produced = 1, held = 0 WHERE id = $3 AND status != 'completed' "
+                       "RETURNING account, COALESCE(batch_id, '')",
                   DB_ARGS(DB_T(o->http_json), DB_I(o->finished_ms), DB_T(o->id)), &rc);
     if (rc != 0)
         return rc == 1 ? 0 : -1;   /* 1: completed already, or not ours */
