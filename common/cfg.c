@@ -47,7 +47,7 @@ static const struct cfg_entry cfg_table[] = {
     I(max_pending, "max-pending", "10000", 1, 1000000, CFG_API, "sync calls that may wait at once (503 beyond)"),
     S(db_path, "db-path", "execq.db", 1, CFG_API, "SQLite database of accounts, ledger, async jobs"),
     S(db_url, "db-url", "", 0, CFG_API, "PostgreSQL store shared by several APIs (postgres://user@host/db; better in EXECQ_DB_URL if it holds a password); empty: the SQLite file db-path"),
-    I(reply_partition, "reply-partition", "0", 0, 999, CFG_API, "partition of the results topic this API's sync results come back on (executors answer there); give each API of a cluster its own"),
+    I(reply_partition, "reply-partition", "-1", -1, 999, CFG_API, "partition of the results topic this API's sync results come back on (executors answer there), one per API; -1: claim a free one (a lease in the store, renewed while the API runs)"),
     S(api_group_id, "api-group-id", "execq-api", 1, CFG_API, "consumer group that stores results (commits after storing)"),
     I(signup_credits, "signup-credits", "500", 0, 1000000000, CFG_API, "free credits of a new account"),
     I(demo_credits, "demo-credits", "1000000", 0, 1000000000, CFG_API, "credits the demo account gets when first created"),

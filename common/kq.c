@@ -333,6 +333,20 @@ out:
     return ret;
 }
 
+int kq_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr, size_t errstr_size)
+{
+    rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    int n = -1;
+
+    if (topic_metadata(rk, t, &md, timeout_ms, errstr, errstr_size) == 0)
+        n = md->topics[0].partition_cnt;
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(t);
+    return n;
+}
+
 int kq_ping(rd_kafka_t *rk, int timeout_ms, const char *const *topics, int *partitions, int n)
 {
     const struct rd_kafka_metadata *md = NULL;

@@ -71,6 +71,10 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
 int kq_assign_at_end(rd_kafka_t *rk, const char *topic, int32_t partition, int timeout_ms, char *errstr,
                      size_t errstr_size);
 
+/* The partition count of topic (its metadata within timeout_ms), or -1
+ * with the reason in errstr. */
+int kq_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, char *errstr, size_t errstr_size);
+
 /* Returns 0 if the cluster answers a metadata request within timeout_ms.
  * From the same answer, partitions[i] is set to the partition count of
  * topics[i] where the client knows that topic (n may be 0). */

@@ -127,7 +127,7 @@ rd_kafka_resp_err_t api_produce_job(struct api *a, const char *id, const char *k
     /* A sync job's result comes back on this API's own partition of the
      * results topic (reply-partition), which only it reads for replies. */
     return kq_produce_to(a->producer, topic, part, id, json, kind, "job", a->cfg->results_topic,
-                         sync ? (int32_t)a->cfg->reply_partition : -1, NULL);
+                         sync ? (int32_t)a->reply_partition : -1, NULL);
 }
 
 /* Route names, the label of the HTTP metrics (enum route's order). */

@@ -31,6 +31,8 @@ struct api {
     atomic_int batch_partitions;
     atomic_uint next_partition; /* round robin of api_produce_job */
     atomic_int reply_ready;     /* the reply consumer has a position */
+    int reply_partition;        /* of the results topic: this API's sync replies (cfg, or claimed) */
+    char reply_owner[320];      /* the lease's owner when claimed, else "" */
     atomic_int stopping;
     struct store_limits limits; /* per-account async/batch limits, from cfg */
     char admin_token[256];      /* the operator token; "" = no admin API */

@@ -15,6 +15,12 @@
 #include "req.h"
 #include "util.h"
 
+/* A reply partition lease lasts this long; the health thread renews it
+ * every REPLY_RENEW_MS. An API that died frees its partition then (one
+ * restarted under the same name takes its own back at once). */
+#define REPLY_LEASE_MS 30000
+#define REPLY_RENEW_MS 5000
+
 /* Delivery report of a job message: on success the store notes it (no
  * republishing after a restart); on failure its caller is answered now. */
 static void job_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -127,6 +133,7 @@ static void *health_main(void *arg)
 {
     struct api *a = arg;
     int failed_rounds = 0;
+    int64_t next_renew = util_mono_ms() + REPLY_RENEW_MS;
 
     while (!atomic_load(&a->stopping)) {
         /* Up to three metadata requests, each to a broker librdkafka
@@ -155,10 +162,57 @@ static void *health_main(void *arg)
         if (parts[1] > 0)
             atomic_store(&a->batch_partitions, parts[1]);
         atomic_store(&a->kafka_ok, ok);
+        if (a->reply_owner[0] && util_mono_ms() >= next_renew) {
+            /* Lost (the store was away past the lease, and another API
+             * took it): replies still arrive, both APIs read them and each
+             * takes its own; say so. */
+            if (store_reply_renew(a->store, a->reply_owner, a->reply_partition, util_wall_ms(),
+                                  util_wall_ms() + REPLY_LEASE_MS) == 0)
+                log_msg(LOG_WARNING, "reply partition %d is leased to another API now: both read its replies",
+                        a->reply_partition);
+            next_renew = util_mono_ms() + REPLY_RENEW_MS;
+        }
         for (int i = 0; i < 20 && !atomic_load(&a->stopping); i++)
             usleep(50000);
     }
     return NULL;
+}
+
+/* Sets a->reply_partition: the configured one, or one claimed in the
+ * store. Returns 0, or -1 with the reason in errstr. */
+static int reply_partition(struct api *a, char *errstr, size_t errstr_size)
+{
+    const struct cfg *c = a->cfg;
+    char host[256] = "localhost";
+    int n;
+
+    if ((n = kq_partition_count(a->producer, c->results_topic, 10000, errstr, errstr_size)) < 0)
+        return -1;
+    gethostname(host, sizeof(host) - 1);
+    /* The same name after a restart: the API takes its own lease back. */
+    snprintf(a->reply_owner, sizeof(a->reply_owner), "%s %s:%ld", host, c->listen_addr, c->port);
+    if (c->reply_partition >= 0) {
+        /* Configured: leased too, so APIs that claim one keep off it. */
+        a->reply_partition = (int)c->reply_partition;
+        if (store_reply_claim(a->store, a->reply_owner, n, a->reply_partition, util_wall_ms(),
+                              util_wall_ms() + REPLY_LEASE_MS) < 0) {
+            log_msg(LOG_WARNING, "reply partition %d is leased to another API: both read its replies",
+                    a->reply_partition);
+            a->reply_owner[0] = '\0';   /* not ours to renew or release */
+        }
+        return 0;
+    }
+    a->reply_partition = store_reply_claim(a->store, a->reply_owner, n, -1, util_wall_ms(),
+                                           util_wall_ms() + REPLY_LEASE_MS);
+    if (a->reply_partition < 0) {
+        snprintf(errstr, errstr_size, "no free reply partition: all %d of %s are leased to running APIs (add "
+                 "partitions, or set --reply-partition)", n, c->results_topic);
+        a->reply_owner[0] = '\0';
+        return -1;
+    }
+    log_msg(LOG_INFO, "sync replies on partition %d of %s (leased as \"%s\")", a->reply_partition, c->results_topic,
+            a->reply_owner);
+    return 0;
 }
 
 int replies_start(struct api *a, char *errstr, size_t errstr_size)
@@ -173,11 +227,11 @@ int replies_start(struct api *a, char *errstr, size_t errstr_size)
     a->replies = kq_consumer_new(c, NULL, NULL, NULL, NULL, 0, errstr, errstr_size);
     if (!a->replies)
         return -1;
-    if (kq_ensure_topics(a->producer, c, 10000, errstr, errstr_size) < 0)
+    if (kq_ensure_topics(a->producer, c, 10000, errstr, errstr_size) < 0 || reply_partition(a, errstr, errstr_size) < 0)
         return -1;
     /* Retry briefly: a just-created topic may not have leaders yet. */
     for (int tries = 0;; tries++) {
-        if (kq_assign_at_end(a->replies, c->results_topic, (int32_t)c->reply_partition, 5000, errstr, errstr_size) == 0)
+        if (kq_assign_at_end(a->replies, c->results_topic, (int32_t)a->reply_partition, 5000, errstr, errstr_size) == 0)
             break;
         if (tries == 20)
             return -1;
@@ -200,6 +254,8 @@ void replies_stop(struct api *a)
         pthread_join(a->reply_thread, NULL);
     if (a->health_thread)
         pthread_join(a->health_thread, NULL);
+    if (a->reply_owner[0] && a->store)
+        store_reply_release(a->store, a->reply_owner, a->reply_partition);   /* free for the next API at once */
     if (a->producer) {
         rd_kafka_flush(a->producer, 5000);
         rd_kafka_destroy(a->producer);

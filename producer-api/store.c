@@ -113,10 +113,12 @@ static const char *lite_migrations[] = {
     "ALTER TABLE accounts ADD COLUMN max_open INTEGER;"
     "ALTER TABLE accounts ADD COLUMN requests_per_s INTEGER;"
     "ALTER TABLE accounts ADD COLUMN max_batch_jobs INTEGER;",
+    /* 5: reply partitions leased to APIs (store_reply_claim). */
+    "CREATE TABLE reply_leases(part INTEGER PRIMARY KEY, owner TEXT NOT NULL, until_ms INTEGER NOT NULL);",
 };
 
 /* PostgreSQL: the same tables, in its types, as SQLite has them at its
- * schema version 4; later changes are added to both lists. execq_schema
+ * schema version 4 (PostgreSQL's 1); later changes are added to both lists. execq_schema
  * holds the version applied; APIs starting at once take turns (an
  * advisory lock), and each step is one transaction. */
 static const char *pg_migrations[] = {
@@ -159,6 +161,8 @@ static const char *pg_migrations[] = {
     "CREATE TABLE audit(rowid BIGSERIAL PRIMARY KEY, at_ms BIGINT NOT NULL, actor TEXT NOT NULL,"
     "  action TEXT NOT NULL, account TEXT NOT NULL, detail TEXT NOT NULL, reason TEXT NOT NULL);"
     "CREATE INDEX audit_account ON audit(account, at_ms);",
+    /* 2: reply partitions leased to APIs (store_reply_claim). */
+    "CREATE TABLE reply_leases(part INTEGER PRIMARY KEY, owner TEXT NOT NULL, until_ms BIGINT NOT NULL);",
 };
 
 #define NELEMS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -1209,6 +1213,65 @@ int store_idem_delete(struct store *s, const char *account, const char *route, c
               DB_ARGS(DB_T(account), DB_T(route), DB_T(key)));
     pthread_mutex_unlock(&s->mu);
     return n < 0 ? -1 : 0;
+}
+
+/* One lease of part for owner until until_ms, taken if free, expired by
+ * now_ms or owner's own (take) or only if owner's (renew). Returns the rows
+ * changed (1 or 0) or -1. Caller does not hold the lock. */
+static long lease(struct store *s, const char *owner, int part, int64_t now_ms, int64_t until_ms, int take)
+{
+    long n;
+
+    pthread_mutex_lock(&s->mu);
+    n = db_do(s->db,
+              take ? "INSERT INTO reply_leases(part, owner, until_ms) VALUES($1, $2, $3) ON CONFLICT(part) DO UPDATE "
+                     "SET owner = excluded.owner, until_ms = excluded.until_ms "
+                     "WHERE reply_leases.until_ms < $4 OR reply_leases.owner = excluded.owner"
+                   : "UPDATE reply_leases SET until_ms = $3 WHERE part = $1 AND owner = $2",
+              DB_ARGS(DB_I(part), DB_T(owner), DB_I(until_ms), DB_I(now_ms)));
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+int store_reply_claim(struct store *s, const char *owner, int nparts, int want, int64_t now_ms, int64_t until_ms)
+{
+    /* Its own first (a restart keeps its partition), then the lowest free. */
+    struct db_q *q;
+    int rc, mine = -1;
+
+    if (want >= 0) {
+        long n = lease(s, owner, want, now_ms, until_ms, 1);
+        return n == 1 ? want : -1;
+    }
+    pthread_mutex_lock(&s->mu);
+    q = first_row(s, "SELECT part FROM reply_leases WHERE owner = $1 ORDER BY part", DB_ARGS(DB_T(owner)), &rc);
+    if (q)
+        mine = (int)db_int(q, 0);
+    db_end(q);
+    pthread_mutex_unlock(&s->mu);
+    if (mine >= 0 && mine < nparts && lease(s, owner, mine, now_ms, until_ms, 1) == 1)
+        return mine;
+    for (int p = 0; p < nparts; p++) {
+        long n = lease(s, owner, p, now_ms, until_ms, 1);
+        if (n < 0)
+            return -1;
+        if (n == 1)
+            return p;
+    }
+    return -1;
+}
+
+int store_reply_renew(struct store *s, const char *owner, int part, int64_t now_ms, int64_t until_ms)
+{
+    long n = lease(s, owner, part, now_ms, until_ms, 0);
+    return n < 0 ? -1 : n > 0;
+}
+
+void store_reply_release(struct store *s, const char *owner, int part)
+{
+    pthread_mutex_lock(&s->mu);
+    db_do(s->db, "DELETE FROM reply_leases WHERE part = $1 AND owner = $2", DB_ARGS(DB_I(part), DB_T(owner)));
+    pthread_mutex_unlock(&s->mu);
 }
 
 long store_prune(struct store *s, int64_t jobs_before_ms, int64_t idem_before_ms, int64_t signups_before_ms,

@@ -197,6 +197,18 @@ int store_idem_put(struct store *s, const char *account, const char *route, cons
 /* Forgets (account, route, key): its answer was not final. Returns 0 or -1. */
 int store_idem_delete(struct store *s, const char *account, const char *route, const char *key);
 
+/* Reply partitions: the partition of the results topic an API reads its
+ * sync replies from, leased to one API at a time (owner: a name that
+ * stays the same across the API's restarts). store_reply_claim takes, until
+ * until_ms, partition want if it is free, expired or owner's own (want >=
+ * 0), else owner's own or the lowest such of 0..nparts-1: returns it, or
+ * -1 when it is (every one is) held by another API, or on error.
+ * store_reply_renew extends owner's lease of part: 1, or 0 when another
+ * API holds it now, or -1. store_reply_release gives it up. */
+int store_reply_claim(struct store *s, const char *owner, int nparts, int want, int64_t now_ms, int64_t until_ms);
+int store_reply_renew(struct store *s, const char *owner, int part, int64_t now_ms, int64_t until_ms);
+void store_reply_release(struct store *s, const char *owner, int part);
+
 /* Retention, one small round: deletes at most max rows of each kind among
  * finished jobs (finished before jobs_before_ms) with their empty batches
  * and their ledger rows, idempotency keys made before idem_before_ms and

@@ -140,6 +140,38 @@ def test_sync_replies_come_back_on_each_apis_own_partition(pair, cluster):
     assert where.get(ja["job_id"]) == "1" and where.get(jb["job_id"]) == "2", (ja["job_id"], jb["job_id"])
 
 
+def leased_partition(cluster, name):
+    for line in cluster.log(name).splitlines():
+        if "sync replies on partition" in line:
+            return int(line.split("sync replies on partition ")[1].split()[0])
+    raise AssertionError(f"{name} leased no reply partition: {cluster.log(name)[-2000:]}")
+
+
+def test_apis_without_a_reply_partition_lease_distinct_ones(pair, cluster):
+    """Two more APIs on the store, none given --reply-partition: each leases
+    one no other running API holds (A and B hold 1 and 2, configured), their
+    sync calls are answered, and one restarted under the same name gets its
+    own partition back."""
+    ports, apis = {}, {}
+    try:
+        for name in ("api-c", "api-d"):
+            ports[name] = free_port()
+            apis[name] = Api(cluster.start_api(name, port=ports[name], env=pair.env), "demo_key_slopshop")
+        got = {name: leased_partition(cluster, name) for name in apis}
+        assert len(set(got.values())) == 2 and not set(got.values()) & {1, 2}, got
+        for name, api in apis.items():
+            status, body = api.run(f"print('{name}')")
+            assert status == 200 and body["stdout"] == f"{name}\n", body
+        cluster.stop("api-c", sig=signal.SIGKILL)   # its lease stays until it expires
+        apis["api-c"] = Api(cluster.start_api("api-c", port=ports["api-c"], env=pair.env), "demo_key_slopshop")
+        assert leased_partition(cluster, "api-c") == got["api-c"]
+        assert apis["api-c"].run("print(3)")[0] == 200
+    finally:
+        for name in ("api-c", "api-d"):
+            if name in cluster.procs:
+                cluster.stop(name)
+
+
 def pg_dir_port():
     """The scratch server's directory and port, from its URL (scripts/pg.sh)."""
     q = urllib.parse.parse_qs(urllib.parse.urlparse(PG).query)

@@ -265,6 +265,31 @@ static void test_idempotency(struct store *s)
     CHECK(store_signup_allowed(s, "10.0.0.2", now, 3600000, 2) == 1);
 }
 
+/* Reply partitions leased to APIs: distinct while they live, an API's own
+ * back after its restart, taken over once expired, free when released. */
+static void test_reply_leases(struct store *s1, struct store *s2)
+{
+    int64_t now = util_wall_ms(), until = now + 30000, later = until + 1;
+
+    CHECK(store_reply_claim(s1, "api-a", 3, -1, now, until) == 0);
+    CHECK(store_reply_claim(s2, "api-b", 3, -1, now, until) == 1);
+    CHECK(store_reply_claim(s1, "api-a", 3, -1, now, until) == 0);   /* restarted: its own */
+    CHECK(store_reply_claim(s2, "api-c", 3, -1, now, until) == 2);
+    CHECK(store_reply_claim(s1, "api-d", 3, -1, now, until) == -1);  /* all held */
+    CHECK(store_reply_renew(s1, "api-a", 0, now, until + 5000) == 1);
+    CHECK(store_reply_renew(s2, "api-c", 0, now, until) == 0);   /* not its lease */
+    /* api-b and api-c stopped renewing: after their leases, 1 is free */
+    CHECK(store_reply_claim(s1, "api-d", 3, -1, later, later + 30000) == 1);
+    CHECK(store_reply_renew(s2, "api-b", 1, later, later + 30000) == 0);   /* lost */
+    store_reply_release(s1, "api-a", 0);
+    CHECK(store_reply_claim(s2, "api-e", 3, -1, now, later + 60000) == 0);
+    CHECK(store_reply_claim(s2, "api-f", 1, -1, later, later + 1) == -1);   /* only 0, held */
+    /* a configured partition is leased too: taken if free, refused if held */
+    CHECK(store_reply_claim(s1, "api-g", 8, 5, now, until) == 5);
+    CHECK(store_reply_claim(s2, "api-h", 8, 5, now, until) == -1);
+    CHECK(store_reply_claim(s2, "api-h", 8, -1, now, until) == 3);   /* 0-2 and 5 held */
+}
+
 /* Two API processes (two handles) charging one account at once. */
 struct racer {
     struct store *s;
@@ -419,6 +444,7 @@ static void suite(const char *name, const char *target, int shared)
     test_batches(s);
     test_idempotency(s);
     if (s2) {
+        test_reply_leases(s, s2);
         test_two_apis_charge(s, s2);
         if (shared)
             test_two_apis_wake(s, s2);
