@@ -29,6 +29,7 @@ struct db {
     PGconn *pg;
     char *prepared[DB_MAX_PREPARED];   /* SQL texts prepared as "s<index>" */
     int nprepared;
+    int in_tx;        /* between db_begin and its commit or rollback */
     char err[256];
 };
 
@@ -74,16 +75,25 @@ static void set_err(struct db *d, const char *what)
 }
 
 /* A lost PostgreSQL connection (the server restarted, a network cut) is
- * made again for the next call; this one has failed. */
-static void pg_check(struct db *d)
+ * made again before the next call that is not inside a transaction: the
+ * call that found it lost has failed, and so does the rest of its
+ * transaction (a new connection would run its remaining statements
+ * outside it). Returns 0 when the connection is usable. */
+static int pg_ready(struct db *d)
 {
-    if (PQstatus(d->pg) == CONNECTION_BAD) {
-        log_msg(LOG_WARNING, "store: connection to PostgreSQL lost; reconnecting");
-        forget_prepared(d);
-        PQreset(d->pg);
-        if (PQstatus(d->pg) == CONNECTION_OK)
-            log_msg(LOG_INFO, "store: reconnected to PostgreSQL");
+    if (PQstatus(d->pg) == CONNECTION_OK)
+        return 0;
+    if (d->in_tx)
+        return -1;
+    log_msg(LOG_WARNING, "store: connection to PostgreSQL lost; reconnecting");
+    forget_prepared(d);
+    PQreset(d->pg);
+    if (PQstatus(d->pg) != CONNECTION_OK) {
+        snprintf(d->err, sizeof(d->err), "PostgreSQL unreachable: %s", PQerrorMessage(d->pg));
+        return -1;
     }
+    log_msg(LOG_INFO, "store: reconnected to PostgreSQL");
+    return 0;
 }
 
 /* Executes sql as a prepared statement, preparing it first if this
@@ -115,6 +125,19 @@ static PGresult *pg_prepared_exec(struct db *d, const char *sql, int nargs, cons
     return PQexecPrepared(d->pg, name, nargs, values, NULL, NULL, 0);
 }
 
+/* 1 if res failed because the connection was lost (the server restarted
+ * since the last call) outside a transaction, and a new one is ready: the
+ * statement is then sent again, once. Every statement the store runs
+ * outside a transaction can run twice (reads, marks, upserts, deletes). */
+static int lost_outside_tx(struct db *d, const PGresult *res)
+{
+    ExecStatusType st = PQresultStatus(res);
+
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK || d->in_tx || PQstatus(d->pg) != CONNECTION_BAD)
+        return 0;
+    return pg_ready(d) == 0;
+}
+
 static PGresult *pg_exec(struct db *d, const char *sql, const struct db_arg *args, int nargs)
 {
     const char *values[DB_MAX_ARGS];
@@ -124,6 +147,11 @@ static PGresult *pg_exec(struct db *d, const char *sql, const struct db_arg *arg
 
     if (nargs > DB_MAX_ARGS) {
         snprintf(d->err, sizeof(d->err), "too many arguments (%d)", nargs);
+        return NULL;
+    }
+    if (pg_ready(d) < 0) {
+        if (d->in_tx)
+            snprintf(d->err, sizeof(d->err), "PostgreSQL connection lost in a transaction");
         return NULL;
     }
     for (int i = 0; i < nargs; i++) {
@@ -138,12 +166,15 @@ static PGresult *pg_exec(struct db *d, const char *sql, const struct db_arg *arg
         }
     }
     res = pg_prepared_exec(d, sql, nargs, types, values);
+    if (lost_outside_tx(d, res)) {   /* once, on a new connection */
+        PQclear(res);
+        res = pg_prepared_exec(d, sql, nargs, types, values);
+    }
     if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         snprintf(d->err, sizeof(d->err), "%s%s%s", PQresultErrorMessage(res), state ? " sqlstate " : "",
                  state ? state : "");
         PQclear(res);
-        pg_check(d);
         return NULL;
     }
     return res;
@@ -291,12 +322,18 @@ long db_do(struct db *d, const char *sql, const struct db_arg *args, int nargs)
 int db_exec(struct db *d, const char *sql)
 {
     if (d->pg) {
-        PGresult *res = PQexec(d->pg, sql);
-        int ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
-        if (!ok) {
-            snprintf(d->err, sizeof(d->err), "%s", PQresultErrorMessage(res));
-            pg_check(d);
+        PGresult *res;
+        int ok;
+        if (pg_ready(d) < 0)
+            return -1;
+        res = PQexec(d->pg, sql);
+        if (lost_outside_tx(d, res)) {   /* BEGIN, say, after a server restart */
+            PQclear(res);
+            res = PQexec(d->pg, sql);
         }
+        ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+        if (!ok)
+            snprintf(d->err, sizeof(d->err), "%s", PQresultErrorMessage(res));
         PQclear(res);
         return ok ? 0 : -1;
     }
@@ -314,6 +351,7 @@ int db_begin(struct db *d)
         log_msg(LOG_ERR, "store: begin: %s", d->err);
         return -1;
     }
+    d->in_tx = 1;
     return 0;
 }
 
@@ -321,8 +359,9 @@ int db_commit(struct db *d)
 {
     if (db_exec(d, "COMMIT") < 0) {
         log_msg(LOG_ERR, "store: commit: %s", d->err);
-        return -1;
+        return -1;   /* the caller rolls back */
     }
+    d->in_tx = 0;
     return 0;
 }
 
@@ -330,7 +369,8 @@ void db_rollback(struct db *d)
 {
     char keep[sizeof(d->err)];
     memcpy(keep, d->err, sizeof(keep));   /* the error that made us roll back */
-    db_exec(d, "ROLLBACK");
+    db_exec(d, "ROLLBACK");   /* fails on a lost connection: the transaction is gone with it */
+    d->in_tx = 0;
     memcpy(d->err, keep, sizeof(keep));
 }
 

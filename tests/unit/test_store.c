@@ -112,7 +112,7 @@ static void test_accounts(struct store *s)
     CHECK(store_account_ensure(s, "demo", "demo-1", 1000, why, sizeof(why)) == 0);
     CHECK(store_grant(s, "demo", 5, "op", "test") == 0);
     CHECK(store_account_ensure(s, "demo", "demo-2", 1000, why, sizeof(why)) == 0);
-    CHECK(store_account_get(s, "demo", &a) == 0 && a.balance == 1005);
+    CHECK(store_account_get(s, "demo", &a) == 0 && a.balance == 1005);   /* as test_accounts left it */
     CHECK(store_account_by_key(s, "demo-1", got, why, sizeof(why)) == 1);
     CHECK(store_account_by_key(s, "demo-2", got, why, sizeof(why)) == 0);
     CHECK(store_grant(s, "acct_none", 5, "op", "test") == 1);
@@ -419,10 +419,28 @@ static int pg_exec(const char *url, const char *sql)
 {
     PGconn *c = PQconnectdb(url);
     PGresult *res = PQexec(c, sql);
-    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
     PQclear(res);
     PQfinish(c);
     return ok ? 0 : -1;
+}
+
+/* The server dropped every connection (as a restart does): the next call
+ * outside a transaction, and the next transaction, work on a new one. */
+static void test_reconnect(struct store *s, const char *url)
+{
+    struct store_account a;
+    char batch[37];
+
+    CHECK(store_account_get(s, "demo", &a) == 0);
+    CHECK(pg_exec(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()") == 0);
+    usleep(100000);
+    CHECK(store_account_get(s, "demo", &a) == 0 && a.balance == 1005);   /* as test_accounts left it */
+    CHECK(pg_exec(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()") == 0);
+    usleep(100000);
+    CHECK(store_result(s, "00000000-0000-4000-8000-00000000000f", "{}", 0, util_wall_ms(), batch) == 0);
 }
 
 static void suite(const char *name, const char *target, int shared)
@@ -451,6 +469,8 @@ static void suite(const char *name, const char *target, int shared)
         else
             store_close(s2);
     }
+    if (shared)
+        test_reconnect(s, target);
     store_close(s);
 }
 
