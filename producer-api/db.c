@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 #define DB_MAX_ARGS 16
 #define PG_INT8OID 20
@@ -117,8 +118,7 @@ static PGresult *pg_prepared_exec(struct db *d, const char *sql, int nargs, cons
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
             return res;   /* the error, for the caller */
         PQclear(res);
-        if (!(d->prepared[i] = strdup(sql)))
-            return PQexecParams(d->pg, sql, nargs, types, values, NULL, NULL, 0);
+        d->prepared[i] = util_strdup(sql);
         d->nprepared++;
     }
     snprintf(name, sizeof(name), "s%d", i);
@@ -506,10 +506,12 @@ struct db_listener *db_listen_start(const char *target, const char *channel, voi
 {
     struct db_listener *l = calloc(1, sizeof(*l));
 
-    if (!l || !(l->target = strdup(target)) || !(l->channel = strdup(channel))) {
+    if (!l) {
         snprintf(errstr, errstr_size, "out of memory");
-        goto fail;
+        return NULL;
     }
+    l->target = util_strdup(target);
+    l->channel = util_strdup(channel);
     l->fn = fn;
     l->arg = arg;
     if (pthread_create(&l->thread, NULL, listen_main, l) != 0) {
@@ -518,10 +520,8 @@ struct db_listener *db_listen_start(const char *target, const char *channel, voi
     }
     return l;
 fail:
-    if (l) {
-        free(l->target);
-        free(l->channel);
-    }
+    free(l->target);
+    free(l->channel);
     free(l);
     return NULL;
 }

@@ -629,13 +629,14 @@ int store_signup_allowed(struct store *s, const char *addr, int64_t now_ms, int6
 /* Locks account's row until the transaction ends (PostgreSQL: another
  * API's accept, refund or release of this account waits; SQLite holds
  * the one write lock already). Caller holds s->mu in a transaction.
- * Returns 0 with *balance, 1 (no such account) or -1. */
+ * Returns 0 with *balance (when balance is not NULL), 1 (no such account)
+ * or -1. */
 static int lock_account(struct store *s, const char *account, long *balance)
 {
     int rc;
     struct db_q *q = first_row(s, "SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", DB_ARGS(DB_T(account)), &rc);
 
-    if (q)
+    if (q && balance)
         *balance = (long)db_int(q, 0);
     db_end(q);
     return rc;
@@ -1021,13 +1022,13 @@ static long release_account(struct store *s, const char *account, const struct s
 {
     struct db_q *q = NULL;
     struct held *h = NULL;
-    long open = 0, queued = 0, n = 0, room, bal;
+    long open = 0, queued = 0, n = 0, room;
     int rc;
     struct store_limits eff;
 
     /* Locked as an accept locks it: two APIs releasing the same account's
      * jobs take turns, and the second sees them released. */
-    if (lock_account(s, account, &bal) < 0 || open_jobs(s, account, lim, &open, &queued, &eff) < 0)
+    if (lock_account(s, account, NULL) < 0 || open_jobs(s, account, lim, &open, &queued, &eff) < 0)
         return -1;
     room = eff.max_queued > 0 ? eff.max_queued - queued : 1000000;
     if (room <= 0)

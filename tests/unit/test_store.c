@@ -394,27 +394,6 @@ static void test_two_apis_wake(struct store *s1, struct store *s2)
     store_close(s2);   /* stops the listener */
 }
 
-/* Empties a PostgreSQL database's schema: each run starts from nothing. */
-static int pg_reset(const char *url)
-{
-    PGconn *c = PQconnectdb(url);
-    PGresult *res;
-    int ok;
-
-    if (PQstatus(c) != CONNECTION_OK) {
-        fprintf(stderr, "test_store: %s", PQerrorMessage(c));
-        PQfinish(c);
-        return -1;
-    }
-    res = PQexec(c, "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
-    ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-    if (!ok)
-        fprintf(stderr, "test_store: reset: %s", PQerrorMessage(c));
-    PQclear(res);
-    PQfinish(c);
-    return ok ? 0 : -1;
-}
-
 static int pg_exec(const char *url, const char *sql)
 {
     PGconn *c = PQconnectdb(url);
@@ -423,6 +402,12 @@ static int pg_exec(const char *url, const char *sql)
     PQclear(res);
     PQfinish(c);
     return ok ? 0 : -1;
+}
+
+/* Empties a PostgreSQL database's schema: each run starts from nothing. */
+static int pg_reset(const char *url)
+{
+    return pg_exec(url, "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
 }
 
 /* The server dropped every connection (as a restart does): the next call
