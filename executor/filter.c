@@ -17,6 +17,7 @@
 #include <linux/netlink.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -39,11 +40,11 @@ static const struct allowed_call allowed[] = {
     /* Memory. */
     {"brk"}, {"mmap"}, {"munmap"}, {"mprotect"}, {"mremap"}, {"madvise"}, {"msync"}, {"mincore"},
     {"mlock"}, {"munlock"}, {"mlock2"}, {"mlockall"}, {"munlockall"},   /* RLIMIT_MEMLOCK is 0 */
-    {"get_mempolicy"}, {"membarrier"}, {"memfd_create"},   /* memfd: RLIMIT_FSIZE 0, memcg-charged */
+    {"get_mempolicy"}, {"membarrier"},   /* memfd_create: filter_build() */
     /* Files: the root is read-only, so writes answer EROFS from the kernel. */
     {"read"}, {"write"}, {"readv"}, {"writev"}, {"pread64"}, {"pwrite64"}, {"preadv"}, {"pwritev"},
     {"preadv2"}, {"pwritev2"}, {"lseek"}, {"open"}, {"openat"}, {"creat"}, {"close"}, {"close_range"},
-    {"dup"}, {"dup2"}, {"dup3"}, {"fcntl"}, {"flock"}, {"fsync"}, {"fdatasync"}, {"ftruncate"},
+    {"dup"}, {"dup2"}, {"dup3"}, {"flock"}, {"fsync"}, {"fdatasync"}, {"ftruncate"},
     {"truncate"}, {"fallocate"}, {"fadvise64"}, {"readahead"}, {"sendfile"}, {"copy_file_range"},
     {"splice"}, {"tee"}, {"stat"}, {"fstat"}, {"lstat"}, {"newfstatat"}, {"statx"}, {"statfs"},
     {"fstatfs"}, {"access"}, {"faccessat"}, {"faccessat2"}, {"readlink"}, {"readlinkat"},
@@ -82,11 +83,12 @@ static const struct allowed_call allowed[] = {
     {"sched_getscheduler"}, {"sched_setscheduler"}, {"sched_get_priority_max"},
     {"sched_get_priority_min"}, {"sched_rr_get_interval"}, {"sched_getattr"}, {"sched_setattr"},
     {"getcpu"}, {"uname"}, {"sysinfo"}, {"getrandom"},
-    /* Sockets (socket() itself is checked below): the job's own network
-     * namespace, which has only a loopback. */
-    {"socketpair"}, {"bind"}, {"listen"}, {"accept"}, {"accept4"}, {"connect"}, {"getsockname"},
+    /* Sockets (socket(), socketpair() and setsockopt() are checked in
+     * filter_build()): the job's own network namespace, which has only a
+     * loopback. */
+    {"bind"}, {"listen"}, {"accept"}, {"accept4"}, {"connect"}, {"getsockname"},
     {"getpeername"}, {"sendto"}, {"recvfrom"}, {"sendmsg"}, {"recvmsg"}, {"sendmmsg"},
-    {"recvmmsg"}, {"setsockopt"}, {"getsockopt"}, {"shutdown"},
+    {"recvmmsg"}, {"getsockopt"}, {"shutdown"},
 };
 
 /* Calls refused with EPERM rather than ENOSYS, each with why: the ones a
@@ -141,6 +143,7 @@ static const struct { const char *name; const char *why; } denied[] = {
     {"acct", "process accounting file"}, {"quotactl", "disk quotas"}, {"syslog", "kernel log (addresses)"},
     {"settimeofday", "host clock"}, {"clock_settime", "host clock"}, {"clock_adjtime", "host clock"},
     {"adjtimex", "host clock"}, {"iopl", "raw I/O ports"}, {"ioperm", "raw I/O ports"},
+    {"memfd_create", "an anonymous file execveat can run although /tmp is noexec"},
     {"vhangup", "terminals"}, {"uselib", "obsolete loader"}, {"modify_ldt", "16-bit segments (old exploits)"},
     {"sethostname", "the sandbox's name is fixed"}, {"setdomainname", "the sandbox's name is fixed"},
     {"mknod", "device nodes"}, {"mknodat", "device nodes"},
@@ -163,6 +166,67 @@ static const unsigned long allowed_ioctls[] = {
     SIOCGIFCONF, SIOCGIFNAME, SIOCGIFINDEX, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFHWADDR,
     SIOCGIFMTU, SIOCGIFNETMASK, SIOCGIFBRDADDR, SIOCGSTAMP, SIOCGSTAMPNS,
 };
+
+/* fcntl commands a job may use: descriptor flags and duplication, file
+ * status flags, record locks (POSIX and open-file-description; private to
+ * the sandbox, since every inode a job can open is: docs/security.md), the
+ * owner and signal of async I/O (its own processes only), pipe sizes and
+ * memfd seals. Refused with EPERM: F_NOTIFY (dnotify: it reported every
+ * read other tenants and the host made in a shared directory) and the
+ * leases (F_SETLEASE/F_GETLEASE: another holder's open would wait on us).
+ * Any other command keeps the default, ENOSYS. */
+static const unsigned long allowed_fcntls[] = {
+    0 /* F_DUPFD */, 1 /* F_GETFD */, 2 /* F_SETFD */, 3 /* F_GETFL */, 4 /* F_SETFL */,
+    5 /* F_GETLK */, 6 /* F_SETLK */, 7 /* F_SETLKW */, 8 /* F_SETOWN */, 9 /* F_GETOWN */,
+    10 /* F_SETSIG */, 11 /* F_GETSIG */, 15 /* F_SETOWN_EX */, 16 /* F_GETOWN_EX */,
+    36 /* F_OFD_GETLK */, 37 /* F_OFD_SETLK */, 38 /* F_OFD_SETLKW */, 1030 /* F_DUPFD_CLOEXEC */,
+    1031 /* F_SETPIPE_SZ */, 1032 /* F_GETPIPE_SZ */, 1033 /* F_ADD_SEALS */, 1034 /* F_GET_SEALS */,
+};
+static const unsigned long denied_fcntls[] = {1024 /* F_SETLEASE */, 1025 /* F_GETLEASE */, 1026 /* F_NOTIFY */};
+
+/* setsockopt options refused (EPERM), as {level, option}: the ones that load
+ * code into the kernel. Classic BPF socket filters (SO_ATTACH_FILTER, the
+ * reuseport ones) go through the BPF JIT that refusing bpf() keeps out;
+ * SO_ATTACH_BPF takes an eBPF program (bpf() is refused, but the check costs
+ * nothing); TCP_ULP loads an upper-layer protocol (kTLS, espintcp) and its
+ * module. Every other option of every level is allowed: the kernel checks
+ * the privileged ones (SO_MARK, SO_BINDTODEVICE, ...) against capabilities
+ * the job does not have. */
+#define SETSOCKOPT_MAX 128   /* options are enumerated up to here; larger ones are allowed */
+static const struct { int level, opt; } denied_sockopts[] = {
+    {SOL_SOCKET, 26 /* SO_ATTACH_FILTER */}, {SOL_SOCKET, 50 /* SO_ATTACH_BPF */},
+    {SOL_SOCKET, 51 /* SO_ATTACH_REUSEPORT_CBPF */}, {SOL_SOCKET, 52 /* SO_ATTACH_REUSEPORT_EBPF */},
+    {SOL_SOCKET, 44 /* SO_LOCK_FILTER */}, {IPPROTO_TCP, 31 /* TCP_ULP */},
+};
+
+static int sockopt_denied(int level, int opt)
+{
+    for (size_t i = 0; i < sizeof(denied_sockopts) / sizeof(denied_sockopts[0]); i++)
+        if (denied_sockopts[i].level == level && denied_sockopts[i].opt == opt)
+            return 1;
+    return 0;
+}
+
+/* socket() in AF_INET/AF_INET6: TCP and UDP only (protocol 0 picks one of
+ * them for SOCK_STREAM/SOCK_DGRAM). MPTCP, UDP-Lite, SCTP and ICMP "ping"
+ * sockets are each a kernel protocol of their own with a record of bugs;
+ * raw sockets need a capability the job lacks. Protocols 1..255 other than
+ * these, and anything larger, answer EPROTONOSUPPORT. */
+static int inet_rules(scmp_filter_ctx ctx, int af)
+{
+    int rc;
+
+    for (int p = 0; p <= 255; p++) {
+        int ok = p == 0 || p == IPPROTO_TCP || p == IPPROTO_UDP;
+        if (!ok && p > IPPROTO_UDP)
+            break;   /* the GT rule below */
+        if ((rc = seccomp_rule_add(ctx, ok ? SCMP_ACT_ALLOW : SCMP_ACT_ERRNO(EPROTONOSUPPORT), SCMP_SYS(socket), 2,
+                                   SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)af), SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)p))) < 0)
+            return rc;
+    }
+    return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPROTONOSUPPORT), SCMP_SYS(socket), 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)af),
+                            SCMP_A2(SCMP_CMP_GT, (scmp_datum_t)IPPROTO_UDP));
+}
 
 /* Address families refused by socket(): only UNIX, IPv4, IPv6 and netlink
  * (all confined by the job's own network namespace) stay, and of netlink
@@ -252,10 +316,52 @@ int filter_build(struct filter *f, char *errstr, size_t errstr_size)
         else if (af == AF_NETLINK)
             rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)af),
                                   SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE));
+        else if (af == AF_INET || af == AF_INET6)
+            rc = inet_rules(ctx, af);
         else
             rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)af));
         if (rc < 0)
             goto fail;
+    }
+    /* socketpair: AF_UNIX only (every other family's socketpair code is
+     * reached before it answers EOPNOTSUPP: AF_VSOCK, AF_TIPC, netlink). */
+    if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX))) < 0 ||
+        (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socketpair), 1,
+                               SCMP_A0(SCMP_CMP_NE, AF_UNIX))) < 0)
+        goto fail;
+    /* fcntl: the commands above (the kernel's cmd is an unsigned int). */
+    for (size_t i = 0; i < sizeof(allowed_fcntls) / sizeof(allowed_fcntls[0]); i++)
+        if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+                                   SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, allowed_fcntls[i]))) < 0)
+            goto fail;
+    for (size_t i = 0; i < sizeof(denied_fcntls) / sizeof(denied_fcntls[0]); i++)
+        if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(fcntl), 1,
+                                   SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, denied_fcntls[i]))) < 0)
+            goto fail;
+    /* setsockopt: at SOL_SOCKET and IPPROTO_TCP every option up to
+     * SETSOCKOPT_MAX but the denied ones (libseccomp takes one comparison
+     * per argument and refuses overlapping rules, so options are
+     * enumerated); at the other levels a job uses (IP, UDP, IPv6, ICMPv6,
+     * netlink) any option. Full 64-bit comparisons: a value with stray upper
+     * bits (which the kernel would truncate to an int) matches no allow. */
+    {
+        static const int levels[] = {SOL_SOCKET, IPPROTO_TCP};
+        static const int other_levels[] = {IPPROTO_IP, IPPROTO_UDP, IPPROTO_IPV6, IPPROTO_ICMPV6, 270 /* SOL_NETLINK */};
+        for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+            scmp_datum_t lv = (scmp_datum_t)levels[i];
+            for (int opt = 0; opt <= SETSOCKOPT_MAX; opt++)
+                if ((rc = seccomp_rule_add(ctx, sockopt_denied(levels[i], opt) ? SCMP_ACT_ERRNO(EPERM) : SCMP_ACT_ALLOW,
+                                           SCMP_SYS(setsockopt), 2, SCMP_A1(SCMP_CMP_EQ, lv),
+                                           SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)opt))) < 0)
+                    goto fail;
+            if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOPROTOOPT), SCMP_SYS(setsockopt), 2,
+                                       SCMP_A1(SCMP_CMP_EQ, lv), SCMP_A2(SCMP_CMP_GT, (scmp_datum_t)SETSOCKOPT_MAX))) < 0)
+                goto fail;
+        }
+        for (size_t i = 0; i < sizeof(other_levels) / sizeof(other_levels[0]); i++)
+            if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 1,
+                                       SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)other_levels[i]))) < 0)
+                goto fail;
     }
     if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPROTONOSUPPORT), SCMP_SYS(socket), 2,
                                SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), SCMP_A2(SCMP_CMP_NE, NETLINK_ROUTE))) < 0 ||

@@ -17,14 +17,18 @@
  * status pipe as "E<message>". */
 #include "jail.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/keyctl.h>
+#include <linux/landlock.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -163,12 +168,60 @@ static void mkparents(const char *root, const char *rel)
     }
 }
 
+/* A read-only overlay of host directory src at root+rel. Why not a bind
+ * mount: a bind hands the job the host's own inodes, and an inode carries
+ * state every process that opens it shares (flock and POSIX locks, leases,
+ * dnotify): a job held locks on os.py and saw other tenants' reads. An
+ * overlay mounted by this sandbox has inodes of its own (its superblock's),
+ * while reads still go to the host's page cache. An overlay with no upper
+ * layer needs two lower ones: the second is an empty directory of the root
+ * tmpfs (under its /dev, hidden once the job's /dev is mounted), named
+ * relative to it (init's cwd is the root) so that mountinfo shows no host
+ * path. */
+static void overlay_ro(const char *src, const char *root, const char *rel)
+{
+    char p[512], opts[600];
+    scat(p, sizeof(p), root, rel);
+    snprintf(opts, sizeof(opts), "lowerdir=%s:dev/.empty", src);
+    if (mount("execq-ro", p, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, opts) < 0)
+        child_fail(src);
+}
+
+/* A single host file at root+rel through an overlay of its directory: the
+ * overlay is mounted on a staging directory, the file bound from it, and
+ * the staging mount detached (the bind keeps the overlay alive). */
+static void overlay_file(const char *src, const char *root, const char *rel, unsigned long extra)
+{
+    char dir[256], stage[512], from[768];
+    const char *base = strrchr(src, '/');
+    int fd;
+
+    if (!base || base == src || (size_t)(base - src) >= sizeof(dir))
+        child_fail(src);
+    memcpy(dir, src, (size_t)(base - src));
+    dir[base - src] = '\0';
+    overlay_ro(dir, root, "/dev/.stage");
+    scat(stage, sizeof(stage), root, "/dev/.stage");
+    scat(from, sizeof(from), stage, base);
+    scat(stage, sizeof(stage), root, rel);
+    fd = open(stage, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+    if (fd < 0)
+        child_fail(rel);
+    close(fd);
+    if (mount(from, stage, NULL, MS_BIND, NULL) < 0)
+        child_fail(src);
+    remount_ro(stage, extra);
+    scat(stage, sizeof(stage), root, "/dev/.stage");
+    if (umount2(stage, MNT_DETACH) < 0)
+        child_fail("detach staging overlay");
+}
+
 /* The job's /usr: only the host paths on the allow-list (cfg sandbox-paths:
  * the interpreter, its standard library, the packages and the shared
- * libraries they load, zoneinfo), each bound read-only where it is on the
- * host; a symlink on the list is made again as the same symlink. The rest
- * of the host's /usr (/usr/local, /usr/src, /usr/include, compilers, host
- * tools, documentation) does not exist for the job. */
+ * libraries they load, zoneinfo), each a read-only overlay (overlay_ro) where
+ * it is on the host; a symlink on the list is made again as the same
+ * symlink. The rest of the host's /usr (/usr/local, /usr/src, /usr/include,
+ * compilers, host tools, documentation) does not exist for the job. */
 static void bind_usr(const char *R, const char *list)
 {
     char path[256];
@@ -192,9 +245,9 @@ static void bind_usr(const char *R, const char *list)
                 xsymlink(target, R, path);
             } else if (S_ISDIR(sb.st_mode)) {
                 xmkdir(R, path);
-                bind_ro(path, R, path, 0, MS_NOSUID | MS_NODEV);
+                overlay_ro(path, R, path);
             } else {
-                bind_ro(path, R, path, 1, MS_NOSUID | MS_NODEV);
+                overlay_file(path, R, path, MS_NOSUID | MS_NODEV);
             }
         }
         p += n;
@@ -203,13 +256,56 @@ static void bind_usr(const char *R, const char *list)
     }
 }
 
+/* Copies every regular file of host directory src into root+rel (a new
+ * directory of the root tmpfs): matplotlib's rc file and font cache, small,
+ * the sandbox's own inodes. */
+static void copy_dir(const char *src, const char *root, const char *rel)
+{
+    DIR *d = opendir(src);
+    struct dirent *e;
+    char from[512], to[512];
+
+    if (!d)
+        return;
+    xmkdir(root, rel);
+    while ((e = readdir(d))) {
+        struct stat sb;
+        int in, out;
+        if (e->d_name[0] == '.')
+            continue;
+        scat(from, sizeof(from), src, "/");
+        scat(from, sizeof(from), from, e->d_name);
+        in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (in < 0 || fstat(in, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+            if (in >= 0)
+                close(in);
+            continue;
+        }
+        scat(to, sizeof(to), root, rel);
+        scat(to, sizeof(to), to, "/");
+        scat(to, sizeof(to), to, e->d_name);
+        out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+        if (out < 0)
+            child_fail(rel);
+        for (off_t left = sb.st_size; left > 0;) {
+            ssize_t k = sendfile(out, in, NULL, (size_t)left);
+            if (k <= 0)
+                child_fail("copy matplotlib's config");
+            left -= k;
+        }
+        close(in);
+        close(out);
+    }
+    closedir(d);
+}
+
 /* Host-wide kernel state that /proc shows to any process, masked as
  * container runtimes do (runc's maskedPaths): kernel memory and symbol
  * addresses, timers and scheduler internals of every process on the host,
  * the keys of the host's users, hardware. A file gets /dev/null bound over
  * it, a directory an empty read-only tmpfs; a path this kernel lacks is
  * skipped. /proc as a whole is read-only already (sysrq-trigger included). */
-static void mask_proc(const char *R)
+static void mask_proc(const char *R, const char *null_dev)
 {
     static const char *files[] = {"/proc/kcore", "/proc/kallsyms", "/proc/keys", "/proc/key-users",
                                   "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
@@ -233,7 +329,7 @@ static void mask_proc(const char *R)
         scat(p, sizeof(p), R, files[i]);
         if (lstat(p, &sb) < 0)
             continue;
-        if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0)
+        if (mount(null_dev, p, NULL, MS_BIND, NULL) < 0)
             child_fail(files[i]);
         remount_ro(p, MS_NOSUID | MS_NOEXEC);
     }
@@ -355,24 +451,27 @@ static int setup_root(const struct jail_cfg *c)
     /* Our mounts must not propagate back to the host's namespace. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         child_fail("make / private");
-    if (mount("execq", R, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,nr_inodes=256,mode=0755") < 0)
+    if (mount("execq", R, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=256k,nr_inodes=256,mode=0755") < 0)
         child_fail("root tmpfs");
+    /* The overlays' empty layer and staging point (overlay_ro), under
+     * /dev, which the job's /dev tmpfs later covers (a layer must stay: an
+     * overlay whose layer was removed lists its root as empty); relative
+     * names resolve from here. */
+    if (chdir(R) < 0)
+        child_fail("chdir root");
     xmkdir(R, "/usr");
     xmkdir(R, "/etc");
     xmkdir(R, "/dev");
+    xmkdir(R, "/dev/.empty");
+    xmkdir(R, "/dev/.stage");
     xmkdir(R, "/proc");
     xsymlink("usr/bin", R, "/bin");
     xsymlink("usr/sbin", R, "/sbin");
     xsymlink("usr/lib", R, "/lib");
     xsymlink("usr/lib64", R, "/lib64");
     bind_usr(R, c->usr_paths);
-    if (c->mpl_dir[0] == '/') {
-        struct stat sb;
-        if (lstat(c->mpl_dir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            xmkdir(R, JAIL_MPL_DIR);
-            bind_ro(c->mpl_dir, R, JAIL_MPL_DIR, 0, MS_NOSUID | MS_NODEV | MS_NOEXEC);
-        }
-    }
+    if (c->mpl_dir[0] == '/')
+        copy_dir(c->mpl_dir, R, JAIL_MPL_DIR);
     if (c->ninputs > 0)
         setup_inputs(R, c);
     if (c->scratch_mb > 0)
@@ -382,11 +481,11 @@ static int setup_root(const struct jail_cfg *c)
     xwrite_file(R, "/etc/group", "root:x:0:\nsandbox:x:1000:\n");
     xwrite_file(R, "/etc/hosts", "127.0.0.1 localhost sandbox\n::1 localhost\n");
     xwrite_file(R, "/etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n");
-    bind_ro("/etc/ld.so.cache", R, "/etc/ld.so.cache", 1, MS_NOSUID | MS_NODEV);
+    overlay_file("/etc/ld.so.cache", R, "/etc/ld.so.cache", MS_NOSUID | MS_NODEV);
     /* Debian's alternatives: symlinks only (libblas.so.3 -> the chosen BLAS),
      * which numpy needs to load. Nothing secret lives there. */
     xmkdir(R, "/etc/alternatives");
-    bind_ro("/etc/alternatives", R, "/etc/alternatives", 0, MS_NOSUID | MS_NODEV);
+    overlay_ro("/etc/alternatives", R, "/etc/alternatives");
 
     scat(p, sizeof(p), R, "/dev");
     /* nodev: the five devices are bind mounts with their own flags; nothing
@@ -394,11 +493,12 @@ static int setup_root(const struct jail_cfg *c)
     if (mount("execq-dev", p, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=16k,nr_inodes=32,mode=0755") < 0)
         child_fail("dev tmpfs");
     for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
-        char src[32], rel[32];
-        scat(src, sizeof(src), "/dev/", devs[i]);
+        char src[400], rel[32];
+        /* This slot's own nodes (JAIL_DEV_SUBDIR), never the host's. Device
+         * binds keep dev (they are the devices); writes to a device are
+         * allowed on a read-only mount, so /dev/null still works. */
+        snprintf(src, sizeof(src), "%s/%d/%s", c->dev_dir, (int)c->slot, devs[i]);
         scat(rel, sizeof(rel), "/dev/", devs[i]);
-        /* Device binds keep dev (they are the devices); writes to a device
-         * are allowed on a read-only mount, so /dev/null still works. */
         bind_ro(src, R, rel, 1, MS_NOSUID | MS_NOEXEC);
     }
     xsymlink("/proc/self/fd", R, "/dev/fd");
@@ -414,7 +514,11 @@ static int setup_root(const struct jail_cfg *c)
     if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
         child_fail("mount proc");
     remount_ro(p, MS_NOSUID | MS_NODEV | MS_NOEXEC);
-    mask_proc(R);
+    {
+        char null_dev[400];
+        snprintf(null_dev, sizeof(null_dev), "%s/%d/null", c->dev_dir, (int)c->slot);
+        mask_proc(R, null_dev);
+    }
 
     /* pivot_root(".", ".") stacks the old root under the new one; the lazy
      * unmount then drops the whole host tree from this namespace. */
@@ -428,6 +532,32 @@ static int setup_root(const struct jail_cfg *c)
         child_fail("chdir /");
     remount_ro("/", MS_NOSUID | MS_NODEV | MS_NOEXEC);
     return scratch;
+}
+
+/* Writes value to a sysctl of the sandbox's own namespaces through the
+ * host's /proc (before the root is built), as the namespace root that owns
+ * them. */
+static void set_sysctl(const char *path, const char *value)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value))
+        child_fail(path);
+    close(fd);
+}
+
+/* Kernel memory of the job's network namespace outside any cgroup: TIME_WAIT
+ * sockets are kept by the namespace after their owner closed them, charged
+ * to no one (a 32 MiB job held 131,072 of them, about 32 MiB more); the
+ * namespace drops them when it dies, and holds at most this many until then.
+ * AF_UNIX datagrams waiting on one socket: a short queue. (Socket buffers
+ * themselves are charged to the job's memory cgroup: cg.c.) */
+static void netns_limits(void)
+{
+    char v[32];
+    snprintf(v, sizeof(v), "%d", JAIL_TW_BUCKETS);
+    set_sysctl("/proc/sys/net/ipv4/tcp_max_tw_buckets", v);
+    snprintf(v, sizeof(v), "%d", JAIL_UNIX_DGRAM_QLEN);
+    set_sysctl("/proc/sys/net/unix/max_dgram_qlen", v);
 }
 
 /* Tells the executor a per-job sandbox is built ('r'), handing it the
@@ -551,6 +681,74 @@ static char *recv_job(struct jail_job_hdr *h)
     return code;
 }
 
+/* Landlock (Linux 5.13+), the second wall behind the mount table, loaded
+ * into the job process: it may read what the sandbox holds, write only its
+ * devices and its scratch /tmp, execute only the interpreter (fresh mode's
+ * exec of the launcher's memfd is not a path Landlock governs), and, on
+ * ABI 6+, neither signal nor reach an abstract UNIX socket of anything
+ * outside its own domain (init, the host). Where the kernel has no Landlock
+ * the walls before it stand alone. */
+static void ll_rule(int rs, const char *path, uint64_t access, uint64_t handled)
+{
+    struct landlock_path_beneath_attr pb = {.allowed_access = access & handled};
+    pb.parent_fd = open(path, O_PATH | O_CLOEXEC);   /* follows a symlink: the interpreter's real file */
+    if (pb.parent_fd < 0)
+        return;   /* nothing there to allow */
+    if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0)
+        child_fail(path);
+    close(pb.parent_fd);
+}
+
+/* The ABI's ruleset attribute and the rights newer than Debian 12's
+ * headers (the kernel's ABI is stable: these never change). */
+#define JAIL_ELF_INTERP "/lib64/ld-linux-x86-64.so.2"   /* x86_64 only, as the filter */
+struct ll_ruleset_attr {
+    uint64_t handled_access_fs;
+    uint64_t handled_access_net;   /* ABI 4 */
+    uint64_t scoped;               /* ABI 6 */
+};
+#define LL_FS_TRUNCATE (1ULL << 14)            /* ABI 3 */
+#define LL_FS_IOCTL_DEV (1ULL << 15)           /* ABI 5 */
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#define LL_SCOPE_SIGNAL (1ULL << 1)
+
+static void landlock(const struct jail_cfg *c)
+{
+    struct ll_ruleset_attr a = {0};
+    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+    uint64_t rd = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+    uint64_t rw = rd | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+                  LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |
+                  LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER |
+                  LL_FS_TRUNCATE;
+    int rs;
+
+    if (abi < 1)
+        return;
+    a.handled_access_fs = ((uint64_t)LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;   /* ABI 1 */
+    if (abi >= 2)
+        a.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
+    if (abi >= 3)
+        a.handled_access_fs |= LL_FS_TRUNCATE;
+    if (abi >= 5)
+        a.handled_access_fs |= LL_FS_IOCTL_DEV;
+    if (abi >= 6)
+        a.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
+    rs = (int)syscall(SYS_landlock_create_ruleset, &a, abi >= 6 ? sizeof(a) : sizeof(a.handled_access_fs), 0);
+    if (rs < 0)
+        child_fail("landlock ruleset");
+    ll_rule(rs, "/", rd, a.handled_access_fs);
+    ll_rule(rs, "/dev", rd | LANDLOCK_ACCESS_FS_WRITE_FILE, a.handled_access_fs);
+    /* The kernel opens the ELF interpreter (ld.so) for execution too. */
+    ll_rule(rs, c->python, LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE, a.handled_access_fs);
+    ll_rule(rs, JAIL_ELF_INTERP, LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE, a.handled_access_fs);
+    if (c->scratch_mb > 0)
+        ll_rule(rs, "/tmp", rw, a.handled_access_fs);
+    if (syscall(SYS_landlock_restrict_self, rs, 0) < 0)
+        child_fail("landlock");
+    close(rs);
+}
+
 /* pid 2: becomes the job's unprivileged process ahead of time, then waits
  * for its one job and runs it. Never returns. */
 __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, const struct filter *f)
@@ -558,6 +756,7 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
     char *argv[] = {"execq-python", JAIL_FRESH_ARG, (char *)c->python, c->mpl_dir[0] ? JAIL_MPL_DIR : "", NULL};
     struct jail_job_hdr h;
     sigset_t none;
+    timer_t kill_timer = 0;
     char *code;
 
     /* A new session: no controlling terminal, and no signals to ours. */
@@ -570,14 +769,23 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
      * caps), and it lets us load seccomp without CAP_SYS_ADMIN. */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         child_fail("no_new_privs");
+    landlock(c);
     if (filter_load(f) < 0)
         child_fail("seccomp");
     /* Scratch space: /tmp is the job's, and HOME with it (fresh mode's
      * environ at exec; warm mode's os.environ in zyg_after_fork). */
     if (c->scratch_mb > 0 && (setenv("HOME", "/tmp", 1) < 0 || setenv("TMPDIR", "/tmp", 1) < 0))
         child_fail("scratch environment");
-    if (c->warm)
+    if (c->warm) {
+        /* The kill timer (armed when the code arrives, below) is made now,
+         * before any job is taken: a timer counts against the signal budget
+         * (RLIMIT_SIGPENDING), and should it fail the sandbox reports a
+         * set-up error, never a run of the job (which is not charged). */
+        struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGKILL};
+        if (timer_create(CLOCK_MONOTONIC, &ev, &kill_timer) < 0)
+            child_fail("kill timer");
         zyg_after_fork(c->scratch_mb > 0);   /* fresh random seeds, Python's at-fork hooks */
+    }
     /* Ready: everything above happened before any tenant's byte arrived. */
     code = recv_job(&h);
     set_limit(RLIMIT_CPU, h.cpu_limit_s, "RLIMIT_CPU");
@@ -596,10 +804,8 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
          * code arrives, so it fires just after the executor's own deadline,
          * whose kill still ends everything else of the job (and this one,
          * should the code delete the timer). */
-        struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGKILL};
         struct itimerspec at = {{0, 0}, {(time_t)(h.timeout_ms / 1000), (long)(h.timeout_ms % 1000) * 1000000}};
-        timer_t t;
-        if (timer_create(CLOCK_MONOTONIC, &ev, &t) < 0 || timer_settime(t, 0, &at, NULL) < 0)
+        if (timer_settime(kill_timer, 0, &at, NULL) < 0)
             _exit(126);
         close(JAIL_FD_SELF);
         zyg_run(code);
@@ -634,7 +840,7 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
     _exit(126);
 }
 
-void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg)
+void jail_init(struct jail_cfg *c, const struct filter *f, int ncg)
 {
     sigset_t chld;
     char b;
@@ -666,7 +872,15 @@ void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg)
             child_fail("join the job cgroup");
         close(JAIL_FD_CG + i);
     }
+    netns_limits();
     scratch = setup_root(c);
+    /* Host paths the job process, a copy of this one, has no use for. */
+    memset(c->root, 0, sizeof(c->root));
+    memset(c->dev_dir, 0, sizeof(c->dev_dir));
+    if (c->mpl_dir[0]) {   /* only whether there is one matters now: name the job's path */
+        memset(c->mpl_dir, 0, sizeof(c->mpl_dir));
+        snprintf(c->mpl_dir, sizeof(c->mpl_dir), "%s", JAIL_MPL_DIR);
+    }
     if (sethostname("sandbox", 7) < 0)
         child_fail("sethostname");
     loopback_up();
@@ -681,6 +895,14 @@ void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg)
     set_limit(RLIMIT_FSIZE, c->scratch_mb > 0 ? (rlim_t)c->scratch_mb << 20 : 0, "RLIMIT_FSIZE");
     set_limit(RLIMIT_NPROC, (rlim_t)c->pids_max, "RLIMIT_NPROC");   /* second line behind pids.max */
     set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
+    /* Queued signals and POSIX timers: the kernel counts them per user of
+     * each user namespace and, above it, against the user that made the
+     * namespace: root, whose budget every sandbox and every root process of
+     * the host share. Left at the host's value, one job queued 96k blocked
+     * signals and no other warm job could make its kill timer. Message
+     * queues are refused by the filter; their budget is 0 as well. */
+    set_limit(RLIMIT_SIGPENDING, JAIL_SIGPENDING, "RLIMIT_SIGPENDING");
+    set_limit(RLIMIT_MSGQUEUE, 0, "RLIMIT_MSGQUEUE");
     /* Whatever the executor was started with: no real-time scheduling and
      * no raised nice priority, so a job cannot starve the host. */
     set_limit(RLIMIT_RTPRIO, 0, "RLIMIT_RTPRIO");

@@ -40,14 +40,31 @@ struct jail_cfg {
     char python[256];         /* fresh mode's interpreter (also warm's sys.executable) */
     char root[300];           /* empty root-owned directory each job's root is mounted on */
     char usr_paths[1024];     /* comma-separated host paths under /usr bound read-only (sbx.c checks them) */
-    char mpl_dir[300];        /* host directory of matplotlib's config and font cache, bound read-only at
-                               * JAIL_MPL_DIR ("" or missing: none) */
+    char mpl_dir[300];        /* host directory of matplotlib's config and font cache, copied into each
+                               * sandbox at JAIL_MPL_DIR ("" or missing: none) */
+    char dev_dir[300];        /* where the launcher mounts its device nodes (JAIL_DEV_SUBDIR of the sandbox root) */
     /* Per sandbox (the launcher fills them from its request): a job that
      * asks for scratch space or input files gets a sandbox built for it. */
     int32_t scratch_mb;       /* 0: no writable path; N: a private N MiB tmpfs at /tmp with /tmp/out */
     int32_t ninputs;          /* input files that follow on ctl (JAIL_INPUT_*), placed read-only under /input */
     int64_t input_bytes;      /* their size together */
+    int32_t slot;             /* whose device nodes (JAIL_DEV_DIR/<slot>) the sandbox gets */
 };
+
+/* The launcher's own mount namespace holds, at this path, a tmpfs of device
+ * nodes it made: one directory per slot with null, zero, full, random and
+ * urandom (launcher_main.c). A sandbox binds its slot's, never the host's
+ * /dev nodes, so no device inode a job can lock is shared with another
+ * executor's, another slot's or the host's processes. */
+#define JAIL_DEV_SUBDIR "dev"
+
+/* Kernel budgets each sandbox gets (jail.c): queued signals and POSIX timers
+ * (RLIMIT_SIGPENDING, counted per user namespace and, above it, against the
+ * host root's own budget), TIME_WAIT sockets and queued AF_UNIX datagrams of
+ * its network namespace. */
+#define JAIL_SIGPENDING 256
+#define JAIL_TW_BUCKETS 256
+#define JAIL_UNIX_DGRAM_QLEN 16
 
 /* Input files on ctl, after the launcher's 'm', when ninputs > 0: for each,
  * a struct jail_input_hdr, the name (name_len bytes, no NUL) and the data.
@@ -83,7 +100,7 @@ struct jail_job_hdr {
  * when the job process has ended, or as soon as ctl's other end closes (the
  * executor is gone or dropped the sandbox): the kernel then kills
  * everything left in the PID namespace. Never returns. */
-__attribute__((noreturn)) void jail_init(const struct jail_cfg *c, const struct filter *f, int ncg);
+__attribute__((noreturn)) void jail_init(struct jail_cfg *c, const struct filter *f, int ncg);
 
 /* Puts ctl, status_w, self_exe and the ncg descriptors of cg on
  * JAIL_FD_CTL, JAIL_FD_STATUS, JAIL_FD_SELF and JAIL_FD_CG.. and closes every other descriptor of the

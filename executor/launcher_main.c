@@ -15,8 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/signalfd.h>
+#include <sys/sysmacros.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -36,6 +40,88 @@ static char *argv_area;      /* main()'s argv strings: wiped in each sandbox's c
 static size_t argv_area_len;
 static struct filter filter;
 static int self_exe = -1;    /* this binary, O_PATH: fresh mode's job process execs it */
+
+/* Runs this binary again from a sealed memfd, once, before anything else:
+ * /proc/self/exe of every sandbox process (a copy of the launcher, or in
+ * fresh mode an exec of it) then names "/memfd:execq-launcher", no host
+ * path, and opens a copy of our own binary, never a host file outside the
+ * sandbox root (runc does the same for its own binary). Returns only on
+ * failure, with the reason in errstr. */
+static void reexec_from_memfd(char **argv, char *errstr, size_t errstr_size)
+{
+    char link[64];
+    ssize_t n = readlink("/proc/self/exe", link, sizeof(link) - 1);
+    struct stat sb;
+    int src, fd;
+
+    if (n > 0 && (link[n] = '\0', strncmp(link, "/memfd:", 7) == 0)) {
+        prctl(PR_SET_NAME, "execq-launcher", 0, 0, 0);
+        errstr[0] = '\0';
+        return;   /* done already */
+    }
+    fd = memfd_create("execq-launcher", MFD_CLOEXEC | MFD_ALLOW_SEALING | 0x10 /* MFD_EXEC, 6.3+ */);
+    if (fd < 0 && errno == EINVAL)
+        fd = memfd_create("execq-launcher", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || src < 0 || fstat(src, &sb) < 0) {
+        snprintf(errstr, errstr_size, "copy the launcher into a memfd: %s", strerror(errno));
+        return;
+    }
+    for (off_t left = sb.st_size; left > 0;) {
+        ssize_t k = sendfile(fd, src, NULL, (size_t)left);
+        if (k <= 0) {
+            snprintf(errstr, errstr_size, "copy the launcher into a memfd: %s", strerror(k < 0 ? errno : EIO));
+            return;
+        }
+        left -= k;
+    }
+    close(src);
+    if (fchmod(fd, 0555) < 0 ||
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+        snprintf(errstr, errstr_size, "seal the launcher's memfd: %s", strerror(errno));
+        return;
+    }
+    syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+    snprintf(errstr, errstr_size, "exec the launcher's memfd: %s", strerror(errno));
+}
+
+/* The launcher's own mount namespace, a slave of the host's (the host's
+ * later mounts still arrive; nothing of ours leaves), with a tmpfs of
+ * device nodes at hello.jail.dev_dir: see JAIL_DEV_SUBDIR. */
+static int private_mounts(char *errstr, size_t errstr_size)
+{
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
+        snprintf(errstr, errstr_size, "own mount namespace: %s", strerror(errno));
+        return -1;
+    }
+    mkdir(hello.jail.dev_dir, 0755);
+    if (mount("execq-dev", hello.jail.dev_dir, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=8192,mode=0755") < 0) {
+        snprintf(errstr, errstr_size, "device tmpfs at %.120s: %s", hello.jail.dev_dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* The slot's device nodes, made once: null, zero, full, random, urandom
+ * with the host's numbers, inodes of their own. Returns 0 or -1. */
+static int slot_devices(int slot)
+{
+    static const struct { const char *name; unsigned maj, min; } devs[] = {
+        {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}};
+    char dir[400], p[420];
+
+    snprintf(dir, sizeof(dir), "%s/%d", hello.jail.dev_dir, slot);
+    if (access(dir, F_OK) == 0)
+        return 0;
+    if (mkdir(dir, 0755) < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+        snprintf(p, sizeof(p), "%s/%s", dir, devs[i].name);
+        if (mknod(p, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0 || chmod(p, 0666) < 0)
+            return -1;
+    }
+    return 0;
+}
 
 static int write_file(const char *path, const char *data)
 {
@@ -102,6 +188,10 @@ static void prepare(const struct lnch_req *rq)
         }
     for (int i = 0; i < LNCH_MAX_TASK_FILES; i++)
         cg[i] = -1;
+    if (slot_devices(rq->slot) < 0) {
+        fail_reply("device nodes of slot", "");
+        return;
+    }
     /* Opened here, as root; init writes itself into them (jail.h). */
     for (int i = 0; i < rq->ntasks; i++)
         if ((cg[i] = open(rq->task_files[i], O_WRONLY | O_CLOEXEC)) < 0) {
@@ -121,15 +211,25 @@ static void prepare(const struct lnch_req *rq)
     }
     if (pid == 0) {
         sigset_t none;
+        struct jail_cfg jc = hello.jail;
+        int ntasks = rq->ntasks;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);   /* the launcher's blocked SIGCHLD */
         memset(argv_area, 0, argv_area_len);     /* /proc/1/cmdline of the job: empty */
-        struct jail_cfg jc = hello.jail;
         jc.scratch_mb = rq->scratch_mb;
         jc.ninputs = rq->ninputs;
         jc.input_bytes = rq->input_bytes;
-        jail_child_fds(ctl[1], st[1], self_exe, cg, rq->ntasks);
-        jail_init(&jc, &filter, rq->ntasks);
+        jc.slot = rq->slot;
+        /* Everything of the executor this copy of the launcher holds and
+         * the sandbox does not need: its request (the cgroup path names the
+         * executor's pid and the slot), the hello (the sandbox root), the
+         * last paths written. The job process is a copy of this memory. */
+        memset((void *)rq, 0, sizeof(*rq));
+        memset(&hello, 0, sizeof(hello));
+        memset(map, 0, sizeof(map));
+        memset(path, 0, sizeof(path));
+        jail_child_fds(ctl[1], st[1], self_exe, cg, ntasks);
+        jail_init(&jc, &filter, ntasks);
     }
     close(ctl[1]);
     close(st[1]);
@@ -220,16 +320,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "execq-launcher is started by execq-executor, never by hand\n");
         return 2;
     }
+    reexec_from_memfd(argv, errstr, sizeof(errstr));
     if (recv(SOCK, &hello, sizeof(hello), 0) != (ssize_t)sizeof(hello))
         _exit(1);
+    if (errstr[0])
+        goto fail;
     hello.warm_imports[sizeof(hello.warm_imports) - 1] = '\0';
     hello.jail.python[sizeof(hello.jail.python) - 1] = '\0';
     hello.jail.mpl_dir[sizeof(hello.jail.mpl_dir) - 1] = '\0';
+    hello.jail.dev_dir[sizeof(hello.jail.dev_dir) - 1] = '\0';
     self_exe = open("/proc/self/exe", O_PATH | O_CLOEXEC);
     if (self_exe < 0) {
         snprintf(errstr, sizeof(errstr), "open /proc/self/exe: %s", strerror(errno));
         goto fail;
     }
+    if (private_mounts(errstr, sizeof(errstr)) < 0)
+        goto fail;
     if (filter_build(&filter, errstr, sizeof(errstr)) < 0)
         goto fail;
     if (hello.jail.warm && zyg_init(hello.jail.python, hello.warm_imports, hello.jail.mpl_dir,

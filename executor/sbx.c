@@ -66,6 +66,9 @@ struct sbx {
 /* What the executor's group holds beyond slots x max-memory-mb: the kernel
  * memory of waiting sandboxes and of work in flight. */
 #define SBX_RESERVE_MB 64
+/* Kernel memory one job may hold that no cgroup counts, beyond v1 TCP
+ * buffers: its TIME_WAIT sockets (JAIL_TW_BUCKETS of a few hundred bytes). */
+#define SBX_UNCHARGED_MB 1
 
 /* Per-job state shared by the run.c callbacks. */
 struct sbx_job {
@@ -361,7 +364,11 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
     if (ret == 0 && cg_job_stats(l->cg, &st) == 0) {
         r->peak_memory_kb = (long)(st.peak_memory_bytes / 1024);
         r->cpu_time_ms = (long)(st.cpu_time_us / 1000);
-        r->memory_exceeded = st.oom_killed;
+        /* The job's own death by its memory limit: an OOM kill in its
+         * cgroup that took the job process itself (exit -9, not our
+         * timeout). A child killed while the job went on to exit 0 is the
+         * job's business, not a label it can put on its run. */
+        r->memory_exceeded = st.oom_killed && !r->timed_out && r->exit_code == -SIGKILL;
     }
     if (ret == 0 && outf_images(dsp.data, dsp.len, dsp.truncated, &r->images, &r->nimages, &r->images_truncated) < 0)
         r->images_truncated = 1;
@@ -588,10 +595,18 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
             .cpu_quota_us = (c->jobs_cpu_percent ? c->jobs_cpu_percent : (ncpu * 100 - 50 > 50 ? ncpu * 100 - 50 : 50)) * 1000,
             .cpu_period_us = 100000,
         };
-        if (host < 0 || all.memory_bytes > host - ((int64_t)c->host_reserve_mb << 20)) {
-            snprintf(errstr, errstr_size, "slots (%ld) x max-memory-mb (%ld) + %d MiB = %lld MiB does not fit in "
-                     "this host's %lld MiB less host-reserve-mb (%ld): fewer slots or a smaller max-memory-mb",
+        /* And what a job may hold that no memory limit counts (docs/security.md,
+         * "What a sandbox shares"): on cgroup v1 its TCP buffers, capped at
+         * its memory limit beside it (memory.kmem.tcp); its network
+         * namespace's TIME_WAIT sockets (JAIL_TW_BUCKETS, well under 1 MiB). */
+        int v1 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) != 0;
+        int64_t beside = (int64_t)c->slots * ((v1 ? c->max_memory_mb : 0) + SBX_UNCHARGED_MB) << 20;
+        if (host < 0 || all.memory_bytes + beside > host - ((int64_t)c->host_reserve_mb << 20)) {
+            snprintf(errstr, errstr_size, "slots (%ld) x max-memory-mb (%ld) + %d MiB = %lld MiB, and %lld MiB a job "
+                     "may hold beside its limit (%s), do not fit in this host's %lld MiB less host-reserve-mb (%ld): "
+                     "fewer slots or a smaller max-memory-mb",
                      c->slots, c->max_memory_mb, SBX_RESERVE_MB, (long long)(all.memory_bytes >> 20),
+                     (long long)(beside >> 20), v1 ? "cgroup v1 TCP buffers, TIME_WAIT sockets" : "TIME_WAIT sockets",
                      (long long)(host >> 20), c->host_reserve_mb);
             goto fail;
         }
@@ -616,6 +631,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
             fclose(f);
     }
     mpl_cache(c, hello.jail.mpl_dir, sizeof(hello.jail.mpl_dir));
+    snprintf(hello.jail.dev_dir, sizeof(hello.jail.dev_dir), "%s/%s", c->sandbox_root, JAIL_DEV_SUBDIR);
     hello.jail.warm = warm;
     hello.jail.pids_max = (int32_t)c->pids_max;
     snprintf(hello.jail.usr_paths, sizeof(hello.jail.usr_paths), "%s", c->sandbox_paths);

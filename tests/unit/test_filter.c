@@ -2,7 +2,10 @@
  * refused call answers with the documented errno. (Only refused calls, or
  * harmless ones, are made, with invalid arguments: safe outside a sandbox.) */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <stdio.h>
 #include <sched.h>
@@ -57,6 +60,32 @@ static int probe(int which)
     case 20: { int n; return ioctl(0, FIONREAD, &n) == 0 || errno == ENOTTY; }   /* allowed: the kernel answers */
     case 21: return ioctl(0, 0x40045431 /* TIOCSPTLCK */, NULL) < 0 && errno == ENOSYS;
     case 22: return syscall(SYS_clone, 0x80 /* CLONE_NEWTIME */ | SIGCHLD, 0, 0, 0, 0) < 0 && errno == EPERM;
+    /* Issue 20: socketpair AF_UNIX only, TCP/UDP only in INET, fcntl and
+     * setsockopt checked, no memfd. */
+    case 24: { int sv[2]; return socketpair(AF_INET, SOCK_STREAM, 0, sv) < 0 && errno == EAFNOSUPPORT; }
+    case 25: { int sv[2]; return socketpair(40 /* AF_VSOCK */, SOCK_STREAM, 0, sv) < 0 && errno == EAFNOSUPPORT; }
+    case 26: { int sv[2]; if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) return 0; close(sv[0]); close(sv[1]); return 1; }
+    case 27: return socket(AF_INET, SOCK_STREAM, 262 /* MPTCP */) < 0 && errno == EPROTONOSUPPORT;
+    case 28: return socket(AF_INET6, SOCK_DGRAM, 136 /* UDP-Lite */) < 0 && errno == EPROTONOSUPPORT;
+    case 29: return socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP) < 0 && errno == EPROTONOSUPPORT;
+    case 30: { int s = socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP); if (s >= 0) close(s); return s >= 0; }
+    case 31: return fcntl(0, 1026 /* F_NOTIFY */, 0) < 0 && errno == EPERM;
+    case 32: return fcntl(0, 1024 /* F_SETLEASE */, F_RDLCK) < 0 && errno == EPERM;
+    case 33: return fcntl(0, F_GETFD) >= 0 || errno == EBADF;   /* allowed: the kernel answers */
+    case 34: return fcntl(0, 1035 /* F_GET_RW_HINT */, NULL) < 0 && errno == ENOSYS;
+    case 35: {
+        int s = socket(AF_INET, SOCK_DGRAM, 0), one = 1, ok;
+        struct sock_fprog prog = {0, NULL};
+        ok = s >= 0 && setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+             setsockopt(s, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 && errno == EPERM &&
+             setsockopt(s, SOL_SOCKET, 51 /* SO_ATTACH_REUSEPORT_CBPF */, &prog, sizeof(prog)) < 0 && errno == EPERM &&
+             setsockopt(s, IPPROTO_TCP, 31 /* TCP_ULP */, "tls", 3) < 0 && errno == EPERM &&
+             setsockopt(s, SOL_SOCKET, 1000, &one, sizeof(one)) < 0 && errno == ENOPROTOOPT;
+        if (s >= 0)
+            close(s);
+        return ok;
+    }
+    case 36: return syscall(SYS_memfd_create, "x", 0) < 0 && errno == EPERM;
     case 23:
         /* The canaries: calls newer than the allow-list (Linux 5.x-6.x),
          * with invalid arguments. Reaching the kernel would answer EBADF,
@@ -80,7 +109,7 @@ int main(void)
 
     CHECK(filter_build(&f, err, sizeof(err)) == 0);
     CHECK(f.len > 20);
-    for (int which = 0; which <= 23; which++) {
+    for (int which = 0; which <= 36; which++) {
         pid_t pid = fork();
         int st = 0;
         if (pid == 0) {
