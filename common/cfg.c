@@ -70,6 +70,8 @@ static const struct cfg_entry cfg_table[] = {
     I(memory_mb, "memory-mb", "256", 16, 65536, CFG_EXEC | CFG_API, "memory limit of a job that names none"),
     I(max_memory_mb, "max-memory-mb", "1024", 16, 65536, CFG_EXEC | CFG_API, "largest memory_mb a job may ask for"),
     I(pids_max, "pids-max", "64", 4, 100000, CFG_EXEC, "processes and threads a job may have at once"),
+    I(zygote_max_jobs, "zygote-max-jobs", "10000", 0, 1000000000, CFG_EXEC, "warm mode: make the zygote again after this many jobs (every warm job shares its address-space layout and str hash seed), off the request path (0 = never)"),
+    I(zygote_max_age_s, "zygote-max-age-s", "600", 0, 31536000, CFG_EXEC, "warm mode: make the zygote again once it is this many seconds old (0 = never)"),
     I(cpu_percent, "cpu-percent", "100", 1, 100000, CFG_EXEC, "CPU a job may use, in percent of one CPU"),
     S(cgroup_parent, "cgroup-parent", "execq", 1, CFG_EXEC, "cgroup (relative to each hierarchy's root) each executor makes its group x<pid> under, the job groups inside it"),
     I(host_reserve_mb, "host-reserve-mb", "1024", 0, 1048576, CFG_EXEC, "memory kept from jobs for the host (broker, API, kernel): the executor refuses to start unless slots x max-memory-mb + 64 MiB fits in the rest"),

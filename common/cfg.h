@@ -78,6 +78,8 @@ struct cfg {
     long max_memory_mb;
     long pids_max;
     long cpu_percent;
+    long zygote_max_jobs;
+    long zygote_max_age_s;
     char cgroup_parent[128];
     long host_reserve_mb;
     long jobs_cpu_percent;

@@ -446,6 +446,18 @@ static double busy_slots(void *arg)
     return busy;
 }
 
+static double zygote_stat(void *arg, int which)
+{
+    struct exec_ctx *x = arg;
+    long jobs, renewals;
+    double age;
+    sbx_zygote_stats(x->sb, &jobs, &age, &renewals);
+    return which == 0 ? (double)jobs : which == 1 ? age : (double)renewals;
+}
+static double zygote_jobs(void *arg) { return zygote_stat(arg, 0); }
+static double zygote_age(void *arg) { return zygote_stat(arg, 1); }
+static double zygote_renewals(void *arg) { return zygote_stat(arg, 2); }
+
 static double producer_queue(void *arg)
 {
     struct exec_ctx *x = arg;
@@ -498,6 +510,12 @@ static void register_metrics(struct exec_ctx *x)
                                         "Jobs for which no sandbox could be made (not run).", NULL);
     metrics_set(metrics_gauge("execq_executor_slots", "Jobs this executor runs at once.", NULL), x->nslots);
     metrics_gauge_fn("execq_executor_busy_slots", "Slots running a job now.", NULL, busy_slots, x);
+    metrics_gauge_fn("execq_executor_zygote_jobs", "Jobs run by sandboxes of the current zygote (warm mode).", NULL,
+                     zygote_jobs, x);
+    metrics_gauge_fn("execq_executor_zygote_age_seconds", "Age of the current zygote (warm mode).", NULL, zygote_age,
+                     x);
+    metrics_gauge_fn("execq_executor_zygote_renewals", "Times the zygote was made again since the executor started "
+                     "(--zygote-max-jobs, --zygote-max-age-s).", NULL, zygote_renewals, x);
     metrics_gauge_fn("execq_kafka_producer_queue_messages",
                      "Messages in the Kafka producer's queue, not yet acknowledged.", NULL, producer_queue, x);
     metrics_gauge_fn("execq_executor_consumer_lag_messages",
@@ -595,6 +613,7 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
                 x.broken = 1;
                 break;
             }
+            sbx_maintain(sb);   /* a new zygote when the current one is due */
         }
 
         /* Rebalances and errors; job messages arrive on sync_q and batch_q instead. */

@@ -67,12 +67,11 @@ static int recv_reply(int sock, int timeout_ms, struct lnch_rep *rep, int fds[3]
     return nfds;
 }
 
-struct lnch *lnch_start(const char *launcher, const struct lnch_hello *hello, char *errstr, size_t errstr_size)
+struct lnch *lnch_spawn(const char *launcher, const struct lnch_hello *hello, char *errstr, size_t errstr_size)
 {
     struct lnch *l = calloc(1, sizeof(*l));
     char self[512], path[600];
-    struct lnch_rep rep;
-    int sv[2] = {-1, -1}, fds[3], nfds;
+    int sv[2] = {-1, -1};
     ssize_t n;
 
     if (!l) {
@@ -101,7 +100,9 @@ struct lnch *lnch_start(const char *launcher, const struct lnch_hello *hello, ch
         snprintf(errstr, errstr_size, "socketpair: %s", strerror(errno));
         goto fail;
     }
-    l->pid = fork();   /* no thread exists yet (see launcher.h) */
+    /* From the executor's main thread (launcher.h): only async-signal-safe
+     * calls in the child before execve, so other threads' locks never matter. */
+    l->pid = fork();
     if (l->pid < 0) {
         snprintf(errstr, errstr_size, "fork: %s", strerror(errno));
         goto fail;
@@ -126,21 +127,39 @@ struct lnch *lnch_start(const char *launcher, const struct lnch_hello *hello, ch
         snprintf(errstr, errstr_size, "start the sandbox launcher: %s", strerror(errno));
         goto fail;
     }
-    nfds = recv_reply(l->sock, START_TIMEOUT_MS, &rep, fds, errstr, errstr_size);
-    for (int i = 0; i < nfds; i++)
-        close(fds[i]);
-    if (nfds < 0)
-        goto fail;
-    if (!rep.ok) {
-        snprintf(errstr, errstr_size, "sandbox launcher: %s", rep.err);
-        goto fail;
-    }
     return l;
 fail:
     if (sv[0] >= 0) close(sv[0]);
     if (sv[1] >= 0) close(sv[1]);
     lnch_stop(l);
     return NULL;
+}
+
+int lnch_ready(struct lnch *l, char *errstr, size_t errstr_size)
+{
+    struct lnch_rep rep;
+    int fds[3], nfds = recv_reply(l->sock, START_TIMEOUT_MS, &rep, fds, errstr, errstr_size);
+
+    for (int i = 0; i < nfds; i++)
+        close(fds[i]);
+    if (nfds < 0)
+        return -1;
+    if (!rep.ok) {
+        snprintf(errstr, errstr_size, "sandbox launcher: %s", rep.err);
+        return -1;
+    }
+    return 0;
+}
+
+struct lnch *lnch_start(const char *launcher, const struct lnch_hello *hello, char *errstr, size_t errstr_size)
+{
+    struct lnch *l = lnch_spawn(launcher, hello, errstr, errstr_size);
+
+    if (l && lnch_ready(l, errstr, errstr_size) < 0) {
+        lnch_stop(l);
+        return NULL;
+    }
+    return l;
 }
 
 int lnch_prepare(struct lnch *l, const struct lnch_req *rq, struct lnch_box *box, char *errstr, size_t errstr_size)

@@ -52,9 +52,16 @@ extern char *const lnch_env[];
 
 /* Starts execq-launcher (path, or if empty the one beside the calling
  * binary) with hello and waits until it is ready (the warm imports done).
- * Call before any thread exists. Returns the handle, or NULL with the
- * reason in errstr. */
+ * Returns the handle, or NULL with the reason in errstr. Call from the
+ * main thread: the launcher's parent-death signal follows the thread that
+ * forked it, and so would kill it with a thread that ends. */
 struct lnch *lnch_start(const char *path, const struct lnch_hello *hello, char *errstr, size_t errstr_size);
+
+/* lnch_start in two halves: lnch_spawn starts it (from the main thread, as
+ * above) without waiting; lnch_ready (any thread) waits until it is ready,
+ * returning 0, or -1 with the reason (then lnch_stop it). */
+struct lnch *lnch_spawn(const char *path, const struct lnch_hello *hello, char *errstr, size_t errstr_size);
+int lnch_ready(struct lnch *l, char *errstr, size_t errstr_size);
 
 /* Asks for a sandbox for rq's slot, already moved into the cgroup whose
  * task files rq names, with rq's scratch space and input files (which the

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@
  * the result is out). */
 struct sbx_slot {
     struct lnch_box box;     /* box.init 0: no sandbox */
+    struct lnch *ln;         /* the launcher (zygote) box came from, or NULL */
     struct cg_job *cg;
     int used;
     long memory_mb;          /* current memory limit of cg */
@@ -56,7 +58,19 @@ struct sbx_slot {
 
 struct sbx {
     const struct cfg *cfg;
+    /* The launcher, and in warm mode the zygote, every new sandbox comes
+     * from. It is made again after --zygote-max-jobs jobs or
+     * --zygote-max-age-s seconds (sbx_maintain): the old one, retired,
+     * lives on until the last sandbox it made is gone. */
+    pthread_mutex_t ln_mu;   /* ln, retired, the slots' ln, the counts below */
     struct lnch *ln;
+    struct lnch *retired;
+    struct lnch_hello hello; /* what a launcher is started with */
+    long ln_jobs;            /* jobs run in sandboxes of ln */
+    int64_t ln_born_ms;      /* monotonic */
+    int64_t next_renew_ms;   /* after a failed renewal: not before then */
+    int renewing;            /* a thread is starting the next launcher */
+    long renewals;
     struct sbx_slot slots[SBX_MAX_SLOTS];
     struct cg_layout cg;
     int cg_made;             /* cg_init succeeded: cg_fini at the end */
@@ -80,7 +94,7 @@ struct sbx_job {
 };
 
 static const struct lnch_box no_box = {.init = 0, .pidfd = -1, .ctl = -1, .status = -1};
-#define NO_SLOT ((struct sbx_slot){.box = no_box, .cg = NULL, .scratch = -1})
+#define NO_SLOT ((struct sbx_slot){.box = no_box, .ln = NULL, .cg = NULL, .scratch = -1})
 
 static int pidfd_kill(int pidfd)
 {
@@ -91,8 +105,10 @@ static int pidfd_kill(int pidfd)
  * child, not ours: it is killed through its pidfd (no pid reuse race), and
  * the cgroup goes once init has exited, which the kernel allows only after
  * every other process of its PID namespace is gone. */
-static void slot_destroy(struct sbx_slot *l)
+static void slot_destroy(struct sbx *s, struct sbx_slot *l)
 {
+    struct lnch *stop = NULL;
+
     if (l->box.pidfd >= 0) {
         struct pollfd p = {l->box.pidfd, POLLIN, 0};
         pidfd_kill(l->box.pidfd);
@@ -107,6 +123,20 @@ static void slot_destroy(struct sbx_slot *l)
         close(l->box.ctl);
     if (l->scratch >= 0)
         close(l->scratch);
+    /* The last sandbox of a retired zygote: it can go now. */
+    pthread_mutex_lock(&s->ln_mu);
+    if (l->ln && l->ln == s->retired) {
+        int refs = 0;
+        l->ln = NULL;
+        for (int i = 0; i < SBX_MAX_SLOTS; i++)
+            refs += s->slots[i].ln == s->retired;
+        if (!refs) {
+            stop = s->retired;
+            s->retired = NULL;
+        }
+    }
+    pthread_mutex_unlock(&s->ln_mu);
+    lnch_stop(stop);   /* NULL-safe */
     *l = NO_SLOT;
 }
 
@@ -210,9 +240,12 @@ static int slot_prepare(struct sbx *s, int slot, const struct job *j, char *errs
         for (int i = 0; i < j->nfiles; i++)
             rq.input_bytes += (int64_t)j->files[i].len;
     }
-    if (lnch_prepare(s->ln, &rq, &l->box, errstr, errstr_size) < 0 ||
+    pthread_mutex_lock(&s->ln_mu);
+    l->ln = s->ln;   /* counted as the zygote's from here: it cannot be retired and stopped under us */
+    pthread_mutex_unlock(&s->ln_mu);
+    if (lnch_prepare(l->ln, &rq, &l->box, errstr, errstr_size) < 0 ||
         (j && slot_send_inputs(l, j, errstr, errstr_size) < 0)) {
-        slot_destroy(l);
+        slot_destroy(s, l);
         return -1;
     }
     return 0;
@@ -299,7 +332,7 @@ void sbx_cleanup(struct sbx *s, int slot)
 
     if (!l->used)
         return;
-    slot_destroy(l);
+    slot_destroy(s, l);
     if (slot_prepare(s, slot, NULL, errstr, sizeof(errstr)) < 0)
         log_msg(LOG_WARNING, "slot=%d next sandbox not prepared ahead: %s", slot, errstr);
 }
@@ -344,7 +377,7 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
         return -1;
     }
     if (per_job && l->box.init)
-        slot_destroy(l);   /* the plain sandbox built ahead: this job needs its own */
+        slot_destroy(s, l);   /* the plain sandbox built ahead: this job needs its own */
     if (!l->box.init && slot_prepare(s, slot, per_job ? j : NULL, errstr, errstr_size) < 0)
         return -1;
     /* The executor enforces its own bounds too: the job came over Kafka. */
@@ -361,6 +394,10 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
     cg_job_reset_stats(l->cg);   /* count the job, not the sandbox's set-up */
     ret = run_job(&spec, r, errstr, errstr_size);
     l->used = 1;
+    pthread_mutex_lock(&s->ln_mu);
+    if (l->ln == s->ln)
+        s->ln_jobs++;
+    pthread_mutex_unlock(&s->ln_mu);
     if (ret == 0 && cg_job_stats(l->cg, &st) == 0) {
         r->peak_memory_kb = (long)(st.peak_memory_bytes / 1024);
         r->cpu_time_ms = (long)(st.cpu_time_us / 1000);
@@ -395,12 +432,127 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
 
 int sbx_broken(struct sbx *s)
 {
-    return !s->ln || !lnch_alive(s->ln);
+    struct lnch *ln;
+
+    pthread_mutex_lock(&s->ln_mu);
+    ln = s->ln;
+    pthread_mutex_unlock(&s->ln_mu);
+    return !ln || !lnch_alive(ln);
 }
 
-int sbx_launcher_pid(const struct sbx *s)
+int sbx_launcher_pid(struct sbx *s)
 {
-    return s->ln ? (int)lnch_pid(s->ln) : -1;
+    int pid;
+
+    pthread_mutex_lock(&s->ln_mu);
+    pid = s->ln ? (int)lnch_pid(s->ln) : -1;
+    pthread_mutex_unlock(&s->ln_mu);
+    return pid;
+}
+
+/* The renewal thread: waits for the next launcher, which the main thread
+ * started (its zygote imports take a second or two, off every request's
+ * path: slots keep using the current one meanwhile), then makes it
+ * current. */
+struct renewal {
+    struct sbx *s;
+    struct lnch *next;       /* spawned by the main thread, not ready yet */
+    int64_t t0;
+};
+
+static void *renew_main(void *arg)
+{
+    struct renewal *rn = arg;
+    struct sbx *s = rn->s;
+    char errstr[256];
+    int64_t t0 = rn->t0, jobs, age;
+    struct lnch *next = rn->next, *stop = NULL;
+
+    free(rn);
+    if (lnch_ready(next, errstr, sizeof(errstr)) < 0) {
+        lnch_stop(next);
+        next = NULL;
+    }
+
+    pthread_mutex_lock(&s->ln_mu);
+    jobs = s->ln_jobs;
+    age = (util_mono_ms() - s->ln_born_ms) / 1000;
+    if (!next) {
+        s->next_renew_ms = util_mono_ms() + 60000;
+    } else {
+        int refs = 0;
+        s->retired = s->ln;
+        s->ln = next;
+        s->ln_jobs = 0;
+        s->ln_born_ms = util_mono_ms();
+        s->renewals++;
+        for (int i = 0; i < SBX_MAX_SLOTS; i++)
+            refs += s->slots[i].ln == s->retired;
+        if (!refs) {
+            stop = s->retired;
+            s->retired = NULL;
+        }
+    }
+    pthread_mutex_unlock(&s->ln_mu);
+    if (!next)
+        log_msg(LOG_WARNING, "zygote not made again (trying again in 60 s): %s", errstr);
+    else
+        log_msg(LOG_INFO, "zygote made again after %lld jobs and %lld s: launcher pid %d (%lld ms)", (long long)jobs,
+                (long long)age, (int)lnch_pid(next), (long long)(util_mono_ms() - t0));
+    lnch_stop(stop);
+    __atomic_store_n(&s->renewing, 0, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+void sbx_maintain(struct sbx *s)
+{
+    const struct cfg *c = s->cfg;
+    int64_t now = util_mono_ms();
+    int due;
+    pthread_t t;
+    pthread_attr_t a;
+    struct renewal *rn;
+    char errstr[256];
+
+    if (!s->hello.jail.warm || (!c->zygote_max_jobs && !c->zygote_max_age_s))
+        return;   /* fresh mode: every job is a new exec, with its own layout and seed */
+    pthread_mutex_lock(&s->ln_mu);
+    due = !s->renewing && !s->retired && now >= s->next_renew_ms &&
+          ((c->zygote_max_jobs && s->ln_jobs >= c->zygote_max_jobs) ||
+           (c->zygote_max_age_s && now - s->ln_born_ms >= c->zygote_max_age_s * 1000));
+    if (due)
+        s->renewing = 1;
+    pthread_mutex_unlock(&s->ln_mu);
+    if (!due)
+        return;
+    rn = malloc(sizeof(*rn));
+    if (rn) {
+        *rn = (struct renewal){s, lnch_spawn(c->launcher, &s->hello, errstr, sizeof(errstr)), now};
+        if (!rn->next)
+            log_msg(LOG_WARNING, "zygote not made again (trying again in 60 s): %s", errstr);
+    }
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    if (!rn || !rn->next || pthread_create(&t, &a, renew_main, rn) != 0) {
+        if (rn) {
+            lnch_stop(rn->next);
+            free(rn);
+        }
+        pthread_mutex_lock(&s->ln_mu);
+        s->next_renew_ms = now + 60000;
+        pthread_mutex_unlock(&s->ln_mu);
+        __atomic_store_n(&s->renewing, 0, __ATOMIC_RELEASE);
+    }
+    pthread_attr_destroy(&a);
+}
+
+void sbx_zygote_stats(struct sbx *s, long *jobs, double *age_s, long *renewals)
+{
+    pthread_mutex_lock(&s->ln_mu);
+    *jobs = s->ln_jobs;
+    *age_s = (util_mono_ms() - s->ln_born_ms) / 1000.0;
+    *renewals = s->renewals;
+    pthread_mutex_unlock(&s->ln_mu);
 }
 
 int sbx_path_allowed(const char *list, const char *path)
@@ -541,6 +693,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     }
     s->cfg = c;
     s->uids.fd = -1;
+    pthread_mutex_init(&s->ln_mu, NULL);
     for (int i = 0; i < SBX_MAX_SLOTS; i++)
         s->slots[i] = NO_SLOT;
     if (geteuid() != 0) {
@@ -602,9 +755,9 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         int v1 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) != 0;
         int64_t beside = (int64_t)c->slots * ((v1 ? c->max_memory_mb : 0) + SBX_UNCHARGED_MB) << 20;
         if (host < 0 || all.memory_bytes + beside > host - ((int64_t)c->host_reserve_mb << 20)) {
-            snprintf(errstr, errstr_size, "slots (%ld) x max-memory-mb (%ld) + %d MiB = %lld MiB, and %lld MiB a job "
-                     "may hold beside its limit (%s), do not fit in this host's %lld MiB less host-reserve-mb (%ld): "
-                     "fewer slots or a smaller max-memory-mb",
+            snprintf(errstr, errstr_size, "slots (%ld) x max-memory-mb (%ld) + %d MiB = %lld MiB, with %lld MiB the "
+                     "jobs may hold beside their limits (%s), does not fit in this host's %lld MiB less host-reserve-mb "
+                     "(%ld): fewer slots or a smaller max-memory-mb",
                      c->slots, c->max_memory_mb, SBX_RESERVE_MB, (long long)(all.memory_bytes >> 20),
                      (long long)(beside >> 20), v1 ? "cgroup v1 TCP buffers, TIME_WAIT sockets" : "TIME_WAIT sockets",
                      (long long)(host >> 20), c->host_reserve_mb);
@@ -638,9 +791,11 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     snprintf(hello.jail.python, sizeof(hello.jail.python), "%s", c->python);
     hello.uid_base = c->uid_base;
     snprintf(hello.warm_imports, sizeof(hello.warm_imports), "%s", c->warm_imports);
+    s->hello = hello;
     s->ln = lnch_start(c->launcher, &hello, errstr, errstr_size);
     if (!s->ln)
         goto fail;
+    s->ln_born_ms = util_mono_ms();
     /* Prove it: a real job in a real sandbox must see itself as uid 1000 in
      * its own PID namespace with a read-only root and no network. */
     job_init(&probe);
@@ -683,8 +838,16 @@ void sbx_free(struct sbx *s)
     if (!s)
         return;
     for (int i = 0; i < SBX_MAX_SLOTS; i++)
-        slot_destroy(&s->slots[i]);
+        slot_destroy(s, &s->slots[i]);
+    if (s->renewing)   /* the thread owns s until it is done */
+        log_msg(LOG_INFO, "waiting for the zygote being made to finish");
+    while (__atomic_load_n(&s->renewing, __ATOMIC_ACQUIRE)) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    lnch_stop(s->retired);
     lnch_stop(s->ln);
+    pthread_mutex_destroy(&s->ln_mu);
     if (s->cg_made)
         cg_fini(&s->cg);
     claim_release(&s->uids);

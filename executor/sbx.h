@@ -25,8 +25,20 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size);
  * executor then stops taking jobs and leaves them to others. */
 int sbx_broken(struct sbx *s);
 
-/* The launcher's pid, or -1. */
-int sbx_launcher_pid(const struct sbx *s);
+/* The current launcher's pid, or -1. Thread-safe. */
+int sbx_launcher_pid(struct sbx *s);
+
+/* Warm mode: makes the zygote again, in a thread of its own, once the
+ * current one has run --zygote-max-jobs jobs or lived --zygote-max-age-s
+ * seconds: every warm job shares its zygote's address-space layout and str
+ * hash seed, so this bounds how long one layout serves. New sandboxes come
+ * from the new zygote as soon as it is ready; the old one ends with its
+ * last sandbox (at most one more job per slot). Call every few hundred ms
+ * from the main loop; cheap when nothing is due. */
+void sbx_maintain(struct sbx *s);
+
+/* The current zygote's jobs and age, and renewals so far (metrics). */
+void sbx_zygote_stats(struct sbx *s, long *jobs, double *age_s, long *renewals);
 void sbx_free(struct sbx *s);   /* NULL-safe */
 
 /* Runs j in a new sandbox as slot (0..slots-1; slots run at once) and fills

@@ -3,6 +3,8 @@ sandbox it refuses to start and says why."""
 import os
 import subprocess
 
+import pytest
+
 from conftest import SANDBOX_UID_BASES, TOP
 
 EXECUTOR = os.path.join(TOP, "build", "execq-executor")
@@ -87,6 +89,19 @@ def test_refuses_more_job_memory_than_the_host_has(cluster):
     p = start(cluster, "--uid-base=910000", "--slots=64", "--max-memory-mb=65536")
     assert p.returncode == 1
     assert "does not fit in this host's" in p.stderr and "fewer slots" in p.stderr, p.stderr
+
+
+def test_counts_what_jobs_hold_beside_their_limits(cluster):
+    """On cgroup v1 a job's TCP buffers are capped at its memory limit but
+    counted apart from it: slots x max-memory-mb that fits alone must still
+    leave room for as much again (issue 20)."""
+    if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+        pytest.skip("cgroup v2: socket buffers are inside memory.max")
+    total_mib = int(open("/proc/meminfo").readline().split()[1]) // 1024
+    per_slot = (total_mib - 1024 - 64) * 3 // 4 // 4   # 4 slots: 3/4 of what is left, alone
+    p = start(cluster, "--uid-base=920000", "--slots=4", f"--max-memory-mb={per_slot}")
+    assert p.returncode == 1
+    assert "does not fit in this host's" in p.stderr and "cgroup v1 TCP buffers" in p.stderr, p.stderr
 
 
 def executor_group(cluster, pid, ctrl, name):

@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import time
+import urllib.request
 import uuid
 
 import pytest
@@ -531,3 +532,61 @@ def test_each_sandbox_has_its_own_session_keyring(cluster, api):
         time.sleep(0.1)
     assert inits(), "no prepared sandbox found"
     assert missing() == [], (key_users(), inits())
+
+
+@pytest.mark.skipif(MODE != "warm", reason="fresh mode: every job is a new exec with its own layout and seed")
+def test_the_zygote_is_made_again_after_its_jobs(cluster, api):
+    """Every warm job shares its zygote's address-space layout and str hash
+    seed (docs/security.md): --zygote-max-jobs bounds how many jobs one
+    layout serves. Executor-1 alone, with a zygote good for 3 jobs: after
+    them a new zygote is made off the request path (jobs keep running
+    meanwhile), and jobs then see another seed and another layout."""
+    # The str hash seed, and where libc is mapped (the launcher itself is not
+    # position-independent: its own addresses never move).
+    probe = "import ctypes\nprint(hash('execq'), ctypes.cast(ctypes.CDLL(None).printf, ctypes.c_void_p).value)"
+    saved = cluster.procs.pop("executor-2")
+    saved.terminate()
+    saved.wait(30)
+    old = cluster.procs.pop("executor-1")
+    old.terminate()
+    old.wait(30)
+    argv = [os.path.join(BUILD, "execq-executor"), f"--uid-base={SANDBOX_UID_BASES[0]}", "--slots=2",
+            f"--metrics-addr={cluster.metrics['executor-1']}", "--zygote-max-jobs=3"]
+    try:
+        cluster.start("executor-1", argv)
+        deadline = time.time() + 60
+        while time.time() < deadline and "assigned" not in cluster.log("executor-1"):
+            time.sleep(0.2)
+        first = set()
+        for _ in range(3):
+            status, body = api.run(probe)
+            assert status == 200 and body["exit_code"] == 0, body
+            first.add(body["stdout"])
+        assert len(first) == 1, first   # one zygote: one seed, one layout
+        deadline = time.time() + 60
+        while time.time() < deadline and "zygote made again" not in cluster.log("executor-1"):
+            time.sleep(0.2)
+        assert re.search(r"zygote made again after \d+ jobs and \d+ s: launcher pid \d+", cluster.log("executor-1"))
+        later = []
+        for _ in range(4):   # each slot may run one more job in a sandbox the old zygote made
+            status, body = api.run(probe)
+            assert status == 200 and body["exit_code"] == 0, body
+            later.append(body["stdout"])
+        assert later[-1] not in first and later[-2] not in first, (first, later)
+        page = urllib.request.urlopen(f"http://{cluster.metrics['executor-1']}/metrics").read().decode()
+        assert re.search(r"^execq_executor_zygote_renewals [1-9]", page, re.M), page
+        # The retired zygote is gone once its last sandbox is.
+        assert hostcheck.settle(lambda: [p for p in launcher_children(cluster.procs["executor-1"].pid)][1:],
+                                window_s=2) == []
+    finally:
+        cluster.stop("executor-1")
+        cluster.start_executor("executor-1", SANDBOX_UID_BASES[0])
+        cluster.start_executor("executor-2", SANDBOX_UID_BASES[1])
+        deadline = time.time() + 60
+        while time.time() < deadline and not all(cluster.log(n).count("assigned") for n in ("executor-1", "executor-2")):
+            time.sleep(0.2)
+
+
+def launcher_children(executor_pid):
+    """Pids of the root children of an executor: its launchers."""
+    return [pid for pid, _, ppid in hostcheck.procs_of_uids(lambda uid: uid == 0) if ppid == str(executor_pid)]
