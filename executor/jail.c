@@ -194,7 +194,6 @@ static void overlay_file(const char *src, const char *root, const char *rel, uns
 {
     char dir[256], stage[512], from[768];
     const char *base = strrchr(src, '/');
-    int fd;
 
     if (!base || base == src || (size_t)(base - src) >= sizeof(dir))
         child_fail(src);
@@ -203,15 +202,7 @@ static void overlay_file(const char *src, const char *root, const char *rel, uns
     overlay_ro(dir, root, "/dev/.stage");
     scat(stage, sizeof(stage), root, "/dev/.stage");
     scat(from, sizeof(from), stage, base);
-    scat(stage, sizeof(stage), root, rel);
-    fd = open(stage, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
-    if (fd < 0)
-        child_fail(rel);
-    close(fd);
-    if (mount(from, stage, NULL, MS_BIND, NULL) < 0)
-        child_fail(src);
-    remount_ro(stage, extra);
-    scat(stage, sizeof(stage), root, "/dev/.stage");
+    bind_ro(from, root, rel, 1, extra);
     if (umount2(stage, MNT_DETACH) < 0)
         child_fail("detach staging overlay");
 }

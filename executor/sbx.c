@@ -101,6 +101,19 @@ static int pidfd_kill(int pidfd)
     return pidfd >= 0 ? (int)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) : -1;
 }
 
+/* With ln_mu held: the retired launcher, taken off s, if no slot's sandbox
+ * comes from it any more (the caller stops it, unlocked); else NULL. */
+static struct lnch *retired_unused(struct sbx *s)
+{
+    struct lnch *r = s->retired;
+
+    for (int i = 0; r && i < SBX_MAX_SLOTS; i++)
+        if (s->slots[i].ln == r)
+            return NULL;
+    s->retired = NULL;
+    return r;
+}
+
 /* Kills and removes a slot's sandbox, used or not. init is the launcher's
  * child, not ours: it is killed through its pidfd (no pid reuse race), and
  * the cgroup goes once init has exited, which the kernel allows only after
@@ -126,14 +139,8 @@ static void slot_destroy(struct sbx *s, struct sbx_slot *l)
     /* The last sandbox of a retired zygote: it can go now. */
     pthread_mutex_lock(&s->ln_mu);
     if (l->ln && l->ln == s->retired) {
-        int refs = 0;
         l->ln = NULL;
-        for (int i = 0; i < SBX_MAX_SLOTS; i++)
-            refs += s->slots[i].ln == s->retired;
-        if (!refs) {
-            stop = s->retired;
-            s->retired = NULL;
-        }
+        stop = retired_unused(s);
     }
     pthread_mutex_unlock(&s->ln_mu);
     lnch_stop(stop);   /* NULL-safe */
@@ -480,18 +487,12 @@ static void *renew_main(void *arg)
     if (!next) {
         s->next_renew_ms = util_mono_ms() + 60000;
     } else {
-        int refs = 0;
         s->retired = s->ln;
         s->ln = next;
         s->ln_jobs = 0;
         s->ln_born_ms = util_mono_ms();
         s->renewals++;
-        for (int i = 0; i < SBX_MAX_SLOTS; i++)
-            refs += s->slots[i].ln == s->retired;
-        if (!refs) {
-            stop = s->retired;
-            s->retired = NULL;
-        }
+        stop = retired_unused(s);
     }
     pthread_mutex_unlock(&s->ln_mu);
     if (!next)

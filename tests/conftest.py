@@ -156,7 +156,7 @@ class Cluster:
             except OSError:
                 pass
         root = self.env["EXECQ_SANDBOX_ROOT"]
-        for d in (os.path.join(root, "root"), root):   # the executors' empty mount points
+        for d in (os.path.join(root, "root"), os.path.join(root, "dev"), root):   # the executors' empty mount points
             try:
                 os.rmdir(d)
             except OSError:

@@ -94,6 +94,7 @@ static struct sbx *start(struct cfg *c, const char *mode, long uid_base)
     snprintf(c->sandbox_root, sizeof(c->sandbox_root), "/run/execq-bench-%s", mode);
     snprintf(c->sandbox_mode, sizeof(c->sandbox_mode), "%s", mode);
     c->uid_base = uid_base;
+    c->slots = 1;   /* the bench runs slot 0 only (0 would mean "as many as CPUs" to the executor's main) */
     sb = sbx_new(c, err, sizeof(err));
     if (!sb)
         fprintf(stderr, "sbx_bench: %s: %s\n", mode, err);

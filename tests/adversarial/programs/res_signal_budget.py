@@ -1,5 +1,5 @@
 # group: resources
-# expect: {"stdout_has": "SAFE", "lines_safe": 4}
+# expect: {"stdout_has": "SAFE", "lines_safe": 6}
 # Queued signals and POSIX timers are counted against one host-wide budget:
 # that of root, who made every sandbox's user namespace (RLIMIT_SIGPENDING,
 # 96,367 here). Before: one job queued 96k blocked real-time signals and held
@@ -12,6 +12,11 @@ soft, hard = resource.getrlimit(resource.RLIMIT_SIGPENDING)
 print(("SAFE" if hard <= 1024 else "LEAK") + f": RLIMIT_SIGPENDING {soft}/{hard}")
 mq = resource.getrlimit(resource.RLIMIT_MSGQUEUE)
 print(("SAFE" if mq[1] == 0 else "LEAK") + f": RLIMIT_MSGQUEUE {mq}")
+# The other rlimits the kernel counts per user namespace chain (ucounts).
+nproc = resource.getrlimit(resource.RLIMIT_NPROC)
+print(("SAFE" if 0 < nproc[1] <= 1024 else "LEAK") + f": RLIMIT_NPROC {nproc}")
+memlock = resource.getrlimit(resource.RLIMIT_MEMLOCK)
+print(("SAFE" if memlock[1] == 0 else "LEAK") + f": RLIMIT_MEMLOCK {memlock}")
 try:
     resource.setrlimit(resource.RLIMIT_SIGPENDING, (1 << 20, 1 << 20))
     print("LEAK: raised RLIMIT_SIGPENDING")
