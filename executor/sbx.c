@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -754,6 +755,18 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
          * its memory limit beside it (memory.kmem.tcp); its network
          * namespace's TIME_WAIT sockets (JAIL_TW_BUCKETS, well under 1 MiB). */
         int v1 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) != 0;
+        struct rlimit sigpending;
+        /* Every sandbox's queued signals and timers count, above its own
+         * RLIMIT_SIGPENDING, against the budget of root, who made its user
+         * namespace (jail.c): all slots together must leave root at least
+         * half of it. */
+        if (getrlimit(RLIMIT_SIGPENDING, &sigpending) == 0 && sigpending.rlim_cur != RLIM_INFINITY &&
+            (rlim_t)c->slots * JAIL_SIGPENDING > sigpending.rlim_cur / 2) {
+            snprintf(errstr, errstr_size, "slots (%ld) x %d queued signals a job may hold is over half of root's "
+                     "RLIMIT_SIGPENDING (%llu), which every sandbox and root itself share: fewer slots",
+                     c->slots, JAIL_SIGPENDING, (unsigned long long)sigpending.rlim_cur);
+            goto fail;
+        }
         int64_t beside = (int64_t)c->slots * ((v1 ? c->max_memory_mb : 0) + SBX_UNCHARGED_MB) << 20;
         if (host < 0 || all.memory_bytes + beside > host - ((int64_t)c->host_reserve_mb << 20)) {
             snprintf(errstr, errstr_size, "slots (%ld) x max-memory-mb (%ld) + %d MiB = %lld MiB, with %lld MiB the "

@@ -104,6 +104,19 @@ def test_counts_what_jobs_hold_beside_their_limits(cluster):
     assert "does not fit in this host's" in p.stderr and "cgroup v1 TCP buffers" in p.stderr, p.stderr
 
 
+def test_slots_leave_root_its_signal_budget(cluster):
+    """Every sandbox's queued signals and timers (256 each) count against
+    root's RLIMIT_SIGPENDING too: slots beyond half of it are refused."""
+    import resource
+    soft, _ = resource.getrlimit(resource.RLIMIT_SIGPENDING)
+    slots = soft // 2 // 256 + 1
+    if soft == resource.RLIM_INFINITY or slots > 1024:
+        pytest.skip(f"RLIMIT_SIGPENDING {soft}: no slot count reaches half of it")
+    p = start(cluster, "--uid-base=930000", f"--slots={slots}", "--max-memory-mb=16", "--memory-mb=16")
+    assert p.returncode == 1
+    assert "RLIMIT_SIGPENDING" in p.stderr and "fewer slots" in p.stderr, p.stderr
+
+
 def executor_group(cluster, pid, ctrl, name):
     with open(f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}/x{pid}/{name}") as f:
         return int(f.read())
