@@ -115,6 +115,17 @@ static struct lnch *retired_unused(struct sbx *s)
     return r;
 }
 
+/* 1 if l's sandbox comes from a launcher that is no longer the current one. */
+static int retired_box(struct sbx *s, const struct sbx_slot *l)
+{
+    int r;
+
+    pthread_mutex_lock(&s->ln_mu);
+    r = l->ln != s->ln;
+    pthread_mutex_unlock(&s->ln_mu);
+    return r;
+}
+
 /* Kills and removes a slot's sandbox, used or not. init is the launcher's
  * child, not ours: it is killed through its pidfd (no pid reuse race), and
  * the cgroup goes once init has exited, which the kernel allows only after
@@ -386,6 +397,8 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
     }
     if (per_job && l->box.init)
         slot_destroy(s, l);   /* the plain sandbox built ahead: this job needs its own */
+    else if (l->box.init && retired_box(s, l))
+        slot_destroy(s, l);   /* built ahead by a zygote since retired: no job starts on it */
     if (!l->box.init && slot_prepare(s, slot, per_job ? j : NULL, errstr, errstr_size) < 0)
         return -1;
     /* The executor enforces its own bounds too: the job came over Kafka. */

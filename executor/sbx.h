@@ -31,10 +31,11 @@ int sbx_launcher_pid(struct sbx *s);
 /* Warm mode: makes the zygote again, in a thread of its own, once the
  * current one has run --zygote-max-jobs jobs or lived --zygote-max-age-s
  * seconds: every warm job shares its zygote's address-space layout and str
- * hash seed, so this bounds how long one layout serves. New sandboxes come
- * from the new zygote as soon as it is ready; the old one ends with its
- * last sandbox (at most one more job per slot). Call every few hundred ms
- * from the main loop; cheap when nothing is due. */
+ * hash seed, so this bounds how long one layout serves. Once the new zygote
+ * is ready no job starts on the old one: a sandbox it built ahead is
+ * rebuilt when its slot's next job comes; the old one ends with its last
+ * sandbox. Call every few hundred ms from the main loop (its thread: the
+ * new launcher is forked there); cheap when nothing is due. */
 void sbx_maintain(struct sbx *s);
 
 /* The current zygote's jobs and age, and renewals so far (metrics). */

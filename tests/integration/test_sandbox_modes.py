@@ -568,11 +568,11 @@ def test_the_zygote_is_made_again_after_its_jobs(cluster, api):
             time.sleep(0.2)
         assert re.search(r"zygote made again after \d+ jobs and \d+ s: launcher pid \d+", cluster.log("executor-1"))
         later = []
-        for _ in range(4):   # each slot may run one more job in a sandbox the old zygote made
+        for _ in range(6):   # sandboxes the old zygote built ahead are not used: rebuilt by the new one
             status, body = api.run(probe)
             assert status == 200 and body["exit_code"] == 0, body
             later.append(body["stdout"])
-        assert later[-1] not in first and later[-2] not in first, (first, later)
+        assert not first & set(later), (first, later)
         page = urllib.request.urlopen(f"http://{cluster.metrics['executor-1']}/metrics").read().decode()
         assert re.search(r"^execq_executor_zygote_renewals [1-9]", page, re.M), page
         # The retired zygote is gone once its last sandbox is.
