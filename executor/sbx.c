@@ -48,7 +48,9 @@
  * the result is out). */
 struct sbx_slot {
     struct lnch_box box;     /* box.init 0: no sandbox */
-    struct lnch *ln;         /* the launcher (zygote) box came from, or NULL */
+    struct lnch *ln;         /* the launcher (zygote) box came from, or NULL; compared by gen */
+    uint64_t gen;            /* that launcher's generation (sbx.ln_gen when it was current) */
+    int hold;                /* ln is in use: building the box, or the box is running (or about to run) a job */
     struct cg_job *cg;
     int used;
     long memory_mb;          /* current memory limit of cg */
@@ -66,6 +68,7 @@ struct sbx {
     pthread_mutex_t ln_mu;   /* ln, retired, the slots' ln, the counts below */
     struct lnch *ln;
     struct lnch *retired;
+    uint64_t ln_gen;         /* ln's generation, from 1; retired's is ln_gen - 1 */
     struct lnch_hello hello; /* what a launcher is started with */
     long ln_jobs;            /* jobs run in sandboxes of ln */
     int64_t ln_born_ms;      /* monotonic */
@@ -95,35 +98,54 @@ struct sbx_job {
 };
 
 static const struct lnch_box no_box = {.init = 0, .pidfd = -1, .ctl = -1, .status = -1};
-#define NO_SLOT ((struct sbx_slot){.box = no_box, .ln = NULL, .cg = NULL, .scratch = -1})
+#define NO_SLOT ((struct sbx_slot){.box = no_box, .ln = NULL, .gen = 0, .hold = 0, .cg = NULL, .scratch = -1})
 
 static int pidfd_kill(int pidfd)
 {
     return pidfd >= 0 ? (int)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) : -1;
 }
 
-/* With ln_mu held: the retired launcher, taken off s, if no slot's sandbox
- * comes from it any more (the caller stops it, unlocked); else NULL. */
+/* With ln_mu held: the retired launcher, taken off s, once no slot holds
+ * it (builds a sandbox with it, or runs a job in one of its sandboxes), for
+ * the caller to stop, unlocked; else NULL. Sandboxes of it that wait unused
+ * die with it: no job starts on a retired zygote (sbx_run rebuilds them). */
 static struct lnch *retired_unused(struct sbx *s)
 {
     struct lnch *r = s->retired;
 
     for (int i = 0; r && i < SBX_MAX_SLOTS; i++)
-        if (s->slots[i].ln == r)
+        if (s->slots[i].hold && s->slots[i].gen == s->ln_gen - 1)
             return NULL;
     s->retired = NULL;
     return r;
 }
 
-/* 1 if l's sandbox comes from a launcher that is no longer the current one. */
-static int retired_box(struct sbx *s, const struct sbx_slot *l)
+/* Lets go of l's launcher: the retired one is stopped if this was its last
+ * holder. */
+static void slot_unhold(struct sbx *s, struct sbx_slot *l)
 {
-    int r;
+    struct lnch *stop = NULL;
 
     pthread_mutex_lock(&s->ln_mu);
-    r = l->ln != s->ln;
+    l->hold = 0;
+    if (s->retired && l->gen == s->ln_gen - 1)
+        stop = retired_unused(s);
     pthread_mutex_unlock(&s->ln_mu);
-    return r;
+    lnch_stop(stop);   /* NULL-safe */
+}
+
+/* Claims l's sandbox, built ahead, for a job: 1 if it comes from the
+ * current launcher (held from now on), 0 if from a retired one. */
+static int slot_claim(struct sbx *s, struct sbx_slot *l)
+{
+    int ok;
+
+    pthread_mutex_lock(&s->ln_mu);
+    ok = l->gen == s->ln_gen;
+    if (ok)
+        l->hold = 1;
+    pthread_mutex_unlock(&s->ln_mu);
+    return ok;
 }
 
 /* Kills and removes a slot's sandbox, used or not. init is the launcher's
@@ -132,8 +154,6 @@ static int retired_box(struct sbx *s, const struct sbx_slot *l)
  * every other process of its PID namespace is gone. */
 static void slot_destroy(struct sbx *s, struct sbx_slot *l)
 {
-    struct lnch *stop = NULL;
-
     if (l->box.pidfd >= 0) {
         struct pollfd p = {l->box.pidfd, POLLIN, 0};
         pidfd_kill(l->box.pidfd);
@@ -148,14 +168,7 @@ static void slot_destroy(struct sbx *s, struct sbx_slot *l)
         close(l->box.ctl);
     if (l->scratch >= 0)
         close(l->scratch);
-    /* The last sandbox of a retired zygote: it can go now. */
-    pthread_mutex_lock(&s->ln_mu);
-    if (l->ln && l->ln == s->retired) {
-        l->ln = NULL;
-        stop = retired_unused(s);
-    }
-    pthread_mutex_unlock(&s->ln_mu);
-    lnch_stop(stop);   /* NULL-safe */
+    slot_unhold(s, l);   /* the last holder of a retired zygote: it can go now */
     *l = NO_SLOT;
 }
 
@@ -227,9 +240,10 @@ fail:
 
 /* Has the launcher build slot's next sandbox, up to the point where its job
  * process waits for a job: a plain one ahead of time (j NULL), or one with
- * j's scratch space and input files. Returns 0, or -1 with the reason in
- * errstr. */
-static int slot_prepare(struct sbx *s, int slot, const struct job *j, char *errstr, size_t errstr_size)
+ * j's scratch space and input files. keep: the slot goes on holding the
+ * launcher (a job runs in the box next). Returns 0, or -1 with the reason
+ * in errstr. */
+static int slot_prepare(struct sbx *s, int slot, const struct job *j, int keep, char *errstr, size_t errstr_size)
 {
     const struct cfg *c = s->cfg;
     struct sbx_slot *l = &s->slots[slot];
@@ -260,13 +274,17 @@ static int slot_prepare(struct sbx *s, int slot, const struct job *j, char *errs
             rq.input_bytes += (int64_t)j->files[i].len;
     }
     pthread_mutex_lock(&s->ln_mu);
-    l->ln = s->ln;   /* counted as the zygote's from here: it cannot be retired and stopped under us */
+    l->ln = s->ln;   /* held: it cannot be retired and stopped under us */
+    l->gen = s->ln_gen;
+    l->hold = 1;
     pthread_mutex_unlock(&s->ln_mu);
     if (lnch_prepare(l->ln, &rq, &l->box, errstr, errstr_size) < 0 ||
         (j && slot_send_inputs(l, j, errstr, errstr_size) < 0)) {
         slot_destroy(s, l);
         return -1;
     }
+    if (!keep)
+        slot_unhold(s, l);
     return 0;
 }
 
@@ -352,7 +370,7 @@ void sbx_cleanup(struct sbx *s, int slot)
     if (!l->used)
         return;
     slot_destroy(s, l);
-    if (slot_prepare(s, slot, NULL, errstr, sizeof(errstr)) < 0)
+    if (slot_prepare(s, slot, NULL, 0, errstr, sizeof(errstr)) < 0)
         log_msg(LOG_WARNING, "slot=%d next sandbox not prepared ahead: %s", slot, errstr);
 }
 
@@ -397,9 +415,9 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
     }
     if (per_job && l->box.init)
         slot_destroy(s, l);   /* the plain sandbox built ahead: this job needs its own */
-    else if (l->box.init && retired_box(s, l))
+    else if (l->box.init && !slot_claim(s, l))
         slot_destroy(s, l);   /* built ahead by a zygote since retired: no job starts on it */
-    if (!l->box.init && slot_prepare(s, slot, per_job ? j : NULL, errstr, errstr_size) < 0)
+    if (!l->box.init && slot_prepare(s, slot, per_job ? j : NULL, 1, errstr, errstr_size) < 0)
         return -1;
     /* The executor enforces its own bounds too: the job came over Kafka. */
     spec.timeout_ms = timeout > 3600000 ? 3600000 : timeout;
@@ -416,7 +434,7 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
     ret = run_job(&spec, r, errstr, errstr_size);
     l->used = 1;
     pthread_mutex_lock(&s->ln_mu);
-    if (l->ln == s->ln)
+    if (l->gen == s->ln_gen)
         s->ln_jobs++;
     pthread_mutex_unlock(&s->ln_mu);
     if (ret == 0 && cg_job_stats(l->cg, &st) == 0) {
@@ -503,6 +521,7 @@ static void *renew_main(void *arg)
     } else {
         s->retired = s->ln;
         s->ln = next;
+        s->ln_gen++;
         s->ln_jobs = 0;
         s->ln_born_ms = util_mono_ms();
         s->renewals++;
@@ -822,6 +841,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     s->ln = lnch_start(c->launcher, &hello, errstr, errstr_size);
     if (!s->ln)
         goto fail;
+    s->ln_gen = 1;
     s->ln_born_ms = util_mono_ms();
     /* Prove it: a real job in a real sandbox must see itself as uid 1000 in
      * its own PID namespace with a read-only root and no network. */
