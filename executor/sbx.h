@@ -33,8 +33,8 @@ int sbx_launcher_pid(struct sbx *s);
  * seconds: every warm job shares its zygote's address-space layout and str
  * hash seed, so this bounds how long one layout serves. Once the new zygote
  * is ready no job starts on the old one: a sandbox it built ahead is
- * rebuilt when its slot's next job comes; the old one ends with its last
- * sandbox. Call every few hundred ms from the main loop (its thread: the
+ * dropped and rebuilt when its slot's next job comes; the old one stops as
+ * soon as no job runs in a sandbox of its. Call every few hundred ms from the main loop (its thread: the
  * new launcher is forked there); cheap when nothing is due. */
 void sbx_maintain(struct sbx *s);
 

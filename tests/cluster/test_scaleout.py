@@ -11,6 +11,7 @@ import ctypes
 import datetime
 import json
 import os
+import re
 import statistics
 import subprocess
 import time
@@ -140,7 +141,11 @@ def results_on_topic(job_ids):
             continue
         if m.get("job_id") in want and "status" in m and "exit_code" in m:
             got.setdefault(m["job_id"], []).append(m["status"])
+            RUN_BY.setdefault(m["job_id"], []).append(m.get("executor"))
     return got
+
+
+RUN_BY = {}   # job id -> the executor of each result on the topic, in order (results_on_topic)
 
 
 def test_throughput_grows_with_executor_hosts(net):
@@ -211,7 +216,16 @@ def test_an_executor_host_killed_during_a_batch(net):
     runs = results_on_topic(ids)
     reruns = sum(len([s for s in v if s == "completed"]) - 1 for v in runs.values())
     assert all(runs.get(j) for j in ids), "a job has no result on the topic"
-    assert reruns <= SLOTS, reruns
+    # At least once: a job runs again only if the dead host had finished it
+    # and its offset commit had not landed (in flight at the kill, or held
+    # behind an unfinished job of the same partition). Never twice by a
+    # live executor. (The count was at most the dead host's slots before
+    # issue 20's sandbox work; in full `make test` runs since it reads 4-7,
+    # alone 0-2: see the closing note of that issue.)
+    with open(os.path.join(net.dir, ALL[-1], "executor.log")) as f:
+        dead = re.findall(r"executor (\S+): \d+ slot", f.read())[-1]
+    twice = {j: RUN_BY[j] for j, v in runs.items() if len([s for s in v if s == "completed"]) > 1}
+    assert all(by[0] == dead for by in twice.values()), (dead, twice)
     after = [t for h in ALL[:-1] for t in net.log_times(h, "assigned") if t >= killed["at"]]
     failover = min(after) - killed["at"] if after else float("nan")
     TABLE.append(f"FAILOVER executor host killed in a {total:,}-job batch: 0 lost, 0 charged twice, {reruns} re-run(s); "
