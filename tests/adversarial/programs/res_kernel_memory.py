@@ -83,5 +83,9 @@ for pid in kids:
     _, st = os.waitpid(pid, 0)
     killed += os.WIFSIGNALED(st)
 queued = sum(last.values())
-print(("SAFE" if queued <= LIMIT else "LEAK") + f": AF_UNIX stream buffers: {queued >> 20} MiB queued by 3 processes, "
+# Charged: the limit kills the fillers near it (what each reported last
+# before its death is a little behind or ahead of what was charged). Not
+# charged: all three would queue their 25 MiB, 75 MiB, and live.
+print(("SAFE" if queued <= LIMIT or (killed and queued <= 2 * LIMIT) else "LEAK") +
+      f": AF_UNIX stream buffers: {queued >> 20} MiB queued by 3 processes, "
       f"{killed} killed by the memory limit, {done} finished")
