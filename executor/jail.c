@@ -41,6 +41,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -168,126 +169,191 @@ static void mkparents(const char *root, const char *rel)
     }
 }
 
-/* A read-only overlay of host directory src at root+rel. Why not a bind
- * mount: a bind hands the job the host's own inodes, and an inode carries
- * state every process that opens it shares (flock and POSIX locks, leases,
- * dnotify): a job held locks on os.py and saw other tenants' reads. An
- * overlay mounted by this sandbox has inodes of its own (its superblock's),
- * while reads still go to the host's page cache. An overlay with no upper
- * layer needs two lower ones: the second is an empty directory of the root
- * tmpfs (under its /dev, hidden once the job's /dev is mounted), named
- * relative to it (init's cwd is the root) so that mountinfo shows no host
- * path. */
-static void overlay_ro(const char *src, const char *root, const char *rel)
+/* Where slot's files are: <dev_dir>/<slot>/<what>, into out. */
+static void slot_path(const struct jail_cfg *c, int slot, const char *what, char *out, size_t size)
 {
-    char p[512], opts[600];
-    scat(p, sizeof(p), root, rel);
-    snprintf(opts, sizeof(opts), "lowerdir=%s:dev/.empty", src);
-    if (mount("execq-ro", p, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, opts) < 0)
-        child_fail(src);
+    snprintf(out, size, "%s/%d/%s", c->dev_dir, slot, what);
 }
 
-/* A single host file at root+rel through an overlay of its directory: the
- * overlay is mounted on a staging directory, the file bound from it, and
- * the staging mount detached (the bind keeps the overlay alive). */
-static void overlay_file(const char *src, const char *root, const char *rel, unsigned long extra)
-{
-    char dir[256], stage[512], from[768];
-    const char *base = strrchr(src, '/');
-
-    if (!base || base == src || (size_t)(base - src) >= sizeof(dir))
-        child_fail(src);
-    memcpy(dir, src, (size_t)(base - src));
-    dir[base - src] = '\0';
-    overlay_ro(dir, root, "/dev/.stage");
-    scat(stage, sizeof(stage), root, "/dev/.stage");
-    scat(from, sizeof(from), stage, base);
-    bind_ro(from, root, rel, 1, extra);
-    if (umount2(stage, MNT_DETACH) < 0)
-        child_fail("detach staging overlay");
-}
-
-/* The job's /usr: only the host paths on the allow-list (cfg sandbox-paths:
- * the interpreter, its standard library, the packages and the shared
- * libraries they load, zoneinfo), each a read-only overlay (overlay_ro) where
- * it is on the host; a symlink on the list is made again as the same
- * symlink. The rest of the host's /usr (/usr/local, /usr/src, /usr/include,
- * compilers, host tools, documentation) does not exist for the job. */
-static void bind_usr(const char *R, const char *list)
+/* Calls fn for each entry of the allow-list (cfg sandbox-paths) with its
+ * index, which names the entry's overlay. Returns fn's first non-zero
+ * answer, or 0. */
+static int each_usr_path(const char *list, int (*fn)(const struct jail_cfg *, int, int, const char *),
+                         const struct jail_cfg *c, int slot)
 {
     char path[256];
     const char *p = list;
+    int i = 0, rc;
 
     while (*p) {
         size_t n = strcspn(p, ",");
-        struct stat sb;
         if (n && n < sizeof(path)) {
             memcpy(path, p, n);
             path[n] = '\0';
-            mkparents(R, path);
-            if (lstat(path, &sb) < 0)
-                child_fail(path);
-            if (S_ISLNK(sb.st_mode)) {
-                char target[256];
-                ssize_t t = readlink(path, target, sizeof(target) - 1);
-                if (t < 0)
-                    child_fail(path);
-                target[t] = '\0';
-                xsymlink(target, R, path);
-            } else if (S_ISDIR(sb.st_mode)) {
-                xmkdir(R, path);
-                overlay_ro(path, R, path);
-            } else {
-                overlay_file(path, R, path, MS_NOSUID | MS_NODEV);
-            }
+            if ((rc = fn(c, slot, i, path)) != 0)
+                return rc;
         }
+        i++;
         p += n;
         if (*p == ',')
             p++;
     }
+    return 0;
 }
 
-/* Copies every regular file of host directory src into root+rel (a new
- * directory of the root tmpfs): matplotlib's rc file and font cache, small,
- * the sandbox's own inodes. */
-static void copy_dir(const char *src, const char *root, const char *rel)
+/* A read-only overlay of host directory src at dst. Why not a bind mount: a
+ * bind hands the job the host's own inodes, and an inode carries state that
+ * every process opening it shares (flock and POSIX locks, leases, dnotify):
+ * a job held locks on os.py and saw other tenants' reads. An overlay has
+ * inodes of its own superblock, while reads still go to the host's page
+ * cache. With no upper layer it needs two lower ones: the second is an empty
+ * directory named relative to the launcher's cwd (its slot files' root), so
+ * that mountinfo shows no host path. */
+static int overlay_ro(const char *src, const char *dst)
+{
+    char opts[600];
+
+    snprintf(opts, sizeof(opts), "lowerdir=%s:.empty", src);
+    if (mkdir(dst, 0755) < 0 && errno != EEXIST)
+        return -1;
+    return mount("execq-ro", dst, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, opts);
+}
+
+/* jail_slot_files' part for one allow-list entry: a directory gets its own
+ * overlay at fs/<i>, a file an overlay of its directory there (the sandbox
+ * binds just the file from it), a symlink nothing (made again in the root). */
+static int slot_usr_path(const struct jail_cfg *c, int slot, int i, const char *path)
+{
+    char dst[400], what[32], dir[256];
+    const char *base = strrchr(path, '/');
+    struct stat sb;
+
+    if (lstat(path, &sb) < 0)
+        return -1;
+    if (S_ISLNK(sb.st_mode))
+        return 0;
+    snprintf(what, sizeof(what), "fs/%d", i);
+    slot_path(c, slot, what, dst, sizeof(dst));
+    if (S_ISDIR(sb.st_mode))
+        return overlay_ro(path, dst);
+    if (!base || base == path || (size_t)(base - path) >= sizeof(dir)) {
+        errno = EINVAL;
+        return -1;
+    }
+    memcpy(dir, path, (size_t)(base - path));
+    dir[base - path] = '\0';
+    return overlay_ro(dir, dst);
+}
+
+/* Copies every regular file of host directory src into dst (a new
+ * directory): matplotlib's rc file and font cache, small. Returns 0 (also
+ * when src is missing: jobs then go without matplotlib) or -1. */
+static int copy_dir(const char *src, const char *dst)
 {
     DIR *d = opendir(src);
     struct dirent *e;
-    char from[512], to[512];
+    char from[1024], to[1024];
+    int ret = -1;
 
     if (!d)
-        return;
-    xmkdir(root, rel);
+        return 0;
+    if (mkdir(dst, 0755) < 0)
+        goto out;
     while ((e = readdir(d))) {
         struct stat sb;
-        int in, out;
+        int in, out = -1;
+        off_t left = 0;
         if (e->d_name[0] == '.')
             continue;
-        scat(from, sizeof(from), src, "/");
-        scat(from, sizeof(from), from, e->d_name);
+        snprintf(from, sizeof(from), "%s/%s", src, e->d_name);
+        snprintf(to, sizeof(to), "%s/%s", dst, e->d_name);
         in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (in < 0 || fstat(in, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-            if (in >= 0)
-                close(in);
-            continue;
-        }
-        scat(to, sizeof(to), root, rel);
-        scat(to, sizeof(to), to, "/");
-        scat(to, sizeof(to), to, e->d_name);
-        out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
-        if (out < 0)
-            child_fail(rel);
-        for (off_t left = sb.st_size; left > 0;) {
+        if (in >= 0 && fstat(in, &sb) == 0 && S_ISREG(sb.st_mode) &&
+            (out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444)) >= 0)
+            left = sb.st_size;
+        while (left > 0) {
             ssize_t k = sendfile(out, in, NULL, (size_t)left);
             if (k <= 0)
-                child_fail("copy matplotlib's config");
+                break;
             left -= k;
         }
-        close(in);
-        close(out);
+        if (in >= 0)
+            close(in);
+        if (out >= 0)
+            close(out);
+        if (left > 0)
+            goto out;
     }
+    ret = 0;
+out:
     closedir(d);
+    return ret;
+}
+
+int jail_slot_files(const struct jail_cfg *c, int slot)
+{
+    static const struct { const char *name; unsigned maj, min; } devs[] = {
+        {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}};
+    char p[400];
+
+    slot_path(c, slot, "", p, sizeof(p));
+    if (access(p, F_OK) == 0)
+        return 0;
+    if (mkdir(p, 0755) < 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+        slot_path(c, slot, devs[i].name, p, sizeof(p));
+        if (mknod(p, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0 || chmod(p, 0666) < 0)
+            return -1;
+    }
+    slot_path(c, slot, "fs", p, sizeof(p));
+    if (mkdir(p, 0755) < 0 || each_usr_path(c->usr_paths, slot_usr_path, c, slot) != 0)
+        return -1;
+    slot_path(c, slot, "fs/etc", p, sizeof(p));
+    if (overlay_ro("/etc", p) < 0)
+        return -1;
+    slot_path(c, slot, "fs/alternatives", p, sizeof(p));
+    if (overlay_ro("/etc/alternatives", p) < 0)
+        return -1;
+    slot_path(c, slot, "mpl", p, sizeof(p));
+    return c->mpl_dir[0] == '/' ? copy_dir(c->mpl_dir, p) : 0;
+}
+
+/* The job's /usr: only the host paths on the allow-list (cfg sandbox-paths:
+ * the interpreter, its standard library, the packages and the shared
+ * libraries they load, zoneinfo), each bound read-only from its slot's
+ * overlay (jail_slot_files) where it is on the host; a symlink on the list
+ * is made again as the same symlink. The rest of the host's /usr
+ * (/usr/local, /usr/src, /usr/include, compilers, host tools,
+ * documentation) does not exist for the job. */
+static const char *usr_root;   /* setup_root's root, for bind_usr_path */
+
+static int bind_usr_path(const struct jail_cfg *c, int slot, int i, const char *path)
+{
+    const char *R = usr_root;
+    char src[600], what[32];
+    struct stat sb;
+
+    mkparents(R, path);
+    if (lstat(path, &sb) < 0)
+        child_fail(path);
+    snprintf(what, sizeof(what), "fs/%d", i);
+    slot_path(c, slot, what, src, sizeof(src));
+    if (S_ISLNK(sb.st_mode)) {
+        char target[256];
+        ssize_t t = readlink(path, target, sizeof(target) - 1);
+        if (t < 0)
+            child_fail(path);
+        target[t] = '\0';
+        xsymlink(target, R, path);
+    } else if (S_ISDIR(sb.st_mode)) {
+        xmkdir(R, path);
+        bind_ro(src, R, path, 0, MS_NOSUID | MS_NODEV);
+    } else {
+        scat(src, sizeof(src), src, strrchr(path, '/'));
+        bind_ro(src, R, path, 1, MS_NOSUID | MS_NODEV);
+    }
+    return 0;
 }
 
 /* Host-wide kernel state that /proc shows to any process, masked as
@@ -444,25 +510,21 @@ static int setup_root(const struct jail_cfg *c)
         child_fail("make / private");
     if (mount("execq", R, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=256k,nr_inodes=256,mode=0755") < 0)
         child_fail("root tmpfs");
-    /* The overlays' empty layer and staging point (overlay_ro), under
-     * /dev, which the job's /dev tmpfs later covers (a layer must stay: an
-     * overlay whose layer was removed lists its root as empty); relative
-     * names resolve from here. */
-    if (chdir(R) < 0)
-        child_fail("chdir root");
     xmkdir(R, "/usr");
     xmkdir(R, "/etc");
     xmkdir(R, "/dev");
-    xmkdir(R, "/dev/.empty");
-    xmkdir(R, "/dev/.stage");
     xmkdir(R, "/proc");
     xsymlink("usr/bin", R, "/bin");
     xsymlink("usr/sbin", R, "/sbin");
     xsymlink("usr/lib", R, "/lib");
     xsymlink("usr/lib64", R, "/lib64");
-    bind_usr(R, c->usr_paths);
-    if (c->mpl_dir[0] == '/')
-        copy_dir(c->mpl_dir, R, JAIL_MPL_DIR);
+    usr_root = R;
+    each_usr_path(c->usr_paths, bind_usr_path, c, c->slot);
+    slot_path(c, c->slot, "mpl", p, sizeof(p));
+    if (c->mpl_dir[0] == '/' && access(p, F_OK) == 0) {
+        xmkdir(R, JAIL_MPL_DIR);
+        bind_ro(p, R, JAIL_MPL_DIR, 0, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    }
     if (c->ninputs > 0)
         setup_inputs(R, c);
     if (c->scratch_mb > 0)
@@ -472,11 +534,13 @@ static int setup_root(const struct jail_cfg *c)
     xwrite_file(R, "/etc/group", "root:x:0:\nsandbox:x:1000:\n");
     xwrite_file(R, "/etc/hosts", "127.0.0.1 localhost sandbox\n::1 localhost\n");
     xwrite_file(R, "/etc/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n");
-    overlay_file("/etc/ld.so.cache", R, "/etc/ld.so.cache", MS_NOSUID | MS_NODEV);
+    slot_path(c, c->slot, "fs/etc/ld.so.cache", p, sizeof(p));
+    bind_ro(p, R, "/etc/ld.so.cache", 1, MS_NOSUID | MS_NODEV);
     /* Debian's alternatives: symlinks only (libblas.so.3 -> the chosen BLAS),
      * which numpy needs to load. Nothing secret lives there. */
     xmkdir(R, "/etc/alternatives");
-    overlay_ro("/etc/alternatives", R, "/etc/alternatives");
+    slot_path(c, c->slot, "fs/alternatives", p, sizeof(p));
+    bind_ro(p, R, "/etc/alternatives", 0, MS_NOSUID | MS_NODEV);
 
     scat(p, sizeof(p), R, "/dev");
     /* nodev: the five devices are bind mounts with their own flags; nothing
@@ -485,10 +549,10 @@ static int setup_root(const struct jail_cfg *c)
         child_fail("dev tmpfs");
     for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
         char src[400], rel[32];
-        /* This slot's own nodes (JAIL_DEV_SUBDIR), never the host's. Device
+        /* This slot's own nodes (jail_slot_files), never the host's. Device
          * binds keep dev (they are the devices); writes to a device are
          * allowed on a read-only mount, so /dev/null still works. */
-        snprintf(src, sizeof(src), "%s/%d/%s", c->dev_dir, (int)c->slot, devs[i]);
+        slot_path(c, c->slot, devs[i], src, sizeof(src));
         scat(rel, sizeof(rel), "/dev/", devs[i]);
         bind_ro(src, R, rel, 1, MS_NOSUID | MS_NOEXEC);
     }
@@ -505,11 +569,8 @@ static int setup_root(const struct jail_cfg *c)
     if (mount("proc", p, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
         child_fail("mount proc");
     remount_ro(p, MS_NOSUID | MS_NODEV | MS_NOEXEC);
-    {
-        char null_dev[400];
-        snprintf(null_dev, sizeof(null_dev), "%s/%d/null", c->dev_dir, (int)c->slot);
-        mask_proc(R, null_dev);
-    }
+    slot_path(c, c->slot, "null", p, sizeof(p));
+    mask_proc(R, p);
 
     /* pivot_root(".", ".") stacks the old root under the new one; the lazy
      * unmount then drops the whole host tree from this namespace. */

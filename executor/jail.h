@@ -42,20 +42,24 @@ struct jail_cfg {
     char usr_paths[1024];     /* comma-separated host paths under /usr bound read-only (sbx.c checks them) */
     char mpl_dir[300];        /* host directory of matplotlib's config and font cache, copied into each
                                * sandbox at JAIL_MPL_DIR ("" or missing: none) */
-    char dev_dir[300];        /* where the launcher mounts its device nodes (JAIL_DEV_SUBDIR of the sandbox root) */
+    char dev_dir[300];        /* where the launcher keeps each slot's files (JAIL_DEV_SUBDIR of the sandbox root) */
     /* Per sandbox (the launcher fills them from its request): a job that
      * asks for scratch space or input files gets a sandbox built for it. */
     int32_t scratch_mb;       /* 0: no writable path; N: a private N MiB tmpfs at /tmp with /tmp/out */
     int32_t ninputs;          /* input files that follow on ctl (JAIL_INPUT_*), placed read-only under /input */
     int64_t input_bytes;      /* their size together */
-    int32_t slot;             /* whose device nodes (JAIL_DEV_DIR/<slot>) the sandbox gets */
+    int32_t slot;             /* whose files (jail_slot_files) the sandbox gets */
 };
 
-/* The launcher's own mount namespace holds, at this path, a tmpfs of device
- * nodes it made: one directory per slot with null, zero, full, random and
- * urandom (launcher_main.c). A sandbox binds its slot's, never the host's
- * /dev nodes, so no device inode a job can lock is shared with another
- * executor's, another slot's or the host's processes. */
+/* The launcher's own mount namespace holds, at this path (under the
+ * sandbox root), a tmpfs with one directory per slot: the host files a
+ * sandbox sees, each through a read-only overlay the launcher mounted for
+ * that slot, device nodes it made for it, and a copy of matplotlib's
+ * config (jail_slot_files). A sandbox binds its slot's, never the host's
+ * own inodes, so no inode a job can lock is shared with another slot's,
+ * another executor's or the host's processes; a slot's jobs run one after
+ * another, and a lock dies with its holder. Built once per slot: a sandbox
+ * costs bind mounts only. */
 #define JAIL_DEV_SUBDIR "dev"
 
 /* Kernel budgets each sandbox gets (jail.c): queued signals and POSIX timers
@@ -101,6 +105,11 @@ struct jail_job_hdr {
  * executor is gone or dropped the sandbox): the kernel then kills
  * everything left in the PID namespace. Never returns. */
 __attribute__((noreturn)) void jail_init(struct jail_cfg *c, const struct filter *f, int ncg);
+
+/* In the launcher (root, its own mount namespace, cwd c->dev_dir): makes
+ * slot's files under c->dev_dir if not made yet. Returns 0, or -1 with
+ * errno set. */
+int jail_slot_files(const struct jail_cfg *c, int slot);
 
 /* Puts ctl, status_w, self_exe and the ncg descriptors of cg on
  * JAIL_FD_CTL, JAIL_FD_STATUS, JAIL_FD_SELF and JAIL_FD_CG.. and closes every other descriptor of the

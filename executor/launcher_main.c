@@ -20,7 +20,6 @@
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
-#include <sys/sysmacros.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -86,8 +85,9 @@ static void reexec_from_memfd(char **argv, char *errstr, size_t errstr_size)
 }
 
 /* The launcher's own mount namespace, a slave of the host's (the host's
- * later mounts still arrive; nothing of ours leaves), with a tmpfs of
- * device nodes at hello.jail.dev_dir: see JAIL_DEV_SUBDIR. */
+ * later mounts still arrive; nothing of ours leaves), with a tmpfs at
+ * hello.jail.dev_dir for the slots' files (jail_slot_files), its cwd from
+ * now on, holding the overlays' empty layer. */
 static int private_mounts(char *errstr, size_t errstr_size)
 {
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) {
@@ -95,30 +95,10 @@ static int private_mounts(char *errstr, size_t errstr_size)
         return -1;
     }
     mkdir(hello.jail.dev_dir, 0755);
-    if (mount("execq-dev", hello.jail.dev_dir, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=8192,mode=0755") < 0) {
-        snprintf(errstr, errstr_size, "device tmpfs at %.120s: %s", hello.jail.dev_dir, strerror(errno));
+    if (mount("execq-dev", hello.jail.dev_dir, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64m,nr_inodes=65536,mode=0755") < 0 ||
+        chdir(hello.jail.dev_dir) < 0 || mkdir(".empty", 0755) < 0) {
+        snprintf(errstr, errstr_size, "slot files' tmpfs at %.120s: %s", hello.jail.dev_dir, strerror(errno));
         return -1;
-    }
-    return 0;
-}
-
-/* The slot's device nodes, made once: null, zero, full, random, urandom
- * with the host's numbers, inodes of their own. Returns 0 or -1. */
-static int slot_devices(int slot)
-{
-    static const struct { const char *name; unsigned maj, min; } devs[] = {
-        {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}};
-    char dir[400], p[420];
-
-    snprintf(dir, sizeof(dir), "%s/%d", hello.jail.dev_dir, slot);
-    if (access(dir, F_OK) == 0)
-        return 0;
-    if (mkdir(dir, 0755) < 0)
-        return -1;
-    for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
-        snprintf(p, sizeof(p), "%s/%s", dir, devs[i].name);
-        if (mknod(p, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0 || chmod(p, 0666) < 0)
-            return -1;
     }
     return 0;
 }
@@ -188,8 +168,8 @@ static void prepare(const struct lnch_req *rq)
         }
     for (int i = 0; i < LNCH_MAX_TASK_FILES; i++)
         cg[i] = -1;
-    if (slot_devices(rq->slot) < 0) {
-        fail_reply("device nodes of slot", "");
+    if (jail_slot_files(&hello.jail, rq->slot) < 0) {
+        fail_reply("files of the slot", "");
         return;
     }
     /* Opened here, as root; init writes itself into them (jail.h). */

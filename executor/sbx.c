@@ -64,7 +64,7 @@ struct sbx {
     /* The launcher, and in warm mode the zygote, every new sandbox comes
      * from. It is made again after --zygote-max-jobs jobs or
      * --zygote-max-age-s seconds (sbx_maintain): the old one, retired,
-     * lives on until the last sandbox it made is gone. */
+     * lives on until no slot holds it (slot_unhold). */
     pthread_mutex_t ln_mu;   /* ln, retired, the slots' ln, the counts below */
     struct lnch *ln;
     struct lnch *retired;
