@@ -25,19 +25,23 @@ static void client_addr(struct api_req *r, char *out, size_t size)
 
 void accounts_signup(struct api *a, struct api_req *r)
 {
-    char addr[64], key[AUTH_KEY_LEN + 1], hash[65], id[40], err[160];
+    char addr[64], key[AUTH_KEY_LEN + 1], hash[65], id[40];
     cJSON *o;
     int rc;
 
     client_addr(r, addr, sizeof(addr));
-    rc = store_signup_allowed(a->store, addr, util_wall_ms(), 3600 * 1000, (int)a->cfg->signups_per_hour);
+    auth_new_key(key, hash);
+    /* Counted and created in one transaction: APIs together allow no more
+     * than signups-per-hour from one address. */
+    rc = store_signup(a->store, addr, util_wall_ms(), 3600 * 1000, (int)a->cfg->signups_per_hour, hash,
+                      a->cfg->signup_credits, id);
     if (rc == 0) {
         req_error(r, 429, "too_many_signups", "too many keys made from this address in the last hour");
         return;
     }
-    auth_new_key(key, hash);
-    if (rc < 0 || store_account_create(a->store, hash, a->cfg->signup_credits, id, err, sizeof(err)) < 0) {
-        req_error(r, 500, "internal", "the account store failed");
+    if (rc < 0) {
+        r->retry_after_s = 5;
+        req_error(r, 503, "store_unavailable", "the account store failed; no account was made; retry later");
         return;
     }
     log_msg(LOG_INFO, "account %s created from %s", id, addr);

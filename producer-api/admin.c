@@ -284,55 +284,73 @@ static void get_account(struct api *a, struct api_req *r, const char *id)
     answer(r, 200, o);
 }
 
+/* A grant's answer, made in its transaction (saved with its Idempotency-Key). */
+struct grant_answer {
+    const char *id;
+    long credits;
+};
+
+static char *grant_answer(long balance, void *arg)
+{
+    const struct grant_answer *g = arg;
+    cJSON *o = cJSON_CreateObject();
+    char *s;
+
+    cJSON_AddBoolToObject(o, "ok", 1);
+    cJSON_AddStringToObject(o, "account_id", g->id);
+    cJSON_AddNumberToObject(o, "credits_granted", (double)g->credits);
+    cJSON_AddNumberToObject(o, "balance", (double)balance);
+    s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
 /* POST /v1/admin/accounts/{id}/credits {"credits": N, "reason": "..."},
- * idempotent with Idempotency-Key (what a payment system retries). */
+ * idempotent with Idempotency-Key (what a payment system retries): the key
+ * is written in the grant's transaction, so a retry sent to another API at
+ * once, or after a crash, grants nothing twice. */
 static void grant(struct api *a, struct api_req *r, const char *id, const cJSON *body, const char *reason)
 {
     const char *key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key");
-    char route[80], hash[65], seen[65], actor[80], detail[128], *stored = NULL;
-    long credits = number_of(r, body, "credits", 1, ADMIN_MAX_GRANT, -1);
-    int status = 0, rc;
-    struct store_account acc;
-    cJSON *o;
+    char route[80], hash[65], actor[80], detail[128];
+    long credits = number_of(r, body, "credits", 1, ADMIN_MAX_GRANT, -1), balance = 0;
+    struct grant_answer g = {id, credits};
+    struct store_idem k;
+    int rc;
 
     if (credits < 0)
         return;
-    snprintf(route, sizeof(route), "admin-credits:%s", id);
-    sha256_hex(r->body.data ? r->body.data : "", r->body.len, hash);
     if (key && (!*key || strlen(key) > 255)) {
         req_error(r, 400, "invalid_request", "Idempotency-Key must be 1 to 255 characters");
         return;
     }
-    if (key) {
-        rc = store_idem_get(a->store, "admin", route, key, util_wall_ms() - a->cfg->idempotency_ttl_s * 1000, seen,
-                            &status, &stored);
-        if (rc == 0) {
-            if (strcmp(seen, hash) != 0) {
-                free(stored);
-                req_error(r, 422, "idempotency_key_reused", "this Idempotency-Key was used with another body");
-                return;
-            }
-            req_set(r, (unsigned)status, stored);   /* the first grant's answer; nothing granted again */
+    snprintf(route, sizeof(route), "admin-credits:%s", id);
+    sha256_hex(r->body.data ? r->body.data : "", r->body.len, hash);
+    memset(&k, 0, sizeof(k));
+    k.scope = "admin";
+    k.route = route;
+    k.key = key;
+    k.body_hash = hash;
+    k.since_ms = util_wall_ms() - a->cfg->idempotency_ttl_s * 1000;
+    k.status = 200;
+    k.answer = grant_answer;
+    k.arg = &g;
+    actor_of(r, actor, sizeof(actor));
+    rc = store_grant(a->store, id, credits, actor, reason, key ? &k : NULL, &balance);
+    if (rc == 2) {
+        if (strcmp(k.found_hash, hash) != 0) {
+            free(k.found_response);
+            req_error(r, 422, "idempotency_key_reused", "this Idempotency-Key was used with another body");
             return;
         }
+        req_set(r, (unsigned)k.found_status, k.found_response);   /* the first grant's answer; nothing granted again */
+        return;
     }
-    actor_of(r, actor, sizeof(actor));
-    if (!changed(r, store_grant(a->store, id, credits, actor, reason)))
+    if (!changed(r, rc))
         return;
     snprintf(detail, sizeof(detail), "granted %ld credits to %s", credits, id);
     log_msg(LOG_INFO, "admin: %s (%s): %s", detail, actor, reason);
-    o = cJSON_CreateObject();
-    cJSON_AddBoolToObject(o, "ok", 1);
-    cJSON_AddStringToObject(o, "account_id", id);
-    cJSON_AddNumberToObject(o, "credits_granted", (double)credits);
-    if (store_account_get(a->store, id, &acc) == 0)
-        cJSON_AddNumberToObject(o, "balance", (double)acc.balance);
-    stored = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (key && stored && store_idem_put(a->store, "admin", route, key, util_wall_ms() - a->cfg->idempotency_ttl_s * 1000,
-                                        hash, 200, stored) < 0)
-        log_msg(LOG_ERR, "admin: idempotency key of a grant to %s not saved", id);
-    req_set(r, 200, stored);
+    req_set(r, 200, grant_answer(balance, &g));
 }
 
 /* A new key for id (shown once); the others expire at expire_at_ms. */
@@ -343,7 +361,10 @@ static void new_key(struct api *a, struct api_req *r, const char *id, const char
     cJSON *o;
 
     auth_new_key(key, hash);
-    if (!changed(r, store_key_add(a->store, id, hash, actor, reason)) ||
+    /* A user's own rotation (only_hash: the key it called with): the new
+     * key expires when that one was to (an operator's grace is not
+     * outlived by a key minted during it). */
+    if (!changed(r, store_key_add(a->store, id, hash, only_hash, actor, reason)) ||
         !changed(r, store_keys_expire(a->store, id, hash, only_hash, expire_at_ms, actor, reason)))
         return;
     o = cJSON_CreateObject();

@@ -355,6 +355,11 @@ int db_begin(struct db *d)
     return 0;
 }
 
+int db_lost(const struct db *d)
+{
+    return d->pg && PQstatus(d->pg) != CONNECTION_OK;
+}
+
 int db_commit(struct db *d)
 {
     if (db_exec(d, "COMMIT") < 0) {

@@ -66,6 +66,9 @@ int db_exec(struct db *d, const char *sql);
 /* Transactions: BEGIN IMMEDIATE on SQLite, BEGIN (read committed, rows
  * locked with FOR UPDATE) on PostgreSQL. Each returns 0 or -1. */
 int db_begin(struct db *d);
+/* 1 when the PostgreSQL connection is lost (the last call failed on it),
+ * 0 otherwise: a failed COMMIT then may have landed. */
+int db_lost(const struct db *d);
 int db_commit(struct db *d);
 void db_rollback(struct db *d);
 

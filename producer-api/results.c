@@ -106,6 +106,7 @@ static int decode(struct api *a, const rd_kafka_message_t *m, struct pending_res
                  : res.memory_exceeded ? "memory_exceeded" : "completed";
     r->o.id = r->id;
     r->o.http_json = r->body;
+    r->o.outcome = r->outcome;
     r->o.refund = status != 200;   /* it never ran */
     r->o.finished_ms = res.finished_at_ms ? res.finished_at_ms : util_wall_ms();
     result_release(&res);
@@ -145,12 +146,49 @@ static void store_batch(struct api *a, struct pending_result *r, size_t n)
         free(r[i].body);
 }
 
+/* Whether this consumer has stored every result its partitions held at
+ * the last fetch: Kafka answers, and on each assigned partition what was
+ * stored (the position, or the committed offset) reaches the high
+ * watermark. Reconciliation must not call a job lost while its result
+ * waits in the topic (Kafka down, or this consumer behind). */
+static int caught_up(struct api *a)
+{
+    rd_kafka_topic_partition_list_t *parts = NULL, *done = NULL;
+    int ok = 0;
+
+    if (!atomic_load(&a->kafka_ok) || rd_kafka_assignment(a->results, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        goto out;
+    if (parts->cnt == 0)
+        goto out;   /* no partition here: the APIs that have them judge */
+    done = rd_kafka_topic_partition_list_copy(parts);
+    if (rd_kafka_position(a->results, parts) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        rd_kafka_committed(a->results, done, 2000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        goto out;
+    ok = 1;
+    for (int i = 0; i < parts->cnt && ok; i++) {
+        int64_t lo = -1, hi = -1, at = parts->elems[i].offset;
+        if (done->elems[i].offset > at)
+            at = done->elems[i].offset;
+        if (rd_kafka_get_watermark_offsets(a->results, parts->elems[i].topic, parts->elems[i].partition, &lo, &hi) !=
+                RD_KAFKA_RESP_ERR_NO_ERROR ||
+            hi < 0 || (at < hi && hi > lo))
+            ok = 0;
+    }
+out:
+    if (parts)
+        rd_kafka_topic_partition_list_destroy(parts);
+    if (done)
+        rd_kafka_topic_partition_list_destroy(done);
+    return ok;
+}
+
 /* Reconciliation: a job whose message or result was lost (deleted from a
  * topic, refused, never published) would stay queued or running for ever.
  * Once its deadline plus lost-after-ms has passed, no executor can still
  * be running it (a job starts before its deadline and runs at most its
- * timeout): it ends failed ("lost") and refunded. A result that still
- * comes later finds it completed and changes nothing. */
+ * timeout): it ends failed ("lost") and refunded. Only while this API's
+ * results consumer is caught up (caught_up), and a run's result that
+ * still comes later replaces "lost" and is charged (store_results). */
 static void reconcile(struct api *a)
 {
     char (*ids)[37] = malloc(256 * sizeof(*ids));
@@ -158,13 +196,17 @@ static void reconcile(struct api *a)
 
     if (!ids)
         return;
+    if (!caught_up(a)) {
+        free(ids);
+        return;
+    }
     n = store_overdue(a->store, util_wall_ms(), a->cfg->lost_after_ms, ids, 256);
     for (long i = 0; i < n; i++) {
         char batch[37], msg[200], *body;
         snprintf(msg, sizeof(msg), "no result came within the job's deadline plus %ld ms: the job or its result "
                  "was lost; refunded", a->cfg->lost_after_ms);
         body = api_job_error_json("lost", msg, ids[i]);
-        if (store_result(a->store, ids[i], body, 1, util_wall_ms(), batch) == 1) {
+        if (store_result(a->store, ids[i], body, "lost", 1, util_wall_ms(), batch) == 1) {
             log_msg(LOG_WARNING, "job=%s lost (no result within its deadline plus %ld ms); refunded", ids[i],
                     a->cfg->lost_after_ms);
             results_count_outcome("lost");
@@ -291,7 +333,10 @@ int results_start(struct api *a, char *errstr, size_t errstr_size)
         snprintf(errstr, errstr_size, "subscribe to %s: %s", a->cfg->results_topic, rd_kafka_err2str(err));
         return -1;
     }
-    republish(a, INT64_MAX);   /* everything from before this start */
+    /* Everything from before this start; on a shared store only what is a
+     * period old: younger jobs may be other live APIs', their delivery
+     * reports on the way (sent again now, they would run twice). */
+    republish(a, store_shared(a->store) ? util_wall_ms() - REPUBLISH_EVERY_MS : INT64_MAX);
     if (pthread_create(&a->results_thread, NULL, results_main, a) != 0) {
         snprintf(errstr, errstr_size, "cannot start the results thread");
         return -1;

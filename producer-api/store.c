@@ -115,6 +115,9 @@ static const char *lite_migrations[] = {
     "ALTER TABLE accounts ADD COLUMN max_batch_jobs INTEGER;",
     /* 5: reply partitions leased to APIs (store_reply_claim). */
     "CREATE TABLE reply_leases(part INTEGER PRIMARY KEY, owner TEXT NOT NULL, until_ms INTEGER NOT NULL);",
+    /* 6: each result's outcome (a real run's result replaces a "lost" or
+     * "expired" one: store_results). */
+    "ALTER TABLE jobs ADD COLUMN outcome TEXT;",
 };
 
 /* PostgreSQL: the same tables, in its types, as SQLite has them at its
@@ -163,6 +166,8 @@ static const char *pg_migrations[] = {
     "CREATE INDEX audit_account ON audit(account, at_ms);",
     /* 2: reply partitions leased to APIs (store_reply_claim). */
     "CREATE TABLE reply_leases(part INTEGER PRIMARY KEY, owner TEXT NOT NULL, until_ms BIGINT NOT NULL);",
+    /* 3: each result's outcome (SQLite's 6). */
+    "ALTER TABLE jobs ADD COLUMN outcome TEXT;",
 };
 
 #define NELEMS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -348,13 +353,18 @@ int store_account_ensure(struct store *s, const char *id, const char *key_hash, 
     pthread_mutex_lock(&s->mu);
     if (db_begin(s->db) < 0)
         goto unlock;
-    /* An existing account keeps its balance; its key becomes key_hash, so
-     * a changed configured key (the demo key) retires the old one(s). */
+    /* An existing account keeps its balance. accounts.key_hash is its
+     * configured key: when that changed (the demo key configured anew),
+     * the old configured key goes, and only it: keys an operator added to
+     * the account stay. */
     if (db_do(s->db,
+              "DELETE FROM api_keys WHERE hash = (SELECT key_hash FROM accounts WHERE id = $1) AND hash != $2 "
+              "AND account = $1",
+              DB_ARGS(DB_T(id), DB_T(key_hash))) < 0 ||
+        db_do(s->db,
               "INSERT INTO accounts(id, key_hash, balance, granted, created_ms) VALUES($1, $2, $3, $3, $4) "
               "ON CONFLICT(id) DO UPDATE SET key_hash = excluded.key_hash",
               DB_ARGS(DB_T(id), DB_T(key_hash), DB_I(credits), DB_I(now))) < 0 ||
-        db_do(s->db, "DELETE FROM api_keys WHERE account = $1 AND hash != $2", DB_ARGS(DB_T(id), DB_T(key_hash))) < 0 ||
         db_do(s->db, "INSERT INTO api_keys(hash, account, created_ms) VALUES($1, $2, $3) ON CONFLICT DO NOTHING",
               DB_ARGS(DB_T(key_hash), DB_T(id), DB_I(now))) < 0 ||
         db_commit(s->db) < 0)
@@ -391,6 +401,86 @@ int store_account_by_key(struct store *s, const char *key_hash, char id[40], cha
     return ret;
 }
 
+/* Locks account's row until the transaction ends (PostgreSQL: another
+ * API's accept, refund or release of this account waits; SQLite holds
+ * the one write lock already). Caller holds s->mu in a transaction.
+ * Returns 0 with *balance and *suspended (each when not NULL), 1 (no such
+ * account) or -1. */
+static int lock_account(struct store *s, const char *account, long *balance, int *suspended)
+{
+    int rc;
+    struct db_q *q = first_row(s, "SELECT balance, CASE WHEN suspended IS NULL THEN 0 ELSE 1 END FROM accounts "
+                                  "WHERE id = $1 FOR UPDATE",
+                               DB_ARGS(DB_T(account)), &rc);
+
+    if (q && balance)
+        *balance = (long)db_int(q, 0);
+    if (q && suspended)
+        *suspended = (int)db_int(q, 1);
+    db_end(q);
+    return rc;
+}
+
+/* The request's Idempotency-Key, inside the transaction that makes its
+ * change (the account's row locked, so a request with the same key waits
+ * here for the first to commit). balance: the account's balance after the
+ * change. Returns 1 when the key is live already (k's found_* filled), 0
+ * when written now with its answer, -1 on error. */
+static int idem_take(struct store *s, struct store_idem *k, long balance)
+{
+    struct db_q *q;
+    char *made = NULL;
+    const char *resp = k->response;
+    long n;
+    int rc;
+
+    q = first_row(s,
+                  "SELECT body_hash, status, response FROM idempotency WHERE account = $1 AND route = $2 AND key = $3 "
+                  "AND created_ms >= $4",
+                  DB_ARGS(DB_T(k->scope), DB_T(k->route), DB_T(k->key), DB_I(k->since_ms)), &rc);
+    if (rc < 0)
+        return -1;
+    if (q) {
+        copy_col(q, 0, k->found_hash, sizeof(k->found_hash));
+        k->found_status = (int)db_int(q, 1);
+        k->found_response = dup_col(q, 2);
+        db_end(q);
+        return k->found_response ? 1 : -1;
+    }
+    if (!resp && !(resp = made = k->answer(balance, k->arg)))
+        return -1;
+    /* An expired key (older than since_ms) is replaced. */
+    n = db_do(s->db,
+              "INSERT INTO idempotency(account, route, key, body_hash, status, response, created_ms) "
+              "VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(account, route, key) DO UPDATE SET "
+              "body_hash = excluded.body_hash, status = excluded.status, response = excluded.response, "
+              "created_ms = excluded.created_ms WHERE idempotency.created_ms < $8",
+              DB_ARGS(DB_T(k->scope), DB_T(k->route), DB_T(k->key), DB_T(k->body_hash), DB_I(k->status), DB_T(resp),
+                      DB_I(util_wall_ms()), DB_I(k->since_ms)));
+    free(made);
+    return n == 1 ? 0 : -1;
+}
+
+/* After a COMMIT failed: whether it landed all the same. When the
+ * connection was lost during it, the server may have committed before the
+ * answer was lost: the row sql finds by id (a row the transaction made)
+ * is read back on a new connection. Rolls back. Returns 1 (it landed), 0
+ * (it did not) or -1 (unknown: the store is still unreachable). */
+static int commit_landed(struct store *s, const char *sql, const char *id)
+{
+    int lost = db_lost(s->db), rc;
+    struct db_q *q;
+
+    db_rollback(s->db);
+    if (!lost)
+        return 0;   /* the server refused it: nothing was committed */
+    q = first_row(s, sql, DB_ARGS(DB_T(id)), &rc);
+    db_end(q);
+    log_msg(rc < 0 ? LOG_ERR : LOG_WARNING, "store: the connection was lost during a COMMIT; read back: %s",
+            rc == 0 ? "it landed" : rc == 1 ? "it did not land" : "unknown (the store is unreachable)");
+    return rc == 0 ? 1 : rc == 1 ? 0 : -1;
+}
+
 /* One audit row; caller holds s->mu inside a transaction. Returns 0 or -1. */
 static int audit(struct store *s, const char *actor, const char *action, const char *account, const char *detail,
                  const char *reason)
@@ -401,18 +491,19 @@ static int audit(struct store *s, const char *actor, const char *action, const c
                : 0;
 }
 
-/* Runs sql (binding $1 = account, $2 = n, $3 = text) and an audit row in
- * one transaction. Returns 0, 1 (no such account) or -1. */
-static int change(struct store *s, const char *sql, const char *account, int64_t n, const char *text,
-                  const char *actor, const char *action, const char *detail, const char *reason)
+/* Runs sql (args: $1 is the account) and an audit row in one
+ * transaction. Returns 0, 1 (no such account) or -1. */
+static int change(struct store *s, const char *sql, const struct db_arg *args, int nargs, const char *actor,
+                  const char *action, const char *detail, const char *reason)
 {
+    const char *account = args[0].t;
     long changed;
     int ret = -1;
 
     pthread_mutex_lock(&s->mu);
     if (db_begin(s->db) < 0)
         goto unlock;
-    changed = db_do(s->db, sql, DB_ARGS(DB_T(account), DB_I(n), DB_T(text)));
+    changed = db_do(s->db, sql, args, nargs);
     if (changed < 0)
         goto rollback;
     if (changed == 0) {
@@ -432,18 +523,54 @@ unlock:
     return ret;
 }
 
-int store_grant(struct store *s, const char *account, long credits, const char *actor, const char *reason)
+int store_grant(struct store *s, const char *account, long credits, const char *actor, const char *reason,
+                struct store_idem *idem, long *balance)
 {
     char detail[64];
+    long before = 0;
+    int ret = -1, rc;
+
     snprintf(detail, sizeof(detail), "credits=%ld", credits);
-    return change(s, "UPDATE accounts SET balance = balance + $2, granted = granted + $2 WHERE id = $1", account,
-                  credits, NULL, actor, "grant", detail, reason);
+    pthread_mutex_lock(&s->mu);
+    if (db_begin(s->db) < 0)
+        goto unlock;
+    if ((rc = lock_account(s, account, &before, NULL)) != 0) {
+        ret = rc;
+        goto rollback;
+    }
+    if (idem && (rc = idem_take(s, idem, before + credits)) != 0) {
+        ret = rc == 1 ? 2 : -1;
+        goto rollback;
+    }
+    if (db_do(s->db, "UPDATE accounts SET balance = balance + $2, granted = granted + $2 WHERE id = $1",
+              DB_ARGS(DB_T(account), DB_I(credits))) != 1 ||
+        audit(s, actor, "grant", account, detail, reason) < 0)
+        goto rollback;
+    if (db_commit(s->db) < 0) {
+        /* Lost during COMMIT: with a key, read back whether it landed. */
+        rc = idem ? commit_landed(s, "SELECT 1 FROM idempotency WHERE account = 'admin' AND key = $1", idem->key) : -1;
+        if (!idem)
+            db_rollback(s->db);
+        if (rc != 1)
+            goto unlock;
+    }
+    if (balance)
+        *balance = before + credits;
+    ret = 0;
+    goto unlock;
+rollback:
+    if (ret < 0)
+        log_msg(LOG_ERR, "store: grant %s: %s", account, db_error(s->db));
+    db_rollback(s->db);
+unlock:
+    pthread_mutex_unlock(&s->mu);
+    return ret;
 }
 
 int store_suspend(struct store *s, const char *account, int on, const char *actor, const char *reason)
 {
-    return change(s, "UPDATE accounts SET suspended = $3 WHERE id = $1", account, 0, on ? reason : NULL, actor,
-                  on ? "suspend" : "reinstate", "", reason);
+    return change(s, "UPDATE accounts SET suspended = $2 WHERE id = $1",
+                  DB_ARGS(DB_T(account), DB_T(on ? reason : NULL)), actor, on ? "suspend" : "reinstate", "", reason);
 }
 
 int store_keys_expire(struct store *s, const char *account, const char *except_hash, const char *only_hash,
@@ -458,13 +585,19 @@ int store_keys_expire(struct store *s, const char *account, const char *except_h
                               "WHERE account = $1 AND hash = $3"
                             : "UPDATE api_keys SET expires_ms = CASE WHEN expires_ms < $2 THEN expires_ms ELSE $2 END "
                               "WHERE account = $1 AND hash IS DISTINCT FROM $3",
-                  account, at_ms, only_hash ? only_hash : except_hash, actor, "expire keys", detail, reason);
+                  DB_ARGS(DB_T(account), DB_I(at_ms), DB_T(only_hash ? only_hash : except_hash)), actor,
+                  "expire keys", detail, reason);
 }
 
-int store_key_add(struct store *s, const char *account, const char *key_hash, const char *actor, const char *reason)
+int store_key_add(struct store *s, const char *account, const char *key_hash, const char *like_hash,
+                  const char *actor, const char *reason)
 {
-    return change(s, "INSERT INTO api_keys(hash, account, created_ms) SELECT $3, id, $2 FROM accounts WHERE id = $1",
-                  account, util_wall_ms(), key_hash, actor, "new key", key_hash, reason);
+    /* The expiry is read from like_hash's row in the same statement. */
+    return change(s,
+                  "INSERT INTO api_keys(hash, account, created_ms, expires_ms) SELECT $3, id, $2, "
+                  "(SELECT expires_ms FROM api_keys WHERE account = $1 AND hash = $4) FROM accounts WHERE id = $1",
+                  DB_ARGS(DB_T(account), DB_I(util_wall_ms()), DB_T(key_hash), DB_T(like_hash)), actor, "new key",
+                  key_hash, reason);
 }
 
 long store_accounts_list(struct store *s, const char *search, long offset, long limit,
@@ -608,38 +741,48 @@ int store_account_get(struct store *s, const char *id, struct store_account *a)
     return ret;
 }
 
-int store_signup_allowed(struct store *s, const char *addr, int64_t now_ms, int64_t window_ms, int max)
+int store_signup(struct store *s, const char *addr, int64_t now_ms, int64_t window_ms, int max, const char *key_hash,
+                 long credits, char id[40])
 {
     struct db_q *q;
+    char uuid[37];
     int ret = -1, rc;
 
+    util_uuid(uuid);
+    snprintf(id, 40, "acct_%.8s%.4s%.4s", uuid, uuid + 9, uuid + 14);
     pthread_mutex_lock(&s->mu);
+    if (db_begin(s->db) < 0)
+        goto unlock;
+    /* Signups from one address take turns across APIs (PostgreSQL: a
+     * transaction lock on the address; SQLite: the write lock), so the
+     * count and the insert see each other. */
+    if (db_is_pg(s->db) && db_do(s->db, "SELECT pg_advisory_xact_lock(7463302, hashtext($1))", DB_ARGS(DB_T(addr))) < 0)
+        goto rollback;
     q = first_row(s, "SELECT COUNT(*) FROM signups WHERE addr = $1 AND at_ms > $2",
                   DB_ARGS(DB_T(addr), DB_I(now_ms - window_ms)), &rc);
-    if (q)
-        ret = db_int(q, 0) < max;
+    if (!q)
+        goto rollback;
+    ret = db_int(q, 0) < max;
     db_end(q);
-    if (ret == 1 &&
-        db_do(s->db, "INSERT INTO signups(addr, at_ms) VALUES($1, $2)", DB_ARGS(DB_T(addr), DB_I(now_ms))) < 0)
-        ret = -1;
+    if (ret == 0)
+        goto rollback;
+    ret = -1;
+    if (db_do(s->db, "INSERT INTO signups(addr, at_ms) VALUES($1, $2)", DB_ARGS(DB_T(addr), DB_I(now_ms))) < 0 ||
+        db_do(s->db, "INSERT INTO accounts(id, key_hash, balance, granted, created_ms) VALUES($1, $2, $3, $3, $4)",
+              DB_ARGS(DB_T(id), DB_T(key_hash), DB_I(credits), DB_I(now_ms))) < 0 ||
+        db_do(s->db, "INSERT INTO api_keys(hash, account, created_ms) VALUES($1, $2, $3)",
+              DB_ARGS(DB_T(key_hash), DB_T(id), DB_I(now_ms))) < 0 ||
+        db_commit(s->db) < 0)
+        goto rollback;
+    ret = 1;
+    goto unlock;
+rollback:
+    if (ret < 0)
+        log_msg(LOG_ERR, "store: signup: %s", db_error(s->db));
+    db_rollback(s->db);
+unlock:
     pthread_mutex_unlock(&s->mu);
     return ret;
-}
-
-/* Locks account's row until the transaction ends (PostgreSQL: another
- * API's accept, refund or release of this account waits; SQLite holds
- * the one write lock already). Caller holds s->mu in a transaction.
- * Returns 0 with *balance (when balance is not NULL), 1 (no such account)
- * or -1. */
-static int lock_account(struct store *s, const char *account, long *balance)
-{
-    int rc;
-    struct db_q *q = first_row(s, "SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", DB_ARGS(DB_T(account)), &rc);
-
-    if (q && balance)
-        *balance = (long)db_int(q, 0);
-    db_end(q);
-    return rc;
 }
 
 /* An account's unfinished async and batch jobs: all of them (held
@@ -722,11 +865,13 @@ int store_get_limits(struct store *s, const char *account, long v[STORE_NLIMITS]
 
 enum store_accept store_jobs_accept(struct store *s, const char *account, const char *batch_id,
                                     const struct job *jobs, char *const *json, size_t n,
-                                    const struct store_limits *lim, long *balance, size_t *release)
+                                    const struct store_limits *lim, struct store_idem *idem, long *balance,
+                                    size_t *release)
 {
     enum store_accept ret = STORE_ERROR;
     long total = 0, open = 0, queued = 0;
     int64_t now = util_wall_ms(), t0 = util_mono_us();
+    int rc;
 
     for (size_t i = 0; i < n; i++)
         total += jobs[i].credits;
@@ -735,9 +880,14 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
         goto unlock;
     /* The account's row stays locked to the commit: two APIs charging one
      * account take turns, so the second sees the first's balance and
-     * neither can spend the same credits (nor pass max_open) twice. */
-    if (lock_account(s, account, balance) != 0)
+     * neither can spend the same credits (nor pass max_open, nor use one
+     * Idempotency-Key) twice. */
+    if (lock_account(s, account, balance, NULL) != 0)
         goto rollback;
+    if (idem && (rc = idem_take(s, idem, *balance - total)) != 0) {
+        ret = rc == 1 ? STORE_REPEAT : STORE_ERROR;
+        goto rollback;
+    }
     if (*balance < total) {
         ret = STORE_NO_CREDITS;
         goto rollback;
@@ -776,9 +926,17 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
             goto rollback;
     }
     if (db_do(s->db, "UPDATE accounts SET balance = balance - $1, charged = charged + $1, runs = runs + $2 WHERE id = $3",
-              DB_ARGS(DB_I(total), DB_I(n), DB_T(account))) < 0 ||
-        db_commit(s->db) < 0)
+              DB_ARGS(DB_I(total), DB_I(n), DB_T(account))) < 0)
         goto rollback;
+    if (db_commit(s->db) < 0) {
+        /* Lost during COMMIT: the jobs are there or not; the answer says which. */
+        rc = commit_landed(s, "SELECT 1 FROM jobs WHERE id = $1", jobs[0].id);
+        if (rc == 0)
+            goto unlock;
+        ret = rc == 1 ? STORE_ACCEPTED : STORE_UNSURE;
+        if (ret == STORE_UNSURE)
+            goto unlock;
+    }
     *balance -= total;
     metrics_add(m_charged, (double)total);
     ret = STORE_ACCEPTED;
@@ -810,17 +968,15 @@ void store_job_running(struct store *s, const char *id)
     set_by_id(s, "UPDATE jobs SET status = 'running' WHERE id = $1 AND status = 'queued'", id);
 }
 
-/* Stores one result; caller holds s->mu in a transaction. Returns 1
- * (stored now), 0 (a duplicate, or not a job of this store) or -1. */
-static int store_one(struct store *s, struct store_outcome *o)
+/* Completes o's job with its result; caller holds s->mu in a transaction.
+ * Returns 1 (stored now: *replaced says whether it replaced a "lost" or
+ * "expired" result), 0 (a duplicate, or not a job of this store) or -1. */
+static int complete_job(struct store *s, struct store_outcome *o, int *replaced)
 {
     struct db_q *q;
     int rc, pg = db_is_pg(s->db);
-    int64_t refunded = 0;
 
-    o->stored = 0;
-    o->batch_id[0] = o->account[0] = '\0';
-    o->refunded = 0;
+    *replaced = 0;
     /* One statement finds, checks and completes the job (a held one too:
      * it ended lost before its turn, and is no longer held), its row locked
      * to the commit: two APIs storing copies of one result take turns,
@@ -828,94 +984,231 @@ static int store_one(struct store *s, struct store_outcome *o)
      * tells every API (NOTIFY, sent at commit). */
     q = first_row(s,
                   pg ? "UPDATE jobs SET status = 'completed', result = $1, finished_ms = $2, message = NULL, "
-                       "produced = 1, held = 0 WHERE id = $3 AND status != 'completed' "
+                       "produced = 1, held = 0, outcome = $4 WHERE id = $3 AND status != 'completed' "
                        "RETURNING account, COALESCE(batch_id, ''), pg_notify('" STORE_CHANNEL "', id)"
                      : "UPDATE jobs SET status = 'completed', result = $1, finished_ms = $2, message = NULL, "
-                       "produced = 1, held = 0 WHERE id = $3 AND status != 'completed' "
+                       "produced = 1, held = 0, outcome = $4 WHERE id = $3 AND status != 'completed' "
                        "RETURNING account, COALESCE(batch_id, '')",
-                  DB_ARGS(DB_T(o->http_json), DB_I(o->finished_ms), DB_T(o->id)), &rc);
+                  DB_ARGS(DB_T(o->http_json), DB_I(o->finished_ms), DB_T(o->id), DB_T(o->outcome)), &rc);
+    if (rc == 1 && !o->refund) {
+        /* Completed already. A run's result still replaces a "lost" one
+         * (the API gave up on it too early) or an "expired" one (an
+         * executor saw a second copy late): the code did run. */
+        *replaced = 1;
+        q = first_row(s,
+                      pg ? "UPDATE jobs SET result = $1, finished_ms = $2, outcome = $4 WHERE id = $3 "
+                           "AND outcome IN ('lost', 'expired') "
+                           "RETURNING account, COALESCE(batch_id, ''), pg_notify('" STORE_CHANNEL "', id)"
+                         : "UPDATE jobs SET result = $1, finished_ms = $2, outcome = $4 WHERE id = $3 "
+                           "AND outcome IN ('lost', 'expired') RETURNING account, COALESCE(batch_id, '')",
+                      DB_ARGS(DB_T(o->http_json), DB_I(o->finished_ms), DB_T(o->id), DB_T(o->outcome)), &rc);
+    }
     if (rc != 0)
         return rc == 1 ? 0 : -1;   /* 1: completed already, or not ours */
     copy_col(q, 0, o->account, sizeof(o->account));
     copy_col(q, 1, o->batch_id, sizeof(o->batch_id));
     db_end(q);
-    if (o->batch_id[0]) {
-        /* The batch's count of finished jobs; its waiters are woken only
-         * by the result that completes it, so a ?wait GET reads the batch
-         * once, not once per job. */
-        q = first_row(s,
-                      pg ? "UPDATE batches SET done = done + 1 WHERE id = $1 "
-                           "RETURNING CASE WHEN done = size THEN 1 ELSE 0 END, "
-                           "CASE WHEN done = size THEN pg_notify('" STORE_CHANNEL "', id) END"
-                         : "UPDATE batches SET done = done + 1 WHERE id = $1 RETURNING CASE WHEN done = size THEN 1 ELSE 0 END",
-                      DB_ARGS(DB_T(o->batch_id)), &rc);
-        if (rc < 0)
-            return -1;
-        if (!q || db_int(q, 0) == 0)
-            o->batch_id[0] = '\0';
-        db_end(q);
-    }
-    if (o->refund) {
-        /* The refund row copies the charge; the key allows one per job. */
-        q = first_row(s,
-                      "INSERT INTO ledger(job_id, account, kind, amount, at_ms) "
-                      "SELECT job_id, account, 'refund', amount, $1 FROM ledger WHERE job_id = $2 AND kind = 'charge' "
-                      "ON CONFLICT DO NOTHING RETURNING amount",
-                      DB_ARGS(DB_I(o->finished_ms), DB_T(o->id)), &rc);
-        if (rc < 0)
-            return -1;
-        if (q)   /* a refund row was made: one, with the charge's amount */
-            refunded = db_int(q, 0);
-        db_end(q);
-        if (refunded > 0 &&
-            db_do(s->db, "UPDATE accounts SET balance = balance + $1, refunded = refunded + $1, runs = runs - 1 WHERE id = $2",
-                  DB_ARGS(DB_I(refunded), DB_T(o->account))) < 0)
-            return -1;
-    }
-    o->refunded = refunded;
+    if (*replaced)
+        o->batch_id[0] = '\0';   /* counted done already */
     o->stored = 1;
     return 1;
+}
+
+/* Counts o's job done in its batch; o->batch_id stays set only if that
+ * completed the batch (whom to wake). Returns 0 or -1. */
+static int count_done(struct store *s, struct store_outcome *o)
+{
+    int rc, pg = db_is_pg(s->db);
+    /* The batch's count of finished jobs; its waiters are woken only by
+     * the result that completes it, so a ?wait GET reads the batch once,
+     * not once per job. */
+    struct db_q *q = first_row(s,
+                               pg ? "UPDATE batches SET done = done + 1 WHERE id = $1 "
+                                    "RETURNING CASE WHEN done = size THEN 1 ELSE 0 END, "
+                                    "CASE WHEN done = size THEN pg_notify('" STORE_CHANNEL "', id) END"
+                                  : "UPDATE batches SET done = done + 1 WHERE id = $1 "
+                                    "RETURNING CASE WHEN done = size THEN 1 ELSE 0 END",
+                               DB_ARGS(DB_T(o->batch_id)), &rc);
+    if (rc < 0)
+        return -1;
+    if (!q || db_int(q, 0) == 0)
+        o->batch_id[0] = '\0';
+    db_end(q);
+    return 0;
+}
+
+/* The money of o's job: a refund when it never ran, or, when a run's
+ * result replaced a "lost" or "expired" one, the refund taken back if the
+ * balance allows (an audit row says which). Returns 0 or -1. */
+static int settle(struct store *s, struct store_outcome *o, int replaced)
+{
+    struct db_q *q;
+    int rc;
+    long n;
+
+    if (replaced) {
+        q = first_row(s, "SELECT amount FROM ledger WHERE job_id = $1 AND kind = 'refund'", DB_ARGS(DB_T(o->id)), &rc);
+        if (rc < 0)
+            return -1;
+        if (!q)
+            return 0;   /* it was never refunded */
+        o->refunded = -(long)db_int(q, 0);
+        db_end(q);
+        n = db_do(s->db,
+                  "UPDATE accounts SET balance = balance - $1, refunded = refunded - $1, runs = runs + 1 "
+                  "WHERE id = $2 AND balance >= $1",
+                  DB_ARGS(DB_I(-o->refunded), DB_T(o->account)));
+        if (n < 0)
+            return -1;
+        if (n == 1 && db_do(s->db, "DELETE FROM ledger WHERE job_id = $1 AND kind = 'refund'",
+                            DB_ARGS(DB_T(o->id))) < 0)
+            return -1;
+        char detail[160];
+        snprintf(detail, sizeof(detail), "job %s ran after it was reported %s; %s", o->id,
+                 "lost or expired", n == 1 ? "its refund was taken back" : "left refunded: the balance is short");
+        if (n == 0)
+            o->refunded = 0;
+        return audit(s, "execq", "late result", o->account, detail, o->outcome);
+    }
+    if (!o->refund)
+        return 0;
+    if (o->outcome && strcmp(o->outcome, "lost") == 0) {
+        /* Said to the account's audit, where a late real result would be too. */
+        char detail[96];
+        snprintf(detail, sizeof(detail), "job %s reported lost and refunded", o->id);
+        if (audit(s, "execq", "job lost", o->account, detail, "no result came within its deadline") < 0)
+            return -1;
+    }
+    /* The refund row copies the charge; the key allows one per job. */
+    q = first_row(s,
+                  "INSERT INTO ledger(job_id, account, kind, amount, at_ms) "
+                  "SELECT job_id, account, 'refund', amount, $1 FROM ledger WHERE job_id = $2 AND kind = 'charge' "
+                  "ON CONFLICT DO NOTHING RETURNING amount",
+                  DB_ARGS(DB_I(o->finished_ms), DB_T(o->id)), &rc);
+    if (rc < 0)
+        return -1;
+    if (q)   /* a refund row was made: one, with the charge's amount */
+        o->refunded = (long)db_int(q, 0);
+    db_end(q);
+    if (o->refunded > 0 &&
+        db_do(s->db, "UPDATE accounts SET balance = balance + $1, refunded = refunded + $1, runs = runs - 1 WHERE id = $2",
+              DB_ARGS(DB_I(o->refunded), DB_T(o->account))) < 0)
+        return -1;
+    return 0;
+}
+
+/* qsort_r orders of the outcomes' indices (store_results' lock order). */
+static int by_id(const void *x, const void *y, void *o)
+{
+    const struct store_outcome *v = o;
+    return strcmp(v[*(const size_t *)x].id, v[*(const size_t *)y].id);
+}
+static int by_batch(const void *x, const void *y, void *o)
+{
+    const struct store_outcome *v = o;
+    return strcmp(v[*(const size_t *)x].batch_id, v[*(const size_t *)y].batch_id);
+}
+static int by_account(const void *x, const void *y, void *o)
+{
+    const struct store_outcome *v = o;
+    return strcmp(v[*(const size_t *)x].account, v[*(const size_t *)y].account);
+}
+
+/* PostgreSQL: locks the accounts of the jobs ids names (comma-separated),
+ * in id order, before any job row. Returns 0 or -1. */
+static int lock_accounts_of(struct store *s, const char *ids)
+{
+    struct db_q *q = db_run(s->db,
+                            "SELECT id FROM accounts WHERE id IN (SELECT account FROM jobs "
+                            "WHERE id = ANY(string_to_array($1, ','))) ORDER BY id FOR UPDATE",
+                            DB_ARGS(DB_T(ids)));
+    int rc;
+
+    while (q && (rc = db_next(q)) == 1)
+        ;
+    db_end(q);
+    return q && rc == 0 ? 0 : -1;
 }
 
 long store_results(struct store *s, struct store_outcome *o, size_t n)
 {
     long stored = 0, refunded = 0;
     int64_t t0 = util_mono_us();
+    size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
+    char *ids = malloc(n * 37 + 1);
+    int *replaced = calloc(n ? n : 1, sizeof(*replaced));
 
+    if (!idx || !ids || !replaced)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        idx[i] = i;
+        o[i].stored = 0;
+        o[i].refunded = 0;
+        o[i].batch_id[0] = o[i].account[0] = '\0';
+    }
+    /* One lock order for every transaction: accounts, jobs, batches, each
+     * by id. Two APIs storing results of the same accounts in different
+     * orders would otherwise each hold a row the other waits for. */
+    qsort_r(idx, n, sizeof(*idx), by_id, o);
+    ids[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(ids + strlen(ids), 38, "%s%s", i ? "," : "", o[idx[i]].id);
     pthread_mutex_lock(&s->mu);
     if (db_begin(s->db) < 0)
         goto fail;
-    for (size_t i = 0; i < n; i++) {
-        int rc = store_one(s, &o[i]);
+    if (db_is_pg(s->db) && lock_accounts_of(s, ids) < 0)
+        goto rollback;
+    for (size_t k = 0; k < n; k++) {
+        struct store_outcome *x = &o[idx[k]];
+        int rc = complete_job(s, x, &replaced[idx[k]]);
         if (rc < 0) {
-            log_msg(LOG_ERR, "job=%s store result: %s", o[i].id, db_error(s->db));
+            log_msg(LOG_ERR, "job=%s store result: %s", x->id, db_error(s->db));
             goto rollback;
         }
         stored += rc;
-        refunded += o[i].refunded;
+    }
+    qsort_r(idx, n, sizeof(*idx), by_batch, o);
+    for (size_t k = 0; k < n; k++)
+        if (o[idx[k]].stored && o[idx[k]].batch_id[0] && count_done(s, &o[idx[k]]) < 0)
+            goto rollback;
+    qsort_r(idx, n, sizeof(*idx), by_account, o);
+    for (size_t k = 0; k < n; k++) {
+        if (o[idx[k]].stored && settle(s, &o[idx[k]], replaced[idx[k]]) < 0)
+            goto rollback;
+        refunded += o[idx[k]].refunded;
     }
     if (db_commit(s->db) < 0)
         goto rollback;
     pthread_mutex_unlock(&s->mu);
-    metrics_add(m_refunded, (double)refunded);
+    if (refunded > 0)
+        metrics_add(m_refunded, (double)refunded);
     metrics_observe(m_result, (util_mono_us() - t0) / 1e6);
+    free(idx);
+    free(ids);
+    free(replaced);
     return stored;
 rollback:
     db_rollback(s->db);
 fail:
     pthread_mutex_unlock(&s->mu);
+out:
     for (size_t i = 0; i < n; i++) {   /* nothing stored: nobody to wake */
         o[i].stored = 0;
         o[i].batch_id[0] = '\0';
+        o[i].refunded = 0;
     }
+    free(idx);
+    free(ids);
+    free(replaced);
     metrics_observe(m_result, (util_mono_us() - t0) / 1e6);
     return -1;
 }
 
-int store_result(struct store *s, const char *id, const char *http_json, int refund, int64_t finished_ms,
-                 char batch_id[37])
+int store_result(struct store *s, const char *id, const char *http_json, const char *outcome, int refund,
+                 int64_t finished_ms, char batch_id[37])
 {
-    struct store_outcome o = {.id = id, .http_json = http_json, .refund = refund, .finished_ms = finished_ms};
+    struct store_outcome o = {.id = id, .http_json = http_json, .outcome = outcome, .refund = refund,
+                              .finished_ms = finished_ms};
     long rc = store_results(s, &o, 1);
 
     memcpy(batch_id, o.batch_id, 37);
@@ -1009,29 +1302,33 @@ out:
     return ret;
 }
 
-/* A row of the held jobs to release. */
+/* The held jobs released in one transaction, handed to Kafka after it commits. */
 struct held {
     char id[37], kind[8];
     char *json;
 };
+struct held_list {
+    struct held *h;
+    long n;
+};
 
-/* Releases account's held jobs up to lim. Caller holds s->mu and is in a
- * transaction. Returns how many, or -1. */
+/* Marks account's held jobs released up to lim, adding them to out.
+ * Caller holds s->mu and is in a transaction. Returns how many, or -1. */
 static long release_account(struct store *s, const char *account, const struct store_limits *lim,
-                            void (*fn)(const char *id, const char *kind, const char *json, void *arg), void *arg)
+                            struct held_list *out)
 {
     struct db_q *q = NULL;
-    struct held *h = NULL;
     long open = 0, queued = 0, n = 0, room;
-    int rc;
+    int rc, suspended = 0;
     struct store_limits eff;
 
     /* Locked as an accept locks it: two APIs releasing the same account's
-     * jobs take turns, and the second sees them released. */
-    if (lock_account(s, account, NULL) < 0 || open_jobs(s, account, lim, &open, &queued, &eff) < 0)
+     * jobs take turns, and the second sees them released. A suspended
+     * account's jobs stay held until it is reinstated. */
+    if (lock_account(s, account, NULL, &suspended) < 0 || open_jobs(s, account, lim, &open, &queued, &eff) < 0)
         return -1;
     room = eff.max_queued > 0 ? eff.max_queued - queued : 1000000;
-    if (room <= 0)
+    if (room <= 0 || suspended)
         return 0;
     q = db_run(s->db, "SELECT id, kind, message FROM jobs WHERE account = $1 AND held = 1 ORDER BY created_ms, seq LIMIT $2",
                DB_ARGS(DB_T(account), DB_I(room)));
@@ -1039,27 +1336,22 @@ static long release_account(struct store *s, const char *account, const struct s
         return -1;
     /* Read first, then marked: SQLite's cursor must not see its own updates. */
     while ((rc = db_next(q)) == 1) {
-        struct held *more = realloc(h, (size_t)(n + 1) * sizeof(*h));
+        struct held *more = realloc(out->h, (size_t)(out->n + 1) * sizeof(*out->h)), *h;
         if (!more) {
             rc = -1;
             break;
         }
-        h = more;
-        copy_col(q, 0, h[n].id, sizeof(h[n].id));
-        copy_col(q, 1, h[n].kind, sizeof(h[n].kind));
-        h[n].json = dup_col(q, 2);
+        out->h = more;
+        h = &out->h[out->n++];
+        copy_col(q, 0, h->id, sizeof(h->id));
+        copy_col(q, 1, h->kind, sizeof(h->kind));
+        h->json = dup_col(q, 2);
         n++;
     }
     db_end(q);
-    for (long i = 0; i < n && rc == 0; i++)
-        if (db_do(s->db, "UPDATE jobs SET held = 0 WHERE id = $1", DB_ARGS(DB_T(h[i].id))) < 0)
+    for (long i = out->n - n; i < out->n && rc == 0; i++)
+        if (db_do(s->db, "UPDATE jobs SET held = 0 WHERE id = $1", DB_ARGS(DB_T(out->h[i].id))) < 0)
             rc = -1;
-    for (long i = 0; i < n; i++) {
-        if (rc == 0 && h[i].json)
-            fn(h[i].id, h[i].kind, h[i].json, arg);
-        free(h[i].json);
-    }
-    free(h);
     return rc == 0 ? n : -1;
 }
 
@@ -1081,6 +1373,7 @@ long store_held_count(struct store *s)
 long store_release(struct store *s, const char *account, const struct store_limits *lim,
                    void (*fn)(const char *id, const char *kind, const char *json, void *arg), void *arg)
 {
+    struct held_list out = {NULL, 0};
     long n = 0, k;
     int rc = 0;
 
@@ -1090,12 +1383,13 @@ long store_release(struct store *s, const char *account, const struct store_limi
         return -1;
     }
     if (account) {
-        n = release_account(s, account, lim, fn, arg);
+        n = release_account(s, account, lim, &out);
     } else {
-        /* Every account with held jobs (the sweep, and after a restart). */
+        /* Every account with held jobs (the sweep, and after a restart),
+         * locked in id order as every transaction locks accounts. */
         char (*ids)[40] = NULL;
         size_t nids = 0;
-        struct db_q *q = db_run(s->db, "SELECT DISTINCT account FROM jobs WHERE held = 1", NULL, 0);
+        struct db_q *q = db_run(s->db, "SELECT DISTINCT account FROM jobs WHERE held = 1 ORDER BY account", NULL, 0);
         while (q && (rc = db_next(q)) == 1) {
             char (*more)[40] = realloc(ids, (nids + 1) * sizeof(*ids));
             if (!more)
@@ -1107,14 +1401,23 @@ long store_release(struct store *s, const char *account, const struct store_limi
             n = -1;
         db_end(q);
         for (size_t i = 0; i < nids && n >= 0; i++)
-            n = (k = release_account(s, ids[i], lim, fn, arg)) < 0 ? -1 : n + k;
+            n = (k = release_account(s, ids[i], lim, &out)) < 0 ? -1 : n + k;
         free(ids);
     }
     if (n < 0 || db_commit(s->db) < 0) {
+        /* Not released (a lost COMMIT included: they are released again
+         * later, by this API or another, and a copy sent now would be a
+         * second run): none is handed on. */
         log_msg(LOG_ERR, "store: release held jobs: %s", db_error(s->db));
         db_rollback(s->db);
         n = -1;
     }
+    for (long i = 0; i < out.n; i++) {
+        if (n >= 0 && out.h[i].json)
+            fn(out.h[i].id, out.h[i].kind, out.h[i].json, arg);
+        free(out.h[i].json);
+    }
+    free(out.h);
     pthread_mutex_unlock(&s->mu);
     return n;
 }
@@ -1275,27 +1578,61 @@ void store_reply_release(struct store *s, const char *owner, int part)
     pthread_mutex_unlock(&s->mu);
 }
 
+/* Deletes up to max batches whose every job finished before before_ms,
+ * each with its jobs in one transaction: a batch is never seen with some
+ * of its jobs gone (it would read completed: false for ever). Returns the
+ * rows deleted. */
+static long prune_batches(struct store *s, int64_t before_ms, int max)
+{
+    char (*ids)[37] = calloc((size_t)max, sizeof(*ids));
+    struct db_q *q;
+    long n = 0, k, nb = 0;
+    int rc = 0;
+
+    if (!ids)
+        return 0;
+    pthread_mutex_lock(&s->mu);
+    q = db_run(s->db,
+               "SELECT id FROM batches b WHERE created_ms < $1 AND done >= size AND NOT EXISTS "
+               "(SELECT 1 FROM jobs WHERE batch_id = b.id AND (status != 'completed' OR finished_ms >= $1)) LIMIT $2",
+               DB_ARGS(DB_I(before_ms), DB_I(max)));
+    while (q && nb < max && (rc = db_next(q)) == 1)
+        copy_col(q, 0, ids[nb++], 37);
+    db_end(q);
+    for (long i = 0; i < nb && n < max; i++) {   /* up to about max rows a round */
+        if (db_begin(s->db) < 0)
+            break;
+        if ((k = db_do(s->db, "DELETE FROM jobs WHERE batch_id = $1", DB_ARGS(DB_T(ids[i])))) < 0 ||
+            db_do(s->db, "DELETE FROM batches WHERE id = $1", DB_ARGS(DB_T(ids[i]))) < 0 || db_commit(s->db) < 0) {
+            db_rollback(s->db);
+            break;
+        }
+        n += k + 1;
+    }
+    pthread_mutex_unlock(&s->mu);
+    free(ids);
+    return n;
+}
+
 long store_prune(struct store *s, int64_t jobs_before_ms, int64_t idem_before_ms, int64_t signups_before_ms,
                  int max)
 {
-    /* Finished jobs past retention, then what hangs on them: batches with
-     * no job left, ledger rows as old (the account totals do not need
+    /* Finished jobs past retention (batches whole: prune_batches), then
+     * what hangs on them: ledger rows as old (the account totals do not need
      * them), idempotency keys past their life, signup records past the
      * rate window. Small batches: the lock is held briefly. A row's
      * physical id is rowid on SQLite, ctid on PostgreSQL. */
     static const char *sql[] = {
         "DELETE FROM jobs WHERE %1$s IN (SELECT %1$s FROM jobs WHERE status = 'completed' AND finished_ms < $1 "
-        "LIMIT $2)",
-        "DELETE FROM batches WHERE %1$s IN (SELECT %1$s FROM batches b WHERE created_ms < $1 AND NOT EXISTS "
-        "(SELECT 1 FROM jobs WHERE batch_id = b.id) LIMIT $2)",
+        "AND batch_id IS NULL LIMIT $2)",
         "DELETE FROM ledger WHERE %1$s IN (SELECT %1$s FROM ledger l WHERE at_ms < $1 AND NOT EXISTS "
         "(SELECT 1 FROM jobs WHERE id = l.job_id) LIMIT $2)",
         "DELETE FROM idempotency WHERE %1$s IN (SELECT %1$s FROM idempotency WHERE created_ms < $1 LIMIT $2)",
         "DELETE FROM signups WHERE %1$s IN (SELECT %1$s FROM signups WHERE at_ms < $1 LIMIT $2)",
     };
-    int64_t before[] = {jobs_before_ms, jobs_before_ms, jobs_before_ms, idem_before_ms, signups_before_ms};
+    int64_t before[] = {jobs_before_ms, jobs_before_ms, idem_before_ms, signups_before_ms};
     const char *rid = db_is_pg(s->db) ? "ctid" : "rowid";
-    long n = 0, k;
+    long n = prune_batches(s, jobs_before_ms, max), k;
 
     for (int i = 0; i < NELEMS(sql); i++) {
         char text[400];

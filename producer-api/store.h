@@ -32,7 +32,28 @@ struct store_job {
     int64_t created_ms, finished_ms;
 };
 
-enum store_accept { STORE_ACCEPTED = 0, STORE_NO_CREDITS = 1, STORE_TOO_MANY = 2, STORE_ERROR = -1 };
+enum store_accept { STORE_ACCEPTED = 0, STORE_NO_CREDITS = 1, STORE_TOO_MANY = 2, STORE_REPEAT = 3, STORE_ERROR = -1,
+                   STORE_UNSURE = -2 /* the connection was lost in COMMIT and could not be read back */ };
+
+/* An Idempotency-Key, written in the same transaction as the change it
+ * names (jobs accepted and charged, credits granted): a crash between the
+ * two, or the same key sent to two APIs at once, cannot make the change
+ * twice. The transaction locks the account's row first, so a second
+ * request with the key waits for the first to commit and then finds it. */
+struct store_idem {
+    const char *scope;        /* whose keys: the account, or "admin" */
+    const char *route, *key, *body_hash;
+    int64_t since_ms;         /* keys made before have expired (replaced) */
+    int status;               /* the answer saved with the key: status, */
+    const char *response;     /* and body; or, when NULL, */
+    char *(*answer)(long balance, void *arg);   /* made in the transaction from the balance after (malloc'd) */
+    void *arg;
+    /* out, when the key was live already (STORE_REPEAT): the first
+     * request's body hash and answer (malloc'd: the caller frees it) */
+    char found_hash[65];
+    int found_status;
+    char *found_response;
+};
 
 /* Per-account limits on async and batch work (not sync calls). */
 struct store_limits {
@@ -59,7 +80,9 @@ int store_listen(struct store *s, void (*fn)(const char *id, void *arg), void *a
 int store_account_create(struct store *s, const char *key_hash, long credits, char id[40], char *errstr,
                          size_t errstr_size);
 /* Creates account id for key_hash with credits unless it exists (its balance
- * is then left alone). Returns 0 or -1. */
+ * is then left alone). A changed key_hash (the demo key configured anew)
+ * replaces the account's previous configured key; keys an operator added
+ * stay. Returns 0 or -1. */
 int store_account_ensure(struct store *s, const char *id, const char *key_hash, long credits, char *errstr,
                          size_t errstr_size);
 /* Finds the account of a key (unexpired). Returns 0 with its id, 2 when the
@@ -68,11 +91,19 @@ int store_account_by_key(struct store *s, const char *key_hash, char id[40], cha
 
 /* Operator changes, each with an audit row (actor, reason), in one
  * transaction. Each returns 0, 1 (no such account) or -1. */
-int store_grant(struct store *s, const char *account, long credits, const char *actor, const char *reason);
+/* store_grant: with idem (NULL: none), 2 when its key was live already
+ * (idem's found_* filled, nothing granted); *balance (when not NULL) gets
+ * the balance after. */
+int store_grant(struct store *s, const char *account, long credits, const char *actor, const char *reason,
+                struct store_idem *idem, long *balance);
 /* on: suspended (its calls get 403, the reason said); off: reinstated. */
 int store_suspend(struct store *s, const char *account, int on, const char *actor, const char *reason);
-/* A new key (by hash) for account. */
-int store_key_add(struct store *s, const char *account, const char *key_hash, const char *actor, const char *reason);
+/* A new key (by hash) for account. It expires when like_hash (a key of
+ * the account: the one a user rotates with) does, if that one expires; a
+ * key in its grace period cannot mint one that outlives it. like_hash
+ * NULL: it does not expire. */
+int store_key_add(struct store *s, const char *account, const char *key_hash, const char *like_hash,
+                  const char *actor, const char *reason);
 /* Makes keys of account expire at at_ms (or earlier if they already do):
  * only only_hash when given, else all but except_hash (NULL: all). */
 int store_keys_expire(struct store *s, const char *account, const char *except_hash, const char *only_hash,
@@ -97,9 +128,12 @@ long store_keys_list(struct store *s, const char *account,
 /* Balance and usage from the ledger. Returns 0, 1 (no such account) or -1. */
 int store_account_get(struct store *s, const char *id, struct store_account *a);
 
-/* Records a signup attempt from addr if fewer than max were made in the
- * last window_ms. Returns 1 (allowed and recorded), 0 (refused) or -1. */
-int store_signup_allowed(struct store *s, const char *addr, int64_t now_ms, int64_t window_ms, int max);
+/* A signup from addr: if fewer than max were made from it in the last
+ * window_ms, records it and creates the account (key_hash, credits; its
+ * id in id), all in one transaction that signups from addr through any
+ * API take in turns. Returns 1 (created), 0 (refused) or -1. */
+int store_signup(struct store *s, const char *addr, int64_t now_ms, int64_t window_ms, int max, const char *key_hash,
+                 long credits, char id[40]);
 
 /* Stores n jobs (jobs[i] with its message json[i]) for account, in batch
  * batch_id (NULL: none), and charges each jobs[i].credits, all in one
@@ -109,11 +143,15 @@ int store_signup_allowed(struct store *s, const char *addr, int64_t now_ms, int6
  * STORE_ACCEPTED, STORE_NO_CREDITS (nothing stored or charged; *balance
  * set), STORE_TOO_MANY (max_open would be passed; nothing stored or
  * charged; *balance set to the account's open jobs, *release to its
- * max_open) or STORE_ERROR. lim holds the configured limits; an account's
- * own (store_set_limits) win. */
+ * max_open), STORE_REPEAT (idem's key is live: nothing stored, idem's
+ * found_* filled) or STORE_ERROR. lim holds the configured limits; an
+ * account's own (store_set_limits) win. idem: the request's
+ * Idempotency-Key, or NULL. A COMMIT whose connection was lost is read
+ * back after reconnecting: the answer is what the store holds. */
 enum store_accept store_jobs_accept(struct store *s, const char *account, const char *batch_id,
                                     const struct job *jobs, char *const *json, size_t n,
-                                    const struct store_limits *lim, long *balance, size_t *release);
+                                    const struct store_limits *lim, struct store_idem *idem, long *balance,
+                                    size_t *release);
 
 /* An account's own limits, overriding the configured ones: max_queued,
  * max_open, requests_per_s, max_batch_jobs; -1 = the default. */
@@ -127,9 +165,11 @@ int store_get_limits(struct store *s, const char *account, long v[STORE_NLIMITS]
 /* Jobs held now (all accounts), or -1. */
 long store_held_count(struct store *s);
 
-/* Hands Kafka (through fn, called with s's lock held: it must only queue)
- * the held jobs of account (NULL: of every account) that its max_queued
- * now allows, oldest first, and marks them released. Returns how many, or -1. */
+/* Marks released the held jobs of account (NULL: of every account) that
+ * its max_queued now allows, oldest first, and once that has committed
+ * hands them to Kafka through fn (called with s's lock held: it must only
+ * queue); a failed commit hands none. A suspended account's jobs stay
+ * held. Returns how many, or -1. */
 long store_release(struct store *s, const char *account, const struct store_limits *lim,
                    void (*fn)(const char *id, const char *kind, const char *json, void *arg), void *arg);
 
@@ -138,27 +178,33 @@ void store_job_produced(struct store *s, const char *id);
 /* Marks a queued job running (an executor took it). */
 void store_job_running(struct store *s, const char *id);
 
-/* Stores a job's result (http_json: the HTTP result object) unless one is
- * stored already; refunds the charge when refund is set (the job never
- * ran). Returns 1 if stored now, 0 if it was a duplicate or unknown job, -1
+/* Stores a job's result (http_json: the HTTP result object; outcome: its
+ * kind, as execq_jobs_total counts it) unless one is stored already;
+ * refunds the charge when refund is set (the job never ran). A result of a
+ * run (refund 0) replaces a stored "lost" or "expired" one, which was
+ * only the API's or an executor's view of a copy: the job is charged
+ * again (if the balance allows; the audit says which). Returns 1 if stored now, 0 if it was a duplicate or unknown job, -1
  * on error. *batch_id gets the job's batch when this result completed it,
  * "" otherwise (not in a batch, or more to come): whom to wake. */
-int store_result(struct store *s, const char *id, const char *http_json, int refund, int64_t finished_ms,
-                 char batch_id[37]);
+int store_result(struct store *s, const char *id, const char *http_json, const char *outcome, int refund,
+                 int64_t finished_ms, char batch_id[37]);
 
 /* One result for store_results: the inputs as store_result's, the
  * outcome filled in. Strings are the caller's. */
 struct store_outcome {
-    const char *id, *http_json;
+    const char *id, *http_json, *outcome;
     int refund;
     int64_t finished_ms;
     int stored;           /* out: 1 stored now, 0 a duplicate or not ours */
     char batch_id[37];    /* out: the batch this result completed, or "" */
     char account[40];     /* out: the job's account when stored now */
-    long refunded;        /* out: credits given back */
+    long refunded;        /* out: credits given back (negative: charged again, a late real result) */
 };
 /* Stores n results in one transaction (the results consumer's batch: one
  * commit, and on a shared store one round trip per ordinary result).
+ * Rows are locked in one order whatever the results' order: the accounts
+ * (by id), then the jobs (by id), then the batches (by id); so are they by
+ * every other transaction that locks more than one.
  * Returns how many were stored now, or -1 when none was (each outcome's
  * stored is then 0: retry them all). */
 long store_results(struct store *s, struct store_outcome *o, size_t n);
@@ -210,7 +256,8 @@ int store_reply_renew(struct store *s, const char *owner, int part, int64_t now_
 void store_reply_release(struct store *s, const char *owner, int part);
 
 /* Retention, one small round: deletes at most max rows of each kind among
- * finished jobs (finished before jobs_before_ms) with their empty batches
+ * finished jobs (finished before jobs_before_ms; a batch's only when every
+ * job of the batch is, all together) with their emptied batches
  * and their ledger rows, idempotency keys made before idem_before_ms and
  * signup records before signups_before_ms. Returns the rows deleted. */
 long store_prune(struct store *s, int64_t jobs_before_ms, int64_t idem_before_ms, int64_t signups_before_ms,

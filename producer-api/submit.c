@@ -52,22 +52,36 @@ static void stamp(struct api *a, struct api_req *r, struct job *j, const char *k
     j->expires_at_ms = strcmp(kind, "sync") == 0 ? now + j->timeout_ms + a->cfg->sync_grace_ms : now + ASYNC_TTL_MS;
 }
 
-/* Stores and charges n jobs. Returns 0, or -1 after setting r's error
- * (402 when the balance is short: nothing is stored or charged). */
-/* Stores and charges jobs; *release of them may go to Kafka now (async and
- * batch jobs past the account's max_queued are held, see store.h; sync
- * calls, whose callers wait, never are). Returns 0, or -1 with r answered. */
+static void idem_answer(struct api_req *r, const char *hash, const char *stored, int status, char *response);
+
+/* Stores and charges jobs, with the request's Idempotency-Key (idem, or
+ * NULL) in the same transaction; *release of them may go to Kafka now
+ * (async and batch jobs past the account's max_queued are held, see
+ * store.h; sync calls, whose callers wait, never are). Returns 0, 1 when
+ * the key was live already (r answered as its first request was), or -1
+ * with r answered. */
 static int accept_jobs(struct api *a, struct api_req *r, const char *batch_id, const struct job *jobs, char **json,
-                       size_t n, size_t *release)
+                       size_t n, struct store_idem *idem, size_t *release)
 {
     long balance = 0;
     char msg[200];
     int sync = strcmp(jobs[0].kind, "sync") == 0;
 
-    switch (store_jobs_accept(a->store, r->account, batch_id, jobs, json, n, sync ? NULL : &a->limits, &balance,
-                              release)) {
+    switch (store_jobs_accept(a->store, r->account, batch_id, jobs, json, n, sync ? NULL : &a->limits, idem,
+                              &balance, release)) {
     case STORE_ACCEPTED:
         return 0;
+    case STORE_REPEAT:
+        /* The same key committed first (another API, or a request racing
+         * this one): its answer, nothing made or charged again. */
+        idem_answer(r, idem->body_hash, idem->found_hash, idem->found_status, idem->found_response);
+        return 1;
+    case STORE_UNSURE:
+        snprintf(msg, sizeof(msg), "the job store was lost while committing; the job may have been accepted and "
+                 "charged: see GET /v1/jobs/%s", jobs[0].id);
+        r->retry_after_s = 5;
+        req_error(r, 503, "store_unavailable", msg);
+        return -1;
     case STORE_NO_CREDITS:
         snprintf(msg, sizeof(msg), "this needs %ld credits and the balance is %ld; nothing was queued",
                  (long)n * a->cfg->price_credits, balance);
@@ -82,7 +96,8 @@ static int accept_jobs(struct api *a, struct api_req *r, const char *batch_id, c
     case STORE_ERROR:
         break;
     }
-    req_error(r, 500, "internal", "the job store failed; nothing was queued or charged");
+    r->retry_after_s = 5;
+    req_error(r, 503, "store_unavailable", "the job store failed; nothing was queued or charged; retry later");
     return -1;
 }
 
@@ -92,7 +107,7 @@ void submit_fail_unqueued(struct api *a, const char *id, const char *why)
 
     snprintf(msg, sizeof(msg), "could not queue the job: %s; refunded", why);
     body = api_job_error_json("queue_unavailable", msg, id);
-    if (store_result(a->store, id, body, 1, util_wall_ms(), batch) == 1)
+    if (store_result(a->store, id, body, "queue_unavailable", 1, util_wall_ms(), batch) == 1)
         results_count_outcome("queue_unavailable");
     free(body);
     api_wake(a, id);
@@ -137,44 +152,53 @@ static int64_t idem_since(const struct api *a)
     return util_wall_ms() - a->cfg->idempotency_ttl_s * 1000;
 }
 
+/* Answers r as the first request with its Idempotency-Key was answered
+ * (stored: that request's body hash; response: its answer, taken), or 422
+ * when this body is another. */
+static void idem_answer(struct api_req *r, const char *hash, const char *stored, int status, char *response)
+{
+    if (strcmp(stored, hash) != 0) {
+        free(response);
+        req_error(r, 422, "idempotency_key_reused", "this Idempotency-Key was used with another body");
+        return;
+    }
+    req_set(r, (unsigned)status, response);   /* the same job or batch, charged once */
+}
+
 /* Idempotency-Key: answers r from the store when the same key came with
  * the same body before (returns 1), refuses it with another body (returns
- * 1), or returns 0 to go on; *key and hash are set for idem_save(). Keys
- * are per account and route, and expire after idempotency-ttl-s. */
-static int idem_check(struct api *a, struct api_req *r, const char **key, char hash[65])
+ * 1), or returns 0 to go on with k set for the accept's transaction
+ * (k->key NULL: no key). Keys are per account and route, and expire after
+ * idempotency-ttl-s. */
+static int idem_check(struct api *a, struct api_req *r, struct store_idem *k, char hash[65])
 {
     char stored[65], *response = NULL;
     int status = 0, rc;
+    const char *key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key");
 
-    *key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key");
-    if (!*key)
+    memset(k, 0, sizeof(*k));
+    if (!key)
         return 0;
-    if (strlen(*key) == 0 || strlen(*key) > 255) {
+    if (strlen(key) == 0 || strlen(key) > 255) {
         req_error(r, 400, "invalid_request", "Idempotency-Key must be 1 to 255 characters");
         return 1;
     }
     sha256_hex(r->body.data ? r->body.data : "", r->body.len, hash);
-    rc = store_idem_get(a->store, r->account, idem_route(r), *key, idem_since(a), stored, &status, &response);
+    k->scope = r->account;
+    k->route = idem_route(r);
+    k->key = key;
+    k->body_hash = hash;
+    k->since_ms = idem_since(a);
+    rc = store_idem_get(a->store, r->account, idem_route(r), key, idem_since(a), stored, &status, &response);
     if (rc < 0) {
-        req_error(r, 500, "internal", "the job store failed");
+        r->retry_after_s = 5;
+        req_error(r, 503, "store_unavailable", "the job store failed; nothing was done; retry later");
         return 1;
     }
     if (rc == 1)
         return 0;
-    if (strcmp(stored, hash) != 0) {
-        free(response);
-        req_error(r, 422, "idempotency_key_reused", "this Idempotency-Key was used with another body");
-        return 1;
-    }
-    req_set(r, (unsigned)status, response);   /* the same job or batch, charged once */
+    idem_answer(r, hash, stored, status, response);
     return 1;
-}
-
-static void idem_save(struct api *a, struct api_req *r, const char *key, const char *hash)
-{
-    if (key && r->status == 202 &&
-        store_idem_put(a->store, r->account, idem_route(r), key, idem_since(a), hash, (int)r->status, r->resp) < 0)
-        log_msg(LOG_ERR, "idempotency key not saved for account %s", r->account);
 }
 
 /* Whether job id of account ended without running because Kafka never
@@ -196,47 +220,56 @@ static int never_ran(struct api *a, const char *account, const char *id)
     return yes;
 }
 
+/* A sync call whose Idempotency-Key k was used before, r holding the
+ * stored answer ({"job_id": ...}): answers it with that job's result,
+ * awaited if still running. A job that never ran (Kafka refused it: "not
+ * charged, try again") is not final: with may_retry, its key is dropped
+ * and 0 returned (the call runs anew); else its answer stands. Returns 1
+ * when r is answered or suspended. */
+static int exec_repeat(struct api *a, struct api_req *r, struct store_idem *k, int may_retry)
+{
+    cJSON *prev = r->status == 200 && r->resp ? cJSON_Parse(r->resp) : NULL;
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(prev, "job_id");
+    int valid = cJSON_IsString(id) && util_id_valid(id->valuestring);
+
+    if (valid && may_retry && never_ran(a, r->account, id->valuestring)) {
+        store_idem_delete(a->store, r->account, "exec-python", k->key);
+        free(r->resp);
+        r->resp = NULL;
+        r->done = 0;
+        r->status = 0;
+        cJSON_Delete(prev);
+        return 0;
+    }
+    if (valid) {
+        memcpy(r->path_id, id->valuestring, 37);
+        r->done = 0;
+        r->wait_deadline = util_mono_ms() + a->cfg->max_timeout_ms + a->cfg->sync_grace_ms;
+        query_replay(a, r);
+    }
+    cJSON_Delete(prev);
+    return 1;
+}
+
 void submit_exec(struct api *a, struct api_req *r)
 {
-    const char *key;
-    char hash[65];
+    struct store_idem k;
+    char hash[65], ref[64];
     cJSON *o = NULL;
     struct job j;
     struct spec_err e;
     char *json = NULL;
     size_t release = 0;
     rd_kafka_resp_err_t err;
+    int rc;
 
     job_init(&j);
     if (r->path_id[0]) {
         query_replay(a, r);   /* a repeat of an earlier call: its job's result */
         goto out;
     }
-    if (idem_check(a, r, &key, hash)) {
-        /* Same key and body as before: the stored answer names the job. */
-        cJSON *prev = r->status == 200 && r->resp ? cJSON_Parse(r->resp) : NULL;
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(prev, "job_id");
-        if (cJSON_IsString(id) && util_id_valid(id->valuestring) && never_ran(a, r->account, id->valuestring)) {
-            /* Its answer was "could not queue, not charged, try again":
-             * not final, so not replayed; the retry is a new request. */
-            store_idem_delete(a->store, r->account, "exec-python", key);
-            free(r->resp);
-            r->resp = NULL;
-            r->done = 0;
-            r->status = 0;
-            cJSON_Delete(prev);
-            goto fresh;
-        }
-        if (cJSON_IsString(id) && util_id_valid(id->valuestring)) {
-            memcpy(r->path_id, id->valuestring, 37);
-            r->done = 0;
-            r->wait_deadline = util_mono_ms() + a->cfg->max_timeout_ms + a->cfg->sync_grace_ms;
-            query_replay(a, r);
-        }
-        cJSON_Delete(prev);
+    if (idem_check(a, r, &k, hash) && exec_repeat(a, r, &k, 1))
         goto out;
-    }
-fresh:
     if (!(o = parse_body(r)))
         goto out;
     if (spec_parse(a->cfg, o, &j, &e) < 0) {
@@ -257,15 +290,20 @@ fresh:
     stamp(a, r, &j, "sync", NULL);
     memcpy(r->job_id, j.id, sizeof(r->job_id));
     json = job_to_json(&j);
-    if (accept_jobs(a, r, NULL, &j, &json, 1, &release) < 0)
+    /* A repeat (same key, same body) gets this job's result, not a new run. */
+    snprintf(ref, sizeof(ref), "{\"job_id\":\"%s\"}", j.id);
+    k.status = 200;
+    k.response = ref;
+    rc = accept_jobs(a, r, NULL, &j, &json, 1, k.key ? &k : NULL, &release);
+    if (rc == 1) {
+        /* Another request with the key committed first: this one is its
+         * repeat (its job's result, awaited). */
+        memset(r->job_id, 0, sizeof(r->job_id));
+        exec_repeat(a, r, &k, 0);
         goto out;
-    if (key) {
-        /* A repeat (same key, same body) gets this job's result, not a new run. */
-        char ref[64];
-        snprintf(ref, sizeof(ref), "{\"job_id\":\"%s\"}", j.id);
-        if (store_idem_put(a->store, r->account, "exec-python", key, idem_since(a), hash, 200, ref) < 0)
-            log_msg(LOG_ERR, "job=%s idempotency key not saved", j.id);
     }
+    if (rc < 0)
+        goto out;
     if (pending_add(a->pending, j.id, r, util_mono_ms() + j.timeout_ms + a->cfg->sync_grace_ms) < 0) {
         fail_unqueued(a, j.id, RD_KAFKA_RESP_ERR__QUEUE_FULL);
         req_error(r, 503, "overloaded", "too many calls are waiting; try again shortly (not charged)");
@@ -306,8 +344,8 @@ static void produce_all(struct api *a, struct job *jobs, char **json, size_t n)
 
 void submit_job(struct api *a, struct api_req *r)
 {
-    const char *key;
-    char hash[65];
+    struct store_idem k;
+    char hash[65], *answer = NULL;
     cJSON *o = NULL, *resp;
     struct job j;
     struct spec_err e;
@@ -315,7 +353,7 @@ void submit_job(struct api *a, struct api_req *r)
     size_t release = 0;
 
     job_init(&j);
-    if (idem_check(a, r, &key, hash) || !(o = parse_body(r)))
+    if (idem_check(a, r, &k, hash) || !(o = parse_body(r)))
         goto out;
     if (spec_parse(a->cfg, o, &j, &e) < 0) {
         req_error(r, e.status, e.code, e.msg);
@@ -326,18 +364,26 @@ void submit_job(struct api *a, struct api_req *r)
     stamp(a, r, &j, "async", NULL);
     memcpy(r->job_id, j.id, sizeof(r->job_id));
     json = job_to_json(&j);
-    if (accept_jobs(a, r, NULL, &j, &json, 1, &release) < 0)
-        goto out;
+    /* The answer is made first: it is saved with the key in the accept's transaction. */
     resp = cJSON_CreateObject();
     cJSON_AddBoolToObject(resp, "ok", 1);
     cJSON_AddStringToObject(resp, "job_id", j.id);
     cJSON_AddStringToObject(resp, "status", "queued");
     cJSON_AddNumberToObject(resp, "credits_charged", (double)j.credits);
-    req_set(r, 202, cJSON_PrintUnformatted(resp));
+    answer = cJSON_PrintUnformatted(resp);
     cJSON_Delete(resp);
-    idem_save(a, r, key, hash);
+    k.status = 202;
+    k.response = answer;
+    if (!answer || accept_jobs(a, r, NULL, &j, &json, 1, k.key ? &k : NULL, &release) != 0) {
+        if (!answer)
+            req_error(r, 500, "internal", "out of memory");
+        goto out;
+    }
+    req_set(r, 202, answer);
+    answer = NULL;
     produce_all(a, &j, &json, release);   /* 0: held, released as the account's jobs finish */
 out:
+    free(answer);
     free(json);
     cJSON_Delete(o);
     job_release(&j);
@@ -345,15 +391,15 @@ out:
 
 void submit_batch(struct api *a, struct api_req *r)
 {
-    const char *key;
-    char hash[65], batch_id[37], msg[300];
+    struct store_idem ik;
+    char hash[65], batch_id[37], msg[300], *answer = NULL;
     cJSON *o = NULL, *list, *item, *resp, *ids;
     struct job *jobs = NULL;
     char **json = NULL;
     size_t n = 0, i = 0, release = 0;
     struct spec_err e;
 
-    if (idem_check(a, r, &key, hash) || !(o = parse_body(r)))
+    if (idem_check(a, r, &ik, hash) || !(o = parse_body(r)))
         goto out;
     list = cJSON_GetObjectItemCaseSensitive(o, "jobs");
     if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0) {
@@ -389,7 +435,7 @@ void submit_batch(struct api *a, struct api_req *r)
         json[i] = job_to_json(&jobs[i]);
         i++;
     }
-    if (refuse_now(a, r) || accept_jobs(a, r, batch_id, jobs, json, n, &release) < 0)
+    if (refuse_now(a, r))
         goto out;
     resp = cJSON_CreateObject();
     cJSON_AddBoolToObject(resp, "ok", 1);
@@ -399,9 +445,17 @@ void submit_batch(struct api *a, struct api_req *r)
     ids = cJSON_AddArrayToObject(resp, "job_ids");
     for (size_t k = 0; k < n; k++)
         cJSON_AddItemToArray(ids, cJSON_CreateString(jobs[k].id));
-    req_set(r, 202, cJSON_PrintUnformatted(resp));
+    answer = cJSON_PrintUnformatted(resp);
     cJSON_Delete(resp);
-    idem_save(a, r, key, hash);
+    ik.status = 202;
+    ik.response = answer;
+    if (!answer || accept_jobs(a, r, batch_id, jobs, json, n, ik.key ? &ik : NULL, &release) != 0) {
+        if (!answer)
+            req_error(r, 500, "internal", "out of memory");
+        goto out;
+    }
+    req_set(r, 202, answer);
+    answer = NULL;
     produce_all(a, jobs, json, release);
     log_msg(LOG_INFO, "batch=%s %zu jobs queued for %s (%zu to Kafka now, %zu held)", batch_id, n, r->account,
             release, n - release);
@@ -410,6 +464,7 @@ out:
         free(json[k]);
         job_release(&jobs[k]);
     }
+    free(answer);
     free(json);
     free(jobs);
     cJSON_Delete(o);

@@ -16,6 +16,15 @@ struct released {
     int n;
 };
 
+/* A signup through store_signup with a fresh key hash: 1, 0 or -1. */
+static int signup(struct store *st, const char *addr, int64_t now, int64_t window, int max)
+{
+    static int n;
+    char hash[65], id[40];
+    snprintf(hash, sizeof(hash), "signup-hash-%d-%lld", ++n, (long long)util_wall_ms());
+    return store_signup(st, addr, now, window, max, hash, 10, id);
+}
+
 static void collect(const char *id, const char *kind, const char *json, void *arg)
 {
     struct released *r = arg;
@@ -61,14 +70,14 @@ int main(void)
         strcpy(j[i].kind, "async");
         j[i].credits = 2;
     }
-    CHECK(store_jobs_accept(st, id, NULL, j, json, 3, NULL, &bal, &rel) == STORE_NO_CREDITS && bal == 4);
+    CHECK(store_jobs_accept(st, id, NULL, j, json, 3, NULL, NULL, &bal, &rel) == STORE_NO_CREDITS && bal == 4);
     CHECK(store_account_get(st, id, &a) == 0 && a.balance == 4 && a.charged == 0);
-    CHECK(store_jobs_accept(st, id, NULL, j, json, 2, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 0);
-    CHECK(store_jobs_accept(st, id, NULL, j, json, 1, NULL, &bal, &rel) != STORE_ACCEPTED);   /* no credits, and a dup id */
+    CHECK(store_jobs_accept(st, id, NULL, j, json, 2, NULL, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 0);
+    CHECK(store_jobs_accept(st, id, NULL, j, json, 1, NULL, NULL, &bal, &rel) != STORE_ACCEPTED);   /* no credits, and a dup id */
     CHECK(store_account_get(st, id, &a) == 0 && a.balance == 0 && a.charged == 4 && a.runs == 2);
     /* A refund happens once, however often the result comes. */
-    CHECK(store_result(st, j[0].id, "{\"ok\":false}", 1, 1, batch) == 1);
-    CHECK(store_result(st, j[0].id, "{\"ok\":false}", 1, 1, batch) == 0);
+    CHECK(store_result(st, j[0].id, "{\"ok\":false}", "failed", 1, 1, batch) == 1);
+    CHECK(store_result(st, j[0].id, "{\"ok\":false}", "failed", 1, 1, batch) == 0);
     CHECK(store_account_get(st, id, &a) == 0 && a.balance == 2 && a.refunded == 2 && a.runs == 1);
     CHECK(a.granted - a.charged + a.refunded == a.balance);
     /* Limits on async work: at most max_queued handed to Kafka, the rest
@@ -85,12 +94,12 @@ int main(void)
             strcpy(q[i].kind, "batch");
             q[i].credits = 1;
         }
-        CHECK(store_jobs_accept(st, "tenant", NULL, q, qj, 5, &lim, &bal, &rel) == STORE_ACCEPTED && rel == 2);
+        CHECK(store_jobs_accept(st, "tenant", NULL, q, qj, 5, &lim, NULL, &bal, &rel) == STORE_ACCEPTED && rel == 2);
         CHECK(store_release(st, "tenant", &lim, collect, &got) == 0);   /* still 2 in Kafka */
-        CHECK(store_result(st, q[0].id, "{\"ok\":true}", 0, 1, batch) == 1);
+        CHECK(store_result(st, q[0].id, "{\"ok\":true}", "completed", 0, 1, batch) == 1);
         CHECK(store_release(st, "tenant", &lim, collect, &got) == 1 && strcmp(got.json[0], "{\"n\":2}") == 0);
-        CHECK(store_result(st, q[1].id, "{\"ok\":true}", 0, 1, batch) == 1);
-        CHECK(store_result(st, q[2].id, "{\"ok\":true}", 0, 1, batch) == 1);
+        CHECK(store_result(st, q[1].id, "{\"ok\":true}", "completed", 0, 1, batch) == 1);
+        CHECK(store_result(st, q[2].id, "{\"ok\":true}", "completed", 0, 1, batch) == 1);
         CHECK(store_release(st, NULL, &lim, collect, &got) == 2 && strcmp(got.json[1], "{\"n\":3}") == 0 &&
               strcmp(got.json[2], "{\"n\":4}") == 0);
         CHECK(store_release(st, NULL, &lim, collect, &got) == 0);
@@ -98,15 +107,15 @@ int main(void)
         for (int i = 0; i < 5; i++)
             util_uuid(q[i].id);
         CHECK(store_account_get(st, "tenant", &a) == 0 && a.balance == 995);
-        CHECK(store_jobs_accept(st, "tenant", NULL, q, qj, 5, &lim, &bal, &rel) == STORE_TOO_MANY && bal == 2);
+        CHECK(store_jobs_accept(st, "tenant", NULL, q, qj, 5, &lim, NULL, &bal, &rel) == STORE_TOO_MANY && bal == 2);
         CHECK(store_account_get(st, "tenant", &a) == 0 && a.balance == 995);
-        CHECK(store_jobs_accept(st, "tenant", NULL, q, qj, 4, &lim, &bal, &rel) == STORE_ACCEPTED && rel == 0);
+        CHECK(store_jobs_accept(st, "tenant", NULL, q, qj, 4, &lim, NULL, &bal, &rel) == STORE_ACCEPTED && rel == 0);
     }
-    CHECK(store_signup_allowed(st, "1.2.3.4", 1000, 3600000, 2) == 1);
-    CHECK(store_signup_allowed(st, "1.2.3.4", 1001, 3600000, 2) == 1);
-    CHECK(store_signup_allowed(st, "1.2.3.4", 1002, 3600000, 2) == 0);
-    CHECK(store_signup_allowed(st, "5.6.7.8", 1002, 3600000, 2) == 1);
-    CHECK(store_signup_allowed(st, "1.2.3.4", 1000 + 3600001, 3600000, 2) == 1);
+    CHECK(signup(st, "1.2.3.4", 1000, 3600000, 2) == 1);
+    CHECK(signup(st, "1.2.3.4", 1001, 3600000, 2) == 1);
+    CHECK(signup(st, "1.2.3.4", 1002, 3600000, 2) == 0);
+    CHECK(signup(st, "5.6.7.8", 1002, 3600000, 2) == 1);
+    CHECK(signup(st, "1.2.3.4", 1000 + 3600001, 3600000, 2) == 1);
     store_close(st);
     snprintf(path, sizeof(path), "rm -rf %s", dir);
     CHECK(system(path) == 0);

@@ -19,6 +19,15 @@
 #include "store.h"
 #include "util.h"
 
+/* A signup through store_signup with a fresh key hash: 1, 0 or -1. */
+static int signup(struct store *st, const char *addr, int64_t now, int64_t window, int max)
+{
+    static int n;
+    char hash[65], id[40];
+    snprintf(hash, sizeof(hash), "signup-hash-%d-%lld", ++n, (long long)util_wall_ms());
+    return store_signup(st, addr, now, window, max, hash, 10, id);
+}
+
 static struct job mkjob(const char *id, long credits, const char *kind)
 {
     struct job j;
@@ -110,14 +119,14 @@ static void test_accounts(struct store *s)
     CHECK(store_account_get(s, "acct_none", &a) == 1);
     /* ensure keeps the balance, replaces the key */
     CHECK(store_account_ensure(s, "demo", "demo-1", 1000, why, sizeof(why)) == 0);
-    CHECK(store_grant(s, "demo", 5, "op", "test") == 0);
+    CHECK(store_grant(s, "demo", 5, "op", "test", NULL, NULL) == 0);
     CHECK(store_account_ensure(s, "demo", "demo-2", 1000, why, sizeof(why)) == 0);
     CHECK(store_account_get(s, "demo", &a) == 0 && a.balance == 1005);   /* as test_accounts left it */
     CHECK(store_account_by_key(s, "demo-1", got, why, sizeof(why)) == 1);
     CHECK(store_account_by_key(s, "demo-2", got, why, sizeof(why)) == 0);
-    CHECK(store_grant(s, "acct_none", 5, "op", "test") == 1);
+    CHECK(store_grant(s, "acct_none", 5, "op", "test", NULL, NULL) == 1);
     /* a second key, then every key but it expires */
-    CHECK(store_key_add(s, id, "hash-two", "op", "rotate") == 0);
+    CHECK(store_key_add(s, id, "hash-two", NULL, "op", "rotate") == 0);
     CHECK(store_keys_expire(s, id, "hash-two", NULL, util_wall_ms() - 1, "op", "rotate") == 0);
     CHECK(store_account_by_key(s, "hash-one", got, why, sizeof(why)) == 1);
     CHECK(store_account_by_key(s, "hash-two", got, why, sizeof(why)) == 0);
@@ -156,11 +165,11 @@ static void test_charging(struct store *s)
     job_id(j2, "c0000001", 2);
     jobs[0] = mkjob(j1, 5, "sync");
     jobs[1] = mkjob(j2, 5, "sync");
-    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 2, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 2 && rel == 2);
-    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, &bal, &rel) == STORE_NO_CREDITS && bal == 2);
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 2, NULL, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 2 && rel == 2);
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, NULL, &bal, &rel) == STORE_NO_CREDITS && bal == 2);
     /* the same job id twice: refused whole, nothing charged */
-    CHECK(store_grant(s, id, 100, "op", "more") == 0);
-    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, &bal, &rel) == STORE_ERROR);
+    CHECK(store_grant(s, id, 100, "op", "more", NULL, NULL) == 0);
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, NULL, &bal, &rel) == STORE_ERROR);
     CHECK(store_account_get(s, id, &a) == 0 && a.balance == 102 && a.charged == 10 && a.runs == 2);
     CHECK(store_job_get(s, j1, id, &sj) == 0 && strcmp(sj.status, "queued") == 0 && !sj.result);
     store_job_release(&sj);
@@ -168,16 +177,16 @@ static void test_charging(struct store *s)
     store_job_running(s, j1);
     CHECK(store_job_get(s, j1, id, &sj) == 0 && strcmp(sj.status, "running") == 0);
     store_job_release(&sj);
-    CHECK(store_result(s, j1, "{\"exit_code\":0,\"cpu_time_ms\":7}", 0, util_wall_ms(), batch) == 1 && !batch[0]);
-    CHECK(store_result(s, j1, "{\"exit_code\":1}", 0, util_wall_ms(), batch) == 0);   /* duplicate */
+    CHECK(store_result(s, j1, "{\"exit_code\":0,\"cpu_time_ms\":7}", "completed", 0, util_wall_ms(), batch) == 1 && !batch[0]);
+    CHECK(store_result(s, j1, "{\"exit_code\":1}", "completed", 0, util_wall_ms(), batch) == 0);   /* duplicate */
     CHECK(store_job_get(s, j1, id, &sj) == 0 && strcmp(sj.status, "completed") == 0 &&
           strstr(sj.result, "\"exit_code\":0") && sj.finished_ms > 0);
     store_job_release(&sj);
     /* refunded once, however often the refunding result comes */
-    CHECK(store_result(s, j2, "{\"error\":\"expired\"}", 1, util_wall_ms(), batch) == 1);
-    CHECK(store_result(s, j2, "{\"error\":\"expired\"}", 1, util_wall_ms(), batch) == 0);
+    CHECK(store_result(s, j2, "{\"error\":\"expired\"}", "failed", 1, util_wall_ms(), batch) == 1);
+    CHECK(store_result(s, j2, "{\"error\":\"expired\"}", "failed", 1, util_wall_ms(), batch) == 0);
     CHECK(store_account_get(s, id, &a) == 0 && a.balance == 107 && a.refunded == 5 && a.runs == 1);
-    CHECK(store_result(s, "00000000-0000-4000-8000-000000000000", "{}", 0, util_wall_ms(), batch) == 0);
+    CHECK(store_result(s, "00000000-0000-4000-8000-000000000000", "{}", "completed", 0, util_wall_ms(), batch) == 0);
     CHECK(store_usage(s, id, 0, day_row, t) == 1 && t[0] == 1 && t[1] == 1 && t[2] == 10 && t[3] == 5);
 }
 
@@ -201,11 +210,11 @@ static void test_batches(struct store *s)
         json[i] = "{\"code\":\"pass\",\"expires_at_ms\":1000}";
     }
     /* max_open 5: six is refused whole; max_queued 2: three of five held */
-    CHECK(store_jobs_accept(s, id, bid, jobs, json, 5, &lim, &bal, &rel) == STORE_ACCEPTED && rel == 2 && bal == 975);
+    CHECK(store_jobs_accept(s, id, bid, jobs, json, 5, &lim, NULL, &bal, &rel) == STORE_ACCEPTED && rel == 2 && bal == 975);
     CHECK(store_held_count(s) == 3);
-    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, &lim, &bal, &rel) == STORE_TOO_MANY && bal == 5 && rel == 5);
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, &lim, NULL, &bal, &rel) == STORE_TOO_MANY && bal == 5 && rel == 5);
     CHECK(store_release(s, id, &lim, on_release, &r) == 0 && r.n == 0);   /* two queued already */
-    CHECK(store_result(s, ids[0], "{\"exit_code\":0}", 0, util_wall_ms(), batch) == 1 && !batch[0]);
+    CHECK(store_result(s, ids[0], "{\"exit_code\":0}", "completed", 0, util_wall_ms(), batch) == 1 && !batch[0]);
     CHECK(store_release(s, id, &lim, on_release, &r) == 1 && strcmp(r.first, ids[2]) == 0);   /* oldest first */
     CHECK(store_release(s, NULL, &lim, on_release, &r) == 0 && r.n == 1);
     CHECK(store_held_count(s) == 2);
@@ -226,9 +235,9 @@ static void test_batches(struct store *s)
     CHECK(store_overdue(s, util_wall_ms() + 10, 5, over, 8) == 4);
     /* the result completing the batch names it, once */
     for (int i = 1; i < 4; i++)
-        CHECK(store_result(s, ids[i], "{}", 0, util_wall_ms(), batch) == 1 && !batch[0]);
-    CHECK(store_result(s, ids[4], "{}", 1, util_wall_ms(), batch) == 1 && strcmp(batch, bid) == 0);
-    CHECK(store_result(s, ids[4], "{}", 1, util_wall_ms(), batch) == 0 && !batch[0]);
+        CHECK(store_result(s, ids[i], "{}", "completed", 0, util_wall_ms(), batch) == 1 && !batch[0]);
+    CHECK(store_result(s, ids[4], "{}", "failed", 1, util_wall_ms(), batch) == 1 && strcmp(batch, bid) == 0);
+    CHECK(store_result(s, ids[4], "{}", "failed", 1, util_wall_ms(), batch) == 0 && !batch[0]);
     /* ids[3] and ids[4] ended while still held (as a lost job does): no
      * longer held, nothing left to release */
     CHECK(store_held_count(s) == 0);
@@ -259,10 +268,10 @@ static void test_idempotency(struct store *s)
     free(resp);
     CHECK(store_idem_delete(s, "acct_i", "jobs", "k1") == 0);
     CHECK(store_idem_get(s, "acct_i", "jobs", "k1", 0, hash, &status, &resp) == 1);
-    CHECK(store_signup_allowed(s, "10.0.0.1", now, 3600000, 2) == 1);
-    CHECK(store_signup_allowed(s, "10.0.0.1", now, 3600000, 2) == 1);
-    CHECK(store_signup_allowed(s, "10.0.0.1", now, 3600000, 2) == 0);
-    CHECK(store_signup_allowed(s, "10.0.0.2", now, 3600000, 2) == 1);
+    CHECK(signup(s, "10.0.0.1", now, 3600000, 2) == 1);
+    CHECK(signup(s, "10.0.0.1", now, 3600000, 2) == 1);
+    CHECK(signup(s, "10.0.0.1", now, 3600000, 2) == 0);
+    CHECK(signup(s, "10.0.0.2", now, 3600000, 2) == 1);
 }
 
 /* Reply partitions leased to APIs: distinct while they live, an API's own
@@ -308,7 +317,7 @@ static void *race(void *arg)
 
     job_id(jid, "d0000000", r->n);
     j = mkjob(jid, 5, "sync");
-    switch (store_jobs_accept(r->s, r->account, NULL, &j, &json, 1, NULL, &bal, &rel)) {
+    switch (store_jobs_accept(r->s, r->account, NULL, &j, &json, 1, NULL, NULL, &bal, &rel)) {
     case STORE_ACCEPTED:
         atomic_fetch_add(r->accepted, 1);
         break;
@@ -376,11 +385,11 @@ static void test_two_apis_wake(struct store *s1, struct store *s2)
     CHECK(h.missed == 1);
     job_id(jid, "e0000001", 1);
     j = mkjob(jid, 5, "async");
-    CHECK(store_jobs_accept(s1, "acct_race", bid, &j, &json, 1, NULL, &bal, &rel) == STORE_NO_CREDITS);
-    CHECK(store_grant(s1, "acct_race", 5, "op", "wake") == 0);
-    CHECK(store_jobs_accept(s1, "acct_race", bid, &j, &json, 1, NULL, &bal, &rel) == STORE_ACCEPTED);
+    CHECK(store_jobs_accept(s1, "acct_race", bid, &j, &json, 1, NULL, NULL, &bal, &rel) == STORE_NO_CREDITS);
+    CHECK(store_grant(s1, "acct_race", 5, "op", "wake", NULL, NULL) == 0);
+    CHECK(store_jobs_accept(s1, "acct_race", bid, &j, &json, 1, NULL, NULL, &bal, &rel) == STORE_ACCEPTED);
     t0 = util_mono_ms();
-    CHECK(store_result(s1, jid, "{}", 0, util_wall_ms(), batch) == 1 && strcmp(batch, bid) == 0);
+    CHECK(store_result(s1, jid, "{}", "completed", 0, util_wall_ms(), batch) == 1 && strcmp(batch, bid) == 0);
     while (util_mono_ms() - t0 < 3000) {
         pthread_mutex_lock(&h.mu);
         int n = h.n;
@@ -425,7 +434,7 @@ static void test_reconnect(struct store *s, const char *url)
     CHECK(pg_exec(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                        "WHERE datname = current_database() AND pid <> pg_backend_pid()") == 0);
     usleep(100000);
-    CHECK(store_result(s, "00000000-0000-4000-8000-00000000000f", "{}", 0, util_wall_ms(), batch) == 0);
+    CHECK(store_result(s, "00000000-0000-4000-8000-00000000000f", "{}", "completed", 0, util_wall_ms(), batch) == 0);
 }
 
 static void suite(const char *name, const char *target, int shared)
