@@ -416,7 +416,7 @@ static void req_completed(void *cls, struct MHD_Connection *conn, void **con_cls
     if (!r)
         return;
     if (r->sync_counted)
-        quota_sync_leave(a->rate, r->account);
+        quota_leave(a->rate, QUOTA_SYNC, r->account);
     buf_release(&r->body);
     free(r->resp);
     free(r);

@@ -1,6 +1,9 @@
-/* quota: see quota.h. A fixed table of buckets (hashed by account; a
- * collision just restarts the newcomer's bucket full), one mutex: a
- * lookup is a hash and a compare. */
+/* quota: see quota.h. One chained hash table of per-account entries, one
+ * mutex: every account has its own bucket and counts, whatever its name
+ * hashes to (a fixed table of buckets let two accounts on one slot reset
+ * each other to a full burst). An entry idle for QUOTA_IDLE_MS (its
+ * bucket full again, nothing waiting) is freed by a sweep that visits one
+ * chain per call, so the table holds the accounts seen lately. */
 #include "quota.h"
 
 #include <pthread.h>
@@ -8,27 +11,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 #define QUOTA_SLOTS 4096
+/* A bucket refills to its burst (2 s of its rate) long before this. */
+#define QUOTA_IDLE_MS 60000
 
-struct bucket {
+struct entry {
     char account[40];
-    double tokens;
-    int64_t last_ms, loaded_ms;
+    double tokens;            /* < 0: full, once the rate is known */
+    int64_t last_ms, loaded_ms, used_ms;
     long rps, max_batch;
-};
-
-/* An account with sync calls waiting; gone when it has none. */
-struct waiting {
-    char account[40];
-    long n;
-    struct waiting *next;
+    long n[QUOTA_NKINDS];     /* calls of each kind waiting now */
+    struct entry *next;
 };
 
 struct quota {
     pthread_mutex_t mu;
     long default_rps, default_max_batch;
-    struct bucket b[QUOTA_SLOTS];
-    struct waiting *sync[QUOTA_SLOTS];   /* chained: exact per account */
+    struct entry *slot[QUOTA_SLOTS];
+    unsigned sweep;           /* the next chain the sweep visits */
+    long entries;
 };
 
 struct quota *quota_new(long default_rps, long default_max_batch)
@@ -47,10 +49,10 @@ void quota_free(struct quota *l)
     if (!l)
         return;
     for (int i = 0; i < QUOTA_SLOTS; i++)
-        while (l->sync[i]) {
-            struct waiting *w = l->sync[i];
-            l->sync[i] = w->next;
-            free(w);
+        while (l->slot[i]) {
+            struct entry *e = l->slot[i];
+            l->slot[i] = e->next;
+            free(e);
         }
     pthread_mutex_destroy(&l->mu);
     free(l);
@@ -64,126 +66,168 @@ static unsigned slot_of(const char *account)
     return h % QUOTA_SLOTS;
 }
 
-/* The account's bucket, (re)loaded from the store when new or stale.
- * Caller holds l->mu. */
-static struct bucket *bucket_of(struct quota *l, struct store *s, const char *account, int64_t now)
+static int idle(const struct entry *e, int64_t now)
 {
-    struct bucket *b = &l->b[slot_of(account)];
+    for (int k = 0; k < QUOTA_NKINDS; k++)
+        if (e->n[k] > 0)
+            return 0;
+    return now - e->used_ms > QUOTA_IDLE_MS;
+}
+
+/* Frees the idle entries of one chain. Caller holds l->mu. */
+static void sweep_one(struct quota *l, int64_t now)
+{
+    struct entry **p = &l->slot[l->sweep++ % QUOTA_SLOTS];
+
+    while (*p) {
+        struct entry *e = *p;
+        if (idle(e, now)) {
+            *p = e->next;
+            free(e);
+            l->entries--;
+        } else {
+            p = &e->next;
+        }
+    }
+}
+
+/* account's entry, made if new (NULL when out of memory). Caller holds l->mu. */
+static struct entry *entry_of(struct quota *l, const char *account, int64_t now)
+{
+    struct entry **p = &l->slot[slot_of(account)], *e;
+
+    sweep_one(l, now);
+    while (*p && strcmp((*p)->account, account) != 0)
+        p = &(*p)->next;
+    if (!*p) {
+        if (!(e = calloc(1, sizeof(*e))))
+            return NULL;
+        snprintf(e->account, sizeof(e->account), "%s", account);
+        e->loaded_ms = now - QUOTA_CACHE_MS - 1;
+        e->tokens = -1;
+        e->last_ms = now;
+        *p = e;
+        l->entries++;
+    }
+    (*p)->used_ms = now;
+    return *p;
+}
+
+/* account's entry with its limits (re)loaded from the store when new or
+ * stale. Caller holds l->mu. */
+static struct entry *limits_of(struct quota *l, struct store *s, const char *account, int64_t now)
+{
+    struct entry *e = entry_of(l, account, now);
     long v[STORE_NLIMITS];
 
-    if (strcmp(b->account, account) != 0) {
-        memset(b, 0, sizeof(*b));
-        snprintf(b->account, sizeof(b->account), "%s", account);
-        b->loaded_ms = -QUOTA_CACHE_MS - 1;
-        b->tokens = -1;   /* full, once the rate is known */
-        b->last_ms = now;
-    }
-    if (now - b->loaded_ms > QUOTA_CACHE_MS) {
+    if (!e)
+        return NULL;
+    if (now - e->loaded_ms > QUOTA_CACHE_MS) {
         if (store_get_limits(s, account, v) != 0)
             v[2] = v[3] = -1;
-        b->rps = v[2] >= 0 ? v[2] : l->default_rps;
-        b->max_batch = v[3] >= 0 ? v[3] : l->default_max_batch;
-        b->loaded_ms = now;
+        e->rps = v[2] >= 0 ? v[2] : l->default_rps;
+        e->max_batch = v[3] >= 0 ? v[3] : l->default_max_batch;
+        e->loaded_ms = now;
     }
-    if (b->tokens < 0)
-        b->tokens = 2.0 * (double)b->rps;
-    return b;
+    if (e->tokens < 0)
+        e->tokens = 2.0 * (double)e->rps;
+    return e;
 }
 
 int quota_take(struct quota *l, struct store *s, const char *account, int64_t now_ms, int *retry_after_s)
 {
-    struct bucket *b;
+    struct entry *e;
     int ret = 0;
 
     pthread_mutex_lock(&l->mu);
-    b = bucket_of(l, s, account, now_ms);
-    if (b->rps > 0) {
-        double burst = 2.0 * (double)b->rps;
-        b->tokens += (double)(now_ms - b->last_ms) * (double)b->rps / 1000.0;
-        if (b->tokens > burst)
-            b->tokens = burst;
-        b->last_ms = now_ms;
-        if (b->tokens >= 1.0) {
-            b->tokens -= 1.0;
+    e = limits_of(l, s, account, now_ms);
+    if (e && e->rps > 0) {
+        double burst = 2.0 * (double)e->rps;
+        e->tokens += (double)(now_ms - e->last_ms) * (double)e->rps / 1000.0;
+        if (e->tokens > burst)
+            e->tokens = burst;
+        e->last_ms = now_ms;
+        if (e->tokens >= 1.0) {
+            e->tokens -= 1.0;
         } else {
-            *retry_after_s = 1 + (int)((1.0 - b->tokens) / (double)b->rps);
+            *retry_after_s = 1 + (int)((1.0 - e->tokens) / (double)e->rps);
             ret = 1;
         }
     }
+    /* else out of memory: the request goes through rather than refused */
     pthread_mutex_unlock(&l->mu);
     return ret;
 }
 
 long quota_max_batch(struct quota *l, struct store *s, const char *account, int64_t now_ms)
 {
+    struct entry *e;
     long n;
 
     pthread_mutex_lock(&l->mu);
-    n = bucket_of(l, s, account, now_ms)->max_batch;
+    e = limits_of(l, s, account, now_ms);
+    n = e ? e->max_batch : l->default_max_batch;
     pthread_mutex_unlock(&l->mu);
     return n;
 }
 
 void quota_forget(struct quota *l, const char *account)
 {
-    struct bucket *b;
+    struct entry *e;
 
     pthread_mutex_lock(&l->mu);
-    b = &l->b[slot_of(account)];
-    if (strcmp(b->account, account) == 0)
-        b->loaded_ms = -QUOTA_CACHE_MS - 1;
+    for (e = l->slot[slot_of(account)]; e; e = e->next)
+        if (strcmp(e->account, account) == 0)
+            e->loaded_ms = e->used_ms - QUOTA_CACHE_MS - 1;
     pthread_mutex_unlock(&l->mu);
 }
 
-/* The link in l->sync that points at account's entry (at NULL when it has
- * none). Caller holds l->mu. */
-static struct waiting **waiting_of(struct quota *l, const char *account)
+int quota_enter(struct quota *l, enum quota_kind kind, const char *account, long max, int64_t now_ms)
 {
-    struct waiting **p = &l->sync[slot_of(account)];
-    while (*p && strcmp((*p)->account, account) != 0)
-        p = &(*p)->next;
-    return p;
-}
-
-int quota_sync_enter(struct quota *l, const char *account, long max)
-{
-    struct waiting **p;
+    struct entry *e;
     int over = 0;
 
     pthread_mutex_lock(&l->mu);
-    p = waiting_of(l, account);
-    if (!*p && (*p = calloc(1, sizeof(**p))))
-        snprintf((*p)->account, sizeof((*p)->account), "%s", account);
-    if (*p && max > 0 && (*p)->n >= max)
+    e = entry_of(l, account, now_ms);
+    if (e && max > 0 && e->n[kind] >= max)
         over = 1;
-    else if (*p)
-        (*p)->n++;
+    else if (e)
+        e->n[kind]++;
     /* else out of memory: the call goes through uncounted rather than refused */
     pthread_mutex_unlock(&l->mu);
     return over;
 }
 
-void quota_sync_leave(struct quota *l, const char *account)
+void quota_leave(struct quota *l, enum quota_kind kind, const char *account)
 {
-    struct waiting **p, *w;
+    struct entry *e;
 
     pthread_mutex_lock(&l->mu);
-    p = waiting_of(l, account);
-    if ((w = *p) && --w->n <= 0) {
-        *p = w->next;
-        free(w);
-    }
+    for (e = l->slot[slot_of(account)]; e; e = e->next)
+        if (strcmp(e->account, account) == 0 && e->n[kind] > 0)
+            e->n[kind]--;
     pthread_mutex_unlock(&l->mu);
 }
 
-long quota_sync_count(struct quota *l, const char *account)
+long quota_count(struct quota *l, enum quota_kind kind, const char *account)
 {
-    struct waiting *w;
+    struct entry *e;
+    long n = 0;
+
+    pthread_mutex_lock(&l->mu);
+    for (e = l->slot[slot_of(account)]; e; e = e->next)
+        if (strcmp(e->account, account) == 0)
+            n = e->n[kind];
+    pthread_mutex_unlock(&l->mu);
+    return n;
+}
+
+long quota_entries(struct quota *l)
+{
     long n;
 
     pthread_mutex_lock(&l->mu);
-    w = *waiting_of(l, account);
-    n = w ? w->n : 0;
+    n = l->entries;
     pthread_mutex_unlock(&l->mu);
     return n;
 }

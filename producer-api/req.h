@@ -35,7 +35,7 @@ struct api_req {
     const char *ctype;        /* Content-Type when not JSON (static) */
     char path[160];           /* the URL's path (admin routes parse the rest) */
     char method[8];
-    int sync_counted;         /* counted in the account's waiting sync calls (quota_sync_enter) */
+    int sync_counted;         /* counted in the account's waiting sync calls (quota_enter) */
 };
 
 /* Sets r's answer; body is a malloc'd string r now owns. */

@@ -278,7 +278,7 @@ void submit_exec(struct api *a, struct api_req *r)
     }
     if (refuse_now(a, r))
         goto out;
-    if (quota_sync_enter(a->rate, r->account, a->cfg->account_max_sync)) {
+    if (quota_enter(a->rate, QUOTA_SYNC, r->account, a->cfg->account_max_sync, util_mono_ms())) {
         char msg[200];
         snprintf(msg, sizeof(msg), "this account already has %ld sync calls waiting (the most one account may "
                  "have); retry when one is answered, or use async jobs; nothing was charged", a->cfg->account_max_sync);

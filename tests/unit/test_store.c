@@ -437,6 +437,152 @@ static void test_reconnect(struct store *s, const char *url)
     CHECK(store_result(s, "00000000-0000-4000-8000-00000000000f", "{}", "completed", 0, util_wall_ms(), batch) == 0);
 }
 
+/* Issue 21 point 5: a run's result that comes after the job was called
+ * lost (or an executor answered a second copy "expired") replaces that
+ * outcome and is charged again; the audit says both. Before, the first
+ * outcome stayed and the run was free. A second late copy changes nothing;
+ * a refund-less outcome never replaces a run's. */
+static void test_late_results(struct store *s)
+{
+    char id[40], why[64], batch[37], j1[37], j2[37], j3[37], first[32] = "";
+    char *json[3] = {"{}", "{}", "{}"};
+    struct job jobs[3];
+    struct store_account a;
+    struct store_job sj;
+    long bal = 0;
+    size_t rel = 0;
+
+    CHECK(store_account_create(s, "hash-late", 15, id, why, sizeof(why)) == 0);
+    job_id(j1, "e0000001", 1);
+    job_id(j2, "e0000001", 2);
+    job_id(j3, "e0000001", 3);
+    jobs[0] = mkjob(j1, 5, "sync");
+    jobs[1] = mkjob(j2, 5, "async");
+    jobs[2] = mkjob(j3, 5, "async");
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 3, NULL, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 0);
+    CHECK(store_result(s, j1, "{\"error\":\"lost\"}", "lost", 1, util_wall_ms(), batch) == 1);
+    CHECK(store_result(s, j2, "{\"error\":\"expired\"}", "expired", 1, util_wall_ms(), batch) == 1);
+    CHECK(store_account_get(s, id, &a) == 0 && a.balance == 10 && a.refunded == 10 && a.runs == 1);
+    /* the real results come */
+    CHECK(store_result(s, j1, "{\"stdout\":\"ran\"}", "completed", 0, util_wall_ms(), batch) == 1);
+    CHECK(store_result(s, j2, "{\"stdout\":\"ran\"}", "completed", 0, util_wall_ms(), batch) == 1);
+    CHECK(store_job_get(s, j1, id, &sj) == 0 && strstr(sj.result, "ran") != NULL);
+    store_job_release(&sj);
+    CHECK(store_account_get(s, id, &a) == 0 && a.balance == 0 && a.refunded == 0 && a.charged == 15 && a.runs == 3);
+    CHECK(store_audit_list(s, id, 1, audit_row, first) == 1 && strcmp(first, "late result") == 0);
+    /* duplicates of the run change nothing; a late "expired" never replaces a run */
+    CHECK(store_result(s, j1, "{\"stdout\":\"again\"}", "completed", 0, util_wall_ms(), batch) == 0);
+    CHECK(store_result(s, j1, "{\"error\":\"expired\"}", "expired", 1, util_wall_ms(), batch) == 0);
+    CHECK(store_account_get(s, id, &a) == 0 && a.balance == 0 && a.runs == 3);
+    /* lost, the credits spent meanwhile, then the run: stays refunded, said in the audit */
+    CHECK(store_result(s, j3, "{\"error\":\"lost\"}", "lost", 1, util_wall_ms(), batch) == 1);
+    CHECK(store_account_get(s, id, &a) == 0 && a.balance == 5);
+    job_id(j1, "e0000001", 4);
+    jobs[0] = mkjob(j1, 5, "sync");
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 0);
+    CHECK(store_result(s, j3, "{\"stdout\":\"ran\"}", "completed", 0, util_wall_ms(), batch) == 1);
+    CHECK(store_account_get(s, id, &a) == 0 && a.balance == 0 && a.refunded == 5);
+}
+
+/* Issue 21 point 14: a batch is pruned whole, once every job of it is past
+ * retention; before, its jobs went one by one and the batch read
+ * completed: false for ever. */
+static void test_prune_whole_batches(struct store *s)
+{
+    char id[40], why[64], batch[37], bid[37] = "b0000000-0000-4000-8000-0000000000aa", ids[2][37], *json[2] = {"{}", "{}"};
+    struct job jobs[2];
+    struct store_job page[2];
+    long bal = 0, size = 0, counts[3], n = 0;
+    size_t rel = 0;
+    int64_t now = util_wall_ms();
+
+    CHECK(store_account_create(s, "hash-prune", 10, id, why, sizeof(why)) == 0);
+    for (int i = 0; i < 2; i++) {
+        job_id(ids[i], "f0000001", i + 1);
+        jobs[i] = mkjob(ids[i], 5, "async");
+    }
+    CHECK(store_jobs_accept(s, id, bid, jobs, json, 2, NULL, NULL, &bal, &rel) == STORE_ACCEPTED);
+    CHECK(store_result(s, ids[0], "{}", "completed", 0, now - 100000, batch) == 1);   /* long ago */
+    CHECK(store_result(s, ids[1], "{}", "completed", 0, now, batch) == 1 && strcmp(batch, bid) == 0);
+    store_prune(s, now - 50000, 0, 0, 500);   /* the first job is past retention, the batch is not */
+    CHECK(store_batch_get(s, bid, id, 0, 2, 1 << 20, &size, counts, page, &n) == 0 && size == 2 && counts[2] == 2 &&
+          n == 2);
+    for (long k = 0; k < n; k++)
+        store_job_release(&page[k]);
+    store_prune(s, now + 100000, 0, 0, 500);    /* now all of it: gone together */
+    CHECK(store_batch_get(s, bid, id, 0, 2, 1 << 20, &size, counts, page, &n) == 1);
+    CHECK(store_job_get(s, ids[1], id, &page[0]) == 1);
+}
+
+/* Issue 21 point 6: two APIs storing results of the same accounts in
+ * opposite orders (each refunding, so each locks the accounts). Before,
+ * each held a row the other waited for and PostgreSQL killed one
+ * transaction (a deadlock) now and then; now rows are locked in one order. */
+struct storer {
+    struct store *s;
+    char (*ids)[37];
+    int n, reverse;
+    atomic_int *failed;
+};
+
+static void *store_many(void *arg)
+{
+    struct storer *w = arg;
+    for (int i = 0; i < w->n; i += 2) {
+        struct store_outcome o[2];
+        for (int k = 0; k < 2; k++) {
+            int at = i + (w->reverse ? 1 - k : k);
+            o[k] = (struct store_outcome){.id = w->ids[at], .http_json = "{}", .outcome = "failed", .refund = 1,
+                                          .finished_ms = util_wall_ms()};
+        }
+        if (store_results(w->s, o, 2) < 0)
+            atomic_fetch_add(w->failed, 1);
+    }
+    return NULL;
+}
+
+static void test_results_lock_in_one_order(struct store *s1, struct store *s2)
+{
+    enum { N = 400 };
+    static char ids_a[N][37], ids_b[N][37];
+    static struct job jobs[N];
+    static char *json[N];
+    char why[64];
+    long bal;
+    size_t rel;
+    atomic_int failed = 0;
+    pthread_t t[2];
+    struct storer w[2];
+    struct store_account a;
+
+    CHECK(store_account_ensure(s1, "acct_lock_p", "hash-lock-p", 100000, why, sizeof(why)) == 0);
+    CHECK(store_account_ensure(s1, "acct_lock_q", "hash-lock-q", 100000, why, sizeof(why)) == 0);
+    /* pairs (P's job, Q's job) for one API, (Q's, P's) for the other */
+    for (int i = 0; i < N; i++) {
+        job_id(ids_a[i], i % 2 ? "a1000000" : "a0000000", i);
+        job_id(ids_b[i], i % 2 ? "b1000000" : "b0000000", i);
+    }
+    for (int k = 0; k < 2; k++)
+        for (int parity = 0; parity < 2; parity++) {
+            int n = 0;
+            for (int i = parity; i < N; i += 2) {
+                jobs[n] = mkjob(k ? ids_b[i] : ids_a[i], 1, "sync");
+                json[n++] = "{}";
+            }
+            CHECK(store_jobs_accept(s1, parity ? "acct_lock_q" : "acct_lock_p", NULL, jobs, json, (size_t)n, NULL,
+                                    NULL, &bal, &rel) == STORE_ACCEPTED);
+        }
+    w[0] = (struct storer){s1, ids_a, N, 0, &failed};
+    w[1] = (struct storer){s2, ids_b, N, 1, &failed};
+    for (int k = 0; k < 2; k++)
+        CHECK(pthread_create(&t[k], NULL, store_many, &w[k]) == 0);
+    for (int k = 0; k < 2; k++)
+        pthread_join(t[k], NULL);
+    printf("# results stored in opposite orders by two handles: %d transactions failed\n", (int)failed);
+    CHECK(failed == 0);
+    CHECK(store_account_get(s1, "acct_lock_p", &a) == 0 && a.balance == 100000 && a.refunded == N);
+}
+
 static void suite(const char *name, const char *target, int shared)
 {
     struct store *s = NULL, *s2 = NULL;
@@ -455,7 +601,10 @@ static void suite(const char *name, const char *target, int shared)
     test_charging(s);
     test_batches(s);
     test_idempotency(s);
+    test_late_results(s);
+    test_prune_whole_batches(s);
     if (s2) {
+        test_results_lock_in_one_order(s, s2);
         test_reply_leases(s, s2);
         test_two_apis_charge(s, s2);
         if (shared)
