@@ -89,6 +89,8 @@ static const struct cfg_entry cfg_table[] = {
     I(account_rps, "account-requests-per-s", "200", 0, 1000000, CFG_API, "requests per second one account may make (bursts of twice that); beyond, 429 rate_limited with Retry-After (0 = no limit)"),
     I(account_max_queued, "account-max-queued", "32", 0, 1000000, CFG_API, "async and batch jobs of one account handed to Kafka and unfinished at once; the rest wait in the store, released as these finish, so one account's batch queues at most this many jobs ahead of another's (0 = no limit: arrival order)"),
     I(account_max_sync, "account-max-sync", "100", 0, 1000000, CFG_API, "sync calls of one account waiting at once; beyond, 429 too_many_jobs and nothing charged, so one account cannot take every waiting slot (--max-pending) from the others (0 = no limit)"),
+    I(account_max_waits, "account-max-waits", "100", 0, 1000000, CFG_API, "GETs of one account waiting at once (?wait=); beyond, 429 too_many_jobs, so one account cannot take every connection from the others (0 = no limit)"),
+    I(max_conns_per_address, "max-connections-per-address", "1024", 0, 1000000, CFG_API, "HTTP connections one client address may hold open at once, waiting or sending a body slowly included; beyond, refused at accept (0 = no limit)"),
     I(account_max_open, "account-max-open", "10000", 0, 100000000, CFG_API, "unfinished async and batch jobs one account may have (held ones included); beyond, 429 too_many_jobs and nothing charged (0 = no limit)"),
     S(log_level, "log-level", "info", 1, CFG_API | CFG_EXEC, "error, warning, info or debug"),
     S(log_format, "log-format", "text", 1, CFG_API | CFG_EXEC, "text (one line per event) or json (one JSON object per line, key=value tokens as fields)"),

@@ -38,6 +38,8 @@ struct cfg {
     char listen_addr[64];
     long account_max_queued;
     long account_max_sync;
+    long account_max_waits;
+    long max_conns_per_address;
     long account_rps;
     char admin_token[256];
     char admin_token_file[256];

@@ -417,6 +417,15 @@ static void req_completed(void *cls, struct MHD_Connection *conn, void **con_cls
         return;
     if (r->sync_counted)
         quota_leave(a->rate, QUOTA_SYNC, r->account);
+    if (r->wait_counted)
+        quota_leave(a->rate, QUOTA_WAIT, r->account);
+    /* Ended by MHD (the client went away, a timeout, the daemon stopping)
+     * while still listed as waiting: unlisted, so no thread can resume it
+     * once freed. */
+    if (r->path_id[0])
+        pending_remove(a->waiters, r->path_id, r);
+    if (r->job_id[0] && pending_remove(a->pending, r->job_id, r))
+        log_msg(LOG_DEBUG, "job=%s caller gone before its result", r->job_id);
     buf_release(&r->body);
     free(r->resp);
     free(r);
@@ -545,6 +554,7 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
                               0, NULL, NULL, api_handler, a,
                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                               MHD_OPTION_CONNECTION_LIMIT, (unsigned)(c->max_pending + 256),
+                              MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)c->max_conns_per_address,
                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_POOL,
                               MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,

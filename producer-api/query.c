@@ -39,7 +39,7 @@ static int query_long(struct api_req *r, const char *name, long min, long max, l
 static int wait_arg(struct api *a, struct api_req *r)
 {
     long w = 0;
-    char msg[96];
+    char msg[160];
 
     if (r->wait_deadline)
         return 0;
@@ -49,6 +49,18 @@ static int wait_arg(struct api *a, struct api_req *r)
         return -1;
     }
     r->wait_deadline = w > 0 ? util_mono_ms() + w * 1000 : -1;   /* -1: asked, do not wait */
+    if (w > 0) {
+        /* Counted per account until the request ends (api.c req_completed):
+         * one account's waits cannot hold every connection. */
+        if (quota_enter(a->rate, QUOTA_WAIT, r->account, a->cfg->account_max_waits, util_mono_ms())) {
+            snprintf(msg, sizeof(msg), "this account already has %ld GETs waiting (the most one account may "
+                     "have); retry without ?wait or later", a->cfg->account_max_waits);
+            r->retry_after_s = 1;
+            req_error(r, 429, "too_many_jobs", msg);
+            return -1;
+        }
+        r->wait_counted = 1;
+    }
     return 0;
 }
 
@@ -57,7 +69,9 @@ static int wait_arg(struct api *a, struct api_req *r)
  * too many waiting). */
 static int wait_for(struct api *a, struct api_req *r, const char *key)
 {
-    if (r->wait_deadline <= util_mono_ms())
+    /* Stopping: api_stop has answered the waiters already, or is about
+     * to; a wait that arrives now (a keep-alive connection) answers at once. */
+    if (r->wait_deadline <= util_mono_ms() || atomic_load(&a->stopping))
         return 0;
     if (pending_add(a->waiters, key, r, r->wait_deadline) < 0)
         return 0;   /* too many waiting: answer now */

@@ -36,6 +36,7 @@ struct api_req {
     char path[160];           /* the URL's path (admin routes parse the rest) */
     char method[8];
     int sync_counted;         /* counted in the account's waiting sync calls (quota_enter) */
+    int wait_counted;         /* counted in the account's waiting GETs */
 };
 
 /* Sets r's answer; body is a malloc'd string r now owns. */

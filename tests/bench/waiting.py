@@ -31,7 +31,7 @@ def main():
     try:
         c.start_kafka()
         c.start("executor", [os.path.join(TOP, "build", "execq-executor"), "--sandbox-mode=warm"])
-        c.start_api(extra=("--max-pending=20000", "--max-timeout-ms=600000", "--sync-grace-ms=600000"))
+        c.start_api(extra=("--max-pending=20000", "--max-connections-per-address=0", "--account-max-sync=0", "--max-timeout-ms=600000", "--sync-grace-ms=600000"))
         api = c.procs["api"].pid
         time.sleep(2)
         base = rss_mb(api)

@@ -270,3 +270,99 @@ def test_keys_an_operator_made_for_the_demo_account_survive_a_restart(pair):
     b = pair.start("api-b", 2)
     assert b.with_key(made["api_key"]).request("GET", "/v1/account")[0] == 200
     assert b.request("GET", "/v1/account")[0] == 200   # the configured key too
+
+
+# -- 9. Waiting GETs per account, connections per address ------------------
+
+def test_waiting_gets_are_capped_per_account_and_connections_per_address(cluster):
+    """Before: GETs with ?wait= had no per-account cap (two free accounts
+    could fill the connection limit), and nothing bounded one address's
+    connections (slow or partial bodies included). Now --account-max-waits
+    answers 429 past its count, and --max-connections-per-address refuses
+    the address's next connection at accept."""
+    import socket
+    from test_hygiene import extra_api
+    api, port = extra_api(cluster, "api-waits", "--account-max-waits=2", "--max-connections-per-address=6")
+    try:
+        user, _ = signup_on(api)
+        other, _ = signup_on(api)
+        status, job = user.request("POST", "/v1/jobs", {"code": "import time\ntime.sleep(4)"})
+        assert status == 202
+        path = f"/v1/jobs/{job['job_id']}?wait=20"
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            waits = [pool.submit(user.request, "GET", path) for _ in range(2)]
+            time.sleep(1)   # both suspended
+            status, body = user.request("GET", path)
+            assert status == 429 and body["error"]["code"] == "too_many_jobs", body
+            status, job2 = other.request("POST", "/v1/jobs", {"code": "print(2)"})
+            status, body = other.request("GET", f"/v1/jobs/{job2['job_id']}?wait=20")
+            assert status == 200 and body["job"]["status"] == "completed", body   # another account waits
+            assert all(f.result()[1]["job"]["status"] == "completed" for f in waits)
+        status, body = user.request("GET", path)   # uncounted when they ended
+        assert status == 200, body
+        # Six connections sending a body slowly; the seventh is refused.
+        slow = []
+        for _ in range(6):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + user.key.encode() +
+                      b"\r\nContent-Length: 100\r\n\r\n{\"co")
+            slow.append(s)
+        time.sleep(0.5)
+        refused = False
+        try:
+            status, _ = other.request("GET", "/v1/account", timeout=5)
+        except OSError:
+            refused = True
+        assert refused, f"a seventh connection from one address was served ({status})"
+        for s in slow:
+            s.close()
+        time.sleep(0.5)
+        assert other.request("GET", "/v1/account")[0] == 200
+    finally:
+        cluster.stop("api-waits")
+
+
+# -- 13. A waiting GET that arrives during shutdown -------------------------
+
+def test_a_wait_that_arrives_while_the_api_stops_is_answered_at_once(cluster):
+    """Before: a keep-alive GET ?wait= arriving after the shutdown had woken
+    the waiters was suspended again, and the daemon stopped under it (a
+    request still listed as waiting after MHD freed it). Now a wait that
+    arrives while stopping answers at once with what the store has, and
+    MHD's completion unlists a request from every table. A sync call in
+    flight keeps the shutdown's answering window open (0.6 s)."""
+    import http.client
+    import signal
+    from test_hygiene import extra_api
+    api, port = extra_api(cluster, "api-stopping")
+    status, job = api.request("POST", "/v1/jobs", {"code": "import time\ntime.sleep(30)"})
+    assert status == 202
+    conns = []
+    for _ in range(30):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", "/healthz")
+        c.getresponse().read()
+        conns.append(c)
+    inflight = concurrent.futures.ThreadPoolExecutor(1).submit(api.run, "import time\ntime.sleep(20)")
+    time.sleep(1)
+    proc = cluster.procs["api-stopping"]
+    proc.send_signal(signal.SIGTERM)
+    outcomes = []
+    for c in conns:
+        t0 = time.monotonic()
+        try:
+            c.request("GET", f"/v1/jobs/{job['job_id']}?wait=20",
+                      headers={"Authorization": "Bearer demo_key_slopshop"})
+            r = c.getresponse()
+            r.read()
+            outcomes.append((r.status, time.monotonic() - t0))
+        except (OSError, http.client.HTTPException):
+            outcomes.append(("closed", time.monotonic() - t0))
+        time.sleep(0.03)
+    code = proc.wait(30)
+    cluster.procs.pop("api-stopping")
+    inflight.result()
+    print("GETs during shutdown:", [o for o, _ in outcomes])
+    assert code == 0, f"the API exited {code}"
+    answered = [t for o, t in outcomes if o == 200]
+    assert answered and max(answered) < 2, outcomes   # answered at once, not suspended
