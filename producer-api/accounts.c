@@ -61,7 +61,7 @@ void accounts_get(struct api *a, struct api_req *r)
     cJSON *o;
 
     if (store_account_get(a->store, r->account, &acc) != 0) {
-        req_error(r, 500, "internal", "the account store failed");
+        req_store_down(r);
         return;
     }
     o = cJSON_CreateObject();

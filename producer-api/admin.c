@@ -105,7 +105,7 @@ static int changed(struct api_req *r, int rc)
     if (rc == 1)
         req_error(r, 404, "not_found", "no such account");
     else if (rc < 0)
-        req_error(r, 500, "internal", "the account store failed");
+        req_store_down(r);
     return rc == 0;
 }
 
@@ -241,7 +241,7 @@ static void list_accounts(struct api *a, struct api_req *r)
     n = store_accounts_list(a->store, q ? q : "", offset, limit, list_one, list);
     if (n < 0) {
         cJSON_Delete(o);
-        req_error(r, 500, "internal", "the account store failed");
+        req_store_down(r);
         return;
     }
     cJSON_AddNumberToObject(o, "offset", (double)offset);
@@ -261,7 +261,7 @@ static void get_account(struct api *a, struct api_req *r, const char *id)
     if (store_accounts_list(a->store, id, 0, 1000, list_one, list) < 0) {
         cJSON_Delete(o);
         cJSON_Delete(list);
-        req_error(r, 500, "internal", "the account store failed");
+        req_store_down(r);
         return;
     }
     for (cJSON *it = list->child; it; it = it->next)   /* the search is by substring: take the exact one */
@@ -417,7 +417,7 @@ void admin_handle(struct api *a, struct api_req *r)
         list = cJSON_AddArrayToObject(o, "audit");
         if (store_audit_list(a->store, id, limit, audit_one, list) < 0) {
             cJSON_Delete(o);
-            req_error(r, 500, "internal", "the account store failed");
+            req_store_down(r);
             return;
         }
         answer(r, 200, o);
@@ -445,7 +445,7 @@ void admin_handle(struct api *a, struct api_req *r)
             list = cJSON_AddArrayToObject(o, "days");
             if (store_usage(a->store, id, util_wall_ms() - days * 86400000LL, usage_one, list) < 0) {
                 cJSON_Delete(o);
-                req_error(r, 500, "internal", "the account store failed");
+                req_store_down(r);
                 return;
             }
             answer(r, 200, o);

@@ -17,6 +17,7 @@
 
 #include "admin.h"
 #include "auth.h"
+#include "db.h"
 #include "kq.h"
 #include "log.h"
 #include "metrics.h"
@@ -75,6 +76,14 @@ void req_set(struct api_req *r, unsigned status, char *body)
 void req_error(struct api_req *r, unsigned status, const char *code, const char *message)
 {
     req_set(r, status, api_job_error_json(code, message, r->job_id));
+}
+
+void req_store_down(struct api_req *r)
+{
+    r->retry_after_s = 5;
+    req_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
+              "the account and job store is unavailable (it failed or did not answer in time); nothing was done; "
+              "retry later");
 }
 
 void api_req_finish(struct api_req *r, unsigned status, char *body)
@@ -325,9 +334,10 @@ static void req_begin(struct api *a, struct api_req *r, const char *url, const c
                         r->account, errstr, sizeof(errstr));
         if (rc == 2)
             req_error(r, MHD_HTTP_FORBIDDEN, "account_suspended", errstr);
-        else if (rc != 0)
-            req_error(r, rc > 0 ? MHD_HTTP_UNAUTHORIZED : MHD_HTTP_INTERNAL_SERVER_ERROR,
-                      rc > 0 ? "unauthorized" : "internal", errstr);
+        else if (rc > 0)
+            req_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized", errstr);
+        else if (rc < 0)
+            req_store_down(r);
         else if (quota_take(a->rate, a->store, r->account, util_mono_ms(), &r->retry_after_s))
             req_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "rate_limited",
                       "this key is over its requests per second; nothing was done (see Retry-After)");
@@ -516,6 +526,7 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
     char hash[65];
 
     memset(a, 0, sizeof(*a));
+    pthread_mutex_init(&a->produced_mu, NULL);
     a->cfg = c;
     if (load_admin_token(a, c, errstr, errstr_size) < 0)
         return -1;
@@ -532,6 +543,7 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
         snprintf(errstr, errstr_size, "out of memory");
         return -1;
     }
+    db_set_timeout_ms(c->store_timeout_ms);
     if (store_open(&a->store, c->db_url[0] ? c->db_url : c->db_path, errstr, errstr_size) < 0 ||
         store_listen(a->store, on_stored, a, errstr, errstr_size) < 0)
         return -1;
@@ -610,6 +622,11 @@ void api_stop(struct api *a)
     a->mhd = NULL;
     results_stop(a);
     replies_stop(a);
+    if (a->store && a->nproduced && store_jobs_produced(a->store, a->produced, a->nproduced) < 0)
+        log_msg(LOG_WARNING, "%zu produced marks not written; those jobs are sent again after the restart", a->nproduced);
+    free(a->produced);
+    a->produced = NULL;
+    a->nproduced = a->produced_cap = 0;
     store_close(a->store);   /* its listener wakes waiters: stopped before they are freed */
     pending_free(a->pending);
     pending_free(a->waiters);

@@ -37,6 +37,12 @@ struct api {
     struct store_limits limits; /* per-account async/batch limits, from cfg */
     char admin_token[256];      /* the operator token; "" = no admin API */
     struct quota *rate;        /* per-account request rate and own limits */
+    /* Jobs Kafka acknowledged, to mark produced in the store: noted by the
+     * reply thread's delivery reports, written by the results thread (no
+     * store call on the reply path). */
+    pthread_mutex_t produced_mu;
+    char (*produced)[37];
+    size_t nproduced, produced_cap;
 };
 
 /* Connects to Kafka, creates topics, assigns the reply consumer, then starts

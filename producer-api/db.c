@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -25,9 +26,21 @@
  * them. The store has about forty texts. */
 #define DB_MAX_PREPARED 128
 
+/* PostgreSQL: how long a statement (or a connection attempt) may take
+ * before the API gives up on it (db_set_timeout_ms); after a failure the
+ * connection is not tried again for DB_RETRY_MS: calls fail at once. */
+static atomic_long timeout_ms = 3000;
+#define DB_RETRY_MS 2000
+
+void db_set_timeout_ms(long ms)
+{
+    atomic_store(&timeout_ms, ms);
+}
+
 struct db {
     sqlite3 *lite;    /* one of the two */
     PGconn *pg;
+    int64_t down_until;   /* util_mono_ms: calls fail at once until then */
     char *prepared[DB_MAX_PREPARED];   /* SQL texts prepared as "s<index>" */
     int nprepared;
     int in_tx;        /* between db_begin and its commit or rollback */
@@ -80,21 +93,88 @@ static void set_err(struct db *d, const char *what)
  * call that found it lost has failed, and so does the rest of its
  * transaction (a new connection would run its remaining statements
  * outside it). Returns 0 when the connection is usable. */
+static int pg_session(PGconn *c);
+
 static int pg_ready(struct db *d)
 {
     if (PQstatus(d->pg) == CONNECTION_OK)
         return 0;
     if (d->in_tx)
         return -1;
+    if (util_mono_ms() < d->down_until) {
+        snprintf(d->err, sizeof(d->err), "PostgreSQL unreachable (retried every %d ms)", DB_RETRY_MS);
+        return -1;
+    }
     log_msg(LOG_WARNING, "store: connection to PostgreSQL lost; reconnecting");
     forget_prepared(d);
-    PQreset(d->pg);
-    if (PQstatus(d->pg) != CONNECTION_OK) {
+    PQreset(d->pg);   /* connect_timeout bounds it (pg_connect) */
+    if (PQstatus(d->pg) != CONNECTION_OK || pg_session(d->pg) < 0) {
         snprintf(d->err, sizeof(d->err), "PostgreSQL unreachable: %s", PQerrorMessage(d->pg));
+        d->down_until = util_mono_ms() + DB_RETRY_MS;
         return -1;
     }
     log_msg(LOG_INFO, "store: reconnected to PostgreSQL");
     return 0;
+}
+
+/* Waits for the answer to what was just sent (sent: the PQsend* call's
+ * return), at most the timeout: a server that stops answering (its socket
+ * still open, so neither TCP nor keepalives notice) costs one timeout, not
+ * a thread for ever. On timeout the connection is shut (made again by a
+ * later call, not before DB_RETRY_MS). Returns the last result, or NULL
+ * with d->err set. */
+static PGresult *pg_wait(struct db *d, int sent)
+{
+    int64_t deadline = util_mono_ms() + atomic_load(&timeout_ms);
+    PGresult *res, *last = NULL;
+    struct pollfd p;
+    int f;
+
+    if (!sent) {
+        snprintf(d->err, sizeof(d->err), "%s", PQerrorMessage(d->pg));
+        return NULL;
+    }
+    p.fd = PQsocket(d->pg);
+    while ((f = PQflush(d->pg)) == 1) {
+        int64_t left = deadline - util_mono_ms();
+        p.events = POLLOUT | POLLIN;
+        if (left <= 0)
+            goto timeout;
+        if (poll(&p, 1, (int)left) > 0 && (p.revents & POLLIN) && !PQconsumeInput(d->pg))
+            break;
+    }
+    for (;;) {
+        while (PQisBusy(d->pg)) {
+            int64_t left = deadline - util_mono_ms();
+            p.events = POLLIN;
+            if (left <= 0)
+                goto timeout;
+            if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+                break;
+            if (!PQconsumeInput(d->pg))
+                break;   /* lost: PQgetResult says so */
+        }
+        if (!(res = PQgetResult(d->pg)))
+            break;
+        PQclear(last);
+        last = res;
+        if (PQstatus(d->pg) == CONNECTION_BAD)
+            break;
+    }
+    if (!last)
+        snprintf(d->err, sizeof(d->err), "%s", PQerrorMessage(d->pg));
+    return last;
+timeout:
+    snprintf(d->err, sizeof(d->err), "PostgreSQL did not answer within %ld ms", (long)atomic_load(&timeout_ms));
+    log_msg(LOG_ERR, "store: %s; closing the connection", d->err);
+    shutdown(p.fd, SHUT_RDWR);
+    PQconsumeInput(d->pg);   /* sees the shut socket: CONNECTION_BAD */
+    while ((res = PQgetResult(d->pg)) && PQstatus(d->pg) != CONNECTION_BAD)
+        PQclear(res);
+    PQclear(res);
+    PQclear(last);
+    d->down_until = util_mono_ms() + DB_RETRY_MS;
+    return NULL;
 }
 
 /* Executes sql as a prepared statement, preparing it first if this
@@ -112,9 +192,9 @@ static PGresult *pg_prepared_exec(struct db *d, const char *sql, int nargs, cons
         ;
     if (i == d->nprepared) {
         if (i == DB_MAX_PREPARED)
-            return PQexecParams(d->pg, sql, nargs, types, values, NULL, NULL, 0);
+            return pg_wait(d, PQsendQueryParams(d->pg, sql, nargs, types, values, NULL, NULL, 0));
         snprintf(name, sizeof(name), "s%d", i);
-        res = PQprepare(d->pg, name, sql, nargs, types);
+        res = pg_wait(d, PQsendPrepare(d->pg, name, sql, nargs, types));
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
             return res;   /* the error, for the caller */
         PQclear(res);
@@ -122,7 +202,7 @@ static PGresult *pg_prepared_exec(struct db *d, const char *sql, int nargs, cons
         d->nprepared++;
     }
     snprintf(name, sizeof(name), "s%d", i);
-    return PQexecPrepared(d->pg, name, nargs, values, NULL, NULL, 0);
+    return pg_wait(d, PQsendQueryPrepared(d->pg, name, nargs, values, NULL, NULL, 0));
 }
 
 /* 1 if res failed because the connection was lost (the server restarted
@@ -133,8 +213,9 @@ static int lost_outside_tx(struct db *d, const PGresult *res)
 {
     ExecStatusType st = PQresultStatus(res);
 
-    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK || d->in_tx || PQstatus(d->pg) != CONNECTION_BAD)
-        return 0;
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK || d->in_tx || PQstatus(d->pg) != CONNECTION_BAD ||
+        util_mono_ms() < d->down_until)
+        return 0;   /* (a timeout: not tried again at once) */
     return pg_ready(d) == 0;
 }
 
@@ -172,8 +253,9 @@ static PGresult *pg_exec(struct db *d, const char *sql, const struct db_arg *arg
     }
     if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        snprintf(d->err, sizeof(d->err), "%s%s%s", PQresultErrorMessage(res), state ? " sqlstate " : "",
-                 state ? state : "");
+        if (res)   /* else pg_wait said why */
+            snprintf(d->err, sizeof(d->err), "%s%s%s", PQresultErrorMessage(res), state ? " sqlstate " : "",
+                     state ? state : "");
         PQclear(res);
         return NULL;
     }
@@ -326,13 +408,13 @@ int db_exec(struct db *d, const char *sql)
         int ok;
         if (pg_ready(d) < 0)
             return -1;
-        res = PQexec(d->pg, sql);
+        res = pg_wait(d, PQsendQuery(d->pg, sql));
         if (lost_outside_tx(d, res)) {   /* BEGIN, say, after a server restart */
             PQclear(res);
-            res = PQexec(d->pg, sql);
+            res = pg_wait(d, PQsendQuery(d->pg, sql));
         }
         ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
-        if (!ok)
+        if (!ok && res)
             snprintf(d->err, sizeof(d->err), "%s", PQresultErrorMessage(res));
         PQclear(res);
         return ok ? 0 : -1;
@@ -386,10 +468,42 @@ static void pg_notice(void *arg, const char *message)
     log_msg(LOG_DEBUG, "postgresql: %s", message);
 }
 
+/* Per session: a statement the server works on longer than the timeout is
+ * cancelled there (lock waits included); a transaction left open is ended. */
+static int pg_session(PGconn *c)
+{
+    char sql[160];
+    long t = atomic_load(&timeout_ms);
+    PGresult *res;
+    int ok;
+
+    snprintf(sql, sizeof(sql), "SET statement_timeout = %ld; SET idle_in_transaction_session_timeout = %ld", t, 4 * t);
+    res = PQexec(c, sql);
+    ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    return ok ? 0 : -1;
+}
+
 static PGconn *pg_connect(const char *target, char *errstr, size_t errstr_size)
 {
-    PGconn *c = PQconnectdb(target);
+    /* Bounds on a dead server or network, unless the URL sets its own
+     * (its values come after these and win): the connection attempt, TCP
+     * keepalives and unacknowledged data. */
+    char ct[24], tu[24];
+    const char *keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                          "keepalives_count", "tcp_user_timeout", "dbname", NULL};
+    const char *vals[] = {ct, "1", "5", "2", "3", tu, target, NULL};
+    long t = atomic_load(&timeout_ms);
+    PGconn *c;
 
+    snprintf(ct, sizeof(ct), "%ld", t < 2000 ? 2 : (t + 999) / 1000);   /* whole seconds, at least 2 */
+    snprintf(tu, sizeof(tu), "%ld", t);
+    c = PQconnectdbParams(keys, vals, 1);
+    if (PQstatus(c) == CONNECTION_OK && pg_session(c) < 0) {
+        snprintf(errstr, errstr_size, "connect to PostgreSQL: %s", PQerrorMessage(c));
+        PQfinish(c);
+        return NULL;
+    }
     if (PQstatus(c) != CONNECTION_OK) {
         snprintf(errstr, errstr_size, "connect to PostgreSQL: %s", PQerrorMessage(c));
         PQfinish(c);

@@ -40,6 +40,10 @@ int db_target_is_pg(const char *target);
 /* Opens target (see db_target_is_pg). Returns 0, or -1 with the reason in
  * errstr. The caller frees *out with db_close(). */
 int db_open(struct db **out, const char *target, char *errstr, size_t errstr_size);
+/* PostgreSQL, every connection opened after: how long a statement or a
+ * connection attempt may take (client and server side) before it fails;
+ * after such a failure, calls fail at once for 2 s. Default 3000. */
+void db_set_timeout_ms(long ms);
 void db_close(struct db *d);   /* NULL-safe */
 int db_is_pg(const struct db *d);
 const char *db_error(struct db *d);   /* the last error's text */

@@ -107,7 +107,7 @@ static int job_or_wait(struct api *a, struct api_req *r, struct store_job *j)
         if (rc == 1)
             req_error(r, 404, "not_found", "no such job for this key");
         else
-            req_error(r, 500, "internal", "the job store failed");
+            req_store_down(r);
         return -1;
     }
     memcpy(r->job_id, r->path_id, sizeof(r->job_id));   /* X-Job-Id */
@@ -187,7 +187,7 @@ void query_batch(struct api *a, struct api_req *r)
         goto out;
     }
     if (rc < 0) {
-        req_error(r, 500, "internal", "the job store failed");
+        req_store_down(r);
         goto out;
     }
     if (counts[2] < size && wait_for(a, r, r->path_id)) {

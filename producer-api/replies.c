@@ -13,6 +13,7 @@
 #include "kq.h"
 #include "log.h"
 #include "req.h"
+#include "results.h"
 #include "util.h"
 
 /* A reply partition lease lasts this long; the health thread renews it
@@ -35,7 +36,7 @@ static void job_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     memcpy(id, m->key, 36);
     id[36] = '\0';
     if (!m->err) {
-        store_job_produced(a->store, id);
+        results_note_produced(a, id);
         return;
     }
     log_msg(LOG_WARNING, "job=%s not delivered to Kafka: %s", id, rd_kafka_err2str(m->err));

@@ -45,6 +45,10 @@ void req_set(struct api_req *r, unsigned status, char *body);
  * when r->job_id is set. */
 void req_error(struct api_req *r, unsigned status, const char *code, const char *message);
 
+/* 503 store_unavailable with Retry-After: the store (PostgreSQL or the
+ * SQLite file) failed or does not answer in time; nothing was done. */
+void req_store_down(struct api_req *r);
+
 /* Marks job id, accepted and charged but never handed to Kafka, failed
  * (queue_unavailable, why) and refunded, and wakes whoever waits for it. */
 void submit_fail_unqueued(struct api *a, const char *id, const char *why);

@@ -46,6 +46,47 @@ static void release_held(struct api *a, const char *account)
         log_msg(LOG_DEBUG, "released %ld held job(s)%s%s", n, account ? " of " : "", account ? account : "");
 }
 
+void results_note_produced(struct api *a, const char *id)
+{
+    pthread_mutex_lock(&a->produced_mu);
+    if (a->nproduced == a->produced_cap) {
+        size_t cap = a->produced_cap ? 2 * a->produced_cap : 256;
+        char (*more)[37] = cap <= 1000000 ? realloc(a->produced, cap * sizeof(*more)) : NULL;
+        if (more) {
+            a->produced = more;
+            a->produced_cap = cap;
+        }
+    }
+    /* Full (the store away for long): the job stays marked unproduced and
+     * is sent again after a period: at-least-once, the store keeps one result. */
+    if (a->nproduced < a->produced_cap)
+        memcpy(a->produced[a->nproduced++], id, 37);
+    pthread_mutex_unlock(&a->produced_mu);
+}
+
+/* Writes the produced marks noted since the last call (kept for the next
+ * call if the store fails). */
+static void flush_produced(struct api *a)
+{
+    char (*ids)[37];
+    size_t n;
+
+    pthread_mutex_lock(&a->produced_mu);
+    ids = a->produced;
+    n = a->nproduced;
+    a->produced = NULL;
+    a->nproduced = a->produced_cap = 0;
+    pthread_mutex_unlock(&a->produced_mu);
+    if (n == 0) {
+        free(ids);
+        return;
+    }
+    if (store_jobs_produced(a->store, ids, n) < 0)
+        for (size_t i = 0; i < n; i++)
+            results_note_produced(a, ids[i]);
+    free(ids);
+}
+
 /* Stores one message. Returns 0 when it may be committed, -1 to retry. */
 /* execq_jobs_total: each job once, when its outcome is stored. */
 static void count_outcome_by(const char *outcome, double n)
@@ -286,6 +327,7 @@ static void *results_main(void *arg)
             }
             m = nm < STORE_BATCH ? rd_kafka_consumer_poll(a->results, 0) : NULL;
         }
+        flush_produced(a);
         if (nr > 0)
             store_batch(a, batch, nr);
         commit_after(a, msgs, nm);

@@ -19,4 +19,8 @@ void results_stop(struct api *a);
  * timed_out, memory_exceeded, failed, expired, lost, queue_unavailable). */
 void results_count_outcome(const char *outcome);
 
+/* Notes that Kafka acknowledged job id (a delivery report, on the reply
+ * thread): the results thread marks it produced in the store. */
+void results_note_produced(struct api *a, const char *id);
+
 #endif

@@ -209,7 +209,8 @@ static int migrate_pg(struct db *d, char *errstr, size_t errstr_size)
 
     /* One transaction: a second API starting now waits at the lock and
      * then finds the work done. */
-    if (db_begin(d) < 0 || db_exec(d, "SELECT pg_advisory_xact_lock(7463301)") < 0 ||
+    if (db_begin(d) < 0 || db_exec(d, "SET LOCAL statement_timeout = 0") < 0 ||
+        db_exec(d, "SELECT pg_advisory_xact_lock(7463301)") < 0 ||
         db_exec(d, "CREATE TABLE IF NOT EXISTS execq_schema(version INTEGER NOT NULL)") < 0)
         goto fail;
     if ((q = db_run(d, "SELECT COALESCE(MAX(version), 0) FROM execq_schema", NULL, 0)) && db_next(q) == 1)
@@ -958,9 +959,25 @@ static void set_by_id(struct store *s, const char *sql, const char *id)
     pthread_mutex_unlock(&s->mu);
 }
 
-void store_job_produced(struct store *s, const char *id)
+int store_jobs_produced(struct store *s, char (*ids)[37], size_t n)
 {
-    set_by_id(s, "UPDATE jobs SET produced = 1 WHERE id = $1 AND produced = 0", id);
+    int ret = -1;
+
+    pthread_mutex_lock(&s->mu);
+    if (db_begin(s->db) < 0)
+        goto unlock;
+    for (size_t i = 0; i < n; i++)
+        if (db_do(s->db, "UPDATE jobs SET produced = 1 WHERE id = $1 AND produced = 0", DB_ARGS(DB_T(ids[i]))) < 0)
+            goto rollback;
+    if (db_commit(s->db) == 0) {
+        ret = 0;
+        goto unlock;
+    }
+rollback:
+    db_rollback(s->db);
+unlock:
+    pthread_mutex_unlock(&s->mu);
+    return ret;
 }
 
 void store_job_running(struct store *s, const char *id)

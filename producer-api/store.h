@@ -173,8 +173,9 @@ long store_held_count(struct store *s);
 long store_release(struct store *s, const char *account, const struct store_limits *lim,
                    void (*fn)(const char *id, const char *kind, const char *json, void *arg), void *arg);
 
-/* Marks a job as handed to Kafka (its delivery report came). */
-void store_job_produced(struct store *s, const char *id);
+/* Marks jobs as handed to Kafka (their delivery reports came), n ids in
+ * one transaction. Returns 0 or -1. */
+int store_jobs_produced(struct store *s, char (*ids)[37], size_t n);
 /* Marks a queued job running (an executor took it). */
 void store_job_running(struct store *s, const char *id);
 

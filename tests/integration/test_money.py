@@ -366,3 +366,48 @@ def test_a_wait_that_arrives_while_the_api_stops_is_answered_at_once(cluster):
     assert code == 0, f"the API exited {code}"
     answered = [t for o, t in outcomes if o == 200]
     assert answered and max(answered) < 2, outcomes   # answered at once, not suspended
+
+
+# -- 12. PostgreSQL that stops answering -----------------------------------
+
+@pg_only
+def test_a_store_that_stops_answering_gets_fast_503s_not_a_hung_api(pair, cluster):
+    """The proxy stops relaying (the server's sockets stay open: neither TCP
+    nor keepalives notice). Before: no timeout anywhere; one key lookup
+    hung the HTTP thread, and /healthz and every other call behind it.
+    Now a statement fails after --store-timeout-ms, then calls fail at once
+    (503 store_unavailable, Retry-After) until the store answers again."""
+    proxy = PgProxy(PG)
+    env = dict(pair.env, EXECQ_DB_URL=proxy.url)
+    from conftest import free_port
+    url = cluster.start_api("api-stall", port=free_port(), extra=("--reply-partition=0", "--store-timeout-ms=1500"),
+                            env=env)
+    try:
+        api = Api(url, "demo_key_slopshop")
+        user, _ = signup(api)
+        assert user.request("GET", "/v1/account")[0] == 200
+        proxy.stall(True)
+        took = []
+        for _ in range(4):
+            t0 = time.monotonic()
+            try:
+                status, body = user.request("GET", "/v1/account", timeout=10)
+            except OSError as e:
+                status, body = "no answer", str(e)
+            took.append(time.monotonic() - t0)
+            assert status == 503 and body["error"]["code"] == "store_unavailable", (status, body)
+        t0 = time.monotonic()
+        status, _ = api.request("GET", "/healthz", headers={"Authorization": ""}, timeout=10)
+        took.append(time.monotonic() - t0)
+        print("answers while the store is stalled (s):", " ".join(f"{t:.2f}" for t in took))
+        assert max(took) < 5 and sorted(took)[len(took) // 2] < 1, took
+        proxy.stall(False)
+        deadline = time.time() + 20
+        while time.time() < deadline and user.request("GET", "/v1/account")[0] != 200:
+            time.sleep(0.5)
+        assert user.request("GET", "/v1/account")[0] == 200
+        assert user.request("POST", "/v1/jobs", {"code": "print(1)"})[0] == 202
+    finally:
+        proxy.stall(False)
+        cluster.stop("api-stall")
+        proxy.close()

@@ -228,7 +228,7 @@ static void test_batches(struct store *s)
     CHECK(store_batch_get(s, bid, "acct_other", 0, 5, 1 << 20, &size, counts, page, &nj) == 1);
     /* unproduced: the queued ones never acknowledged (held ones are not sent) */
     CHECK(store_unproduced(s, util_wall_ms() + 1, on_job, &unproduced) == 2 && unproduced == 2);
-    store_job_produced(s, ids[1]);
+    CHECK(store_jobs_produced(s, &ids[1], 1) == 0);
     unproduced = 0;
     CHECK(store_unproduced(s, util_wall_ms() + 1, on_job, &unproduced) == 1 && unproduced == 1);
     /* expires_at_ms 1000: every open job is long overdue */
