@@ -378,10 +378,9 @@ def test_a_store_that_stops_answering_gets_fast_503s_not_a_hung_api(pair, cluste
     Now a statement fails after --store-timeout-ms, then calls fail at once
     (503 store_unavailable, Retry-After) until the store answers again."""
     proxy = PgProxy(PG)
-    env = dict(pair.env, EXECQ_DB_URL=proxy.url)
+    env = dict(pair.env, EXECQ_DB_URL=proxy.url, EXECQ_STORE_TIMEOUT_MS="1500")
     from conftest import free_port
-    url = cluster.start_api("api-stall", port=free_port(), extra=("--reply-partition=0", "--store-timeout-ms=1500"),
-                            env=env)
+    url = cluster.start_api("api-stall", port=free_port(), extra=("--reply-partition=0",), env=env)
     try:
         api = Api(url, "demo_key_slopshop")
         user, _ = signup(api)
