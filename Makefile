@@ -70,8 +70,10 @@ space := $(subst ,, )
 $(BUILD)/launcher/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LAUNCHER_CFLAGS) -c $< -o $@
-$(BUILD)/execq-launcher: $(patsubst %.c,$(BUILD)/launcher/%.o,$(LAUNCHER_SRC))
-	$(CC) $(if $(LAUNCHER_SANITIZE),-fsanitize=$(subst $(space),$(comma),$(LAUNCHER_SANITIZE))) -o $@ $^ -lseccomp -lcjson -lpthread $(PY_LIBS)
+# Relinked when libpython changes (an OS upgrade of python3): the executor
+# refuses to start with a launcher whose embedded Python is not the host's.
+$(BUILD)/execq-launcher: $(patsubst %.c,$(BUILD)/launcher/%.o,$(LAUNCHER_SRC)) $(wildcard $(PY_LIBPL)/libpython3.11.a)
+	$(CC) $(if $(LAUNCHER_SANITIZE),-fsanitize=$(subst $(space),$(comma),$(LAUNCHER_SANITIZE))) -o $@ $(filter %.o,$^) -lseccomp -lcjson -lpthread $(PY_LIBS)
 
 # Unit tests link the modules they test directly (no broker, no network).
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/offsets.c executor/cg.c executor/claim.c \

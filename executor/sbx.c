@@ -711,6 +711,37 @@ static void mpl_cache(const struct cfg *c, char *dir, size_t size)
     snprintf(dir, size, "%s", real);
 }
 
+/* The host's python (--python) build: its sys.version (version, build
+ * date, compiler) into out, or "" when it cannot be run. */
+static void host_python_version(const struct cfg *c, char *out, size_t size)
+{
+    char *argv[] = {(char *)c->python, "-I", "-c", "import sys; sys.stdout.write(sys.version)", NULL};
+    char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+    int fd[2], st = -1;
+    size_t n = 0;
+    ssize_t k;
+    pid_t pid;
+
+    out[0] = '\0';
+    if (pipe2(fd, O_CLOEXEC) < 0)
+        return;
+    pid = fork();
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        execve(c->python, argv, envp);
+        _exit(127);
+    }
+    close(fd[1]);
+    while (pid > 0 && n + 1 < size && (k = read(fd[0], out + n, size - 1 - n)) > 0)
+        n += (size_t)k;
+    out[n] = '\0';
+    close(fd[0]);
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        out[0] = '\0';
+}
+
 struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
 {
     struct sbx *s = calloc(1, sizeof(*s));
@@ -848,11 +879,12 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     job_init(&probe);
     util_uuid(probe.id);
     probe.code = util_strdup(
-        "import os, socket\n"
+        "import os, socket, sys\n"
         "assert os.getuid() == 1000 and os.getpid() == 2, (os.getuid(), os.getpid())\n"
         "try:\n    open('/probe', 'w')\nexcept OSError:\n    pass\nelse:\n    raise SystemExit('root is writable')\n"
         "assert [n for _, n in socket.if_nameindex()] == ['lo'], 'network interfaces present'\n"
-        "print('sandbox ok')\n");
+        "print('sandbox ok')\n"
+        "print(sys.version)\n");
     probe.timeout_ms = 10000;
     probe.memory_mb = c->memory_mb;
     result_init(&r);
@@ -863,12 +895,30 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         job_release(&probe);
         goto fail;
     }
-    if (r.exit_code != 0 || !r.stdout_data || strcmp(r.stdout_data, "sandbox ok\n") != 0) {
+    if (r.exit_code != 0 || !r.stdout_data || strncmp(r.stdout_data, "sandbox ok\n", 11) != 0) {
         snprintf(errstr, errstr_size, "probe job failed (exit %d): %.200s", r.exit_code,
                  r.stderr_data ? r.stderr_data : "");
         result_release(&r);
         job_release(&probe);
         goto fail;
+    }
+    {
+        /* The launcher links libpython statically: after an OS upgrade of
+         * python3 it still runs the old interpreter core, with the new
+         * standard library files (CPython's own test_re failed so). Jobs
+         * run only with the host's own build. */
+        char host[256], *embedded = r.stdout_data + 11;
+        embedded[strcspn(embedded, "\n")] = '\0';
+        host_python_version(c, host, sizeof(host));
+        if (strcmp(host, embedded) != 0) {
+            snprintf(errstr, errstr_size,
+                     "the launcher embeds Python \"%.80s\" but %s is \"%.80s\": python3 changed since the build (an "
+                     "OS upgrade?); relink the launcher with `make` (it depends on libpython) and start again",
+                     embedded, c->python, host[0] ? host : "(cannot be run)");
+            result_release(&r);
+            job_release(&probe);
+            goto fail;
+        }
     }
     log_msg(LOG_INFO, "sandbox ready: %s mode, launcher pid %d, cgroup v%d under %s, probe job %ld ms",
             c->sandbox_mode, sbx_launcher_pid(s), (int)s->cg.version, c->cgroup_parent, r.execution_time_ms);

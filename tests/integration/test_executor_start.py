@@ -5,9 +5,9 @@ import subprocess
 
 import pytest
 
-from conftest import SANDBOX_UID_BASES, TOP
+from conftest import BUILD, SANDBOX_UID_BASES
 
-EXECUTOR = os.path.join(TOP, "build", "execq-executor")
+EXECUTOR = os.path.join(BUILD, "execq-executor")
 
 
 def start(cluster, *args, prefix=()):
@@ -31,6 +31,30 @@ def test_refuses_when_the_warm_python_cannot_start(cluster):
     p = start(cluster, "--sandbox-mode=warm", "--warm-imports=numpy,no_such_module_here")
     assert p.returncode == 1
     assert "refusing to start" in p.stderr and "warm import of no_such_module_here" in p.stderr
+
+
+def test_refuses_a_launcher_whose_python_is_not_the_hosts(cluster):
+    """seen (issue 21, point 15): an `apt-get install` moved python3.11 from
+    3.11.2-6+deb12u6 to +deb12u9 after the build; the launcher, which links
+    libpython statically, went on running the old interpreter core with
+    the new standard library (CPython's test_re failed in jobs). The
+    executor now compares its embedded interpreter's sys.version with the
+    host's python3 and refuses to start, saying what to run. Here --python
+    names a stand-in for the upgraded host python3 (another build date)."""
+    fake = "/usr/local/bin/python3-execq-test-upgraded"
+    with open(fake, "w") as f:
+        f.write("#!/bin/sh\nprintf '%s' '3.11.2 (main, Jan 01 2030, 00:00:00) [GCC 12.2.0]'\n")
+    os.chmod(fake, 0o755)
+    try:
+        help_text = subprocess.run([EXECUTOR, "--help"], capture_output=True, text=True).stdout
+        paths = next(line.split()[2] for line in help_text.splitlines() if line.startswith("--sandbox-paths"))
+        for mode in ("fresh", "warm"):
+            p = start(cluster, f"--python={fake}", f"--sandbox-mode={mode}", f"--sandbox-paths={paths},{fake}")
+            assert p.returncode == 1, p.stderr
+            assert "refusing to start" in p.stderr and "the launcher embeds Python" in p.stderr, p.stderr
+            assert "Jan 01 2030" in p.stderr and "relink the launcher with `make`" in p.stderr, p.stderr
+    finally:
+        os.unlink(fake)
 
 
 def test_refuses_an_unknown_sandbox_mode(cluster):
