@@ -16,7 +16,7 @@ API_SRC = producer-api/main.c producer-api/api.c producer-api/submit.c producer-
           producer-api/replies.c producer-api/results.c producer-api/pending.c producer-api/auth.c producer-api/store.c \
           producer-api/db.c producer-api/admin.c producer-api/quota.c
 EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/run.c executor/sbx.c executor/outfiles.c \
-           executor/launcher.c executor/cg.c executor/claim.c executor/scrape.c
+           executor/launcher.c executor/cg.c executor/claim.c executor/scrape.c executor/suspended.c
 # common/job.c for job_file_name_ok (init checks input file names again), and what it needs.
 LAUNCHER_SRC = executor/launcher_main.c executor/jail.c executor/zygote.c executor/filter.c \
                common/job.c common/util.c common/log.c

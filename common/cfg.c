@@ -33,6 +33,7 @@ static const struct cfg_entry cfg_table[] = {
     S(jobs_topic, "jobs-topic", "execq.jobs", 1, CFG_API | CFG_EXEC, "topic sync jobs are written to (the fast lane)"),
     S(batch_topic, "batch-topic", "", 0, CFG_API | CFG_EXEC, "topic async and batch jobs are written to, served after sync jobs (empty: <jobs-topic>.batch)"),
     S(results_topic, "results-topic", "execq.results", 1, CFG_API | CFG_EXEC, "topic results are written to (the reply topic)"),
+    S(accounts_topic, "accounts-topic", "execq.accounts", 1, CFG_API | CFG_EXEC, "compacted topic of account notices (suspended or not, by account id): executors fail a suspended account's jobs without running them"),
     I(jobs_partitions, "jobs-partitions", "12", 1, 1000, CFG_API | CFG_EXEC, "partitions of the jobs topic when execq creates it (caps executors per group)"),
     I(results_partitions, "results-partitions", "6", 1, 1000, CFG_API | CFG_EXEC, "partitions of the results topic when execq creates it"),
     S(listen_addr, "listen-addr", "127.0.0.1", 1, CFG_API, "HTTP listen address (IPv4)"),

@@ -39,6 +39,7 @@ struct cfg {
     long account_max_queued;
     long account_max_sync;
     long account_max_waits;
+    char accounts_topic[128];
     long store_timeout_ms;
     long max_conns_per_address;
     long account_rps;

@@ -219,27 +219,29 @@ static int topic_metadata(rd_kafka_t *rk, rd_kafka_topic_t *t, const struct rd_k
 
 int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *errstr, size_t errstr_size)
 {
-    const char *names[3] = {c->jobs_topic, c->batch_topic, c->results_topic};
-    int parts[3] = {(int)c->jobs_partitions, (int)c->jobs_partitions, (int)c->results_partitions};
-    rd_kafka_NewTopic_t *nt[3] = {NULL, NULL, NULL};
+    const char *names[4] = {c->jobs_topic, c->batch_topic, c->results_topic, c->accounts_topic};
+    int parts[4] = {(int)c->jobs_partitions, (int)c->jobs_partitions, (int)c->results_partitions, 1};
+    rd_kafka_NewTopic_t *nt[4] = {NULL, NULL, NULL, NULL};
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_event_t *ev = NULL;
     int ret = -1;
 
     rd_kafka_AdminOptions_set_request_timeout(opt, timeout_ms, NULL, 0);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         nt[i] = rd_kafka_NewTopic_new(names[i], parts[i], -1, errstr, errstr_size);
         if (!nt[i])
             goto out;
         /* Results carry up to two capped output streams, possibly twice
          * (text and base64): allow messages that large. */
-        if (rd_kafka_NewTopic_set_config(nt[i], "max.message.bytes", KQ_MAX_MESSAGE_STR)) {
+        if (rd_kafka_NewTopic_set_config(nt[i], "max.message.bytes", KQ_MAX_MESSAGE_STR) ||
+            /* Account notices: the latest per account is all that counts. */
+            (i == 3 && rd_kafka_NewTopic_set_config(nt[i], "cleanup.policy", "compact"))) {
             snprintf(errstr, errstr_size, "topic config rejected");
             goto out;
         }
     }
-    rd_kafka_CreateTopics(rk, nt, 3, opt, q);
+    rd_kafka_CreateTopics(rk, nt, 4, opt, q);
     ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
     if (!ev) {
         snprintf(errstr, errstr_size, "create topics: no answer from %s", c->brokers);
@@ -263,7 +265,7 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
         }
     }
     /* Known to this client before the first job or result is produced. */
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         rd_kafka_topic_t *t = rd_kafka_topic_new(rk, names[i], NULL);
         const struct rd_kafka_metadata *md = NULL;
         int rc = t ? topic_metadata(rk, t, &md, timeout_ms, errstr, errstr_size) : -1;
@@ -281,7 +283,7 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
 out:
     if (ev)
         rd_kafka_event_destroy(ev);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (nt[i])
             rd_kafka_NewTopic_destroy(nt[i]);
     rd_kafka_AdminOptions_destroy(opt);

@@ -13,6 +13,7 @@
 
 #include "job.h"
 #include "kq.h"
+#include "suspended.h"
 #include "log.h"
 #include "metrics.h"
 #include "offsets.h"
@@ -45,6 +46,7 @@ struct exec_ctx {
      * loop takes a job only when a slot is free, from sync_q first, while
      * consumer_poll keeps serving rebalances. */
     rd_kafka_queue_t *sync_q, *batch_q;
+    struct suspended *suspended;   /* accounts whose jobs fail unrun */
     char executor_id[64];
     /* Metrics (docs/operations.md lists them); registered at start. */
     struct metric *m_outcome[5], *m_queue_wait, *m_run, *m_prepare, *m_sbx_failures;
@@ -316,6 +318,12 @@ static void handle(struct exec_ctx *x, struct slot *s)
         snprintf(r.error, sizeof(r.error), "expired %lld ms before it reached an executor",
                  (long long)(util_wall_ms() - j.expires_at_ms));
         log_msg(LOG_INFO, "job=%s expired; not run", j.id);
+    } else if (suspended_has(x->suspended, j.account)) {
+        /* The operator suspended the account after this job was queued. */
+        r.status = RESULT_FAILED;
+        r.credits = 0;   /* never ran: the API refunds it */
+        snprintf(r.error, sizeof(r.error), "the account is suspended: not run");
+        log_msg(LOG_INFO, "job=%s of suspended account %s; not run", j.id, j.account);
     } else if (announce(x, s, &j), t_run = util_mono_us(),
                (ran = sbx_run(x->sb, s->index, &j, &r, errstr, sizeof(errstr))) < 0 && sbx_broken(x->sb)) {
         /* Not the job's fault and not its result: publish nothing and store
@@ -489,8 +497,16 @@ static double consumer_lag(void *arg)
     return lag;
 }
 
+static double suspended_accounts(void *arg)
+{
+    return (double)suspended_count(arg);
+}
+
 static void register_metrics(struct exec_ctx *x)
 {
+    metrics_gauge_fn("execq_executor_suspended_accounts",
+                     "Accounts suspended as the accounts topic says (their jobs fail unrun).", NULL,
+                     suspended_accounts, x->suspended);
     static const double prepare_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
     char labels[64];
 
@@ -556,7 +572,8 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     x.producer = kq_producer_new(c, result_dr, &x, 30000, errstr, errstr_size);   /* failures are re-sent */
     if (!x.producer)
         goto out;
-    if (kq_ensure_topics(x.producer, c, 10000, errstr, errstr_size) < 0)
+    if (kq_ensure_topics(x.producer, c, 10000, errstr, errstr_size) < 0 ||
+        !(x.suspended = suspended_start(c, errstr, errstr_size)))
         goto out;
     register_metrics(&x);
     /* Every partition forwards to sync_q or batch_q, so librdkafka's queue thresholds
@@ -715,6 +732,7 @@ out:
     }
     if (x.producer)
         rd_kafka_destroy(x.producer);
+    suspended_stop(x.suspended);
     if (topics)
         rd_kafka_topic_partition_list_destroy(topics);
     offsets_free(x.offsets);

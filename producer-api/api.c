@@ -121,6 +121,35 @@ static void on_stored(const char *id, void *arg)
         pending_expire(a->waiters, INT64_MAX, resume_waiter, NULL);
 }
 
+static void publish_suspended(const char *id, void *arg)
+{
+    api_publish_account(arg, id, 1);
+}
+
+int api_publish_account(struct api *a, const char *account, int suspended)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *json;
+    rd_kafka_resp_err_t err;
+
+    cJSON_AddNumberToObject(o, "schema_version", 1);
+    cJSON_AddStringToObject(o, "account", account);
+    cJSON_AddBoolToObject(o, "suspended", suspended);
+    cJSON_AddNumberToObject(o, "at_ms", (double)util_wall_ms());
+    json = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!json)
+        return -1;
+    /* Keyed by account on the one partition: compaction keeps the latest. */
+    err = kq_produce_to(a->producer, a->cfg->accounts_topic, 0, account, json, "account", "account", NULL, -1, NULL);
+    if (err) {
+        free(json);
+        log_msg(LOG_ERR, "account %s: notice not published: %s", account, rd_kafka_err2str(err));
+        return -1;
+    }
+    return 0;
+}
+
 rd_kafka_resp_err_t api_produce_job(struct api *a, const char *id, const char *kind, char *json)
 {
     /* Two lanes: sync calls, whose callers wait, on the jobs topic, which
@@ -553,6 +582,10 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
         return -1;
     if (replies_start(a, errstr, errstr_size) < 0 || results_start(a, errstr, errstr_size) < 0)
         return -1;
+    /* Every suspension again (a notice lost while Kafka was away, a new
+     * accounts topic): before any call is served. */
+    if (store_suspended_each(a->store, publish_suspended, a) > 0)
+        log_msg(LOG_INFO, "suspended accounts published to %s", c->accounts_topic);
     register_metrics(a);
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;

@@ -75,6 +75,10 @@ void api_resume(struct api_req *r);
 /* Resumes every GET waiting on key (a job or batch id). Any thread. */
 void api_wake(struct api *a, const char *key);
 
+/* Publishes account's state (suspended or not) to the accounts topic,
+ * where every executor reads it. Returns 0 or -1 (logged). */
+int api_publish_account(struct api *a, const char *account, int suspended);
+
 /* Produces a job message (json: taken, freed by librdkafka) to the jobs
  * topic. Returns 0 or the librdkafka error. */
 rd_kafka_resp_err_t api_produce_job(struct api *a, const char *id, const char *kind, char *json);

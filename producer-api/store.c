@@ -601,6 +601,23 @@ int store_key_add(struct store *s, const char *account, const char *key_hash, co
                   key_hash, reason);
 }
 
+long store_suspended_each(struct store *s, void (*fn)(const char *id, void *arg), void *arg)
+{
+    struct db_q *q;
+    long n = -1;
+    int rc = -1;
+
+    pthread_mutex_lock(&s->mu);
+    q = db_run(s->db, "SELECT id FROM accounts WHERE suspended IS NOT NULL ORDER BY id", NULL, 0);
+    for (n = 0; q && (rc = db_next(q)) == 1; n++)
+        fn(db_text(q, 0), arg);
+    if (rc != 0)
+        n = -1;
+    db_end(q);
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
 long store_accounts_list(struct store *s, const char *search, long offset, long limit,
                          void (*fn)(const struct store_account *a, const char *suspended, void *arg), void *arg)
 {

@@ -109,6 +109,9 @@ int store_key_add(struct store *s, const char *account, const char *key_hash, co
 int store_keys_expire(struct store *s, const char *account, const char *except_hash, const char *only_hash,
                       int64_t at_ms, const char *actor, const char *reason);
 
+/* Calls fn(id, arg) for every suspended account. Returns how many, or -1. */
+long store_suspended_each(struct store *s, void (*fn)(const char *id, void *arg), void *arg);
+
 /* Accounts whose id contains search ("" for all), by age, limit from
  * offset: fn for each (suspended: the reason, or NULL). Returns how many, or -1. */
 long store_accounts_list(struct store *s, const char *search, long offset, long limit,

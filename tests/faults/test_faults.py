@@ -120,6 +120,47 @@ def test_broker_stopped_submissions_fail_fast_and_uncharged(cluster, api):
     assert status == 200 and body["stdout"] == "back\n", body
 
 
+def test_a_result_held_up_by_a_stopped_broker_is_not_called_lost(cluster, api):
+    """Issue 21, point 5. A sync job runs; the broker is stopped before its
+    result can be published, and stays stopped past the job's deadline plus
+    --lost-after-ms (1 s here). Before: the API reconciled while Kafka was
+    down, called the job lost and refunded it, then dropped the real
+    "completed" result when it came (the code ran for free, the customer
+    was told it was lost). Now it reconciles only while its results
+    consumer is caught up, and a run's result replaces "lost" all the same:
+    the job ends completed, charged once."""
+    import concurrent.futures
+    import sys
+    sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+    from test_hygiene import extra_api
+    lost_api, _ = extra_api(cluster, "api-lost", "--lost-after-ms=1000")
+    try:
+        user = signup(lost_api)
+        before = balance(user)
+        pid = kafka_pid(cluster)
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            call = pool.submit(user.run, "import time\ntime.sleep(3)\nprint('ran')", timeout=4)
+            time.sleep(1.5)   # taken by an executor, running
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                time.sleep(12)   # past its deadline (4 s + the 5 s grace) plus 1 s
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            status, body = call.result()
+        jid = body.get("job_id")
+        assert jid, (status, body)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            status, got = user.request("GET", f"/v1/jobs/{jid}?wait=10", timeout=30)
+            if got["job"]["status"] == "completed" and got["job"]["result"].get("stdout"):
+                break
+        assert got["job"]["result"].get("stdout") == "ran\n", got
+        assert balance(user) == before - 5, "the job ran, and is charged once"
+    finally:
+        cluster.stop("api-lost")
+    wait_kafka(cluster, "up")
+
+
 def test_every_answer_about_a_job_names_it(cluster, api):
     """200, 202 and 504 answers carry the job id in the body and in X-Job-Id
     (before: a 504 said "see GET /v1/jobs/{id}" and gave no id)."""

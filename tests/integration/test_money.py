@@ -205,30 +205,45 @@ def test_a_key_in_its_grace_period_cannot_mint_a_key_that_outlives_it(api):
     assert status == 401, f"the minted key outlived the leaked one: {body}"
 
 
-# -- 8. A suspended account's held jobs ------------------------------------
+# -- 8. A suspended account's jobs ----------------------------------------
 
-def test_a_suspended_accounts_held_jobs_stay_held_until_it_is_reinstated(cluster, api):
+def test_a_suspended_accounts_jobs_do_not_run_until_it_is_reinstated(cluster, api):
     """seen: max_queued 1, a 30-job batch, suspended 0.2 s later: all 30 ran
-    during the suspension. Now held jobs stay held while it lasts (the one
-    already in Kafka may run) and go on when it is reinstated."""
+    during 12 s of suspension. Now the held jobs stay held while it lasts,
+    and the queued ones (already in Kafka) fail without running, refunded,
+    when they reach an executor (the API publishes the suspension on the
+    accounts topic, which every executor reads). Reinstated, the held ones
+    run. Every executor slot is kept busy first, so the queued jobs are
+    still waiting in Kafka when the suspension comes."""
+    blocker, _ = signup_on(api)
+    status, block = blocker.request("POST", "/v1/batches", {"jobs": [{"code": "import time\ntime.sleep(7)"}] * 4})
+    assert status == 202
+    deadline = time.time() + 20
+    while time.time() < deadline and any(job_status(blocker, j) != "running" for j in block["job_ids"]):
+        time.sleep(0.2)
     user, acct = signup_on(api)
     account = acct["account_id"]
-    set_limits(api, account, max_queued=1)
+    set_limits(api, account, max_queued=2)
     op = api.with_key(ADMIN_TOKEN)
-    status, batch = user.request("POST", "/v1/batches", {"jobs": [{"code": f"print({i})"} for i in range(10)]})
+    status, batch = user.request("POST", "/v1/batches", {"jobs": [{"code": f"print({i})"} for i in range(6)]})
     assert status == 202
     assert op.request("POST", f"/v1/admin/accounts/{account}/suspend", {"reason": "abuse report"})[0] == 200
-    time.sleep(6)
+    time.sleep(12)   # the slots free up after 7 s: the two queued jobs reach executors
     db = sqlite3.connect(cluster.env["EXECQ_DB_PATH"])
     try:
-        ran = db.execute("SELECT COUNT(*) FROM jobs WHERE batch_id = ? AND status = 'completed'",
-                         (batch["batch_id"],)).fetchone()[0]
+        rows = db.execute("SELECT seq, status, result FROM jobs WHERE batch_id = ? ORDER BY seq",
+                          (batch["batch_id"],)).fetchall()
     finally:
         db.close()
-    assert ran <= 1, f"{ran} jobs of a suspended account ran"
+    done = [(seq, result) for seq, status, result in rows if status == "completed"]
+    assert [seq for seq, _ in done] == [0, 1], f"{len(done)} jobs of a suspended account ended: {done}"
+    assert all("suspended" in result and "stdout" not in result for _, result in done), done
     assert op.request("POST", f"/v1/admin/accounts/{account}/reinstate", {"reason": "resolved"})[0] == 200
     status, got = user.request("GET", f"/v1/batches/{batch['batch_id']}?wait=30", timeout=60)
     assert status == 200 and got["completed"], got
+    assert [j["result"].get("stdout") for j in got["jobs"]][2:] == ["2\n", "3\n", "4\n", "5\n"]
+    status, body = user.request("GET", "/v1/account")
+    assert body["credits_charged"] == 30 and body["credits_refunded"] == 10 and body["balance"] == 480, body
 
 
 # -- 11. Signups and the demo account --------------------------------------
