@@ -345,6 +345,21 @@ int store_account_create(struct store *s, const char *key_hash, long credits, ch
     return store_account_ensure(s, id, key_hash, credits, errstr, errstr_size);
 }
 
+/* In the caller's transaction: account id with its key key_hash, made
+ * with credits, or (it exists) given key_hash as its configured key, its
+ * balance left alone. Returns 0 or -1. */
+static int put_account(struct store *s, const char *id, const char *key_hash, long credits, int64_t now)
+{
+    return db_do(s->db,
+                 "INSERT INTO accounts(id, key_hash, balance, granted, created_ms) VALUES($1, $2, $3, $3, $4) "
+                 "ON CONFLICT(id) DO UPDATE SET key_hash = excluded.key_hash",
+                 DB_ARGS(DB_T(id), DB_T(key_hash), DB_I(credits), DB_I(now))) < 0 ||
+                   db_do(s->db, "INSERT INTO api_keys(hash, account, created_ms) VALUES($1, $2, $3) ON CONFLICT DO NOTHING",
+                         DB_ARGS(DB_T(key_hash), DB_T(id), DB_I(now))) < 0
+               ? -1
+               : 0;
+}
+
 int store_account_ensure(struct store *s, const char *id, const char *key_hash, long credits, char *errstr,
                          size_t errstr_size)
 {
@@ -362,13 +377,7 @@ int store_account_ensure(struct store *s, const char *id, const char *key_hash, 
               "DELETE FROM api_keys WHERE hash = (SELECT key_hash FROM accounts WHERE id = $1) AND hash != $2 "
               "AND account = $1",
               DB_ARGS(DB_T(id), DB_T(key_hash))) < 0 ||
-        db_do(s->db,
-              "INSERT INTO accounts(id, key_hash, balance, granted, created_ms) VALUES($1, $2, $3, $3, $4) "
-              "ON CONFLICT(id) DO UPDATE SET key_hash = excluded.key_hash",
-              DB_ARGS(DB_T(id), DB_T(key_hash), DB_I(credits), DB_I(now))) < 0 ||
-        db_do(s->db, "INSERT INTO api_keys(hash, account, created_ms) VALUES($1, $2, $3) ON CONFLICT DO NOTHING",
-              DB_ARGS(DB_T(key_hash), DB_T(id), DB_I(now))) < 0 ||
-        db_commit(s->db) < 0)
+        put_account(s, id, key_hash, credits, now) < 0 || db_commit(s->db) < 0)
         goto rollback;
     ret = 0;
     goto unlock;
@@ -786,11 +795,7 @@ int store_signup(struct store *s, const char *addr, int64_t now_ms, int64_t wind
         goto rollback;
     ret = -1;
     if (db_do(s->db, "INSERT INTO signups(addr, at_ms) VALUES($1, $2)", DB_ARGS(DB_T(addr), DB_I(now_ms))) < 0 ||
-        db_do(s->db, "INSERT INTO accounts(id, key_hash, balance, granted, created_ms) VALUES($1, $2, $3, $3, $4)",
-              DB_ARGS(DB_T(id), DB_T(key_hash), DB_I(credits), DB_I(now_ms))) < 0 ||
-        db_do(s->db, "INSERT INTO api_keys(hash, account, created_ms) VALUES($1, $2, $3)",
-              DB_ARGS(DB_T(key_hash), DB_T(id), DB_I(now_ms))) < 0 ||
-        db_commit(s->db) < 0)
+        put_account(s, id, key_hash, credits, now_ms) < 0 || db_commit(s->db) < 0)
         goto rollback;
     ret = 1;
     goto unlock;

@@ -16,7 +16,7 @@ import pytest
 from conftest import ADMIN_TOKEN, Api
 from pgproxy import PgProxy
 from test_accounts import signup as signup_on
-from test_shared_store import PG, Pair, psql
+from test_shared_store import PG, pair, psql  # noqa: F401 (pair: the module's two APIs on PostgreSQL)
 
 pg_only = pytest.mark.skipif(not PG, reason="EXECQ_TEST_PG_URL not set: run through make test or make integration")
 
@@ -25,15 +25,6 @@ def psql_value(sql):
     out = subprocess.run(["psql", PG, "-qtA", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
                          capture_output=True, text=True).stdout.strip()
     return out.splitlines()[-1] if out else ""
-
-
-@pytest.fixture(scope="module")
-def pair(cluster):
-    if not PG:
-        pytest.skip("EXECQ_TEST_PG_URL not set")
-    p = Pair(cluster)
-    yield p
-    p.stop()
 
 
 def signup(api):
