@@ -179,8 +179,8 @@ def pg_dir_port():
 
 
 def test_the_store_restarted(pair):
-    """PostgreSQL stopped under both APIs: calls are refused 500, nothing
-    queued or charged; an async job whose result comes meanwhile is stored
+    """PostgreSQL stopped under both APIs: calls are refused 503
+    store_unavailable with Retry-After, nothing queued or charged; an async job whose result comes meanwhile is stored
     once the server is back (the results group waits for the store), and
     calls work again without restarting the APIs."""
     a, b = pair.apis["api-a"], pair.apis["api-b"]
@@ -192,7 +192,7 @@ def test_the_store_restarted(pair):
     try:
         for api in (a, b):
             status, body = api.run("print('no store')")
-            assert status == 500 and body["error"]["code"] == "internal", body
+            assert status == 503 and body["error"]["code"] == "store_unavailable", body
         time.sleep(3)   # the job finishes while the store is away
     finally:
         subprocess.run([script, "start", pgdir, port], check=True, capture_output=True)
@@ -203,7 +203,14 @@ def test_the_store_restarted(pair):
             break
         time.sleep(0.5)
     assert status == 200 and body["stdout"] == "back\n", body
-    status, got = b.request("GET", f"/v1/jobs/{job['job_id']}?wait=20", timeout=40)
+    # B tries the store again within 2 s of its last failed try (Retry-After: 5)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        status, got = b.request("GET", f"/v1/jobs/{job['job_id']}?wait=20", timeout=40)
+        if status != 503:
+            break
+        assert got["error"]["code"] == "store_unavailable", got
+        time.sleep(0.5)
     assert status == 200 and got["job"]["status"] == "completed" and got["job"]["result"]["stdout"] == "late\n", got
 
 
