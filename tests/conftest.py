@@ -92,6 +92,7 @@ class Cluster:
                         EXECQ_BROKERS=self.brokers,
                         EXECQ_JOBS_TOPIC=self.jobs_topic,
                         EXECQ_RESULTS_TOPIC=self.results_topic,
+                        EXECQ_ACCOUNTS_TOPIC=f"test.{self.tag}.accounts",
                         EXECQ_CGROUP_PARENT=self.cgroup_parent,
                         EXECQ_SANDBOX_ROOT=os.path.join("/run", f"execq-test-{self.tag}"),
                         EXECQ_GROUP_ID=f"test-{self.tag}",

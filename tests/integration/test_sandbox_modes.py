@@ -538,8 +538,10 @@ def test_each_sandbox_has_its_own_session_keyring(cluster, api):
 def test_the_zygote_is_made_again_after_its_jobs(cluster, api):
     """Every warm job shares its zygote's address-space layout and str hash
     seed (docs/security.md): --zygote-max-jobs bounds how many jobs one
-    layout serves. Executor-1 alone, with a zygote good for 3 jobs: after
-    them a new zygote is made off the request path (jobs keep running
+    layout serves. Executor-1 alone, with a zygote good for 4 jobs (the
+    start's probe job is the first; with 3, the renewal began after the
+    second call and the third could land on the new zygote): after them a
+    new zygote is made off the request path (jobs keep running
     meanwhile), and jobs then see another seed and another layout."""
     # The str hash seed, and where libc is mapped (the launcher itself is not
     # position-independent: its own addresses never move).
@@ -551,7 +553,7 @@ def test_the_zygote_is_made_again_after_its_jobs(cluster, api):
     old.terminate()
     old.wait(30)
     argv = [os.path.join(BUILD, "execq-executor"), f"--uid-base={SANDBOX_UID_BASES[0]}", "--slots=2",
-            f"--metrics-addr={cluster.metrics['executor-1']}", "--zygote-max-jobs=3"]
+            f"--metrics-addr={cluster.metrics['executor-1']}", "--zygote-max-jobs=4"]
     try:
         cluster.start("executor-1", argv)
         deadline = time.time() + 60
