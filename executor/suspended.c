@@ -20,36 +20,62 @@ struct suspended {
     atomic_int stop, caught_up;
     int64_t start_hi;            /* the topic's end at start: read so far before the first job */
     pthread_mutex_t mu;
-    char (*ids)[40];             /* sorted */
-    size_t n, cap;
+    struct notice *v;            /* every account a notice named, sorted by id */
+    size_t n, cap, on;           /* on: how many are suspended */
+};
+
+/* The newest notice of one account. */
+struct notice {
+    char id[40];
+    int64_t at_ms;
+    int suspended;
 };
 
 static int cmp_id(const void *a, const void *b)
 {
-    return strcmp(a, b);
+    return strcmp(((const struct notice *)a)->id, ((const struct notice *)b)->id);
 }
 
-/* Sets account's state. Caller holds s->mu. */
-static void set_state(struct suspended *s, const char *account, int on)
+static struct notice *find(struct suspended *s, const char *account)
 {
-    char (*at)[40] = s->n ? bsearch(account, s->ids, s->n, sizeof(*s->ids), cmp_id) : NULL;
+    struct notice key;
+    snprintf(key.id, sizeof(key.id), "%s", account);
+    return s->n ? bsearch(&key, s->v, s->n, sizeof(*s->v), cmp_id) : NULL;
+}
 
-    if (on && !at) {
+/* Takes a notice unless one as new or newer is known (the API re-sends
+ * every suspension at its start, maybe after a later reinstatement).
+ * Returns 1 if taken. Caller holds s->mu. */
+static int take(struct suspended *s, const char *account, int on, int64_t at_ms)
+{
+    struct notice *e = find(s, account);
+
+    if (e && e->at_ms > at_ms)
+        return 0;
+    if (!e) {
         if (s->n == s->cap) {
             size_t cap = s->cap ? 2 * s->cap : 16;
-            char (*more)[40] = realloc(s->ids, cap * sizeof(*more));
+            struct notice *more = realloc(s->v, cap * sizeof(*more));
             if (!more)
-                return;
-            s->ids = more;
+                return 0;
+            s->v = more;
             s->cap = cap;
         }
-        snprintf(s->ids[s->n++], 40, "%s", account);
-        qsort(s->ids, s->n, sizeof(*s->ids), cmp_id);
-    } else if (!on && at) {
-        size_t i = (size_t)(at - s->ids);
-        memmove(&s->ids[i], &s->ids[i + 1], (s->n - i - 1) * sizeof(*s->ids));
-        s->n--;
+        e = &s->v[s->n++];
+        snprintf(e->id, sizeof(e->id), "%s", account);
+        e->at_ms = at_ms;
+        e->suspended = on;
+        s->on += on ? 1 : 0;
+        qsort(s->v, s->n, sizeof(*s->v), cmp_id);
+        return 1;
     }
+    if (on && !e->suspended)
+        s->on++;
+    else if (!on && e->suspended)
+        s->on--;
+    e->suspended = on;
+    e->at_ms = at_ms;
+    return 1;
 }
 
 /* One notice: {"account": id, "suspended": bool, ...} (schemas/account.schema.json). */
@@ -58,13 +84,15 @@ static void apply(struct suspended *s, const rd_kafka_message_t *m)
     cJSON *o = cJSON_ParseWithLength(m->payload, m->len);
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "account");
     const cJSON *on = cJSON_GetObjectItemCaseSensitive(o, "suspended");
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(o, "at_ms");
 
-    if (cJSON_IsString(id) && strlen(id->valuestring) < 40 && cJSON_IsBool(on)) {
+    if (cJSON_IsString(id) && strlen(id->valuestring) < 40 && cJSON_IsBool(on) && cJSON_IsNumber(at)) {
+        int taken;
         pthread_mutex_lock(&s->mu);
-        set_state(s, id->valuestring, cJSON_IsTrue(on));
+        taken = take(s, id->valuestring, cJSON_IsTrue(on), (int64_t)at->valuedouble);
         pthread_mutex_unlock(&s->mu);
-        log_msg(LOG_INFO, "account %s %s", id->valuestring, cJSON_IsTrue(on) ? "suspended: its jobs fail unrun"
-                                                                              : "reinstated");
+        log_msg(LOG_INFO, "account %s %s%s", id->valuestring,
+                cJSON_IsTrue(on) ? "suspended: its jobs fail unrun" : "reinstated", taken ? "" : " (an older notice: ignored)");
     } else if (m->len > 0) {
         log_msg(LOG_WARNING, "accounts topic: an unreadable notice at offset %lld skipped", (long long)m->offset);
     }
@@ -148,7 +176,10 @@ int suspended_has(struct suspended *s, const char *account)
     if (!s || !account[0])
         return 0;
     pthread_mutex_lock(&s->mu);
-    yes = s->n && bsearch(account, s->ids, s->n, sizeof(*s->ids), cmp_id) != NULL;
+    {
+        const struct notice *e = find(s, account);
+        yes = e && e->suspended;
+    }
     pthread_mutex_unlock(&s->mu);
     return yes;
 }
@@ -158,7 +189,7 @@ long suspended_count(struct suspended *s)
     long n;
 
     pthread_mutex_lock(&s->mu);
-    n = (long)s->n;
+    n = (long)s->on;
     pthread_mutex_unlock(&s->mu);
     return n;
 }
@@ -172,6 +203,6 @@ void suspended_stop(struct suspended *s)
     rd_kafka_consumer_close(s->rk);
     rd_kafka_destroy(s->rk);
     pthread_mutex_destroy(&s->mu);
-    free(s->ids);
+    free(s->v);
     free(s);
 }

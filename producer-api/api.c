@@ -121,12 +121,12 @@ static void on_stored(const char *id, void *arg)
         pending_expire(a->waiters, INT64_MAX, resume_waiter, NULL);
 }
 
-static void publish_suspended(const char *id, void *arg)
+static void publish_suspended(const char *id, int64_t at_ms, void *arg)
 {
-    api_publish_account(arg, id, 1);
+    api_publish_account(arg, id, 1, at_ms);
 }
 
-int api_publish_account(struct api *a, const char *account, int suspended)
+int api_publish_account(struct api *a, const char *account, int suspended, int64_t at_ms)
 {
     cJSON *o = cJSON_CreateObject();
     char *json;
@@ -135,7 +135,7 @@ int api_publish_account(struct api *a, const char *account, int suspended)
     cJSON_AddNumberToObject(o, "schema_version", 1);
     cJSON_AddStringToObject(o, "account", account);
     cJSON_AddBoolToObject(o, "suspended", suspended);
-    cJSON_AddNumberToObject(o, "at_ms", (double)util_wall_ms());
+    cJSON_AddNumberToObject(o, "at_ms", (double)at_ms);
     json = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (!json)

@@ -75,9 +75,11 @@ void api_resume(struct api_req *r);
 /* Resumes every GET waiting on key (a job or batch id). Any thread. */
 void api_wake(struct api *a, const char *key);
 
-/* Publishes account's state (suspended or not) to the accounts topic,
- * where every executor reads it. Returns 0 or -1 (logged). */
-int api_publish_account(struct api *a, const char *account, int suspended);
+/* Publishes account's state (suspended or not) as of at_ms (when it was
+ * set: executors keep the newest notice of an account, so a re-sent older
+ * one never undoes a later change) to the accounts topic, where every
+ * executor reads it. Returns 0 or -1 (logged). */
+int api_publish_account(struct api *a, const char *account, int suspended, int64_t at_ms);
 
 /* Produces a job message (json: taken, freed by librdkafka) to the jobs
  * topic. Returns 0 or the librdkafka error. */

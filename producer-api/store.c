@@ -610,16 +610,19 @@ int store_key_add(struct store *s, const char *account, const char *key_hash, co
                   key_hash, reason);
 }
 
-long store_suspended_each(struct store *s, void (*fn)(const char *id, void *arg), void *arg)
+long store_suspended_each(struct store *s, void (*fn)(const char *id, int64_t at_ms, void *arg), void *arg)
 {
     struct db_q *q;
     long n = -1;
     int rc = -1;
 
     pthread_mutex_lock(&s->mu);
-    q = db_run(s->db, "SELECT id FROM accounts WHERE suspended IS NOT NULL ORDER BY id", NULL, 0);
+    q = db_run(s->db,
+               "SELECT id, COALESCE((SELECT MAX(at_ms) FROM audit WHERE account = accounts.id AND action = 'suspend'), 0) "
+               "FROM accounts WHERE suspended IS NOT NULL ORDER BY id",
+               NULL, 0);
     for (n = 0; q && (rc = db_next(q)) == 1; n++)
-        fn(db_text(q, 0), arg);
+        fn(db_text(q, 0), db_int(q, 1), arg);
     if (rc != 0)
         n = -1;
     db_end(q);

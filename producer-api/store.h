@@ -109,8 +109,9 @@ int store_key_add(struct store *s, const char *account, const char *key_hash, co
 int store_keys_expire(struct store *s, const char *account, const char *except_hash, const char *only_hash,
                       int64_t at_ms, const char *actor, const char *reason);
 
-/* Calls fn(id, arg) for every suspended account. Returns how many, or -1. */
-long store_suspended_each(struct store *s, void (*fn)(const char *id, void *arg), void *arg);
+/* Calls fn(id, at_ms, arg) for every suspended account, at_ms the time of
+ * its suspension (its audit row). Returns how many, or -1. */
+long store_suspended_each(struct store *s, void (*fn)(const char *id, int64_t at_ms, void *arg), void *arg);
 
 /* Accounts whose id contains search ("" for all), by age, limit from
  * offset: fn for each (suspended: the reason, or NULL). Returns how many, or -1. */
