@@ -204,14 +204,36 @@ def test_a_suspended_accounts_jobs_do_not_run_until_it_is_reinstated(cluster, ap
     and the queued ones (already in Kafka) fail without running, refunded,
     when they reach an executor (the API publishes the suspension on the
     accounts topic, which every executor reads). Reinstated, the held ones
-    run. Every executor slot is kept busy first, so the queued jobs are
-    still waiting in Kafka when the suspension comes."""
+    run. The one executor left keeps both its slots busy, so the queued jobs
+    are still waiting in Kafka when the suspension comes (with two
+    executors, round robin could leave one a free slot)."""
+    from conftest import SANDBOX_UID_BASES
+    # Executor-1 alone (its two slots), both kept busy: the queued jobs wait
+    # in Kafka until after the suspension is known.
+    before = cluster.log("executor-1").count("assigned")
+    other = cluster.procs.pop("executor-2")
+    other.terminate()
+    other.wait(30)
+    try:
+        deadline = time.time() + 30   # its partitions move after the session timeout
+        while time.time() < deadline and cluster.log("executor-1").count("assigned") == before:
+            time.sleep(0.2)
+        suspended_batch_check(cluster, api)
+    finally:
+        cluster.start_executor("executor-2", SANDBOX_UID_BASES[1])
+        deadline = time.time() + 60
+        while time.time() < deadline and not cluster.log("executor-2").count("assigned"):
+            time.sleep(0.2)
+
+
+def suspended_batch_check(cluster, api):
     blocker, _ = signup_on(api)
-    status, block = blocker.request("POST", "/v1/batches", {"jobs": [{"code": "import time\ntime.sleep(7)"}] * 4})
+    status, block = blocker.request("POST", "/v1/batches", {"jobs": [{"code": "import time\ntime.sleep(6)"}] * 2})
     assert status == 202
     deadline = time.time() + 20
     while time.time() < deadline and any(job_status(blocker, j) != "running" for j in block["job_ids"]):
         time.sleep(0.2)
+    assert all(job_status(blocker, j) == "running" for j in block["job_ids"])
     user, acct = signup_on(api)
     account = acct["account_id"]
     set_limits(api, account, max_queued=2)
@@ -219,7 +241,7 @@ def test_a_suspended_accounts_jobs_do_not_run_until_it_is_reinstated(cluster, ap
     status, batch = user.request("POST", "/v1/batches", {"jobs": [{"code": f"print({i})"} for i in range(6)]})
     assert status == 202
     assert op.request("POST", f"/v1/admin/accounts/{account}/suspend", {"reason": "abuse report"})[0] == 200
-    time.sleep(12)   # the slots free up after 7 s: the two queued jobs reach executors
+    time.sleep(10)   # the slots free up after 6 s: the two queued jobs reach the executor
     db = sqlite3.connect(cluster.env["EXECQ_DB_PATH"])
     try:
         rows = db.execute("SELECT seq, status, result FROM jobs WHERE batch_id = ? ORDER BY seq",
