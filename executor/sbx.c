@@ -669,6 +669,46 @@ static int64_t host_memory_bytes(void)
     return kb < 0 ? -1 : (int64_t)kb << 10;
 }
 
+/* Runs the host's python (--python, as root, on the host: our own fixed
+ * code only) with -I -c code and environment envp; its standard output
+ * into out (size bytes, NUL-ended; NULL: discarded), stdin and stderr
+ * /dev/null. Returns 0 when it exited 0, else -1 (out then ""). */
+static int host_python(const struct cfg *c, const char *code, char *const envp[], char *out, size_t size)
+{
+    char *argv[] = {(char *)c->python, "-I", "-c", (char *)code, NULL};
+    int fd[2] = {-1, -1}, st = -1;
+    size_t n = 0;
+    ssize_t k;
+    pid_t pid;
+
+    if (out && (size == 0 || pipe2(fd, O_CLOEXEC) < 0))
+        return -1;
+    pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(out ? fd[1] : null, 1);
+        dup2(null, 2);
+        execve(c->python, argv, envp);
+        _exit(127);
+    }
+    if (out) {
+        close(fd[1]);
+        while (pid > 0 && n + 1 < size && (k = read(fd[0], out + n, size - 1 - n)) > 0)
+            n += (size_t)k;
+        out[n] = '\0';
+        close(fd[0]);
+    }
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        if (out)
+            out[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
 /* matplotlib's config, rc file and font cache for every job: <sandbox-root>/matplotlib,
  * built here once by the job's interpreter (as root, on the host, our own
  * fixed code), then bound read-only into each sandbox at JAIL_MPL_DIR.
@@ -676,16 +716,7 @@ static int64_t host_memory_bytes(void)
 static void mpl_cache(const struct cfg *c, char *dir, size_t size)
 {
     char path[PATH_MAX], real[PATH_MAX], env_dir[PATH_MAX + 16];
-    /* The font cache, and the rc file beside it: Debian's lives in /etc,
-     * which jobs do not see. */
-    char *argv[] = {(char *)c->python, "-I", "-c",
-                    "import os, shutil, matplotlib, matplotlib.font_manager\n"
-                    "rc, here = matplotlib.matplotlib_fname(), os.path.join(os.environ['MPLCONFIGDIR'], 'matplotlibrc')\n"
-                    "if os.path.abspath(rc) != here:\n"
-                    "    shutil.copyfile(rc, here)\n", NULL};
     char *envp[] = {env_dir, "MPLBACKEND=Agg", "HOME=/nonexistent", "PATH=/usr/bin:/bin", NULL};
-    int st = -1;
-    pid_t pid;
 
     dir[0] = '\0';
     snprintf(path, sizeof(path), "%s/matplotlib", c->sandbox_root);
@@ -693,53 +724,18 @@ static void mpl_cache(const struct cfg *c, char *dir, size_t size)
     if (!realpath(path, real) || strlen(real) >= size)
         return;
     snprintf(env_dir, sizeof(env_dir), "MPLCONFIGDIR=%s", real);
-    pid = fork();
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 0);
-        dup2(null, 1);
-        dup2(null, 2);
-        execve(c->python, argv, envp);
-        _exit(127);
-    }
-    if (pid > 0)
-        waitpid(pid, &st, 0);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    /* The font cache, and the rc file beside it: Debian's lives in /etc,
+     * which jobs do not see. */
+    if (host_python(c,
+                    "import os, shutil, matplotlib, matplotlib.font_manager\n"
+                    "rc, here = matplotlib.matplotlib_fname(), os.path.join(os.environ['MPLCONFIGDIR'], 'matplotlibrc')\n"
+                    "if os.path.abspath(rc) != here:\n"
+                    "    shutil.copyfile(rc, here)\n",
+                    envp, NULL, 0) < 0) {
         log_msg(LOG_INFO, "matplotlib not importable by %s: jobs go without it", c->python);
         return;
     }
     snprintf(dir, size, "%s", real);
-}
-
-/* The host's python (--python) build: its sys.version (version, build
- * date, compiler) into out, or "" when it cannot be run. */
-static void host_python_version(const struct cfg *c, char *out, size_t size)
-{
-    char *argv[] = {(char *)c->python, "-I", "-c", "import sys; sys.stdout.write(sys.version)", NULL};
-    char *envp[] = {"PATH=/usr/bin:/bin", NULL};
-    int fd[2], st = -1;
-    size_t n = 0;
-    ssize_t k;
-    pid_t pid;
-
-    out[0] = '\0';
-    if (pipe2(fd, O_CLOEXEC) < 0)
-        return;
-    pid = fork();
-    if (pid == 0) {
-        dup2(fd[1], 1);
-        execve(c->python, argv, envp);
-        _exit(127);
-    }
-    close(fd[1]);
-    while (pid > 0 && n + 1 < size && (k = read(fd[0], out + n, size - 1 - n)) > 0)
-        n += (size_t)k;
-    out[n] = '\0';
-    close(fd[0]);
-    if (pid > 0)
-        waitpid(pid, &st, 0);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        out[0] = '\0';
 }
 
 struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
@@ -907,9 +903,9 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
          * python3 it still runs the old interpreter core, with the new
          * standard library files (CPython's own test_re failed so). Jobs
          * run only with the host's own build. */
-        char host[256], *embedded = r.stdout_data + 11;
+        char host[256], *embedded = r.stdout_data + 11, *envp[] = {"PATH=/usr/bin:/bin", NULL};
         embedded[strcspn(embedded, "\n")] = '\0';
-        host_python_version(c, host, sizeof(host));
+        host_python(c, "import sys; sys.stdout.write(sys.version)", envp, host, sizeof(host));
         if (strcmp(host, embedded) != 0) {
             snprintf(errstr, errstr_size,
                      "the launcher embeds Python \"%.80s\" but %s is \"%.80s\": python3 changed since the build (an "

@@ -655,7 +655,9 @@ void api_stop(struct api *a)
     a->mhd = NULL;
     results_stop(a);
     replies_stop(a);
-    if (a->store && a->nproduced && store_jobs_produced(a->store, a->produced, a->nproduced) < 0)
+    if (a->store)
+        results_flush_produced(a);
+    if (a->nproduced)
         log_msg(LOG_WARNING, "%zu produced marks not written; those jobs are sent again after the restart", a->nproduced);
     free(a->produced);
     a->produced = NULL;

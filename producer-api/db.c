@@ -93,8 +93,6 @@ static void set_err(struct db *d, const char *what)
  * call that found it lost has failed, and so does the rest of its
  * transaction (a new connection would run its remaining statements
  * outside it). Returns 0 when the connection is usable. */
-static int pg_session(PGconn *c);
-
 static int pg_ready(struct db *d)
 {
     if (PQstatus(d->pg) == CONNECTION_OK)
@@ -108,7 +106,7 @@ static int pg_ready(struct db *d)
     log_msg(LOG_WARNING, "store: connection to PostgreSQL lost; reconnecting");
     forget_prepared(d);
     PQreset(d->pg);   /* connect_timeout bounds it (pg_connect) */
-    if (PQstatus(d->pg) != CONNECTION_OK || pg_session(d->pg) < 0) {
+    if (PQstatus(d->pg) != CONNECTION_OK) {
         snprintf(d->err, sizeof(d->err), "PostgreSQL unreachable: %s", PQerrorMessage(d->pg));
         d->down_until = util_mono_ms() + DB_RETRY_MS;
         return -1;
@@ -468,42 +466,24 @@ static void pg_notice(void *arg, const char *message)
     log_msg(LOG_DEBUG, "postgresql: %s", message);
 }
 
-/* Per session: a statement the server works on longer than the timeout is
- * cancelled there (lock waits included); a transaction left open is ended. */
-static int pg_session(PGconn *c)
-{
-    char sql[160];
-    long t = atomic_load(&timeout_ms);
-    PGresult *res;
-    int ok;
-
-    snprintf(sql, sizeof(sql), "SET statement_timeout = %ld; SET idle_in_transaction_session_timeout = %ld", t, 4 * t);
-    res = PQexec(c, sql);
-    ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-    PQclear(res);
-    return ok ? 0 : -1;
-}
-
 static PGconn *pg_connect(const char *target, char *errstr, size_t errstr_size)
 {
     /* Bounds on a dead server or network, unless the URL sets its own
      * (its values come after these and win): the connection attempt, TCP
-     * keepalives and unacknowledged data. */
-    char ct[24], tu[24];
+     * keepalives, unacknowledged data, and, set in the start-up message
+     * (so every reconnection has them too), statements the server works
+     * on past the timeout (lock waits included) and transactions left open. */
+    char ct[24], tu[24], opts[128];
     const char *keys[] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
-                          "keepalives_count", "tcp_user_timeout", "dbname", NULL};
-    const char *vals[] = {ct, "1", "5", "2", "3", tu, target, NULL};
+                          "keepalives_count", "tcp_user_timeout", "options", "dbname", NULL};
+    const char *vals[] = {ct, "1", "5", "2", "3", tu, opts, target, NULL};
     long t = atomic_load(&timeout_ms);
     PGconn *c;
 
     snprintf(ct, sizeof(ct), "%ld", t < 2000 ? 2 : (t + 999) / 1000);   /* whole seconds, at least 2 */
     snprintf(tu, sizeof(tu), "%ld", t);
+    snprintf(opts, sizeof(opts), "-c statement_timeout=%ld -c idle_in_transaction_session_timeout=%ld", t, 4 * t);
     c = PQconnectdbParams(keys, vals, 1);
-    if (PQstatus(c) == CONNECTION_OK && pg_session(c) < 0) {
-        snprintf(errstr, errstr_size, "connect to PostgreSQL: %s", PQerrorMessage(c));
-        PQfinish(c);
-        return NULL;
-    }
     if (PQstatus(c) != CONNECTION_OK) {
         snprintf(errstr, errstr_size, "connect to PostgreSQL: %s", PQerrorMessage(c));
         PQfinish(c);

@@ -64,9 +64,7 @@ void results_note_produced(struct api *a, const char *id)
     pthread_mutex_unlock(&a->produced_mu);
 }
 
-/* Writes the produced marks noted since the last call (kept for the next
- * call if the store fails). */
-static void flush_produced(struct api *a)
+void results_flush_produced(struct api *a)
 {
     char (*ids)[37];
     size_t n;
@@ -232,15 +230,11 @@ out:
  * still comes later replaces "lost" and is charged (store_results). */
 static void reconcile(struct api *a)
 {
-    char (*ids)[37] = malloc(256 * sizeof(*ids));
+    char (*ids)[37];
     long n;
 
-    if (!ids)
+    if (!caught_up(a) || !(ids = malloc(256 * sizeof(*ids))))
         return;
-    if (!caught_up(a)) {
-        free(ids);
-        return;
-    }
     n = store_overdue(a->store, util_wall_ms(), a->cfg->lost_after_ms, ids, 256);
     for (long i = 0; i < n; i++) {
         char batch[37], msg[200], *body;
@@ -327,7 +321,7 @@ static void *results_main(void *arg)
             }
             m = nm < STORE_BATCH ? rd_kafka_consumer_poll(a->results, 0) : NULL;
         }
-        flush_produced(a);
+        results_flush_produced(a);
         if (nr > 0)
             store_batch(a, batch, nr);
         commit_after(a, msgs, nm);

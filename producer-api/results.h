@@ -22,5 +22,9 @@ void results_count_outcome(const char *outcome);
 /* Notes that Kafka acknowledged job id (a delivery report, on the reply
  * thread): the results thread marks it produced in the store. */
 void results_note_produced(struct api *a, const char *id);
+/* Writes the marks noted since the last call in one transaction (kept for
+ * the next call if the store fails). The results thread calls it as it
+ * loops; api_stop once more at the end. */
+void results_flush_produced(struct api *a);
 
 #endif

@@ -473,10 +473,10 @@ static int idem_take(struct store *s, struct store_idem *k, long balance)
 
 /* After a COMMIT failed: whether it landed all the same. When the
  * connection was lost during it, the server may have committed before the
- * answer was lost: the row sql finds by id (a row the transaction made)
- * is read back on a new connection. Rolls back. Returns 1 (it landed), 0
- * (it did not) or -1 (unknown: the store is still unreachable). */
-static int commit_landed(struct store *s, const char *sql, const char *id)
+ * answer was lost: a row the transaction made (sql finds it; NULL: none
+ * can tell) is read back on a new connection. Rolls back. Returns 1 (it
+ * landed), 0 (it did not) or -1 (unknown). */
+static int commit_landed(struct store *s, const char *sql, const struct db_arg *args, int nargs)
 {
     int lost = db_lost(s->db), rc;
     struct db_q *q;
@@ -484,7 +484,9 @@ static int commit_landed(struct store *s, const char *sql, const char *id)
     db_rollback(s->db);
     if (!lost)
         return 0;   /* the server refused it: nothing was committed */
-    q = first_row(s, sql, DB_ARGS(DB_T(id)), &rc);
+    if (!sql)
+        return -1;
+    q = first_row(s, sql, args, nargs, &rc);
     db_end(q);
     log_msg(rc < 0 ? LOG_ERR : LOG_WARNING, "store: the connection was lost during a COMMIT; read back: %s",
             rc == 0 ? "it landed" : rc == 1 ? "it did not land" : "unknown (the store is unreachable)");
@@ -557,10 +559,11 @@ int store_grant(struct store *s, const char *account, long credits, const char *
         audit(s, actor, "grant", account, detail, reason) < 0)
         goto rollback;
     if (db_commit(s->db) < 0) {
-        /* Lost during COMMIT: with a key, read back whether it landed. */
-        rc = idem ? commit_landed(s, "SELECT 1 FROM idempotency WHERE account = 'admin' AND key = $1", idem->key) : -1;
-        if (!idem)
-            db_rollback(s->db);
+        /* Lost during COMMIT: with a key, its row tells whether it landed. */
+        rc = idem ? commit_landed(s, "SELECT 1 FROM idempotency WHERE account = $1 AND route = $2 AND key = $3 "
+                                     "AND created_ms >= $4",
+                                  DB_ARGS(DB_T(idem->scope), DB_T(idem->route), DB_T(idem->key), DB_I(idem->since_ms)))
+                  : commit_landed(s, NULL, NULL, 0);
         if (rc != 1)
             goto unlock;
     }
@@ -954,14 +957,11 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
     if (db_do(s->db, "UPDATE accounts SET balance = balance - $1, charged = charged + $1, runs = runs + $2 WHERE id = $3",
               DB_ARGS(DB_I(total), DB_I(n), DB_T(account))) < 0)
         goto rollback;
-    if (db_commit(s->db) < 0) {
-        /* Lost during COMMIT: the jobs are there or not; the answer says which. */
-        rc = commit_landed(s, "SELECT 1 FROM jobs WHERE id = $1", jobs[0].id);
-        if (rc == 0)
-            goto unlock;
-        ret = rc == 1 ? STORE_ACCEPTED : STORE_UNSURE;
-        if (ret == STORE_UNSURE)
-            goto unlock;
+    /* Lost during COMMIT: the jobs are there or not; the answer says which. */
+    if (db_commit(s->db) < 0 &&
+        (rc = commit_landed(s, "SELECT 1 FROM jobs WHERE id = $1", DB_ARGS(DB_T(jobs[0].id)))) != 1) {
+        ret = rc < 0 ? STORE_UNSURE : STORE_ERROR;
+        goto unlock;
     }
     *balance -= total;
     metrics_add(m_charged, (double)total);
@@ -1011,14 +1011,13 @@ void store_job_running(struct store *s, const char *id)
 }
 
 /* Completes o's job with its result; caller holds s->mu in a transaction.
- * Returns 1 (stored now: *replaced says whether it replaced a "lost" or
+ * Returns 1 (stored now; o->replaced says whether over a "lost" or
  * "expired" result), 0 (a duplicate, or not a job of this store) or -1. */
-static int complete_job(struct store *s, struct store_outcome *o, int *replaced)
+static int complete_job(struct store *s, struct store_outcome *o)
 {
     struct db_q *q;
     int rc, pg = db_is_pg(s->db);
 
-    *replaced = 0;
     /* One statement finds, checks and completes the job (a held one too:
      * it ended lost before its turn, and is no longer held), its row locked
      * to the commit: two APIs storing copies of one result take turns,
@@ -1036,7 +1035,7 @@ static int complete_job(struct store *s, struct store_outcome *o, int *replaced)
         /* Completed already. A run's result still replaces a "lost" one
          * (the API gave up on it too early) or an "expired" one (an
          * executor saw a second copy late): the code did run. */
-        *replaced = 1;
+        o->replaced = 1;
         q = first_row(s,
                       pg ? "UPDATE jobs SET result = $1, finished_ms = $2, outcome = $4 WHERE id = $3 "
                            "AND outcome IN ('lost', 'expired') "
@@ -1050,7 +1049,7 @@ static int complete_job(struct store *s, struct store_outcome *o, int *replaced)
     copy_col(q, 0, o->account, sizeof(o->account));
     copy_col(q, 1, o->batch_id, sizeof(o->batch_id));
     db_end(q);
-    if (*replaced)
+    if (o->replaced)
         o->batch_id[0] = '\0';   /* counted done already */
     o->stored = 1;
     return 1;
@@ -1082,13 +1081,14 @@ static int count_done(struct store *s, struct store_outcome *o)
 /* The money of o's job: a refund when it never ran, or, when a run's
  * result replaced a "lost" or "expired" one, the refund taken back if the
  * balance allows (an audit row says which). Returns 0 or -1. */
-static int settle(struct store *s, struct store_outcome *o, int replaced)
+static int settle(struct store *s, struct store_outcome *o)
 {
     struct db_q *q;
+    char detail[160];
     int rc;
     long n;
 
-    if (replaced) {
+    if (o->replaced) {
         q = first_row(s, "SELECT amount FROM ledger WHERE job_id = $1 AND kind = 'refund'", DB_ARGS(DB_T(o->id)), &rc);
         if (rc < 0)
             return -1;
@@ -1105,9 +1105,8 @@ static int settle(struct store *s, struct store_outcome *o, int replaced)
         if (n == 1 && db_do(s->db, "DELETE FROM ledger WHERE job_id = $1 AND kind = 'refund'",
                             DB_ARGS(DB_T(o->id))) < 0)
             return -1;
-        char detail[160];
-        snprintf(detail, sizeof(detail), "job %s ran after it was reported %s; %s", o->id,
-                 "lost or expired", n == 1 ? "its refund was taken back" : "left refunded: the balance is short");
+        snprintf(detail, sizeof(detail), "job %s ran after it was reported lost or expired; %s", o->id,
+                 n == 1 ? "its refund was taken back" : "left refunded: the balance is short");
         if (n == 0)
             o->refunded = 0;
         return audit(s, "execq", "late result", o->account, detail, o->outcome);
@@ -1116,7 +1115,6 @@ static int settle(struct store *s, struct store_outcome *o, int replaced)
         return 0;
     if (o->outcome && strcmp(o->outcome, "lost") == 0) {
         /* Said to the account's audit, where a late real result would be too. */
-        char detail[96];
         snprintf(detail, sizeof(detail), "job %s reported lost and refunded", o->id);
         if (audit(s, "execq", "job lost", o->account, detail, "no result came within its deadline") < 0)
             return -1;
@@ -1156,19 +1154,27 @@ static int by_account(const void *x, const void *y, void *o)
     return strcmp(v[*(const size_t *)x].account, v[*(const size_t *)y].account);
 }
 
-/* PostgreSQL: locks the accounts of the jobs ids names (comma-separated),
- * in id order, before any job row. Returns 0 or -1. */
-static int lock_accounts_of(struct store *s, const char *ids)
+/* PostgreSQL: locks the accounts of the outcomes' jobs in id order,
+ * before any job row, in one round trip. Returns 0 or -1. */
+static int lock_accounts_of(struct store *s, const struct store_outcome *o, size_t n)
 {
-    struct db_q *q = db_run(s->db,
-                            "SELECT id FROM accounts WHERE id IN (SELECT account FROM jobs "
-                            "WHERE id = ANY(string_to_array($1, ','))) ORDER BY id FOR UPDATE",
-                            DB_ARGS(DB_T(ids)));
-    int rc;
+    char *ids = malloc(n * 37 + 1), *p = ids;
+    struct db_q *q;
+    int rc = -1;
 
+    if (!ids)
+        return -1;
+    *p = '\0';
+    for (size_t i = 0; i < n; i++)
+        p += sprintf(p, "%s%s", i ? "," : "", o[i].id);
+    q = db_run(s->db,
+               "SELECT id FROM accounts WHERE id IN (SELECT account FROM jobs "
+               "WHERE id = ANY(string_to_array($1, ','))) ORDER BY id FOR UPDATE",
+               DB_ARGS(DB_T(ids)));
     while (q && (rc = db_next(q)) == 1)
         ;
     db_end(q);
+    free(ids);
     return q && rc == 0 ? 0 : -1;
 }
 
@@ -1177,14 +1183,12 @@ long store_results(struct store *s, struct store_outcome *o, size_t n)
     long stored = 0, refunded = 0;
     int64_t t0 = util_mono_us();
     size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
-    char *ids = malloc(n * 37 + 1);
-    int *replaced = calloc(n ? n : 1, sizeof(*replaced));
 
-    if (!idx || !ids || !replaced)
+    if (!idx)
         goto out;
     for (size_t i = 0; i < n; i++) {
         idx[i] = i;
-        o[i].stored = 0;
+        o[i].stored = o[i].replaced = 0;
         o[i].refunded = 0;
         o[i].batch_id[0] = o[i].account[0] = '\0';
     }
@@ -1192,17 +1196,14 @@ long store_results(struct store *s, struct store_outcome *o, size_t n)
      * by id. Two APIs storing results of the same accounts in different
      * orders would otherwise each hold a row the other waits for. */
     qsort_r(idx, n, sizeof(*idx), by_id, o);
-    ids[0] = '\0';
-    for (size_t i = 0; i < n; i++)
-        snprintf(ids + strlen(ids), 38, "%s%s", i ? "," : "", o[idx[i]].id);
     pthread_mutex_lock(&s->mu);
     if (db_begin(s->db) < 0)
         goto fail;
-    if (db_is_pg(s->db) && lock_accounts_of(s, ids) < 0)
+    if (db_is_pg(s->db) && lock_accounts_of(s, o, n) < 0)
         goto rollback;
     for (size_t k = 0; k < n; k++) {
         struct store_outcome *x = &o[idx[k]];
-        int rc = complete_job(s, x, &replaced[idx[k]]);
+        int rc = complete_job(s, x);
         if (rc < 0) {
             log_msg(LOG_ERR, "job=%s store result: %s", x->id, db_error(s->db));
             goto rollback;
@@ -1215,7 +1216,7 @@ long store_results(struct store *s, struct store_outcome *o, size_t n)
             goto rollback;
     qsort_r(idx, n, sizeof(*idx), by_account, o);
     for (size_t k = 0; k < n; k++) {
-        if (o[idx[k]].stored && settle(s, &o[idx[k]], replaced[idx[k]]) < 0)
+        if (o[idx[k]].stored && settle(s, &o[idx[k]]) < 0)
             goto rollback;
         refunded += o[idx[k]].refunded;
     }
@@ -1226,8 +1227,6 @@ long store_results(struct store *s, struct store_outcome *o, size_t n)
         metrics_add(m_refunded, (double)refunded);
     metrics_observe(m_result, (util_mono_us() - t0) / 1e6);
     free(idx);
-    free(ids);
-    free(replaced);
     return stored;
 rollback:
     db_rollback(s->db);
@@ -1240,8 +1239,6 @@ out:
         o[i].refunded = 0;
     }
     free(idx);
-    free(ids);
-    free(replaced);
     metrics_observe(m_result, (util_mono_us() - t0) / 1e6);
     return -1;
 }
@@ -1529,25 +1526,6 @@ int store_idem_get(struct store *s, const char *account, const char *route, cons
     db_end(q);
     pthread_mutex_unlock(&s->mu);
     return ret;
-}
-
-int store_idem_put(struct store *s, const char *account, const char *route, const char *key, int64_t since_ms,
-                   const char *body_hash, int status, const char *response)
-{
-    long n;
-
-    pthread_mutex_lock(&s->mu);
-    /* The first answer stays (a concurrent repeat does not replace it);
-     * an expired one (older than since_ms) is replaced. */
-    n = db_do(s->db,
-              "INSERT INTO idempotency(account, route, key, body_hash, status, response, created_ms) "
-              "VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT(account, route, key) DO UPDATE SET "
-              "body_hash = excluded.body_hash, status = excluded.status, response = excluded.response, "
-              "created_ms = excluded.created_ms WHERE idempotency.created_ms < $8",
-              DB_ARGS(DB_T(account), DB_T(route), DB_T(key), DB_T(body_hash), DB_I(status), DB_T(response),
-                      DB_I(util_wall_ms()), DB_I(since_ms)));
-    pthread_mutex_unlock(&s->mu);
-    return n < 0 ? -1 : 0;
 }
 
 int store_idem_delete(struct store *s, const char *account, const char *route, const char *key)

@@ -201,6 +201,7 @@ struct store_outcome {
     int refund;
     int64_t finished_ms;
     int stored;           /* out: 1 stored now, 0 a duplicate or not ours */
+    int replaced;         /* out: stored over a "lost" or "expired" result (a late run) */
     char batch_id[37];    /* out: the batch this result completed, or "" */
     char account[40];     /* out: the job's account when stored now */
     long refunded;        /* out: credits given back (negative: charged again, a late real result) */
@@ -241,10 +242,6 @@ long store_overdue(struct store *s, int64_t now_ms, int64_t bound_ms, char (*ids
  * *status and *response (malloc'd) if found, 1 if not, -1 on error. */
 int store_idem_get(struct store *s, const char *account, const char *route, const char *key, int64_t since_ms,
                    char body_hash[65], int *status, char **response);
-/* Saves the answer of (account, route, key) unless a live one (made since
- * since_ms) is there already. Returns 0 or -1. */
-int store_idem_put(struct store *s, const char *account, const char *route, const char *key, int64_t since_ms,
-                   const char *body_hash, int status, const char *response);
 /* Forgets (account, route, key): its answer was not final. Returns 0 or -1. */
 int store_idem_delete(struct store *s, const char *account, const char *route, const char *key);
 

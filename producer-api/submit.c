@@ -96,9 +96,29 @@ static int accept_jobs(struct api *a, struct api_req *r, const char *batch_id, c
     case STORE_ERROR:
         break;
     }
-    r->retry_after_s = 5;
-    req_error(r, 503, "store_unavailable", "the job store failed; nothing was queued or charged; retry later");
+    req_store_down(r);
     return -1;
+}
+
+/* accept_jobs for an async job or a batch, whose answer (202, body
+ * answer: taken) is the one the Idempotency-Key k keeps. Returns 0 with r
+ * answered so, or -1 with r answered otherwise (the key's first answer
+ * included). */
+static int accept_answered(struct api *a, struct api_req *r, const char *batch_id, const struct job *jobs,
+                           char **json, size_t n, struct store_idem *k, char *answer, size_t *release)
+{
+    if (!answer) {
+        req_error(r, 500, "internal", "out of memory");
+        return -1;
+    }
+    k->status = 202;
+    k->response = answer;
+    if (accept_jobs(a, r, batch_id, jobs, json, n, k->key ? k : NULL, release) != 0) {
+        free(answer);
+        return -1;
+    }
+    req_set(r, 202, answer);
+    return 0;
 }
 
 void submit_fail_unqueued(struct api *a, const char *id, const char *why)
@@ -189,10 +209,9 @@ static int idem_check(struct api *a, struct api_req *r, struct store_idem *k, ch
     k->key = key;
     k->body_hash = hash;
     k->since_ms = idem_since(a);
-    rc = store_idem_get(a->store, r->account, idem_route(r), key, idem_since(a), stored, &status, &response);
+    rc = store_idem_get(a->store, k->scope, k->route, key, k->since_ms, stored, &status, &response);
     if (rc < 0) {
-        r->retry_after_s = 5;
-        req_error(r, 503, "store_unavailable", "the job store failed; nothing was done; retry later");
+        req_store_down(r);
         return 1;
     }
     if (rc == 1)
@@ -345,7 +364,7 @@ static void produce_all(struct api *a, struct job *jobs, char **json, size_t n)
 void submit_job(struct api *a, struct api_req *r)
 {
     struct store_idem k;
-    char hash[65], *answer = NULL;
+    char hash[65];
     cJSON *o = NULL, *resp;
     struct job j;
     struct spec_err e;
@@ -370,20 +389,10 @@ void submit_job(struct api *a, struct api_req *r)
     cJSON_AddStringToObject(resp, "job_id", j.id);
     cJSON_AddStringToObject(resp, "status", "queued");
     cJSON_AddNumberToObject(resp, "credits_charged", (double)j.credits);
-    answer = cJSON_PrintUnformatted(resp);
+    if (accept_answered(a, r, NULL, &j, &json, 1, &k, cJSON_PrintUnformatted(resp), &release) == 0)
+        produce_all(a, &j, &json, release);   /* 0: held, released as the account's jobs finish */
     cJSON_Delete(resp);
-    k.status = 202;
-    k.response = answer;
-    if (!answer || accept_jobs(a, r, NULL, &j, &json, 1, k.key ? &k : NULL, &release) != 0) {
-        if (!answer)
-            req_error(r, 500, "internal", "out of memory");
-        goto out;
-    }
-    req_set(r, 202, answer);
-    answer = NULL;
-    produce_all(a, &j, &json, release);   /* 0: held, released as the account's jobs finish */
 out:
-    free(answer);
     free(json);
     cJSON_Delete(o);
     job_release(&j);
@@ -392,11 +401,12 @@ out:
 void submit_batch(struct api *a, struct api_req *r)
 {
     struct store_idem ik;
-    char hash[65], batch_id[37], msg[300], *answer = NULL;
+    char hash[65], batch_id[37], msg[300];
     cJSON *o = NULL, *list, *item, *resp, *ids;
     struct job *jobs = NULL;
     char **json = NULL;
     size_t n = 0, i = 0, release = 0;
+    int rc;
     struct spec_err e;
 
     if (idem_check(a, r, &ik, hash) || !(o = parse_body(r)))
@@ -445,17 +455,10 @@ void submit_batch(struct api *a, struct api_req *r)
     ids = cJSON_AddArrayToObject(resp, "job_ids");
     for (size_t k = 0; k < n; k++)
         cJSON_AddItemToArray(ids, cJSON_CreateString(jobs[k].id));
-    answer = cJSON_PrintUnformatted(resp);
+    rc = accept_answered(a, r, batch_id, jobs, json, n, &ik, cJSON_PrintUnformatted(resp), &release);
     cJSON_Delete(resp);
-    ik.status = 202;
-    ik.response = answer;
-    if (!answer || accept_jobs(a, r, batch_id, jobs, json, n, ik.key ? &ik : NULL, &release) != 0) {
-        if (!answer)
-            req_error(r, 500, "internal", "out of memory");
+    if (rc < 0)
         goto out;
-    }
-    req_set(r, 202, answer);
-    answer = NULL;
     produce_all(a, jobs, json, release);
     log_msg(LOG_INFO, "batch=%s %zu jobs queued for %s (%zu to Kafka now, %zu held)", batch_id, n, r->account,
             release, n - release);
@@ -464,7 +467,6 @@ out:
         free(json[k]);
         job_release(&jobs[k]);
     }
-    free(answer);
     free(json);
     free(jobs);
     cJSON_Delete(o);

@@ -248,26 +248,67 @@ static void test_batches(struct store *s)
 }
 
 /* Idempotency keys: first answer kept, expired ones replaced, deletable. */
+static char *grant_answer(long balance, void *arg)
+{
+    char *out = malloc(64);
+    (void)arg;
+    if (out)
+        snprintf(out, 64, "{\"balance\":%ld}", balance);
+    return out;
+}
+
+/* Idempotency-Keys, written in the transaction of the change they name:
+ * a repeat finds the first answer and changes nothing; an expired key is
+ * replaced; keys are per route; a grant keeps its key the same way. */
 static void test_idempotency(struct store *s)
 {
-    char hash[65], *resp = NULL;
+    char hash[65], why[64], id[40], jid[3][37], *resp = NULL, *json = "{}";
+    struct job j;
+    struct store_account acc;
     int status = 0;
     int64_t now = util_wall_ms();
+    long bal = 0;
+    size_t rel = 0;
+    struct store_idem k = {.route = "jobs", .key = "k1", .body_hash = "h1", .since_ms = now - 1000, .status = 202,
+                           .response = "{\"a\":1}"};
 
-    CHECK(store_idem_get(s, "acct_i", "jobs", "k1", now - 1000, hash, &status, &resp) == 1);
-    CHECK(store_idem_put(s, "acct_i", "jobs", "k1", now - 1000, "h1", 202, "{\"a\":1}") == 0);
-    CHECK(store_idem_put(s, "acct_i", "jobs", "k1", now - 1000, "h2", 200, "{\"a\":2}") == 0);
-    CHECK(store_idem_get(s, "acct_i", "jobs", "k1", now - 1000, hash, &status, &resp) == 0 && status == 202 &&
+    CHECK(store_account_create(s, "hash-idem", 100, id, why, sizeof(why)) == 0);
+    k.scope = id;
+    for (int i = 0; i < 3; i++)
+        job_id(jid[i], "d1000000", i);
+    CHECK(store_idem_get(s, id, "jobs", "k1", now - 1000, hash, &status, &resp) == 1);
+    j = mkjob(jid[0], 5, "async");
+    CHECK(store_jobs_accept(s, id, NULL, &j, &json, 1, NULL, &k, &bal, &rel) == STORE_ACCEPTED && bal == 95);
+    /* the same key again, another body: the first answer, nothing charged */
+    k.body_hash = "h2";
+    k.response = "{\"a\":2}";
+    j = mkjob(jid[1], 5, "async");
+    CHECK(store_jobs_accept(s, id, NULL, &j, &json, 1, NULL, &k, &bal, &rel) == STORE_REPEAT);
+    CHECK(strcmp(k.found_hash, "h1") == 0 && k.found_status == 202 && strcmp(k.found_response, "{\"a\":1}") == 0);
+    free(k.found_response);
+    CHECK(store_account_get(s, id, &acc) == 0 && acc.balance == 95 && acc.runs == 1);
+    CHECK(store_job_get(s, jid[1], id, &(struct store_job){0}) == 1);
+    CHECK(store_idem_get(s, id, "jobs", "k1", now - 1000, hash, &status, &resp) == 0 && status == 202 &&
           strcmp(hash, "h1") == 0 && strcmp(resp, "{\"a\":1}") == 0);
     free(resp);
     resp = NULL;
-    CHECK(store_idem_get(s, "acct_i", "batches", "k1", now - 1000, hash, &status, &resp) == 1);
+    CHECK(store_idem_get(s, id, "batches", "k1", now - 1000, hash, &status, &resp) == 1);
     /* older than since: expired, replaced */
-    CHECK(store_idem_put(s, "acct_i", "jobs", "k1", now + 1000, "h3", 200, "{\"a\":3}") == 0);
-    CHECK(store_idem_get(s, "acct_i", "jobs", "k1", now - 1000, hash, &status, &resp) == 0 && strcmp(hash, "h3") == 0);
+    k.since_ms = now + 1000;
+    k.body_hash = "h3";
+    j = mkjob(jid[2], 5, "async");
+    CHECK(store_jobs_accept(s, id, NULL, &j, &json, 1, NULL, &k, &bal, &rel) == STORE_ACCEPTED && bal == 90);
+    CHECK(store_idem_get(s, id, "jobs", "k1", now - 1000, hash, &status, &resp) == 0 && strcmp(hash, "h3") == 0);
     free(resp);
-    CHECK(store_idem_delete(s, "acct_i", "jobs", "k1") == 0);
-    CHECK(store_idem_get(s, "acct_i", "jobs", "k1", 0, hash, &status, &resp) == 1);
+    CHECK(store_idem_delete(s, id, "jobs", "k1") == 0);
+    CHECK(store_idem_get(s, id, "jobs", "k1", 0, hash, &status, &resp) == 1);
+    /* a grant: granted once, the answer made in its transaction */
+    k = (struct store_idem){.scope = "admin", .route = "admin-credits", .key = "g1", .body_hash = "hg",
+                            .since_ms = now - 1000, .status = 200, .answer = grant_answer};
+    CHECK(store_grant(s, id, 10, "op", "invoice", &k, &bal) == 0 && bal == 100);
+    CHECK(store_grant(s, id, 10, "op", "invoice", &k, &bal) == 2 && strcmp(k.found_response, "{\"balance\":100}") == 0);
+    free(k.found_response);
+    CHECK(store_account_get(s, id, &acc) == 0 && acc.balance == 100 && acc.granted == 110);
     CHECK(signup(s, "10.0.0.1", now, 3600000, 2) == 1);
     CHECK(signup(s, "10.0.0.1", now, 3600000, 2) == 1);
     CHECK(signup(s, "10.0.0.1", now, 3600000, 2) == 0);
