@@ -15,8 +15,8 @@ COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c co
 API_SRC = producer-api/main.c producer-api/api.c producer-api/submit.c producer-api/spec.c producer-api/query.c producer-api/accounts.c \
           producer-api/replies.c producer-api/results.c producer-api/pending.c producer-api/auth.c producer-api/store.c \
           producer-api/db.c producer-api/admin.c producer-api/quota.c
-EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/run.c executor/sbx.c executor/outfiles.c \
-           executor/launcher.c executor/cg.c executor/claim.c executor/scrape.c executor/suspended.c
+EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/answered.c executor/lookback.c executor/run.c \
+           executor/sbx.c executor/outfiles.c executor/launcher.c executor/cg.c executor/claim.c executor/scrape.c executor/suspended.c
 # common/job.c for job_file_name_ok (init checks input file names again), and what it needs.
 LAUNCHER_SRC = executor/launcher_main.c executor/jail.c executor/zygote.c executor/filter.c \
                common/job.c common/util.c common/log.c
@@ -76,7 +76,7 @@ $(BUILD)/execq-launcher: $(patsubst %.c,$(BUILD)/launcher/%.o,$(LAUNCHER_SRC)) $
 	$(CC) $(if $(LAUNCHER_SANITIZE),-fsanitize=$(subst $(space),$(comma),$(LAUNCHER_SANITIZE))) -o $@ $(filter %.o,$^) -lseccomp -lcjson -lpthread $(PY_LIBS)
 
 # Unit tests link the modules they test directly (no broker, no network).
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/offsets.c executor/cg.c executor/claim.c \
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/offsets.c executor/answered.c executor/cg.c executor/claim.c \
                         producer-api/pending.c producer-api/auth.c producer-api/store.c producer-api/db.c producer-api/quota.c executor/filter.c \
                         executor/outfiles.c producer-api/spec.c)
 	@mkdir -p $(dir $@)

@@ -3,6 +3,8 @@
  * the classic group protocol with the default eager assignors. */
 #include "kq.h"
 
+#include <stdatomic.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +27,22 @@ static void kq_log_cb(const rd_kafka_t *rk, int level, const char *fac, const ch
     log_msg(level, "kafka %s: %s", fac, buf);
 }
 
+/* When a producer of this process last saw every broker connection down
+ * (util_mono_ms; 0: not since the brokers last answered a kq_ping). */
+static atomic_llong all_down_ms;
+
+int64_t kq_all_brokers_down_since(void)
+{
+    return atomic_load(&all_down_ms);
+}
+
 static void kq_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
-    (void)rk;
     (void)opaque;
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && rd_kafka_type(rk) == RD_KAFKA_PRODUCER) {
+        long long none = 0;
+        atomic_compare_exchange_strong(&all_down_ms, &none, (long long)util_mono_ms());
+    }
     log_msg(LOG_WARNING, "kafka error %s: %s", rd_kafka_err2name(err), reason);
 }
 
@@ -362,6 +376,8 @@ int kq_ping(rd_kafka_t *rk, int timeout_ms, const char *const *topics, int *part
                 partitions[i] = md->topics[t].partition_cnt;
     if (md)
         rd_kafka_metadata_destroy(md);
+    if (!err)
+        atomic_store(&all_down_ms, 0);   /* a broker answered */
     return err ? -1 : 0;
 }
 

@@ -79,6 +79,11 @@ int kq_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, char *
  * From the same answer, partitions[i] is set to the partition count of
  * topics[i] where the client knows that topic (n may be 0). */
 int kq_ping(rd_kafka_t *rk, int timeout_ms, const char *const *topics, int *partitions, int n);
+/* When a producer of this process saw every broker connection down
+ * (librdkafka's _ALL_BROKERS_DOWN; util_mono_ms), or 0 when a broker has
+ * answered a kq_ping since. Kafka's loss, known within milliseconds rather
+ * than after failed pings; with several brokers, only when all are gone. */
+int64_t kq_all_brokers_down_since(void);
 
 /* Copies header name's last value into out (NUL-terminated). Returns 0, or -1
  * if absent or longer than out_size-1. */

@@ -11,8 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "answered.h"
 #include "job.h"
 #include "kq.h"
+#include "lookback.h"
 #include "suspended.h"
 #include "log.h"
 #include "metrics.h"
@@ -21,6 +23,10 @@
 #include "util.h"
 
 #define PREFETCH_PER_SLOT 32
+/* Jobs whose outcome is remembered (answered.c): far more than can be
+ * fetched again after a lost commit (the prefetch of every slot, and the
+ * jobs finished since the last acknowledged commit). 4 MiB. */
+#define ANSWERED_REMEMBERED 65536
 
 struct slot {
     int index;
@@ -47,6 +53,8 @@ struct exec_ctx {
      * consumer_poll keeps serving rebalances. */
     rd_kafka_queue_t *sync_q, *batch_q;
     struct suspended *suspended;   /* accounts whose jobs fail unrun */
+    struct answered *answered;     /* jobs whose outcome was queued or published */
+    struct lookback *lookback;     /* reads the results topic for an expired job's outcome */
     char executor_id[64];
     /* Metrics (docs/operations.md lists them); registered at start. */
     struct metric *m_outcome[5], *m_queue_wait, *m_run, *m_prepare, *m_sbx_failures;
@@ -62,6 +70,7 @@ struct ticket {
     int64_t offset;
     uint64_t gen;
     char topic[128];           /* the jobs topic, for the offset store */
+    char id[37];               /* the job's, for x->answered */
 };
 
 /* offsets.c's key of a partition: the batch topic's partitions after the
@@ -173,6 +182,7 @@ static void result_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         free(t);
         return;
     }
+    answered_delivered(x->answered, t->id);
     mark_done(x, t->topic, t->partition, t->offset, t->gen);
     free(t);
 }
@@ -226,6 +236,7 @@ static void publish(struct exec_ctx *x, struct slot *s, const struct result *r, 
     t->offset = m->offset;
     t->gen = s->gen;
     snprintf(t->topic, sizeof(t->topic), "%s", rd_kafka_topic_name(m->rkt));
+    snprintf(t->id, sizeof(t->id), "%s", r->id);
     /* A sync job names the partition its API reads (reply-partition); one
      * the topic does not have (it was made smaller) falls back to the key.
      * A full local queue (the brokers slow or gone) is waited out: a result
@@ -238,6 +249,8 @@ static void publish(struct exec_ctx *x, struct slot *s, const struct result *r, 
             part = RD_KAFKA_PARTITION_UA;
             continue;
         }
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+            answered_queued(x->answered, r->id);   /* its report may come first: the state never steps back */
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || x->stopping)
             break;
         struct timespec ts = {0, 100 * 1000 * 1000};
@@ -279,6 +292,55 @@ static void announce(struct exec_ctx *x, struct slot *s, const struct job *j)
         free(json);
 }
 
+/* A job this executor already answered, fetched again because its offset
+ * commit was lost (the broker went away while its result waited): another
+ * outcome would be a second one on the results topic (an "expired" after
+ * the "completed", say). Its offset moves on once the first outcome is
+ * acknowledged. Returns 1 if j was answered before (nothing more to do). */
+static int already_answered(struct exec_ctx *x, struct slot *s, const struct job *j)
+{
+    const rd_kafka_message_t *m = s->msg;
+    int state = answered_state(x->answered, j->id);
+
+    if (state == ANSWERED_NO)
+        return 0;
+    log_msg(LOG_INFO, "job=%s fetched again after its outcome was %s (an offset commit was lost); not run again",
+            j->id, state == ANSWERED_DELIVERED ? "published" : "queued");
+    /* Queued: result_dr sends it until Kafka takes it. Should that take
+     * minutes (or the executor stop), this message stays uncommitted, and
+     * is the next owner's after a restart or rebalance. */
+    for (int64_t until = util_mono_ms() + 120000;
+         answered_state(x->answered, j->id) != ANSWERED_DELIVERED && !x->stopping && util_mono_ms() < until;) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (answered_state(x->answered, j->id) == ANSWERED_DELIVERED)
+        mark_done(x, rd_kafka_topic_name(m->rkt), m->partition, m->offset, s->gen);
+    else
+        log_msg(LOG_WARNING, "job=%s: its first outcome is still not acknowledged by Kafka; its offset stays "
+                "uncommitted", j->id);
+    return 1;
+}
+
+/* An expired job whose outcome another executor published: it ran the job
+ * but lost its offset commit (the broker went away while the result
+ * waited), and the job came here after the broker returned. Returns 1 if
+ * so (the offset moves on, nothing is published). Kafka unable to say:
+ * 0, and the job is called expired (the API keeps the first completed). */
+static int answered_elsewhere(struct exec_ctx *x, struct slot *s, const struct job *j)
+{
+    const rd_kafka_message_t *m = s->msg;
+    char topic[128];
+
+    reply_topic(x, m, topic);
+    if (lookback_find(x->lookback, topic, kq_reply_partition(m), j->id, j->submitted_at_ms, 5000) != 1)
+        return 0;
+    log_msg(LOG_INFO, "job=%s expired here, but its outcome is on %s already (its runner lost an offset commit); "
+            "nothing published", j->id, topic);
+    mark_done(x, rd_kafka_topic_name(m->rkt), m->partition, m->offset, s->gen);
+    return 1;
+}
+
 /* Runs the job in s->msg and publishes its result. Slot thread. */
 static void handle(struct exec_ctx *x, struct slot *s)
 {
@@ -305,6 +367,11 @@ static void handle(struct exec_ctx *x, struct slot *s)
         } else {
             mark_done(x, rd_kafka_topic_name(m->rkt), m->partition, m->offset, s->gen);
         }
+        return;
+    }
+    if (already_answered(x, s, &j) || (util_wall_ms() > j.expires_at_ms && answered_elsewhere(x, s, &j))) {
+        job_release(&j);
+        result_release(&r);
         return;
     }
     memcpy(r.id, j.id, sizeof(r.id));
@@ -564,8 +631,9 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     gethostname(host, sizeof(host) - 1);
     snprintf(x.executor_id, sizeof(x.executor_id), "%s:%d", host, (int)getpid());
     x.offsets = offsets_new();
+    x.answered = answered_new(ANSWERED_REMEMBERED);
     x.slots = calloc((size_t)x.nslots, sizeof(*x.slots));
-    if (!x.offsets || !x.slots) {
+    if (!x.offsets || !x.answered || !x.slots) {
         snprintf(errstr, errstr_size, "out of memory");
         goto out;
     }
@@ -573,7 +641,8 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     if (!x.producer)
         goto out;
     if (kq_ensure_topics(x.producer, c, 10000, errstr, errstr_size) < 0 ||
-        !(x.suspended = suspended_start(c, errstr, errstr_size)))
+        !(x.suspended = suspended_start(c, errstr, errstr_size)) ||
+        !(x.lookback = lookback_new(c, x.answered, errstr, errstr_size)))
         goto out;
     register_metrics(&x);
     /* Every partition forwards to sync_q or batch_q, so librdkafka's queue thresholds
@@ -733,9 +802,11 @@ out:
     if (x.producer)
         rd_kafka_destroy(x.producer);
     suspended_stop(x.suspended);
+    lookback_free(x.lookback);
     if (topics)
         rd_kafka_topic_partition_list_destroy(topics);
     offsets_free(x.offsets);
+    answered_free(x.answered);
     free(x.slots);
     pthread_cond_destroy(&x.cond);
     pthread_mutex_destroy(&x.mu);

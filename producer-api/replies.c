@@ -173,8 +173,22 @@ static void *health_main(void *arg)
                         a->reply_partition);
             next_renew = util_mono_ms() + REPLY_RENEW_MS;
         }
-        for (int i = 0; i < 20 && !atomic_load(&a->stopping); i++)
+        for (int i = 0; i < 20 && !atomic_load(&a->stopping); i++) {
+            /* Every broker connection down (librdkafka says so within ms
+             * of the loss): down now, not after two failed rounds, which
+             * are kept for one broker of several not answering. */
+            if (kq_all_brokers_down_since() && atomic_exchange(&a->kafka_ok, 0)) {
+                log_msg(LOG_WARNING, "kafka unreachable: every broker connection is down; submissions get 503 "
+                                     "until a broker answers");
+                failed_rounds = 2;
+                /* Jobs accepted but not yet sent would wait out the
+                 * message timeout (--sync-grace-ms) for their 503: purged,
+                 * they are refused and refunded now (job_dr). Those
+                 * already sent are left to Kafka's answer. */
+                rd_kafka_purge(a->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_NON_BLOCKING);
+            }
             usleep(50000);
+        }
     }
     return NULL;
 }
