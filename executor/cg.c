@@ -366,6 +366,30 @@ static int remove_group(const struct cg_layout *l, const char *mount, const char
     return access(path, F_OK) < 0 ? 0 : -1;
 }
 
+/* Whether pid is a running executor: a process of that name that has not
+ * exited. A pid that still exists is not enough: a SIGKILLed executor stays
+ * a zombie until its supervisor reaps it (make run restarts at once, and
+ * some pid 1s never reap), and its number can be reused by anything. */
+static int executor_alive(long pid)
+{
+    char path[64], stat[512], *open_paren, *close_paren;
+    FILE *f;
+    size_t n;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    if (!(f = fopen(path, "re")))
+        return 0;
+    n = fread(stat, 1, sizeof(stat) - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    open_paren = strchr(stat, '(');
+    close_paren = strrchr(stat, ')');
+    if (!open_paren || !close_paren || close_paren < open_paren || close_paren[1] != ' ')
+        return 1;   /* unreadable: leave it be */
+    *close_paren = '\0';
+    return strcmp(open_paren + 1, "execq-executor") == 0 && close_paren[2] != 'Z' && close_paren[2] != 'X';
+}
+
 int cg_reap_orphans(const struct cg_layout *l)
 {
     const char *mounts[5];
@@ -390,8 +414,8 @@ int cg_reap_orphans(const struct cg_layout *l)
             /* x<pid> (an executor's group) or x<pid>-... (a job group of an
              * executor before executors had their own group). */
             pid = strtol(e->d_name + 1, &end, 10);
-            if (end == e->d_name + 1 || (*end != '-' && *end != '\0') || pid <= 0 ||
-                kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            if (end == e->d_name + 1 || (*end != '-' && *end != '\0') || pid <= 0 || pid == (long)getpid() ||
+                executor_alive(pid))
                 continue;   /* not ours, or its executor still runs */
             /* A job of a dead executor may still run (its executor was
              * killed before it could clean up): kill what each group holds,
@@ -409,7 +433,7 @@ int cg_reap_orphans(const struct cg_layout *l)
                 }
                 closedir(sd);
             }
-            if (remove_group(l, mounts[i], name) == 0 && *end == '-')
+            if (remove_group(l, mounts[i], name) == 0)
                 n++;
         }
         closedir(d);

@@ -58,8 +58,9 @@ int cg_swap_check(const char *memory_mount, int allow_swap, char *errstr, size_t
  * shared parent (its group "x<pid>" and the job groups in it, or old-style
  * "x<pid>-..." job groups; an executor killed with SIGKILL cannot clean up),
  * killing first whatever still runs in them. Groups of live executors, and
- * anything not named so, are left alone. Returns how many job groups were
- * removed. */
+ * anything not named so, are left alone; an executor counts as gone once
+ * its pid is no process, a zombie or another program. Returns how many
+ * groups were removed (in all hierarchies together). */
 int cg_reap_orphans(const struct cg_layout *l);
 
 /* Creates group <parent>/<name> with the limits. Returns it, or NULL with the

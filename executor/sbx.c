@@ -843,7 +843,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     {
         int n = cg_reap_orphans(&s->cg);
         if (n)
-            log_msg(LOG_INFO, "removed %d job cgroup(s) left by executors that are gone", n);
+            log_msg(LOG_INFO, "removed %d cgroup(s) left by executors that are gone", n);
     }
     {
         /* Jobs never reach a core_pattern pipe helper (RLIMIT_CORE 1, see

@@ -344,6 +344,58 @@ def test_broker_killed_while_jobs_run(cluster, api):
     assert not twice, f"jobs with other than one outcome on the results topic: {twice}"
 
 
+def launchers_of(pid):
+    """pids and states of execq-launcher processes whose parent was pid
+    (their parent now, or by their cgroup: a dead executor's x<pid>)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{d}/cgroup") as f:
+                cg = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        state = stat[stat.rindex(")") + 2]
+        if comm == "execq-launcher" and (f"/x{pid}" in cg or stat.split()[3] == str(pid)):
+            out.append((int(d), state))
+    return out
+
+
+def test_a_sigkilled_executor_is_cleaned_up_at_the_next_start(cluster, api):
+    """Issue 22, point 4. SIGKILL an executor: its launcher dies with it
+    (PR_SET_PDEATHSIG), and the executor started next on the host removes
+    the dead one's cgroups (before: the restarted executor left them, as
+    its check took a pid that still existed, a zombie or a reused one, for
+    a live executor)."""
+    status, body = api.run("print('warm')", timeout=5)
+    assert status == 200, body
+    p = cluster.procs["executor-1"]
+    old = p.pid
+    groups = [f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}/x{old}" for ctrl in ("memory", "pids", "cpu")]
+    assert any(os.path.isdir(g) for g in groups), groups
+    os.kill(old, signal.SIGKILL)
+    # Left a zombie on purpose: a supervisor that has not reaped it yet
+    # (make run restarts at once), or a pid 1 that never reaps.
+    time.sleep(1)
+    left = launchers_of(old)
+    assert all(state == "Z" for _, state in left), f"launchers of the dead executor still run: {left}"
+    cluster.procs.pop("executor-1")
+    cluster.start_executor("executor-1", SANDBOX_UID_BASES[0])
+    new = cluster.procs["executor-1"].pid
+    deadline = time.time() + 30
+    while time.time() < deadline and f":{new}: " not in cluster.log("executor-1"):
+        time.sleep(0.2)
+    still = [g for g in groups if os.path.isdir(g)]
+    p.wait()
+    assert not still, f"the dead executor's cgroups are still there after the next start: {still}"
+    status, body = api.run("print('after')", timeout=5)
+    assert status == 200 and body["stdout"] == "after\n", body
+
+
 @pytest.mark.long
 def test_broker_killed_and_restarted(cluster, api):
     """SIGKILL the broker for 20 s while calls keep coming: every call is
