@@ -3,7 +3,9 @@
  * the classic group protocol with the default eager assignors. */
 #include "kq.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +23,97 @@ static int set(rd_kafka_conf_t *conf, const char *k, const char *v, char *errstr
     return 0;
 }
 
+/* Kafka's connection events, logged once each, saying what execq does.
+ * librdkafka reports a lost connection twice (a FAIL log line and an error
+ * callback), once per client (the API has four), and again at every failed
+ * reconnection; the error callback is the one kept, and a line already
+ * logged in the last KQ_REPEAT_MS goes to debug. */
+#define KQ_REPEAT_MS 30000
+
+static atomic_int ever_up;            /* a broker has answered this process */
+static const char *outage_note = "librdkafka reconnects by itself";
+static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char key[160];
+    int64_t at_ms;
+} seen[16];
+
+static atomic_int logged_since_up;   /* a line went through repeated() */
+
+void kq_set_outage_note(const char *note)
+{
+    outage_note = note;
+}
+
+void kq_note_up(void)
+{
+    atomic_store(&ever_up, 1);
+    if (atomic_exchange(&logged_since_up, 0)) {
+        /* The next loss is a new event: logged again. */
+        pthread_mutex_lock(&seen_mu);
+        memset(seen, 0, sizeof(seen));
+        pthread_mutex_unlock(&seen_mu);
+    }
+}
+
+/* Whether a line like this one was logged in the last KQ_REPEAT_MS (if
+ * not, it is recorded). Digits are left out of the comparison: timings and
+ * counts change from one retry to the next. */
+static int repeated(const char *line)
+{
+    char key[160];
+    size_t n = 0;
+    int64_t now = util_mono_ms(), oldest = INT64_MAX;
+    int slot = 0, rep = 0;
+
+    for (const char *p = line; *p && n < sizeof(key) - 1; p++)
+        if (*p < '0' || *p > '9')
+            key[n++] = *p;
+    key[n] = '\0';
+    atomic_store(&logged_since_up, 1);
+    pthread_mutex_lock(&seen_mu);
+    for (int i = 0; i < 16; i++) {
+        if (seen[i].at_ms && strcmp(seen[i].key, key) == 0 && now - seen[i].at_ms < KQ_REPEAT_MS) {
+            rep = 1;
+            break;
+        }
+        if (seen[i].at_ms < oldest) {
+            oldest = seen[i].at_ms;
+            slot = i;
+        }
+    }
+    if (!rep) {
+        snprintf(seen[slot].key, sizeof(seen[slot].key), "%s", key);
+        seen[slot].at_ms = now;
+    }
+    pthread_mutex_unlock(&seen_mu);
+    return rep;
+}
+
+/* Removes from a librdkafka reason the guesses it adds to every early
+ * disconnection (a TLS or SASL listener, an old broker): once a broker has
+ * answered this process they are not the cause, and they alarm. */
+static void strip_hints(char *s)
+{
+    static const char *const hints[] = {
+        ": might be caused by incorrect security.protocol configuration (connecting to a SSL listener?) or broker "
+        "version is < 0.10 (see api.version.request)",
+        ": verify that security.protocol is correctly configured, broker might require SASL authentication",
+    };
+    for (size_t i = 0; i < sizeof(hints) / sizeof(hints[0]); i++) {
+        char *at = strstr(s, hints[i]);
+        if (at)
+            memmove(at, at + strlen(hints[i]), strlen(at + strlen(hints[i])) + 1);
+    }
+}
+
 static void kq_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     (void)rk;
+    /* FAIL: the same event comes to kq_error_cb. GETPID: a producer's id
+     * is retried while a (re)started broker loads its coordinator state. */
+    if (strcmp(fac, "FAIL") == 0 || strcmp(fac, "GETPID") == 0)
+        level = LOG_DEBUG;
     log_msg(level, "kafka %s: %s", fac, buf);
 }
 
@@ -38,12 +128,35 @@ int64_t kq_all_brokers_down_since(void)
 
 static void kq_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
+    char line[512];
+    int level;
+
     (void)opaque;
     if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && rd_kafka_type(rk) == RD_KAFKA_PRODUCER) {
         long long none = 0;
         atomic_compare_exchange_strong(&all_down_ms, &none, (long long)util_mono_ms());
     }
-    log_msg(LOG_WARNING, "kafka error %s: %s", rd_kafka_err2name(err), reason);
+    snprintf(line, sizeof(line), "%s", reason);
+    if (atomic_load(&ever_up))
+        strip_hints(line);
+    /* log_msg evaluates its level twice: repeated() is asked once. */
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+        level = repeated("all brokers down") ? LOG_DEBUG : LOG_WARNING;
+        log_msg(level, "kafka: every broker connection is down (%s); %s", line, outage_note);
+    } else if (err == RD_KAFKA_RESP_ERR__TRANSPORT) {
+        /* One connection: librdkafka reconnects, every few hundred ms, each
+         * failure reported again. One line per broker (the text before
+         * ": ", "host:port/id"), none for the coordinator connection (the
+         * same broker); the loss of every broker is the event (above). */
+        char who[160];
+        size_t n = strcspn(line, " ");
+        snprintf(who, sizeof(who), "lost %.*s", (int)(n && line[n - 1] == ':' ? n - 1 : n), line);
+        level = strncmp(line, "GroupCoordinator", 16) == 0 || repeated(who) ? LOG_DEBUG : LOG_INFO;
+        log_msg(level, "kafka: connection %s; reconnecting", line);
+    } else {
+        level = repeated(line) ? LOG_DEBUG : LOG_WARNING;
+        log_msg(level, "kafka error %s: %s", rd_kafka_err2name(err), line);
+    }
 }
 
 /* Settings both kinds of client get. Returns a conf or NULL with the reason. */
@@ -110,16 +223,32 @@ rd_kafka_t *kq_producer_new(const struct cfg *c, void (*dr_cb)(rd_kafka_t *, con
 }
 
 /* A commit the group refused is said, with each partition's own error. */
+/* One line per failed commit (not per partition), and the same failure
+ * once in KQ_REPEAT_MS: while the coordinator is away every commit fails
+ * alike, and the offsets are committed again once it is back. */
 static void kq_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *offsets, void *opaque)
 {
+    rd_kafka_resp_err_t first = err;
+    char line[200];
+    int level;
+
     (void)rk;
     (void)opaque;
     if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
         return;
-    for (int i = 0; offsets && i < offsets->cnt; i++)
-        log_msg(err || offsets->elems[i].err ? LOG_WARNING : LOG_DEBUG, "commit %s[%d]@%lld: %s", offsets->elems[i].topic,
-                (int)offsets->elems[i].partition, (long long)offsets->elems[i].offset,
-                rd_kafka_err2str(err ? err : offsets->elems[i].err));
+    for (int i = 0; offsets && i < offsets->cnt && !first; i++)
+        first = offsets->elems[i].err;
+    if (!first) {
+        kq_note_up();
+        for (int i = 0; offsets && i < offsets->cnt; i++)
+            log_msg(LOG_DEBUG, "commit %s[%d]@%lld", offsets->elems[i].topic, (int)offsets->elems[i].partition,
+                    (long long)offsets->elems[i].offset);
+        return;
+    }
+    snprintf(line, sizeof(line), "offset commit failed: %s", rd_kafka_err2str(first));
+    level = repeated(line) ? LOG_DEBUG : LOG_WARNING;
+    log_msg(level, "kafka: %s (%d partition(s)); they are committed again each second until the coordinator "
+            "takes them", line, offsets ? offsets->cnt : 0);
 }
 
 rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, const char *instance_id, kq_rebalance_fn rebalance_cb,
@@ -294,6 +423,7 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
         }
     }
     ret = 0;
+    kq_note_up();
 out:
     if (ev)
         rd_kafka_event_destroy(ev);
@@ -376,8 +506,10 @@ int kq_ping(rd_kafka_t *rk, int timeout_ms, const char *const *topics, int *part
                 partitions[i] = md->topics[t].partition_cnt;
     if (md)
         rd_kafka_metadata_destroy(md);
-    if (!err)
+    if (!err) {
         atomic_store(&all_down_ms, 0);   /* a broker answered */
+        kq_note_up();
+    }
     return err ? -1 : 0;
 }
 

@@ -85,6 +85,14 @@ int kq_ping(rd_kafka_t *rk, int timeout_ms, const char *const *topics, int *part
  * than after failed pings; with several brokers, only when all are gone. */
 int64_t kq_all_brokers_down_since(void);
 
+/* What this process does while every broker is down, said in the one line
+ * logged when that happens (a string that outlives the clients). */
+void kq_set_outage_note(const char *note);
+
+/* A broker answered (a delivery, a commit, a metadata request): the next
+ * loss of a connection is logged again. Cheap; any thread. */
+void kq_note_up(void);
+
 /* Copies header name's last value into out (NUL-terminated). Returns 0, or -1
  * if absent or longer than out_size-1. */
 int kq_header(const rd_kafka_message_t *m, const char *name, char *out, size_t out_size);

@@ -36,10 +36,14 @@ static void job_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     memcpy(id, m->key, 36);
     id[36] = '\0';
     if (!m->err) {
+        kq_note_up();
         results_note_produced(a, id);
         return;
     }
-    log_msg(LOG_WARNING, "job=%s not delivered to Kafka: %s", id, rd_kafka_err2str(m->err));
+    if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE)
+        log_msg(LOG_INFO, "job=%s refused: every broker went away before it was sent", id);
+    else
+        log_msg(LOG_WARNING, "job=%s not delivered to Kafka: %s", id, rd_kafka_err2str(m->err));
     r = pending_take(a->pending, id);
     if (!r)
         return;   /* async: still stored as not produced, results.c sends it again */
@@ -178,8 +182,7 @@ static void *health_main(void *arg)
              * of the loss): down now, not after two failed rounds, which
              * are kept for one broker of several not answering. */
             if (kq_all_brokers_down_since() && atomic_exchange(&a->kafka_ok, 0)) {
-                log_msg(LOG_WARNING, "kafka unreachable: every broker connection is down; submissions get 503 "
-                                     "until a broker answers");
+                /* Logged by kq.c, with kq_set_outage_note's words. */
                 failed_rounds = 2;
                 /* Jobs accepted but not yet sent would wait out the
                  * message timeout (--sync-grace-ms) for their 503: purged,
@@ -236,6 +239,7 @@ int replies_start(struct api *a, char *errstr, size_t errstr_size)
 
     /* A job Kafka has not confirmed within the sync grace is reported to
      * its caller while the call still waits (job_dr), never after. */
+    kq_set_outage_note("submissions get an uncharged 503 until a broker answers; jobs already queued wait in Kafka");
     a->producer = kq_producer_new(c, job_dr, a, c->sync_grace_ms, errstr, errstr_size);
     if (!a->producer)
         return -1;

@@ -292,6 +292,7 @@ def test_broker_killed_while_jobs_run(cluster, api):
     user = signup(api)
     pid = kafka_pid(cluster)
     answers = []   # (sent, answered, status) in seconds from the kill
+    logged = {name: len(cluster.log(name)) for name in ("api", "executor-1", "executor-2")}
 
     def call(t_kill):
         sent = time.time() - t_kill
@@ -342,6 +343,16 @@ def test_broker_killed_while_jobs_run(cluster, api):
     assert refused and refused[0] < 1.0, answers
     assert slowest is not None and slowest < 1.0, answers
     assert not twice, f"jobs with other than one outcome on the results topic: {twice}"
+    # Point 6: one line per event. Before, each lost connection was logged
+    # twice (kafka FAIL and kafka error _TRANSPORT) by each client, with
+    # librdkafka's guess of a TLS listener; every start logged GETPID.
+    for name in ("api", "executor-1", "executor-2"):
+        lines = [l for l in cluster.log(name)[logged[name]:].splitlines() if " debug " not in l]
+        noise = [l for l in lines if "kafka FAIL" in l or "SSL listener" in l or "SASL" in l or "GETPID" in l]
+        assert not noise, f"{name}: {noise[:3]}"
+        down = [l for l in lines if "every broker connection is down" in l]
+        assert len(down) == 1, f"{name} logged the loss of every broker {len(down)} times: {down}"
+        assert "warning" in down[0], down
 
 
 def launchers_of(pid):
