@@ -109,11 +109,15 @@ static void strip_hints(char *s)
 
 static void kq_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-    (void)rk;
     /* FAIL: the same event comes to kq_error_cb. GETPID: a producer's id
      * is retried while a (re)started broker loads its coordinator state. */
     if (strcmp(fac, "FAIL") == 0 || strcmp(fac, "GETPID") == 0)
         level = LOG_DEBUG;
+    /* A fatal error is the client's end, not the host's (librdkafka says
+     * "emerg"); a consumer's comes to its owner's poll, which says what it
+     * does about it (a fenced executor rejoins). */
+    if (strcmp(fac, "FATAL") == 0)
+        level = rd_kafka_type(rk) == RD_KAFKA_CONSUMER ? LOG_DEBUG : LOG_ERR;
     log_msg(level, "kafka %s: %s", fac, buf);
 }
 
@@ -226,16 +230,14 @@ rd_kafka_t *kq_producer_new(const struct cfg *c, void (*dr_cb)(rd_kafka_t *, con
 /* One line per failed commit (not per partition), and the same failure
  * once in KQ_REPEAT_MS: while the coordinator is away every commit fails
  * alike, and the offsets are committed again once it is back. */
-static void kq_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *offsets, void *opaque)
+void kq_commit_report(rd_kafka_t *rk, rd_kafka_resp_err_t err, const rd_kafka_topic_partition_list_t *offsets)
 {
     rd_kafka_resp_err_t first = err;
     char line[200];
     int level;
 
-    (void)rk;
-    (void)opaque;
-    if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
-        return;
+    if (err == RD_KAFKA_RESP_ERR__NO_OFFSET || err == RD_KAFKA_RESP_ERR__FATAL || rd_kafka_fatal_error(rk, NULL, 0))
+        return;   /* nothing to commit; or the consumer is done for, which its owner reports */
     for (int i = 0; offsets && i < offsets->cnt && !first; i++)
         first = offsets->elems[i].err;
     if (!first) {
@@ -249,6 +251,12 @@ static void kq_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     level = repeated(line) ? LOG_DEBUG : LOG_WARNING;
     log_msg(level, "kafka: %s (%d partition(s)); they are committed again each second until the coordinator "
             "takes them", line, offsets ? offsets->cnt : 0);
+}
+
+static void kq_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+    (void)opaque;
+    kq_commit_report(rk, err, offsets);
 }
 
 rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, const char *instance_id, kq_rebalance_fn rebalance_cb,

@@ -93,6 +93,10 @@ void kq_set_outage_note(const char *note);
  * loss of a connection is logged again. Cheap; any thread. */
 void kq_note_up(void);
 
+/* Logs an offset commit's outcome as every consumer does (one line per
+ * failure cause; successes at debug), for commits with their own callback. */
+void kq_commit_report(rd_kafka_t *rk, rd_kafka_resp_err_t err, const rd_kafka_topic_partition_list_t *offsets);
+
 /* Copies header name's last value into out (NUL-terminated). Returns 0, or -1
  * if absent or longer than out_size-1. */
 int kq_header(const rd_kafka_message_t *m, const char *name, char *out, size_t out_size);

@@ -5,6 +5,7 @@
 #include "consumer.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,8 @@
 #include "util.h"
 
 #define PREFETCH_PER_SLOT 32
+/* Times an executor makes a new consumer after a fence before it stops. */
+#define MAX_REJOINS 16
 /* Jobs whose outcome is remembered (answered.c): far more than can be
  * fetched again after a lost commit (the prefetch of every slot, and the
  * jobs finished since the last acknowledged commit). 4 MiB. */
@@ -52,12 +55,28 @@ struct exec_ctx {
      * loop takes a job only when a slot is free, from sync_q first, while
      * consumer_poll keeps serving rebalances. */
     rd_kafka_queue_t *sync_q, *batch_q;
+    /* Offset commits: one in flight at a time (the main thread sends them,
+     * commit_q brings their answers). A commit per finished job, as it
+     * was, queued hundreds of OffsetCommits on the coordinator connection
+     * under load, and the heartbeats behind them: the session timed out
+     * and the member was fenced. */
+    rd_kafka_queue_t *commit_q;
+    atomic_int commit_wanted;   /* an offset was stored since the last commit was sent */
+    int commit_inflight;        /* main thread only */
+    /* Consumers given up after a fence, and their queues: slots may still
+     * hold their messages; destroyed at the end. */
+    struct retired {
+        rd_kafka_t *consumer;
+        rd_kafka_queue_t *sync_q, *batch_q, *commit_q;
+    } retired[MAX_REJOINS + 1];   /* and the last consumer, at the end */
+    int nretired;
+    int64_t last_rejoin_ms;
     struct suspended *suspended;   /* accounts whose jobs fail unrun */
     struct answered *answered;     /* jobs whose outcome was queued or published */
     struct lookback *lookback;     /* reads the results topic for an expired job's outcome */
     char executor_id[64];
     /* Metrics (docs/operations.md lists them); registered at start. */
-    struct metric *m_outcome[5], *m_queue_wait, *m_run, *m_prepare, *m_sbx_failures;
+    struct metric *m_outcome[5], *m_queue_wait, *m_run, *m_prepare, *m_sbx_failures, *m_rejoins;
 };
 
 /* Outcomes of a job as the executor saw it, for execq_executor_jobs_total. */
@@ -93,11 +112,11 @@ static void mark_done(struct exec_ctx *x, const char *topic, int32_t partition, 
     /* Fails with __STATE if the partition was revoked meanwhile: the next
      * owner runs the job again, which at-least-once allows. */
     if (rd_kafka_offsets_store(x->consumer, l) == RD_KAFKA_RESP_ERR_NO_ERROR)
-        /* Commit now, not at the next auto-commit tick: an executor killed
-         * later re-runs only the jobs it was running (at most its slots),
-         * not a second's worth of finished ones. Asynchronous: the broker's
-         * answer is not waited for. */
-        rd_kafka_commit(x->consumer, NULL, 1);
+        /* Committed now (send_commit), not at the next auto-commit tick: an
+         * executor killed later re-runs only the jobs it was running (at
+         * most its slots) and those finished during one commit's round
+         * trip, not a second's worth. */
+        atomic_store(&x->commit_wanted, 1);
     rd_kafka_topic_partition_list_destroy(l);
 }
 
@@ -477,6 +496,27 @@ static void forward(struct exec_ctx *x, rd_kafka_topic_partition_list_t *parts, 
     }
 }
 
+static void commit_done(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *offsets,
+                        void *opaque)
+{
+    struct exec_ctx *x = opaque;
+
+    x->commit_inflight = 0;
+    kq_commit_report(rk, err, offsets);
+}
+
+/* Sends the stored offsets if some were stored and no commit is in flight
+ * (the broker's answer comes to commit_done). Main thread. */
+static void send_commit(struct exec_ctx *x)
+{
+    rd_kafka_queue_poll_callback(x->commit_q, 0);
+    if (x->commit_inflight || !atomic_exchange(&x->commit_wanted, 0))
+        return;
+    x->commit_inflight = 1;
+    if (rd_kafka_commit_queue(x->consumer, NULL, x->commit_q, commit_done, x) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        x->commit_inflight = 0;
+}
+
 /* Eager rebalancing: offsets of revoked partitions are forgotten, so a job
  * finishing after its partition moved never stores an offset there. */
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
@@ -595,6 +635,8 @@ static void register_metrics(struct exec_ctx *x)
                                      prepare_bounds, (int)(sizeof(prepare_bounds) / sizeof(prepare_bounds[0])));
     x->m_sbx_failures = metrics_counter("execq_executor_sandbox_failures_total",
                                         "Jobs for which no sandbox could be made (not run).", NULL);
+    x->m_rejoins = metrics_counter("execq_executor_group_rejoins_total",
+                                   "Times the jobs consumer was fenced and a new one rejoined the group.", NULL);
     metrics_set(metrics_gauge("execq_executor_slots", "Jobs this executor runs at once.", NULL), x->nslots);
     metrics_gauge_fn("execq_executor_busy_slots", "Slots running a job now.", NULL, busy_slots, x);
     metrics_gauge_fn("execq_executor_zygote_jobs", "Jobs run by sandboxes of the current zygote (warm mode).", NULL,
@@ -607,6 +649,64 @@ static void register_metrics(struct exec_ctx *x)
                      "Messages in the Kafka producer's queue, not yet acknowledged.", NULL, producer_queue, x);
     metrics_gauge_fn("execq_executor_consumer_lag_messages",
                      "Jobs in the assigned partitions not fetched yet.", NULL, consumer_lag, x);
+}
+
+/* Makes x's group consumer (static member instance), its queues, and
+ * subscribes it to topics. Returns 0, or -1 with the reason in errstr. */
+static int join(struct exec_ctx *x, const char *instance, const rd_kafka_topic_partition_list_t *topics, char *errstr,
+                size_t errstr_size)
+{
+    const struct cfg *c = x->cfg;
+
+    x->consumer = kq_consumer_new(c, c->group_id, instance, rebalance_cb, x, x->nslots * PREFETCH_PER_SLOT, errstr,
+                                  errstr_size);
+    if (!x->consumer)
+        return -1;
+    x->sync_q = rd_kafka_queue_new(x->consumer);
+    x->batch_q = rd_kafka_queue_new(x->consumer);
+    x->commit_q = rd_kafka_queue_new(x->consumer);
+    x->commit_inflight = 0;
+    if (rd_kafka_subscribe(x->consumer, topics)) {
+        snprintf(errstr, errstr_size, "subscribe to %s and %s failed", c->jobs_topic, c->batch_topic);
+        return -1;
+    }
+    return 0;
+}
+
+/* The consumer failed for good (reason). Fenced as a static member (a
+ * rejoin raced its own stale session, the broker restarted...): it is put
+ * aside and a new one joins under the same instance id, in this process;
+ * running jobs finish and publish, their offsets are the group's to settle
+ * (a job fetched again is not answered twice: already_answered). Returns
+ * 0 once rejoined, or -1 (errstr) if the executor should stop instead:
+ * another fatal error, or fenced again within 10 s (two executors sharing
+ * one instance id would fence each other for ever). */
+static int rejoin(struct exec_ctx *x, const char *instance, const rd_kafka_topic_partition_list_t *topics,
+                  const char *reason, char *errstr, size_t errstr_size)
+{
+    struct retired *r;
+
+    if (!strstr(reason, "fenced") || x->nretired == MAX_REJOINS ||
+        (x->last_rejoin_ms && util_mono_ms() - x->last_rejoin_ms < 10000)) {
+        snprintf(errstr, errstr_size, "the Kafka consumer failed for good (%s)%s; stopping so that a fresh executor "
+                 "can take over", reason, strstr(reason, "fenced") ? ", again: does another executor use the "
+                 "instance id?" : "");
+        return -1;
+    }
+    r = &x->retired[x->nretired++];
+    r->consumer = x->consumer;
+    r->sync_q = x->sync_q;
+    r->batch_q = x->batch_q;
+    r->commit_q = x->commit_q;
+    x->consumer = NULL;
+    offsets_reset(x->offsets);   /* what the old consumer's slots finish stores nothing */
+    x->last_rejoin_ms = util_mono_ms();
+    if (join(x, instance, topics, errstr, errstr_size) < 0)
+        return -1;
+    metrics_add(x->m_rejoins, 1);
+    log_msg(LOG_WARNING, "the Kafka consumer was fenced (%s): rejoined group %s as %s with a new one; the jobs "
+            "running finish and publish", reason, x->cfg->group_id, instance);
+    return 0;
 }
 
 int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *stop, char *errstr, size_t errstr_size)
@@ -664,19 +764,11 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
         snprintf(instance, sizeof(instance), "%s", c->instance_id);
     else
         snprintf(instance, sizeof(instance), "%s-%ld", host, c->uid_base);
-    x.consumer = kq_consumer_new(c, c->group_id, instance, rebalance_cb, &x, x.nslots * PREFETCH_PER_SLOT, errstr,
-                                 errstr_size);
-    if (!x.consumer)
-        goto out;
-    x.sync_q = rd_kafka_queue_new(x.consumer);
-    x.batch_q = rd_kafka_queue_new(x.consumer);
     topics = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(topics, c->jobs_topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_topic_partition_list_add(topics, c->batch_topic, RD_KAFKA_PARTITION_UA);
-    if (rd_kafka_subscribe(x.consumer, topics)) {
-        snprintf(errstr, errstr_size, "subscribe to %s and %s failed", c->jobs_topic, c->batch_topic);
+    if (join(&x, instance, topics, errstr, errstr_size) < 0)
         goto out;
-    }
     if (c->metrics_addr[0] && !(scrape = scrape_start(c->metrics_addr, errstr, errstr_size)))
         goto out;
     for (int i = 0; i < x.nslots; i++) {
@@ -711,16 +803,16 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
         /* Rebalances and errors; job messages arrive on sync_q and batch_q instead. */
         m = rd_kafka_consumer_poll(x.consumer, 0);
         if ((m && m->err == RD_KAFKA_RESP_ERR__FATAL) || rd_kafka_fatal_error(x.consumer, NULL, 0)) {
-            /* The consumer is unusable for good (for example fenced as a
-             * static member after a broker restart): stop, leaving running
-             * jobs to finish and the rest to the group; a supervisor (make
-             * run, a container's restart policy) starts a fresh one. */
+            /* The consumer is unusable for good: rejoin with a new one
+             * (fenced), or stop, leaving running jobs to finish and the
+             * rest to the group; a supervisor (make run, a container's
+             * restart policy) starts a fresh executor. */
             char reason[256];
             rd_kafka_fatal_error(x.consumer, reason, sizeof(reason));
-            snprintf(errstr, errstr_size, "the Kafka consumer failed for good (%s); stopping so that a fresh "
-                     "executor can take over", reason);
             if (m)
                 rd_kafka_message_destroy(m);
+            if (rejoin(&x, instance, topics, reason, errstr, errstr_size) == 0)
+                continue;
             fatal = 1;
             break;
         }
@@ -733,6 +825,7 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
             rd_kafka_message_destroy(m);
         }
         rd_kafka_poll(x.producer, 0);   /* delivery reports -> offset stores */
+        send_commit(&x);
         pthread_mutex_lock(&x.mu);
         free_slot = x.nfree > 0;
         pthread_mutex_unlock(&x.mu);
@@ -799,11 +892,17 @@ out:
     }
     if (x.consumer) {
         rd_kafka_consumer_close(x.consumer);   /* commits stored offsets, leaves the group */
-        if (x.sync_q)
-            rd_kafka_queue_destroy(x.sync_q);
-        if (x.batch_q)
-            rd_kafka_queue_destroy(x.batch_q);
-        rd_kafka_destroy(x.consumer);
+        x.retired[x.nretired++] = (struct retired){x.consumer, x.sync_q, x.batch_q, x.commit_q};
+    }
+    for (int i = 0; i < x.nretired; i++) {
+        struct retired *r = &x.retired[i];
+        if (i < x.nretired - 1 || !x.consumer)
+            rd_kafka_consumer_close(r->consumer);   /* fenced: returns at once */
+        rd_kafka_queue_t *qs[3] = {r->sync_q, r->batch_q, r->commit_q};
+        for (int k = 0; k < 3; k++)
+            if (qs[k])
+                rd_kafka_queue_destroy(qs[k]);
+        rd_kafka_destroy(r->consumer);
     }
     if (x.producer)
         rd_kafka_destroy(x.producer);

@@ -407,6 +407,43 @@ def test_a_sigkilled_executor_is_cleaned_up_at_the_next_start(cluster, api):
     assert status == 200 and body["stdout"] == "after\n", body
 
 
+def test_a_fenced_executor_rejoins_its_group(cluster, api):
+    """Issue 22, point 3. Another consumer joins the executors' group under
+    executor-1's static member id (what a rejoin racing its own stale
+    session does under load): the broker fences executor-1. Before: its
+    consumer failed for good and the process exited 1, its jobs waiting for
+    a supervisor. Now it makes a new consumer and rejoins, in the same
+    process, and jobs keep running."""
+    import socket
+    status, body = api.run("print('before')", timeout=5)
+    assert status == 200, body
+    p = cluster.procs["executor-1"]
+    instance = f"{socket.gethostname()}-{SANDBOX_UID_BASES[0]}"
+    impostor = subprocess.Popen(["kcat", "-b", cluster.brokers, "-G", cluster.env["EXECQ_GROUP_ID"],
+                                 cluster.jobs_topic, "-X", f"group.instance.id={instance}",
+                                 "-X", "session.timeout.ms=6000", "-q", "-o", "end"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline and "fenced" not in cluster.log("executor-1") and p.poll() is None:
+            time.sleep(0.2)
+        assert "fenced" in cluster.log("executor-1"), cluster.log("executor-1")[-3000:]
+    finally:
+        impostor.kill()
+        impostor.wait()
+    time.sleep(2)
+    assert p.poll() is None, "the fenced executor exited: " + cluster.log("executor-1")[-2000:]
+    ids = []
+    for _ in range(8):   # jobs spread over the partitions: both executors get some
+        status, body = api.run("print('after')", timeout=5)
+        assert status == 200 and body["stdout"] == "after\n", body
+        ids.append(body["job_id"])
+    got = results_by_job(cluster)
+    ran_by = {got[j][0]["executor"].rsplit(":", 1)[-1] for j in ids}
+    # executor-1 takes jobs again (not only executor-2).
+    assert str(p.pid) in ran_by, (ran_by, p.pid)
+
+
 @pytest.mark.long
 def test_broker_killed_and_restarted(cluster, api):
     """SIGKILL the broker for 20 s while calls keep coming: every call is
