@@ -97,11 +97,40 @@ void api_resume(struct api_req *r)
     MHD_resume_connection(r->conn);
 }
 
+/* Waiting GETs woken and not yet handled by the HTTP thread, at most:
+ * api_wake resumes the next only once the thread has caught up. All at
+ * once, 5,000 GETs waiting on one job were handled in one pass of the HTTP
+ * thread (each reads the store and renders the job again), and a /healthz
+ * arriving meanwhile waited behind all of them: 362 ms (tests/faults:
+ * healthz_beside). Paced, the thread takes new connections between the
+ * steps. The pacing gives up after API_WAKE_PACE_MS (the thread stuck):
+ * the results thread never waits longer. */
+#define API_WAKE_STEP 64
+#define API_WAKE_PACE_MS 2000
+
 void api_wake(struct api *a, const char *key)
 {
     struct api_req *r;
-    while ((r = pending_take(a->waiters, key)))
+    int64_t until = 0;
+
+    while ((r = pending_take(a->waiters, key))) {
+        if (atomic_load(&a->wakes_unhandled) >= API_WAKE_STEP) {
+            if (!until)
+                until = util_mono_ms() + API_WAKE_PACE_MS;
+            while (atomic_load(&a->wakes_unhandled) >= API_WAKE_STEP && util_mono_ms() < until)
+                usleep(200);
+        }
+        atomic_store(&r->woken, 1);
+        atomic_fetch_add(&a->wakes_unhandled, 1);
         MHD_resume_connection(r->conn);   /* the handler runs again and reads the store */
+    }
+}
+
+/* r is being handled (or freed): no longer a wake the HTTP thread owes. */
+static void wake_handled(struct api *a, struct api_req *r)
+{
+    if (atomic_exchange(&r->woken, 0))
+        atomic_fetch_sub(&a->wakes_unhandled, 1);
 }
 
 static void resume_waiter(void *data, void *arg)
@@ -416,6 +445,7 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
             return req_respond(r);
         return MHD_YES;
     }
+    wake_handled(a, r);
     if (r->responded) {
         /* Answered early: MHD drops the rest of the body and closes. */
         *upload_data_size = 0;
@@ -454,6 +484,7 @@ static void req_completed(void *cls, struct MHD_Connection *conn, void **con_cls
     (void)toe;
     if (!r)
         return;
+    wake_handled(a, r);
     if (r->sync_counted)
         quota_leave(a->rate, QUOTA_SYNC, r->account);
     if (r->wait_counted)

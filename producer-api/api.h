@@ -34,6 +34,7 @@ struct api {
     int reply_partition;        /* of the results topic: this API's sync replies (cfg, or claimed) */
     char reply_owner[320];      /* the lease's owner when claimed, else "" */
     atomic_int stopping;
+    atomic_int wakes_unhandled; /* waiting GETs api_wake resumed that the HTTP thread has not handled yet */
     struct store_limits limits; /* per-account async/batch limits, from cfg */
     char admin_token[256];      /* the operator token; "" = no admin API */
     struct quota *rate;        /* per-account request rate and own limits */

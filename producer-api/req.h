@@ -37,6 +37,7 @@ struct api_req {
     char method[8];
     int sync_counted;         /* counted in the account's waiting sync calls (quota_enter) */
     int wait_counted;         /* counted in the account's waiting GETs */
+    atomic_int woken;         /* resumed by api_wake, not handled yet (counted in a->wakes_unhandled) */
 };
 
 /* Sets r's answer; body is a malloc'd string r now owns. */
