@@ -24,6 +24,9 @@
 #include "util.h"
 
 #define PREFETCH_PER_SLOT 32
+/* How long after an assignment an expired job waits before the executor
+ * reads the results topic for another executor's outcome of it. */
+#define ASSIGN_SETTLE_MS 5000
 /* Times an executor makes a new consumer after a fence before it stops. */
 #define MAX_REJOINS 16
 /* Jobs whose outcome is remembered (answered.c): far more than can be
@@ -71,6 +74,7 @@ struct exec_ctx {
     } retired[MAX_REJOINS + 1];   /* and the last consumer, at the end */
     int nretired;
     int64_t last_rejoin_ms;
+    atomic_llong assigned_ms;   /* util_mono_ms of the last assignment */
     struct suspended *suspended;   /* accounts whose jobs fail unrun */
     struct answered *answered;     /* jobs whose outcome was queued or published */
     struct lookback *lookback;     /* reads the results topic for an expired job's outcome */
@@ -353,6 +357,14 @@ static int answered_elsewhere(struct exec_ctx *x, struct slot *s, const struct j
     char topic[128];
 
     reply_topic(x, m, topic);
+    /* Fetched soon after this executor got its partitions (a broker came
+     * back, a rebalance): the executor that ran the job may still be
+     * sending its result (its producer reconnects too). Wait for that once
+     * per assignment, not per job: later ones read what this one read. */
+    for (int64_t settled = atomic_load(&x->assigned_ms) + ASSIGN_SETTLE_MS; util_mono_ms() < settled && !x->stopping;) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     if (lookback_find(x->lookback, topic, kq_reply_partition(m), j->id, j->submitted_at_ms, 5000) != 1)
         return 0;
     log_msg(LOG_INFO, "job=%s expired here, but its outcome is on %s already (its runner lost an offset commit); "
@@ -527,6 +539,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     offsets_reset(x->offsets);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         log_msg(LOG_INFO, "assigned %d partition(s)", parts->cnt);
+        atomic_store(&x->assigned_ms, util_mono_ms());
         rd_kafka_assign(rk, parts);
         forward(x, parts, 1);
     } else {

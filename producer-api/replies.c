@@ -184,11 +184,11 @@ static void *health_main(void *arg)
             if (kq_all_brokers_down_since() && atomic_exchange(&a->kafka_ok, 0)) {
                 /* Logged by kq.c, with kq_set_outage_note's words. */
                 failed_rounds = 2;
-                /* Jobs accepted but not yet sent would wait out the
-                 * message timeout (--sync-grace-ms) for their 503: purged,
-                 * they are refused and refunded now (job_dr). Those
-                 * already sent are left to Kafka's answer. */
-                rd_kafka_purge(a->producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_NON_BLOCKING);
+                /* Jobs accepted in the milliseconds before this wait
+                 * out the message timeout (--sync-grace-ms) for their
+                 * answer: purging them would be faster, but leaves gaps in
+                 * the idempotent producer's sequence, which librdkafka
+                 * 2.0 can take for a fatal error once the broker is back. */
             }
             usleep(50000);
         }
