@@ -96,6 +96,9 @@ $(BUILD)/tests/test_launcher: tests/unit/test_launcher.c $(call obj,$(filter-out
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup
 
+$(BUILD)/txn_bench: tests/bench/txn_bench.c
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lrdkafka
+
 $(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(call obj,$(filter-out executor/main.c executor/consumer.c executor/scrape.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup
 
@@ -147,13 +150,14 @@ faults: deps kafka all
 stress-adversarial: deps kafka all
 	@scripts/stress.sh $(or $(RUNS),20)
 
-bench: deps kafka all $(BUILD)/sbx_bench
+bench: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench
 	@$(BUILD)/sbx_bench 50
 	@/usr/bin/python3 tests/bench/bench.py
 	@/usr/bin/python3 tests/bench/priority.py
 	@/usr/bin/python3 tests/bench/soak.py
 	@/usr/bin/python3 tests/bench/waiting.py
 	@/usr/bin/python3 tests/bench/fairness.py
+	@/usr/bin/python3 tests/bench/txn.py
 	@/usr/bin/python3 tests/bench/store.py
 	@/usr/bin/python3 tests/bench/files.py
 
