@@ -125,7 +125,17 @@ unit: $(UNIT_TESTS)
 integration: all kafka
 	@scripts/pg.sh run scripts/integration.sh
 
-test: deps kafka all $(BUILD)/sbx_bench $(FUZZ_BINS)   # the bench is built (not run) so it never rots
+# Schemathesis, pinned, for tests/contract (issue 31): a virtual environment
+# under .run/, made again when the version changes.
+SCHEMATHESIS_VERSION = 4.32.5
+SCHEMATHESIS = .run/schemathesis/bin/schemathesis
+$(SCHEMATHESIS): Makefile
+	@rm -rf .run/schemathesis && mkdir -p .run
+	@/usr/bin/python3 -m venv .run/schemathesis
+	@.run/schemathesis/bin/pip install -q --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION)
+	@touch $@
+
+test: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(FUZZ_BINS) $(SCHEMATHESIS)   # benches are built (not run) so they never rot
 	@scripts/pg.sh run sh -c '$(MAKE) --no-print-directory unit && scripts/fuzz.sh 30 && scripts/integration.sh'
 
 # Each fuzz target for FUZZ_SECONDS (default 300).

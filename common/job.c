@@ -201,7 +201,8 @@ char *job_unbase64(const char *s, size_t *out_len)
     for (size_t i = 0; i < n; i++) {
         const char *q;
         if (s[i] == '=') {
-            if (i < n - 2)
+            /* Padding: the last one or two characters, all of them '='. */
+            if (i < n - 2 || (i == n - 2 && s[n - 1] != '='))
                 goto bad;
             break;
         }

@@ -226,13 +226,20 @@ static void audit_one(int64_t at_ms, const char *actor, const char *action, cons
 static void list_accounts(struct api *a, struct api_req *r)
 {
     const char *q = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "q");
-    const char *off = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "offset");
-    const char *lim = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
-    long offset = off ? strtol(off, NULL, 10) : 0, limit = lim ? strtol(lim, NULL, 10) : 100, n;
+    long offset = 0, limit = 100, n;
     cJSON *o, *list;
 
-    if (offset < 0 || limit < 1 || limit > 1000 || (q && strlen(q) > 64)) {
-        req_error(r, 400, "invalid_request", "offset must be >= 0, limit from 1 to 1000, q at most 64 characters");
+    /* Whole numbers only: "offset=null" read as 0 before. */
+    if (req_query_long(r, "offset", 0, 1L << 40, &offset) < 0) {
+        req_error(r, 400, "invalid_request", "offset must be a whole number from 0");
+        return;
+    }
+    if (req_query_long(r, "limit", 1, 1000, &limit) < 0) {
+        req_error(r, 400, "invalid_request", "limit must be a whole number from 1 to 1000");
+        return;
+    }
+    if (q && strlen(q) > 64) {
+        req_error(r, 400, "invalid_request", "q must be at most 64 characters");
         return;
     }
     o = cJSON_CreateObject();
@@ -399,16 +406,15 @@ void admin_handle(struct api *a, struct api_req *r)
         return;
     }
     if (strcmp(tail, "/audit") == 0) {
-        const char *l = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
-        long limit = l ? strtol(l, NULL, 10) : 100;
+        long limit = 100;
         cJSON *o, *list;
         if (!get) {
             r->allow = "GET";
             req_error(r, 405, "method_not_allowed", "use GET");
             return;
         }
-        if (limit < 1 || limit > 1000) {
-            req_error(r, 400, "invalid_request", "limit must be from 1 to 1000");
+        if (req_query_long(r, "limit", 1, 1000, &limit) < 0) {
+            req_error(r, 400, "invalid_request", "limit must be a whole number from 1 to 1000");
             return;
         }
         o = cJSON_CreateObject();
@@ -432,11 +438,10 @@ void admin_handle(struct api *a, struct api_req *r)
         if (!tail[0]) {
             get_account(a, r, id);
         } else {
-            const char *d = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "days");
-            long days = d ? strtol(d, NULL, 10) : 30;
+            long days = 30;
             cJSON *o, *list;
-            if (days < 1 || days > 366) {
-                req_error(r, 400, "invalid_request", "days must be from 1 to 366");
+            if (req_query_long(r, "days", 1, 366, &days) < 0) {
+                req_error(r, 400, "invalid_request", "days must be a whole number from 1 to 366");
                 return;
             }
             o = cJSON_CreateObject();

@@ -17,9 +17,7 @@
 #define BATCH_PAGE_MAX_BYTES ((size_t)4 << 20)
 #define BATCH_PAGE_MAX 1000
 
-/* Reads a whole-number query argument. Returns 0 (absent: *v untouched),
- * 1 (read), or -1 (malformed or out of [min, max]). */
-static int query_long(struct api_req *r, const char *name, long min, long max, long *v)
+int req_query_long(struct api_req *r, const char *name, long min, long max, long *v)
 {
     const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
     char *end;
@@ -43,7 +41,7 @@ static int wait_arg(struct api *a, struct api_req *r)
 
     if (r->wait_deadline)
         return 0;
-    if (query_long(r, "wait", 0, a->cfg->max_wait_s, &w) < 0) {
+    if (req_query_long(r, "wait", 0, a->cfg->max_wait_s, &w) < 0) {
         snprintf(msg, sizeof(msg), "wait must be whole seconds from 0 to %ld", a->cfg->max_wait_s);
         req_error(r, 400, "invalid_request", msg);
         return -1;
@@ -171,7 +169,7 @@ void query_batch(struct api *a, struct api_req *r)
 
     if (wait_arg(a, r) < 0)
         return;
-    if (query_long(r, "offset", 0, 1L << 40, &offset) < 0 || query_long(r, "limit", 1, BATCH_PAGE_MAX, &limit) < 0) {
+    if (req_query_long(r, "offset", 0, 1L << 40, &offset) < 0 || req_query_long(r, "limit", 1, BATCH_PAGE_MAX, &limit) < 0) {
         req_error(r, 400, "invalid_request", "offset must be >= 0 and limit from 1 to 1000");
         return;
     }

@@ -67,4 +67,9 @@ void query_replay(struct api *a, struct api_req *r);
 void accounts_signup(struct api *a, struct api_req *r);
 void accounts_get(struct api *a, struct api_req *r);
 
+/* Reads a whole-number query argument (digits, an optional sign: "null"
+ * or "1.5" are malformed). Returns 0 (absent: *v untouched), 1 (read), or
+ * -1 (malformed or out of [min, max]). */
+int req_query_long(struct api_req *r, const char *name, long min, long max, long *v);
+
 #endif

@@ -10,18 +10,58 @@
 
 #include "util.h"
 
-int spec_has_nul(const char *p, size_t n)
+/* Whether the JSON string whose opening quote is at p[i] holds a NUL;
+ * *end is set past its closing quote (or to n). */
+static int string_has_nul(const char *p, size_t n, size_t i, size_t *end)
 {
-    for (size_t i = 0; i < n; i++) {
+    int nul = 0;
+
+    for (i++; i < n && p[i] != '"'; i++) {
         if (p[i] == '\0')
-            return 1;
-        if (p[i] == '\\' && i + 1 < n) {
+            nul = 1;
+        else if (p[i] == '\\' && i + 1 < n) {
             if (p[i + 1] == 'u' && i + 5 < n && strncmp(p + i + 2, "0000", 4) == 0)
-                return 1;
-            i++;   /* skip the escaped character */
+                nul = 1;
+            i++;   /* the escaped character */
         }
     }
+    *end = i < n ? i + 1 : n;
+    return nul;
+}
+
+int spec_nul_where(const char *p, size_t n, char *key, size_t key_size)
+{
+    size_t i = 0, end, k;
+
+    key[0] = '\0';
+    while (i < n) {
+        if (p[i] == '\0')
+            return 3;
+        if (p[i] != '"') {
+            i++;
+            continue;
+        }
+        int nul = string_has_nul(p, n, i, &end);
+        for (k = end; k < n && (p[k] == ' ' || p[k] == '\t' || p[k] == '\n' || p[k] == '\r'); k++)
+            ;
+        if (k < n && p[k] == ':') {   /* a key */
+            if (nul)
+                return 2;
+            size_t len = end - i - 2 < key_size - 1 ? end - i - 2 : key_size - 1;
+            memcpy(key, p + i + 1, len);
+            key[len] = '\0';
+        } else if (nul) {
+            return 1;
+        }
+        i = end;
+    }
     return 0;
+}
+
+int spec_has_nul(const char *p, size_t n)
+{
+    char key[8];
+    return spec_nul_where(p, n, key, sizeof(key)) != 0;
 }
 
 /* "files": [{"name", "content", "encoding": "utf-8" (default) or "base64"}]:
@@ -178,11 +218,24 @@ int spec_parse(const struct cfg *c, const cJSON *o, struct job *j, struct spec_e
 
 int spec_body_check(const char *body, size_t len, struct spec_err *e)
 {
+    char key[64];
+    int where;
+
     e->status = 400;
-    if (spec_has_nul(body, len)) {
+    /* Named where it is: "code and stdin may not contain NUL characters"
+     * answered a NUL in an admin body's unknown key before. */
+    if ((where = spec_nul_where(body, len, key, sizeof(key))) != 0) {
         e->code = "invalid_request";
-        snprintf(e->msg, sizeof(e->msg), "code and stdin may not contain NUL characters (send binary stdin as "
-                                         "stdin_b64)");
+        if (where == 2)
+            snprintf(e->msg, sizeof(e->msg), "a key of the body contains a NUL character (\\u0000); no key or "
+                                             "value may");
+        else if (where == 1 && strcmp(key, "stdin") == 0)
+            snprintf(e->msg, sizeof(e->msg), "\"stdin\" may not contain NUL characters (send binary stdin as "
+                                             "stdin_b64)");
+        else if (where == 1 && key[0])
+            snprintf(e->msg, sizeof(e->msg), "\"%.60s\" may not contain NUL characters (\\u0000)", key);
+        else
+            snprintf(e->msg, sizeof(e->msg), "the body may not contain NUL characters (\\u0000)");
         return -1;
     }
     /* JSON text is UTF-8 (RFC 8259); cJSON does not check. Invalid bytes

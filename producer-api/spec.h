@@ -22,6 +22,11 @@ struct spec_err {
  * C strings and would cut the code there), else 0. */
 int spec_has_nul(const char *p, size_t n);
 
+/* Where the first NUL of a JSON text is: 0 none; 1 in a string value, with
+ * the key last seen before it in key (or "" if none); 2 in a key; 3 raw,
+ * outside any string. */
+int spec_nul_where(const char *p, size_t n, char *key, size_t key_size);
+
 /* Checks a whole body before it is parsed: no NUL, valid UTF-8. Returns 0,
  * or -1 with e filled (400). */
 int spec_body_check(const char *body, size_t len, struct spec_err *e);

@@ -10,6 +10,12 @@ for mode in ${EXECQ_SANDBOX_MODES:-warm fresh}; do
   echo "== sandbox mode: $mode"
   EXECQ_SANDBOX_MODE=$mode /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration tests/adversarial "$@"
 done
+# The API contract (issue 31): Schemathesis against a stack of its own
+# (its admin run revokes and suspends the demo account).
+if [ -z "${EXECQ_SKIP_CONTRACT:-}" ]; then
+  echo "== contract (schemathesis)"
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider -s tests/contract "$@"
+fi
 # Faults (the broker stopped, executors killed mid-batch) on a stack of
 # their own; the long ones (broker and API killed and restarted) run in
 # `make faults`.
