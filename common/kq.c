@@ -47,8 +47,10 @@ void kq_set_outage_note(const char *note)
 
 void kq_note_up(void)
 {
-    atomic_store(&ever_up, 1);
-    if (atomic_exchange(&logged_since_up, 0)) {
+    /* Called for every delivery: reads only, unless something changes. */
+    if (!atomic_load(&ever_up))
+        atomic_store(&ever_up, 1);
+    if (atomic_load(&logged_since_up) && atomic_exchange(&logged_since_up, 0)) {
         /* The next loss is a new event: logged again. */
         pthread_mutex_lock(&seen_mu);
         memset(seen, 0, sizeof(seen));
@@ -226,7 +228,6 @@ rd_kafka_t *kq_producer_new(const struct cfg *c, void (*dr_cb)(rd_kafka_t *, con
     return rk;
 }
 
-/* A commit the group refused is said, with each partition's own error. */
 /* One line per failed commit (not per partition), and the same failure
  * once in KQ_REPEAT_MS: while the coordinator is away every commit fails
  * alike, and the offsets are committed again once it is back. */
@@ -361,10 +362,7 @@ static int topic_metadata(rd_kafka_t *rk, rd_kafka_topic_t *t, const struct rd_k
         }
         rd_kafka_metadata_destroy(*md);
         *md = NULL;
-        {
-            struct timespec ts = {0, 50 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
+        util_sleep_ms(50);
     }
 }
 

@@ -21,6 +21,12 @@ static int64_t clock_ms(clockid_t id)
 }
 
 int64_t util_mono_ms(void) { return clock_ms(CLOCK_MONOTONIC); }
+
+void util_sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
 int64_t util_wall_ms(void) { return clock_ms(CLOCK_REALTIME); }
 
 void util_random(void *p, size_t n)

@@ -11,6 +11,9 @@ int64_t util_mono_ms(void);
 int64_t util_mono_us(void);
 int64_t util_wall_ms(void);
 
+/* Sleeps ms milliseconds (a signal may end it early). */
+void util_sleep_ms(long ms);
+
 /* Fills p with n bytes from the kernel's CSPRNG (getrandom, retried). */
 void util_random(void *p, size_t n);
 

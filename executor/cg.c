@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 struct cg_job {
     const struct cg_layout *l;
     struct cgroup *cg;         /* libcgroup's handle */
@@ -354,14 +356,13 @@ static void kill_group(const struct cg_layout *l, const char *name);
  * and removing an empty group is all that is needed. Returns 0 once gone. */
 static int remove_group(const struct cg_layout *l, const char *mount, const char *name)
 {
-    struct timespec ts = {0, 2 * 1000 * 1000};
     char path[1024];
 
     snprintf(path, sizeof(path), "%s/%s", mount, name);
     for (int k = 0; k < 500 && rmdir(path) < 0 && errno == EBUSY; k++) {
         if (k % 50 == 0)
             kill_group(l, name);
-        nanosleep(&ts, NULL);
+        util_sleep_ms(2);
     }
     return access(path, F_OK) < 0 ? 0 : -1;
 }
@@ -606,8 +607,6 @@ int cg_job_stats(const struct cg_job *j, struct cg_stats *st)
 
 void cg_job_destroy(struct cg_job *j)
 {
-    struct timespec ts = {0, 2 * 1000 * 1000};
-
     if (!j)
         return;
     cg_job_kill(j);
@@ -618,7 +617,7 @@ void cg_job_destroy(struct cg_job *j)
             break;
         if (i % 50 == 49)
             cg_job_kill(j);
-        nanosleep(&ts, NULL);
+        util_sleep_ms(2);
     }
     cgroup_free(&j->cg);
     free(j);

@@ -277,8 +277,7 @@ static void publish(struct exec_ctx *x, struct slot *s, const struct result *r, 
             answered_queued(x->answered, r->id);   /* its report may come first: the state never steps back */
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || x->stopping)
             break;
-        struct timespec ts = {0, 100 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        util_sleep_ms(100);
     }
     if (err) {
         free(json);
@@ -334,10 +333,8 @@ static int already_answered(struct exec_ctx *x, struct slot *s, const struct job
      * minutes (or the executor stop), this message stays uncommitted, and
      * is the next owner's after a restart or rebalance. */
     for (int64_t until = util_mono_ms() + 120000;
-         answered_state(x->answered, j->id) != ANSWERED_DELIVERED && !x->stopping && util_mono_ms() < until;) {
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
+         answered_state(x->answered, j->id) != ANSWERED_DELIVERED && !x->stopping && util_mono_ms() < until;)
+        util_sleep_ms(50);
     if (answered_state(x->answered, j->id) == ANSWERED_DELIVERED)
         mark_done(x, rd_kafka_topic_name(m->rkt), m->partition, m->offset, s->gen);
     else
@@ -361,10 +358,8 @@ static int answered_elsewhere(struct exec_ctx *x, struct slot *s, const struct j
      * back, a rebalance): the executor that ran the job may still be
      * sending its result (its producer reconnects too). Wait for that once
      * per assignment, not per job: later ones read what this one read. */
-    for (int64_t settled = atomic_load(&x->assigned_ms) + ASSIGN_SETTLE_MS; util_mono_ms() < settled && !x->stopping;) {
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
+    for (int64_t settled = atomic_load(&x->assigned_ms) + ASSIGN_SETTLE_MS; util_mono_ms() < settled && !x->stopping;)
+        util_sleep_ms(50);
     if (lookback_find(x->lookback, topic, kq_reply_partition(m), j->id, j->submitted_at_ms, 5000) != 1)
         return 0;
     log_msg(LOG_INFO, "job=%s expired here, but its outcome is on %s already (its runner lost an offset commit); "

@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util.h"
+
 /* How long the launcher may take to answer: its start imports numpy and
  * pandas (seconds under sanitizers); a sandbox takes milliseconds. */
 #define START_TIMEOUT_MS   120000
@@ -227,9 +229,8 @@ void lnch_stop(struct lnch *l)
         close(l->sock);   /* the launcher exits on EOF */
     if (l->pid > 0 && !atomic_load(&l->dead)) {
         int st;
-        struct timespec ts = {0, 10 * 1000 * 1000};
         for (int i = 0; i < 300 && waitpid(l->pid, &st, WNOHANG) == 0; i++)
-            nanosleep(&ts, NULL);
+            util_sleep_ms(10);
         if (waitpid(l->pid, &st, WNOHANG) == 0) {
             kill(l->pid, SIGKILL);
             waitpid(l->pid, &st, 0);

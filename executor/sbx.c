@@ -354,11 +354,9 @@ static int sbx_done(void *ctx, int *status, char *errstr, size_t errstr_size)
  * is signalled while the launcher is still exiting. */
 static int launcher_gone(struct sbx *s)
 {
-    struct timespec ts = {0, 50 * 1000 * 1000};
-
     if (sbx_broken(s))
         return 1;
-    nanosleep(&ts, NULL);
+    util_sleep_ms(50);
     return sbx_broken(s);
 }
 
@@ -934,10 +932,8 @@ void sbx_free(struct sbx *s)
         slot_destroy(s, &s->slots[i]);
     if (s->renewing)   /* the thread owns s until it is done */
         log_msg(LOG_INFO, "waiting for the zygote being made to finish");
-    while (__atomic_load_n(&s->renewing, __ATOMIC_ACQUIRE)) {
-        struct timespec ts = {0, 20 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
+    while (__atomic_load_n(&s->renewing, __ATOMIC_ACQUIRE))
+        util_sleep_ms(20);
     lnch_stop(s->retired);
     lnch_stop(s->ln);
     pthread_mutex_destroy(&s->ln_mu);

@@ -294,7 +294,7 @@ static long body_limit(const struct api *a, const struct api_req *r)
 
 static void handle_health(struct api *a, struct api_req *r)
 {
-    int kafka = atomic_load(&a->kafka_ok), ready = atomic_load(&a->reply_ready);
+    int kafka = api_kafka_up(a), ready = atomic_load(&a->reply_ready);
     cJSON *o = cJSON_CreateObject();
     char *s;
 
@@ -555,9 +555,21 @@ static double held_jobs(void *arg)
     return (double)store_held_count(((struct api *)arg)->store);
 }
 
+int api_kafka_up(struct api *a)
+{
+    /* Every broker connection down (librdkafka says so within ms of the
+     * loss): down now, not after the health thread's two failed rounds,
+     * which are kept for one broker of several not answering. Jobs
+     * accepted in the milliseconds before wait out the message timeout
+     * (--sync-grace-ms) for their answer: purging them would be faster,
+     * but leaves gaps in the idempotent producer's sequence, which
+     * librdkafka 2.0 can take for a fatal error once the broker is back. */
+    return atomic_load(&a->kafka_ok) && !kq_all_brokers_down_since();
+}
+
 static double kafka_up(void *arg)
 {
-    return atomic_load(&((struct api *)arg)->kafka_ok);
+    return api_kafka_up(arg);
 }
 
 /* The API's metrics (docs/operations.md); results.c and store.c add theirs. */

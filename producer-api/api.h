@@ -26,7 +26,7 @@ struct api {
     struct store *store;
     rd_kafka_t *results;        /* results in, group: stores every result, commits after */
     pthread_t reply_thread, health_thread, results_thread;
-    atomic_int kafka_ok;        /* the cluster answered the last metadata request */
+    atomic_int kafka_ok;        /* the health thread's checks answered (read it through api_kafka_up) */
     atomic_int jobs_partitions; /* of the jobs and batch topics (the health thread keeps them; 0: by key) */
     atomic_int batch_partitions;
     atomic_uint next_partition; /* round robin of api_produce_job */
@@ -54,6 +54,10 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
 /* Answers every waiting call with 503, stops HTTP and the threads, flushes
  * the producer and frees everything. */
 void api_stop(struct api *a);
+
+/* Whether Kafka takes jobs: the health thread's checks pass and no
+ * producer has seen every broker connection down since. */
+int api_kafka_up(struct api *a);
 
 /* Finishes a suspended call with status and body (a malloc'd string that the
  * request now owns) and resumes its connection. Any thread. */

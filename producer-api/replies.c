@@ -40,10 +40,7 @@ static void job_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         results_note_produced(a, id);
         return;
     }
-    if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE)
-        log_msg(LOG_INFO, "job=%s refused: every broker went away before it was sent", id);
-    else
-        log_msg(LOG_WARNING, "job=%s not delivered to Kafka: %s", id, rd_kafka_err2str(m->err));
+    log_msg(LOG_WARNING, "job=%s not delivered to Kafka: %s", id, rd_kafka_err2str(m->err));
     r = pending_take(a->pending, id);
     if (!r)
         return;   /* async: still stored as not produced, results.c sends it again */
@@ -156,7 +153,10 @@ static void *health_main(void *arg)
             ok = kq_ping(a->producer, 700, topics, parts, 2) == 0;
         failed_rounds = ok ? 0 : failed_rounds + 1;
         ok = failed_rounds < 2;
-        if (ok != atomic_load(&a->kafka_ok))
+        /* Every connection lost is logged by kq.c when it happens (and
+         * api_kafka_up says down from that moment): only the slow case,
+         * two failed rounds, is said here. */
+        if (ok != atomic_load(&a->kafka_ok) && (ok || !kq_all_brokers_down_since()))
             log_msg(ok ? LOG_INFO : LOG_WARNING, "kafka %s", ok ? "reachable" : "unreachable");
         if ((parts[0] > 0 && parts[0] != atomic_load(&a->jobs_partitions)) ||
             (parts[1] > 0 && parts[1] != atomic_load(&a->batch_partitions)))
@@ -177,21 +177,8 @@ static void *health_main(void *arg)
                         a->reply_partition);
             next_renew = util_mono_ms() + REPLY_RENEW_MS;
         }
-        for (int i = 0; i < 20 && !atomic_load(&a->stopping); i++) {
-            /* Every broker connection down (librdkafka says so within ms
-             * of the loss): down now, not after two failed rounds, which
-             * are kept for one broker of several not answering. */
-            if (kq_all_brokers_down_since() && atomic_exchange(&a->kafka_ok, 0)) {
-                /* Logged by kq.c, with kq_set_outage_note's words. */
-                failed_rounds = 2;
-                /* Jobs accepted in the milliseconds before this wait
-                 * out the message timeout (--sync-grace-ms) for their
-                 * answer: purging them would be faster, but leaves gaps in
-                 * the idempotent producer's sequence, which librdkafka
-                 * 2.0 can take for a fatal error once the broker is back. */
-            }
+        for (int i = 0; i < 20 && !atomic_load(&a->stopping); i++)
             usleep(50000);
-        }
     }
     return NULL;
 }

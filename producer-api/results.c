@@ -195,7 +195,7 @@ static int caught_up(struct api *a)
     rd_kafka_topic_partition_list_t *parts = NULL, *done = NULL;
     int ok = 0;
 
-    if (!atomic_load(&a->kafka_ok) || rd_kafka_assignment(a->results, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (!api_kafka_up(a) || rd_kafka_assignment(a->results, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
         goto out;
     if (parts->cnt == 0)
         goto out;   /* no partition here: the APIs that have them judge */

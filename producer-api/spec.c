@@ -58,12 +58,6 @@ int spec_nul_where(const char *p, size_t n, char *key, size_t key_size)
     return 0;
 }
 
-int spec_has_nul(const char *p, size_t n)
-{
-    char key[8];
-    return spec_nul_where(p, n, key, sizeof(key)) != 0;
-}
-
 /* "files": [{"name", "content", "encoding": "utf-8" (default) or "base64"}]:
  * input files, placed read-only under /input. Names as job_file_name_ok,
  * distinct, and no name a directory of another. */

@@ -18,13 +18,10 @@ struct spec_err {
     char msg[200];
 };
 
-/* 1 if the JSON text holds a raw NUL or a \u0000 escape (cJSON strings are
- * C strings and would cut the code there), else 0. */
-int spec_has_nul(const char *p, size_t n);
-
-/* Where the first NUL of a JSON text is: 0 none; 1 in a string value, with
- * the key last seen before it in key (or "" if none); 2 in a key; 3 raw,
- * outside any string. */
+/* Where the first NUL of a JSON text is (raw, or a \u0000 escape: cJSON
+ * strings are C strings, and would be cut there): 0 none; 1 in a string
+ * value, with the key last seen before it in key (or "" if none); 2 in a
+ * key; 3 raw, outside any string. */
 int spec_nul_where(const char *p, size_t n, char *key, size_t key_size);
 
 /* Checks a whole body before it is parsed: no NUL, valid UTF-8. Returns 0,

@@ -151,7 +151,7 @@ static int refuse_now(struct api *a, struct api_req *r)
         req_error(r, 503, "shutting_down", "the API is stopping; nothing was queued or charged");
         return 1;
     }
-    if (!atomic_load(&a->kafka_ok) || kq_all_brokers_down_since()) {
+    if (!api_kafka_up(a)) {
         r->retry_after_s = 5;
         req_error(r, 503, "queue_unavailable",
                   "the job queue (Kafka) cannot take jobs right now; nothing was queued or charged; retry later");

@@ -24,8 +24,8 @@ int main(void)
     CHECK(spec_nul_where("{\"a\\\"b\": \"\\\\u0000\"}", 19, key, sizeof(key)) == 0);   /* an escaped backslash, then u0000 */
     CHECK(spec_nul_where("{\"a\": \"x\0\"}", 11, key, sizeof(key)) == 1);
     CHECK(spec_nul_where("{\"a\": 1}\0", 9, key, sizeof(key)) == 3);
-    CHECK(spec_has_nul("{\"stdin\": \"\\u0000\"}", 19));
-    CHECK(!spec_has_nul("{\"stdin\": \"\\u0001\"}", 19));
+    CHECK(spec_nul_where("{\"stdin\": \"\\u0000\"}", 19, key, sizeof(key)) == 1);
+    CHECK(spec_nul_where("{\"stdin\": \"\\u0001\"}", 19, key, sizeof(key)) == 0);
 
     CHECK(strstr(msg_of("{\"stdin\": \"a\\u0000\"}"), "\"stdin\" may not contain NUL") != NULL);
     CHECK(strstr(msg_of("{\"stdin\": \"a\\u0000\"}"), "stdin_b64") != NULL);
