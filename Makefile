@@ -35,7 +35,15 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/te
         cluster-down cluster-test
 all: $(BUILD)/execq-api $(BUILD)/execq-executor $(BUILD)/execq-launcher $(BUILD)/execq
 
-$(BUILD)/%.o: %.c
+# Every object depends on the flags it is built with (issue 23): switching
+# SANITIZE (or CC, CFLAGS, LDFLAGS) rebuilds the tree instead of linking
+# objects of two configurations together. The stamp is rewritten only when
+# the flags change, so an unchanged build stays up to date.
+FLAGS_STAMP = $(BUILD)/.flags
+FLAGS_NOW = $(CC) $(CFLAGS) $(LDFLAGS) $(PY_CFLAGS) $(SANITIZE)
+$(shell mkdir -p $(BUILD) && (echo '$(FLAGS_NOW)' | cmp -s - $(FLAGS_STAMP) || echo '$(FLAGS_NOW)' > $(FLAGS_STAMP)))
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -47,7 +55,7 @@ $(BUILD)/openapi.c: docs/openapi.json $(wildcard schemas/*.json) scripts/openapi
 $(BUILD)/execq-api: $(call obj,$(API_SRC) $(COMMON_SRC)) $(BUILD)/openapi.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lmicrohttpd -lsqlite3 -lpq
 
-$(BUILD)/openapi.o: $(BUILD)/openapi.c
+$(BUILD)/openapi.o: $(BUILD)/openapi.c $(FLAGS_STAMP)
 	$(CC) $(filter-out -W%,$(CFLAGS)) -c $< -o $@
 
 # The command-line client (cli/): libcurl, and the codec's base64.
@@ -67,7 +75,7 @@ comma := ,
 LAUNCHER_CFLAGS = $(filter-out -fsanitize=%,$(CFLAGS)) $(PY_CFLAGS) \
                   $(if $(LAUNCHER_SANITIZE),-fsanitize=$(subst $(space),$(comma),$(LAUNCHER_SANITIZE)))
 space := $(subst ,, )
-$(BUILD)/launcher/%.o: %.c
+$(BUILD)/launcher/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LAUNCHER_CFLAGS) -c $< -o $@
 # Relinked when libpython changes (an OS upgrade of python3): the executor
@@ -76,7 +84,7 @@ $(BUILD)/execq-launcher: $(patsubst %.c,$(BUILD)/launcher/%.o,$(LAUNCHER_SRC)) $
 	$(CC) $(if $(LAUNCHER_SANITIZE),-fsanitize=$(subst $(space),$(comma),$(LAUNCHER_SANITIZE))) -o $@ $(filter %.o,$^) -lseccomp -lcjson -lpthread $(PY_LIBS)
 
 # Unit tests link the modules they test directly (no broker, no network).
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(call obj,$(COMMON_SRC) executor/offsets.c executor/answered.c executor/cg.c executor/claim.c \
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(FLAGS_STAMP) $(call obj,$(COMMON_SRC) executor/offsets.c executor/answered.c executor/cg.c executor/claim.c \
                         producer-api/pending.c producer-api/auth.c producer-api/store.c producer-api/db.c producer-api/quota.c executor/filter.c \
                         executor/outfiles.c producer-api/spec.c)
 	@mkdir -p $(dir $@)
@@ -92,14 +100,14 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard common/*.h prod
 	  -fno-sanitize-recover=all -Icommon -Iproducer-api -o $@ $< $(FUZZ_SRC) -lcjson -lm -lpthread
 
 # Builds real sandboxes through the launcher (needs root), under thread churn.
-$(BUILD)/tests/test_launcher: tests/unit/test_launcher.c $(call obj,$(filter-out executor/main.c executor/consumer.c executor/scrape.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
+$(BUILD)/tests/test_launcher: tests/unit/test_launcher.c $(FLAGS_STAMP) $(call obj,$(filter-out executor/main.c executor/consumer.c executor/scrape.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup
 
-$(BUILD)/txn_bench: tests/bench/txn_bench.c
+$(BUILD)/txn_bench: tests/bench/txn_bench.c $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lrdkafka
 
-$(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(call obj,$(filter-out executor/main.c executor/consumer.c executor/scrape.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
+$(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(FLAGS_STAMP) $(call obj,$(filter-out executor/main.c executor/consumer.c executor/scrape.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup
 
 # The client and its man page (PREFIX, DESTDIR as usual).
