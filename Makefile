@@ -11,15 +11,18 @@ LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
 BUILD = build
-COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c common/sha256.c common/metrics.c
+COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c common/sha256.c common/metrics.c common/fdpass.c
 API_SRC = producer-api/main.c producer-api/api.c producer-api/submit.c producer-api/spec.c producer-api/query.c producer-api/accounts.c \
           producer-api/replies.c producer-api/results.c producer-api/pending.c producer-api/auth.c producer-api/store.c \
           producer-api/db.c producer-api/admin.c producer-api/quota.c
 EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/answered.c executor/lookback.c executor/run.c \
            executor/sbx.c executor/outfiles.c executor/launcher.c executor/cg.c executor/claim.c executor/scrape.c executor/suspended.c
-# common/job.c for job_file_name_ok (init checks input file names again), and what it needs.
-LAUNCHER_SRC = executor/launcher_main.c executor/jail.c executor/zygote.c executor/filter.c \
-               common/job.c common/util.c common/log.c
+# The launcher and its sandboxes (sandbox/): built with common/ and sandbox/
+# on the include path only, so nothing of the executor's reaches them but
+# common/launcher_proto.h. common/job.c for job_file_name_ok (init checks
+# input file names again), and what it needs.
+LAUNCHER_SRC = sandbox/launcher_main.c sandbox/jail.c sandbox/zygote.c sandbox/filter.c \
+               common/job.c common/util.c common/log.c common/fdpass.c
 # Debian's libpython, linked in statically and not position-independent,
 # exactly as Debian links /usr/bin/python3 (a non-PIE executable): a dynamic
 # or PIC libpython costs 2-4 ms more at every fresh-mode start. Extension
@@ -72,7 +75,7 @@ $(BUILD)/execq-executor: $(call obj,$(EXEC_SRC) $(COMMON_SRC)) $(BUILD)/execq-la
 # inside every warm job's Python and change what its memory limit measures.
 LAUNCHER_SANITIZE = $(filter-out address,$(subst $(comma), ,$(SANITIZE)))
 comma := ,
-LAUNCHER_CFLAGS = $(filter-out -fsanitize=%,$(CFLAGS)) $(PY_CFLAGS) \
+LAUNCHER_CFLAGS = $(filter-out -fsanitize=% -Iexecutor -Iproducer-api -Icli,$(CFLAGS)) -Isandbox $(PY_CFLAGS) \
                   $(if $(LAUNCHER_SANITIZE),-fsanitize=$(subst $(space),$(comma),$(LAUNCHER_SANITIZE)))
 space := $(subst ,, )
 $(BUILD)/launcher/%.o: %.c $(FLAGS_STAMP)
@@ -85,10 +88,10 @@ $(BUILD)/execq-launcher: $(patsubst %.c,$(BUILD)/launcher/%.o,$(LAUNCHER_SRC)) $
 
 # Unit tests link the modules they test directly (no broker, no network).
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(FLAGS_STAMP) $(call obj,$(COMMON_SRC) executor/offsets.c executor/answered.c executor/cg.c executor/claim.c \
-                        producer-api/pending.c producer-api/auth.c producer-api/store.c producer-api/db.c producer-api/quota.c executor/filter.c \
+                        producer-api/pending.c producer-api/auth.c producer-api/store.c producer-api/db.c producer-api/quota.c sandbox/filter.c \
                         executor/outfiles.c producer-api/spec.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp -lsqlite3 -lpq
+	$(CC) $(CFLAGS) -Isandbox $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup -lseccomp -lsqlite3 -lpq
 
 # libFuzzer targets (clang, ASan and UBSan always): the job and result
 # codecs, the request body parser, the configuration parser.

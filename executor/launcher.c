@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "util.h"
 
 /* How long the launcher may take to answer: its start imports numpy and
@@ -41,11 +42,7 @@ struct lnch {
  * descriptors (fds filled), or -1 with the reason in errstr. */
 static int recv_reply(int sock, int timeout_ms, struct lnch_rep *rep, int fds[3], char *errstr, size_t errstr_size)
 {
-    char cbuf[CMSG_SPACE(3 * sizeof(int))];
-    struct iovec iov = {rep, sizeof(*rep)};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
     struct pollfd p = {sock, POLLIN, 0};
-    struct cmsghdr *cm;
     ssize_t n;
     int nfds = 0;
 
@@ -53,17 +50,12 @@ static int recv_reply(int sock, int timeout_ms, struct lnch_rep *rep, int fds[3]
         snprintf(errstr, errstr_size, "the sandbox launcher did not answer within %d ms", timeout_ms);
         return -1;
     }
-    n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    n = fdpass_recv(sock, rep, sizeof(*rep), MSG_CMSG_CLOEXEC, fds, 3, &nfds);
     if (n != (ssize_t)sizeof(*rep)) {
         snprintf(errstr, errstr_size, "the sandbox launcher is gone (%s)", n < 0 ? strerror(errno) : "closed");
+        for (int i = 0; i < nfds; i++)
+            close(fds[i]);
         return -1;
-    }
-    cm = CMSG_FIRSTHDR(&mh);
-    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-        nfds = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-        if (nfds > 3)
-            nfds = 3;
-        memcpy(fds, CMSG_DATA(cm), (size_t)nfds * sizeof(int));
     }
     rep->err[sizeof(rep->err) - 1] = '\0';
     return nfds;

@@ -1,9 +1,10 @@
 /* launcher: the executor's end of the sandbox launcher. The launcher is a
- * separate, single-threaded program (execq-launcher, launcher_main.c) that
+ * separate, single-threaded program (execq-launcher, sandbox/launcher_main.c) that
  * the executor starts before any Kafka thread exists; every sandbox process
  * descends from it and none from the executor, so no Kafka message, no
  * other job's code or output and no executor environment is ever mapped in
- * a sandbox. In warm mode it is also the zygote (zygote.h). */
+ * a sandbox. In warm mode it is also the zygote (sandbox/zygote.h). What
+ * crosses between the two is in launcher_proto.h. */
 #ifndef EXECQ_LAUNCHER_H
 #define EXECQ_LAUNCHER_H
 
@@ -11,37 +12,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "jail.h"
-
-#define LNCH_MAX_TASK_FILES 5
-#define LNCH_PATH_MAX 512
-
-/* Messages on the SOCK_SEQPACKET socket (one message each). */
-struct lnch_hello {               /* executor -> launcher, once */
-    struct jail_cfg jail;
-    int64_t uid_base;
-    char warm_imports[1024];
-};
-struct lnch_req {                 /* executor -> launcher: build a sandbox */
-    int32_t slot;
-    int32_t ntasks;
-    int32_t scratch_mb;           /* jail_cfg's per-sandbox fields: sizes only, never a job's data */
-    int32_t ninputs;
-    int64_t input_bytes;
-    char task_files[LNCH_MAX_TASK_FILES][LNCH_PATH_MAX];   /* the job cgroup's tasks/cgroup.procs files */
-};
-struct lnch_rep {                 /* launcher -> executor; a sandbox comes with fds ctl, status, pidfd */
-    int32_t ok;
-    int32_t pid;                  /* init's pid on the host */
-    char err[240];
-};
+#include "launcher_proto.h"
 
 /* A sandbox built up to the point where its job process waits for a job. */
 struct lnch_box {
     pid_t init;   /* pid 1 of the job, a child of the launcher (not of the executor) */
     int pidfd;    /* init's pidfd: signals without pid reuse races; readable once init exited */
     int ctl;      /* control socket: the job goes here; closing it ends the sandbox */
-    int status;   /* status pipe, read end (jail.h's messages) */
+    int status;   /* status pipe, read end (launcher_proto.h's messages) */
 };
 
 struct lnch;
@@ -65,7 +43,7 @@ int lnch_ready(struct lnch *l, char *errstr, size_t errstr_size);
 
 /* Asks for a sandbox for rq's slot, already moved into the cgroup whose
  * task files rq names, with rq's scratch space and input files (which the
- * caller then sends on box->ctl: jail.h). Thread-safe (one request at a time). Fills box, whose
+ * caller then sends on box->ctl: launcher_proto.h). Thread-safe (one request at a time). Fills box, whose
  * descriptors the caller then owns. Returns 0, or -1 with the reason. */
 int lnch_prepare(struct lnch *l, const struct lnch_req *rq, struct lnch_box *box, char *errstr, size_t errstr_size);
 

@@ -1,7 +1,7 @@
 /* outfiles: what a job hands back besides its output streams: the files it
  * left in /tmp/out (scratch jobs), read through the descriptor init handed
  * over, once every process of the job is dead; and the figures it sent on
- * its display pipe (zygote.h's protocol). The host side follows no link,
+ * its display pipe (launcher_proto.h's display protocol). The host side follows no link,
  * opens nothing but regular files and directories of that one tmpfs, and
  * reads at most what the caps allow. */
 #ifndef EXECQ_OUTFILES_H

@@ -9,7 +9,7 @@
 
 #include "job.h"
 
-/* The job's display pipe (zygote.h): raw bytes, kept up to a cap. */
+/* The job's display pipe (launcher_proto.h): raw bytes, kept up to a cap. */
 struct run_display {
     char *data;               /* malloc'd (the caller frees it), or NULL */
     size_t len;

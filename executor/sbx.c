@@ -36,7 +36,7 @@
 
 #include "cg.h"
 #include "claim.h"
-#include "jail.h"
+#include "fdpass.h"
 #include "launcher.h"
 #include "log.h"
 #include "outfiles.h"
@@ -191,17 +191,14 @@ static ssize_t status_read(int fd, char *msg, size_t size, char *errstr, size_t 
     return n;
 }
 
-/* A per-job sandbox: sends j's input files to init (jail.h) and waits for
+/* A per-job sandbox: sends j's input files to init (launcher_proto.h) and waits for
  * its 'r', which brings the scratch root when there is one. Returns 0, or
  * -1 with the reason in errstr. */
 static int slot_send_inputs(struct sbx_slot *l, const struct job *j, char *errstr, size_t errstr_size)
 {
-    char c = 0, cbuf[CMSG_SPACE(sizeof(int))];
-    struct iovec iov = {&c, 1};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+    char c = 0;
     struct pollfd p = {l->box.ctl, POLLIN, 0};
-    struct cmsghdr *cm;
-    ssize_t n;
+    int nfds = 0;
 
     for (int i = 0; i < j->nfiles; i++) {
         struct jail_input_hdr h = {(uint32_t)strlen(j->files[i].name), (uint32_t)j->files[i].len};
@@ -212,14 +209,13 @@ static int slot_send_inputs(struct sbx_slot *l, const struct job *j, char *errst
     }
     if (poll(&p, 1, 10000) != 1)
         goto fail;
-    do
-        n = recvmsg(l->box.ctl, &mh, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
-    if (n != 1 || c != 'r')
+    if (fdpass_recv(l->box.ctl, &c, 1, MSG_CMSG_CLOEXEC, &l->scratch, 1, &nfds) != 1 || c != 'r') {
+        if (nfds == 1) {
+            close(l->scratch);
+            l->scratch = -1;
+        }
         goto fail;
-    cm = CMSG_FIRSTHDR(&mh);
-    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
-        memcpy(&l->scratch, CMSG_DATA(cm), sizeof(int));
+    }
     if ((j->scratch_mb > 0) != (l->scratch >= 0)) {
         errno = EPROTO;
         goto fail;
@@ -301,18 +297,9 @@ static int sbx_spawn(void *ctx, const int fds[4], char *errstr, size_t errstr_si
         .cpu_limit_s = (uint32_t)((x->timeout_ms + 999) / 1000 + 1),
         .timeout_ms = (uint32_t)x->timeout_ms,
     };
-    char cbuf[CMSG_SPACE(JAIL_JOB_FDS * sizeof(int))];
-    struct iovec iov = {&h, sizeof(h)};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 
-    memset(cbuf, 0, sizeof(cbuf));
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(JAIL_JOB_FDS * sizeof(int));
-    memcpy(CMSG_DATA(cm), fds, JAIL_JOB_FDS * sizeof(int));
     x->l->used = 1;
-    if (sendmsg(x->l->box.ctl, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(h) ||
+    if (fdpass_send(x->l->box.ctl, &h, sizeof(h), fds, JAIL_JOB_FDS) != (ssize_t)sizeof(h) ||
         util_send_all(x->l->box.ctl, x->j->code, h.code_len) < 0)
         goto fail;
     return x->l->box.status;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Traces the system calls of what jobs do (tests/trace/workload.py: the
 # standard library, numpy, pandas, threads, subprocesses, sockets) and lists
-# those the seccomp allow-list in executor/filter.c does not name.
+# those the seccomp allow-list in sandbox/filter.c does not name.
 #   scripts/trace-syscalls.sh            names missing from the allow-list
 #   scripts/trace-syscalls.sh --all      every traced name, with its count
 # Needs strace (apt-get install strace). Run it after a Python, numpy or
@@ -24,8 +24,8 @@ fi
 # What filter.c decides: the names in its allowed[] table, and the calls it
 # checks argument by argument (SCMP_SYS(name)). clone3 is among those: it
 # answers ENOSYS on purpose, and libc falls back to clone.
-{ sed -n '/^static const struct allowed_call allowed\[\]/,/^};/p' "$top/executor/filter.c" |
+{ sed -n '/^static const struct allowed_call allowed\[\]/,/^};/p' "$top/sandbox/filter.c" |
     grep -o '{"[a-z_0-9]*"' | tr -d '{"'
-  grep -o 'SCMP_SYS([a-z_0-9]*)' "$top/executor/filter.c" | sed 's/SCMP_SYS(\(.*\))/\1/'
+  grep -o 'SCMP_SYS([a-z_0-9]*)' "$top/sandbox/filter.c" | sed 's/SCMP_SYS(\(.*\))/\1/'
   echo clone3; } | sort -u > "$out/allowed"
 awk '{print $2}' "$out/counts" | sort -u | comm -23 - "$out/allowed"

@@ -1,5 +1,5 @@
 """What jobs do, run under strace by scripts/trace-syscalls.sh to find the
-system calls the seccomp allow-list (executor/filter.c) must let through.
+system calls the seccomp allow-list (sandbox/filter.c) must let through.
 
 Friendly code only: everything here is what a user's job may reasonably do
 with the interpreter, its standard library, numpy and pandas. Each step is

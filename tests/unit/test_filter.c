@@ -1,4 +1,4 @@
-/* Unit tests of executor/filter.c: a child loads the filter and every
+/* Unit tests of sandbox/filter.c: a child loads the filter and every
  * refused call answers with the documented errno. (Only refused calls, or
  * harmless ones, are made, with invalid arguments: safe outside a sandbox.) */
 #include <errno.h>

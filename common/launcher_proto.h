@@ -1,34 +1,31 @@
-/* jail: what runs inside one new sandbox, from clone() to the job's code.
- * pid 1 (init) builds the read-only root, drops every capability and then
- * only reaps; pid 2 drops to the job's uid and waits for its one job, then
- * runs it: fresh mode execve()s python3, warm mode runs it in the zygote's
- * interpreter it was forked with (zygote.h). Both run in children of the
- * single-threaded launcher (launcher_main.c), never of the executor. */
-#ifndef EXECQ_JAIL_H
-#define EXECQ_JAIL_H
+/* launcher_proto: everything that crosses the privilege boundary between
+ * execq-executor (executor/: Kafka, tenant data, threads) and
+ * execq-launcher with the sandboxes it builds (sandbox/: single-threaded
+ * root code that never sees a job's data: the job goes from the executor
+ * straight to its sandbox's control socket).
+ * Both sides include this header and nothing else of the other's.
+ *
+ * Three channels:
+ * - the launcher socket (SOCK_SEQPACKET, one message each): lnch_hello
+ *   once, then lnch_req -> lnch_rep per sandbox, the reply carrying
+ *   descriptors (ctl, status, pidfd) over SCM_RIGHTS (common/fdpass.h);
+ * - a sandbox's control socket (ctl): the input files, then the job
+ *   (jail_job_hdr with its stdio over SCM_RIGHTS, then the code);
+ * - a sandbox's status pipe: 'E' + text + '\n' or 'S' + a wait status;
+ * - a job's display pipe (JAIL_FD_DISPLAY inside): figures, each as
+ *   "EXQIMG <mime> <len>\n" and len bytes (sandbox/zygote.h writes them,
+ *   executor/outfiles.h reads them under a cap).
+ * All of it is fixed-size plain data: the structs are copied whole, and
+ * every string in them is NUL-ended by its sender and checked again by the
+ * receiver. */
+#ifndef EXECQ_LAUNCHER_PROTO_H
+#define EXECQ_LAUNCHER_PROTO_H
 
 #include <stdint.h>
-
-#include "filter.h"
-
-/* The uid the code runs as inside the sandbox. */
-#define JAIL_UID 1000
 
 /* The largest code a job may carry (the kernel's limit on one argv string,
  * which fresh mode hands python3). */
 #define JAIL_CODE_MAX 131071
-
-/* Descriptors of init and the job process until the job arrives. */
-#define JAIL_FD_CTL    3   /* control socket from the executor */
-#define JAIL_FD_STATUS 4   /* status pipe to the executor */
-#define JAIL_FD_SELF   5   /* the launcher's binary (O_PATH): fresh mode's job process execs it */
-#define JAIL_FD_CG     6   /* 6.. : the job cgroup's task files, opened by the launcher (root) */
-#define JAIL_MAX_CG    5
-
-/* The job's own descriptor for figures (zygote.h's display protocol): the
- * write end of a pipe the executor reads, like stdout. */
-#define JAIL_FD_DISPLAY 9
-#define JAIL_FD_DISPLAY_STR "9"
 
 /* Where a job sees matplotlib's config and font cache (jail_cfg.mpl_dir). */
 #define JAIL_MPL_DIR "/etc/matplotlib"
@@ -62,13 +59,37 @@ struct jail_cfg {
  * costs bind mounts only. */
 #define JAIL_DEV_SUBDIR "dev"
 
-/* Kernel budgets each sandbox gets (jail.c): queued signals and POSIX timers
+/* Kernel budgets each sandbox gets (sandbox/jail.c; sbx.c checks the host can afford them): queued signals and POSIX timers
  * (RLIMIT_SIGPENDING, counted per user namespace and, above it, against the
  * host root's own budget), TIME_WAIT sockets and queued AF_UNIX datagrams of
  * its network namespace. */
 #define JAIL_SIGPENDING 256
 #define JAIL_TW_BUCKETS 256
 #define JAIL_UNIX_DGRAM_QLEN 16
+
+/* A job cgroup's task files, one per controller (cg.h), and the longest path. */
+#define LNCH_MAX_TASK_FILES 5
+#define LNCH_PATH_MAX 512
+
+/* Messages on the launcher socket. */
+struct lnch_hello {               /* executor -> launcher, once */
+    struct jail_cfg jail;
+    int64_t uid_base;
+    char warm_imports[1024];
+};
+struct lnch_req {                 /* executor -> launcher: build a sandbox */
+    int32_t slot;
+    int32_t ntasks;
+    int32_t scratch_mb;           /* jail_cfg's per-sandbox fields: sizes only, never a job's data */
+    int32_t ninputs;
+    int64_t input_bytes;
+    char task_files[LNCH_MAX_TASK_FILES][LNCH_PATH_MAX];   /* the job cgroup's tasks/cgroup.procs files */
+};
+struct lnch_rep {                 /* launcher -> executor; a sandbox comes with fds ctl, status, pidfd */
+    int32_t ok;
+    int32_t pid;                  /* init's pid on the host */
+    char err[240];
+};
 
 /* Input files on ctl, after the launcher's 'm', when ninputs > 0: for each,
  * a struct jail_input_hdr, the name (name_len bytes, no NUL) and the data.
@@ -93,32 +114,5 @@ struct jail_job_hdr {
 
 /* Status pipe messages: 'E' + text + '\n' when the set-up failed, or 'S' + an
  * int wait status when the job process ended. */
-
-/* The child of clone(CLONE_NEWUSER|NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS): it is
- * pid 1 of the job. Needs ctl and status on JAIL_FD_CTL/JAIL_FD_STATUS, ncg
- * task files of the job cgroup from JAIL_FD_CG on, and no other descriptor.
- * JAIL_FD_SELF is the launcher's own binary. Protocol on ctl: 'm' (uid/gid maps written) from the launcher, then the job
- * from the executor. init moves itself into the job cgroup (through the
- * root-opened task files: the kernel checks the opener's credentials) before
- * anything else, so every process of the sandbox is in it from birth. Exits
- * when the job process has ended, or as soon as ctl's other end closes (the
- * executor is gone or dropped the sandbox): the kernel then kills
- * everything left in the PID namespace. Never returns. */
-__attribute__((noreturn)) void jail_init(struct jail_cfg *c, const struct filter *f, int ncg);
-
-/* In the launcher (root, its own mount namespace, cwd c->dev_dir): makes
- * slot's files under c->dev_dir if not made yet. Returns 0, or -1 with
- * errno set. */
-int jail_slot_files(const struct jail_cfg *c, int slot);
-
-/* Puts ctl, status_w, self_exe and the ncg descriptors of cg on
- * JAIL_FD_CTL, JAIL_FD_STATUS, JAIL_FD_SELF and JAIL_FD_CG.. and closes every other descriptor of the
- * calling process. Call first in the clone child. */
-void jail_child_fds(int ctl, int status_w, int self_exe, const int *cg, int ncg);
-
-/* argv[1] of the launcher binary when fresh mode's job process execs it:
- * argv = {"execq-python", JAIL_FRESH_ARG, python, JAIL_MPL_DIR or "", NULL}, the code on fd 3.
- * So the code never travels in argv (where host users see it in ps). */
-#define JAIL_FRESH_ARG "--code-fd=3"
 
 #endif

@@ -26,10 +26,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "filter.h"
 #include "jail.h"
 #include "job.h"
-#include "launcher.h"
+#include "launcher_proto.h"
 #include "zygote.h"
 
 #define SOCK 3
@@ -116,22 +117,7 @@ static int write_file(const char *path, const char *data)
 
 static void reply(const struct lnch_rep *rep, const int *fds, int nfds)
 {
-    char cbuf[CMSG_SPACE(3 * sizeof(int))];
-    struct iovec iov = {(void *)rep, sizeof(*rep)};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-
-    if (nfds > 0) {
-        struct cmsghdr *cm;
-        memset(cbuf, 0, sizeof(cbuf));
-        mh.msg_control = cbuf;
-        mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-        cm = CMSG_FIRSTHDR(&mh);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-        memcpy(CMSG_DATA(cm), fds, (size_t)nfds * sizeof(int));
-    }
-    if (sendmsg(SOCK, &mh, MSG_NOSIGNAL) < 0)
+    if (fdpass_send(SOCK, rep, sizeof(*rep), fds, nfds) < 0)
         _exit(1);   /* the executor is gone */
 }
 

@@ -48,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "job.h"
 #include "zygote.h"
 
@@ -616,22 +617,7 @@ static void netns_limits(void)
  * scratch root when there is one. */
 static void send_ready(int scratch)
 {
-    char cbuf[CMSG_SPACE(sizeof(int))];
-    struct iovec iov = {"r", 1};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-
-    if (scratch >= 0) {
-        struct cmsghdr *cm;
-        memset(cbuf, 0, sizeof(cbuf));
-        mh.msg_control = cbuf;
-        mh.msg_controllen = sizeof(cbuf);
-        cm = CMSG_FIRSTHDR(&mh);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &scratch, sizeof(int));
-    }
-    if (sendmsg(FD_CTL, &mh, MSG_NOSIGNAL) != 1)
+    if (fdpass_send(FD_CTL, "r", 1, &scratch, scratch >= 0 ? 1 : 0) != 1)
         child_fail("ready");
     if (scratch >= 0)
         close(scratch);
@@ -698,20 +684,21 @@ static void set_ids(uid_t uid, gid_t gid, const char *what)
 static char *recv_job(struct jail_job_hdr *h)
 {
     static char code[JAIL_CODE_MAX + 1];
-    char cbuf[CMSG_SPACE(JAIL_JOB_FDS * sizeof(int))];
-    struct iovec iov = {h, sizeof(*h)};
-    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-    struct cmsghdr *cm;
-    int fds[JAIL_JOB_FDS];
+    int fds[JAIL_JOB_FDS], nfds = 0;
     size_t got = 0;
+    ssize_t r;
 
-    if (recvmsg(FD_CTL, &mh, MSG_WAITALL) != (ssize_t)sizeof(*h))
-        _exit(0);
-    cm = CMSG_FIRSTHDR(&mh);
-    if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(JAIL_JOB_FDS * sizeof(int)) ||
-        h->code_len > JAIL_CODE_MAX)
+    /* No MSG_CMSG_CLOEXEC: a descriptor that arrives as 0-2 is dup2()ed
+     * onto itself below, which would keep the flag (and fresh mode's exec
+     * would then close the job's stdio). */
+    errno = 0;
+    r = fdpass_recv(FD_CTL, h, sizeof(*h), MSG_WAITALL, fds, JAIL_JOB_FDS, &nfds);
+    if (r < 0 && errno == EPROTO)
         child_fail("bad job message");
-    memcpy(fds, CMSG_DATA(cm), sizeof(fds));
+    if (r != (ssize_t)sizeof(*h))
+        _exit(0);
+    if (nfds != JAIL_JOB_FDS || h->code_len > JAIL_CODE_MAX)
+        child_fail("bad job message");
     for (int i = 0; i < 3; i++)
         if (dup2(fds[i], i) < 0)   /* dup2 clears close-on-exec on 0-2 */
             child_fail("job stdio");
