@@ -14,6 +14,7 @@
 
 #include "auth.h"
 #include "log.h"
+#include "produce.h"
 #include "req.h"
 #include "sha256.h"
 #include "spec.h"
@@ -498,7 +499,7 @@ void admin_handle(struct api *a, struct api_req *r)
                 cJSON_AddNullToObject(o, "suspended");
             /* Executors fail the account's queued jobs unrun while it is
              * suspended (its held ones stay held in the store). */
-            if (api_publish_account(a, id, on, util_wall_ms()) < 0)
+            if (produce_account(a, id, on, util_wall_ms()) < 0)
                 cJSON_AddStringToObject(o, "note", "executors were not told (Kafka refused the notice): jobs already "
                                                    "queued may still run; every API start sends it again");
             answer(r, 200, o);

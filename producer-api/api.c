@@ -1,8 +1,10 @@
-/* api: the HTTP server of the producer API (see api.h): routing, body
- * limits, authentication and the request lifecycle. One epoll thread serves
- * every connection; calls that wait (sync runs, GETs with ?wait=) are
- * suspended, so thousands can wait without threads. The routes themselves
- * are in submit.c, query.c and accounts.c. */
+/* api: the HTTP server of the producer API (see api.h): the route table,
+ * body limits, authentication and the request lifecycle. One epoll thread
+ * serves every connection; calls that wait (sync runs, GETs with ?wait=)
+ * are suspended, so thousands can wait without threads. The routes
+ * themselves are in submit.c, query.c, accounts.c and admin.c; they answer
+ * through req.c and write to Kafka through produce.c, never through this
+ * file, which only calls them. */
 #include "api.h"
 
 #include <arpa/inet.h>
@@ -15,128 +17,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "admin.h"
 #include "auth.h"
 #include "db.h"
 #include "kq.h"
 #include "log.h"
 #include "metrics.h"
+#include "produce.h"
+#include "query.h"
 #include "replies.h"
 #include "req.h"
 #include "results.h"
-
-char *api_error_json(const char *code, const char *message)
-{
-    return api_job_error_json(code, message, NULL);
-}
-
-char *api_job_error_json(const char *code, const char *message, const char *id)
-{
-    cJSON *o = cJSON_CreateObject(), *e;
-    char *s;
-
-    cJSON_AddBoolToObject(o, "ok", 0);
-    if (id && id[0])
-        cJSON_AddStringToObject(o, "job_id", id);
-    e = cJSON_AddObjectToObject(o, "error");
-    cJSON_AddStringToObject(e, "code", code);
-    cJSON_AddStringToObject(e, "message", message);
-    s = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    return s;
-}
-
-char *api_result_body(const struct result *res, unsigned *status)
-{
-    char msg[320];
-
-    switch (res->status) {
-    case RESULT_COMPLETED:
-        *status = MHD_HTTP_OK;
-        return result_to_http_json(res);
-    case RESULT_EXPIRED:
-        *status = MHD_HTTP_GATEWAY_TIMEOUT;
-        return api_error_json("expired", "the job waited in the queue past its deadline and was not run; refunded");
-    case RESULT_FAILED:
-        break;
-    }
-    *status = MHD_HTTP_SERVICE_UNAVAILABLE;
-    snprintf(msg, sizeof(msg), "the executor could not run the job: %s; refunded", res->error);
-    return api_error_json("execution_failed", msg);
-}
-
-void req_set(struct api_req *r, unsigned status, char *body)
-{
-    free(r->resp);
-    r->status = status;
-    r->resp = body;
-    r->done = 1;
-}
-
-void req_error(struct api_req *r, unsigned status, const char *code, const char *message)
-{
-    req_set(r, status, api_job_error_json(code, message, r->job_id));
-}
-
-void req_store_down(struct api_req *r)
-{
-    r->retry_after_s = 5;
-    req_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store_unavailable",
-              "the account and job store is unavailable (it failed or did not answer in time); nothing was done; "
-              "retry later");
-}
-
-void api_req_finish(struct api_req *r, unsigned status, char *body)
-{
-    req_set(r, status, body);
-    MHD_resume_connection(r->conn);
-}
-
-void api_resume(struct api_req *r)
-{
-    MHD_resume_connection(r->conn);
-}
-
-/* Waiting GETs woken and not yet handled by the HTTP thread, at most:
- * api_wake resumes the next only once the thread has caught up. All at
- * once, 5,000 GETs waiting on one job were handled in one pass of the HTTP
- * thread (each reads the store and renders the job again), and a /healthz
- * arriving meanwhile waited behind all of them: 362 ms (tests/faults:
- * healthz_beside). Paced, the thread takes new connections between the
- * steps. The pacing gives up after API_WAKE_PACE_MS (the thread stuck):
- * the results thread never waits longer. */
-#define API_WAKE_STEP 64
-#define API_WAKE_PACE_MS 2000
-
-void api_wake(struct api *a, const char *key)
-{
-    struct api_req *r;
-    int64_t until = 0;
-
-    while ((r = pending_take(a->waiters, key))) {
-        if (atomic_load(&a->wakes_unhandled) >= API_WAKE_STEP) {
-            if (!until)
-                until = util_mono_ms() + API_WAKE_PACE_MS;
-            while (atomic_load(&a->wakes_unhandled) >= API_WAKE_STEP && util_mono_ms() < until)
-                usleep(200);
-        }
-        atomic_store(&r->woken, 1);
-        atomic_fetch_add(&a->wakes_unhandled, 1);
-        MHD_resume_connection(r->conn);   /* the handler runs again and reads the store */
-    }
-}
-
-/* r is being handled (or freed): no longer a wake the HTTP thread owes. */
-static void wake_handled(struct api *a, struct api_req *r)
-{
-    if (atomic_exchange(&r->woken, 0))
-        atomic_fetch_sub(&a->wakes_unhandled, 1);
-}
+#include "submit.h"
 
 static void resume_waiter(void *data, void *arg)
 {
     (void)arg;
-    api_resume(data);   /* it reads the store again, and waits on if its wait is not over */
+    req_resume(data);   /* it reads the store again, and waits on if its wait is not over */
 }
 
 /* A shared store's notice: some API stored the result of id (NULL: some
@@ -145,56 +43,14 @@ static void on_stored(const char *id, void *arg)
 {
     struct api *a = arg;
     if (id)
-        api_wake(a, id);
+        req_wake(a, id);
     else
         pending_expire(a->waiters, INT64_MAX, resume_waiter, NULL);
 }
 
 static void publish_suspended(const char *id, int64_t at_ms, void *arg)
 {
-    api_publish_account(arg, id, 1, at_ms);
-}
-
-int api_publish_account(struct api *a, const char *account, int suspended, int64_t at_ms)
-{
-    cJSON *o = cJSON_CreateObject();
-    char *json;
-    rd_kafka_resp_err_t err;
-
-    cJSON_AddNumberToObject(o, "schema_version", 1);
-    cJSON_AddStringToObject(o, "account", account);
-    cJSON_AddBoolToObject(o, "suspended", suspended);
-    cJSON_AddNumberToObject(o, "at_ms", (double)at_ms);
-    json = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (!json)
-        return -1;
-    /* Keyed by account on the one partition: compaction keeps the latest. */
-    err = kq_produce_to(a->producer, a->cfg->accounts_topic, 0, account, json, "account", "account", NULL, -1, NULL);
-    if (err) {
-        free(json);
-        log_msg(LOG_ERR, "account %s: notice not published: %s", account, rd_kafka_err2str(err));
-        return -1;
-    }
-    return 0;
-}
-
-rd_kafka_resp_err_t api_produce_job(struct api *a, const char *id, const char *kind, char *json)
-{
-    /* Two lanes: sync calls, whose callers wait, on the jobs topic, which
-     * executors always serve first; async and batch jobs on the batch topic. */
-    int sync = strcmp(kind, "sync") == 0;
-    const char *topic = sync ? a->cfg->jobs_topic : a->cfg->batch_topic;
-    /* Round robin over the lane's partitions, not by key: every executor of
-     * the group gets an equal share of a batch (a job id's hash spreads 64
-     * jobs over 12 partitions as unevenly as dice, and the batch waits for
-     * the executor that drew the most). The key stays the job id. */
-    int n = atomic_load(sync ? &a->jobs_partitions : &a->batch_partitions);
-    int32_t part = n > 0 ? (int32_t)(atomic_fetch_add(&a->next_partition, 1) % (unsigned)n) : RD_KAFKA_PARTITION_UA;
-    /* A sync job's result comes back on this API's own partition of the
-     * results topic (reply-partition), which only it reads for replies. */
-    return kq_produce_to(a->producer, topic, part, id, json, kind, "job", a->cfg->results_topic,
-                         sync ? (int32_t)a->reply_partition : -1, NULL);
+    produce_account(arg, id, 1, at_ms);
 }
 
 /* Route names, the label of the HTTP metrics (enum route's order). */
@@ -205,7 +61,7 @@ static const char *const route_names[] = {"none", "exec-python", "healthz", "sig
 static struct metric *m_latency[NROUTES];
 
 /* Counts r's answer and its latency (for a sync call: submission to result). */
-static void req_count(const struct api_req *r)
+static void api_count(const struct api_req *r)
 {
     char labels[96];
 
@@ -215,11 +71,11 @@ static void req_count(const struct api_req *r)
 }
 
 /* Queues r's answer. MUST_FREE: MHD frees resp with free() when done. */
-static enum MHD_Result req_respond(struct api_req *r)
+static enum MHD_Result api_respond(struct api_req *r)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
-    char *body = r->resp ? r->resp : api_error_json("internal", "no response");
+    char *body = r->resp ? r->resp : req_error_body("internal", "no response");
 
     r->resp = NULL;
     r->responded = 1;
@@ -229,7 +85,7 @@ static enum MHD_Result req_respond(struct api_req *r)
         return MHD_NO;
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype ? r->ctype : "application/json");
-    req_count(r);
+    api_count(r);
     if (r->status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow)
@@ -294,7 +150,7 @@ static long body_limit(const struct api *a, const struct api_req *r)
 
 static void handle_health(struct api *a, struct api_req *r)
 {
-    int kafka = api_kafka_up(a), ready = atomic_load(&a->reply_ready);
+    int kafka = produce_kafka_up(a), ready = atomic_load(&a->reply_ready);
     cJSON *o = cJSON_CreateObject();
     char *s;
 
@@ -340,7 +196,7 @@ static enum MHD_Result add_header_len(void *cls, enum MHD_ValueKind kind, const 
 
 /* First call for a request: route, method, sizes, then auth, from headers
  * alone: a request refused for its size never reaches the key check. */
-static void req_begin(struct api *a, struct api_req *r, const char *url, const char *method)
+static void api_begin(struct api *a, struct api_req *r, const char *url, const char *method)
 {
     size_t header_bytes = 0;
     const struct route_def *d = find_route(url, r->path_id);
@@ -436,16 +292,16 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
         r->t0_us = util_mono_us();
         buf_init(&r->body);
         *con_cls = r;
-        req_begin(a, r, url, method);
+        api_begin(a, r, url, method);
         /* Refused from its headers (401, 404, 405, 413, 431): answered now,
          * before any of the body is read (MHD accepts an answer only now or
          * after the whole body); MHD then closes the connection. A stranger
          * cannot make us read an endless chunked body. */
         if (r->done)
-            return req_respond(r);
+            return api_respond(r);
         return MHD_YES;
     }
-    wake_handled(a, r);
+    req_wake_handled(a, r);
     if (r->responded) {
         /* Answered early: MHD drops the rest of the body and closes. */
         *upload_data_size = 0;
@@ -458,7 +314,7 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
                 snprintf(msg, sizeof(msg), "the body is over the limit of %ld bytes", body_limit(a, r));
                 req_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "payload_too_large", msg);
                 *upload_data_size = 0;
-                return req_respond(r);
+                return api_respond(r);
             }
             if (buf_append(&r->body, upload_data, *upload_data_size) < 0)
                 req_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "out of memory");
@@ -471,10 +327,10 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
         if (!r->done)
             return MHD_YES;   /* suspended until a result or a wake-up resumes it */
     }
-    return req_respond(r);
+    return api_respond(r);
 }
 
-static void req_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+static void api_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                           enum MHD_RequestTerminationCode toe)
 {
     struct api_req *r = *con_cls;
@@ -484,7 +340,7 @@ static void req_completed(void *cls, struct MHD_Connection *conn, void **con_cls
     (void)toe;
     if (!r)
         return;
-    wake_handled(a, r);
+    req_wake_handled(a, r);
     if (r->sync_counted)
         quota_leave(a->rate, QUOTA_SYNC, r->account);
     if (r->wait_counted)
@@ -555,21 +411,9 @@ static double held_jobs(void *arg)
     return (double)store_held_count(((struct api *)arg)->store);
 }
 
-int api_kafka_up(struct api *a)
-{
-    /* Every broker connection down (librdkafka says so within ms of the
-     * loss): down now, not after the health thread's two failed rounds,
-     * which are kept for one broker of several not answering. Jobs
-     * accepted in the milliseconds before wait out the message timeout
-     * (--sync-grace-ms) for their answer: purging them would be faster,
-     * but leaves gaps in the idempotent producer's sequence, which
-     * librdkafka 2.0 can take for a fatal error once the broker is back. */
-    return atomic_load(&a->kafka_ok) && !kq_all_brokers_down_since();
-}
-
 static double kafka_up(void *arg)
 {
-    return api_kafka_up(arg);
+    return produce_kafka_up(arg);
 }
 
 /* The API's metrics (docs/operations.md); results.c and store.c add theirs. */
@@ -646,7 +490,7 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_POOL,
                               MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-                              MHD_OPTION_NOTIFY_COMPLETED, req_completed, a,
+                              MHD_OPTION_NOTIFY_COMPLETED, api_completed, a,
                               MHD_OPTION_END);
     if (!a->mhd) {
         snprintf(errstr, errstr_size, "cannot listen on %s:%ld", c->listen_addr, c->port);
@@ -660,8 +504,8 @@ static void finish_unavailable(void *data, void *arg)
 {
     struct api_req *r = data;
     (void)arg;
-    api_req_finish(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-                   api_job_error_json("shutting_down", "the API is stopping; the job may still run: see "
+    req_finish(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+                   req_job_error_body("shutting_down", "the API is stopping; the job may still run: see "
                                       "GET /v1/jobs/{job_id}", r->job_id));
 }
 

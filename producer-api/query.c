@@ -1,7 +1,9 @@
 /* query: GET /v1/jobs/{id} and GET /v1/batches/{id}. With ?wait=N the
  * call is suspended until the job (or the whole batch) completes, woken by
- * the results thread the moment a result is stored (api_wake), or until N
+ * the results thread the moment a result is stored (req_wake), or until N
  * seconds pass; it never polls. Another account's ids answer 404. */
+#include "query.h"
+
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,21 +18,6 @@
  * the HTTP thread. next_offset says where the next page starts. */
 #define BATCH_PAGE_MAX_BYTES ((size_t)4 << 20)
 #define BATCH_PAGE_MAX 1000
-
-int req_query_long(struct api_req *r, const char *name, long min, long max, long *v)
-{
-    const char *s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
-    char *end;
-    long x;
-
-    if (!s)
-        return 0;
-    x = strtol(s, &end, 10);
-    if (end == s || *end || x < min || x > max)
-        return -1;
-    *v = x;
-    return 1;
-}
 
 /* On the first call, turns ?wait=N into a deadline. Returns -1 after
  * setting r's error if N is malformed. */
@@ -48,7 +35,7 @@ static int wait_arg(struct api *a, struct api_req *r)
     }
     r->wait_deadline = w > 0 ? util_mono_ms() + w * 1000 : -1;   /* -1: asked, do not wait */
     if (w > 0) {
-        /* Counted per account until the request ends (api.c req_completed):
+        /* Counted per account until the request ends (api.c api_completed):
          * one account's waits cannot hold every connection. */
         if (quota_enter(a->rate, QUOTA_WAIT, r->account, a->cfg->account_max_waits, util_mono_ms())) {
             snprintf(msg, sizeof(msg), "this account already has %ld GETs waiting (the most one account may "

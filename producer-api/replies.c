@@ -12,8 +12,10 @@
 #include "job.h"
 #include "kq.h"
 #include "log.h"
+#include "produce.h"
 #include "req.h"
 #include "results.h"
+#include "submit.h"
 #include "util.h"
 
 /* A reply partition lease lasts this long; the health thread renews it
@@ -49,21 +51,21 @@ static void job_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
          * first, so it is never sent again, then tell the caller. */
         submit_fail_unqueued(a, id, rd_kafka_err2str(m->err));
         snprintf(msg, sizeof(msg), "could not queue the job: %s (not charged)", rd_kafka_err2str(m->err));
-        api_req_finish(r, MHD_HTTP_SERVICE_UNAVAILABLE, api_job_error_json("queue_unavailable", msg, id));
+        req_finish(r, MHD_HTTP_SERVICE_UNAVAILABLE, req_job_error_body("queue_unavailable", msg, id));
         return;
     }
     /* Possibly written: it may still run. Say so; the store decides. */
     snprintf(msg, sizeof(msg), "Kafka did not confirm the job (%s); it may still run: see GET /v1/jobs/%s",
              rd_kafka_err2str(m->err), id);
-    api_req_finish(r, MHD_HTTP_GATEWAY_TIMEOUT, api_job_error_json("unconfirmed", msg, id));
+    req_finish(r, MHD_HTTP_GATEWAY_TIMEOUT, req_job_error_body("unconfirmed", msg, id));
 }
 
 static void finish_timeout(void *data, void *arg)
 {
     struct api_req *r = data;
     (void)arg;
-    api_req_finish(r, MHD_HTTP_GATEWAY_TIMEOUT,
-                   api_job_error_json("no_result", "no executor returned a result within the timeout plus grace; "
+    req_finish(r, MHD_HTTP_GATEWAY_TIMEOUT,
+                   req_job_error_body("no_result", "no executor returned a result within the timeout plus grace; "
                                                    "if the job never runs it is refunded (see GET /v1/jobs/{job_id})",
                                       r->job_id));
 }
@@ -89,13 +91,13 @@ static void on_result(struct api *a, const rd_kafka_message_t *m)
     }
     if (result_from_json(&res, m->payload, m->len, errstr, sizeof(errstr)) < 0) {
         log_msg(LOG_ERR, "job=%s bad result message: %s", id, errstr);
-        api_req_finish(r, MHD_HTTP_BAD_GATEWAY, api_error_json("bad_result", errstr));
+        req_finish(r, MHD_HTTP_BAD_GATEWAY, req_error_body("bad_result", errstr));
         return;
     }
     {
         unsigned status;
-        char *body = api_result_body(&res, &status);
-        api_req_finish(r, status, body);
+        char *body = req_result_body(&res, &status);
+        req_finish(r, status, body);
     }
     result_release(&res);
 }
@@ -104,7 +106,7 @@ static void on_result(struct api *a, const rd_kafka_message_t *m)
 static void wake_waiter(void *data, void *arg)
 {
     (void)arg;
-    api_resume(data);
+    req_resume(data);
 }
 
 static void *reply_main(void *arg)
@@ -146,7 +148,7 @@ static void *health_main(void *arg)
          * a moment (the cluster test saw every sync call refused for 1 s).
          * One broker alone: down after ~4 s. */
         /* The same answer says how many partitions each lane has (they can
-         * be added while we run): api_produce_job spreads jobs over them. */
+         * be added while we run): produce_job spreads jobs over them. */
         const char *topics[2] = {a->cfg->jobs_topic, a->cfg->batch_topic};
         int parts[2] = {0, 0}, ok = 0;
         for (int t = 0; t < 3 && !ok && !atomic_load(&a->stopping); t++)
@@ -154,7 +156,7 @@ static void *health_main(void *arg)
         failed_rounds = ok ? 0 : failed_rounds + 1;
         ok = failed_rounds < 2;
         /* Every connection lost is logged by kq.c when it happens (and
-         * api_kafka_up says down from that moment): only the slow case,
+         * produce_kafka_up says down from that moment): only the slow case,
          * two failed rounds, is said here. */
         if (ok != atomic_load(&a->kafka_ok) && (ok || !kq_all_brokers_down_since()))
             log_msg(ok ? LOG_INFO : LOG_WARNING, "kafka %s", ok ? "reachable" : "unreachable");

@@ -1,6 +1,9 @@
-/* req: one HTTP request as the route handlers see it, and the helpers they
- * answer with. Shared by api.c (the server) and the handlers in submit.c,
- * query.c and accounts.c. */
+/* req: one HTTP request as the route handlers see it, and the toolkit they
+ * answer with (req.c): set an answer or an error, finish or resume a
+ * suspended call, wake the GETs waiting on a job, read a query argument,
+ * render error and result bodies. Handlers (submit.c, query.c,
+ * accounts.c, admin.c) and the Kafka threads (replies.c, results.c) use
+ * it; it uses none of them, nor the server (api.c). */
 #ifndef EXECQ_REQ_H
 #define EXECQ_REQ_H
 
@@ -8,6 +11,7 @@
 #include <stdint.h>
 
 #include "api.h"
+#include "job.h"
 #include "util.h"
 
 enum route { ROUTE_NONE, ROUTE_EXEC, ROUTE_HEALTH, ROUTE_SIGNUP, ROUTE_ACCOUNT, ROUTE_JOBS, ROUTE_JOB,
@@ -37,7 +41,7 @@ struct api_req {
     char method[8];
     int sync_counted;         /* counted in the account's waiting sync calls (quota_enter) */
     int wait_counted;         /* counted in the account's waiting GETs */
-    atomic_int woken;         /* resumed by api_wake, not handled yet (counted in a->wakes_unhandled) */
+    atomic_int woken;         /* resumed by req_wake, not handled yet (counted in a->wakes_unhandled) */
 };
 
 /* Sets r's answer; body is a malloc'd string r now owns. */
@@ -50,22 +54,30 @@ void req_error(struct api_req *r, unsigned status, const char *code, const char 
  * SQLite file) failed or does not answer in time; nothing was done. */
 void req_store_down(struct api_req *r);
 
-/* Marks job id, accepted and charged but never handed to Kafka, failed
- * (queue_unavailable, why) and refunded, and wakes whoever waits for it. */
-void submit_fail_unqueued(struct api *a, const char *id, const char *why);
+/* Finishes a suspended call with status and body (a malloc'd string that the
+ * request now owns) and resumes its connection. Any thread. */
+void req_finish(struct api_req *r, unsigned status, char *body);
 
-/* The route handlers. Each sets r's answer, or suspends r (sync calls and
- * waiting GETs) to be resumed later. */
-void submit_exec(struct api *a, struct api_req *r);
-void submit_job(struct api *a, struct api_req *r);
-void submit_batch(struct api *a, struct api_req *r);
-void query_job(struct api *a, struct api_req *r);
-void query_batch(struct api *a, struct api_req *r);
-/* Answers a repeated sync call (r->path_id: its job) with the job's result,
- * as the first call got it, waiting until r->wait_deadline if needed. */
-void query_replay(struct api *a, struct api_req *r);
-void accounts_signup(struct api *a, struct api_req *r);
-void accounts_get(struct api *a, struct api_req *r);
+/* Resumes one suspended request without answering it: its handler runs
+ * again (a waiting GET then answers with what the store has). */
+void req_resume(struct api_req *r);
+
+/* Resumes every GET waiting on key (a job or batch id), paced so that the
+ * HTTP thread keeps taking new connections. Any thread. */
+void req_wake(struct api *a, const char *key);
+/* The HTTP thread calls this as it handles r (or frees it): r is no longer
+ * a wake it owes. */
+void req_wake_handled(struct api *a, struct api_req *r);
+
+/* Returns a malloc'd error body {"ok":false,"error":{"code":..,"message":..}}. */
+char *req_error_body(const char *code, const char *message);
+/* The same with "job_id": id at the top level (id may be NULL or ""). */
+char *req_job_error_body(const char *code, const char *message, const char *id);
+
+/* The HTTP answer to a result: the seed's object (200) when the code ran,
+ * else an error (504 expired, 503 execution_failed: never ran, refunded).
+ * Returns a malloc'd body and sets *status. */
+char *req_result_body(const struct result *res, unsigned *status);
 
 /* Reads a whole-number query argument (digits, an optional sign: "null"
  * or "1.5" are malformed). Returns 0 (absent: *v untouched), 1 (read), or

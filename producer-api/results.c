@@ -12,6 +12,8 @@
 #include "kq.h"
 #include "log.h"
 #include "metrics.h"
+#include "produce.h"
+#include "req.h"
 #include "util.h"
 
 #define REPUBLISH_EVERY_MS 30000
@@ -21,7 +23,7 @@ static void republish_one(const char *id, const char *kind, const char *json, vo
     struct api *a = arg;
     char *copy = util_strdup(json);
 
-    if (api_produce_job(a, id, kind, copy)) {
+    if (produce_job(a, id, kind, copy)) {
         free(copy);
         log_msg(LOG_WARNING, "job=%s still not accepted by Kafka; will retry", id);
     }
@@ -138,7 +140,7 @@ static int decode(struct api *a, const rd_kafka_message_t *m, struct pending_res
     }
     snprintf(r->kind, sizeof(r->kind), "async");
     kq_header(m, KQ_H_KIND, r->kind, sizeof(r->kind));
-    r->body = api_result_body(&res, &status);
+    r->body = req_result_body(&res, &status);
     r->outcome = res.status == RESULT_EXPIRED ? "expired"
                  : res.status != RESULT_COMPLETED ? "failed"
                  : res.timed_out ? "timed_out"
@@ -166,9 +168,9 @@ static void store_batch(struct api *a, struct pending_result *r, size_t n)
         if (!o[i].stored)
             continue;
         results_count_outcome(r[i].outcome);
-        api_wake(a, r[i].id);
+        req_wake(a, r[i].id);
         if (o[i].batch_id[0])
-            api_wake(a, o[i].batch_id);
+            req_wake(a, o[i].batch_id);
     }
     /* An async or batch job's place in Kafka is free (sync jobs hold
      * none): the held jobs of each account, once per batch. */
@@ -195,7 +197,7 @@ static int caught_up(struct api *a)
     rd_kafka_topic_partition_list_t *parts = NULL, *done = NULL;
     int ok = 0;
 
-    if (!api_kafka_up(a) || rd_kafka_assignment(a->results, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (!produce_kafka_up(a) || rd_kafka_assignment(a->results, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
         goto out;
     if (parts->cnt == 0)
         goto out;   /* no partition here: the APIs that have them judge */
@@ -240,14 +242,14 @@ static void reconcile(struct api *a)
         char batch[37], msg[200], *body;
         snprintf(msg, sizeof(msg), "no result came within the job's deadline plus %ld ms: the job or its result "
                  "was lost; refunded", a->cfg->lost_after_ms);
-        body = api_job_error_json("lost", msg, ids[i]);
+        body = req_job_error_body("lost", msg, ids[i]);
         if (store_result(a->store, ids[i], body, "lost", 1, util_wall_ms(), batch) == 1) {
             log_msg(LOG_WARNING, "job=%s lost (no result within its deadline plus %ld ms); refunded", ids[i],
                     a->cfg->lost_after_ms);
             results_count_outcome("lost");
-            api_wake(a, ids[i]);
+            req_wake(a, ids[i]);
             if (batch[0])
-                api_wake(a, batch);
+                req_wake(a, batch);
         }
         free(body);
     }

@@ -2,6 +2,8 @@
  * /v1/batches). Every job is validated, stored and charged in one
  * transaction (all of a batch or none), then handed to Kafka. A sync call
  * is then suspended until replies.c resumes it. */
+#include "submit.h"
+
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +12,8 @@
 #include "job.h"
 #include "kq.h"
 #include "log.h"
+#include "produce.h"
+#include "query.h"
 #include "req.h"
 #include "results.h"
 #include "sha256.h"
@@ -126,13 +130,13 @@ void submit_fail_unqueued(struct api *a, const char *id, const char *why)
     char msg[200], batch[37], *body;
 
     snprintf(msg, sizeof(msg), "could not queue the job: %s; refunded", why);
-    body = api_job_error_json("queue_unavailable", msg, id);
+    body = req_job_error_body("queue_unavailable", msg, id);
     if (store_result(a->store, id, body, "queue_unavailable", 1, util_wall_ms(), batch) == 1)
         results_count_outcome("queue_unavailable");
     free(body);
-    api_wake(a, id);
+    req_wake(a, id);
     if (batch[0])
-        api_wake(a, batch);
+        req_wake(a, batch);
 }
 
 static void fail_unqueued(struct api *a, const char *id, rd_kafka_resp_err_t err)
@@ -151,7 +155,7 @@ static int refuse_now(struct api *a, struct api_req *r)
         req_error(r, 503, "shutting_down", "the API is stopping; nothing was queued or charged");
         return 1;
     }
-    if (!api_kafka_up(a)) {
+    if (!produce_kafka_up(a)) {
         r->retry_after_s = 5;
         req_error(r, 503, "queue_unavailable",
                   "the job queue (Kafka) cannot take jobs right now; nothing was queued or charged; retry later");
@@ -305,7 +309,7 @@ void submit_exec(struct api *a, struct api_req *r)
         req_error(r, 429, "too_many_jobs", msg);
         goto out;
     }
-    r->sync_counted = 1;   /* uncounted when the request ends (api.c req_completed) */
+    r->sync_counted = 1;   /* uncounted when the request ends (api.c api_completed) */
     stamp(a, r, &j, "sync", NULL);
     memcpy(r->job_id, j.id, sizeof(r->job_id));
     json = job_to_json(&j);
@@ -330,13 +334,13 @@ void submit_exec(struct api *a, struct api_req *r)
     }
     /* Suspend before producing: the result may come back before this returns. */
     MHD_suspend_connection(r->conn);
-    err = api_produce_job(a, j.id, j.kind, json);
+    err = produce_job(a, j.id, j.kind, json);
     if (err) {
         fail_unqueued(a, j.id, err);
         if (pending_take(a->pending, j.id) == r) {
             char msg[160];
             snprintf(msg, sizeof(msg), "could not queue the job: %s (not charged)", rd_kafka_err2str(err));
-            api_req_finish(r, 503, api_job_error_json("queue_unavailable", msg, j.id));
+            req_finish(r, 503, req_job_error_body("queue_unavailable", msg, j.id));
         }
         goto out;
     }
@@ -352,7 +356,7 @@ out:
 static void produce_all(struct api *a, struct job *jobs, char **json, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        rd_kafka_resp_err_t err = api_produce_job(a, jobs[i].id, jobs[i].kind, json[i]);
+        rd_kafka_resp_err_t err = produce_job(a, jobs[i].id, jobs[i].kind, json[i]);
         if (err) {
             free(json[i]);
             fail_unqueued(a, jobs[i].id, err);
