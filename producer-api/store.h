@@ -61,6 +61,8 @@ struct store_limits {
     long max_open;     /* unfinished at once, held included; beyond, refused (0: no limit) */
 };
 
+/* ---- store.c: opening, the listener ---- */
+
 /* Opens target, a SQLite file path (created if needed) or a PostgreSQL
  * URL (postgres://...), and brings its schema up to date. Returns 0, or -1
  * with the reason in errstr. The caller frees *out with store_close(). */
@@ -75,6 +77,8 @@ int store_shared(const struct store *s);
  * missed (after a reconnection). Not shared: does nothing (the caller
  * wakes its own waiters). Returns 0, or -1 with the reason in errstr. */
 int store_listen(struct store *s, void (*fn)(const char *id, void *arg), void *arg, char *errstr, size_t errstr_size);
+
+/* ---- store_accounts.c: accounts, keys, limits, signups, audit, usage ---- */
 
 /* Creates an account for key_hash with credits. Writes its id. Returns 0 or -1. */
 int store_account_create(struct store *s, const char *key_hash, long credits, char id[40], char *errstr,
@@ -139,6 +143,17 @@ int store_account_get(struct store *s, const char *id, struct store_account *a);
 int store_signup(struct store *s, const char *addr, int64_t now_ms, int64_t window_ms, int max, const char *key_hash,
                  long credits, char id[40]);
 
+/* An account's own limits, overriding the configured ones: max_queued,
+ * max_open, requests_per_s, max_batch_jobs; -1 = the default. */
+#define STORE_NLIMITS 4
+/* Sets them (with an audit row). Returns 0, 1 (no such account) or -1. */
+int store_set_limits(struct store *s, const char *account, const long v[STORE_NLIMITS], const char *actor,
+                     const char *reason);
+/* Reads them. Returns 0, 1 (no such account) or -1. */
+int store_get_limits(struct store *s, const char *account, long v[STORE_NLIMITS]);
+
+/* ---- store_jobs.c: jobs, batches and results ---- */
+
 /* Stores n jobs (jobs[i] with its message json[i]) for account, in batch
  * batch_id (NULL: none), and charges each jobs[i].credits, all in one
  * transaction: all are accepted or none. With lim (async and batch jobs),
@@ -156,15 +171,6 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
                                     const struct job *jobs, char *const *json, size_t n,
                                     const struct store_limits *lim, struct store_idem *idem, long *balance,
                                     size_t *release);
-
-/* An account's own limits, overriding the configured ones: max_queued,
- * max_open, requests_per_s, max_batch_jobs; -1 = the default. */
-#define STORE_NLIMITS 4
-/* Sets them (with an audit row). Returns 0, 1 (no such account) or -1. */
-int store_set_limits(struct store *s, const char *account, const long v[STORE_NLIMITS], const char *actor,
-                     const char *reason);
-/* Reads them. Returns 0, 1 (no such account) or -1. */
-int store_get_limits(struct store *s, const char *account, long v[STORE_NLIMITS]);
 
 /* Jobs held now (all accounts), or -1. */
 long store_held_count(struct store *s);
@@ -237,6 +243,8 @@ long store_unproduced(struct store *s, int64_t before_ms,
  * still be running them. Returns the count, or -1. */
 long store_overdue(struct store *s, int64_t now_ms, int64_t bound_ms, char (*ids)[37], long max);
 
+/* ---- store_idem.c: Idempotency-Keys ---- */
+
 /* Idempotency: looks up (account, route, key) among keys made since
  * since_ms (older ones have expired). Returns 0 and fills body_hash,
  * *status and *response (malloc'd) if found, 1 if not, -1 on error. */
@@ -244,6 +252,8 @@ int store_idem_get(struct store *s, const char *account, const char *route, cons
                    char body_hash[65], int *status, char **response);
 /* Forgets (account, route, key): its answer was not final. Returns 0 or -1. */
 int store_idem_delete(struct store *s, const char *account, const char *route, const char *key);
+
+/* ---- store.c: reply-partition leases ---- */
 
 /* Reply partitions: the partition of the results topic an API reads its
  * sync replies from, leased to one API at a time (owner: a name that
@@ -256,6 +266,8 @@ int store_idem_delete(struct store *s, const char *account, const char *route, c
 int store_reply_claim(struct store *s, const char *owner, int nparts, int want, int64_t now_ms, int64_t until_ms);
 int store_reply_renew(struct store *s, const char *owner, int part, int64_t now_ms, int64_t until_ms);
 void store_reply_release(struct store *s, const char *owner, int part);
+
+/* ---- store_prune.c: retention ---- */
 
 /* Retention, one small round: deletes at most max rows of each kind among
  * finished jobs (finished before jobs_before_ms; a batch's only when every

@@ -61,3 +61,14 @@ def test_dockerfile_copies_what_exists():
     # The executor starts the launcher from its own directory.
     copied = re.findall(r"^COPY --from=build (.+) (\S+)$", text, re.M)
     assert any("execq-executor" in srcs and "execq-launcher" in srcs for srcs, _ in copied), copied
+
+
+def test_dockerfile_copies_every_source_folder():
+    """The image builds with `make all`: every folder a program's sources
+    come from must be copied in (sandbox/ was missed once)."""
+    text = open(os.path.join(TOP, "compose", "Dockerfile")).read()
+    copied = set(re.findall(r"^COPY (?!--)(\S+) ", text, re.M))
+    makefile = open(os.path.join(TOP, "Makefile")).read()
+    folders = {d for d in re.findall(r"(?<![\w$/)-])([a-z][\w-]*)/[\w-]+\.c\b", makefile) if d != "tests"}
+    assert {"common", "producer-api", "executor", "sandbox", "cli"} <= folders, folders
+    assert not folders - copied, f"the Dockerfile does not copy {folders - copied}"
