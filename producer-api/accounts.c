@@ -1,7 +1,7 @@
 /* accounts: POST /v1/signup (a new key with the free credits, shown once;
  * rate-limited per client address) and GET /v1/account (balance and usage
  * from the ledger). */
-#include "accounts.h"
+#include "routes.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>

@@ -2,7 +2,7 @@
  * own key rotation (POST /v1/keys/rotate). Every change goes through one
  * store function that writes an audit row (actor, action, reason) in the
  * same transaction. */
-#include "admin.h"
+#include "routes.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>

@@ -17,19 +17,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "accounts.h"
-#include "admin.h"
 #include "auth.h"
 #include "db.h"
 #include "kq.h"
 #include "log.h"
 #include "metrics.h"
 #include "produce.h"
-#include "query.h"
 #include "replies.h"
 #include "req.h"
 #include "results.h"
-#include "submit.h"
+#include "routes.h"
 
 static void resume_waiter(void *data, void *arg)
 {

@@ -2,7 +2,7 @@
  * call is suspended until the job (or the whole batch) completes, woken by
  * the results thread the moment a result is stored (req_wake), or until N
  * seconds pass; it never polls. Another account's ids answer 404. */
-#include "query.h"
+#include "routes.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

@@ -15,7 +15,7 @@
 #include "produce.h"
 #include "req.h"
 #include "results.h"
-#include "submit.h"
+#include "routes.h"
 #include "util.h"
 
 /* A reply partition lease lasts this long; the health thread renews it

@@ -106,6 +106,32 @@ char *st_dup_col(struct db_q *q, int col)
     return t ? util_strdup(t) : NULL;
 }
 
+struct db_q *st_row(struct store *s, const char *sql, const struct db_arg *args, int nargs, int *rc)
+{
+    pthread_mutex_lock(&s->mu);
+    return st_first_row(s, sql, args, nargs, rc);
+}
+
+long st_row_end(struct store *s, struct db_q *q, long ret)
+{
+    db_end(q);
+    pthread_mutex_unlock(&s->mu);
+    return ret;
+}
+
+struct db_q *st_rows(struct store *s, const char *sql, const struct db_arg *args, int nargs)
+{
+    pthread_mutex_lock(&s->mu);
+    return db_run(s->db, sql, args, nargs);
+}
+
+long st_rows_end(struct store *s, struct db_q *q, int rc, long n)
+{
+    db_end(q);
+    pthread_mutex_unlock(&s->mu);
+    return rc == 0 ? n : -1;
+}
+
 /* Locks account's row until the transaction ends (PostgreSQL: another
  * API's accept, refund or release of this account waits; SQLite holds
  * the one write lock already). Caller holds s->mu in a transaction.

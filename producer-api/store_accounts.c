@@ -71,11 +71,10 @@ int store_account_by_key(struct store *s, const char *key_hash, char id[40], cha
     struct db_q *q;
     int ret;
 
-    pthread_mutex_lock(&s->mu);
-    q = st_first_row(s,
-                     "SELECT k.account, a.suspended FROM api_keys k JOIN accounts a ON a.id = k.account "
-                     "WHERE k.hash = $1 AND (k.expires_ms IS NULL OR k.expires_ms > $2)",
-                     DB_ARGS(DB_T(key_hash), DB_I(util_wall_ms())), &ret);
+    q = st_row(s,
+               "SELECT k.account, a.suspended FROM api_keys k JOIN accounts a ON a.id = k.account "
+               "WHERE k.hash = $1 AND (k.expires_ms IS NULL OR k.expires_ms > $2)",
+               DB_ARGS(DB_T(key_hash), DB_I(util_wall_ms())), &ret);
     if (q) {
         st_copy_col(q, 0, id, 40);
         if (!db_null(q, 1)) {
@@ -83,9 +82,7 @@ int store_account_by_key(struct store *s, const char *key_hash, char id[40], cha
             ret = 2;
         }
     }
-    db_end(q);
-    pthread_mutex_unlock(&s->mu);
-    return ret;
+    return st_row_end(s, q, ret);
 }
 
 int store_grant(struct store *s, const char *account, long credits, const char *actor, const char *reason,
@@ -169,37 +166,31 @@ int store_key_add(struct store *s, const char *account, const char *key_hash, co
 long store_suspended_each(struct store *s, void (*fn)(const char *id, int64_t at_ms, void *arg), void *arg)
 {
     struct db_q *q;
-    long n = -1;
+    long n;
     int rc = -1;
 
-    pthread_mutex_lock(&s->mu);
-    q = db_run(s->db,
-               "SELECT id, COALESCE((SELECT MAX(at_ms) FROM audit WHERE account = accounts.id AND action = 'suspend'), 0) "
-               "FROM accounts WHERE suspended IS NOT NULL ORDER BY id",
-               NULL, 0);
+    q = st_rows(s,
+                "SELECT id, COALESCE((SELECT MAX(at_ms) FROM audit WHERE account = accounts.id AND action = 'suspend'), 0) "
+                "FROM accounts WHERE suspended IS NOT NULL ORDER BY id",
+                NULL, 0);
     for (n = 0; q && (rc = db_next(q)) == 1; n++)
         fn(db_text(q, 0), db_int(q, 1), arg);
-    if (rc != 0)
-        n = -1;
-    db_end(q);
-    pthread_mutex_unlock(&s->mu);
-    return n;
+    return st_rows_end(s, q, rc, n);
 }
 
 long store_accounts_list(struct store *s, const char *search, long offset, long limit,
                          void (*fn)(const struct store_account *a, const char *suspended, void *arg), void *arg)
 {
     struct db_q *q;
-    long n = -1;
+    long n;
     int rc = -1;
 
-    pthread_mutex_lock(&s->mu);
-    q = db_run(s->db,
-               db_is_pg(s->db) ? "SELECT id, balance, granted, created_ms, charged, refunded, runs, suspended FROM accounts "
-                                 "WHERE strpos(id, $1) > 0 ORDER BY created_ms, id LIMIT $2 OFFSET $3"
-                               : "SELECT id, balance, granted, created_ms, charged, refunded, runs, suspended FROM accounts "
-                                 "WHERE instr(id, $1) > 0 ORDER BY created_ms, id LIMIT $2 OFFSET $3",
-               DB_ARGS(DB_T(search ? search : ""), DB_I(limit), DB_I(offset)));
+    q = st_rows(s,
+                db_is_pg(s->db) ? "SELECT id, balance, granted, created_ms, charged, refunded, runs, suspended FROM accounts "
+                                  "WHERE strpos(id, $1) > 0 ORDER BY created_ms, id LIMIT $2 OFFSET $3"
+                                : "SELECT id, balance, granted, created_ms, charged, refunded, runs, suspended FROM accounts "
+                                  "WHERE instr(id, $1) > 0 ORDER BY created_ms, id LIMIT $2 OFFSET $3",
+                DB_ARGS(DB_T(search ? search : ""), DB_I(limit), DB_I(offset)));
     for (n = 0; q && (rc = db_next(q)) == 1; n++) {
         struct store_account a;
         memset(&a, 0, sizeof(a));
@@ -212,11 +203,7 @@ long store_accounts_list(struct store *s, const char *search, long offset, long 
         a.runs = (long)db_int(q, 6);
         fn(&a, db_text(q, 7), arg);
     }
-    if (rc != 0)
-        n = -1;
-    db_end(q);
-    pthread_mutex_unlock(&s->mu);
-    return n;
+    return st_rows_end(s, q, rc, n);
 }
 
 long store_usage(struct store *s, const char *account, int64_t since_ms,
@@ -225,7 +212,7 @@ long store_usage(struct store *s, const char *account, int64_t since_ms,
     char sql[1200];
     int pg = db_is_pg(s->db), rc = -1;
     struct db_q *q;
-    long n = -1;
+    long n = 0;
 
     /* Charges and refunds from the ledger, CPU time from the stored
      * results; both as long as retention keeps them. A UTC day from a
@@ -248,15 +235,10 @@ long store_usage(struct store *s, const char *account, int64_t since_ms,
              pg ? "COALESCE((result::json->>'cpu_time_ms')::numeric::bigint, 0)"
                 : "COALESCE(json_extract(result, '$.cpu_time_ms'), 0)");
 #undef DAY
-    pthread_mutex_lock(&s->mu);
-    q = db_run(s->db, sql, DB_ARGS(DB_T(account), DB_I(since_ms)));
+    q = st_rows(s, sql, DB_ARGS(DB_T(account), DB_I(since_ms)));
     for (n = 0; q && (rc = db_next(q)) == 1; n++)
         fn(db_text(q, 0), (long)db_int(q, 1), (long)db_int(q, 2), (long)db_int(q, 3), (long)db_int(q, 4), arg);
-    if (rc != 0)
-        n = -1;
-    db_end(q);
-    pthread_mutex_unlock(&s->mu);
-    return n;
+    return st_rows_end(s, q, rc, n);
 }
 
 long store_audit_list(struct store *s, const char *account, long limit,
@@ -265,42 +247,32 @@ long store_audit_list(struct store *s, const char *account, long limit,
                       void *arg)
 {
     struct db_q *q;
-    long n = -1;
+    long n;
     int rc = -1;
 
-    pthread_mutex_lock(&s->mu);
-    q = db_run(s->db,
-               "SELECT at_ms, actor, action, detail, reason FROM audit WHERE account = $1 "
-               "ORDER BY at_ms DESC, rowid DESC LIMIT $2",
-               DB_ARGS(DB_T(account), DB_I(limit)));
+    q = st_rows(s,
+                "SELECT at_ms, actor, action, detail, reason FROM audit WHERE account = $1 "
+                "ORDER BY at_ms DESC, rowid DESC LIMIT $2",
+                DB_ARGS(DB_T(account), DB_I(limit)));
     for (n = 0; q && (rc = db_next(q)) == 1; n++)
         fn(db_int(q, 0), db_text(q, 1), db_text(q, 2), db_text(q, 3), db_text(q, 4), arg);
-    if (rc != 0)
-        n = -1;
-    db_end(q);
-    pthread_mutex_unlock(&s->mu);
-    return n;
+    return st_rows_end(s, q, rc, n);
 }
 
 long store_keys_list(struct store *s, const char *account,
                      void (*fn)(const char *hash, int64_t created_ms, int64_t expires_ms, void *arg), void *arg)
 {
     struct db_q *q;
-    long n = -1;
+    long n;
     int rc = -1;
 
-    pthread_mutex_lock(&s->mu);
-    q = db_run(s->db,
-               "SELECT hash, created_ms, COALESCE(expires_ms, 0) FROM api_keys WHERE account = $1 "
-               "ORDER BY created_ms, hash",
-               DB_ARGS(DB_T(account)));
+    q = st_rows(s,
+                "SELECT hash, created_ms, COALESCE(expires_ms, 0) FROM api_keys WHERE account = $1 "
+                "ORDER BY created_ms, hash",
+                DB_ARGS(DB_T(account)));
     for (n = 0; q && (rc = db_next(q)) == 1; n++)
         fn(db_text(q, 0), db_int(q, 1), db_int(q, 2), arg);
-    if (rc != 0)
-        n = -1;
-    db_end(q);
-    pthread_mutex_unlock(&s->mu);
-    return n;
+    return st_rows_end(s, q, rc, n);
 }
 
 int store_account_get(struct store *s, const char *id, struct store_account *a)
@@ -410,12 +382,9 @@ int store_get_limits(struct store *s, const char *account, long v[STORE_NLIMITS]
     struct db_q *q;
     int ret;
 
-    pthread_mutex_lock(&s->mu);
-    q = st_first_row(s, "SELECT max_queued, max_open, requests_per_s, max_batch_jobs FROM accounts WHERE id = $1",
-                     DB_ARGS(DB_T(account)), &ret);
+    q = st_row(s, "SELECT max_queued, max_open, requests_per_s, max_batch_jobs FROM accounts WHERE id = $1",
+               DB_ARGS(DB_T(account)), &ret);
     for (int i = 0; q && i < STORE_NLIMITS; i++)
         v[i] = db_null(q, i) ? -1 : (long)db_int(q, i);
-    db_end(q);
-    pthread_mutex_unlock(&s->mu);
-    return ret;
+    return st_row_end(s, q, ret);
 }

@@ -57,19 +57,16 @@ int store_idem_get(struct store *s, const char *account, const char *route, cons
     struct db_q *q;
     int ret;
 
-    pthread_mutex_lock(&s->mu);
-    q = st_first_row(s,
-                     "SELECT body_hash, status, response FROM idempotency WHERE account = $1 AND route = $2 AND key = $3 "
-                     "AND created_ms >= $4",
-                     DB_ARGS(DB_T(account), DB_T(route), DB_T(key), DB_I(since_ms)), &ret);
+    q = st_row(s,
+               "SELECT body_hash, status, response FROM idempotency WHERE account = $1 AND route = $2 AND key = $3 "
+               "AND created_ms >= $4",
+               DB_ARGS(DB_T(account), DB_T(route), DB_T(key), DB_I(since_ms)), &ret);
     if (q) {
         st_copy_col(q, 0, body_hash, 65);
         *status = (int)db_int(q, 1);
         *response = st_dup_col(q, 2);
     }
-    db_end(q);
-    pthread_mutex_unlock(&s->mu);
-    return ret;
+    return st_row_end(s, q, ret);
 }
 
 int store_idem_delete(struct store *s, const char *account, const char *route, const char *key)

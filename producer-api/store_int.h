@@ -38,6 +38,19 @@ struct db_q *st_first_row(struct store *s, const char *sql, const struct db_arg 
 void st_copy_col(struct db_q *q, int col, char *dst, size_t size);
 char *st_dup_col(struct db_q *q, int col);
 
+/* A read of one row outside a transaction: st_row is st_first_row with
+ * s->mu taken; st_row_end(s, q, ret) ends the cursor (NULL-safe), lets
+ * s->mu go and returns ret. */
+struct db_q *st_row(struct store *s, const char *sql, const struct db_arg *args, int nargs, int *rc);
+long st_row_end(struct store *s, struct db_q *q, long ret);
+
+/* A read of many rows: st_rows takes s->mu and runs sql, returning the
+ * cursor (NULL on error); the caller steps it with db_next, then
+ * st_rows_end(s, q, rc, n) ends it (NULL-safe), lets s->mu go and returns
+ * n when the last db_next gave 0 (no more rows), else -1. */
+struct db_q *st_rows(struct store *s, const char *sql, const struct db_arg *args, int nargs);
+long st_rows_end(struct store *s, struct db_q *q, int rc, long n);
+
 /* Locks account's row until the transaction ends (PostgreSQL: another
  * API's accept, refund or release of this account waits; SQLite holds
  * the one write lock already). Call in a transaction. Returns 0 with

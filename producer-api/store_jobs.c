@@ -437,14 +437,11 @@ int store_job_get(struct store *s, const char *id, const char *account, struct s
     struct db_q *q;
     int ret;
 
-    pthread_mutex_lock(&s->mu);
-    q = st_first_row(s, "SELECT " JOB_COLS " FROM jobs WHERE id = $1 AND account = $2", DB_ARGS(DB_T(id), DB_T(account)),
-                     &ret);
+    q = st_row(s, "SELECT " JOB_COLS " FROM jobs WHERE id = $1 AND account = $2", DB_ARGS(DB_T(id), DB_T(account)),
+               &ret);
     if (q)
         fill_job(q, j);
-    db_end(q);
-    pthread_mutex_unlock(&s->mu);
-    return ret;
+    return st_row_end(s, q, ret);
 }
 
 void store_job_release(struct store_job *j)
@@ -462,8 +459,7 @@ int store_batch_get(struct store *s, const char *id, const char *account, long o
 
     *njobs = 0;
     counts[0] = counts[1] = counts[2] = 0;
-    pthread_mutex_lock(&s->mu);
-    q = st_first_row(s, "SELECT size FROM batches WHERE id = $1 AND account = $2", DB_ARGS(DB_T(id), DB_T(account)), &rc);
+    q = st_row(s, "SELECT size FROM batches WHERE id = $1 AND account = $2", DB_ARGS(DB_T(id), DB_T(account)), &rc);
     if (!q) {
         ret = rc;   /* 1: not found */
         goto out;
@@ -500,9 +496,7 @@ int store_batch_get(struct store *s, const char *id, const char *account, long o
     }
     ret = 0;
 out:
-    db_end(q);
-    pthread_mutex_unlock(&s->mu);
-    return ret;
+    return st_row_end(s, q, ret);
 }
 
 /* The held jobs released in one transaction, handed to Kafka after it commits. */
@@ -564,13 +558,10 @@ long store_held_count(struct store *s)
     long n = -1;
     int rc;
 
-    pthread_mutex_lock(&s->mu);
-    q = st_first_row(s, "SELECT COUNT(*) FROM jobs WHERE held = 1", NULL, 0, &rc);
+    q = st_row(s, "SELECT COUNT(*) FROM jobs WHERE held = 1", NULL, 0, &rc);
     if (q)
         n = (long)db_int(q, 0);
-    db_end(q);
-    pthread_mutex_unlock(&s->mu);
-    return n;
+    return st_row_end(s, q, n);
 }
 
 long store_release(struct store *s, const char *account, const struct store_limits *lim,
@@ -629,21 +620,16 @@ long store_unproduced(struct store *s, int64_t before_ms,
                       void (*fn)(const char *id, const char *kind, const char *json, void *arg), void *arg)
 {
     struct db_q *q;
-    long n = -1;
+    long n;
     int rc = -1;
 
-    pthread_mutex_lock(&s->mu);
-    q = db_run(s->db,
-               "SELECT id, kind, message FROM jobs WHERE produced = 0 AND held = 0 AND status != 'completed' "
-               "AND message IS NOT NULL AND created_ms < $1 ORDER BY created_ms, seq",
-               DB_ARGS(DB_I(before_ms)));
+    q = st_rows(s,
+                "SELECT id, kind, message FROM jobs WHERE produced = 0 AND held = 0 AND status != 'completed' "
+                "AND message IS NOT NULL AND created_ms < $1 ORDER BY created_ms, seq",
+                DB_ARGS(DB_I(before_ms)));
     for (n = 0; q && (rc = db_next(q)) == 1; n++)
         fn(db_text(q, 0), db_text(q, 1), db_text(q, 2), arg);
-    if (rc != 0)
-        n = -1;
-    db_end(q);
-    pthread_mutex_unlock(&s->mu);
-    return n;
+    return st_rows_end(s, q, rc, n);
 }
 
 long store_overdue(struct store *s, int64_t now_ms, int64_t bound_ms, char (*ids)[37], long max)

@@ -2,7 +2,7 @@
  * /v1/batches). Every job is validated, stored and charged in one
  * transaction (all of a batch or none), then handed to Kafka. A sync call
  * is then suspended until replies.c resumes it. */
-#include "submit.h"
+#include "routes.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -13,7 +13,6 @@
 #include "kq.h"
 #include "log.h"
 #include "produce.h"
-#include "query.h"
 #include "req.h"
 #include "results.h"
 #include "sha256.h"
