@@ -33,6 +33,7 @@ static const struct cfg_entry cfg_table[] = {
     S(jobs_topic, "jobs-topic", "execq.jobs", 1, CFG_API | CFG_EXEC, "topic sync jobs are written to (the fast lane)"),
     S(batch_topic, "batch-topic", "", 0, CFG_API | CFG_EXEC, "topic async and batch jobs are written to, served after sync jobs (empty: <jobs-topic>.batch)"),
     S(results_topic, "results-topic", "execq.results", 1, CFG_API | CFG_EXEC, "topic results are written to (the reply topic)"),
+    S(output_topic, "output-topic", "", 0, CFG_API | CFG_EXEC, "topic of streamed output chunks, on the partition of the API that serves the stream (empty: <results-topic>.output; kept one hour)"),
     S(accounts_topic, "accounts-topic", "execq.accounts", 1, CFG_API | CFG_EXEC, "compacted topic of account notices (suspended or not, by account id): executors fail a suspended account's jobs without running them"),
     I(jobs_partitions, "jobs-partitions", "12", 1, 1000, CFG_API | CFG_EXEC, "partitions of the jobs topic when execq creates it (caps executors per group)"),
     I(results_partitions, "results-partitions", "6", 1, 1000, CFG_API | CFG_EXEC, "partitions of the results topic when execq creates it"),
@@ -45,6 +46,8 @@ static const struct cfg_entry cfg_table[] = {
     I(sync_grace_ms, "sync-grace-ms", "5000", 100, 600000, CFG_API, "a sync call gives up this long after the job's timeout"),
     I(max_body_bytes, "max-body-bytes", "1048576", 1024, 67108864, CFG_API, "largest request body (413 beyond)"),
     I(max_code_bytes, "max-code-bytes", "131071", 1, 131071, CFG_API, "largest code string (the kernel's argv string limit)"),
+    I(stream_buffer_kb, "stream-buffer-kb", "256", 16, 65536, CFG_API, "output a streamed call may have queued for a slow client; beyond, chunks are dropped (an event says which bytes; the result still has them)"),
+    I(stream_keepalive_s, "stream-keepalive-s", "15", 1, 300, CFG_API, "a streamed call idle this long gets a comment line, so proxies keep it open"),
     I(max_pending, "max-pending", "10000", 1, 1000000, CFG_API, "sync calls that may wait at once (503 beyond)"),
     S(db_path, "db-path", "execq.db", 1, CFG_API, "SQLite database of accounts, ledger, async jobs"),
     S(db_url, "db-url", "", 0, CFG_API, "PostgreSQL store shared by several APIs (postgres://user@host/db; better in EXECQ_DB_URL if it holds a password); empty: the SQLite file db-path"),
@@ -277,8 +280,16 @@ int cfg_load(struct cfg *c, unsigned prog_mask, int argc, char **argv, char *err
     if (!c->batch_topic[0])   /* a default derived from another entry */
         snprintf(c->batch_topic, sizeof(c->batch_topic), "%.*s.batch", (int)sizeof(c->batch_topic) - 7,
                  c->jobs_topic);
+    if (!c->output_topic[0])
+        snprintf(c->output_topic, sizeof(c->output_topic), "%.*s.output", (int)sizeof(c->output_topic) - 8,
+                 c->results_topic);
     if (strcmp(c->batch_topic, c->jobs_topic) == 0 || strcmp(c->batch_topic, c->results_topic) == 0) {
         snprintf(errstr, errstr_size, "batch-topic must differ from jobs-topic and results-topic");
+        return -1;
+    }
+    if (strcmp(c->output_topic, c->jobs_topic) == 0 || strcmp(c->output_topic, c->batch_topic) == 0 ||
+        strcmp(c->output_topic, c->results_topic) == 0 || strcmp(c->output_topic, c->accounts_topic) == 0) {
+        snprintf(errstr, errstr_size, "output-topic must differ from the jobs, batch, results and accounts topics");
         return -1;
     }
     return 0;

@@ -32,6 +32,7 @@ struct cfg {
     char jobs_topic[128];
     char batch_topic[128];
     char results_topic[128];
+    char output_topic[128];
     long jobs_partitions;
     long results_partitions;
     /* producer-api */
@@ -55,6 +56,8 @@ struct cfg {
     long max_body_bytes;
     long max_code_bytes;
     long max_pending;
+    long stream_buffer_kb;
+    long stream_keepalive_s;
     char db_path[256];
     char db_url[512];
     long reply_partition;

@@ -334,6 +334,8 @@ char *job_to_json(const struct job *j)
     cJSON_AddNumberToObject(o, "credits", (double)j->credits);
     cJSON_AddNumberToObject(o, "submitted_at_ms", (double)j->submitted_at_ms);
     cJSON_AddNumberToObject(o, "expires_at_ms", (double)j->expires_at_ms);
+    if (j->stream)
+        cJSON_AddBoolToObject(o, "stream", 1);
     return print_and_free(o);
 }
 
@@ -493,12 +495,95 @@ int job_from_json(struct job *j, const char *json, size_t len, char *errstr, siz
     if (get_num(o, "expires_at_ms", 1, 0, 1e15, &d, errstr, errstr_size) < 0)
         goto out;
     j->expires_at_ms = (int64_t)d;
+    {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "stream");
+        if (v && !cJSON_IsBool(v)) {
+            snprintf(errstr, errstr_size, "\"stream\" must be a boolean");
+            goto out;
+        }
+        j->stream = cJSON_IsTrue(v);
+    }
     ret = 0;
 out:
     cJSON_Delete(o);   /* NULL-safe */
     if (ret < 0)
         job_release(j);
     return ret;
+}
+
+static const char *const stream_names[] = {"stdout", "stderr"};
+
+char *job_output_json(const char *id, const char *run, enum job_stream stream, size_t offset, const char *p,
+                      size_t n)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(o, "schema_version", JOB_SCHEMA_VERSION);
+    cJSON_AddStringToObject(o, "job_id", id);
+    cJSON_AddStringToObject(o, "run", run);
+    cJSON_AddStringToObject(o, "stream", stream_names[stream]);
+    cJSON_AddNumberToObject(o, "offset", (double)offset);
+    if (job_utf8_valid(p, n)) {
+        char *t = malloc(n + 1);
+        if (!t)
+            abort();
+        memcpy(t, p, n);
+        t[n] = '\0';
+        cJSON_AddStringToObject(o, "text", t);
+        free(t);
+    } else {
+        char *b = job_base64((const unsigned char *)p, n);
+        cJSON_AddStringToObject(o, "base64", b);
+        free(b);
+    }
+    return print_and_free(o);
+}
+
+int job_output_from_json(struct job_output *out, const char *json, size_t len, char *errstr, size_t errstr_size)
+{
+    const char *s = NULL, *text = NULL, *enc = NULL;
+    double d = 0;
+    int ret = -1;
+    cJSON *o;
+
+    memset(out, 0, sizeof(*out));
+    if (!(o = parse_envelope(json, len, "output chunk", out->id, errstr, errstr_size)))
+        return -1;
+    if (get_fixed(o, "run", 1, out->run, sizeof(out->run), errstr, errstr_size) < 0 ||
+        get_str(o, "stream", 1, &s, errstr, errstr_size) < 0 ||
+        get_num(o, "offset", 1, 0, 1e12, &d, errstr, errstr_size) < 0 ||
+        get_str(o, "text", 0, &text, errstr, errstr_size) < 0 || get_str(o, "base64", 0, &enc, errstr, errstr_size) < 0)
+        goto out;
+    if (strcmp(s, "stdout") != 0 && strcmp(s, "stderr") != 0) {
+        snprintf(errstr, errstr_size, "\"stream\" is neither stdout nor stderr");
+        goto out;
+    }
+    out->stream = strcmp(s, "stdout") == 0 ? JOB_STDOUT : JOB_STDERR;
+    out->offset = (size_t)d;
+    if (!text == !enc) {
+        snprintf(errstr, errstr_size, "a chunk has \"text\" or \"base64\", one of them");
+        goto out;
+    }
+    if (text) {
+        out->len = strlen(text);
+        out->data = util_strdup(text);
+    } else if (!(out->data = job_unbase64(enc, &out->len))) {
+        snprintf(errstr, errstr_size, "\"base64\" is not base64");
+        goto out;
+    }
+    ret = 0;
+out:
+    cJSON_Delete(o);
+    if (ret < 0)
+        job_output_release(out);
+    return ret;
+}
+
+void job_output_release(struct job_output *o)
+{
+    free(o->data);
+    o->data = NULL;
+    o->len = 0;
 }
 
 /* Fields shared by the Kafka and HTTP views. */

@@ -39,6 +39,7 @@ struct job {
     char batch_id[37];     /* "" when not in a batch */
     int64_t submitted_at_ms;  /* wall clock */
     int64_t expires_at_ms;    /* wall clock; an executor that sees it later does not run it */
+    int stream;            /* 1: output chunks go to the output topic as the job prints (job_output) */
 };
 
 enum result_status {
@@ -91,6 +92,25 @@ int job_from_json(struct job *j, const char *json, size_t len, char *errstr, siz
  * carry the exact bytes. Returns a malloc'd string; the caller frees it. */
 char *result_to_json(const struct result *r);
 int result_from_json(struct result *r, const char *json, size_t len, char *errstr, size_t errstr_size);
+
+/* A chunk of a running job's output (schemas/output.schema.json): bytes
+ * [offset, offset + len) of its stdout or stderr as kept so far. */
+enum job_stream { JOB_STDOUT = 0, JOB_STDERR = 1 };
+struct job_output {
+    char id[37];
+    char run[17];          /* which run of the job (hex): a job run again elsewhere starts over */
+    enum job_stream stream;
+    size_t offset;
+    char *data;            /* malloc'd, len bytes and a NUL not counted */
+    size_t len;
+};
+/* The chunk message: "text" when the bytes are valid UTF-8 without NUL,
+ * else "base64". Returns a malloc'd string; the caller frees it. */
+char *job_output_json(const char *id, const char *run, enum job_stream stream, size_t offset, const char *p,
+                      size_t n);
+/* Parses one. Returns 0, or -1 with the reason (o is then released). */
+int job_output_from_json(struct job_output *o, const char *json, size_t len, char *errstr, size_t errstr_size);
+void job_output_release(struct job_output *o);   /* frees data, not o */
 
 /* The "started" event an executor publishes when it takes an async job.
  * Returns a malloc'd string; the caller frees it. */

@@ -368,16 +368,19 @@ static int topic_metadata(rd_kafka_t *rk, rd_kafka_topic_t *t, const struct rd_k
 
 int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *errstr, size_t errstr_size)
 {
-    const char *names[4] = {c->jobs_topic, c->batch_topic, c->results_topic, c->accounts_topic};
-    int parts[4] = {(int)c->jobs_partitions, (int)c->jobs_partitions, (int)c->results_partitions, 1};
-    rd_kafka_NewTopic_t *nt[4] = {NULL, NULL, NULL, NULL};
+    /* The output topic has a partition for each of the results topic's:
+     * an API streams from the one it reads its replies from. */
+    const char *names[5] = {c->jobs_topic, c->batch_topic, c->results_topic, c->accounts_topic, c->output_topic};
+    int parts[5] = {(int)c->jobs_partitions, (int)c->jobs_partitions, (int)c->results_partitions, 1,
+                    (int)c->results_partitions};
+    rd_kafka_NewTopic_t *nt[5] = {NULL, NULL, NULL, NULL, NULL};
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_event_t *ev = NULL;
     int ret = -1;
 
     rd_kafka_AdminOptions_set_request_timeout(opt, timeout_ms, NULL, 0);
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         nt[i] = rd_kafka_NewTopic_new(names[i], parts[i], -1, errstr, errstr_size);
         if (!nt[i])
             goto out;
@@ -385,12 +388,15 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
          * (text and base64): allow messages that large. */
         if (rd_kafka_NewTopic_set_config(nt[i], "max.message.bytes", KQ_MAX_MESSAGE_STR) ||
             /* Account notices: the latest per account is all that counts. */
-            (i == 3 && rd_kafka_NewTopic_set_config(nt[i], "cleanup.policy", "compact"))) {
+            (i == 3 && rd_kafka_NewTopic_set_config(nt[i], "cleanup.policy", "compact")) ||
+            /* Output chunks matter while their job runs; the result keeps
+             * the output for good. */
+            (i == 4 && rd_kafka_NewTopic_set_config(nt[i], "retention.ms", "3600000"))) {
             snprintf(errstr, errstr_size, "topic config rejected");
             goto out;
         }
     }
-    rd_kafka_CreateTopics(rk, nt, 4, opt, q);
+    rd_kafka_CreateTopics(rk, nt, 5, opt, q);
     ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
     if (!ev) {
         snprintf(errstr, errstr_size, "create topics: no answer from %s", c->brokers);
@@ -414,7 +420,7 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
         }
     }
     /* Known to this client before the first job or result is produced. */
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         rd_kafka_topic_t *t = rd_kafka_topic_new(rk, names[i], NULL);
         const struct rd_kafka_metadata *md = NULL;
         int rc = t ? topic_metadata(rk, t, &md, timeout_ms, errstr, errstr_size) : -1;
@@ -433,7 +439,7 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
 out:
     if (ev)
         rd_kafka_event_destroy(ev);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (nt[i])
             rd_kafka_NewTopic_destroy(nt[i]);
     rd_kafka_AdminOptions_destroy(opt);
@@ -441,47 +447,51 @@ out:
     return ret;
 }
 
-int kq_assign_at_end(rd_kafka_t *rk, const char *topic, int32_t partition, int timeout_ms, char *errstr,
-                     size_t errstr_size)
+int kq_assign_at_end(rd_kafka_t *rk, const char *const *topics, int ntopics, int32_t partition, int timeout_ms,
+                     char *errstr, size_t errstr_size)
 {
-    rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_topic_partition_list_t *parts = NULL;
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(8);
     rd_kafka_resp_err_t err;
     int ret = -1;
 
-    if (topic_metadata(rk, t, &md, timeout_ms, errstr, errstr_size) < 0)
-        goto out;
-    if (partition >= md->topics[0].partition_cnt) {
-        snprintf(errstr, errstr_size, "%s has %d partition(s): partition %d does not exist", topic,
-                 md->topics[0].partition_cnt, (int)partition);
-        goto out;
-    }
-    parts = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
-    for (int i = 0; i < md->topics[0].partition_cnt; i++) {
-        int32_t p = md->topics[0].partitions[i].id;
-        int64_t lo, hi;
-        if (partition >= 0 && p != partition)
-            continue;
-        err = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, timeout_ms);
-        if (err) {
-            snprintf(errstr, errstr_size, "watermarks of %s[%d]: %s", topic, p, rd_kafka_err2str(err));
-            goto out;
+    for (int k = 0; k < ntopics; k++) {
+        const char *topic = topics[k];
+        rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+        const struct rd_kafka_metadata *md = NULL;
+        int rc = topic_metadata(rk, t, &md, timeout_ms, errstr, errstr_size);
+
+        if (rc == 0 && partition >= md->topics[0].partition_cnt) {
+            snprintf(errstr, errstr_size, "%s has %d partition(s): partition %d does not exist", topic,
+                     md->topics[0].partition_cnt, (int)partition);
+            rc = -1;
         }
-        rd_kafka_topic_partition_list_add(parts, topic, p)->offset = hi;
+        for (int i = 0; rc == 0 && i < md->topics[0].partition_cnt; i++) {
+            int32_t p = md->topics[0].partitions[i].id;
+            int64_t lo, hi;
+            if (partition >= 0 && p != partition)
+                continue;
+            err = rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, timeout_ms);
+            if (err) {
+                snprintf(errstr, errstr_size, "watermarks of %s[%d]: %s", topic, p, rd_kafka_err2str(err));
+                rc = -1;
+            } else {
+                rd_kafka_topic_partition_list_add(parts, topic, p)->offset = hi;
+            }
+        }
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        rd_kafka_topic_destroy(t);
+        if (rc < 0)
+            goto out;
     }
     err = rd_kafka_assign(rk, parts);
     if (err) {
-        snprintf(errstr, errstr_size, "assign %s: %s", topic, rd_kafka_err2str(err));
+        snprintf(errstr, errstr_size, "assign %s: %s", topics[0], rd_kafka_err2str(err));
         goto out;
     }
     ret = 0;
 out:
-    if (parts)
-        rd_kafka_topic_partition_list_destroy(parts);
-    if (md)
-        rd_kafka_metadata_destroy(md);
-    rd_kafka_topic_destroy(t);
+    rd_kafka_topic_partition_list_destroy(parts);
     return ret;
 }
 

@@ -16,7 +16,7 @@
 #define KQ_H_SCHEMA      "schema-version"
 #define KQ_H_CTYPE       "content-type"
 #define KQ_H_KIND        "job-kind"         /* sync or async */
-#define KQ_H_MSGTYPE     "message-type"     /* job or result */
+#define KQ_H_MSGTYPE     "message-type"     /* job, result, started or output */
 
 /* The largest job or result message (topic max.message.bytes and producer
  * message.max.bytes). cfg bounds max-output-bytes so a result always fits. */
@@ -60,16 +60,16 @@ typedef void (*kq_rebalance_fn)(rd_kafka_t *, rd_kafka_resp_err_t, rd_kafka_topi
 rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, const char *instance_id, kq_rebalance_fn rebalance_cb,
                             void *opaque, int prefetch_msgs, char *errstr, size_t errstr_size);
 
-/* Creates the jobs, batch and results topics if they do not exist. Returns 0, or -1
+/* Creates the jobs, batch, results, accounts and output topics if they do not exist. Returns 0, or -1
  * with the reason in errstr. */
 int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *errstr, size_t errstr_size);
 
-/* Assigns partition of topic (-1: every partition) at its current end
- * offset, so the consumer has a position at once and sees only what is
- * produced later. Returns 0, or -1 with the reason in errstr (a partition
- * the topic does not have is one). */
-int kq_assign_at_end(rd_kafka_t *rk, const char *topic, int32_t partition, int timeout_ms, char *errstr,
-                     size_t errstr_size);
+/* Assigns partition (-1: every partition) of each of the ntopics topics
+ * at its current end offset, in one assignment, so the consumer has a
+ * position at once and sees only what is produced later. Returns 0, or -1
+ * with the reason in errstr (a partition a topic does not have is one). */
+int kq_assign_at_end(rd_kafka_t *rk, const char *const *topics, int ntopics, int32_t partition, int timeout_ms,
+                     char *errstr, size_t errstr_size);
 
 /* The partition count of topic (its metadata within timeout_ms), or -1
  * with the reason in errstr. */

@@ -15,6 +15,7 @@
 #include "answered.h"
 #include "job.h"
 #include "kq.h"
+#include "live.h"
 #include "lookback.h"
 #include "suspended.h"
 #include "log.h"
@@ -40,6 +41,7 @@ struct slot {
     struct exec_ctx *x;
     rd_kafka_message_t *msg;   /* owned by the slot while busy; NULL when free */
     uint64_t gen;
+    struct live live;          /* the running job's streamed output, when it asked for it */
 };
 
 struct exec_ctx {
@@ -81,6 +83,7 @@ struct exec_ctx {
     char executor_id[64];
     /* Metrics (docs/operations.md lists them); registered at start. */
     struct metric *m_outcome[5], *m_queue_wait, *m_run, *m_prepare, *m_sbx_failures, *m_rejoins;
+    struct metric *m_chunks, *m_chunks_dropped;
 };
 
 /* Outcomes of a job as the executor saw it, for execq_executor_jobs_total. */
@@ -368,6 +371,19 @@ static int answered_elsewhere(struct exec_ctx *x, struct slot *s, const struct j
     return 1;
 }
 
+/* A job that asked for its output as it comes (stream) gets it on the
+ * output topic, on its API's partition: the one its result goes to. A job
+ * without one (another API's, not streamed) gets none. */
+static struct live *start_live(struct exec_ctx *x, struct slot *s, const struct job *j)
+{
+    int32_t part = kq_reply_partition(s->msg);
+
+    if (!j->stream || part == RD_KAFKA_PARTITION_UA)
+        return NULL;
+    live_begin(&s->live, x->producer, x->cfg->output_topic, part, j->id, j->kind);
+    return &s->live;
+}
+
 /* Runs the job in s->msg and publishes its result. Slot thread. */
 static void handle(struct exec_ctx *x, struct slot *s)
 {
@@ -419,7 +435,8 @@ static void handle(struct exec_ctx *x, struct slot *s)
         snprintf(r.error, sizeof(r.error), "the account is suspended: not run");
         log_msg(LOG_INFO, "job=%s of suspended account %s; not run", j.id, j.account);
     } else if (announce(x, s, &j), t_run = util_mono_us(),
-               (ran = sbx_run(x->sb, s->index, &j, &r, errstr, sizeof(errstr))) < 0 && sbx_broken(x->sb)) {
+               (ran = sbx_run(x->sb, s->index, &j, &r, start_live(x, s, &j), errstr, sizeof(errstr))) < 0 &&
+                   sbx_broken(x->sb)) {
         /* Not the job's fault and not its result: publish nothing and store
          * no offset, so the job is redelivered to a working executor once
          * this one has left the group. */
@@ -441,6 +458,11 @@ static void handle(struct exec_ctx *x, struct slot *s)
               : r.memory_exceeded ? OUT_MEMORY : OUT_COMPLETED;
     metrics_add(x->m_outcome[outcome], 1);
     metrics_observe(x->m_queue_wait, queued_ms / 1000.0);
+    if (j.stream && s->live.id[0]) {
+        metrics_add(x->m_chunks, (double)s->live.chunks);
+        metrics_add(x->m_chunks_dropped, (double)s->live.dropped);
+        s->live.id[0] = '\0';
+    }
     if (ran < 0) {
         metrics_add(x->m_sbx_failures, 1);
     } else if (r.status == RESULT_COMPLETED) {
@@ -641,6 +663,10 @@ static void register_metrics(struct exec_ctx *x)
     x->m_prepare = metrics_histogram("execq_executor_sandbox_prepare_seconds",
                                      "Sandbox time around the code: preparation, start and collection.", NULL,
                                      prepare_bounds, (int)(sizeof(prepare_bounds) / sizeof(prepare_bounds[0])));
+    x->m_chunks = metrics_counter("execq_executor_output_chunks_total",
+                                  "Output chunks of streamed jobs handed to Kafka.", NULL);
+    x->m_chunks_dropped = metrics_counter("execq_executor_output_chunks_dropped_total",
+                                          "Output chunks of streamed jobs dropped (Kafka's queue was full).", NULL);
     x->m_sbx_failures = metrics_counter("execq_executor_sandbox_failures_total",
                                         "Jobs for which no sandbox could be made (not run).", NULL);
     x->m_rejoins = metrics_counter("execq_executor_group_rejoins_total",

@@ -69,7 +69,7 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
      * 0.1% of its length as slack (3 ms late on a 3 s timeout), and a warm
      * job starts within a millisecond, so a line printed just after the
      * deadline would slip in. The timer uses this thread's slack, set to 1 ns. */
-    int64_t start, deadline, drain_until = 0;
+    int64_t start, deadline, drain_until = 0, progress_at = 0;
     struct itimerspec at = {{0, 0}, {0, 0}};
 
     for (int k = 0; k < NOUT; k++) {
@@ -122,7 +122,7 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
         struct pollfd p[NOUT + 3];
         int np = 0, i_st[NOUT], i_in = -1, i_done = -1, open = 0;
         int64_t now = util_mono_us(), wait_us = drain_until > now ? drain_until - now : 0;
-        struct timespec wait = {(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
+        struct timespec wait;
 
         for (int k = 0; k < NOUT; k++) {
             i_st[k] = -1;
@@ -137,8 +137,12 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
         if (in[1] >= 0) { i_in = np; p[np++] = (struct pollfd){in[1], POLLOUT, 0}; }
         if (!exited)    { i_done = np; p[np++] = (struct pollfd){done_fd, POLLIN, 0}; }
         if (!exited && !r->timed_out) p[np++] = (struct pollfd){timer, POLLIN, 0};   /* fires once */
-        /* Until the job ends the timer is the only deadline; then the drain's. */
-        if (ppoll(p, (nfds_t)np, exited ? &wait : NULL, NULL) < 0 && errno != EINTR) {
+        /* Until the job ends the timer is the only deadline (and the
+         * progress hook's, when it asked for one); then the drain's. */
+        if (!exited && progress_at)
+            wait_us = progress_at > now ? progress_at - now : 0;
+        wait = (struct timespec){(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
+        if (ppoll(p, (nfds_t)np, exited || progress_at ? &wait : NULL, NULL) < 0 && errno != EINTR) {
             snprintf(errstr, errstr_size, "poll: %s", strerror(errno));
             s->kill_all(s->ctx);
             break;
@@ -168,6 +172,10 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
             close_fd(&in[1]);
         }
         now = util_mono_us();
+        if (s->progress && !exited) {
+            const struct buf *const out[2] = {&st[OUT_STDOUT].b, &st[OUT_STDERR].b};
+            progress_at = s->progress(s->pctx, out, now);
+        }
         if (!exited && now >= deadline && !r->timed_out) {
             r->timed_out = 1;
             s->kill_all(s->ctx);   /* the done descriptor then reports the end */

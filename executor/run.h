@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "job.h"
+#include "util.h"
 
 /* The job's display pipe (launcher_proto.h): raw bytes, kept up to a cap. */
 struct run_display {
@@ -34,6 +35,13 @@ struct run_spec {
      * the job never got to run. */
     int (*done)(void *ctx, int *status, char *errstr, size_t errstr_size);
     void *ctx;
+    /* Optional, for streamed output (live.h): called while the job runs,
+     * after each read and when the time it last asked for comes, with
+     * stdout and stderr as kept so far. Returns the util_mono_us time by
+     * which it wants to be called again (0: none). Not called once the job
+     * has ended: its result follows at once. */
+    int64_t (*progress)(void *pctx, const struct buf *const out[2], int64_t now_us);
+    void *pctx;
 };
 
 /* Runs the job and fills r's output, exit_code, term_signal, timed_out and

@@ -38,6 +38,7 @@
 #include "claim.h"
 #include "fdpass.h"
 #include "launcher.h"
+#include "live.h"
 #include "log.h"
 #include "outfiles.h"
 #include "run.h"
@@ -359,7 +360,8 @@ void sbx_cleanup(struct sbx *s, int slot)
         log_msg(LOG_WARNING, "slot=%d next sandbox not prepared ahead: %s", slot, errstr);
 }
 
-int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char *errstr, size_t errstr_size)
+int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, struct live *live, char *errstr,
+            size_t errstr_size)
 {
     struct sbx_slot *l;
     struct sbx_job x;
@@ -378,6 +380,8 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char
         .kill_all = sbx_kill,
         .done = sbx_done,
         .ctx = &x,
+        .progress = live ? live_progress : NULL,
+        .pctx = live,
     };
     struct cg_stats st;
     int ret;
@@ -869,7 +873,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     probe.timeout_ms = 10000;
     probe.memory_mb = c->memory_mb;
     result_init(&r);
-    rc = sbx_run(s, 0, &probe, &r, err2, sizeof(err2));
+    rc = sbx_run(s, 0, &probe, &r, NULL, err2, sizeof(err2));
     sbx_cleanup(s, 0);
     if (rc < 0) {
         snprintf(errstr, errstr_size, "probe job: %s", err2);

@@ -12,6 +12,8 @@
 #include "cfg.h"
 #include "job.h"
 
+struct live;
+
 struct sbx;
 
 /* Checks that sandboxes can be made here (root, namespaces, cgroup
@@ -48,8 +50,10 @@ void sbx_free(struct sbx *s);   /* NULL-safe */
  * sandbox for sbx_cleanup(). Returns 0 if the code ran, or -1 with the
  * reason in errstr if no sandbox could be made (nothing ran) or the
  * launcher died under the job (sbx_broken() then says so: the job has no
- * result of its own). Thread-safe across different slots. */
-int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, char *errstr, size_t errstr_size);
+ * result of its own). With live (may be NULL), the output also goes out as
+ * it comes (live.h). Thread-safe across different slots. */
+int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, struct live *live, char *errstr,
+            size_t errstr_size);
 
 /* Kills what is left of slot's last sandbox, reaps it and removes its
  * cgroup. Call after the result is published; sbx_run does it too if not. */

@@ -72,16 +72,23 @@ static enum MHD_Result api_respond(struct api_req *r)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
-    char *body = r->resp ? r->resp : req_error_body("internal", "no response");
+    char *body = r->resp ? r->resp : r->sse ? NULL : req_error_body("internal", "no response");
 
     r->resp = NULL;
     r->responded = 1;
-    resp = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(body);
-        return MHD_NO;
+    if (!body) {
+        /* A streamed call: its events follow as the job prints (sse.h). */
+        resp = sse_response(sse_ref(r->sse));
+        if (!resp)
+            return MHD_NO;
+    } else {
+        resp = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+        if (!resp) {
+            free(body);
+            return MHD_NO;
+        }
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype ? r->ctype : "application/json");
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype ? r->ctype : "application/json");
     api_count(r);
     if (r->status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
@@ -154,7 +161,7 @@ static void handle_health(struct api *a, struct api_req *r)
     cJSON_AddBoolToObject(o, "ok", kafka && ready);
     cJSON_AddStringToObject(o, "kafka", kafka ? "up" : "down");
     cJSON_AddBoolToObject(o, "reply_consumer_ready", ready);
-    cJSON_AddNumberToObject(o, "waiting_calls", (double)pending_count(a->pending));
+    cJSON_AddNumberToObject(o, "waiting_calls", (double)(pending_count(a->pending) + pending_count(a->streams)));
     s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     req_set(r, kafka && ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, s);
@@ -349,6 +356,11 @@ static void api_completed(void *cls, struct MHD_Connection *conn, void **con_cls
         pending_remove(a->waiters, r->path_id, r);
     if (r->job_id[0] && pending_remove(a->pending, r->job_id, r))
         log_msg(LOG_DEBUG, "job=%s caller gone before its result", r->job_id);
+    if (r->sse && pending_remove(a->streams, r->job_id, r->sse)) {
+        log_msg(LOG_DEBUG, "job=%s stream closed before its result", r->job_id);
+        sse_unref(r->sse);   /* the table's reference */
+    }
+    sse_unref(r->sse);
     buf_release(&r->body);
     free(r->resp);
     free(r);
@@ -389,7 +401,7 @@ static int load_admin_token(struct api *a, const struct cfg *c, char *errstr, si
 
 static double waiting_calls(void *arg)
 {
-    return (double)pending_count(((struct api *)arg)->pending);
+    return (double)(pending_count(((struct api *)arg)->pending) + pending_count(((struct api *)arg)->streams));
 }
 
 static double waiting_gets(void *arg)
@@ -424,6 +436,7 @@ static void register_metrics(struct api *a)
                                          "Time from a request's arrival to its answer; for exec-python, end to end.",
                                          labels, metrics_latency_bounds, metrics_latency_nbounds);
     }
+    sse_metrics();
     metrics_gauge_fn("execq_waiting_calls", "Sync calls waiting for their result.", NULL, waiting_calls, a);
     metrics_gauge_fn("execq_waiting_gets", "GETs waiting (?wait=) for a job or batch.", NULL, waiting_gets, a);
     metrics_gauge_fn("execq_kafka_producer_queue_messages",
@@ -452,7 +465,8 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
     a->limits.max_open = c->account_max_open;
     a->pending = pending_new((size_t)c->max_pending, 1);
     a->waiters = pending_new((size_t)c->max_pending, 0);
-    if (!a->pending || !a->waiters) {
+    a->streams = pending_new((size_t)c->max_pending, 1);
+    if (!a->pending || !a->waiters || !a->streams) {
         snprintf(errstr, errstr_size, "out of memory");
         return -1;
     }
@@ -506,6 +520,16 @@ static void finish_unavailable(void *data, void *arg)
                                       "GET /v1/jobs/{job_id}", r->job_id));
 }
 
+static void end_unavailable(void *data, void *arg)
+{
+    struct sse *x = data;
+    (void)arg;
+    sse_end(x, MHD_HTTP_SERVICE_UNAVAILABLE,
+            req_job_error_body("shutting_down", "the API is stopping; the job may still run: see "
+                               "GET /v1/jobs/{job_id}", sse_id(x)));
+    sse_unref(x);   /* the table's reference */
+}
+
 static void wake_one(void *data, void *arg)
 {
     struct api_req *r = data;
@@ -532,6 +556,8 @@ void api_stop(struct api *a)
             n += pending_expire(a->pending, INT64_MAX, finish_unavailable, NULL);
         if (a->waiters)
             n += pending_expire(a->waiters, INT64_MAX, wake_one, NULL);
+        if (a->streams)
+            n += pending_expire(a->streams, INT64_MAX, end_unavailable, NULL);
         usleep(n ? 300000 : 50000);   /* let the epoll thread send those answers */
     }
     if (a->mhd)
@@ -549,8 +575,9 @@ void api_stop(struct api *a)
     store_close(a->store);   /* its listener wakes waiters: stopped before they are freed */
     pending_free(a->pending);
     pending_free(a->waiters);
+    pending_free(a->streams);
     quota_free(a->rate);
     a->mhd = NULL;
-    a->pending = a->waiters = NULL;
+    a->pending = a->waiters = a->streams = NULL;
     a->store = NULL;
 }

@@ -25,6 +25,7 @@ struct api {
     rd_kafka_t *replies;        /* results in, group-less, assigned at the end */
     struct pending *pending;    /* job id -> struct api_req * (sync calls) */
     struct pending *waiters;    /* job or batch id -> struct api_req * (GETs with ?wait=) */
+    struct pending *streams;    /* job id -> struct sse * (streamed sync calls; the entry holds a reference) */
     struct store *store;
     rd_kafka_t *results;        /* results in, group: stores every result, commits after */
     pthread_t reply_thread, health_thread, results_thread;

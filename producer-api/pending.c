@@ -154,6 +154,28 @@ size_t pending_expire(struct pending *p, int64_t now_ms, void (*fn)(void *data, 
     return n;
 }
 
+int pending_find(struct pending *p, const char *id, void (*fn)(void *data, void *arg), void *arg)
+{
+    struct entry *e;
+
+    pthread_mutex_lock(&p->mu);
+    for (e = p->buckets[bucket_of(id)]; e && strcmp(e->id, id) != 0; e = e->next)
+        ;
+    if (e)
+        fn(e->data, arg);
+    pthread_mutex_unlock(&p->mu);
+    return e != NULL;
+}
+
+void pending_each(struct pending *p, void (*fn)(void *data, void *arg), void *arg)
+{
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < NBUCKETS && p->count; i++)
+        for (struct entry *e = p->buckets[i]; e; e = e->next)
+            fn(e->data, arg);
+    pthread_mutex_unlock(&p->mu);
+}
+
 size_t pending_count(struct pending *p)
 {
     size_t n;

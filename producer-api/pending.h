@@ -31,6 +31,13 @@ int pending_remove(struct pending *p, const char *id, void *data);
  * INT64_MAX) and calls fn(data, arg) for each, outside the lock. Returns the count. */
 size_t pending_expire(struct pending *p, int64_t now_ms, void (*fn)(void *data, void *arg), void *arg);
 
+/* Calls fn(data, arg) on id's (first) entry with the table locked, so the
+ * entry cannot be taken meanwhile; fn must be quick and must not call
+ * back into the table. Returns 1 if found, 0 if not. */
+int pending_find(struct pending *p, const char *id, void (*fn)(void *data, void *arg), void *arg);
+/* The same for every entry. */
+void pending_each(struct pending *p, void (*fn)(void *data, void *arg), void *arg);
+
 size_t pending_count(struct pending *p);
 
 #endif

@@ -24,6 +24,18 @@
 #define REPLY_LEASE_MS 30000
 #define REPLY_RENEW_MS 5000
 
+/* Answers a waiting sync call taken from a->pending (r) or a streamed one
+ * taken from a->streams (x, whose table reference goes with it). Takes body. */
+static void answer(struct api_req *r, struct sse *x, unsigned status, char *body)
+{
+    if (x) {
+        sse_end(x, status, body);
+        sse_unref(x);
+    } else {
+        req_finish(r, status, body);
+    }
+}
+
 /* Delivery report of a job message: on success the store notes it (no
  * republishing after a restart); on failure its caller is answered now. */
 static void job_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -31,6 +43,7 @@ static void job_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     struct api *a = opaque;
     char id[37], msg[200];
     struct api_req *r;
+    struct sse *x;
 
     (void)rk;
     if (m->key_len != 36)
@@ -44,30 +57,66 @@ static void job_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     }
     log_msg(LOG_WARNING, "job=%s not delivered to Kafka: %s", id, rd_kafka_err2str(m->err));
     r = pending_take(a->pending, id);
-    if (!r)
+    x = r ? NULL : pending_take(a->streams, id);
+    if (!r && !x)
         return;   /* async: still stored as not produced, results.c sends it again */
     if (rd_kafka_message_status(m) == RD_KAFKA_MSG_STATUS_NOT_PERSISTED) {
         /* Never written: it can never run. Fail and refund it in the store
          * first, so it is never sent again, then tell the caller. */
         submit_fail_unqueued(a, id, rd_kafka_err2str(m->err));
         snprintf(msg, sizeof(msg), "could not queue the job: %s (not charged)", rd_kafka_err2str(m->err));
-        req_finish(r, MHD_HTTP_SERVICE_UNAVAILABLE, req_job_error_body("queue_unavailable", msg, id));
+        answer(r, x, MHD_HTTP_SERVICE_UNAVAILABLE, req_job_error_body("queue_unavailable", msg, id));
         return;
     }
     /* Possibly written: it may still run. Say so; the store decides. */
     snprintf(msg, sizeof(msg), "Kafka did not confirm the job (%s); it may still run: see GET /v1/jobs/%s",
              rd_kafka_err2str(m->err), id);
-    req_finish(r, MHD_HTTP_GATEWAY_TIMEOUT, req_job_error_body("unconfirmed", msg, id));
+    answer(r, x, MHD_HTTP_GATEWAY_TIMEOUT, req_job_error_body("unconfirmed", msg, id));
 }
+
+#define NO_RESULT "no executor returned a result within the timeout plus grace; if the job never runs it is " \
+                  "refunded (see GET /v1/jobs/{job_id})"
 
 static void finish_timeout(void *data, void *arg)
 {
     struct api_req *r = data;
     (void)arg;
-    req_finish(r, MHD_HTTP_GATEWAY_TIMEOUT,
-                   req_job_error_body("no_result", "no executor returned a result within the timeout plus grace; "
-                                                   "if the job never runs it is refunded (see GET /v1/jobs/{job_id})",
-                                      r->job_id));
+    req_finish(r, MHD_HTTP_GATEWAY_TIMEOUT, req_job_error_body("no_result", NO_RESULT, r->job_id));
+}
+
+static void end_timeout(void *data, void *arg)
+{
+    struct sse *x = data;
+    (void)arg;
+    answer(NULL, x, MHD_HTTP_GATEWAY_TIMEOUT, req_job_error_body("no_result", NO_RESULT, sse_id(x)));
+}
+
+static void keepalive(void *data, void *arg)
+{
+    const struct api *a = arg;
+    sse_keepalive(data, util_mono_ms(), a->cfg->stream_keepalive_s * 1000);
+}
+
+/* One chunk for a stream (pending_find's callback: the table is locked). */
+static void put_chunk(void *data, void *arg)
+{
+    sse_chunk(data, arg);
+}
+
+/* One message from the output topic: a chunk of a streamed job's output. */
+static void on_output(struct api *a, const rd_kafka_message_t *m)
+{
+    struct job_output o;
+    char errstr[200];
+
+    if (job_output_from_json(&o, m->payload, m->len, errstr, sizeof(errstr)) < 0) {
+        log_msg(LOG_WARNING, "bad output chunk at %s[%d]@%lld: %s", rd_kafka_topic_name(m->rkt), m->partition,
+                (long long)m->offset, errstr);
+        return;
+    }
+    if (!pending_find(a->streams, o.id, put_chunk, &o))
+        log_msg(LOG_DEBUG, "job=%s output chunk not awaited here (stream closed or another API's)", o.id);
+    job_output_release(&o);
 }
 
 /* One message from the results topic. */
@@ -75,6 +124,7 @@ static void on_result(struct api *a, const rd_kafka_message_t *m)
 {
     char id[37], errstr[320];
     struct api_req *r;
+    struct sse *x;
     struct result res;
 
     char type[16] = "result";
@@ -85,16 +135,20 @@ static void on_result(struct api *a, const rd_kafka_message_t *m)
     memcpy(id, m->key, 36);
     id[36] = '\0';
     r = pending_take(a->pending, id);
-    if (!r) {
+    x = r ? NULL : pending_take(a->streams, id);
+    if (!r && !x) {
         log_msg(LOG_DEBUG, "job=%s result not awaited here (late, duplicate or another API's)", id);
         return;
     }
     if (result_from_json(&res, m->payload, m->len, errstr, sizeof(errstr)) < 0) {
         log_msg(LOG_ERR, "job=%s bad result message: %s", id, errstr);
-        req_finish(r, MHD_HTTP_BAD_GATEWAY, req_error_body("bad_result", errstr));
+        answer(r, x, MHD_HTTP_BAD_GATEWAY, req_error_body("bad_result", errstr));
         return;
     }
-    {
+    if (x) {
+        sse_result(x, &res);   /* the output not streamed yet, then the result */
+        sse_unref(x);
+    } else {
         unsigned status;
         char *body = req_result_body(&res, &status);
         req_finish(r, status, body);
@@ -112,12 +166,14 @@ static void wake_waiter(void *data, void *arg)
 static void *reply_main(void *arg)
 {
     struct api *a = arg;
-    int64_t next_sweep = 0;
+    int64_t next_sweep = 0, next_keepalive = 0;
 
     while (!atomic_load(&a->stopping)) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(a->replies, 20);
         if (m) {
-            if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+            if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && strcmp(rd_kafka_topic_name(m->rkt), a->cfg->output_topic) == 0)
+                on_output(a, m);
+            else if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
                 on_result(a, m);
             else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
                 log_msg(LOG_WARNING, "results consumer: %s", rd_kafka_message_errstr(m));
@@ -127,7 +183,12 @@ static void *reply_main(void *arg)
         if (util_mono_ms() >= next_sweep) {
             pending_expire(a->pending, util_mono_ms(), finish_timeout, NULL);
             pending_expire(a->waiters, util_mono_ms(), wake_waiter, NULL);
+            pending_expire(a->streams, util_mono_ms(), end_timeout, NULL);
             next_sweep = util_mono_ms() + 50;
+        }
+        if (util_mono_ms() >= next_keepalive) {
+            pending_each(a->streams, keepalive, a);
+            next_keepalive = util_mono_ms() + 1000;
         }
     }
     return NULL;
@@ -239,7 +300,10 @@ int replies_start(struct api *a, char *errstr, size_t errstr_size)
         return -1;
     /* Retry briefly: a just-created topic may not have leaders yet. */
     for (int tries = 0;; tries++) {
-        if (kq_assign_at_end(a->replies, c->results_topic, (int32_t)a->reply_partition, 5000, errstr, errstr_size) == 0)
+        /* The results and the output of this API's sync calls, both on
+         * its reply partition. */
+        const char *const topics[2] = {c->results_topic, c->output_topic};
+        if (kq_assign_at_end(a->replies, topics, 2, (int32_t)a->reply_partition, 5000, errstr, errstr_size) == 0)
             break;
         if (tries == 20)
             return -1;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "api.h"
+#include "sse.h"
 #include "job.h"
 #include "util.h"
 
@@ -42,6 +43,7 @@ struct api_req {
     int sync_counted;         /* counted in the account's waiting sync calls (quota_enter) */
     int wait_counted;         /* counted in the account's waiting GETs */
     atomic_int woken;         /* resumed by req_wake, not handled yet (counted in a->wakes_unhandled) */
+    struct sse *sse;          /* a streamed call's events (a reference), or NULL */
 };
 
 /* Sets r's answer; body is a malloc'd string r now owns. */

@@ -204,6 +204,15 @@ int spec_parse(const struct cfg *c, const cJSON *o, struct job *j, struct spec_e
         }
         j->scratch_mb = (long)v->valuedouble;
     }
+    v = cJSON_GetObjectItemCaseSensitive(o, "stream");
+    if (v && !cJSON_IsNull(v)) {
+        if (!cJSON_IsBool(v)) {
+            e->code = "invalid_request";
+            snprintf(e->msg, sizeof(e->msg), "\"stream\" must be true or false");
+            return -1;
+        }
+        j->stream = cJSON_IsTrue(v);
+    }
     v = cJSON_GetObjectItemCaseSensitive(o, "files");
     if (v && !cJSON_IsNull(v))
         return parse_files(c, v, j, e);

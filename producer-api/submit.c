@@ -24,6 +24,16 @@
 
 /* Parses r's body as a JSON value. Returns it (the caller deletes it), or
  * NULL after setting r's error. */
+#define STREAM_SYNC_ONLY "\"stream\" applies to POST /v1/exec-python (a call that waits for its job)"
+
+/* Whether a sync call asks for its answer as a stream: "stream": true, or
+ * an Accept header that names text/event-stream. */
+static int wants_stream(const struct api_req *r, const struct job *j)
+{
+    const char *acc = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+    return j->stream || (acc && strstr(acc, "text/event-stream"));
+}
+
 static cJSON *parse_body(struct api_req *r)
 {
     struct spec_err e;
@@ -283,6 +293,7 @@ void submit_exec(struct api *a, struct api_req *r)
     char *json = NULL;
     size_t release = 0;
     rd_kafka_resp_err_t err;
+    int64_t deadline;
     int rc;
 
     job_init(&j);
@@ -309,7 +320,9 @@ void submit_exec(struct api *a, struct api_req *r)
         goto out;
     }
     r->sync_counted = 1;   /* uncounted when the request ends (api.c api_completed) */
+    j.stream = wants_stream(r, &j);
     stamp(a, r, &j, "sync", NULL);
+    deadline = util_mono_ms() + j.timeout_ms + a->cfg->sync_grace_ms;
     memcpy(r->job_id, j.id, sizeof(r->job_id));
     json = job_to_json(&j);
     /* A repeat (same key, same body) gets this job's result, not a new run. */
@@ -326,19 +339,42 @@ void submit_exec(struct api *a, struct api_req *r)
     }
     if (rc < 0)
         goto out;
-    if (pending_add(a->pending, j.id, r, util_mono_ms() + j.timeout_ms + a->cfg->sync_grace_ms) < 0) {
+    if (j.stream) {
+        /* Streamed: answered at once with 200 and events (sse.h); the
+         * stream table takes chunks and the result to it. */
+        r->sse = sse_new(j.id, (size_t)a->cfg->stream_buffer_kb * 1024, r->conn);
+        if (!r->sse || pending_add(a->streams, j.id, sse_ref(r->sse), deadline) < 0) {
+            if (r->sse)
+                sse_unref(r->sse);   /* the reference the table did not take */
+            sse_unref(r->sse);
+            r->sse = NULL;
+            fail_unqueued(a, j.id, RD_KAFKA_RESP_ERR__QUEUE_FULL);
+            req_error(r, 503, "overloaded", "too many calls are waiting; try again shortly (not charged)");
+            goto out;
+        }
+        req_set(r, 200, NULL);
+    } else if (pending_add(a->pending, j.id, r, deadline) < 0) {
         fail_unqueued(a, j.id, RD_KAFKA_RESP_ERR__QUEUE_FULL);
         req_error(r, 503, "overloaded", "too many calls are waiting; try again shortly (not charged)");
         goto out;
+    } else {
+        /* Suspend before producing: the result may come back before this returns. */
+        MHD_suspend_connection(r->conn);
     }
-    /* Suspend before producing: the result may come back before this returns. */
-    MHD_suspend_connection(r->conn);
     err = produce_job(a, j.id, j.kind, json);
     if (err) {
+        char msg[160];
+        struct sse *x = r->sse ? pending_take(a->streams, j.id) : NULL;
         fail_unqueued(a, j.id, err);
-        if (pending_take(a->pending, j.id) == r) {
-            char msg[160];
-            snprintf(msg, sizeof(msg), "could not queue the job: %s (not charged)", rd_kafka_err2str(err));
+        snprintf(msg, sizeof(msg), "could not queue the job: %s (not charged)", rd_kafka_err2str(err));
+        if (x) {
+            /* Not answered yet (this handler answers when it returns): a
+             * plain error, as any refused call gets. */
+            sse_unref(x);
+            sse_unref(r->sse);
+            r->sse = NULL;
+            req_set(r, 503, req_job_error_body("queue_unavailable", msg, j.id));
+        } else if (!r->sse && pending_take(a->pending, j.id) == r) {
             req_finish(r, 503, req_job_error_body("queue_unavailable", msg, j.id));
         }
         goto out;
@@ -379,6 +415,10 @@ void submit_job(struct api *a, struct api_req *r)
         goto out;
     if (spec_parse(a->cfg, o, &j, &e) < 0) {
         req_error(r, e.status, e.code, e.msg);
+        goto out;
+    }
+    if (j.stream) {
+        req_error(r, 400, "invalid_request", STREAM_SYNC_ONLY);
         goto out;
     }
     if (refuse_now(a, r))
@@ -438,9 +478,10 @@ void submit_batch(struct api *a, struct api_req *r)
     util_uuid(batch_id);
     cJSON_ArrayForEach(item, list) {
         job_init(&jobs[i]);
-        if (spec_parse(a->cfg, item, &jobs[i], &e) < 0) {
-            snprintf(msg, sizeof(msg), "jobs[%zu]: %s; nothing was queued", i, e.msg);
-            req_error(r, e.status, e.code, msg);
+        if (spec_parse(a->cfg, item, &jobs[i], &e) < 0 || jobs[i].stream) {
+            snprintf(msg, sizeof(msg), "jobs[%zu]: %s; nothing was queued", i,
+                     jobs[i].stream ? STREAM_SYNC_ONLY : e.msg);
+            req_error(r, jobs[i].stream ? 400 : e.status, jobs[i].stream ? "invalid_request" : e.code, msg);
             i++;
             goto out;
         }

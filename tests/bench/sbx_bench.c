@@ -131,7 +131,7 @@ static double run_sbx(struct sbx *sb, int k, double *cpu, double *clean)
     j.memory_mb = 256;
     result_init(&r);
     t0 = now_us();
-    if (sbx_run(sb, 0, &j, &r, err, sizeof(err)) < 0 || !r.stdout_data || strcmp(r.stdout_data, wants[k]) != 0) {
+    if (sbx_run(sb, 0, &j, &r, NULL, err, sizeof(err)) < 0 || !r.stdout_data || strcmp(r.stdout_data, wants[k]) != 0) {
         fprintf(stderr, "sbx_bench: sandboxed run failed: %s %s\n", err, r.stderr_data ? r.stderr_data : "");
         return -1;
     }

@@ -164,8 +164,68 @@ static void test_binary_stdin(void)
     job_release(&j);
 }
 
+/* The output chunk of a streamed job, and the job's stream flag. */
+static void test_output_chunks(void)
+{
+    const char *id = "0b5c7f52-3f8e-4d6a-9a51-2b1d3c4e5f60";
+    char err[200], *json;
+    struct job_output o;
+    struct job j, k;
+
+    json = job_output_json(id, "0123456789abcdef", JOB_STDERR, 42, "h\xc3\xa9\n", 4);
+    CHECK(strstr(json, "\"text\":\"h\xc3\xa9\\n\"") && strstr(json, "\"offset\":42") && !strstr(json, "base64"));
+    CHECK(job_output_from_json(&o, json, strlen(json), err, sizeof(err)) == 0);
+    CHECK(o.stream == JOB_STDERR && o.offset == 42 && o.len == 4 && memcmp(o.data, "h\xc3\xa9\n", 4) == 0);
+    CHECK(strcmp(o.run, "0123456789abcdef") == 0 && strcmp(o.id, id) == 0);
+    job_output_release(&o);
+    free(json);
+    /* Bytes that are not UTF-8, and a NUL: base64, exact. */
+    json = job_output_json(id, "0123456789abcdef", JOB_STDOUT, 0, "a\0\xff", 3);
+    CHECK(strstr(json, "\"base64\":\"YQD/\"") && !strstr(json, "\"text\""));
+    CHECK(job_output_from_json(&o, json, strlen(json), err, sizeof(err)) == 0);
+    CHECK(o.stream == JOB_STDOUT && o.len == 3 && memcmp(o.data, "a\0\xff", 3) == 0);
+    job_output_release(&o);
+    free(json);
+    /* Refused: no run, another stream, both forms, neither. */
+    {
+        static const char *bad[] = {
+            "{\"schema_version\":1,\"job_id\":\"0b5c7f52-3f8e-4d6a-9a51-2b1d3c4e5f60\",\"stream\":\"stdout\","
+            "\"offset\":0,\"text\":\"a\"}",
+            "{\"schema_version\":1,\"job_id\":\"0b5c7f52-3f8e-4d6a-9a51-2b1d3c4e5f60\",\"run\":\"ab\","
+            "\"stream\":\"stdin\",\"offset\":0,\"text\":\"a\"}",
+            "{\"schema_version\":1,\"job_id\":\"0b5c7f52-3f8e-4d6a-9a51-2b1d3c4e5f60\",\"run\":\"ab\","
+            "\"stream\":\"stdout\",\"offset\":0,\"text\":\"a\",\"base64\":\"YQ==\"}",
+            "{\"schema_version\":1,\"job_id\":\"0b5c7f52-3f8e-4d6a-9a51-2b1d3c4e5f60\",\"run\":\"ab\","
+            "\"stream\":\"stdout\",\"offset\":0}",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+            CHECK(job_output_from_json(&o, bad[i], strlen(bad[i]), err, sizeof(err)) < 0 && o.data == NULL);
+    }
+    /* The stream flag travels only when set. */
+    job_init(&j);
+    snprintf(j.id, sizeof(j.id), "%s", id);
+    j.code = util_strdup("print(1)");
+    snprintf(j.kind, sizeof(j.kind), "sync");
+    snprintf(j.account, sizeof(j.account), "demo");
+    j.timeout_ms = 1000;
+    j.memory_mb = 64;
+    json = job_to_json(&j);
+    CHECK(!strstr(json, "stream"));
+    CHECK(job_from_json(&k, json, strlen(json), err, sizeof(err)) == 0 && k.stream == 0);
+    job_release(&k);
+    free(json);
+    j.stream = 1;
+    json = job_to_json(&j);
+    CHECK(strstr(json, "\"stream\":true") != NULL);
+    CHECK(job_from_json(&k, json, strlen(json), err, sizeof(err)) == 0 && k.stream == 1);
+    job_release(&k);
+    free(json);
+    job_release(&j);
+}
+
 int main(void)
 {
+    test_output_chunks();
     test_binary_stdin();
     test_job_roundtrip();
     test_job_rejects();

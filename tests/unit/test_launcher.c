@@ -82,7 +82,7 @@ static void run_many(const char *mode, int n)
         result_init(&r);
         err[0] = '\0';
         snprintf(want, sizeof(want), i == 0 ? "0 0\n" : "42\n");   /* job 0: nice and rtprio limits */
-        if (sbx_run(sb, i % 2, &j, &r, err, sizeof(err)) == 0 && !r.timed_out && r.exit_code == 0 && r.stdout_data &&
+        if (sbx_run(sb, i % 2, &j, &r, NULL, err, sizeof(err)) == 0 && !r.timed_out && r.exit_code == 0 && r.stdout_data &&
             strcmp(r.stdout_data, want) == 0)
             ok++;
         else
