@@ -137,7 +137,7 @@ run: deps kafka all
 unit: $(UNIT_TESTS)
 	@scripts/pg.sh run scripts/unit.sh $(UNIT_TESTS)
 
-integration: all kafka
+integration: all kafka $(SSECLIENT)
 	@scripts/pg.sh run scripts/integration.sh
 
 # Schemathesis, pinned, for tests/contract (issue 31): a virtual environment
@@ -150,7 +150,16 @@ $(SCHEMATHESIS): Makefile
 	@.run/schemathesis/bin/pip install -q --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION)
 	@touch $@
 
-test: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(FUZZ_BINS) $(SCHEMATHESIS)   # benches are built (not run) so they never rot
+# sseclient-py, pinned, for the streaming tests (a real SSE parser, not a
+# split on newlines): installed under .run/pylib, which the tests import from.
+SSECLIENT_VERSION = 1.8.0
+SSECLIENT = .run/pylib/sseclient/__init__.py
+$(SSECLIENT): Makefile $(SCHEMATHESIS)
+	@rm -rf .run/pylib
+	@.run/schemathesis/bin/pip install -q --disable-pip-version-check --target .run/pylib sseclient-py==$(SSECLIENT_VERSION)
+	@touch $@
+
+test: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(FUZZ_BINS) $(SCHEMATHESIS) $(SSECLIENT)   # benches are built (not run) so they never rot
 	@scripts/pg.sh run sh -c '$(MAKE) --no-print-directory unit && scripts/fuzz.sh 30 && scripts/integration.sh'
 
 # Each fuzz target for FUZZ_SECONDS (default 300).

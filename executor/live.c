@@ -26,10 +26,10 @@ void live_begin(struct live *l, rd_kafka_t *rk, const char *topic, int32_t parti
     }
 }
 
-/* Where a chunk of p[0..n) should end: before a UTF-8 sequence the bytes
- * do not complete yet (its rest may come with the next read), unless
- * that would leave nothing. */
-static size_t cut(const char *p, size_t n)
+/* How much of p[0..n) is whole UTF-8 characters: all but a sequence at
+ * its end that the bytes do not complete yet (its rest may come with the
+ * next read). Bytes that are not UTF-8 at all count as whole. */
+static size_t whole(const char *p, size_t n)
 {
     for (size_t back = 1; back <= 3 && back <= n; back++) {
         unsigned char c = (unsigned char)p[n - back];
@@ -37,7 +37,7 @@ static size_t cut(const char *p, size_t n)
         if ((c & 0xC0) == 0x80)
             continue;   /* a continuation byte: look further back */
         need = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
-        return need > back && n - back > 0 ? n - back : n;
+        return need > back ? n - back : n;
     }
     return n;
 }
@@ -51,7 +51,7 @@ static void send_upto(struct live *l, int k, const struct buf *b, size_t end)
         rd_kafka_resp_err_t err;
 
         if (n < end - l->sent[k])
-            n = cut(b->data + l->sent[k], n);
+            n = whole(b->data + l->sent[k], n);   /* never 0: n is LIVE_CHUNK here */
         json = job_output_json(l->id, l->run, (enum job_stream)k, l->sent[k], b->data + l->sent[k], n);
         err = json ? kq_produce_to(l->rk, l->topic, l->partition, l->id, json, l->kind, "output", NULL, -1, NULL)
                    : RD_KAFKA_RESP_ERR__FAIL;
@@ -74,24 +74,19 @@ int64_t live_progress(void *ctx, const struct buf *const out[2], int64_t now_us)
 
     for (int k = 0; k < 2; k++) {
         const struct buf *b = out[k];
-        size_t waiting = b->len > l->sent[k] ? b->len - l->sent[k] : 0;
-        int64_t due;
+        /* Whole characters only: a trailing partial one waits for its rest
+         * (or for the result, which has every byte). */
+        size_t ready = b->len > l->sent[k] ? whole(b->data + l->sent[k], b->len - l->sent[k]) : 0;
+        /* At most one chunk per LIVE_FLUSH_MS: output after a quiet spell
+         * goes at once, a busy stream's is gathered. */
+        int64_t due = l->last_sent[k] ? l->last_sent[k] + LIVE_FLUSH_MS * 1000 : now_us;
 
-        if (!waiting) {
-            l->waiting_since[k] = 0;
+        if (!ready)
             continue;
-        }
-        if (!l->waiting_since[k])
-            l->waiting_since[k] = now_us;
-        due = l->waiting_since[k] + LIVE_FLUSH_MS * 1000;
-        if (waiting >= LIVE_CHUNK || now_us >= due) {
-            /* Whole characters; a trailing partial one waits for its rest
-             * until the next deadline, then goes alone, as it is. */
-            send_upto(l, k, b, l->sent[k] + cut(b->data + l->sent[k], waiting));
-            l->waiting_since[k] = b->len > l->sent[k] ? now_us : 0;
-            if (!l->waiting_since[k])
-                continue;
-            due = now_us + LIVE_FLUSH_MS * 1000;
+        if (ready >= LIVE_CHUNK || now_us >= due) {
+            send_upto(l, k, b, l->sent[k] + ready);
+            l->last_sent[k] = now_us;
+            continue;
         }
         if (!next || due < next)
             next = due;

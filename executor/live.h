@@ -1,9 +1,11 @@
 /* live: a running job's output as it comes, for streamed calls. run.c
  * tells it what the job has printed so far; it sends the new bytes as
  * chunks (job_output) to the output topic, on the partition of the API
- * that serves the stream. Chunks are coalesced: one goes when LIVE_CHUNK
- * bytes are waiting or LIVE_FLUSH_MS after the first of them arrived, and
- * ends on a whole UTF-8 character where it can. It never waits: a chunk
+ * that serves the stream. Chunks are coalesced: a stream sends at most one
+ * every LIVE_FLUSH_MS (output after a quiet spell goes at once, a busy
+ * stream's is gathered), or one as soon as LIVE_CHUNK bytes wait, and a
+ * chunk ends on a whole UTF-8 character (a character cut between two
+ * writes waits for its rest). It never waits: a chunk
  * the producer cannot queue is dropped (the API sees the gap and says so
  * in the stream; the result still holds every byte within the caps). */
 #ifndef EXECQ_LIVE_H
@@ -27,7 +29,7 @@ struct live {
     char run[17];             /* this run's id: random, so a run elsewhere is told apart */
     char kind[8];
     size_t sent[2];           /* bytes of stdout, stderr handed on (or dropped) so far */
-    int64_t waiting_since[2]; /* util_mono_us when unsent bytes appeared; 0: none */
+    int64_t last_sent[2];     /* util_mono_us of the last chunk of stdout, stderr; 0: none yet */
     long chunks, dropped;     /* this job's, for the log and metrics */
 };
 

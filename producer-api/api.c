@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,6 +368,20 @@ static void api_completed(void *cls, struct MHD_Connection *conn, void **con_cls
     *con_cls = NULL;
 }
 
+/* libmicrohttpd's own messages, as our log lines. A client that goes away
+ * in the middle of a streamed answer is ordinary: debug. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    int level;
+
+    (void)cls;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    level = strstr(msg, "no longer available") || strstr(msg, "Failed to send") ? LOG_DEBUG : LOG_WARNING;
+    log_msg(level, "http: %s", msg);
+}
+
 /* The operator token: --admin-token-file's first line, else
  * EXECQ_ADMIN_TOKEN (--admin-token); none: no admin API. Returns 0, or -1
  * with errstr (unreadable file, a token too short to be secret). */
@@ -502,6 +517,7 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_POOL,
                               MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                               MHD_OPTION_NOTIFY_COMPLETED, api_completed, a,
+                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                               MHD_OPTION_END);
     if (!a->mhd) {
         snprintf(errstr, errstr_size, "cannot listen on %s:%ld", c->listen_addr, c->port);
