@@ -67,17 +67,113 @@ int http_global_init(void)
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
-int http_request(const struct http *h, const char *method, const char *path, const char *body, const char *idem,
-                 struct http_answer *a, char *errstr, size_t errstr_size)
+/* An SSE parser fed by libcurl (the stream's bytes, in any pieces). */
+struct sse_in {
+    int active;                    /* the answer is text/event-stream */
+    struct buf line, event, data;
+    char *last;                    /* data of the last event (malloc'd) */
+    int (*on_event)(void *ctx, const char *event, const char *data);
+    void *ctx;
+    int stopped;
+};
+
+static int buf_put(struct buf *b, const char *p, size_t n)
+{
+    return on_body((char *)p, 1, n, b) == n ? 0 : -1;
+}
+
+/* One whole line of the stream (no newline): a field, or the blank line
+ * that ends an event. */
+static void sse_line(struct sse_in *in, const char *l, size_t n)
+{
+    if (n == 0) {
+        if (in->data.len) {
+            free(in->last);
+            in->last = strdup(in->data.p);
+            if (in->on_event && in->on_event(in->ctx, in->event.len ? in->event.p : "message", in->data.p) < 0)
+                in->stopped = 1;
+        }
+        in->event.len = in->data.len = 0;
+        if (in->event.p)
+            in->event.p[0] = '\0';
+        if (in->data.p)
+            in->data.p[0] = '\0';
+        return;
+    }
+    if (l[0] == ':')
+        return;   /* a comment: keep-alive */
+    if (n >= 6 && strncmp(l, "event:", 6) == 0) {
+        size_t skip = n > 6 && l[6] == ' ' ? 7 : 6;
+        in->event.len = 0;
+        buf_put(&in->event, l + skip, n - skip);
+    } else if (n >= 5 && strncmp(l, "data:", 5) == 0) {
+        size_t skip = n > 5 && l[5] == ' ' ? 6 : 5;
+        if (in->data.len)
+            buf_put(&in->data, "\n", 1);
+        buf_put(&in->data, l + skip, n - skip);
+    }
+}
+
+static size_t on_stream(char *p, size_t size, size_t n, void *opaque)
+{
+    struct sse_in *in = opaque;
+    size_t len = size * n;
+
+    for (size_t i = 0; i < len && !in->stopped; i++) {
+        if (p[i] == '\n') {
+            size_t l = in->line.len;
+            if (l && in->line.p[l - 1] == '\r')
+                l--;
+            sse_line(in, in->line.p ? in->line.p : "", l);
+            in->line.len = 0;
+        } else if (buf_put(&in->line, p + i, 1) < 0) {
+            return 0;
+        }
+    }
+    return in->stopped ? 0 : len;
+}
+
+struct body_sink {
+    struct buf plain;
+    struct sse_in sse;
+};
+
+/* The body goes to the SSE parser once the answer said text/event-stream. */
+static size_t on_any_body(char *p, size_t size, size_t n, void *opaque)
+{
+    struct body_sink *s = opaque;
+    return s->sse.active ? on_stream(p, size, n, &s->sse) : on_body(p, size, n, &s->plain);
+}
+
+struct header_sink {
+    struct http_answer *a;
+    struct sse_in *sse;            /* NULL: no streaming asked */
+};
+
+static size_t on_header_any(char *data, size_t size, size_t n, void *opaque)
+{
+    struct header_sink *hs = opaque;
+    char v[128];
+
+    if (hs->sse && header_value(data, size * n, "Content-Type", v, sizeof(v)) == 0)
+        hs->sse->active = strncmp(v, "text/event-stream", 17) == 0;
+    return on_header(data, size, n, hs->a);
+}
+
+static int perform(const struct http *h, const char *method, const char *path, const char *body, const char *idem,
+                   struct sse_in *sse, struct http_answer *a, char *errstr, size_t errstr_size)
 {
     CURL *c = curl_easy_init();
     struct curl_slist *hdrs = NULL;
-    struct buf b = {0};
+    struct body_sink sink = {0};
+    struct header_sink hs = {a, sse ? &sink.sse : NULL};   /* the parser the body goes to */
     char url[2048], line[512];
     CURLcode rc;
     int ret = -1;
 
     memset(a, 0, sizeof(*a));
+    if (sse)
+        sink.sse = *sse;
     if (!c) {
         snprintf(errstr, errstr_size, "cannot start libcurl");
         goto out;
@@ -92,6 +188,8 @@ int http_request(const struct http *h, const char *method, const char *path, con
         hdrs = curl_slist_append(hdrs, line);
     }
     hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+    if (sse)
+        hdrs = curl_slist_append(hdrs, "Accept: text/event-stream, application/json");
     hdrs = curl_slist_append(hdrs, "Expect:");   /* no 100-continue round trip */
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
@@ -106,24 +204,50 @@ int http_request(const struct http *h, const char *method, const char *path, con
     } else if (strcmp(method, "POST") == 0) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
     }
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, a);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_any_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header_any);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &hs);
     rc = curl_easy_perform(c);
-    if (rc != CURLE_OK) {
+    if (rc != CURLE_OK && !(sink.sse.stopped && rc == CURLE_WRITE_ERROR)) {
         snprintf(errstr, errstr_size, "%s %s: %s", method, url, curl_easy_strerror(rc));
         goto out;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
-    a->body = b.p ? cJSON_ParseWithLength(b.p, b.len) : NULL;
-    ret = 0;
+    if (sink.sse.active)
+        a->body = sink.sse.last ? cJSON_Parse(sink.sse.last) : NULL;
+    else
+        a->body = sink.plain.p ? cJSON_ParseWithLength(sink.plain.p, sink.plain.len) : NULL;
+    ret = sink.sse.stopped ? -1 : 0;
+    if (sink.sse.stopped)
+        snprintf(errstr, errstr_size, "stopped");
 out:
-    free(b.p);
+    free(sink.plain.p);
+    free(sink.sse.line.p);
+    free(sink.sse.event.p);
+    free(sink.sse.data.p);
+    free(sink.sse.last);
     curl_slist_free_all(hdrs);
     if (c)
         curl_easy_cleanup(c);
     return ret;
+}
+
+int http_request(const struct http *h, const char *method, const char *path, const char *body, const char *idem,
+                 struct http_answer *a, char *errstr, size_t errstr_size)
+{
+    return perform(h, method, path, body, idem, NULL, a, errstr, errstr_size);
+}
+
+int http_stream(const struct http *h, const char *path, const char *body,
+                int (*on_event)(void *ctx, const char *event, const char *data), void *ctx, struct http_answer *a,
+                char *errstr, size_t errstr_size)
+{
+    struct sse_in in = {0};
+
+    in.on_event = on_event;
+    in.ctx = ctx;
+    return perform(h, "POST", path, body, NULL, &in, a, errstr, errstr_size);
 }
 
 char *http_escape(const char *s)

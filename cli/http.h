@@ -30,6 +30,16 @@ int http_global_init(void);
 int http_request(const struct http *h, const char *method, const char *path, const char *body, const char *idem,
                  struct http_answer *a, char *errstr, size_t errstr_size);
 
+/* The same for an answer that may be a stream of Server-Sent Events
+ * (text/event-stream): on_event(ctx, event, data) is called for each event
+ * as it arrives (data: its data lines joined by newlines), and a->body is
+ * the data of the last one, parsed (a streamed call's result or error).
+ * Any other answer fills a->body as http_request does. Comments and ids
+ * are skipped. on_event returns 0, or -1 to stop reading (-1 returned). */
+int http_stream(const struct http *h, const char *path, const char *body,
+                int (*on_event)(void *ctx, const char *event, const char *data), void *ctx, struct http_answer *a,
+                char *errstr, size_t errstr_size);
+
 void http_answer_release(struct http_answer *a);
 
 /* s percent-encoded for a query string, malloc'd (free it); NULL on ENOMEM. */

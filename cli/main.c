@@ -93,7 +93,8 @@ char *cli_slurp(const char *path, size_t *len)
 }
 
 /* Writes s (or its exact bytes from b64 when the server sent them) to f. */
-static void write_stream(FILE *f, const cJSON *result, const char *name)
+/* Writes a result's stdout or stderr (name), exact bytes, from byte from on. */
+static void write_stream(FILE *f, const cJSON *result, const char *name, size_t from)
 {
     char b64name[32];
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(result, name), *b;
@@ -104,13 +105,61 @@ static void write_stream(FILE *f, const cJSON *result, const char *name)
         size_t n;
         char *raw = job_unbase64(b->valuestring, &n);
         if (raw) {
-            fwrite(raw, 1, n, f);
+            if (from < n)
+                fwrite(raw + from, 1, n - from, f);
             free(raw);
             return;
         }
     }
-    if (cJSON_IsString(s))
-        fputs(s->valuestring, f);
+    if (cJSON_IsString(s) && from < strlen(s->valuestring))
+        fputs(s->valuestring + from, f);
+}
+
+/* A streamed run (docs/api.md, Streaming) as it prints: each stream's
+ * bytes are written as they come, while they follow one another; after a
+ * gap (chunks the API dropped) or a restart of the job the rest of that
+ * stream comes from the result. */
+struct live_out {
+    size_t pos[2];       /* bytes of stdout, stderr written */
+    int gap[2];          /* the rest of that stream is written from the result */
+    char last[16];       /* the last event: result or error once it ended */
+};
+
+static int on_live_event(void *ctx, const char *event, const char *data)
+{
+    struct live_out *o = ctx;
+    int k = strcmp(event, "stdout") == 0 ? 0 : strcmp(event, "stderr") == 0 ? 1 : -1;
+    cJSON *d = cJSON_Parse(data);
+    const cJSON *off = cJSON_GetObjectItemCaseSensitive(d, "offset");
+    const cJSON *text = cJSON_GetObjectItemCaseSensitive(d, "text");
+    const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(d, "base64");
+    const cJSON *which = cJSON_GetObjectItemCaseSensitive(d, "stream");
+
+    snprintf(o->last, sizeof(o->last), "%s", event);
+    if (strcmp(event, "restart") == 0) {
+        fprintf(stderr, "%s: the job is running again from its start (its executor was lost)\n", prog);
+        o->pos[0] = o->pos[1] = 0;
+        o->gap[0] = o->gap[1] = 0;
+    } else if (strcmp(event, "dropped") == 0 && cJSON_IsString(which)) {
+        o->gap[strcmp(which->valuestring, "stderr") == 0] = 1;
+    } else if (k >= 0 && !o->gap[k] && cJSON_IsNumber(off)) {
+        size_t n = 0;
+        char *raw = cJSON_IsString(b64) ? job_unbase64(b64->valuestring, &n) : NULL;
+        const char *p = raw ? raw : cJSON_IsString(text) ? text->valuestring : NULL;
+        if (!raw && p)
+            n = strlen(p);
+        if (!p || (size_t)off->valuedouble != o->pos[k]) {
+            o->gap[k] = 1;
+        } else {
+            FILE *f = k ? stderr : stdout;
+            fwrite(p, 1, n, f);
+            fflush(f);
+            o->pos[k] += n;
+        }
+        free(raw);
+    }
+    cJSON_Delete(d);
+    return 0;
 }
 
 /* A finished job's exit code for the shell, like timeout(1) and sh. */
@@ -208,7 +257,10 @@ static const char exec_usage[] =
     "                       (NAME: its base name); repeat for more\n"
     "  -o, --output-dir DIR write returned files (by name) and figures\n"
     "                       (image-1.png, ...) into DIR\n"
-    "  -j, --json           print the whole result as JSON instead\n";
+    "  -j, --json           print the whole result as JSON instead\n"
+    "      --stream         print the output as the job prints it (the default\n"
+    "                       when standard output is a terminal)\n"
+    "      --no-stream      print it once the job has ended\n";
 
 static int cmd_exec(struct http *h, int argc, char **argv)
 {
@@ -220,6 +272,8 @@ static int cmd_exec(struct http *h, int argc, char **argv)
                                          {"input", required_argument, NULL, 'F'},
                                          {"output-dir", required_argument, NULL, 'o'},
                                          {"json", no_argument, NULL, 'j'},
+                                         {"stream", no_argument, NULL, 'S'},
+                                         {"no-stream", no_argument, NULL, 'N'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *file = NULL, *stdin_file = NULL, *out_dir = NULL;
@@ -230,6 +284,8 @@ static int cmd_exec(struct http *h, int argc, char **argv)
     size_t in_len = 0;
     cJSON *req = cJSON_CreateObject(), *inputs = cJSON_CreateArray();
     struct http_answer a = {0};
+    struct live_out live = {0};
+    int stream = -1;
 
     while ((c = getopt_long(argc, argv, "f:t:m:i:s:F:o:jh", opts, NULL)) != -1) {
         switch (c) {
@@ -260,6 +316,8 @@ static int cmd_exec(struct http *h, int argc, char **argv)
             break;
         case 'o': out_dir = optarg; break;
         case 'j': json = 1; break;
+        case 'S': stream = 1; break;
+        case 'N': stream = 0; break;
         case 'h': fputs(exec_usage, stdout); ret = 0; goto out;
         default: die_usage(exec_usage);
         }
@@ -303,10 +361,24 @@ static int cmd_exec(struct http *h, int argc, char **argv)
         goto out;
     if (timeout > h->timeout_s - 15)
         h->timeout_s = (long)timeout + 15;   /* the server answers within timeout + its grace */
-    if (http_request(h, "POST", "/v1/exec-python", body, NULL, &a, errstr, sizeof(errstr)) < 0) {
+    if (stream < 0)
+        stream = !json && isatty(STDOUT_FILENO);   /* by default, when a person watches */
+    if ((stream ? http_stream(h, "/v1/exec-python", body, on_live_event, &live, &a, errstr, sizeof(errstr))
+                : http_request(h, "POST", "/v1/exec-python", body, NULL, &a, errstr, sizeof(errstr))) < 0) {
         fprintf(stderr, "%s: %s\n", prog, errstr);
         ret = CLI_EXIT_UNAVAILABLE;
         goto out;
+    }
+    if (a.status == 200 && live.last[0] && strcmp(live.last, "result") != 0) {
+        /* The stream ended with an error event (its status inside), or
+         * before any end at all. */
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(a.body, "http_status");
+        if (strcmp(live.last, "error") != 0 || !cJSON_IsNumber(st)) {
+            fprintf(stderr, "%s: the stream ended before the result; see: execq job %s\n", prog, a.job_id);
+            ret = CLI_EXIT_UNAVAILABLE;
+            goto out;
+        }
+        a.status = (long)st->valuedouble;
     }
     if (a.status != 200) {
         ret = cli_fail_answer(&a);
@@ -316,9 +388,9 @@ static int cmd_exec(struct http *h, int argc, char **argv)
         print_json(stdout, a.body);
     } else {
         fflush(stdout);
-        write_stream(stdout, a.body, "stdout");
+        write_stream(stdout, a.body, "stdout", live.pos[0]);
         fflush(stdout);
-        write_stream(stderr, a.body, "stderr");
+        write_stream(stderr, a.body, "stderr", live.pos[1]);
     }
     if (out_dir && files_save_outputs(a.body, out_dir, errstr, sizeof(errstr)) < 0) {
         fprintf(stderr, "%s: %s\n", prog, errstr);

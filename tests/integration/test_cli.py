@@ -267,3 +267,49 @@ def test_exec_python_sends_input_files_and_writes_files_and_figures(cluster, api
     # A server-side refusal (scratch over the maximum) is one line, exit 65.
     r = cli(["exec-python", "-s", "100000", "print(1)"], env)
     assert r.returncode == 65 and b"invalid_scratch" in r.stderr, r
+
+
+def test_exec_python_streams_on_a_terminal_and_when_asked(cluster, api, tmp_path):
+    """On a terminal (a pty) the output comes as the job prints it: the
+    first line long before the end; --stream does the same into a pipe,
+    --no-stream writes it at the end. The bytes are the result's, exactly,
+    bytes that are not UTF-8 included, and the exit code is the job's."""
+    env = home(cluster, tmp_path, api.key)
+    code = ("import sys, time\n"
+            "print('first', flush=True)\n"
+            "time.sleep(1.5)\n"
+            "sys.stdout.buffer.write(b'\\xff last\\n')\n"
+            "print('err', file=sys.stderr)\n"
+            "sys.exit(4)\n")
+    master, slave = pty.openpty()
+    p = subprocess.Popen([EXECQ, "exec-python", code], stdin=subprocess.DEVNULL, stdout=slave,
+                         stderr=subprocess.DEVNULL, env=env)
+    os.close(slave)
+    seen, first_at = b"", None
+    t0 = time.time()
+    while time.time() - t0 < 60:
+        ready, _, _ = select.select([master], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if first_at is None and b"first" in seen:
+                first_at = time.time()
+        elif p.poll() is not None:
+            break
+    p.wait(timeout=60)
+    os.close(master)
+    end_at = time.time()
+    assert p.returncode == 4 and seen.replace(b"\r\n", b"\n") == b"first\n\xff last\n", (p.returncode, seen)
+    assert first_at is not None and end_at - first_at > 1.0, (first_at, end_at)
+    # Into a pipe: streamed when asked, and the same bytes either way.
+    for flag in ("--stream", "--no-stream"):
+        r = cli(["exec-python", flag, code], env)
+        assert (r.returncode, r.stdout, r.stderr) == (4, b"first\n\xff last\n", b"err\n"), (flag, r)
+    # A timeout mid-stream: the output printed before it, and exit 124.
+    r = cli(["exec-python", "--stream", "--timeout", "1", "print('x', flush=True)\nwhile True: pass"], env)
+    assert (r.returncode, r.stdout) == (124, b"x\n"), r
