@@ -47,6 +47,12 @@ int claim_uids(struct claim *cl, long base, long count, const char *lock_path, c
     int fd = -1;
 
     cl->fd = -1;
+    if (count < 1) {
+        /* fcntl reads a length of 0 as "to the end of the file": every uid
+         * above base would be taken. */
+        snprintf(errstr, errstr_size, "no sandbox uids to claim (%ld): an executor needs at least one slot", count);
+        return -1;
+    }
     for (int i = 0; i < 2; i++) {
         int rc = claim_overlaps_subids(files[i], base, count, who, sizeof(who));
         if (rc < 0) {

@@ -16,7 +16,8 @@ struct claim {
     int fd;   /* the lock file, holding our open-file-description lock; -1 when none */
 };
 
-/* Takes [base, base + count) for this process: refuses (-1, errstr) if the
+/* Takes [base, base + count) for this process (count >= 1; an empty range
+ * is refused): refuses (-1, errstr) if the
  * range overlaps a range in subuid_path or subgid_path (missing files hold
  * none), an existing user or group (through NSS), or the range another live
  * executor holds in lock_path. The lock is an open file description lock,

@@ -43,6 +43,13 @@ int main(void)
     CHECK(strstr(err, "alice") != NULL);
     CHECK(claim_uids(&c, 65530, 10, lock, sub, sub, err, sizeof(err)) == -1);   /* nobody, 65534 */
     CHECK(strstr(err, "65534") != NULL);
+    /* An empty range is refused: to fcntl a length of 0 means "to the end
+     * of the file", which took every uid above base (a test executor with
+     * slots 0 once blocked every executor above it this way). */
+    CHECK(claim_uids(&c, 400000, 0, lock, sub, sub, err, sizeof(err)) == -1);
+    CHECK(strstr(err, "no sandbox uids") != NULL);
+    CHECK(claim_uids(&c, 500000, 4, lock, sub, sub, err, sizeof(err)) == 0);   /* so this one is free */
+    claim_release(&c);
     claim_release(&a);
     CHECK(claim_uids(&c, 200032, 32, lock, sub, sub, err, sizeof(err)) == 0);  /* freed by release */
     claim_release(&b);

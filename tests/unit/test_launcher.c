@@ -52,6 +52,7 @@ static void run_many(const char *mode, int n)
     snprintf(c.sandbox_root, sizeof(c.sandbox_root), "/run/execq-unit-%d", (int)getpid());
     snprintf(c.sandbox_mode, sizeof(c.sandbox_mode), "%s", mode);
     c.uid_base = 300000 + 1000 * (getpid() % 97);
+    c.slots = 2;   /* the test runs slots 0 and 1 (0 would mean "as many as CPUs" to the executor's main) */
     {   /* build/tests/test_launcher -> build/execq-launcher */
         char self[200];
         ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
