@@ -184,7 +184,7 @@ faults: deps kafka all
 stress-adversarial: deps kafka all
 	@scripts/stress.sh $(or $(RUNS),20)
 
-bench: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench
+bench: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(SSECLIENT)
 	@$(BUILD)/sbx_bench 50
 	@/usr/bin/python3 tests/bench/bench.py
 	@/usr/bin/python3 tests/bench/priority.py
@@ -194,6 +194,7 @@ bench: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench
 	@/usr/bin/python3 tests/bench/txn.py
 	@/usr/bin/python3 tests/bench/store.py
 	@/usr/bin/python3 tests/bench/files.py
+	@/usr/bin/python3 tests/bench/stream.py
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,142 @@
+"""Streamed sync calls (docs/api.md, Streaming), from outside, on one stack
+(a broker, one warm executor, the API) on this machine. Prints a table;
+asserts nothing (docs/performance.md quotes it).
+
+- first chunk: STREAM_N (default 200) calls of a job that prints the time
+  and then sleeps 0.2 s; how long after the print its stdout event reached
+  the client (the job's wall clock against ours: one host).
+- a 30 s job that prints once a second (STREAM_LONG_S to shorten): events
+  received and the gaps between them.
+- STREAM_CONCURRENT (default 200) streams at once (the executor has 40
+  slots, 128 MiB each, for jobs that mostly sleep), each printing 20 lines
+  over 2 s: lines received against lines printed, events per stream, and
+  the API's resident memory before and at its peak.
+
+Streams are read with sseclient-py (pinned by the Makefile, .run/pylib)."""
+import http.client
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from conftest import Cluster  # noqa: E402
+from bench import TOP  # noqa: E402
+
+sys.path.insert(0, os.path.join(TOP, ".run", "pylib"))
+from sseclient import SSEClient  # noqa: E402
+
+
+def rss_mb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0
+
+
+def stream(port, code, timeout=40):
+    """Runs code streamed; returns [(arrival wall time, event, data)]."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout + 30)
+    conn.request("POST", "/v1/exec-python", json.dumps({"code": code, "stream": True, "timeout": timeout}),
+                 {"Authorization": "Bearer demo_key_slopshop", "Content-Type": "application/json"})
+    resp = conn.getresponse()
+    out = []
+    if resp.status == 200:
+        for ev in SSEClient(resp).events():
+            out.append((time.time(), ev.event, json.loads(ev.data)))
+    conn.close()
+    return out
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * p))]
+
+
+def main():
+    n = int(os.environ.get("STREAM_N", "200"))
+    long_s = int(os.environ.get("STREAM_LONG_S", "30"))
+    conc = int(os.environ.get("STREAM_CONCURRENT", "200"))
+    c = Cluster()
+    rows = []
+    try:
+        c.start_kafka()
+        # 40 slots (jobs that mostly sleep; 128 MiB each): 200 streams of 2 s
+        # each are done in seconds rather than queued past their timeout.
+        c.start("executor", [os.path.join(TOP, "build", "execq-executor"), "--sandbox-mode=warm", "--slots=40",
+                             "--max-memory-mb=128"])
+        c.start_api(extra=("--max-connections-per-address=0", "--account-max-sync=0", "--account-requests-per-s=0"))
+        api = c.procs["api"].pid
+        time.sleep(2)
+        stream(c.api_port, "print(1)")   # warm up
+
+        lat = []
+        for _ in range(n):
+            evs = stream(c.api_port, "import time\nprint(repr(time.time()), flush=True)\ntime.sleep(0.2)\n")
+            first = next(((t, d) for t, e, d in evs if e == "stdout" and d["offset"] == 0), None)
+            if first:
+                lat.append((first[0] - float(first[1]["text"].strip())) * 1000)
+        rows.append(("first stdout chunk after the print, ms", f"p50 {statistics.median(lat):.1f}, "
+                     f"p99 {pct(lat, 0.99):.1f}, max {max(lat):.1f} ({len(lat)} of {n} calls)"))
+
+        evs = stream(c.api_port, f"import time\nfor i in range({long_s}):\n    print(i, flush=True)\n"
+                     f"    time.sleep(1)\n", timeout=long_s + 5)
+        times = [t for t, e, _ in evs if e == "stdout"]
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        rows.append((f"a {long_s} s job printing once a second",
+                     f"{len(times)} stdout events; gaps p50 {statistics.median(gaps):.3f} s, "
+                     f"min {min(gaps):.3f}, max {max(gaps):.3f}; ends with {evs[-1][1]}"))
+
+        base = rss_mb(api)
+        peak = [base]
+        done = threading.Event()
+
+        def watch():
+            while not done.is_set():
+                peak[0] = max(peak[0], rss_mb(api))
+                time.sleep(0.05)
+
+        results = [None] * conc
+
+        def one(i):
+            results[i] = stream(c.api_port, "import time\nfor i in range(20):\n    print('line', i, flush=True)\n"
+                                            "    time.sleep(0.1)\n", timeout=30)
+
+        w = threading.Thread(target=watch)
+        w.start()
+        t0 = time.time()
+        ts = [threading.Thread(target=one, args=(i,)) for i in range(conc)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        took = time.time() - t0
+        done.set()
+        w.join()
+        ok = sum(1 for r in results if r and r[-1][1] == "result")
+        lines = 0
+        exact = 0
+        per_stream = []
+        for r in results:
+            if not r or r[-1][1] != "result":
+                continue
+            text = "".join(d.get("text", "") for _, e, d in r if e == "stdout")
+            lines += text.count("\n")
+            exact += text == r[-1][2]["stdout"]
+            per_stream.append(sum(1 for _, e, _ in r if e == "stdout"))
+        rows.append((f"{conc} streams at once, 20 lines each over 2 s",
+                     f"{ok} ended with their result, {exact} with every byte streamed; {lines} of {20 * conc} lines; "
+                     f"stdout events per stream p50 {statistics.median(per_stream) if per_stream else 0}; "
+                     f"all done in {took:.1f} s"))
+        rows.append(("API resident memory, MiB", f"{base:.1f} before, {peak[0]:.1f} at the peak of the {conc} streams"))
+    finally:
+        c.shutdown()
+    print("Streamed sync calls (one warm executor, 40 slots; the broker, the API and the clients on this host)")
+    for k, v in rows:
+        print(f"  {k:<44} {v}")
+
+
+if __name__ == "__main__":
+    main()
