@@ -15,11 +15,11 @@ COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c co
 # The store (accounts, jobs, idempotency, retention, schema) over db.c's dialects.
 STORE_SRC = producer-api/store.c producer-api/store_schema.c producer-api/store_accounts.c producer-api/store_jobs.c \
             producer-api/store_idem.c producer-api/store_prune.c producer-api/db.c
-API_SRC = producer-api/main.c producer-api/api.c producer-api/req.c producer-api/sse.c producer-api/produce.c producer-api/submit.c producer-api/spec.c producer-api/query.c producer-api/accounts.c \
+API_SRC = producer-api/main.c producer-api/api.c producer-api/req.c producer-api/sse.c producer-api/produce.c producer-api/submit.c producer-api/cancel.c producer-api/spec.c producer-api/query.c producer-api/accounts.c \
           producer-api/replies.c producer-api/results.c producer-api/pending.c producer-api/auth.c $(STORE_SRC) \
           producer-api/admin.c producer-api/quota.c
 EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/answered.c executor/lookback.c executor/run.c executor/live.c \
-           executor/sbx.c executor/outfiles.c executor/launcher.c executor/cg.c executor/claim.c executor/scrape.c executor/suspended.c
+           executor/sbx.c executor/outfiles.c executor/launcher.c executor/cg.c executor/claim.c executor/scrape.c executor/suspended.c executor/cancels.c
 # The launcher and its sandboxes (sandbox/): built with common/ and sandbox/
 # on the include path only, so nothing of the executor's reaches them but
 # common/launcher_proto.h. common/job.c for job_file_name_ok (init checks
@@ -90,7 +90,7 @@ $(BUILD)/execq-launcher: $(patsubst %.c,$(BUILD)/launcher/%.o,$(LAUNCHER_SRC)) $
 	$(CC) $(if $(LAUNCHER_SANITIZE),-fsanitize=$(subst $(space),$(comma),$(LAUNCHER_SANITIZE))) -o $@ $(filter %.o,$^) -lseccomp -lcjson -lpthread $(PY_LIBS)
 
 # Unit tests link the modules they test directly (no broker, no network).
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(FLAGS_STAMP) $(call obj,$(COMMON_SRC) executor/offsets.c executor/answered.c executor/cg.c executor/claim.c \
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(FLAGS_STAMP) $(call obj,$(COMMON_SRC) executor/offsets.c executor/answered.c executor/cg.c executor/claim.c executor/cancels.c \
                         producer-api/pending.c producer-api/auth.c $(STORE_SRC) producer-api/quota.c sandbox/filter.c \
                         executor/outfiles.c producer-api/spec.c producer-api/sse.c producer-api/req.c)
 	@mkdir -p $(dir $@)

@@ -34,6 +34,7 @@ static const struct cfg_entry cfg_table[] = {
     S(batch_topic, "batch-topic", "", 0, CFG_API | CFG_EXEC, "topic async and batch jobs are written to, served after sync jobs (empty: <jobs-topic>.batch)"),
     S(results_topic, "results-topic", "execq.results", 1, CFG_API | CFG_EXEC, "topic results are written to (the reply topic)"),
     S(output_topic, "output-topic", "", 0, CFG_API | CFG_EXEC, "topic of streamed output chunks, on the partition of the API that serves the stream (empty: <results-topic>.output; kept one hour)"),
+    S(control_topic, "control-topic", "", 0, CFG_API | CFG_EXEC, "topic of cancel notices, one partition, read from its start by every executor (empty: <jobs-topic>.control; kept two days)"),
     S(accounts_topic, "accounts-topic", "execq.accounts", 1, CFG_API | CFG_EXEC, "compacted topic of account notices (suspended or not, by account id): executors fail a suspended account's jobs without running them"),
     I(jobs_partitions, "jobs-partitions", "12", 1, 1000, CFG_API | CFG_EXEC, "partitions of the jobs topic when execq creates it (caps executors per group)"),
     I(results_partitions, "results-partitions", "6", 1, 1000, CFG_API | CFG_EXEC, "partitions of the results topic when execq creates it"),
@@ -280,6 +281,9 @@ int cfg_load(struct cfg *c, unsigned prog_mask, int argc, char **argv, char *err
     if (!c->batch_topic[0])   /* a default derived from another entry */
         snprintf(c->batch_topic, sizeof(c->batch_topic), "%.*s.batch", (int)sizeof(c->batch_topic) - 7,
                  c->jobs_topic);
+    if (!c->control_topic[0])
+        snprintf(c->control_topic, sizeof(c->control_topic), "%.*s.control", (int)sizeof(c->control_topic) - 9,
+                 c->jobs_topic);
     if (!c->output_topic[0])
         snprintf(c->output_topic, sizeof(c->output_topic), "%.*s.output", (int)sizeof(c->output_topic) - 8,
                  c->results_topic);
@@ -288,8 +292,15 @@ int cfg_load(struct cfg *c, unsigned prog_mask, int argc, char **argv, char *err
         return -1;
     }
     if (strcmp(c->output_topic, c->jobs_topic) == 0 || strcmp(c->output_topic, c->batch_topic) == 0 ||
-        strcmp(c->output_topic, c->results_topic) == 0 || strcmp(c->output_topic, c->accounts_topic) == 0) {
-        snprintf(errstr, errstr_size, "output-topic must differ from the jobs, batch, results and accounts topics");
+        strcmp(c->output_topic, c->results_topic) == 0 || strcmp(c->output_topic, c->accounts_topic) == 0 ||
+        strcmp(c->output_topic, c->control_topic) == 0) {
+        snprintf(errstr, errstr_size, "output-topic must differ from the jobs, batch, results, accounts and control "
+                 "topics");
+        return -1;
+    }
+    if (strcmp(c->control_topic, c->jobs_topic) == 0 || strcmp(c->control_topic, c->batch_topic) == 0 ||
+        strcmp(c->control_topic, c->results_topic) == 0 || strcmp(c->control_topic, c->accounts_topic) == 0) {
+        snprintf(errstr, errstr_size, "control-topic must differ from the jobs, batch, results and accounts topics");
         return -1;
     }
     return 0;

@@ -33,6 +33,7 @@ struct cfg {
     char batch_topic[128];
     char results_topic[128];
     char output_topic[128];
+    char control_topic[128];
     long jobs_partitions;
     long results_partitions;
     /* producer-api */

@@ -603,6 +603,8 @@ static void add_common(cJSON *o, const struct result *r)
     cJSON_AddBoolToObject(o, "stderr_truncated", r->stderr_truncated);
     if (r->term_signal)
         cJSON_AddNumberToObject(o, "signal", r->term_signal);
+    if (r->cancelled)
+        cJSON_AddBoolToObject(o, "cancelled", 1);   /* only when so: other results stay as they were */
     if (r->nfiles > 0 || r->files_truncated) {
         add_files(o, "files", r->files, r->nfiles, 0);
         cJSON_AddBoolToObject(o, "files_truncated", r->files_truncated);
@@ -640,6 +642,42 @@ char *job_started_json(const char *job_id, const char *executor, int64_t at_ms)
     cJSON_AddStringToObject(o, "executor", executor);
     cJSON_AddNumberToObject(o, "started_at_ms", (double)at_ms);
     return print_and_free(o);
+}
+
+char *job_cancel_json(const char *job_id, int64_t expires_at_ms, int64_t at_ms)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddNumberToObject(o, "schema_version", JOB_SCHEMA_VERSION);
+    cJSON_AddStringToObject(o, "job_id", job_id);
+    cJSON_AddStringToObject(o, "action", "cancel");
+    cJSON_AddNumberToObject(o, "expires_at_ms", (double)expires_at_ms);
+    cJSON_AddNumberToObject(o, "at_ms", (double)at_ms);
+    return print_and_free(o);
+}
+
+int job_cancel_from_json(const char *json, size_t len, char id[37], int64_t *expires_at_ms, char *errstr,
+                         size_t errstr_size)
+{
+    const char *action = NULL;
+    double d = 0;
+    int ret = -1;
+    cJSON *o = parse_envelope(json, len, "control notice", id, errstr, errstr_size);
+
+    if (!o)
+        return -1;
+    if (get_str(o, "action", 1, &action, errstr, errstr_size) < 0 ||
+        get_num(o, "expires_at_ms", 1, 0, 1e15, &d, errstr, errstr_size) < 0)
+        goto out;
+    if (strcmp(action, "cancel") != 0) {
+        snprintf(errstr, errstr_size, "unknown action \"%.40s\"", action);
+        goto out;
+    }
+    *expires_at_ms = (int64_t)d;
+    ret = 0;
+out:
+    cJSON_Delete(o);
+    return ret;
 }
 
 char *result_to_http_json(const struct result *r)
@@ -736,6 +774,7 @@ int result_from_json(struct result *r, const char *json, size_t len, char *errst
         read_files(o, "images", 1, &r->images, &r->nimages, errstr, errstr_size) < 0)
         goto out;
     r->files_truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "files_truncated"));
+    r->cancelled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "cancelled"));
     r->images_truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "images_truncated"));
     /* Optional when reading: results of executors older than the field. */
     if (get_fixed(o, "account", 0, r->account, sizeof(r->account), errstr, errstr_size) < 0)

@@ -58,6 +58,8 @@ struct result {
     int term_signal;       /* 0 unless killed by a signal */
     int timed_out;
     int memory_exceeded;   /* the memory cgroup limit was hit and a process was killed */
+    int cancelled;         /* cancelled (POST /v1/jobs/{id}/cancel): killed while it ran (completed, charged),
+                            * or never run (failed, refunded) */
     long execution_time_ms;
     long cpu_time_ms;
     long peak_memory_kb;
@@ -115,6 +117,15 @@ void job_output_release(struct job_output *o);   /* frees data, not o */
 /* The "started" event an executor publishes when it takes an async job.
  * Returns a malloc'd string; the caller frees it. */
 char *job_started_json(const char *job_id, const char *executor, int64_t at_ms);
+
+/* A cancel notice on the control topic (schemas/control.schema.json): job
+ * id is not to run (an executor that has it running kills it), until
+ * expires_at_ms, when no executor would run it anyway. Returns a malloc'd
+ * string; the caller frees it. */
+char *job_cancel_json(const char *job_id, int64_t expires_at_ms, int64_t at_ms);
+/* Parses one. Returns 0, or -1 with the reason. */
+int job_cancel_from_json(const char *json, size_t len, char id[37], int64_t *expires_at_ms, char *errstr,
+                         size_t errstr_size);
 
 /* The HTTP response body of a result: the seed's fields plus extras.
  * Returns a malloc'd string; the caller frees it. */

@@ -4,15 +4,18 @@
  * one job at a time. */
 #include "consumer.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "answered.h"
+#include "cancels.h"
 #include "job.h"
 #include "kq.h"
 #include "live.h"
@@ -42,6 +45,8 @@ struct slot {
     rd_kafka_message_t *msg;   /* owned by the slot while busy; NULL when free */
     uint64_t gen;
     struct live live;          /* the running job's streamed output, when it asked for it */
+    int cancel_fd;             /* eventfd: written when the running job is cancelled (run.h) */
+    char job_id[37];           /* the job running now, "" when none (x->mu) */
 };
 
 struct exec_ctx {
@@ -77,18 +82,20 @@ struct exec_ctx {
     int nretired;
     int64_t last_rejoin_ms;
     atomic_llong assigned_ms;   /* util_mono_ms of the last assignment */
-    struct suspended *suspended;   /* accounts whose jobs fail unrun */
+    struct suspended *suspended;
+    struct cancels *cancels;       /* jobs cancelled (the control topic, read by suspended's reader) */   /* accounts whose jobs fail unrun */
     struct answered *answered;     /* jobs whose outcome was queued or published */
     struct lookback *lookback;     /* reads the results topic for an expired job's outcome */
     char executor_id[64];
     /* Metrics (docs/operations.md lists them); registered at start. */
-    struct metric *m_outcome[5], *m_queue_wait, *m_run, *m_prepare, *m_sbx_failures, *m_rejoins;
+    struct metric *m_outcome[6], *m_queue_wait, *m_run, *m_prepare, *m_sbx_failures, *m_rejoins;
     struct metric *m_chunks, *m_chunks_dropped;
 };
 
 /* Outcomes of a job as the executor saw it, for execq_executor_jobs_total. */
-enum { OUT_COMPLETED, OUT_TIMED_OUT, OUT_MEMORY, OUT_FAILED, OUT_EXPIRED };
-static const char *const outcome_names[] = {"completed", "timed_out", "memory_exceeded", "failed", "expired"};
+enum { OUT_COMPLETED, OUT_TIMED_OUT, OUT_MEMORY, OUT_FAILED, OUT_EXPIRED, OUT_CANCELLED };
+static const char *const outcome_names[] = {"completed", "timed_out", "memory_exceeded", "failed", "expired",
+                                            "cancelled"};
 
 /* Travels with a result message as its opaque; freed in the delivery report. */
 struct ticket {
@@ -371,6 +378,20 @@ static int answered_elsewhere(struct exec_ctx *x, struct slot *s, const struct j
     return 1;
 }
 
+/* A cancel notice (cancels.h, on the control topic reader's thread): the
+ * slot running that job, if any, kills it (run.h). */
+static void on_cancel(const char *id, void *arg)
+{
+    struct exec_ctx *x = arg;
+    uint64_t one = 1;
+
+    pthread_mutex_lock(&x->mu);
+    for (int i = 0; i < x->nslots; i++)
+        if (strcmp(x->slots[i].job_id, id) == 0 && write(x->slots[i].cancel_fd, &one, sizeof(one)) == sizeof(one))
+            log_msg(LOG_INFO, "job=%s slot=%d cancelled while it runs: killed", id, i);
+    pthread_mutex_unlock(&x->mu);
+}
+
 /* A job that asked for its output as it comes (stream) gets it on the
  * output topic, on its API's partition: the one its result goes to. A job
  * without one (another API's, not streamed) gets none. */
@@ -417,6 +438,16 @@ static void handle(struct exec_ctx *x, struct slot *s)
         result_release(&r);
         return;
     }
+    /* The slot's job, for a cancel that comes while it runs: its
+     * descriptor emptied of an earlier job's cancel first. */
+    {
+        uint64_t stale;
+        while (read(s->cancel_fd, &stale, sizeof(stale)) > 0)
+            ;
+        pthread_mutex_lock(&x->mu);
+        memcpy(s->job_id, j.id, sizeof(s->job_id));
+        pthread_mutex_unlock(&x->mu);
+    }
     memcpy(r.id, j.id, sizeof(r.id));
     r.credits = j.credits;
     snprintf(r.account, sizeof(r.account), "%s", j.account);
@@ -428,6 +459,12 @@ static void handle(struct exec_ctx *x, struct slot *s)
         snprintf(r.error, sizeof(r.error), "expired %lld ms before it reached an executor",
                  (long long)(util_wall_ms() - j.expires_at_ms));
         log_msg(LOG_INFO, "job=%s expired; not run", j.id);
+    } else if (cancels_has(x->cancels, j.id)) {
+        r.status = RESULT_FAILED;
+        r.credits = 0;   /* never ran: the API refunds it */
+        r.cancelled = 1;
+        snprintf(r.error, sizeof(r.error), "cancelled before it ran");
+        log_msg(LOG_INFO, "job=%s cancelled; not run", j.id);
     } else if (suspended_has(x->suspended, j.account)) {
         /* The operator suspended the account after this job was queued. */
         r.status = RESULT_FAILED;
@@ -435,7 +472,8 @@ static void handle(struct exec_ctx *x, struct slot *s)
         snprintf(r.error, sizeof(r.error), "the account is suspended: not run");
         log_msg(LOG_INFO, "job=%s of suspended account %s; not run", j.id, j.account);
     } else if (announce(x, s, &j), t_run = util_mono_us(),
-               (ran = sbx_run(x->sb, s->index, &j, &r, start_live(x, s, &j), errstr, sizeof(errstr))) < 0 &&
+               (ran = sbx_run(x->sb, s->index, &j, &r, &(struct sbx_watch){start_live(x, s, &j), s->cancel_fd}, errstr,
+                              sizeof(errstr))) < 0 &&
                    sbx_broken(x->sb)) {
         /* Not the job's fault and not its result: publish nothing and store
          * no offset, so the job is redelivered to a working executor once
@@ -452,7 +490,8 @@ static void handle(struct exec_ctx *x, struct slot *s)
         log_msg(LOG_ERR, "job=%s could not run: %s", j.id, errstr);
     }
     /* One line and one count per job, whatever became of it. */
-    outcome = r.status == RESULT_EXPIRED ? OUT_EXPIRED
+    outcome = r.cancelled ? OUT_CANCELLED
+              : r.status == RESULT_EXPIRED ? OUT_EXPIRED
               : r.status != RESULT_COMPLETED ? OUT_FAILED
               : r.timed_out ? OUT_TIMED_OUT
               : r.memory_exceeded ? OUT_MEMORY : OUT_COMPLETED;
@@ -474,6 +513,9 @@ static void handle(struct exec_ctx *x, struct slot *s)
                 outcome_names[outcome], r.exit_code, r.execution_time_ms, queued_ms);
     }
     r.finished_at_ms = util_wall_ms();
+    pthread_mutex_lock(&x->mu);
+    s->job_id[0] = '\0';
+    pthread_mutex_unlock(&x->mu);
     publish(x, s, &r, j.kind);
     {
         int64_t t0 = util_mono_ms(), took;
@@ -651,7 +693,7 @@ static void register_metrics(struct exec_ctx *x)
     static const double prepare_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
     char labels[64];
 
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
         snprintf(labels, sizeof(labels), "outcome=\"%s\"", outcome_names[i]);
         x->m_outcome[i] = metrics_counter("execq_executor_jobs_total", "Jobs this executor finished, by outcome.", labels);
     }
@@ -771,17 +813,25 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     x.offsets = offsets_new();
     x.answered = answered_new(ANSWERED_REMEMBERED);
     x.slots = calloc((size_t)x.nslots, sizeof(*x.slots));
-    if (!x.offsets || !x.answered || !x.slots) {
+    x.cancels = cancels_new(on_cancel, &x);
+    if (!x.offsets || !x.answered || !x.slots || !x.cancels) {
         snprintf(errstr, errstr_size, "out of memory");
         goto out;
     }
+    for (int i = 0; i < x.nslots; i++)
+        x.slots[i].cancel_fd = -1;
+    for (int i = 0; i < x.nslots; i++)
+        if ((x.slots[i].cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+            snprintf(errstr, errstr_size, "eventfd: %s", strerror(errno));
+            goto out;
+        }
     kq_set_outage_note("results of the jobs running wait in memory and are sent once a broker answers; no new job "
                        "arrives until then");
     x.producer = kq_producer_new(c, result_dr, &x, 30000, errstr, errstr_size);   /* failures are re-sent */
     if (!x.producer)
         goto out;
     if (kq_ensure_topics(x.producer, c, 10000, errstr, errstr_size) < 0 ||
-        !(x.suspended = suspended_start(c, errstr, errstr_size)) ||
+        !(x.suspended = suspended_start(c, cancels_apply, x.cancels, errstr, errstr_size)) ||
         !(x.lookback = lookback_new(c, x.answered, errstr, errstr_size)))
         goto out;
     register_metrics(&x);
@@ -941,6 +991,10 @@ out:
     if (x.producer)
         rd_kafka_destroy(x.producer);
     suspended_stop(x.suspended);
+    cancels_free(x.cancels);
+    for (int i = 0; x.slots && i < x.nslots; i++)
+        if (x.slots[i].cancel_fd >= 0)
+            close(x.slots[i].cancel_fd);
     lookback_free(x.lookback);
     if (topics)
         rd_kafka_topic_partition_list_destroy(topics);

@@ -120,7 +120,7 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
 
     for (;;) {
         struct pollfd p[NOUT + 3];
-        int np = 0, i_st[NOUT], i_in = -1, i_done = -1, open = 0;
+        int np = 0, i_st[NOUT], i_in = -1, i_done = -1, i_cancel = -1, open = 0;
         int64_t now = util_mono_us(), wait_us = drain_until > now ? drain_until - now : 0;
         struct timespec wait;
 
@@ -137,6 +137,7 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
         if (in[1] >= 0) { i_in = np; p[np++] = (struct pollfd){in[1], POLLOUT, 0}; }
         if (!exited)    { i_done = np; p[np++] = (struct pollfd){done_fd, POLLIN, 0}; }
         if (!exited && !r->timed_out) p[np++] = (struct pollfd){timer, POLLIN, 0};   /* fires once */
+        if (!exited && !r->cancelled && s->cancel_fd >= 0) { i_cancel = np; p[np++] = (struct pollfd){s->cancel_fd, POLLIN, 0}; }
         /* Until the job ends the timer is the only deadline (and the
          * progress hook's, when it asked for one); then the drain's. */
         if (!exited && progress_at)
@@ -171,6 +172,10 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
             drain_until = util_mono_us() + DRAIN_MS * 1000;
             close_fd(&in[1]);
         }
+        if (i_cancel >= 0 && p[i_cancel].revents && !exited && !r->timed_out) {
+            r->cancelled = 1;
+            s->kill_all(s->ctx);   /* the done descriptor then reports the end */
+        }
         now = util_mono_us();
         if (s->progress && !exited) {
             const struct buf *const out[2] = {&st[OUT_STDOUT].b, &st[OUT_STDERR].b};
@@ -192,7 +197,7 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
         status = SIGKILL;
         r->execution_time_ms = (long)((util_mono_us() - start) / 1000);
     }
-    if (r->timed_out) {
+    if (r->timed_out || r->cancelled) {
         r->exit_code = -1;
     } else if (WIFEXITED(status)) {
         r->exit_code = WEXITSTATUS(status);

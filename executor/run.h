@@ -42,10 +42,13 @@ struct run_spec {
      * has ended: its result follows at once. */
     int64_t (*progress)(void *pctx, const struct buf *const out[2], int64_t now_us);
     void *pctx;
+    /* Optional (-1: none): readable when the job was cancelled. It is then
+     * killed as at the timeout, and r->cancelled set. Not read here. */
+    int cancel_fd;
 };
 
-/* Runs the job and fills r's output, exit_code, term_signal, timed_out and
- * execution_time_ms. Returns 0 if the job ran, or -1 with the reason in
+/* Runs the job and fills r's output, exit_code, term_signal, timed_out,
+ * cancelled and execution_time_ms. Returns 0 if the job ran, or -1 with the reason in
  * errstr if it could not be started. Reaping is left to the ctx, off the
  * path of the answer. */
 int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t errstr_size);

@@ -360,8 +360,8 @@ void sbx_cleanup(struct sbx *s, int slot)
         log_msg(LOG_WARNING, "slot=%d next sandbox not prepared ahead: %s", slot, errstr);
 }
 
-int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, struct live *live, char *errstr,
-            size_t errstr_size)
+int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, const struct sbx_watch *w,
+            char *errstr, size_t errstr_size)
 {
     struct sbx_slot *l;
     struct sbx_job x;
@@ -380,8 +380,9 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, stru
         .kill_all = sbx_kill,
         .done = sbx_done,
         .ctx = &x,
-        .progress = live ? live_progress : NULL,
-        .pctx = live,
+        .progress = w && w->live ? live_progress : NULL,
+        .pctx = w ? w->live : NULL,
+        .cancel_fd = w ? w->cancel_fd : -1,
     };
     struct cg_stats st;
     int ret;

@@ -14,6 +14,12 @@
 
 struct live;
 
+/* What watches a running job from outside; each part optional. */
+struct sbx_watch {
+    struct live *live;        /* its output as it comes (live.h), or NULL */
+    int cancel_fd;            /* readable once the job is cancelled: it is killed (run.h); -1: none */
+};
+
 struct sbx;
 
 /* Checks that sandboxes can be made here (root, namespaces, cgroup
@@ -50,10 +56,10 @@ void sbx_free(struct sbx *s);   /* NULL-safe */
  * sandbox for sbx_cleanup(). Returns 0 if the code ran, or -1 with the
  * reason in errstr if no sandbox could be made (nothing ran) or the
  * launcher died under the job (sbx_broken() then says so: the job has no
- * result of its own). With live (may be NULL), the output also goes out as
- * it comes (live.h). Thread-safe across different slots. */
-int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, struct live *live, char *errstr,
-            size_t errstr_size);
+ * result of its own). w (may be NULL) streams the output as it comes and
+ * cancels the job. Thread-safe across different slots. */
+int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, const struct sbx_watch *w,
+            char *errstr, size_t errstr_size);
 
 /* Kills what is left of slot's last sandbox, reaps it and removes its
  * cgroup. Call after the result is published; sbx_run does it too if not. */

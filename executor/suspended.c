@@ -1,5 +1,6 @@
 /* suspended: see suspended.h. The set is small (accounts suspended at
- * once): a sorted array behind a mutex, searched by bsearch. */
+ * once): a sorted array behind a mutex, searched by bsearch. The same
+ * reader hands the control topic's notices to its callback. */
 #include "suspended.h"
 
 #include <cjson/cJSON.h>
@@ -17,8 +18,11 @@
 struct suspended {
     rd_kafka_t *rk;
     pthread_t thread;
-    atomic_int stop, caught_up;
-    int64_t start_hi;            /* the topic's end at start: read so far before the first job */
+    atomic_int stop, caught_up[2];
+    int64_t start_hi[2];         /* each topic's end at start: read so far before the first job */
+    const char *control_topic;
+    void (*on_control)(void *arg, const rd_kafka_message_t *m);
+    void *control_arg;
     pthread_mutex_t mu;
     struct notice *v;            /* every account a notice named, sorted by id */
     size_t n, cap, on;           /* on: how many are suspended */
@@ -105,26 +109,31 @@ static void *reader_main(void *arg)
 
     while (!atomic_load(&s->stop)) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(s->rk, 200);
+        int k;
         if (!m)
             continue;
+        k = m->rkt && strcmp(rd_kafka_topic_name(m->rkt), s->control_topic) == 0;   /* 1: the control topic */
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-            atomic_store(&s->caught_up, 1);
+            atomic_store(&s->caught_up[k], 1);
         else if (m->err)
-            log_msg(LOG_WARNING, "accounts topic: %s", rd_kafka_message_errstr(m));
+            log_msg(LOG_WARNING, "%s topic: %s", k ? "control" : "accounts", rd_kafka_message_errstr(m));
+        else if (k)
+            s->on_control(s->control_arg, m);
         else
             apply(s, m);
-        if (!m->err && m->offset + 1 >= s->start_hi)
-            atomic_store(&s->caught_up, 1);
+        if (!m->err && m->offset + 1 >= s->start_hi[k])
+            atomic_store(&s->caught_up[k], 1);
         rd_kafka_message_destroy(m);
     }
     return NULL;
 }
 
-struct suspended *suspended_start(const struct cfg *c, char *errstr, size_t errstr_size)
+struct suspended *suspended_start(const struct cfg *c, void (*on_control)(void *arg, const rd_kafka_message_t *m),
+                                  void *control_arg, char *errstr, size_t errstr_size)
 {
     struct suspended *s = calloc(1, sizeof(*s));
+    const char *topics[2] = {c->accounts_topic, c->control_topic};
     rd_kafka_topic_partition_list_t *parts = NULL;
-    int64_t lo = 0, hi = 0;
     rd_kafka_resp_err_t err;
 
     if (!s) {
@@ -132,36 +141,45 @@ struct suspended *suspended_start(const struct cfg *c, char *errstr, size_t errs
         return NULL;
     }
     pthread_mutex_init(&s->mu, NULL);
+    s->control_topic = c->control_topic;
+    s->on_control = on_control;
+    s->control_arg = control_arg;
     s->rk = kq_consumer_new(c, NULL, NULL, NULL, NULL, 0, errstr, errstr_size);
     if (!s->rk)
         goto fail;
-    err = rd_kafka_query_watermark_offsets(s->rk, c->accounts_topic, 0, &lo, &hi, 10000);
-    if (err) {
-        snprintf(errstr, errstr_size, "accounts topic %s: %s", c->accounts_topic, rd_kafka_err2str(err));
-        goto fail;
+    parts = rd_kafka_topic_partition_list_new(2);
+    for (int k = 0; k < 2; k++) {
+        int64_t lo = 0, hi = 0;
+        err = rd_kafka_query_watermark_offsets(s->rk, topics[k], 0, &lo, &hi, 10000);
+        if (err) {
+            snprintf(errstr, errstr_size, "topic %s: %s", topics[k], rd_kafka_err2str(err));
+            goto fail;
+        }
+        s->start_hi[k] = hi;
+        if (hi <= lo)
+            atomic_store(&s->caught_up[k], 1);   /* nothing to read */
+        rd_kafka_topic_partition_list_add(parts, topics[k], 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
     }
-    s->start_hi = hi;
-    if (hi <= lo)
-        atomic_store(&s->caught_up, 1);   /* nothing to read */
-    parts = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(parts, c->accounts_topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
     err = rd_kafka_assign(s->rk, parts);
-    rd_kafka_topic_partition_list_destroy(parts);
     if (err) {
-        snprintf(errstr, errstr_size, "assign %s: %s", c->accounts_topic, rd_kafka_err2str(err));
+        snprintf(errstr, errstr_size, "assign %s and %s: %s", topics[0], topics[1], rd_kafka_err2str(err));
         goto fail;
     }
+    rd_kafka_topic_partition_list_destroy(parts);
+    parts = NULL;
     if (pthread_create(&s->thread, NULL, reader_main, s) != 0) {
         snprintf(errstr, errstr_size, "cannot start the accounts topic reader");
         goto fail;
     }
-    for (int i = 0; i < 100 && !atomic_load(&s->caught_up); i++)
+    for (int i = 0; i < 100 && !(atomic_load(&s->caught_up[0]) && atomic_load(&s->caught_up[1])); i++)
         usleep(100000);
-    if (!atomic_load(&s->caught_up))
-        log_msg(LOG_WARNING, "accounts topic: not read to its end within 10 s; reading on");
+    if (!(atomic_load(&s->caught_up[0]) && atomic_load(&s->caught_up[1])))
+        log_msg(LOG_WARNING, "accounts and control topics: not read to their end within 10 s; reading on");
     log_msg(LOG_INFO, "accounts topic %s: %ld account(s) suspended", c->accounts_topic, suspended_count(s));
     return s;
 fail:
+    if (parts)
+        rd_kafka_topic_partition_list_destroy(parts);
     if (s->rk)
         rd_kafka_destroy(s->rk);
     pthread_mutex_destroy(&s->mu);

@@ -54,7 +54,7 @@ static void publish_suspended(const char *id, int64_t at_ms, void *arg)
 /* Route names, the label of the HTTP metrics (enum route's order). */
 static const char *const route_names[] = {"none", "exec-python", "healthz", "signup", "account", "jobs",
                                           "job", "batches", "batch", "metrics", "openapi", "admin",
-                                          "keys-rotate"};
+                                          "keys-rotate", "job-cancel"};
 #define NROUTES (sizeof(route_names) / sizeof(route_names[0]))
 static struct metric *m_latency[NROUTES];
 
@@ -107,28 +107,31 @@ static enum MHD_Result api_respond(struct api_req *r)
     return ret;
 }
 
-/* The route table: path (exact, a prefix followed by an id, or a prefix
- * for a module that routes the rest: with_id 2), method (NULL: the module
- * checks it), who may call: 0 anyone, 1 a key, 2 the operator token. */
+/* The route table: path (exact, a prefix followed by an id and then
+ * suffix, or a prefix for a module that routes the rest: with_id 2),
+ * method (NULL: the module checks it), who may call: 0 anyone, 1 a key, 2
+ * the operator token. */
 static const struct route_def {
     const char *path;
     int with_id;
     const char *method;
     enum route route;
     int auth;
+    const char *suffix;   /* what follows the id ("" for none) */
 } routes[] = {
-    {"/v1/exec-python", 0, "POST", ROUTE_EXEC, 1},
-    {"/v1/jobs", 0, "POST", ROUTE_JOBS, 1},
-    {"/v1/jobs/", 1, "GET", ROUTE_JOB, 1},
-    {"/v1/batches", 0, "POST", ROUTE_BATCHES, 1},
-    {"/v1/batches/", 1, "GET", ROUTE_BATCH, 1},
-    {"/v1/signup", 0, "POST", ROUTE_SIGNUP, 0},
-    {"/v1/account", 0, "GET", ROUTE_ACCOUNT, 1},
-    {"/healthz", 0, "GET", ROUTE_HEALTH, 0},
-    {"/metrics", 0, "GET", ROUTE_METRICS, 0},
-    {"/openapi.json", 0, "GET", ROUTE_OPENAPI, 0},
-    {"/v1/keys/rotate", 0, "POST", ROUTE_KEY_ROTATE, 1},
-    {"/v1/admin/", 2, NULL, ROUTE_ADMIN, 2},
+    {"/v1/exec-python", 0, "POST", ROUTE_EXEC, 1, ""},
+    {"/v1/jobs", 0, "POST", ROUTE_JOBS, 1, ""},
+    {"/v1/jobs/", 1, "GET", ROUTE_JOB, 1, ""},
+    {"/v1/jobs/", 1, "POST", ROUTE_JOB_CANCEL, 1, "/cancel"},
+    {"/v1/batches", 0, "POST", ROUTE_BATCHES, 1, ""},
+    {"/v1/batches/", 1, "GET", ROUTE_BATCH, 1, ""},
+    {"/v1/signup", 0, "POST", ROUTE_SIGNUP, 0, ""},
+    {"/v1/account", 0, "GET", ROUTE_ACCOUNT, 1, ""},
+    {"/healthz", 0, "GET", ROUTE_HEALTH, 0, ""},
+    {"/metrics", 0, "GET", ROUTE_METRICS, 0, ""},
+    {"/openapi.json", 0, "GET", ROUTE_OPENAPI, 0, ""},
+    {"/v1/keys/rotate", 0, "POST", ROUTE_KEY_ROTATE, 1, ""},
+    {"/v1/admin/", 2, NULL, ROUTE_ADMIN, 2, ""},
 };
 
 static const struct route_def *find_route(const char *url, char id[37])
@@ -140,11 +143,15 @@ static const struct route_def *find_route(const char *url, char id[37])
             return d;
         if (d->with_id == 2 && strncmp(url, d->path, n) == 0)
             return d;
-        if (d->with_id == 1 && strncmp(url, d->path, n) == 0 && util_id_valid(url + n)) {
-            memcpy(id, url + n, 37);
-            return d;
+        if (d->with_id == 1 && strncmp(url, d->path, n) == 0 && strlen(url + n) >= 36 &&
+            strcmp(url + n + 36, d->suffix) == 0) {
+            memcpy(id, url + n, 36);
+            id[36] = '\0';
+            if (util_id_valid(id))
+                return d;
         }
     }
+    id[0] = '\0';
     return NULL;
 }
 
@@ -278,6 +285,7 @@ static void dispatch(struct api *a, struct api_req *r)
     case ROUTE_OPENAPI: req_set(r, MHD_HTTP_OK, util_strdup(api_openapi_json)); break;
     case ROUTE_ADMIN: admin_handle(a, r); break;
     case ROUTE_KEY_ROTATE: admin_rotate_own_key(a, r); break;
+    case ROUTE_JOB_CANCEL: cancel_job(a, r); break;
     case ROUTE_NONE: req_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint"); break;
     }
 }

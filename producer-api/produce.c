@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "job.h"
 #include "kq.h"
 #include "log.h"
+#include "util.h"
 
 int produce_kafka_up(struct api *a)
 {
@@ -60,4 +62,17 @@ rd_kafka_resp_err_t produce_job(struct api *a, const char *id, const char *kind,
      * results topic (reply-partition), which only it reads for replies. */
     return kq_produce_to(a->producer, topic, part, id, json, kind, "job", a->cfg->results_topic,
                          sync ? (int32_t)a->reply_partition : -1, NULL);
+}
+
+rd_kafka_resp_err_t produce_cancel(struct api *a, const char *id, int64_t expires_at_ms)
+{
+    char *json = job_cancel_json(id, expires_at_ms, util_wall_ms());
+    rd_kafka_resp_err_t err;
+
+    if (!json)
+        return RD_KAFKA_RESP_ERR__FAIL;
+    err = kq_produce_to(a->producer, a->cfg->control_topic, 0, id, json, "async", "cancel", NULL, -1, NULL);
+    if (err)
+        free(json);
+    return err;
 }

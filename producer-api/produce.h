@@ -25,4 +25,10 @@ rd_kafka_resp_err_t produce_job(struct api *a, const char *id, const char *kind,
  * executor reads it. Returns 0 or -1 (logged). */
 int produce_account(struct api *a, const char *account, int suspended, int64_t at_ms);
 
+/* Publishes a cancel of job id to the control topic, which every executor
+ * reads: the job does not run, or is killed where it runs. expires_at_ms:
+ * when the notice stops mattering (no executor would run the job then).
+ * Returns 0 or the librdkafka error. */
+rd_kafka_resp_err_t produce_cancel(struct api *a, const char *id, int64_t expires_at_ms);
+
 #endif

@@ -50,6 +50,12 @@ static void job_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         return;
     memcpy(id, m->key, 36);
     id[36] = '\0';
+    if (strcmp(rd_kafka_topic_name(m->rkt), a->cfg->control_topic) == 0) {
+        /* A cancel notice (produce_cancel), not a job. */
+        if (m->err)
+            log_msg(LOG_ERR, "job=%s cancel notice not delivered: %s", id, rd_kafka_err2str(m->err));
+        return;
+    }
     if (!m->err) {
         kq_note_up();
         results_note_produced(a, id);

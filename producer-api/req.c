@@ -42,6 +42,10 @@ char *req_result_body(const struct result *res, unsigned *status)
         *status = MHD_HTTP_GATEWAY_TIMEOUT;
         return req_error_body("expired", "the job waited in the queue past its deadline and was not run; refunded");
     case RESULT_FAILED:
+        if (res->cancelled) {
+            *status = MHD_HTTP_CONFLICT;
+            return req_error_body("cancelled", "the job was cancelled before it ran; refunded");
+        }
         break;
     }
     *status = MHD_HTTP_SERVICE_UNAVAILABLE;

@@ -17,7 +17,7 @@
 
 enum route { ROUTE_NONE, ROUTE_EXEC, ROUTE_HEALTH, ROUTE_SIGNUP, ROUTE_ACCOUNT, ROUTE_JOBS, ROUTE_JOB,
              ROUTE_BATCHES, ROUTE_BATCH, ROUTE_METRICS, ROUTE_OPENAPI, ROUTE_ADMIN,
-             ROUTE_KEY_ROTATE };
+             ROUTE_KEY_ROTATE, ROUTE_JOB_CANCEL };
 
 /* One HTTP request. Allocated on its first handler call, freed when MHD
  * completes it. While suspended it is referenced by a->pending (sync call)
@@ -76,8 +76,9 @@ char *req_error_body(const char *code, const char *message);
 /* The same with "job_id": id at the top level (id may be NULL or ""). */
 char *req_job_error_body(const char *code, const char *message, const char *id);
 
-/* The HTTP answer to a result: the seed's object (200) when the code ran,
- * else an error (504 expired, 503 execution_failed: never ran, refunded).
+/* The HTTP answer to a result: the seed's object (200) when the code ran
+ * (with "cancelled": true when a cancel killed it), else an error (504
+ * expired, 409 cancelled, 503 execution_failed: never ran, refunded).
  * Returns a malloc'd body and sets *status. */
 char *req_result_body(const struct result *res, unsigned *status);
 

@@ -141,7 +141,8 @@ static int decode(struct api *a, const rd_kafka_message_t *m, struct pending_res
     snprintf(r->kind, sizeof(r->kind), "async");
     kq_header(m, KQ_H_KIND, r->kind, sizeof(r->kind));
     r->body = req_result_body(&res, &status);
-    r->outcome = res.status == RESULT_EXPIRED ? "expired"
+    r->outcome = res.cancelled ? "cancelled"
+                 : res.status == RESULT_EXPIRED ? "expired"
                  : res.status != RESULT_COMPLETED ? "failed"
                  : res.timed_out ? "timed_out"
                  : res.memory_exceeded ? "memory_exceeded" : "completed";
@@ -351,7 +352,7 @@ static void *results_main(void *arg)
 int results_start(struct api *a, char *errstr, size_t errstr_size)
 {
     static const char *const outcomes[] = {"completed", "timed_out", "memory_exceeded", "failed",
-                                           "expired", "lost", "queue_unavailable"};
+                                           "expired", "lost", "queue_unavailable", "cancelled"};
     rd_kafka_topic_partition_list_t *topics;
     rd_kafka_resp_err_t err;
 

@@ -28,6 +28,10 @@ void query_batch(struct api *a, struct api_req *r);
  * as the first call got it, waiting until r->wait_deadline if needed. */
 void query_replay(struct api *a, struct api_req *r);
 
+/* cancel.c: POST /v1/jobs/{id}/cancel: a queued job never runs (refunded),
+ * a running one is killed (charged: it ran), an ended one answers 409. */
+void cancel_job(struct api *a, struct api_req *r);
+
 /* accounts.c: POST /v1/signup (a new account and its first key, shown
  * once) and GET /v1/account (the caller's balance and usage). */
 void accounts_signup(struct api *a, struct api_req *r);

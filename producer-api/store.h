@@ -205,6 +205,7 @@ int store_result(struct store *s, const char *id, const char *http_json, const c
 struct store_outcome {
     const char *id, *http_json, *outcome;
     int refund;
+    int only_held;        /* store it only if the job is still held (never handed to Kafka): a cancel */
     int64_t finished_ms;
     int stored;           /* out: 1 stored now, 0 a duplicate or not ours */
     int replaced;         /* out: stored over a "lost" or "expired" result (a late run) */

@@ -190,12 +190,15 @@ static int complete_job(struct store *s, struct store_outcome *o)
     q = st_first_row(s,
                      pg ? "UPDATE jobs SET status = 'completed', result = $1, finished_ms = $2, message = NULL, "
                        "produced = 1, held = 0, outcome = $4 WHERE id = $3 AND status != 'completed' "
+                       "AND (held = 1 OR $5 = 0) "
                        "RETURNING account, COALESCE(batch_id, ''), pg_notify('" STORE_CHANNEL "', id)"
                      : "UPDATE jobs SET status = 'completed', result = $1, finished_ms = $2, message = NULL, "
                        "produced = 1, held = 0, outcome = $4 WHERE id = $3 AND status != 'completed' "
+                       "AND (held = 1 OR $5 = 0) "
                        "RETURNING account, COALESCE(batch_id, '')",
-                  DB_ARGS(DB_T(o->http_json), DB_I(o->finished_ms), DB_T(o->id), DB_T(o->outcome)), &rc);
-    if (rc == 1 && !o->refund) {
+                  DB_ARGS(DB_T(o->http_json), DB_I(o->finished_ms), DB_T(o->id), DB_T(o->outcome),
+                          DB_I(o->only_held)), &rc);
+    if (rc == 1 && !o->refund && !o->only_held) {
         /* Completed already. A run's result still replaces a "lost" one
          * (the API gave up on it too early) or an "expired" one (an
          * executor saw a second copy late): the code did run. */

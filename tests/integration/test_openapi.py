@@ -41,17 +41,17 @@ def test_the_served_document_is_the_bundle_and_well_formed(cluster):
 def test_every_route_and_error_code_of_the_code_is_documented():
     doc = openapi_check.document()
     api_c = open(os.path.join(TOP, "producer-api", "api.c")).read()
-    routes = re.findall(r'\{"(/[^"]*)", (\d), "([A-Z]+)", ROUTE_', api_c)
-    assert len(routes) >= 10
-    for path, with_id, method in routes:
+    routes = re.findall(r'\{"(/[^"]*)", (\d), "([A-Z]+)", ROUTE_\w+, \d(?:, "([^"]*)")?\}', api_c)
+    assert len(routes) >= 12
+    for path, with_id, method, suffix in routes:
         template = next(p for p in doc["paths"] if p.startswith(path.rstrip("/")) and
-                        ("{" in p) == (with_id == "1"))
+                        ("{" in p) == (with_id == "1") and (with_id != "1" or p.endswith("}" + suffix)))
         assert method.lower() in doc["paths"][template], (path, method)
     codes = set()
     for name in os.listdir(os.path.join(TOP, "producer-api")):
         src = open(os.path.join(TOP, "producer-api", name)).read()
         codes |= set(re.findall(r'req_error\(r, [^,]+, "([a-z_]+)"', src))
-        codes |= set(re.findall(r'api_(?:job_)?error_json\("([a-z_]+)"', src))
+        codes |= set(re.findall(r'req_(?:job_)?error_body\("([a-z_]+)"', src))
         codes |= set(re.findall(r'e->code = "([a-z_]+)"', src))
     documented = set(doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"])
     assert codes and codes <= documented, codes - documented
