@@ -246,7 +246,8 @@ static const char exec_usage[] =
     "usage: execq exec-python [options] [CODE]\n"
     "Runs CODE (or the file given with -f, or standard input) and prints its\n"
     "stdout and stderr to ours; exits with its exit code (124 on timeout,\n"
-    "128+N when killed by signal N).\n"
+    "128+N when killed by signal N). Interrupted (Ctrl-C) before the end,\n"
+    "the job is cancelled.\n"
     "  -f, --file FILE      the code is in FILE\n"
     "  -t, --timeout S      seconds, up to the server's maximum (30)\n"
     "  -m, --memory-mb N    memory limit in MiB\n"
@@ -339,6 +340,9 @@ static int cmd_exec(struct http *h, int argc, char **argv)
     if (!code || !req)
         goto out;
     cJSON_AddStringToObject(req, "code", code);
+    /* Ctrl-C (or any end of this process) before the result cancels the
+     * job: the server sees the connection close. */
+    cJSON_AddBoolToObject(req, "cancel_on_disconnect", 1);
     if (timeout > 0)
         cJSON_AddNumberToObject(req, "timeout", timeout);
     if (memory > 0)
@@ -456,6 +460,47 @@ static int cmd_job(struct http *h, int argc, char **argv)
     return ret;
 }
 
+/* ---- execq cancel ---- */
+
+static const char cancel_usage[] =
+    "usage: execq cancel JOB_ID\n"
+    "Cancels a job: a queued one never runs (refunded), a running one is\n"
+    "killed (charged: it ran). Prints what became of it: cancelled (it was\n"
+    "held and never ran) or cancelling (the executors are told; see\n"
+    "execq job --wait). An ended job cannot be cancelled (exit 70).\n";
+
+static int cmd_cancel(struct http *h, int argc, char **argv)
+{
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    char path[128], errstr[512];
+    struct http_answer a;
+    int c, ret;
+
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(cancel_usage, stdout);
+            return 0;
+        }
+        die_usage(cancel_usage);
+    }
+    if (argc - optind != 1 || !util_id_valid(argv[optind]))
+        die_usage(cancel_usage);
+    snprintf(path, sizeof(path), "/v1/jobs/%s/cancel", argv[optind]);
+    if (http_request(h, "POST", path, NULL, NULL, &a, errstr, sizeof(errstr)) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, errstr);
+        return CLI_EXIT_UNAVAILABLE;
+    }
+    if (a.status != 200 && a.status != 202) {
+        ret = cli_fail_answer(&a);
+    } else {
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(a.body, "status");
+        printf("%s %s\n", argv[optind], cJSON_IsString(st) ? st->valuestring : "?");
+        ret = 0;
+    }
+    http_answer_release(&a);
+    return ret;
+}
+
 /* ---- execq account ---- */
 
 static const char account_usage[] =
@@ -517,6 +562,7 @@ static const char main_usage[] =
     "  exec-python [CODE]     run code, print its output, exit with its code\n"
     "  batch FILE.jsonl|DIR   run many jobs with a progress bar; results as JSONL\n"
     "  job JOB_ID             a job's status and result\n"
+    "  cancel JOB_ID          cancel a queued or running job\n"
     "  account                balance and totals\n"
     "  rotate-key             a new key for this account, stored like signup's\n"
     "  admin COMMAND          the operator's commands (execq admin --help)\n"
@@ -585,6 +631,8 @@ int main(int argc, char **argv)
         return cmd_exec(&h, argc, argv);
     if (strcmp(cmd, "batch") == 0)
         return batch_main(&h, argc, argv);
+    if (strcmp(cmd, "cancel") == 0)
+        return cmd_cancel(&h, argc, argv);
     if (strcmp(cmd, "job") == 0)
         return cmd_job(&h, argc, argv);
     if (strcmp(cmd, "account") == 0)

@@ -363,11 +363,16 @@ static void api_completed(void *cls, struct MHD_Connection *conn, void **con_cls
      * once freed. */
     if (r->path_id[0])
         pending_remove(a->waiters, r->path_id, r);
-    if (r->job_id[0] && pending_remove(a->pending, r->job_id, r))
+    if (r->job_id[0] && pending_remove(a->pending, r->job_id, r)) {
         log_msg(LOG_DEBUG, "job=%s caller gone before its result", r->job_id);
+        if (r->cancel_on_disconnect)
+            replies_cancel_job(a, r->job_id);
+    }
     if (r->sse && pending_remove(a->streams, r->job_id, r->sse)) {
         log_msg(LOG_DEBUG, "job=%s stream closed before its result", r->job_id);
         sse_unref(r->sse);   /* the table's reference */
+        if (r->cancel_on_disconnect)
+            replies_cancel_job(a, r->job_id);
     }
     sse_unref(r->sse);
     buf_release(&r->body);

@@ -103,6 +103,68 @@ static void keepalive(void *data, void *arg)
     sse_keepalive(data, util_mono_ms(), a->cfg->stream_keepalive_s * 1000);
 }
 
+/* Callers gone while their sync call waits, that asked for their job to be
+ * cancelled then (cancel_on_disconnect): found by polling their sockets
+ * (libmicrohttpd does not watch a suspended connection), a few per round. */
+struct gone {
+    char ids[32][37];
+    int n;
+};
+
+static void find_gone_call(void *data, void *arg)
+{
+    struct api_req *r = data;   /* suspended: it lives while listed */
+    struct gone *g = arg;
+
+    if (g->n < 32 && r->cancel_on_disconnect && req_conn_gone(r->conn))
+        snprintf(g->ids[g->n++], 37, "%s", r->job_id);
+}
+
+static void find_gone_stream(void *data, void *arg)
+{
+    struct gone *g = arg;
+
+    if (g->n < 32 && sse_peer_gone(data))
+        snprintf(g->ids[g->n++], 37, "%s", sse_id(data));
+}
+
+#define GONE_NOTE "the caller went away before the result, and asked for its job to be cancelled then"
+
+static void cancel_gone(struct api *a)
+{
+    struct gone g = {.n = 0};
+
+    pending_each(a->pending, find_gone_call, &g);
+    for (int i = 0; i < g.n; i++) {
+        struct api_req *r = pending_take(a->pending, g.ids[i]);
+        if (!r)
+            continue;   /* answered meanwhile */
+        replies_cancel_job(a, g.ids[i]);
+        req_finish(r, MHD_HTTP_CONFLICT, req_job_error_body("cancelled", GONE_NOTE, g.ids[i]));
+    }
+    g.n = 0;
+    pending_each(a->streams, find_gone_stream, &g);
+    for (int i = 0; i < g.n; i++) {
+        struct sse *x = pending_take(a->streams, g.ids[i]);
+        if (!x)
+            continue;
+        replies_cancel_job(a, g.ids[i]);
+        answer(NULL, x, MHD_HTTP_CONFLICT, req_job_error_body("cancelled", GONE_NOTE, g.ids[i]));
+    }
+}
+
+void replies_cancel_job(struct api *a, const char *id)
+{
+    /* A sync job's deadline is at most this far off. */
+    int64_t until = util_wall_ms() + a->cfg->max_timeout_ms + a->cfg->sync_grace_ms + 60000;
+    rd_kafka_resp_err_t err = produce_cancel(a, id, until);
+
+    if (err)
+        log_msg(LOG_ERR, "job=%s caller gone: its cancel could not be published: %s", id, rd_kafka_err2str(err));
+    else
+        log_msg(LOG_INFO, "job=%s caller gone: cancelled", id);
+}
+
 /* One chunk for a stream (pending_find's callback: the table is locked). */
 static void put_chunk(void *data, void *arg)
 {
@@ -194,7 +256,8 @@ static void *reply_main(void *arg)
         }
         if (util_mono_ms() >= next_keepalive) {
             pending_each(a->streams, keepalive, a);
-            next_keepalive = util_mono_ms() + 1000;
+            cancel_gone(a);
+            next_keepalive = util_mono_ms() + 500;
         }
     }
     return NULL;

@@ -17,4 +17,8 @@ int replies_start(struct api *a, char *errstr, size_t errstr_size);
 /* Stops the threads, flushes the producer (up to 5 s) and destroys both clients. */
 void replies_stop(struct api *a);
 
+/* Cancels job id of a sync caller that went away (cancel_on_disconnect):
+ * publishes its cancel notice; logs a failure. Any thread. */
+void replies_cancel_job(struct api *a, const char *id);
+
 #endif

@@ -4,6 +4,7 @@
 #include "req.h"
 
 #include <cjson/cJSON.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,4 +135,15 @@ int req_query_long(struct api_req *r, const char *name, long min, long max, long
         return -1;
     *v = x;
     return 1;
+}
+
+int req_conn_gone(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct pollfd p;
+
+    if (!ci)
+        return 0;
+    p = (struct pollfd){ci->connect_fd, POLLRDHUP, 0};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }

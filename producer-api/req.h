@@ -42,6 +42,7 @@ struct api_req {
     char method[8];
     int sync_counted;         /* counted in the account's waiting sync calls (quota_enter) */
     int wait_counted;         /* counted in the account's waiting GETs */
+    int cancel_on_disconnect; /* a sync call's job is cancelled if the caller goes away before its result */
     atomic_int woken;         /* resumed by req_wake, not handled yet (counted in a->wakes_unhandled) */
     struct sse *sse;          /* a streamed call's events (a reference), or NULL */
 };
@@ -70,6 +71,11 @@ void req_wake(struct api *a, const char *key);
 /* The HTTP thread calls this as it handles r (or frees it): r is no longer
  * a wake it owes. */
 void req_wake_handled(struct api *a, struct api_req *r);
+
+/* 1 if the peer of conn has closed its end (a caller gone while its call
+ * waits suspended, which libmicrohttpd does not watch), else 0. Any thread,
+ * while conn lives. */
+int req_conn_gone(struct MHD_Connection *conn);
 
 /* Returns a malloc'd error body {"ok":false,"error":{"code":..,"message":..}}. */
 char *req_error_body(const char *code, const char *message);

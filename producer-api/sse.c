@@ -26,6 +26,7 @@ struct sse {
     char run[17];                  /* the run the chunks so far came from ("" before the first) */
     int ended;                     /* the result or error is queued: nothing follows it */
     int suspended;                 /* the reader suspended the connection: the next event resumes it */
+    int cancel_on_disconnect;      /* the caller's job is cancelled if it goes away first */
     int64_t last_ms;               /* util_mono_ms of the last event or comment queued */
 };
 
@@ -57,6 +58,24 @@ struct sse *sse_new(const char *id, size_t cap, struct MHD_Connection *conn)
     if (m_streams)
         metrics_add(m_streams, 1);
     return x;
+}
+
+void sse_cancel_on_disconnect(struct sse *x)
+{
+    pthread_mutex_lock(&x->mu);
+    x->cancel_on_disconnect = 1;
+    pthread_mutex_unlock(&x->mu);
+}
+
+int sse_peer_gone(struct sse *x)
+{
+    int gone = 0;
+
+    pthread_mutex_lock(&x->mu);
+    if (x->cancel_on_disconnect && x->conn)
+        gone = req_conn_gone(x->conn);
+    pthread_mutex_unlock(&x->mu);
+    return gone;
 }
 
 const char *sse_id(const struct sse *x)

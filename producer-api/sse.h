@@ -36,6 +36,11 @@ struct sse;
 /* Makes a stream for job id on conn, holding up to cap bytes for the
  * client, with one reference (the caller's). Returns NULL on ENOMEM. */
 struct sse *sse_new(const char *id, size_t cap, struct MHD_Connection *conn);
+/* The caller asked for its job to be cancelled if it goes away first. */
+void sse_cancel_on_disconnect(struct sse *x);
+/* 1 if so and the caller's connection is closed (req_conn_gone). */
+int sse_peer_gone(struct sse *x);
+
 /* The job's id. */
 const char *sse_id(const struct sse *x);
 /* Takes one more reference. Returns x. */

@@ -309,6 +309,14 @@ void submit_exec(struct api *a, struct api_req *r)
         req_error(r, e.status, e.code, e.msg);
         goto out;
     }
+    {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "cancel_on_disconnect");
+        if (v && !cJSON_IsNull(v) && !cJSON_IsBool(v)) {
+            req_error(r, 400, "invalid_request", "\"cancel_on_disconnect\" must be true or false");
+            goto out;
+        }
+        r->cancel_on_disconnect = cJSON_IsTrue(v);
+    }
     if (refuse_now(a, r))
         goto out;
     if (quota_enter(a->rate, QUOTA_SYNC, r->account, a->cfg->account_max_sync, util_mono_ms())) {
@@ -352,6 +360,8 @@ void submit_exec(struct api *a, struct api_req *r)
             req_error(r, 503, "overloaded", "too many calls are waiting; try again shortly (not charged)");
             goto out;
         }
+        if (r->cancel_on_disconnect)
+            sse_cancel_on_disconnect(r->sse);
         req_set(r, 200, NULL);
     } else if (pending_add(a->pending, j.id, r, deadline) < 0) {
         fail_unqueued(a, j.id, RD_KAFKA_RESP_ERR__QUEUE_FULL);

@@ -108,7 +108,7 @@ def test_errors_are_one_line_with_the_servers_code(cluster, api, tmp_path):
 
 def test_every_command_has_help(cluster, tmp_path):
     env = home(cluster, tmp_path)
-    for cmd in ([], ["signup"], ["exec-python"], ["batch"], ["job"], ["account"], ["admin"], ["rotate-key"]):
+    for cmd in ([], ["signup"], ["exec-python"], ["batch"], ["job"], ["cancel"], ["account"], ["admin"], ["rotate-key"]):
         r = cli([*cmd, "--help"], env)
         assert r.returncode == 0 and r.stdout.startswith(b"usage: execq"), (cmd, r)
 
