@@ -7,6 +7,9 @@ asserts nothing (docs/performance.md quotes it).
   the client (the job's wall clock against ours: one host).
 - a 30 s job that prints once a second (STREAM_LONG_S to shorten): events
   received and the gaps between them.
+- cancel: STREAM_CANCELS (default 20) streamed jobs that print and sleep,
+  each cancelled (POST /v1/jobs/{id}/cancel) once its first line arrives:
+  how long until its result (cancelled) reaches the stream.
 - STREAM_CONCURRENT (default 200) streams at once (the executor has 40
   slots, 128 MiB each, for jobs that mostly sleep), each printing 20 lines
   over 2 s: lines received against lines printed, events per stream, and
@@ -88,6 +91,34 @@ def main():
         rows.append((f"a {long_s} s job printing once a second",
                      f"{len(times)} stdout events; gaps p50 {statistics.median(gaps):.3f} s, "
                      f"min {min(gaps):.3f}, max {max(gaps):.3f}; ends with {evs[-1][1]}"))
+
+        # Cancel: a streamed job that printed and sleeps; POST cancel on
+        # another connection; how long until its result event arrives.
+        cancel_ms = []
+        for _ in range(int(os.environ.get("STREAM_CANCELS", "20"))):
+            conn = http.client.HTTPConnection("127.0.0.1", c.api_port, timeout=60)
+            conn.request("POST", "/v1/exec-python",
+                         json.dumps({"code": "import time\nprint('up', flush=True)\ntime.sleep(30)\n",
+                                     "stream": True, "timeout": 30}),
+                         {"Authorization": "Bearer demo_key_slopshop", "Content-Type": "application/json"})
+            resp = conn.getresponse()
+            jid = resp.getheader("X-Job-Id")
+            t0 = None
+            for ev in SSEClient(resp).events():
+                if ev.event == "stdout" and t0 is None:
+                    other = http.client.HTTPConnection("127.0.0.1", c.api_port, timeout=30)
+                    t0 = time.time()
+                    other.request("POST", f"/v1/jobs/{jid}/cancel", headers={"Authorization": "Bearer demo_key_slopshop"})
+                    other.getresponse().read()
+                    other.close()
+                elif ev.event in ("result", "error"):
+                    if t0 is not None and json.loads(ev.data).get("cancelled"):
+                        cancel_ms.append((time.time() - t0) * 1000)
+                    break
+            conn.close()
+        rows.append(("cancel of a running job to its result, ms",
+                     f"p50 {statistics.median(cancel_ms):.1f}, max {max(cancel_ms):.1f} ({len(cancel_ms)} cancels)"
+                     if cancel_ms else "none measured"))
 
         base = rss_mb(api)
         peak = [base]
