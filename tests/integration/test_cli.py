@@ -6,6 +6,7 @@ import json
 import os
 import pty
 import select
+import signal
 import stat
 import subprocess
 import time
@@ -313,3 +314,27 @@ def test_exec_python_streams_on_a_terminal_and_when_asked(cluster, api, tmp_path
     # A timeout mid-stream: the output printed before it, and exit 124.
     r = cli(["exec-python", "--stream", "--timeout", "1", "print('x', flush=True)\nwhile True: pass"], env)
     assert (r.returncode, r.stdout) == (124, b"x\n"), r
+
+
+def test_exec_python_interrupted_cancels_its_job(cluster, api, tmp_path):
+    """Ctrl-C (SIGINT) while the job runs: the command ends at once, and
+    the server cancels the job (cancel_on_disconnect), so it neither runs
+    its 25 s out nor is left running."""
+    from test_cancel import cancelled_count
+    env = home(cluster, tmp_path, api.key)
+    before = cancelled_count(cluster.url)
+    p = subprocess.Popen([EXECQ, "exec-python", "--stream",
+                          "import time\nprint('started', flush=True)\ntime.sleep(25)\nprint('never')"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert p.stdout.readline() == b"started\n"
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=10)
+    deadline = time.time() + 15
+    while time.time() < deadline and cancelled_count(cluster.url) < before + 1:
+        time.sleep(0.2)
+    assert cancelled_count(cluster.url) == before + 1
+    # execq cancel on an ended job: the server's 409, exit 70.
+    r = cli(["exec-python", "--json", "print(1)"], env)
+    jid = json.loads(r.stdout)["job_id"]
+    r = cli(["cancel", jid], env)
+    assert r.returncode == 70 and b"already_finished" in r.stderr, r
