@@ -523,6 +523,12 @@ char *job_output_json(const char *id, const char *run, enum job_stream stream, s
     cJSON_AddStringToObject(o, "run", run);
     cJSON_AddStringToObject(o, "stream", stream_names[stream]);
     cJSON_AddNumberToObject(o, "offset", (double)offset);
+    job_add_chunk(o, p, n);
+    return print_and_free(o);
+}
+
+void job_add_chunk(struct cJSON *o, const char *p, size_t n)
+{
     if (job_utf8_valid(p, n)) {
         char *t = malloc(n + 1);
         if (!t)
@@ -536,7 +542,6 @@ char *job_output_json(const char *id, const char *run, enum job_stream stream, s
         cJSON_AddStringToObject(o, "base64", b);
         free(b);
     }
-    return print_and_free(o);
 }
 
 int job_output_from_json(struct job_output *out, const char *json, size_t len, char *errstr, size_t errstr_size)

@@ -110,6 +110,10 @@ struct job_output {
  * else "base64". Returns a malloc'd string; the caller frees it. */
 char *job_output_json(const char *id, const char *run, enum job_stream stream, size_t offset, const char *p,
                       size_t n);
+/* Adds bytes p[0..n) to JSON object o as "text" (valid UTF-8 without NUL)
+ * or else "base64": the form of a chunk here and in a stream's events. */
+struct cJSON;
+void job_add_chunk(struct cJSON *o, const char *p, size_t n);
 /* Parses one. Returns 0, or -1 with the reason (o is then released). */
 int job_output_from_json(struct job_output *o, const char *json, size_t len, char *errstr, size_t errstr_size);
 void job_output_release(struct job_output *o);   /* frees data, not o */

@@ -132,19 +132,7 @@ static char *output_data(size_t offset, const char *p, size_t n)
     char *s;
 
     cJSON_AddNumberToObject(o, "offset", (double)offset);
-    if (job_utf8_valid(p, n)) {
-        char *t = malloc(n + 1);
-        if (!t)
-            abort();
-        memcpy(t, p, n);
-        t[n] = '\0';
-        cJSON_AddStringToObject(o, "text", t);
-        free(t);
-    } else {
-        char *b = job_base64((const unsigned char *)p, n);
-        cJSON_AddStringToObject(o, "base64", b);
-        free(b);
-    }
+    job_add_chunk(o, p, n);
     s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;

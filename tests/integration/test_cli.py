@@ -29,6 +29,30 @@ def home(cluster, tmp_path, key=None):
     return env
 
 
+def read_pty(master, p, mark=None, timeout=120):
+    """Everything p writes to the pseudo-terminal master until it ends (then
+    waits for p and closes master); and when mark was first seen, if asked."""
+    seen, mark_at = b"", None
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        ready, _, _ = select.select([master], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if mark and mark_at is None and mark in seen:
+                mark_at = time.time()
+        elif p.poll() is not None:
+            break
+    p.wait(timeout=60)
+    os.close(master)
+    return seen, mark_at
+
+
 def test_signup_stores_a_private_key_and_exec_python_uses_it(cluster, tmp_path):
     env = home(cluster, tmp_path)
     r = cli(["signup"], env)
@@ -173,22 +197,7 @@ def test_batch_of_a_directory_with_a_progress_bar_on_a_terminal(cluster, api, tm
     p = subprocess.Popen([EXECQ, "batch", str(d), "-o", str(out)], stdin=subprocess.DEVNULL,
                          stdout=subprocess.DEVNULL, stderr=slave, env=env)
     os.close(slave)
-    seen = b""
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        ready, _, _ = select.select([master], [], [], 1)
-        if ready:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-        elif p.poll() is not None:
-            break
-    p.wait(timeout=60)
-    os.close(master)
+    seen, _ = read_pty(master, p)
     assert p.returncode == 0, seen
     # Redrawn in place: carriage returns, a bar, a rate and an ETA, and the end.
     assert seen.count(b"\r") >= 2 and b"] 12/12" in seen and b"jobs/s" in seen and b"ETA" in seen, seen
@@ -286,24 +295,7 @@ def test_exec_python_streams_on_a_terminal_and_when_asked(cluster, api, tmp_path
     p = subprocess.Popen([EXECQ, "exec-python", code], stdin=subprocess.DEVNULL, stdout=slave,
                          stderr=subprocess.DEVNULL, env=env)
     os.close(slave)
-    seen, first_at = b"", None
-    t0 = time.time()
-    while time.time() - t0 < 60:
-        ready, _, _ = select.select([master], [], [], 1)
-        if ready:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-            if first_at is None and b"first" in seen:
-                first_at = time.time()
-        elif p.poll() is not None:
-            break
-    p.wait(timeout=60)
-    os.close(master)
+    seen, first_at = read_pty(master, p, mark=b"first")
     end_at = time.time()
     assert p.returncode == 4 and seen.replace(b"\r\n", b"\n") == b"first\n\xff last\n", (p.returncode, seen)
     assert first_at is not None and end_at - first_at > 1.0, (first_at, end_at)
