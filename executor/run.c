@@ -119,7 +119,7 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
     }
 
     for (;;) {
-        struct pollfd p[NOUT + 3];
+        struct pollfd p[NOUT + 4];   /* the streams, stdin, done, the timer, cancel */
         int np = 0, i_st[NOUT], i_in = -1, i_done = -1, i_cancel = -1, open = 0;
         int64_t now = util_mono_us(), wait_us = drain_until > now ? drain_until - now : 0;
         struct timespec wait;
