@@ -39,14 +39,16 @@ def rss_mb(pid):
     return 0
 
 
-def stream(port, code, timeout=40):
+def stream(port, code, timeout=20):
     """Runs code streamed; returns [(arrival wall time, event, data)]."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout + 30)
     conn.request("POST", "/v1/exec-python", json.dumps({"code": code, "stream": True, "timeout": timeout}),
                  {"Authorization": "Bearer demo_key_slopshop", "Content-Type": "application/json"})
     resp = conn.getresponse()
     out = []
-    if resp.status == 200:
+    if resp.status != 200:
+        print(f"stream: HTTP {resp.status}: {resp.read()[:200]!r}", file=sys.stderr)
+    else:
         for ev in SSEClient(resp).events():
             out.append((time.time(), ev.event, json.loads(ev.data)))
     conn.close()
@@ -69,8 +71,9 @@ def main():
         # 40 slots (jobs that mostly sleep; 128 MiB each): 200 streams of 2 s
         # each are done in seconds rather than queued past their timeout.
         c.start("executor", [os.path.join(TOP, "build", "execq-executor"), "--sandbox-mode=warm", "--slots=40",
-                             "--max-memory-mb=128"])
-        c.start_api(extra=("--max-connections-per-address=0", "--account-max-sync=0", "--account-requests-per-s=0"))
+                             "--max-memory-mb=128", "--memory-mb=128"])
+        c.start_api(extra=("--max-connections-per-address=0", "--account-max-sync=0", "--account-requests-per-s=0",
+                           "--max-timeout-ms=60000"))
         api = c.procs["api"].pid
         time.sleep(2)
         stream(c.api_port, "print(1)")   # warm up
