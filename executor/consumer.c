@@ -813,13 +813,13 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     x.offsets = offsets_new();
     x.answered = answered_new(ANSWERED_REMEMBERED);
     x.slots = calloc((size_t)x.nslots, sizeof(*x.slots));
+    for (int i = 0; x.slots && i < x.nslots; i++)
+        x.slots[i].cancel_fd = -1;   /* before any way out: the clean-up closes those >= 0 */
     x.cancels = cancels_new(on_cancel, &x);
     if (!x.offsets || !x.answered || !x.slots || !x.cancels) {
         snprintf(errstr, errstr_size, "out of memory");
         goto out;
     }
-    for (int i = 0; i < x.nslots; i++)
-        x.slots[i].cancel_fd = -1;
     for (int i = 0; i < x.nslots; i++)
         if ((x.slots[i].cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
             snprintf(errstr, errstr_size, "eventfd: %s", strerror(errno));

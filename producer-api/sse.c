@@ -165,8 +165,8 @@ static int put_output(struct sse *x, int k, size_t off, const char *p, size_t n,
         return 0;
     }
     if (gap[0]) {
+        x->pos[k] = off;   /* its id says the gap is accounted for */
         put_event(x, "dropped", gap);
-        x->pos[k] = off;
     }
     x->pos[k] = off + n;
     put_event(x, stream_names[k], data);

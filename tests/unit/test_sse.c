@@ -173,6 +173,11 @@ static void test_a_slow_client_loses_chunks_never_the_end(void)
         CHECK(num(evs[0].data, "offset") == (double)(queued * sizeof(big)));
         gap = (int)num(evs[0].data, "bytes");
         CHECK(gap == (int)(dropped * sizeof(big)));
+        {
+            char want[48];   /* the dropped event's id counts the gap: the client knows where it stands */
+            snprintf(want, sizeof(want), "%zu.0", off);
+            CHECK(strcmp(evs[0].id, want) == 0);
+        }
         CHECK(strcmp(evs[1].event, "stdout") == 0 && num(evs[1].data, "offset") == (double)off);
     }
     release(evs, n);
