@@ -66,6 +66,7 @@ static const struct cfg_entry cfg_table[] = {
     S(group_id, "group-id", "execq-executors", 1, CFG_EXEC, "consumer group of the executors"),
     S(instance_id, "instance-id", "", 0, CFG_EXEC, "static group member id (empty: <hostname>-<uid-base>, unique on a host and the same across restarts)"),
     I(slots, "slots", "0", 0, 1024, CFG_EXEC, "jobs run at once by one executor (0 = number of CPUs)"),
+    I(live_after_ms, "live-after-ms", "1000", -1, 3600000, CFG_EXEC, "an async or batch job that runs this long has its output published as it comes, so GET /v1/jobs/{id}/events can follow it (what it printed before goes at once; a job that asked with stream gets it from its start; -1: never)"),
     S(python, "python", "/usr/bin/python3", 1, CFG_EXEC, "the Python interpreter jobs run with"),
     I(max_output_bytes, "max-output-bytes", "1048576", 1024, 1048576, CFG_EXEC, "bytes kept of stdout and of stderr each (rest drained and dropped); at most 1 MiB so a result fits a 16 MiB message"),
     I(max_scratch_mb, "max-scratch-mb", "512", 0, 65536, CFG_EXEC | CFG_API, "largest scratch_mb a job may ask for (a private tmpfs at /tmp, counted against its memory limit; 0 = no scratch space)"),

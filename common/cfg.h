@@ -76,6 +76,7 @@ struct cfg {
     char group_id[128];
     char instance_id[128];
     long slots;
+    long live_after_ms;
     char python[256];
     long max_output_bytes;
     long max_scratch_mb;

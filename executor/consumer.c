@@ -392,16 +392,25 @@ static void on_cancel(const char *id, void *arg)
     pthread_mutex_unlock(&x->mu);
 }
 
-/* A job that asked for its output as it comes (stream) gets it on the
- * output topic, on its API's partition: the one its result goes to. A job
- * without one (another API's, not streamed) gets none. */
+/* A sync call that asked for its output as it comes (stream) gets it on
+ * the output topic, on its API's partition: the one its result goes to.
+ * An async or batch job's goes by its id, for the store (GET
+ * /v1/jobs/{id}/events): from its start if it asked (stream), else once
+ * it has run --live-after-ms (-1: never). */
 static struct live *start_live(struct exec_ctx *x, struct slot *s, const struct job *j)
 {
     int32_t part = kq_reply_partition(s->msg);
+    long after = j->stream ? 0 : x->cfg->live_after_ms;
 
-    if (!j->stream || part == RD_KAFKA_PARTITION_UA)
+    if (strcmp(j->kind, "sync") == 0) {
+        if (!j->stream || part == RD_KAFKA_PARTITION_UA)
+            return NULL;
+    } else if (after < 0) {
         return NULL;
-    live_begin(&s->live, x->producer, x->cfg->output_topic, part, j->id, j->kind);
+    } else {
+        part = RD_KAFKA_PARTITION_UA;
+    }
+    live_begin(&s->live, x->producer, x->cfg->output_topic, part, j->id, j->kind, after);
     return &s->live;
 }
 
@@ -497,7 +506,7 @@ static void handle(struct exec_ctx *x, struct slot *s)
               : r.memory_exceeded ? OUT_MEMORY : OUT_COMPLETED;
     metrics_add(x->m_outcome[outcome], 1);
     metrics_observe(x->m_queue_wait, queued_ms / 1000.0);
-    if (j.stream && s->live.id[0]) {
+    if (s->live.id[0]) {
         metrics_add(x->m_chunks, (double)s->live.chunks);
         metrics_add(x->m_chunks_dropped, (double)s->live.dropped);
         s->live.id[0] = '\0';

@@ -10,7 +10,7 @@
 #include "log.h"
 
 void live_begin(struct live *l, rd_kafka_t *rk, const char *topic, int32_t partition, const char *id,
-                const char *kind)
+                const char *kind, long after_ms)
 {
     memset(l, 0, sizeof(*l));
     l->rk = rk;
@@ -18,6 +18,8 @@ void live_begin(struct live *l, rd_kafka_t *rk, const char *topic, int32_t parti
     l->partition = partition;
     snprintf(l->id, sizeof(l->id), "%s", id);
     snprintf(l->kind, sizeof(l->kind), "%s", kind);
+    if (after_ms > 0)
+        l->not_before_us = util_mono_us() + (int64_t)after_ms * 1000;
     {
         unsigned char r[8];
         util_random(r, sizeof(r));
@@ -72,6 +74,8 @@ int64_t live_progress(void *ctx, const struct buf *const out[2], int64_t now_us)
     struct live *l = ctx;
     int64_t next = 0;
 
+    if (now_us < l->not_before_us)
+        return l->not_before_us;
     for (int k = 0; k < 2; k++) {
         const struct buf *b = out[k];
         /* Whole characters only: a trailing partial one waits for its rest

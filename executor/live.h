@@ -7,7 +7,10 @@
  * chunk ends on a whole UTF-8 character (a character cut between two
  * writes waits for its rest). It never waits: a chunk
  * the producer cannot queue is dropped (the API sees the gap and says so
- * in the stream; the result still holds every byte within the caps). */
+ * in the stream; the result still holds every byte within the caps).
+ * An async or batch job's chunks go by its id's partition, stored by
+ * the API for GET /v1/jobs/{id}/events; by default only once it has run
+ * for --live-after-ms, so that the many short jobs cost no chunk at all. */
 #ifndef EXECQ_LIVE_H
 #define EXECQ_LIVE_H
 
@@ -30,12 +33,16 @@ struct live {
     char kind[8];
     size_t sent[2];           /* bytes of stdout, stderr handed on (or dropped) so far */
     int64_t last_sent[2];     /* util_mono_us of the last chunk of stdout, stderr; 0: none yet */
+    int64_t not_before_us;    /* util_mono_us before which nothing is sent (0: from the start) */
     long chunks, dropped;     /* this job's, for the log and metrics */
 };
 
-/* Starts l for job id (kind: its job-kind header) on topic[partition]. */
+/* Starts l for job id (kind: its job-kind header) on topic[partition]
+ * (RD_KAFKA_PARTITION_UA: by the job id). Nothing is sent before
+ * after_ms have passed (0: from the start); then what was printed so far
+ * goes at once, and the rest as it comes. */
 void live_begin(struct live *l, rd_kafka_t *rk, const char *topic, int32_t partition, const char *id,
-                const char *kind);
+                const char *kind, long after_ms);
 
 /* run.c's progress hook (ctx: a struct live): out[0] and out[1] are stdout
  * and stderr as kept so far. Sends what is due at now_us. Returns the

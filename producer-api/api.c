@@ -27,6 +27,7 @@
 #include "replies.h"
 #include "req.h"
 #include "results.h"
+#include "follow.h"
 #include "routes.h"
 
 static void resume_waiter(void *data, void *arg)
@@ -40,10 +41,15 @@ static void resume_waiter(void *data, void *arg)
 static void on_stored(const char *id, void *arg)
 {
     struct api *a = arg;
-    if (id)
+    if (id && strncmp(id, "o:", 2) == 0) {
+        follow_wake(a, id + 2);   /* output of a running job, stored */
+    } else if (id) {
         req_wake(a, id);
-    else
+        follow_wake(a, id);
+    } else {
         pending_expire(a->waiters, INT64_MAX, resume_waiter, NULL);
+        follow_wake(a, NULL);
+    }
 }
 
 static void publish_suspended(const char *id, int64_t at_ms, void *arg)
@@ -54,7 +60,7 @@ static void publish_suspended(const char *id, int64_t at_ms, void *arg)
 /* Route names, the label of the HTTP metrics (enum route's order). */
 static const char *const route_names[] = {"none", "exec-python", "healthz", "signup", "account", "jobs",
                                           "job", "batches", "batch", "metrics", "openapi", "admin",
-                                          "keys-rotate", "job-cancel"};
+                                          "keys-rotate", "job-cancel", "job-events"};
 #define NROUTES (sizeof(route_names) / sizeof(route_names[0]))
 static struct metric *m_latency[NROUTES];
 
@@ -123,6 +129,7 @@ static const struct route_def {
     {"/v1/jobs", 0, "POST", ROUTE_JOBS, 1, ""},
     {"/v1/jobs/", 1, "GET", ROUTE_JOB, 1, ""},
     {"/v1/jobs/", 1, "POST", ROUTE_JOB_CANCEL, 1, "/cancel"},
+    {"/v1/jobs/", 1, "GET", ROUTE_JOB_EVENTS, 1, "/events"},
     {"/v1/batches", 0, "POST", ROUTE_BATCHES, 1, ""},
     {"/v1/batches/", 1, "GET", ROUTE_BATCH, 1, ""},
     {"/v1/signup", 0, "POST", ROUTE_SIGNUP, 0, ""},
@@ -286,6 +293,7 @@ static void dispatch(struct api *a, struct api_req *r)
     case ROUTE_ADMIN: admin_handle(a, r); break;
     case ROUTE_KEY_ROTATE: admin_rotate_own_key(a, r); break;
     case ROUTE_JOB_CANCEL: cancel_job(a, r); break;
+    case ROUTE_JOB_EVENTS: follow_job(a, r); break;
     case ROUTE_NONE: req_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint"); break;
     }
 }
@@ -465,6 +473,7 @@ static void register_metrics(struct api *a)
                                          labels, metrics_latency_bounds, metrics_latency_nbounds);
     }
     sse_metrics();
+    follow_metrics(a);
     metrics_gauge_fn("execq_waiting_calls", "Sync calls waiting for their result.", NULL, waiting_calls, a);
     metrics_gauge_fn("execq_waiting_gets", "GETs waiting (?wait=) for a job or batch.", NULL, waiting_gets, a);
     metrics_gauge_fn("execq_kafka_producer_queue_messages",
@@ -506,7 +515,8 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
     auth_hash(c->demo_key, hash);
     if (store_account_ensure(a->store, "demo", hash, c->demo_credits, errstr, errstr_size) < 0)
         return -1;
-    if (replies_start(a, errstr, errstr_size) < 0 || results_start(a, errstr, errstr_size) < 0)
+    if (follow_start(a, errstr, errstr_size) < 0 || replies_start(a, errstr, errstr_size) < 0 ||
+        results_start(a, errstr, errstr_size) < 0)
         return -1;
     /* Every suspension again (a notice lost while Kafka was away, a new
      * accounts topic): before any call is served. */
@@ -587,6 +597,7 @@ void api_stop(struct api *a)
             n += pending_expire(a->waiters, INT64_MAX, wake_one, NULL);
         if (a->streams)
             n += pending_expire(a->streams, INT64_MAX, end_unavailable, NULL);
+        n += follow_stop(a);
         usleep(n ? 300000 : 50000);   /* let the epoll thread send those answers */
     }
     if (a->mhd)
@@ -605,6 +616,7 @@ void api_stop(struct api *a)
     pending_free(a->pending);
     pending_free(a->waiters);
     pending_free(a->streams);
+    follow_free(a);
     quota_free(a->rate);
     a->mhd = NULL;
     a->pending = a->waiters = a->streams = NULL;

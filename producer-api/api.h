@@ -1,7 +1,7 @@
 /* api: the HTTP server (libmicrohttpd): its state, shared by every module
  * of the API, and its start and stop. api.c is the daemon (threads, the
  * route table, the request lifecycle); the routes are in submit.c,
- * query.c, accounts.c and admin.c, which answer through req.h and write
+ * query.c, follow.c, accounts.c and admin.c, which answer through req.h and write
  * to Kafka through produce.h, never through api.c. */
 #ifndef EXECQ_API_H
 #define EXECQ_API_H
@@ -26,6 +26,8 @@ struct api {
     struct pending *pending;    /* job id -> struct api_req * (sync calls) */
     struct pending *waiters;    /* job or batch id -> struct api_req * (GETs with ?wait=) */
     struct pending *streams;    /* job id -> struct sse * (streamed sync calls; the entry holds a reference) */
+    struct pending *follows;    /* job id -> follower (GET /v1/jobs/{id}/events; follow.c owns them) */
+    struct follow *follow;      /* follow.c's thread */
     struct store *store;
     rd_kafka_t *results;        /* results in, group: stores every result, commits after */
     pthread_t reply_thread, health_thread, results_thread;

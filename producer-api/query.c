@@ -127,8 +127,7 @@ void query_job(struct api *a, struct api_req *r)
 void query_replay(struct api *a, struct api_req *r)
 {
     struct store_job j;
-    cJSON *res, *err;
-    const cJSON *code;
+    cJSON *res;
 
     if (job_or_wait(a, r, &j) != 0)
         return;
@@ -138,11 +137,8 @@ void query_replay(struct api *a, struct api_req *r)
         return;
     }
     res = cJSON_Parse(j.result ? j.result : "null");
-    err = cJSON_GetObjectItemCaseSensitive(res, "error");
-    code = cJSON_GetObjectItemCaseSensitive(err, "code");
     /* The status the first call answered with: 200 if the code ran. */
-    req_set(r, !err ? 200 : cJSON_IsString(code) && strcmp(code->valuestring, "expired") == 0 ? 504 : 503,
-            util_strdup(j.result ? j.result : "null"));
+    req_set(r, req_stored_status(res), util_strdup(j.result ? j.result : "null"));
     cJSON_Delete(res);
     store_job_release(&j);
 }

@@ -54,6 +54,20 @@ char *req_result_body(const struct result *res, unsigned *status)
     return req_error_body("execution_failed", msg);
 }
 
+unsigned req_stored_status(const cJSON *result)
+{
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(result, "error");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(err, "code");
+
+    if (!err)
+        return MHD_HTTP_OK;
+    if (cJSON_IsString(code) && strcmp(code->valuestring, "expired") == 0)
+        return MHD_HTTP_GATEWAY_TIMEOUT;
+    if (cJSON_IsString(code) && strcmp(code->valuestring, "cancelled") == 0)
+        return MHD_HTTP_CONFLICT;
+    return MHD_HTTP_SERVICE_UNAVAILABLE;
+}
+
 void req_set(struct api_req *r, unsigned status, char *body)
 {
     free(r->resp);

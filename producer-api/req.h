@@ -17,7 +17,7 @@
 
 enum route { ROUTE_NONE, ROUTE_EXEC, ROUTE_HEALTH, ROUTE_SIGNUP, ROUTE_ACCOUNT, ROUTE_JOBS, ROUTE_JOB,
              ROUTE_BATCHES, ROUTE_BATCH, ROUTE_METRICS, ROUTE_OPENAPI, ROUTE_ADMIN,
-             ROUTE_KEY_ROTATE, ROUTE_JOB_CANCEL };
+             ROUTE_KEY_ROTATE, ROUTE_JOB_CANCEL, ROUTE_JOB_EVENTS };
 
 /* One HTTP request. Allocated on its first handler call, freed when MHD
  * completes it. While suspended it is referenced by a->pending (sync call)
@@ -76,6 +76,12 @@ void req_wake_handled(struct api *a, struct api_req *r);
  * waits suspended, which libmicrohttpd does not watch), else 0. Any thread,
  * while conn lives. */
 int req_conn_gone(struct MHD_Connection *conn);
+
+/* The status a stored result (the parsed body of a job's "result")
+ * was or would be answered with: 200 when the code ran, else by its
+ * error's code (expired 504, cancelled 409, the rest 503). */
+struct cJSON;
+unsigned req_stored_status(const struct cJSON *result);
 
 /* Returns a malloc'd error body {"ok":false,"error":{"code":..,"message":..}}. */
 char *req_error_body(const char *code, const char *message);

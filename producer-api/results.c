@@ -1,4 +1,5 @@
-/* results: results topic -> store (see results.h). At-least-once from the
+/* results: results topic -> store (see results.h); and the output topic's
+ * chunks of async and batch jobs -> store, for GET /v1/jobs/{id}/events. At-least-once from the
  * topic's side (commit after store), exactly-once in the store: a second
  * copy of a result finds the job completed and changes nothing. */
 #include "results.h"
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "follow.h"
 #include "job.h"
 #include "kq.h"
 #include "log.h"
@@ -155,6 +157,39 @@ static int decode(struct api *a, const rd_kafka_message_t *m, struct pending_res
     return 1;
 }
 
+/* A message of the output topic: a chunk of an async or batch job's
+ * output, decoded into o (1), or not one to store (0: a sync call's, which
+ * its API streams itself; junk, logged and skipped). */
+static int decode_chunk(const rd_kafka_message_t *m, struct job_output *o)
+{
+    char kind[16] = "", errstr[200];
+
+    kq_header(m, KQ_H_KIND, kind, sizeof(kind));
+    if (strcmp(kind, "sync") == 0)
+        return 0;
+    if (job_output_from_json(o, m->payload, m->len, errstr, sizeof(errstr)) < 0) {
+        log_msg(LOG_WARNING, "bad output chunk at %s[%d]@%lld skipped: %s", rd_kafka_topic_name(m->rkt),
+                m->partition, (long long)m->offset, errstr);
+        return 0;
+    }
+    return 1;
+}
+
+/* Stores n chunks, then wakes their followers. A chunk is worth less than
+ * a result: when the store fails they are given up (the result will
+ * have every byte; a follower sees a gap, said as a dropped event). */
+static void store_chunks(struct api *a, struct job_output *o, size_t n)
+{
+    if (n == 0)
+        return;
+    if (store_output_add(a->store, o, n) > 0)
+        for (size_t i = 0; i < n; i++)
+            if (i + 1 == n || strcmp(o[i + 1].id, o[i].id) != 0)
+                follow_wake(a, o[i].id);
+    for (size_t i = 0; i < n; i++)
+        job_output_release(&o[i]);
+}
+
 /* Stores n decoded results (retrying while the store fails), then counts
  * them, wakes their waiters and releases held jobs of their accounts. */
 static void store_batch(struct api *a, struct pending_result *r, size_t n)
@@ -170,6 +205,7 @@ static void store_batch(struct api *a, struct pending_result *r, size_t n)
             continue;
         results_count_outcome(r[i].outcome);
         req_wake(a, r[i].id);
+        follow_wake(a, r[i].id);
         if (o[i].batch_id[0])
             req_wake(a, o[i].batch_id);
     }
@@ -195,11 +231,16 @@ static void store_batch(struct api *a, struct pending_result *r, size_t n)
  * waits in the topic (Kafka down, or this consumer behind). */
 static int caught_up(struct api *a)
 {
-    rd_kafka_topic_partition_list_t *parts = NULL, *done = NULL;
+    rd_kafka_topic_partition_list_t *all = NULL, *parts = NULL, *done = NULL;
     int ok = 0;
 
-    if (!produce_kafka_up(a) || rd_kafka_assignment(a->results, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (!produce_kafka_up(a) || rd_kafka_assignment(a->results, &all) != RD_KAFKA_RESP_ERR_NO_ERROR)
         goto out;
+    /* The results topic's: no job's end hangs on an output chunk. */
+    parts = rd_kafka_topic_partition_list_new(all->cnt ? all->cnt : 1);
+    for (int i = 0; i < all->cnt; i++)
+        if (strcmp(all->elems[i].topic, a->cfg->results_topic) == 0)
+            rd_kafka_topic_partition_list_add(parts, all->elems[i].topic, all->elems[i].partition);
     if (parts->cnt == 0)
         goto out;   /* no partition here: the APIs that have them judge */
     done = rd_kafka_topic_partition_list_copy(parts);
@@ -217,6 +258,8 @@ static int caught_up(struct api *a)
             ok = 0;
     }
 out:
+    if (all)
+        rd_kafka_topic_partition_list_destroy(all);
     if (parts)
         rd_kafka_topic_partition_list_destroy(parts);
     if (done)
@@ -302,20 +345,25 @@ static void *results_main(void *arg)
     int64_t next_republish = util_mono_ms() + REPUBLISH_EVERY_MS, next_reconcile = 0;
 
     struct pending_result *batch = calloc(STORE_BATCH, sizeof(*batch));
+    struct job_output *chunks = calloc(STORE_BATCH, sizeof(*chunks));
     rd_kafka_message_t *msgs[STORE_BATCH];
 
-    if (!batch) {
+    if (!batch || !chunks) {
+        free(batch);
+        free(chunks);
         log_msg(LOG_ERR, "results thread: out of memory");
         return NULL;
     }
     while (!atomic_load(&a->stopping)) {
         /* What is at hand, up to STORE_BATCH messages: waits for the first only. */
-        size_t nm = 0, nr = 0;
+        size_t nm = 0, nr = 0, nc = 0;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(a->results, 100);
         while (m) {
             if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 msgs[nm++] = m;
-                if (decode(a, m, &batch[nr]))
+                if (strcmp(rd_kafka_topic_name(m->rkt), a->cfg->output_topic) == 0)
+                    nc += decode_chunk(m, &chunks[nc]);
+                else if (decode(a, m, &batch[nr]))
                     nr++;
             } else {
                 if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
@@ -325,6 +373,7 @@ static void *results_main(void *arg)
             m = nm < STORE_BATCH ? rd_kafka_consumer_poll(a->results, 0) : NULL;
         }
         results_flush_produced(a);
+        store_chunks(a, chunks, nc);
         if (nr > 0)
             store_batch(a, batch, nr);
         commit_after(a, msgs, nm);
@@ -346,6 +395,7 @@ static void *results_main(void *arg)
         }
     }
     free(batch);
+    free(chunks);
     return NULL;
 }
 
@@ -364,12 +414,16 @@ int results_start(struct api *a, char *errstr, size_t errstr_size)
     a->results = kq_consumer_new(a->cfg, a->cfg->api_group_id, NULL, NULL, NULL, 0, errstr, errstr_size);
     if (!a->results)
         return -1;
-    topics = rd_kafka_topic_partition_list_new(1);
+    /* The results, and the output chunks of async and batch jobs (the
+     * sync calls' chunks on that topic are skipped: their APIs stream them). */
+    topics = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(topics, a->cfg->results_topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(topics, a->cfg->output_topic, RD_KAFKA_PARTITION_UA);
     err = rd_kafka_subscribe(a->results, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (err) {
-        snprintf(errstr, errstr_size, "subscribe to %s: %s", a->cfg->results_topic, rd_kafka_err2str(err));
+        snprintf(errstr, errstr_size, "subscribe to %s and %s: %s", a->cfg->results_topic, a->cfg->output_topic,
+                 rd_kafka_err2str(err));
         return -1;
     }
     /* Everything from before this start; on a shared store only what is a

@@ -32,6 +32,10 @@ void query_replay(struct api *a, struct api_req *r);
  * a running one is killed (charged: it ran), an ended one answers 409. */
 void cancel_job(struct api *a, struct api_req *r);
 
+/* follow.c: GET /v1/jobs/{id}/events: the job's output so far, then as
+ * it comes, then its result (Server-Sent Events); Last-Event-ID resumes. */
+void follow_job(struct api *a, struct api_req *r);
+
 /* accounts.c: POST /v1/signup (a new account and its first key, shown
  * once) and GET /v1/account (the caller's balance and usage). */
 void accounts_signup(struct api *a, struct api_req *r);

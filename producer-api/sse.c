@@ -27,6 +27,7 @@ struct sse {
     int ended;                     /* the result or error is queued: nothing follows it */
     int suspended;                 /* the reader suspended the connection: the next event resumes it */
     int cancel_on_disconnect;      /* the caller's job is cancelled if it goes away first */
+    int closed;                    /* the response is gone (sse_response_gone) */
     int64_t last_ms;               /* util_mono_ms of the last event or comment queued */
 };
 
@@ -74,6 +75,32 @@ int sse_peer_gone(struct sse *x)
     pthread_mutex_lock(&x->mu);
     if (x->cancel_on_disconnect && x->conn)
         gone = req_conn_gone(x->conn);
+    pthread_mutex_unlock(&x->mu);
+    return gone;
+}
+
+void sse_start_at(struct sse *x, const size_t pos[2])
+{
+    pthread_mutex_lock(&x->mu);
+    x->pos[0] = pos[0];
+    x->pos[1] = pos[1];
+    pthread_mutex_unlock(&x->mu);
+}
+
+void sse_pos(struct sse *x, size_t pos[2])
+{
+    pthread_mutex_lock(&x->mu);
+    pos[0] = x->pos[0];
+    pos[1] = x->pos[1];
+    pthread_mutex_unlock(&x->mu);
+}
+
+int sse_gone(struct sse *x)
+{
+    int gone;
+
+    pthread_mutex_lock(&x->mu);
+    gone = x->closed;
     pthread_mutex_unlock(&x->mu);
     return gone;
 }
@@ -240,6 +267,35 @@ void sse_result(struct sse *x, const struct result *r)
     pthread_mutex_unlock(&x->mu);
 }
 
+void sse_result_stored(struct sse *x, const char *json)
+{
+    cJSON *o = cJSON_Parse(json);
+    unsigned status = req_stored_status(o);
+
+    pthread_mutex_lock(&x->mu);
+    if (!x->ended) {
+        for (int k = 0; k < 2 && status == MHD_HTTP_OK; k++) {
+            char name[24];
+            const cJSON *b64, *text;
+            char *bytes = NULL;
+            size_t n = 0;
+            snprintf(name, sizeof(name), "%s_base64", stream_names[k]);
+            b64 = cJSON_GetObjectItemCaseSensitive(o, name);
+            text = cJSON_GetObjectItemCaseSensitive(o, stream_names[k]);
+            if (cJSON_IsString(b64))
+                bytes = job_unbase64(b64->valuestring, &n);
+            else if (cJSON_IsString(text) && (bytes = util_strdup(text->valuestring)))
+                n = strlen(bytes);
+            if (bytes && n > x->pos[k])
+                put_output(x, k, x->pos[k], bytes + x->pos[k], n - x->pos[k], 0);
+            free(bytes);
+        }
+        put_end(x, status, util_strdup(json));
+    }
+    pthread_mutex_unlock(&x->mu);
+    cJSON_Delete(o);
+}
+
 void sse_end(struct sse *x, unsigned status, char *body)
 {
     pthread_mutex_lock(&x->mu);
@@ -296,6 +352,7 @@ static void sse_response_gone(void *cls)
     pthread_mutex_lock(&x->mu);
     x->conn = NULL;
     x->suspended = 0;
+    x->closed = 1;
     pthread_mutex_unlock(&x->mu);
     sse_unref(x);
 }

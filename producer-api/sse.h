@@ -41,6 +41,15 @@ void sse_cancel_on_disconnect(struct sse *x);
 /* 1 if so and the caller's connection is closed (req_conn_gone). */
 int sse_peer_gone(struct sse *x);
 
+/* Starts the stream past pos[0] bytes of stdout and pos[1] of stderr (a
+ * client resuming with Last-Event-ID). Before any event. */
+void sse_start_at(struct sse *x, const size_t pos[2]);
+/* How far each stream has been sent: pos[0] stdout, pos[1] stderr. */
+void sse_pos(struct sse *x, size_t pos[2]);
+/* 1 once the stream's response is gone (the client left, or the answer
+ * ended), else 0. */
+int sse_gone(struct sse *x);
+
 /* The job's id. */
 const char *sse_id(const struct sse *x);
 /* Takes one more reference. Returns x. */
@@ -60,6 +69,9 @@ int sse_chunk(struct sse *x, const struct job_output *o);
 /* Ends the stream with r: its output the client has not been sent yet,
  * then event result (completed) or error (expired, failed). */
 void sse_result(struct sse *x, const struct result *r);
+/* Ends the stream with a stored result (the body GET /v1/jobs/{id} has
+ * as "result"): as sse_result, the output from it first when the job ran. */
+void sse_result_stored(struct sse *x, const char *json);
 /* Ends the stream with status and body (taken; malloc'd JSON): event
  * result for 200, else event error. Ignored once ended. */
 void sse_end(struct sse *x, unsigned status, char *body);

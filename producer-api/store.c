@@ -13,6 +13,7 @@
  *   store_jobs.c      jobs, batches and results: accept and charge, settle
  *                     and refund, held jobs and their release
  *   store_idem.c      Idempotency-Keys
+ *   store_output.c    running jobs' output as it comes (GET .../events)
  *   store_prune.c     retention: what is deleted when */
 #include "store.h"
 

@@ -268,13 +268,29 @@ int store_reply_claim(struct store *s, const char *owner, int nparts, int want, 
 int store_reply_renew(struct store *s, const char *owner, int part, int64_t now_ms, int64_t until_ms);
 void store_reply_release(struct store *s, const char *owner, int part);
 
+/* ---- store_output.c: a running job's output as it comes ---- */
+
+/* Stores n chunks (job_output) of async and batch jobs in one
+ * transaction: a chunk of a job completed already (its result has every
+ * byte), or of no job of this store, is skipped; a chunk of another run
+ * than the one stored replaces that run's (the job started again); a
+ * chunk stored already changes nothing. On PostgreSQL every API hears of
+ * it (store_listen's fn gets "o:<id>"). Returns the chunks stored, or -1. */
+long store_output_add(struct store *s, const struct job_output *o, size_t n);
+
+/* Calls fn for each stored chunk of job id with bytes past pos[stream],
+ * at most max, in the order they were stored. Returns the count, or -1. */
+long store_output_since(struct store *s, const char *id, const size_t pos[2], long max,
+                        void (*fn)(const struct job_output *o, void *arg), void *arg);
+
 /* ---- store_prune.c: retention ---- */
 
 /* Retention, one small round: deletes at most max rows of each kind among
  * finished jobs (finished before jobs_before_ms; a batch's only when every
  * job of the batch is, all together) with their emptied batches
  * and their ledger rows, idempotency keys made before idem_before_ms and
- * signup records before signups_before_ms. Returns the rows deleted. */
+ * signup records before signups_before_ms, and the output chunks of
+ * completed jobs, or older than an hour. Returns the rows deleted. */
 long store_prune(struct store *s, int64_t jobs_before_ms, int64_t idem_before_ms, int64_t signups_before_ms,
                  int max);
 

@@ -1,6 +1,6 @@
 /* store_prune: retention (see store.h): finished jobs, batches whose jobs
  * are all gone, idempotency keys and signup rows past their age are
- * deleted, a bounded number per call. */
+ * deleted, a bounded number per call; and output chunks no one needs. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include "db.h"
 #include "store.h"
 #include "store_int.h"
+#include "util.h"
 
 /* Deletes up to max batches whose every job finished before before_ms,
  * each with its jobs in one transaction: a batch is never seen with some
@@ -61,8 +62,15 @@ long store_prune(struct store *s, int64_t jobs_before_ms, int64_t idem_before_ms
         "(SELECT 1 FROM jobs WHERE id = l.job_id) LIMIT $2)",
         "DELETE FROM idempotency WHERE %1$s IN (SELECT %1$s FROM idempotency WHERE created_ms < $1 LIMIT $2)",
         "DELETE FROM signups WHERE %1$s IN (SELECT %1$s FROM signups WHERE at_ms < $1 LIMIT $2)",
+        /* Output chunks: their job's result has every byte; a chunk an
+         * hour old belongs to a job that ended without one (lost). */
+        "DELETE FROM job_output WHERE %1$s IN (SELECT o.%1$s FROM job_output o JOIN jobs j ON j.id = o.job_id "
+        "WHERE j.status = 'completed' LIMIT $2)",
+        "DELETE FROM job_output WHERE %1$s IN (SELECT %1$s FROM job_output WHERE at_ms < $1 LIMIT $2)",
     };
-    int64_t before[] = {jobs_before_ms, jobs_before_ms, idem_before_ms, signups_before_ms};
+    int64_t now = util_wall_ms();
+    int64_t before[] = {jobs_before_ms, jobs_before_ms, idem_before_ms, signups_before_ms, 0,
+                        now - 3600 * 1000};
     const char *rid = db_is_pg(s->db) ? "ctid" : "rowid";
     long n = prune_batches(s, jobs_before_ms, max), k;
 

@@ -100,6 +100,12 @@ static const char *lite_migrations[] = {
     /* 6: each result's outcome (a real run's result replaces a "lost" or
      * "expired" one: store_results). */
     "ALTER TABLE jobs ADD COLUMN outcome TEXT;",
+    /* 7: a running async or batch job's output as it comes, for GET
+     * /v1/jobs/{id}/events (store_output.c); deleted once its result is
+     * stored (the result holds every byte). */
+    "CREATE TABLE job_output(job_id TEXT NOT NULL, run TEXT NOT NULL, stream INTEGER NOT NULL, off INTEGER NOT NULL,"
+    "  len INTEGER NOT NULL, data TEXT NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY(job_id, stream, off));"
+    "CREATE INDEX job_output_age ON job_output(at_ms);",
 };
 
 /* PostgreSQL: the same tables, in its types, as SQLite has them at its
@@ -150,6 +156,10 @@ static const char *pg_migrations[] = {
     "CREATE TABLE reply_leases(part INTEGER PRIMARY KEY, owner TEXT NOT NULL, until_ms BIGINT NOT NULL);",
     /* 3: each result's outcome (SQLite's 6). */
     "ALTER TABLE jobs ADD COLUMN outcome TEXT;",
+    /* 4: output as it comes (SQLite's 7). */
+    "CREATE TABLE job_output(job_id TEXT NOT NULL, run TEXT NOT NULL, stream INTEGER NOT NULL, off BIGINT NOT NULL,"
+    "  len BIGINT NOT NULL, data TEXT NOT NULL, at_ms BIGINT NOT NULL, PRIMARY KEY(job_id, stream, off));"
+    "CREATE INDEX job_output_age ON job_output(at_ms);",
 };
 
 /* Applies the migrations this store lacks. Returns 0, or -1 with errstr. */

@@ -24,8 +24,6 @@
 
 /* Parses r's body as a JSON value. Returns it (the caller deletes it), or
  * NULL after setting r's error. */
-#define STREAM_SYNC_ONLY "\"stream\" applies to POST /v1/exec-python (a call that waits for its job)"
-
 /* Whether a sync call asks for its answer as a stream: "stream": true, or
  * an Accept header that names text/event-stream. */
 static int wants_stream(const struct api_req *r, const struct job *j)
@@ -427,10 +425,6 @@ void submit_job(struct api *a, struct api_req *r)
         req_error(r, e.status, e.code, e.msg);
         goto out;
     }
-    if (j.stream) {
-        req_error(r, 400, "invalid_request", STREAM_SYNC_ONLY);
-        goto out;
-    }
     if (refuse_now(a, r))
         goto out;
     stamp(a, r, &j, "async", NULL);
@@ -488,10 +482,9 @@ void submit_batch(struct api *a, struct api_req *r)
     util_uuid(batch_id);
     cJSON_ArrayForEach(item, list) {
         job_init(&jobs[i]);
-        if (spec_parse(a->cfg, item, &jobs[i], &e) < 0 || jobs[i].stream) {
-            snprintf(msg, sizeof(msg), "jobs[%zu]: %s; nothing was queued", i,
-                     jobs[i].stream ? STREAM_SYNC_ONLY : e.msg);
-            req_error(r, jobs[i].stream ? 400 : e.status, jobs[i].stream ? "invalid_request" : e.code, msg);
+        if (spec_parse(a->cfg, item, &jobs[i], &e) < 0) {
+            snprintf(msg, sizeof(msg), "jobs[%zu]: %s; nothing was queued", i, e.msg);
+            req_error(r, e.status, e.code, msg);
             i++;
             goto out;
         }

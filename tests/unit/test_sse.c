@@ -223,8 +223,49 @@ static void test_a_run_started_over_and_keepalive(void)
     sse_unref(x);
 }
 
+/* A followed job (follow.c): resumed past a position (Last-Event-ID), its
+ * output so far from chunks, its end from the stored result: the rest of
+ * stdout (from stdout_base64 when the text is lossy) and stderr, then the
+ * result as stored. A stored error ends with an error event and its status. */
+static void test_resumed_and_ended_from_a_stored_result(void)
+{
+    struct sse *x = sse_new(ID, 1 << 20, NULL);
+    struct ev evs[8];
+    struct job_output o;
+    size_t pos[2] = {4, 0};
+    int n, ended;
+
+    sse_start_at(x, pos);
+    o = chunk("00000000000000ee", JOB_STDOUT, 0, "one\ntwo\n", 8);
+    CHECK(sse_chunk(x, &o) == 1);
+    sse_pos(x, pos);
+    CHECK(pos[0] == 8 && pos[1] == 0);
+    sse_result_stored(x, "{\"ok\":true,\"stdout\":\"one\\ntwo\\n\\ufffd\",\"stdout_base64\":\"b25lCnR3bwr/\","
+                         "\"stderr\":\"e\"}");
+    n = drain(x, evs, 8, NULL, &ended);
+    CHECK(n == 4 && ended);
+    if (n == 4) {
+        CHECK(strcmp(str(evs[0].data, "text"), "two\n") == 0 && num(evs[0].data, "offset") == 4);
+        CHECK(strcmp(evs[1].event, "stdout") == 0 && strcmp(str(evs[1].data, "base64"), "/w==") == 0);
+        CHECK(strcmp(evs[2].event, "stderr") == 0 && strcmp(str(evs[2].data, "text"), "e") == 0);
+        CHECK(strcmp(evs[3].event, "result") == 0 && strcmp(evs[3].id, "9.1") == 0 &&
+              strcmp(str(evs[3].data, "stderr"), "e") == 0);
+    }
+    release(evs, n);
+    CHECK(sse_gone(x) == 0);   /* no response: the reader is ours */
+    sse_unref(x);
+
+    x = sse_new(ID, 1 << 20, NULL);
+    sse_result_stored(x, "{\"ok\":false,\"error\":{\"code\":\"cancelled\",\"message\":\"m\"}}");
+    n = drain(x, evs, 8, NULL, &ended);
+    CHECK(n == 1 && ended && strcmp(evs[0].event, "error") == 0 && num(evs[0].data, "http_status") == 409);
+    release(evs, n);
+    sse_unref(x);
+}
+
 int main(void)
 {
+    test_resumed_and_ended_from_a_stored_result();
     test_frames_and_the_end_from_the_result();
     test_a_slow_client_loses_chunks_never_the_end();
     test_a_run_started_over_and_keepalive();

@@ -525,6 +525,107 @@ static void test_late_results(struct store *s)
     CHECK(store_account_get(s, id, &a) == 0 && a.balance == 0 && a.refunded == 5);
 }
 
+/* Output chunks (GET /v1/jobs/{id}/events): stored once, read past a
+ * position in order, any bytes; another run's replace the old run's; none
+ * after the result; deleted by retention once the result is stored. */
+struct chunks_read {
+    char text[256];
+    char run[17];
+    char last[8];    /* the last chunk's first bytes, and its length */
+    size_t last_len;
+    int n;
+};
+
+static void on_chunk(const struct job_output *o, void *arg)
+{
+    struct chunks_read *r = arg;
+    size_t at = strlen(r->text);
+
+    snprintf(r->run, sizeof(r->run), "%s", o->run);
+    memcpy(r->last, o->data, o->len < sizeof(r->last) ? o->len : sizeof(r->last));
+    r->last_len = o->len;
+    snprintf(r->text + at, sizeof(r->text) - at, "%c%zu:%.*s|", o->stream == JOB_STDERR ? 'e' : 'o', o->offset,
+             (int)o->len, o->data);
+    r->n++;
+}
+
+static struct job_output chunk_of(const char *id, const char *run, enum job_stream k, size_t off, const char *text)
+{
+    struct job_output o;
+
+    memset(&o, 0, sizeof(o));
+    snprintf(o.id, sizeof(o.id), "%s", id);
+    snprintf(o.run, sizeof(o.run), "%s", run);
+    o.stream = k;
+    o.offset = off;
+    o.data = (char *)text;
+    o.len = strlen(text);
+    return o;
+}
+
+static void test_output_chunks(struct store *s)
+{
+    char id[40], why[64], batch[37], j1[37], j2[37];
+    char *json[1] = {"{}"};
+    struct job jobs[1];
+    long bal = 0;
+    size_t rel = 0, pos[2] = {0, 0};
+    struct chunks_read r;
+    struct job_output o[4];
+    const char raw[] = {'\xff', '\x00', 'z', 0};
+
+    CHECK(store_account_create(s, "hash-output", 50, id, why, sizeof(why)) == 0);
+    job_id(j1, "f0000001", 1);
+    job_id(j2, "f0000001", 2);
+    jobs[0] = mkjob(j1, 5, "async");
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, NULL, &bal, &rel) == STORE_ACCEPTED);
+    o[0] = chunk_of(j1, "aaaa", JOB_STDOUT, 0, "one\n");
+    o[1] = chunk_of(j1, "aaaa", JOB_STDERR, 0, "err\n");
+    o[2] = chunk_of(j1, "aaaa", JOB_STDOUT, 4, "two\n");
+    o[3] = chunk_of(j2, "aaaa", JOB_STDOUT, 0, "no such job\n");
+    CHECK(store_output_add(s, o, 4) == 3);
+    CHECK(store_output_add(s, o, 3) == 0);   /* again: nothing new */
+    memset(&r, 0, sizeof(r));
+    CHECK(store_output_since(s, j1, pos, 64, on_chunk, &r) == 3);
+    CHECK(strcmp(r.text, "o0:one\n|o4:two\n|e0:err\n|") == 0);
+    /* past a position: the chunk that ends after it, and what follows */
+    pos[0] = 6;
+    pos[1] = 4;
+    memset(&r, 0, sizeof(r));
+    CHECK(store_output_since(s, j1, pos, 64, on_chunk, &r) == 1 && strcmp(r.text, "o4:two\n|") == 0);
+    pos[0] = 8;
+    memset(&r, 0, sizeof(r));
+    CHECK(store_output_since(s, j1, pos, 64, on_chunk, &r) == 0);
+    /* at most max */
+    pos[0] = pos[1] = 0;
+    memset(&r, 0, sizeof(r));
+    CHECK(store_output_since(s, j1, pos, 2, on_chunk, &r) == 2);
+    /* any bytes, NUL included */
+    o[0] = chunk_of(j1, "aaaa", JOB_STDOUT, 8, raw);
+    o[0].len = 3;
+    CHECK(store_output_add(s, o, 1) == 1);
+    pos[0] = 8;
+    pos[1] = 4;
+    memset(&r, 0, sizeof(r));
+    CHECK(store_output_since(s, j1, pos, 64, on_chunk, &r) == 1 && r.last_len == 3 &&
+          memcmp(r.last, raw, 3) == 0);
+    /* the job starts over elsewhere: the old run's chunks go */
+    o[0] = chunk_of(j1, "bbbb", JOB_STDOUT, 0, "new\n");
+    CHECK(store_output_add(s, o, 1) == 1);
+    pos[0] = pos[1] = 0;
+    memset(&r, 0, sizeof(r));
+    CHECK(store_output_since(s, j1, pos, 64, on_chunk, &r) == 1 && strcmp(r.text, "o0:new\n|") == 0 &&
+          strcmp(r.run, "bbbb") == 0);
+    /* its result is stored: later chunks are not, and retention deletes
+     * the ones there */
+    CHECK(store_result(s, j1, "{\"stdout\":\"new\\n\"}", "completed", 0, util_wall_ms(), batch) == 1);
+    o[0] = chunk_of(j1, "bbbb", JOB_STDOUT, 4, "late\n");
+    CHECK(store_output_add(s, o, 1) == 0);
+    CHECK(store_prune(s, 0, 0, 0, 500) >= 1);
+    memset(&r, 0, sizeof(r));
+    CHECK(store_output_since(s, j1, pos, 64, on_chunk, &r) == 0);
+}
+
 /* Issue 21 point 14: a batch is pruned whole, once every job of it is past
  * retention; before, its jobs went one by one and the batch read
  * completed: false for ever. */
@@ -644,6 +745,7 @@ static void suite(const char *name, const char *target, int shared)
     test_idempotency(s);
     test_late_results(s);
     test_prune_whole_batches(s);
+    test_output_chunks(s);
     if (s2) {
         test_results_lock_in_one_order(s, s2);
         test_reply_leases(s, s2);
