@@ -75,6 +75,8 @@ struct sse_in {
     int (*on_event)(void *ctx, const char *event, const char *data);
     void *ctx;
     int stopped;
+    char id[48];                   /* the id field of the event being read */
+    char *last_id;                 /* the caller's: sent as Last-Event-ID, then the last event's id */
 };
 
 static int buf_put(struct buf *b, const char *p, size_t n)
@@ -88,6 +90,8 @@ static void sse_line(struct sse_in *in, const char *l, size_t n)
 {
     if (n == 0) {
         if (in->data.len) {
+            if (in->last_id && in->id[0])
+                memcpy(in->last_id, in->id, sizeof(in->id));
             free(in->last);
             in->last = strdup(in->data.p);
             if (in->on_event && in->on_event(in->ctx, in->event.len ? in->event.p : "message", in->data.p) < 0)
@@ -106,6 +110,9 @@ static void sse_line(struct sse_in *in, const char *l, size_t n)
         size_t skip = n > 6 && l[6] == ' ' ? 7 : 6;
         in->event.len = 0;
         buf_put(&in->event, l + skip, n - skip);
+    } else if (n >= 3 && strncmp(l, "id:", 3) == 0) {
+        size_t skip = n > 3 && l[3] == ' ' ? 4 : 3;
+        snprintf(in->id, sizeof(in->id), "%.*s", (int)(n - skip), l + skip);
     } else if (n >= 5 && strncmp(l, "data:", 5) == 0) {
         size_t skip = n > 5 && l[5] == ' ' ? 6 : 5;
         if (in->data.len)
@@ -190,6 +197,10 @@ static int perform(const struct http *h, const char *method, const char *path, c
     hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
     if (sse)
         hdrs = curl_slist_append(hdrs, "Accept: text/event-stream, application/json");
+    if (sse && sse->last_id && sse->last_id[0]) {
+        snprintf(line, sizeof(line), "Last-Event-ID: %s", sse->last_id);
+        hdrs = curl_slist_append(hdrs, line);
+    }
     hdrs = curl_slist_append(hdrs, "Expect:");   /* no 100-continue round trip */
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
@@ -197,6 +208,12 @@ static int perform(const struct http *h, const char *method, const char *path, c
     curl_easy_setopt(c, CURLOPT_USERAGENT, "execq-cli/1");
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, h->timeout_s);
+    if (h->timeout_s == 0) {
+        /* No end set (a followed job): given up only when nothing at all,
+         * not even a keep-alive comment, came for a minute. */
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+    }
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
     if (body) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);   /* not copied: body outlives the call */
@@ -248,6 +265,18 @@ int http_stream(const struct http *h, const char *path, const char *body,
     in.on_event = on_event;
     in.ctx = ctx;
     return perform(h, "POST", path, body, NULL, &in, a, errstr, errstr_size);
+}
+
+int http_follow(const struct http *h, const char *path, char last_id[48],
+                int (*on_event)(void *ctx, const char *event, const char *data), void *ctx, struct http_answer *a,
+                char *errstr, size_t errstr_size)
+{
+    struct sse_in in = {0};
+
+    in.on_event = on_event;
+    in.ctx = ctx;
+    in.last_id = last_id;
+    return perform(h, "GET", path, NULL, NULL, &in, a, errstr, errstr_size);
 }
 
 char *http_escape(const char *s)

@@ -10,7 +10,7 @@
 struct http {
     char url[512];       /* base URL, no trailing slash: http://127.0.0.1:8080 */
     char key[256];       /* API key; "" sends no Authorization */
-    long timeout_s;      /* whole request, connection included */
+    long timeout_s;      /* whole request, connection included; 0: none (a followed stream, given up after a minute of silence) */
 };
 
 struct http_answer {
@@ -37,6 +37,13 @@ int http_request(const struct http *h, const char *method, const char *path, con
  * Any other answer fills a->body as http_request does. Comments and ids
  * are skipped. on_event returns 0, or -1 to stop reading (-1 returned). */
 int http_stream(const struct http *h, const char *path, const char *body,
+                int (*on_event)(void *ctx, const char *event, const char *data), void *ctx, struct http_answer *a,
+                char *errstr, size_t errstr_size);
+
+/* The same with GET, for a stream that can be resumed: last_id ("" for
+ * none) is sent as Last-Event-ID, and holds the id of the last event read
+ * when this returns (whether the stream ended or broke off). */
+int http_follow(const struct http *h, const char *path, char last_id[48],
                 int (*on_event)(void *ctx, const char *event, const char *data), void *ctx, struct http_answer *a,
                 char *errstr, size_t errstr_size);
 

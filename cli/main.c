@@ -415,21 +415,83 @@ out:
 /* ---- execq job ---- */
 
 static const char job_usage[] =
-    "usage: execq job [--wait S] JOB_ID\n"
+    "usage: execq job [--wait S | --follow] JOB_ID\n"
     "Prints the job's status and, once it has one, its result (JSON).\n"
-    "  -w, --wait S   wait up to S seconds (at most 30) for it to complete\n";
+    "  -w, --wait S   wait up to S seconds (at most 30) for it to complete\n"
+    "  -f, --follow   print its stdout and stderr as it prints them (what it\n"
+    "                 printed before first), to its end; exits with its exit\n"
+    "                 code, as exec-python does. A broken connection is resumed\n"
+    "                 where it left off\n";
+
+/* The tries of --follow in a row that bring no event before it gives up
+ * (1, 2, 3, 4, then 5 s apart: about half a minute). */
+#define FOLLOW_TRIES 8
+
+/* execq job --follow: GET /v1/jobs/{id}/events, resumed with
+ * Last-Event-ID when the connection breaks (or the API serving it stops). */
+static int follow_job(struct http *h, const char *id)
+{
+    char path[128], last_id[48] = "", seen[48] = "", errstr[512];
+    struct live_out live = {0};
+    struct http_answer a = {0};
+    int tries = 0, ret = CLI_EXIT_UNAVAILABLE;
+
+    snprintf(path, sizeof(path), "/v1/jobs/%s/events", id);
+    h->timeout_s = 0;   /* as long as the job takes; keep-alives show the stream lives */
+    for (;;) {
+        int rc = http_follow(h, path, last_id, on_live_event, &live, &a, errstr, sizeof(errstr));
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(a.body, "http_status");
+        const cJSON *err = cJSON_GetObjectItemCaseSensitive(a.body, "error");
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(err, "code");
+        int stopping = cJSON_IsString(code) && strcmp(code->valuestring, "shutting_down") == 0;
+
+        if (rc == 0 && a.status != 200) {
+            ret = cli_fail_answer(&a);   /* refused before any event: 404, 401, 429 */
+            break;
+        }
+        if (rc == 0 && strcmp(live.last, "result") == 0) {
+            fflush(stdout);
+            write_stream(stdout, a.body, "stdout", live.pos[0]);
+            fflush(stdout);
+            write_stream(stderr, a.body, "stderr", live.pos[1]);
+            ret = job_exit(a.body);
+            break;
+        }
+        if (rc == 0 && strcmp(live.last, "error") == 0 && cJSON_IsNumber(st) && !stopping) {
+            a.status = (long)st->valuedouble;
+            ret = cli_fail_answer(&a);
+            break;
+        }
+        /* Broken off: again from the last event's id. */
+        if (strcmp(seen, last_id) != 0)
+            tries = 0;
+        snprintf(seen, sizeof(seen), "%s", last_id);
+        if (++tries > FOLLOW_TRIES) {
+            fprintf(stderr, "%s: %s; see: execq job %s\n", prog, rc < 0 ? errstr : "the stream ended before the result",
+                    id);
+            break;
+        }
+        http_answer_release(&a);
+        live.last[0] = '\0';
+        sleep(tries < 5 ? (unsigned)tries : 5);
+    }
+    http_answer_release(&a);
+    return ret;
+}
 
 static int cmd_job(struct http *h, int argc, char **argv)
 {
-    static const struct option opts[] = {{"wait", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"wait", required_argument, NULL, 'w'}, {"follow", no_argument, NULL, 'f'},
+                                         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     long wait = 0;
     char path[256], errstr[512], *end;
     struct http_answer a;
-    int c, ret;
+    int c, ret, follow = 0;
 
-    while ((c = getopt_long(argc, argv, "w:h", opts, NULL)) != -1) {
-        if (c == 'w') {
+    while ((c = getopt_long(argc, argv, "w:fh", opts, NULL)) != -1) {
+        if (c == 'f') {
+            follow = 1;
+        } else if (c == 'w') {
             wait = strtol(optarg, &end, 10);
             if (*end || wait < 0)
                 die_usage("execq job: --wait wants whole seconds\n");
@@ -440,8 +502,10 @@ static int cmd_job(struct http *h, int argc, char **argv)
             die_usage(job_usage);
         }
     }
-    if (argc - optind != 1 || !util_id_valid(argv[optind]))
+    if (argc - optind != 1 || !util_id_valid(argv[optind]) || (follow && wait))
         die_usage(job_usage);
+    if (follow)
+        return follow_job(h, argv[optind]);
     snprintf(path, sizeof(path), "/v1/jobs/%s%s%ld", argv[optind], wait ? "?wait=" : "", wait);
     if (!wait)
         path[strlen("/v1/jobs/") + 36] = '\0';

@@ -363,6 +363,9 @@ struct MHD_Response *sse_response(struct sse *x)
                                                                   sse_response_gone);
 
     if (!resp) {
+        pthread_mutex_lock(&x->mu);
+        x->closed = 1;   /* never answered: whoever follows it lets go */
+        pthread_mutex_unlock(&x->mu);
         sse_unref(x);
         return NULL;
     }

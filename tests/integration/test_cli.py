@@ -330,3 +330,42 @@ def test_exec_python_interrupted_cancels_its_job(cluster, api, tmp_path):
     jid = json.loads(r.stdout)["job_id"]
     r = cli(["cancel", jid], env)
     assert r.returncode == 70 and b"already_finished" in r.stderr, r
+
+
+def test_job_follow_prints_as_the_job_prints_and_resumes_across_an_api_restart(cluster, api, tmp_path):
+    """execq job --follow on an async job: its lines come as it prints them,
+    each once, and the command exits with the job's exit code. The API
+    serving the stream is stopped and started again mid-job: the command
+    resumes (Last-Event-ID) where it left off, losing and repeating nothing."""
+    from conftest import free_port
+    port = free_port()
+    url = cluster.start_api("api-cli-follow", port=port)
+    env = home(cluster, tmp_path, api.key)
+    env["EXECQ_URL"] = url
+    code = ("import sys, time\n"
+            "for i in range(60):\n"
+            "    print(f'line {i:02d}', flush=True)\n"
+            "    time.sleep(0.1)\n"
+            "print('err', file=sys.stderr)\n"
+            "sys.exit(3)\n")
+    want = b"".join(f"line {i:02d}\n".encode() for i in range(60))
+    status, doc = api.request("POST", "/v1/jobs", {"code": code, "stream": True, "timeout": 30})
+    assert status == 202, doc
+    p = subprocess.Popen([EXECQ, "job", "--follow", doc["job_id"]], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=env)
+    try:
+        got = p.stdout.readline() + p.stdout.readline()
+        assert got == b"line 00\nline 01\n", got
+        cluster.stop("api-cli-follow")
+        cluster.start_api("api-cli-follow", port=port)
+        out, err = p.communicate(timeout=90)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        if "api-cli-follow" in cluster.procs:
+            cluster.stop("api-cli-follow")
+    assert got + out == want, (got + out)[-200:]
+    assert p.returncode == 3 and err.endswith(b"err\n"), (p.returncode, err)
+    # Refused before any event: the server's code, exit as for any refusal.
+    r = cli(["job", "--follow", "00000000-0000-4000-8000-000000000000"], env | {"EXECQ_URL": cluster.url})
+    assert r.returncode != 0 and b"not_found" in r.stderr, r
