@@ -3,8 +3,18 @@
 JSON Schema cannot say that input files' names are distinct and that no
 name lies inside another's ("a" and "a/b"): the server refuses such a
 body (400 invalid_files, docs/api.md), so generated bodies that break the
-rule are not sent as valid ones."""
+rule are not sent as valid ones.
+
+Schemathesis 4.32's coverage phase sends a header value outside its
+parameter's pattern as valid data ("Last-Event-ID: 0", against
+^[0-9]{1,12}\\.[0-9]{1,12}$; its hypothesis strategies keep to the pattern,
+and the other phases then reuse the value): such a header is left out of a
+case meant to be valid, just before it is sent."""
+import re
+
 import schemathesis
+
+LAST_EVENT_ID = re.compile(r"[0-9]{1,12}\.[0-9]{1,12}")
 
 
 def _clash(files):
@@ -20,3 +30,14 @@ def _clash(files):
 def filter_body(ctx, body):
     jobs = body.get("jobs") if isinstance(body, dict) and isinstance(body.get("jobs"), list) else [body]
     return not any(isinstance(j, dict) and isinstance(j.get("files"), list) and _clash(j["files"]) for j in jobs)
+
+
+@schemathesis.hook
+def before_call(ctx, case, kwargs):
+    meta = case.meta
+    if not (meta and meta.generation.mode.is_positive) or not case.headers:
+        return
+    for name in list(case.headers):
+        v = case.headers[name]
+        if name.lower() == "last-event-id" and not (isinstance(v, str) and LAST_EVENT_ID.fullmatch(v)):
+            del case.headers[name]
