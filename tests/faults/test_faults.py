@@ -419,6 +419,63 @@ def test_a_sigkilled_executor_is_cleaned_up_at_the_next_start(cluster, api):
     assert status == 200 and body["stdout"] == "after\n", body
 
 
+def busy_slots(cluster, name):
+    with urllib.request.urlopen(f"http://{cluster.metrics[name]}/metrics", timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith("execq_executor_busy_slots "):
+                return float(line.split()[1])
+    return 0.0
+
+
+def test_an_executor_killed_mid_stream_ends_with_the_real_outcome(cluster, api):
+    """Issue 24: a streamed call whose executor is SIGKILLed while the job
+    prints. The job's offset was never committed, so the executor started
+    again runs it again from its start: the stream says restart, the output
+    starts over at offset 0, and the stream ends with the result of the run
+    that finished, not with an error; the caller is charged once."""
+    import http.client
+    import sys
+    sys.path.insert(0, os.path.join(TOP, ".run", "pylib"))
+    from sseclient import SSEClient
+    code = ("import time\n"
+            "for i in range(15):\n"
+            "    print(f'line {i:02d}', flush=True)\n"
+            "    time.sleep(0.2)\n")
+    want = "".join(f"line {i:02d}\n" for i in range(15))
+    before = balance(api)
+    conn = http.client.HTTPConnection("127.0.0.1", int(cluster.url.rsplit(":", 1)[1]), timeout=60)
+    conn.request("POST", "/v1/exec-python", json.dumps({"code": code, "stream": True, "timeout": 20}),
+                 headers={"Authorization": f"Bearer {api.key}", "Content-Type": "application/json"})
+    resp = conn.getresponse()
+    assert resp.status == 200
+    events = SSEClient(resp).events()
+    got = ""
+    for ev in events:
+        assert ev.event == "stdout", ev.event
+        got += json.loads(ev.data)["text"]
+        if "line 02" in got:
+            break
+    name = next(n for n in ("executor-1", "executor-2") if busy_slots(cluster, n) >= 1)
+    p = cluster.procs.pop(name)
+    t_kill = time.time()
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    cluster.start_executor(name, SANDBOX_UID_BASES[0 if name == "executor-1" else 1])
+    rest = [(ev.event, json.loads(ev.data)) for ev in events]
+    conn.close()
+    kinds = [k for k, _ in rest]
+    assert kinds[-1] == "result" and "restart" in kinds, kinds
+    after = rest[len(kinds) - 1 - kinds[::-1].index("restart") + 1:]
+    text = "".join(d["text"] for k, d in after if k == "stdout")
+    firsts = [d["offset"] for k, d in after if k == "stdout"][:1]
+    assert firsts in ([], [0]), firsts   # the run that finished: from offset 0
+    result = rest[-1][1]
+    assert result["stdout"] == want and text == want and result["exit_code"] == 0, (text, result)
+    assert before - balance(api) == 5   # one charge, whatever ran twice
+    print(f"\nFAULT executor SIGKILL mid-stream: restart event, then the result "
+          f"{time.time() - t_kill:.1f} s after the kill")
+
+
 def test_a_fenced_executor_rejoins_its_group(cluster, api):
     """Issue 22, point 3. Another consumer joins the executors' group under
     executor-1's static member id (what a rejoin racing its own stale
