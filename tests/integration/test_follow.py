@@ -8,13 +8,15 @@ job's stored result; Last-Event-ID resumes with no byte lost or repeated;
 a job that has ended sends its output and result at once; another
 account's job, an unknown job and a malformed Last-Event-ID are refused
 as JSON; a batch's job is followed the same way; an API that never saw
-the job (a second API on the same store) serves its stream too."""
+the job (a second API on the same store) serves its stream too; jobs that
+end before --live-after-ms cost no chunk at all."""
 import http.client
 import json
 import os
 import sys
 import time
 import urllib.parse
+import urllib.request
 
 import openapi_check
 from conftest import TOP, free_port
@@ -183,3 +185,25 @@ def test_another_api_on_the_store_serves_the_stream(cluster, api):
     assert b"".join(out) == TICKS_OUT == exact(result, "stdout")
     first = next(t for t, ev, _, _ in evs if ev == "stdout")
     assert evs[-1][0] - first > 1.0, evs[-1][0] - first
+
+
+def chunks_sent(cluster):
+    """Output chunks both executors handed to Kafka so far."""
+    n = 0.0
+    for name in ("executor-1", "executor-2"):
+        page = urllib.request.urlopen(f"http://{cluster.metrics[name]}/metrics", timeout=10).read().decode()
+        n += sum(float(l.split()[-1]) for l in page.splitlines() if l.startswith("execq_executor_output_chunks_total"))
+    return n
+
+
+def test_short_jobs_publish_no_chunk(cluster, api):
+    """Jobs that end before --live-after-ms cost no output chunk (their
+    output comes with their result), and following one still gives it all."""
+    before = chunks_sent(cluster)
+    status, doc = api.request("POST", "/v1/batches", {"jobs": [{"code": f"print({i})"} for i in range(20)]})
+    assert status == 202, doc
+    status, done = api.request("GET", f"/v1/batches/{doc['batch_id']}?wait=30")
+    assert status == 200 and done["completed"], done
+    assert chunks_sent(cluster) == before
+    evs = follow(api.url, api.key, doc["job_ids"][7])
+    assert [(e[1], e[3].get("text")) for e in evs[:-1]] == [("stdout", "7\n")]
