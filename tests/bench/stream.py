@@ -10,6 +10,12 @@ asserts nothing (docs/performance.md quotes it).
 - cancel: STREAM_CANCELS (default 20) streamed jobs that print and sleep,
   each cancelled (POST /v1/jobs/{id}/cancel) once its first line arrives:
   how long until its result (cancelled) reaches the stream.
+- follow: FOLLOW_N (default 50) async jobs with "stream": true that print
+  the time and sleep 0.3 s, each followed (GET /v1/jobs/{id}/events) from
+  its submission: how long after the print its stdout event reached the
+  follower (executor -> output topic -> the API's store consumer -> the
+  store -> the follow thread); and the same jobs followed again once
+  ended: time to the whole stream.
 - STREAM_CONCURRENT (default 200) streams at once (the executor has 40
   slots, 128 MiB each, for jobs that mostly sleep), each printing 20 lines
   over 2 s: lines received against lines printed, events per stream, and
@@ -53,6 +59,30 @@ def stream(port, code, timeout=20):
             out.append((time.time(), ev.event, json.loads(ev.data)))
     conn.close()
     return out
+
+
+def follow(port, jid, timeout=60):
+    """Follows job jid; returns [(arrival wall time, event, data)]."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    conn.request("GET", f"/v1/jobs/{jid}/events", headers={"Authorization": "Bearer demo_key_slopshop"})
+    resp = conn.getresponse()
+    out = []
+    if resp.status != 200:
+        print(f"follow: HTTP {resp.status}: {resp.read()[:200]!r}", file=sys.stderr)
+    else:
+        for ev in SSEClient(resp).events():
+            out.append((time.time(), ev.event, json.loads(ev.data)))
+    conn.close()
+    return out
+
+
+def submit(port, body):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("POST", "/v1/jobs", json.dumps(body),
+                 {"Authorization": "Bearer demo_key_slopshop", "Content-Type": "application/json"})
+    doc = json.loads(conn.getresponse().read())
+    conn.close()
+    return doc["job_id"]
 
 
 def pct(xs, p):
@@ -123,6 +153,28 @@ def main():
                      f"p50 {statistics.median(cancel_ms):.1f}, max {max(cancel_ms):.1f} ({len(cancel_ms)} cancels)"
                      if cancel_ms else "none measured"))
 
+        # Followed async jobs: from the store, on the API that serves the GET.
+        flat, ended_ms, ids = [], [], []
+        for _ in range(int(os.environ.get("FOLLOW_N", "50"))):
+            jid = submit(c.api_port, {"code": "import time\nprint(repr(time.time()), flush=True)\ntime.sleep(0.3)\n",
+                                      "stream": True, "timeout": 10})
+            ids.append(jid)
+            evs = follow(c.api_port, jid)
+            first = next(((t, d) for t, e, d in evs if e == "stdout" and d["offset"] == 0), None)
+            if first and evs[-1][1] == "result":
+                flat.append((first[0] - float(first[1]["text"].strip())) * 1000)
+        for jid in ids:
+            t0 = time.time()
+            evs = follow(c.api_port, jid)
+            if evs and evs[-1][1] == "result":
+                ended_ms.append((time.time() - t0) * 1000)
+        rows.append(("followed async job: stdout event after the print, ms",
+                     f"p50 {statistics.median(flat):.1f}, p99 {pct(flat, 0.99):.1f}, max {max(flat):.1f} "
+                     f"({len(flat)} of {len(ids)} jobs)" if flat else "none measured"))
+        rows.append(("an ended job followed: the whole stream, ms",
+                     f"p50 {statistics.median(ended_ms):.1f}, max {max(ended_ms):.1f} ({len(ended_ms)} jobs)"
+                     if ended_ms else "none measured"))
+
         base = rss_mb(api)
         peak = [base]
         done = threading.Event()
@@ -167,9 +219,9 @@ def main():
         rows.append(("API resident memory, MiB", f"{base:.1f} before, {peak[0]:.1f} at the peak of the {conc} streams"))
     finally:
         c.shutdown()
-    print("Streamed sync calls (one warm executor, 40 slots; the broker, the API and the clients on this host)")
+    print("Streamed and followed jobs (one warm executor, 40 slots; the broker, the API and the clients on this host)")
     for k, v in rows:
-        print(f"  {k:<44} {v}")
+        print(f"  {k:<56} {v}")
 
 
 if __name__ == "__main__":
