@@ -1,7 +1,10 @@
-/* pending: the sync calls waiting for their result, by job id, each with a
- * deadline. The HTTP thread adds; the reply thread takes (on a result, a
- * delivery failure or a passed deadline). Whoever takes an entry owns the
- * answer; an id can be taken once, so late and duplicate results are dropped. */
+/* pending: a table of job ids, each with data and a deadline, under one
+ * mutex. The API keeps its waiting sync calls in one (the HTTP thread
+ * adds; the reply thread takes, on a result, a delivery failure or a
+ * passed deadline: whoever takes an entry owns the answer, and an id can
+ * be taken once, so late and duplicate results are dropped), its
+ * streams, waiting GETs and followers in others; the executor its
+ * cancelled jobs (cancels.c). */
 #ifndef EXECQ_PENDING_H
 #define EXECQ_PENDING_H
 

@@ -1,4 +1,4 @@
-/* pending: a chained hash table of waiting sync calls under one mutex (see
+/* pending: a chained hash table of job ids under one mutex (see
  * pending.h). The deadline sweep walks the table; at the default 10,000
  * entries and 20 sweeps a second that is cheap beside the JSON work. */
 #include "pending.h"
