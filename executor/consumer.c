@@ -46,6 +46,7 @@ struct slot {
     uint64_t gen;
     struct live live;          /* the running job's streamed output, when it asked for it */
     int cancel_fd;             /* eventfd: written when the running job is cancelled (run.h) */
+    int cancel_written;        /* cancel_fd holds a count not read yet (x->mu) */
     char job_id[37];           /* the job running now, "" when none (x->mu) */
 };
 
@@ -387,8 +388,10 @@ static void on_cancel(const char *id, void *arg)
 
     pthread_mutex_lock(&x->mu);
     for (int i = 0; i < x->nslots; i++)
-        if (strcmp(x->slots[i].job_id, id) == 0 && write(x->slots[i].cancel_fd, &one, sizeof(one)) == sizeof(one))
+        if (strcmp(x->slots[i].job_id, id) == 0 && write(x->slots[i].cancel_fd, &one, sizeof(one)) == sizeof(one)) {
+            x->slots[i].cancel_written = 1;
             log_msg(LOG_INFO, "job=%s slot=%d cancelled while it runs: killed", id, i);
+        }
     pthread_mutex_unlock(&x->mu);
 }
 
@@ -448,15 +451,17 @@ static void handle(struct exec_ctx *x, struct slot *s)
         return;
     }
     /* The slot's job, for a cancel that comes while it runs: its
-     * descriptor emptied of an earlier job's cancel first. */
-    {
+     * descriptor emptied of an earlier job's cancel first (only then: no
+     * system call per job). */
+    pthread_mutex_lock(&x->mu);
+    if (s->cancel_written) {
         uint64_t stale;
         while (read(s->cancel_fd, &stale, sizeof(stale)) > 0)
             ;
-        pthread_mutex_lock(&x->mu);
-        memcpy(s->job_id, j.id, sizeof(s->job_id));
-        pthread_mutex_unlock(&x->mu);
+        s->cancel_written = 0;
     }
+    memcpy(s->job_id, j.id, sizeof(s->job_id));
+    pthread_mutex_unlock(&x->mu);
     memcpy(r.id, j.id, sizeof(r.id));
     r.credits = j.credits;
     snprintf(r.account, sizeof(r.account), "%s", j.account);

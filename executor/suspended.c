@@ -150,7 +150,15 @@ struct suspended *suspended_start(const struct cfg *c, void (*on_control)(void *
     parts = rd_kafka_topic_partition_list_new(2);
     for (int k = 0; k < 2; k++) {
         int64_t lo = 0, hi = 0;
-        err = rd_kafka_query_watermark_offsets(s->rk, topics[k], 0, &lo, &hi, 10000);
+        /* A topic just made, or a broker just back, may have no leader
+         * yet: waited for (a minute at most), not a reason to exit. */
+        if (kq_partition_count(s->rk, topics[k], 60000, errstr, errstr_size) < 0)
+            goto fail;
+        for (int tries = 0; (err = rd_kafka_query_watermark_offsets(s->rk, topics[k], 0, &lo, &hi, 10000)) &&
+                            tries < 5; tries++) {
+            log_msg(LOG_WARNING, "topic %s: %s; asking again", topics[k], rd_kafka_err2str(err));
+            util_sleep_ms(1000);
+        }
         if (err) {
             snprintf(errstr, errstr_size, "topic %s: %s", topics[k], rd_kafka_err2str(err));
             goto fail;
