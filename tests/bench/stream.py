@@ -45,15 +45,15 @@ def rss_mb(pid):
     return 0
 
 
-def stream(port, code, timeout=20):
-    """Runs code streamed; returns [(arrival wall time, event, data)]."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout + 30)
-    conn.request("POST", "/v1/exec-python", json.dumps({"code": code, "stream": True, "timeout": timeout}),
+def events(port, method, path, body=None, timeout=50):
+    """One request answered with events; returns [(arrival wall time, event, data)]."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    conn.request(method, path, json.dumps(body) if body is not None else None,
                  {"Authorization": "Bearer demo_key_slopshop", "Content-Type": "application/json"})
     resp = conn.getresponse()
     out = []
     if resp.status != 200:
-        print(f"stream: HTTP {resp.status}: {resp.read()[:200]!r}", file=sys.stderr)
+        print(f"{method} {path}: HTTP {resp.status}: {resp.read()[:200]!r}", file=sys.stderr)
     else:
         for ev in SSEClient(resp).events():
             out.append((time.time(), ev.event, json.loads(ev.data)))
@@ -61,19 +61,14 @@ def stream(port, code, timeout=20):
     return out
 
 
-def follow(port, jid, timeout=60):
-    """Follows job jid; returns [(arrival wall time, event, data)]."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    conn.request("GET", f"/v1/jobs/{jid}/events", headers={"Authorization": "Bearer demo_key_slopshop"})
-    resp = conn.getresponse()
-    out = []
-    if resp.status != 200:
-        print(f"follow: HTTP {resp.status}: {resp.read()[:200]!r}", file=sys.stderr)
-    else:
-        for ev in SSEClient(resp).events():
-            out.append((time.time(), ev.event, json.loads(ev.data)))
-    conn.close()
-    return out
+def stream(port, code, timeout=20):
+    """Runs code streamed (POST /v1/exec-python, "stream": true)."""
+    return events(port, "POST", "/v1/exec-python", {"code": code, "stream": True, "timeout": timeout}, timeout + 30)
+
+
+def follow(port, jid):
+    """Follows job jid (GET /v1/jobs/{id}/events)."""
+    return events(port, "GET", f"/v1/jobs/{jid}/events", timeout=60)
 
 
 def submit(port, body):
