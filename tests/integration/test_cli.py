@@ -9,6 +9,7 @@ import select
 import signal
 import stat
 import subprocess
+import threading
 import time
 
 from conftest import BUILD
@@ -358,7 +359,14 @@ def test_job_follow_prints_as_the_job_prints_and_resumes_across_an_api_restart(c
         assert got == b"line 00\nline 01\n", got
         cluster.stop("api-cli-follow")
         cluster.start_api("api-cli-follow", port=port)
-        out, err = p.communicate(timeout=90)
+        # Through the same buffered reader: readline may have read ahead
+        # (communicate() would read the pipe beneath it and miss those bytes).
+        killer = threading.Timer(90, p.kill)   # a hung command fails the test, not the suite
+        killer.start()
+        out = p.stdout.read()
+        err = p.stderr.read()
+        p.wait()
+        killer.cancel()
     finally:
         if p.poll() is None:
             p.kill()
