@@ -185,9 +185,14 @@ faults: deps kafka all
 stress-adversarial: deps kafka all
 	@scripts/stress.sh $(or $(RUNS),20)
 
+# make bench BASE=<rev>: bench.py's rows for <rev> (built beside the tree
+# by scripts/bench-base.sh) and for the tree, one after the other.
 bench: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(SSECLIENT)
 	@$(BUILD)/sbx_bench 50
-	@/usr/bin/python3 tests/bench/bench.py
+	@if [ -n "$(BASE)" ]; then \
+	    base=$$(scripts/bench-base.sh "$(BASE)") || exit 1; \
+	    BENCH_BASE_BUILD=$$base BENCH_BASE_REV="$(BASE)" /usr/bin/python3 tests/bench/bench.py; \
+	else /usr/bin/python3 tests/bench/bench.py; fi
 	@/usr/bin/python3 tests/bench/priority.py
 	@/usr/bin/python3 tests/bench/soak.py
 	@/usr/bin/python3 tests/bench/waiting.py
