@@ -57,7 +57,7 @@ void follow_wake(struct api *a, const char *id)
     if (!id || w->nwoken == MAX_WOKEN)
         w->all = 1;
     else
-        memcpy(w->woken[w->nwoken++], id, 37);
+        snprintf(w->woken[w->nwoken++], 37, "%s", id);   /* a notice's payload: any length */
     pthread_cond_signal(&w->cond);
     pthread_mutex_unlock(&w->mu);
 }

@@ -248,6 +248,14 @@ static void put_end(struct sse *x, unsigned status, char *body)
     wake(x);
 }
 
+/* Streams what the client has not been sent of stream k's whole output
+ * p[0..n) (x->mu held), past the cap: the end is never dropped. */
+static void put_rest(struct sse *x, int k, const char *p, size_t n)
+{
+    if (p && n > x->pos[k])
+        put_output(x, k, x->pos[k], p + x->pos[k], n - x->pos[k], 0);
+}
+
 void sse_result(struct sse *x, const struct result *r)
 {
     const char *p[2] = {r->stdout_data, r->stderr_data};
@@ -259,8 +267,7 @@ void sse_result(struct sse *x, const struct result *r)
     if (!x->ended) {
         if (r->status == RESULT_COMPLETED)
             for (int k = 0; k < 2; k++)
-                if (p[k] && n[k] > x->pos[k])
-                    put_output(x, k, x->pos[k], p[k] + x->pos[k], n[k] - x->pos[k], 0);
+                put_rest(x, k, p[k], n[k]);
         body = req_result_body(r, &status);
         put_end(x, status, body);
     }
@@ -286,8 +293,7 @@ void sse_result_stored(struct sse *x, const char *json)
                 bytes = job_unbase64(b64->valuestring, &n);
             else if (cJSON_IsString(text) && (bytes = util_strdup(text->valuestring)))
                 n = strlen(bytes);
-            if (bytes && n > x->pos[k])
-                put_output(x, k, x->pos[k], bytes + x->pos[k], n - x->pos[k], 0);
+            put_rest(x, k, bytes, n);
             free(bytes);
         }
         put_end(x, status, util_strdup(json));
