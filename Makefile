@@ -20,7 +20,8 @@ API_SRC = producer-api/main.c producer-api/api.c producer-api/req.c producer-api
           producer-api/replies.c producer-api/results.c producer-api/auth.c $(STORE_SRC) \
           producer-api/admin.c producer-api/quota.c
 EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/answered.c executor/lookback.c executor/run.c executor/live.c \
-           executor/sbx.c executor/outfiles.c executor/launcher.c executor/cg.c executor/claim.c executor/scrape.c executor/suspended.c executor/cancels.c
+           executor/sbx.c executor/outfiles.c executor/launcher.c executor/cg.c executor/claim.c executor/scrape.c executor/suspended.c executor/cancels.c \
+           executor/session.c
 # The launcher and its sandboxes (sandbox/): built with common/ and sandbox/
 # on the include path only, so nothing of the executor's reaches them but
 # common/launcher_proto.h. common/job.c for job_file_name_ok (init checks
@@ -108,14 +109,14 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard common/*.h prod
 	  -fno-sanitize-recover=all -Icommon -Iproducer-api -o $@ $< $(FUZZ_SRC) -lcjson -lm -lpthread
 
 # Builds real sandboxes through the launcher (needs root), under thread churn.
-$(BUILD)/tests/test_launcher: tests/unit/test_launcher.c $(FLAGS_STAMP) $(call obj,$(filter-out executor/main.c executor/consumer.c executor/scrape.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
+$(BUILD)/tests/test_launcher: tests/unit/test_launcher.c $(FLAGS_STAMP) $(call obj,$(filter-out executor/main.c executor/consumer.c executor/scrape.c executor/session.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup
 
 $(BUILD)/txn_bench: tests/bench/txn_bench.c $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lrdkafka
 
-$(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(FLAGS_STAMP) $(call obj,$(filter-out executor/main.c executor/consumer.c executor/scrape.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
+$(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(FLAGS_STAMP) $(call obj,$(filter-out executor/main.c executor/consumer.c executor/scrape.c executor/session.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup
 
 # The client and its man page (PREFIX, DESTDIR as usual).

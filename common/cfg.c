@@ -36,6 +36,8 @@ static const struct cfg_entry cfg_table[] = {
     S(output_topic, "output-topic", "", 0, CFG_API | CFG_EXEC, "topic of streamed output chunks, on the partition of the API that serves the stream (empty: <results-topic>.output; kept one hour)"),
     S(control_topic, "control-topic", "", 0, CFG_API | CFG_EXEC, "topic of cancel notices, one partition, read from its start by every executor (empty: <jobs-topic>.control; kept two days)"),
     S(accounts_topic, "accounts-topic", "execq.accounts", 1, CFG_API | CFG_EXEC, "compacted topic of account notices (suspended or not, by account id): executors fail a suspended account's jobs without running them"),
+    S(sessions_topic, "sessions-topic", "", 0, CFG_API | CFG_EXEC, "topic of session execs: each executor reads one partition of it, the one its instance id hashes to, and serves the sessions it holds (empty: <jobs-topic>.sessions)"),
+    I(sessions_partitions, "sessions-partitions", "16", 1, 1000, CFG_API | CFG_EXEC, "partitions of the sessions topic when execq creates it (more than executors, so few share one)"),
     I(jobs_partitions, "jobs-partitions", "12", 1, 1000, CFG_API | CFG_EXEC, "partitions of the jobs topic when execq creates it (caps executors per group)"),
     I(results_partitions, "results-partitions", "6", 1, 1000, CFG_API | CFG_EXEC, "partitions of the results topic when execq creates it"),
     S(listen_addr, "listen-addr", "127.0.0.1", 1, CFG_API, "HTTP listen address (IPv4)"),
@@ -62,10 +64,15 @@ static const struct cfg_entry cfg_table[] = {
     I(retention_s, "retention-s", "604800", 1, 315360000, CFG_API, "finished jobs, their results, batches and ledger rows are deleted this long after they finish"),
     I(idempotency_ttl_s, "idempotency-ttl-s", "86400", 1, 31536000, CFG_API, "an Idempotency-Key is remembered this long"),
     I(lost_after_ms, "lost-after-ms", "90000", 1000, 86400000, CFG_API, "a job with no result this long past its deadline is failed as lost and refunded (keep it above max-timeout-ms)"),
+    I(session_max_open, "session-max-open", "5", 0, 100000, CFG_API, "open sessions one account may have (an operator sets an account's own in its limits); beyond, 429 too_many_sessions"),
+    I(session_create_credits, "session-create-credits", "0", 0, 1000000, CFG_API, "credits charged to create a session (each exec costs price-credits)"),
+    I(session_max_lifetime_s, "session-max-lifetime-s", "86400", 60, 604800, CFG_API, "longest max_lifetime_s a session may ask for (and its default)"),
     I(max_wait_s, "max-wait-s", "30", 0, 600, CFG_API, "longest ?wait= a GET may ask for"),
     S(group_id, "group-id", "execq-executors", 1, CFG_EXEC, "consumer group of the executors"),
     S(instance_id, "instance-id", "", 0, CFG_EXEC, "static group member id (empty: <hostname>-<uid-base>, unique on a host and the same across restarts)"),
     I(slots, "slots", "0", 0, 1024, CFG_EXEC, "jobs run at once by one executor (0 = number of CPUs)"),
+    I(session_slots, "session-slots", "4", 0, 512, CFG_EXEC, "sessions one executor holds at once, beside its job slots (each its own sandbox, uids and cgroup; 0 = none)"),
+    I(session_memory_mb, "session-memory-mb", "1024", 0, 1048576, CFG_EXEC, "memory the sessions of one executor may hold together (the sum of their memory_mb); a session that does not fit is refused, so sessions never take the job slots' memory"),
     I(live_after_ms, "live-after-ms", "1000", -1, 3600000, CFG_EXEC, "an async or batch job that runs this long has its output published as it comes, so GET /v1/jobs/{id}/events can follow it (what it printed before goes at once; a job that asked with stream gets it from its start; -1: never)"),
     S(python, "python", "/usr/bin/python3", 1, CFG_EXEC, "the Python interpreter jobs run with"),
     I(max_output_bytes, "max-output-bytes", "1048576", 1024, 1048576, CFG_EXEC, "bytes kept of stdout and of stderr each (rest drained and dropped); at most 1 MiB so a result fits a 16 MiB message"),
@@ -284,6 +291,9 @@ int cfg_load(struct cfg *c, unsigned prog_mask, int argc, char **argv, char *err
                  c->jobs_topic);
     if (!c->control_topic[0])
         snprintf(c->control_topic, sizeof(c->control_topic), "%.*s.control", (int)sizeof(c->control_topic) - 9,
+                 c->jobs_topic);
+    if (!c->sessions_topic[0])
+        snprintf(c->sessions_topic, sizeof(c->sessions_topic), "%.*s.sessions", (int)sizeof(c->sessions_topic) - 10,
                  c->jobs_topic);
     if (!c->output_topic[0])
         snprintf(c->output_topic, sizeof(c->output_topic), "%.*s.output", (int)sizeof(c->output_topic) - 8,

@@ -34,6 +34,8 @@ struct cfg {
     char results_topic[128];
     char output_topic[128];
     char control_topic[128];
+    char sessions_topic[128];
+    long sessions_partitions;
     long jobs_partitions;
     long results_partitions;
     /* producer-api */
@@ -48,6 +50,9 @@ struct cfg {
     char admin_token[256];
     char admin_token_file[256];
     long account_max_open;
+    long session_max_open;
+    long session_create_credits;
+    long session_max_lifetime_s;
     long port;
     char demo_key[128];
     long price_credits;
@@ -76,6 +81,8 @@ struct cfg {
     char group_id[128];
     char instance_id[128];
     long slots;
+    long session_slots;
+    long session_memory_mb;
     long live_after_ms;
     char python[256];
     long max_output_bytes;

@@ -33,6 +33,7 @@ void job_release(struct job *j)
 void result_init(struct result *r)
 {
     memset(r, 0, sizeof(*r));
+    r->session_partition = -1;
 }
 
 void result_release(struct result *r)
@@ -336,6 +337,17 @@ char *job_to_json(const struct job *j)
     cJSON_AddNumberToObject(o, "expires_at_ms", (double)j->expires_at_ms);
     if (j->stream)
         cJSON_AddBoolToObject(o, "stream", 1);
+    if (j->session_id[0]) {
+        cJSON *x = cJSON_AddObjectToObject(o, "session");
+        cJSON_AddStringToObject(x, "id", j->session_id);
+        cJSON_AddStringToObject(x, "op", j->session_op);
+        if (j->session_executor[0])
+            cJSON_AddStringToObject(x, "executor", j->session_executor);
+        if (strcmp(j->session_op, "create") == 0) {
+            cJSON_AddNumberToObject(x, "idle_timeout_s", (double)j->session_idle_s);
+            cJSON_AddNumberToObject(x, "max_lifetime_s", (double)j->session_lifetime_s);
+        }
+    }
     return print_and_free(o);
 }
 
@@ -503,7 +515,33 @@ int job_from_json(struct job *j, const char *json, size_t len, char *errstr, siz
         }
         j->stream = cJSON_IsTrue(v);
     }
+    {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, "session");
+        if (x) {
+            if (!cJSON_IsObject(x) || get_fixed(x, "id", 1, j->session_id, sizeof(j->session_id), errstr,
+                                                errstr_size) < 0 ||
+                get_fixed(x, "op", 1, j->session_op, sizeof(j->session_op), errstr, errstr_size) < 0 ||
+                get_fixed(x, "executor", 0, j->session_executor, sizeof(j->session_executor), errstr,
+                          errstr_size) < 0)
+                goto bad_session;
+            if (!util_id_valid(j->session_id) || (strcmp(j->session_op, "create") != 0 &&
+                                                  strcmp(j->session_op, "exec") != 0 &&
+                                                  strcmp(j->session_op, "end") != 0))
+                goto bad_session;
+            if (strcmp(j->session_op, "create") == 0) {
+                if (get_num(x, "idle_timeout_s", 1, 1, 86400, &d, errstr, errstr_size) < 0)
+                    goto out;
+                j->session_idle_s = (long)d;
+                if (get_num(x, "max_lifetime_s", 1, 1, 7 * 86400, &d, errstr, errstr_size) < 0)
+                    goto out;
+                j->session_lifetime_s = (long)d;
+            }
+        }
+    }
     ret = 0;
+    goto out;
+bad_session:
+    snprintf(errstr, errstr_size, "\"session\" must be {\"id\": a job id, \"op\": create, exec or end}");
 out:
     cJSON_Delete(o);   /* NULL-safe */
     if (ret < 0)
@@ -610,6 +648,16 @@ static void add_common(cJSON *o, const struct result *r)
         cJSON_AddNumberToObject(o, "signal", r->term_signal);
     if (r->cancelled)
         cJSON_AddBoolToObject(o, "cancelled", 1);   /* only when so: other results stay as they were */
+    if (r->session_id[0]) {
+        cJSON *x = cJSON_AddObjectToObject(o, "session");
+        cJSON_AddStringToObject(x, "id", r->session_id);
+        if (r->session_partition >= 0)
+            cJSON_AddNumberToObject(x, "partition", r->session_partition);
+        if (r->session_executor[0])
+            cJSON_AddStringToObject(x, "executor", r->session_executor);
+        cJSON_AddBoolToObject(x, "lost", r->session_lost);
+        cJSON_AddBoolToObject(x, "ended", r->session_ended);
+    }
     if (r->nfiles > 0 || r->files_truncated) {
         add_files(o, "files", r->files, r->nfiles, 0);
         cJSON_AddBoolToObject(o, "files_truncated", r->files_truncated);
@@ -781,6 +829,23 @@ int result_from_json(struct result *r, const char *json, size_t len, char *errst
     r->files_truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "files_truncated"));
     r->cancelled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "cancelled"));
     r->images_truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "images_truncated"));
+    {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, "session");
+        if (x) {
+            if (!cJSON_IsObject(x) ||
+                get_fixed(x, "id", 1, r->session_id, sizeof(r->session_id), errstr, errstr_size) < 0)
+                goto out;
+            d = -1;
+            if (get_num(x, "partition", 0, 0, 100000, &d, errstr, errstr_size) < 0)
+                goto out;
+            r->session_partition = cJSON_GetObjectItemCaseSensitive(x, "partition") ? (int)d : -1;
+            if (get_fixed(x, "executor", 0, r->session_executor, sizeof(r->session_executor), errstr,
+                          errstr_size) < 0)
+                goto out;
+            r->session_lost = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "lost"));
+            r->session_ended = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "ended"));
+        }
+    }
     /* Optional when reading: results of executors older than the field. */
     if (get_fixed(o, "account", 0, r->account, sizeof(r->account), errstr, errstr_size) < 0)
         goto out;

@@ -40,6 +40,14 @@ struct job {
     int64_t submitted_at_ms;  /* wall clock */
     int64_t expires_at_ms;    /* wall clock; an executor that sees it later does not run it */
     int stream;            /* 1: output chunks go to the output topic as the job prints (job_output) */
+    /* A session's message ("session" in the JSON): create one (on the jobs
+     * topic, any executor), run an exec in one or end one (on the sessions
+     * topic, the executor that holds it). "" when a plain job. */
+    char session_id[37];
+    char session_op[8];    /* "create", "exec" or "end" */
+    char session_executor[160];   /* exec, end: the executor that holds it */
+    long session_idle_s;   /* create: idle timeout */
+    long session_lifetime_s;   /* create: the most it lives */
 };
 
 enum result_status {
@@ -74,6 +82,16 @@ struct result {
     int nimages;
     int images_truncated;
     char error[256];       /* why, when status != RESULT_COMPLETED */
+    /* A session's create or exec ("session" in the JSON): its id, where its
+     * execs go (create: the sessions topic's partition the executor reads,
+     * else -1), lost: it was not there (the exec never ran: failed, not
+     * charged), ended: it is gone after this exec (the code left, the
+     * memory limit, or it would not stop at its deadline). */
+    char session_id[37];
+    char session_executor[160];   /* create: the instance id execs must name */
+    int session_partition;
+    int session_lost;
+    int session_ended;
     int64_t finished_at_ms;
 };
 

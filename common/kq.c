@@ -366,22 +366,24 @@ static int topic_metadata(rd_kafka_t *rk, rd_kafka_topic_t *t, const struct rd_k
     }
 }
 
+#define KQ_NTOPICS 7
+
 int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *errstr, size_t errstr_size)
 {
     /* The output topic has a partition for each of the results topic's:
      * an API streams from the one it reads its replies from. */
-    const char *names[6] = {c->jobs_topic, c->batch_topic, c->results_topic, c->accounts_topic, c->output_topic,
-                            c->control_topic};
-    int parts[6] = {(int)c->jobs_partitions, (int)c->jobs_partitions, (int)c->results_partitions, 1,
-                    (int)c->results_partitions, 1};
-    rd_kafka_NewTopic_t *nt[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+    const char *names[KQ_NTOPICS] = {c->jobs_topic, c->batch_topic, c->results_topic, c->accounts_topic,
+                                     c->output_topic, c->control_topic, c->sessions_topic};
+    int parts[KQ_NTOPICS] = {(int)c->jobs_partitions, (int)c->jobs_partitions, (int)c->results_partitions, 1,
+                             (int)c->results_partitions, 1, (int)c->sessions_partitions};
+    rd_kafka_NewTopic_t *nt[KQ_NTOPICS] = {NULL};
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_event_t *ev = NULL;
     int ret = -1;
 
     rd_kafka_AdminOptions_set_request_timeout(opt, timeout_ms, NULL, 0);
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < KQ_NTOPICS; i++) {
         nt[i] = rd_kafka_NewTopic_new(names[i], parts[i], -1, errstr, errstr_size);
         if (!nt[i])
             goto out;
@@ -394,12 +396,16 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
              * the output for good. */
             (i == 4 && rd_kafka_NewTopic_set_config(nt[i], "retention.ms", "3600000")) ||
             /* Cancel notices matter until their job's deadline: a day at most. */
-            (i == 5 && rd_kafka_NewTopic_set_config(nt[i], "retention.ms", "172800000"))) {
+            (i == 5 && rd_kafka_NewTopic_set_config(nt[i], "retention.ms", "172800000")) ||
+            /* Session execs matter until their deadline (an hour at most):
+             * a restarted executor reads back ten minutes to answer the
+             * ones sent to its sessions while it was away. */
+            (i == 6 && rd_kafka_NewTopic_set_config(nt[i], "retention.ms", "7200000"))) {
             snprintf(errstr, errstr_size, "topic config rejected");
             goto out;
         }
     }
-    rd_kafka_CreateTopics(rk, nt, 6, opt, q);
+    rd_kafka_CreateTopics(rk, nt, KQ_NTOPICS, opt, q);
     ev = rd_kafka_queue_poll(q, timeout_ms + 1000);
     if (!ev) {
         snprintf(errstr, errstr_size, "create topics: no answer from %s", c->brokers);
@@ -423,7 +429,7 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
         }
     }
     /* Known to this client before the first job or result is produced. */
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < KQ_NTOPICS; i++) {
         rd_kafka_topic_t *t = rd_kafka_topic_new(rk, names[i], NULL);
         const struct rd_kafka_metadata *md = NULL;
         int rc = t ? topic_metadata(rk, t, &md, timeout_ms, errstr, errstr_size) : -1;
@@ -442,7 +448,7 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
 out:
     if (ev)
         rd_kafka_event_destroy(ev);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < KQ_NTOPICS; i++)
         if (nt[i])
             rd_kafka_NewTopic_destroy(nt[i]);
     rd_kafka_AdminOptions_destroy(opt);

@@ -46,6 +46,8 @@ struct jail_cfg {
     int32_t ninputs;          /* input files that follow on ctl (JAIL_INPUT_*), placed read-only under /input */
     int64_t input_bytes;      /* their size together */
     int32_t slot;             /* whose files (jail_slot_files) the sandbox gets */
+    int32_t session;          /* 1: a session's sandbox: its job process runs one exec after another
+                               * (jail_job_hdr ... jail_exec_end on ctl) in the same interpreter */
 };
 
 /* The launcher's own mount namespace holds, at this path (under the
@@ -83,6 +85,8 @@ struct lnch_req {                 /* executor -> launcher: build a sandbox */
     int32_t scratch_mb;           /* jail_cfg's per-sandbox fields: sizes only, never a job's data */
     int32_t ninputs;
     int64_t input_bytes;
+    int32_t session;              /* jail_cfg.session */
+    int32_t pad;
     char task_files[LNCH_MAX_TASK_FILES][LNCH_PATH_MAX];   /* the job cgroup's tasks/cgroup.procs files */
 };
 struct lnch_rep {                 /* launcher -> executor; a sandbox comes with fds ctl, status, pidfd */
@@ -111,6 +115,19 @@ struct jail_job_hdr {
 };
 /* With the header: 4 descriptors (stdin, stdout, stderr, display). */
 #define JAIL_JOB_FDS 4
+
+/* A session's sandbox (jail_cfg.session) answers 'r' on ctl once its job
+ * process exists, like a per-job one, and then takes any number of jobs
+ * (execs) on ctl, one at a time: after each, the job process puts
+ * /dev/null on its stdio (the executor's pipes see EOF) and writes this on
+ * ctl. The code in the session can write on ctl too: the message is the
+ * tenant's word about its own session, read as 4 bytes and nothing more
+ * (no descriptor is ever taken from it), and the exit code is clamped to
+ * 0..255. The job process ending (its status on the status pipe, ctl
+ * closed) ends the session. */
+struct jail_exec_end {
+    int32_t exit_code;
+};
 
 /* Status pipe messages: 'E' + text + '\n' when the set-up failed, or 'S' + an
  * int wait status when the job process ended. */

@@ -147,3 +147,14 @@ int util_send_all(int fd, const void *p, size_t n)
     }
     return 0;
 }
+
+uint32_t util_fnv1a(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}

@@ -23,6 +23,10 @@ void util_uuid(char out[37]);
 /* Returns 1 if s is a well-formed id as made by util_uuid (safe as a key and in logs). */
 int util_id_valid(const char *s);
 
+/* FNV-1a of a NUL-ended string: a stable hash (the same on every host and
+ * release), for a fixed choice such as an executor's sessions partition. */
+uint32_t util_fnv1a(const char *s);
+
 /* A growable byte buffer. buf_init does not allocate; buf_release frees data. */
 struct buf {
     char *data;

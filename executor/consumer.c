@@ -20,6 +20,7 @@
 #include "kq.h"
 #include "live.h"
 #include "lookback.h"
+#include "session.h"
 #include "suspended.h"
 #include "log.h"
 #include "metrics.h"
@@ -87,6 +88,7 @@ struct exec_ctx {
     struct cancels *cancels;       /* jobs cancelled (the control topic, read by suspended's reader) */   /* accounts whose jobs fail unrun */
     struct answered *answered;     /* jobs whose outcome was queued or published */
     struct lookback *lookback;     /* reads the results topic for an expired job's outcome */
+    struct sessions *sessions;     /* the sessions this executor holds (session.h) */
     char executor_id[64];
     /* Metrics (docs/operations.md lists them); registered at start. */
     struct metric *m_outcome[6], *m_queue_wait, *m_run, *m_prepare, *m_sbx_failures, *m_rejoins;
@@ -485,6 +487,17 @@ static void handle(struct exec_ctx *x, struct slot *s)
         r.credits = 0;   /* never ran: the API refunds it */
         snprintf(r.error, sizeof(r.error), "the account is suspended: not run");
         log_msg(LOG_INFO, "job=%s of suspended account %s; not run", j.id, j.account);
+    } else if (strcmp(j.session_op, "create") == 0) {
+        /* A session to make (session.h): it lives on in a session slot;
+         * this slot is free again at once. */
+        sessions_create(x->sessions, &j, &r);
+        if (r.status != RESULT_COMPLETED)
+            log_msg(LOG_WARNING, "job=%s session=%s not made: %s", j.id, j.session_id, r.error);
+    } else if (j.session_id[0]) {
+        /* Execs and ends go to the sessions topic, never here. */
+        r.status = RESULT_FAILED;
+        r.credits = 0;
+        snprintf(r.error, sizeof(r.error), "a session's %s on the jobs topic: not run", j.session_op);
     } else if (announce(x, s, &j), t_run = util_mono_us(),
                (ran = sbx_run(x->sb, s->index, &j, &r, &(struct sbx_watch){start_live(x, s, &j), s->cancel_fd}, errstr,
                               sizeof(errstr))) < 0 &&
@@ -862,6 +875,11 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
         snprintf(instance, sizeof(instance), "%s", c->instance_id);
     else
         snprintf(instance, sizeof(instance), "%s-%ld", host, c->uid_base);
+    /* Sessions' execs come on the partition the instance id hashes to:
+     * read from before the first create job can be taken. */
+    if (c->session_slots > 0 &&
+        !(x.sessions = sessions_new(c, sb, x.producer, instance, x.executor_id, errstr, errstr_size)))
+        goto out;
     topics = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(topics, c->jobs_topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_topic_partition_list_add(topics, c->batch_topic, RD_KAFKA_PARTITION_UA);
@@ -985,6 +1003,7 @@ out:
         pthread_join(x.slots[i].thread, NULL);
     util_shutdown_watchdog(30);
     scrape_stop(scrape);   /* before what its gauges read goes away */
+    sessions_free(x.sessions);   /* ends them; their last results go out with the flush below */
     if (x.producer) {
         rd_kafka_flush(x.producer, 10000);   /* results out, delivery reports in */
     }

@@ -69,7 +69,7 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
      * 0.1% of its length as slack (3 ms late on a 3 s timeout), and a warm
      * job starts within a millisecond, so a line printed just after the
      * deadline would slip in. The timer uses this thread's slack, set to 1 ns. */
-    int64_t start, deadline, drain_until = 0, progress_at = 0;
+    int64_t start, deadline, drain_until = 0, progress_at = 0, hard_at = 0;
     struct itimerspec at = {{0, 0}, {0, 0}};
 
     for (int k = 0; k < NOUT; k++) {
@@ -142,8 +142,10 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
          * progress hook's, when it asked for one); then the drain's. */
         if (!exited && progress_at)
             wait_us = progress_at > now ? progress_at - now : 0;
+        if (!exited && hard_at && (!progress_at || hard_at < progress_at))
+            wait_us = hard_at > now ? hard_at - now : 0;
         wait = (struct timespec){(time_t)(wait_us / 1000000), (long)(wait_us % 1000000) * 1000};
-        if (ppoll(p, (nfds_t)np, exited || progress_at ? &wait : NULL, NULL) < 0 && errno != EINTR) {
+        if (ppoll(p, (nfds_t)np, exited || progress_at || hard_at ? &wait : NULL, NULL) < 0 && errno != EINTR) {
             snprintf(errstr, errstr_size, "poll: %s", strerror(errno));
             s->kill_all(s->ctx);
             break;
@@ -175,15 +177,23 @@ int run_job(const struct run_spec *s, struct result *r, char *errstr, size_t err
         if (i_cancel >= 0 && p[i_cancel].revents && !exited && !r->timed_out) {
             r->cancelled = 1;
             s->kill_all(s->ctx);   /* the done descriptor then reports the end */
+            if (s->kill_hard)
+                hard_at = util_mono_us() + (int64_t)s->kill_grace_ms * 1000;
         }
         now = util_mono_us();
         if (s->progress && !exited) {
             const struct buf *const out[2] = {&st[OUT_STDOUT].b, &st[OUT_STDERR].b};
             progress_at = s->progress(s->pctx, out, now);
         }
-        if (!exited && now >= deadline && !r->timed_out) {
+        if (!exited && now >= deadline && !r->timed_out && !(r->cancelled && s->kill_hard)) {
             r->timed_out = 1;
             s->kill_all(s->ctx);   /* the done descriptor then reports the end */
+            if (s->kill_hard)
+                hard_at = now + (int64_t)s->kill_grace_ms * 1000;
+        }
+        if (!exited && hard_at && now >= hard_at) {
+            hard_at = 0;
+            s->kill_hard(s->ctx);   /* it did not stop: the done descriptor reports the end */
         }
         if (exited && now >= drain_until) {
             for (int k = 0; k < NOUT; k++)

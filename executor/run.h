@@ -45,6 +45,11 @@ struct run_spec {
     /* Optional (-1: none): readable when the job was cancelled. It is then
      * killed as at the timeout, and r->cancelled set. Not read here. */
     int cancel_fd;
+    /* Optional: a session's exec, whose kill_all (timeout, cancel) only
+     * interrupts it (the session lives on). If it has not ended
+     * kill_grace_ms later, kill_hard is called (the session with it). */
+    void (*kill_hard)(void *ctx);
+    long kill_grace_ms;
 };
 
 /* Runs the job and fills r's output, exit_code, term_signal, timed_out,

@@ -88,6 +88,17 @@ struct sbx {
 /* Kernel memory one job may hold that no cgroup counts, beyond v1 TCP
  * buffers: its TIME_WAIT sockets (JAIL_TW_BUCKETS of a few hundred bytes). */
 #define SBX_UNCHARGED_MB 1
+/* A session's exec interrupted at its deadline (or cancelled) has this long
+ * to stop before its sandbox, and the session, is killed. */
+#define SBX_SESSION_GRACE_MS 2000
+
+/* A session's sandbox (sbx.h): a slot of s->slots past the job slots. */
+struct sbx_session {
+    int slot;
+    int job_pidfd;           /* the job process, interrupted (SIGINT) at an exec's deadline */
+    uint32_t cpu_limit_s;    /* RLIMIT_CPU of the whole session (its lifetime's worth) */
+    int dead;                /* the job process ended: the session is over */
+};
 
 /* Per-job state shared by the run.c callbacks. */
 struct sbx_job {
@@ -96,6 +107,8 @@ struct sbx_job {
     long timeout_ms;         /* the job's, within the executor's own bound */
     int killed;              /* we killed it (timeout, or leftovers after the end) */
     int lost;                /* init died without a word, and not by our hand */
+    struct sbx_session *ss;  /* a session's exec, or NULL */
+    int ended;               /* the session's job process said the exec ended */
 };
 
 static const struct lnch_box no_box = {.init = 0, .pidfd = -1, .ctl = -1, .status = -1};
@@ -240,7 +253,8 @@ fail:
  * j's scratch space and input files. keep: the slot goes on holding the
  * launcher (a job runs in the box next). Returns 0, or -1 with the reason
  * in errstr. */
-static int slot_prepare(struct sbx *s, int slot, const struct job *j, int keep, char *errstr, size_t errstr_size)
+static int slot_prepare(struct sbx *s, int slot, const struct job *j, int keep, int session, char *errstr,
+                        size_t errstr_size)
 {
     const struct cfg *c = s->cfg;
     struct sbx_slot *l = &s->slots[slot];
@@ -264,6 +278,7 @@ static int slot_prepare(struct sbx *s, int slot, const struct job *j, int keep, 
     memset(&rq, 0, sizeof(rq));
     rq.slot = slot;
     rq.ntasks = cg_job_task_files(l->cg, rq.task_files, LNCH_MAX_TASK_FILES);
+    rq.session = session;
     if (j) {
         rq.scratch_mb = (int32_t)j->scratch_mb;
         rq.ninputs = j->nfiles;
@@ -295,7 +310,7 @@ static int sbx_spawn(void *ctx, const int fds[4], char *errstr, size_t errstr_si
         /* The kernel's backstop if everything above it failed: CPU seconds
          * past the wall-clock timeout (CPU never runs ahead of the wall on
          * one thread; a job's threads each count against it). */
-        .cpu_limit_s = (uint32_t)((x->timeout_ms + 999) / 1000 + 1),
+        .cpu_limit_s = x->ss ? x->ss->cpu_limit_s : (uint32_t)((x->timeout_ms + 999) / 1000 + 1),
         .timeout_ms = (uint32_t)x->timeout_ms,
     };
 
@@ -356,7 +371,7 @@ void sbx_cleanup(struct sbx *s, int slot)
     if (!l->used)
         return;
     slot_destroy(s, l);
-    if (slot_prepare(s, slot, NULL, 0, errstr, sizeof(errstr)) < 0)
+    if (slot_prepare(s, slot, NULL, 0, 0, errstr, sizeof(errstr)) < 0)
         log_msg(LOG_WARNING, "slot=%d next sandbox not prepared ahead: %s", slot, errstr);
 }
 
@@ -407,7 +422,7 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
         slot_destroy(s, l);   /* the plain sandbox built ahead: this job needs its own */
     else if (l->box.init && !slot_claim(s, l))
         slot_destroy(s, l);   /* built ahead by a zygote since retired: no job starts on it */
-    if (!l->box.init && slot_prepare(s, slot, per_job ? j : NULL, 1, errstr, errstr_size) < 0)
+    if (!l->box.init && slot_prepare(s, slot, per_job ? j : NULL, 1, 0, errstr, errstr_size) < 0)
         return -1;
     /* The executor enforces its own bounds too: the job came over Kafka. */
     spec.timeout_ms = timeout > 3600000 ? 3600000 : timeout;
@@ -457,6 +472,211 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
         return -1;
     }
     return ret;
+}
+
+/* The job process of a session's sandbox: init's one child, found on the
+ * host through init's children file once init answered 'r' (it has forked
+ * by then). The pidfd is taken while it is still listed as init's child,
+ * so it names that process and no later holder of the pid. Returns the
+ * pidfd, or -1. */
+static int session_job_pidfd(pid_t init)
+{
+    char path[64], buf[64];
+    long pid = 0;
+    int fd = -1;
+
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)init, (int)init);
+    for (int pass = 0; pass < 2; pass++) {
+        FILE *f = fopen(path, "re");
+        long seen = 0;
+        if (!f)
+            break;
+        if (fgets(buf, sizeof(buf), f))
+            seen = strtol(buf, NULL, 10);
+        fclose(f);
+        if (pass == 0) {
+            if (seen <= 0)
+                break;
+            pid = seen;
+            fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+            if (fd < 0)
+                break;
+        } else if (seen != pid) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    return fd;
+}
+
+struct sbx_session *sbx_session_new(struct sbx *s, int index, const struct job *j, long lifetime_s, char *errstr,
+                                    size_t errstr_size)
+{
+    struct sbx_session *ss;
+    struct sbx_slot *l;
+    int slot = (int)s->cfg->slots + index;
+    long mem_mb = j->memory_mb < s->cfg->max_memory_mb ? j->memory_mb : s->cfg->max_memory_mb;
+
+    if (index < 0 || index >= s->cfg->session_slots || slot >= SBX_MAX_SLOTS) {
+        snprintf(errstr, errstr_size, "session slot %d out of range", index);
+        return NULL;
+    }
+    if (j->scratch_mb > s->cfg->max_scratch_mb) {
+        snprintf(errstr, errstr_size, "scratch_mb %ld over this executor's max-scratch-mb %ld", j->scratch_mb,
+                 s->cfg->max_scratch_mb);
+        return NULL;
+    }
+    if (!(ss = calloc(1, sizeof(*ss)))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    ss->slot = slot;
+    ss->job_pidfd = -1;
+    /* CPU never runs ahead of the wall on one thread; two cores' worth. */
+    ss->cpu_limit_s = (uint32_t)(2 * lifetime_s + 60);
+    l = &s->slots[slot];
+    slot_destroy(s, l);   /* whatever an ended session left */
+    if (slot_prepare(s, slot, j, 1, 1, errstr, errstr_size) < 0)
+        goto fail;
+    l->used = 1;
+    if (mem_mb != l->memory_mb) {
+        if (cg_job_set_memory(l->cg, (int64_t)mem_mb << 20, (int64_t)l->memory_mb << 20) < 0) {
+            snprintf(errstr, errstr_size, "set memory limit: %s", strerror(errno));
+            goto fail;
+        }
+        l->memory_mb = mem_mb;
+    }
+    /* Its /tmp lives with its mount namespace; no output files are
+     * collected from a session (the walk needs every process gone). */
+    if (l->scratch >= 0) {
+        close(l->scratch);
+        l->scratch = -1;
+    }
+    if ((ss->job_pidfd = session_job_pidfd(l->box.init)) < 0) {
+        snprintf(errstr, errstr_size, "the session's job process is not there: %s", strerror(errno));
+        goto fail;
+    }
+    return ss;
+fail:
+    slot_destroy(s, l);
+    free(ss);
+    return NULL;
+}
+
+/* run.c's spawn for an exec: the job on ctl, as for a job; its end comes
+ * back on ctl (a jail_exec_end), or ctl closes when the session died. */
+static int session_spawn(void *ctx, const int fds[4], char *errstr, size_t errstr_size)
+{
+    struct sbx_job *x = ctx;
+    return sbx_spawn(ctx, fds, errstr, errstr_size) < 0 ? -1 : x->l->box.ctl;
+}
+
+/* The deadline or a cancel: KeyboardInterrupt in the exec (Python's own
+ * SIGINT handler), the session lives on. Never once the exec ended. */
+static void session_interrupt(void *ctx)
+{
+    struct sbx_job *x = ctx;
+    if (!x->ended && !x->ss->dead)
+        syscall(SYS_pidfd_send_signal, x->ss->job_pidfd, SIGINT, NULL, 0);
+}
+
+/* The exec did not stop within the grace: the whole sandbox goes. */
+static void session_kill(void *ctx)
+{
+    struct sbx_job *x = ctx;
+    x->killed = 1;
+    x->ss->dead = 1;
+    pidfd_kill(x->l->box.pidfd);
+    cg_job_kill(x->l->cg);
+}
+
+static int session_done(void *ctx, int *status, char *errstr, size_t errstr_size)
+{
+    struct sbx_job *x = ctx;
+    struct jail_exec_end e;
+    ssize_t n;
+
+    do
+        n = recv(x->l->box.ctl, &e, sizeof(e), MSG_WAITALL);
+    while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)sizeof(e)) {
+        int code = e.exit_code < 0 || e.exit_code > 255 ? 255 : e.exit_code;
+        x->ended = 1;
+        *status = code << 8;   /* as wait(2) reports an exit */
+        return 0;
+    }
+    /* ctl closed: the job process ended (its status on the status pipe,
+     * written by init just before it left) or the sandbox was killed. */
+    x->ss->dead = 1;
+    return sbx_done(ctx, status, errstr, errstr_size);
+}
+
+int sbx_session_exec(struct sbx *s, struct sbx_session *ss, const struct job *j, struct result *r,
+                     const struct sbx_watch *w, char *errstr, size_t errstr_size)
+{
+    struct sbx_slot *l = &s->slots[ss->slot];
+    struct sbx_job x = {.l = l, .j = j, .ss = ss};
+    struct run_display dsp = {NULL, 0, 0};
+    struct run_spec spec = {
+        .stdin_data = j->stdin_data,
+        .stdin_len = j->stdin_data ? j->stdin_len : 0,
+        .timeout_ms = j->timeout_ms > 3600000 ? 3600000 : j->timeout_ms,
+        .max_output = (size_t)s->cfg->max_output_bytes,
+        .max_display = s->cfg->max_images_bytes ? (size_t)s->cfg->max_images_bytes + 64 * JOB_MAX_FILES : 0,
+        .display = &dsp,
+        .spawn = session_spawn,
+        .kill_all = session_interrupt,
+        .done = session_done,
+        .ctx = &x,
+        .progress = w && w->live ? live_progress : NULL,
+        .pctx = w ? w->live : NULL,
+        .cancel_fd = w ? w->cancel_fd : -1,
+        .kill_hard = session_kill,
+        .kill_grace_ms = SBX_SESSION_GRACE_MS,
+    };
+    struct cg_stats st;
+    int ret;
+
+    if (ss->dead) {
+        snprintf(errstr, errstr_size, "the session has ended");
+        return -1;
+    }
+    if (strlen(j->code) > JAIL_CODE_MAX) {
+        snprintf(errstr, errstr_size, "code over %d bytes", JAIL_CODE_MAX);
+        return -1;
+    }
+    x.timeout_ms = spec.timeout_ms;
+    cg_job_reset_stats(l->cg);
+    ret = run_job(&spec, r, errstr, errstr_size);
+    if (ret == 0 && cg_job_stats(l->cg, &st) == 0) {
+        r->peak_memory_kb = (long)(st.peak_memory_bytes / 1024);
+        r->cpu_time_ms = (long)(st.cpu_time_us / 1000);
+        r->memory_exceeded = st.oom_killed && ss->dead && !r->timed_out && r->exit_code == -SIGKILL;
+    }
+    if (ret == 0 && outf_images(dsp.data, dsp.len, dsp.truncated, &r->images, &r->nimages, &r->images_truncated) < 0)
+        r->images_truncated = 1;
+    free(dsp.data);
+    if (ret == 0 && x.lost && !r->memory_exceeded && launcher_gone(s)) {
+        snprintf(errstr, errstr_size, "the sandbox launcher died while the exec ran");
+        ss->dead = 1;
+        return -1;
+    }
+    return ret;
+}
+
+int sbx_session_dead(const struct sbx_session *ss)
+{
+    return ss->dead;
+}
+
+void sbx_session_end(struct sbx *s, struct sbx_session *ss)
+{
+    if (!ss)
+        return;
+    slot_destroy(s, &s->slots[ss->slot]);
+    if (ss->job_pidfd >= 0)
+        close(ss->job_pidfd);
+    free(ss);
 }
 
 int sbx_broken(struct sbx *s)
@@ -775,7 +995,13 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
             goto fail;
         }
     }
-    if (claim_uids(&s->uids, c->uid_base, 2 * c->slots, CLAIM_LOCK_PATH, "/etc/subuid", "/etc/subgid", errstr,
+    if (c->slots + c->session_slots > SBX_MAX_SLOTS) {
+        snprintf(errstr, errstr_size, "slots (%ld) + session-slots (%ld) over %d", c->slots, c->session_slots,
+                 SBX_MAX_SLOTS);
+        goto fail;
+    }
+    /* Session slots come after the job slots: their own uids, files and groups. */
+    if (claim_uids(&s->uids, c->uid_base, 2 * (c->slots + c->session_slots), CLAIM_LOCK_PATH, "/etc/subuid", "/etc/subgid", errstr,
                    errstr_size) < 0)
         goto fail;
     /* The mount point: root-owned, not a symlink, so nothing can redirect it. */
@@ -795,7 +1021,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         int64_t host = host_memory_bytes();
         struct cg_limits all = {
-            .memory_bytes = ((int64_t)c->slots * c->max_memory_mb + SBX_RESERVE_MB) << 20,
+            .memory_bytes = ((int64_t)c->slots * c->max_memory_mb + c->session_memory_mb + SBX_RESERVE_MB) << 20,
             .cpu_quota_us = (c->jobs_cpu_percent ? c->jobs_cpu_percent : (ncpu * 100 - 50 > 50 ? ncpu * 100 - 50 : 50)) * 1000,
             .cpu_period_us = 100000,
         };
@@ -810,18 +1036,20 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
          * namespace (jail.c): all slots together must leave root at least
          * half of it. */
         if (getrlimit(RLIMIT_SIGPENDING, &sigpending) == 0 && sigpending.rlim_cur != RLIM_INFINITY &&
-            (rlim_t)c->slots * JAIL_SIGPENDING > sigpending.rlim_cur / 2) {
-            snprintf(errstr, errstr_size, "slots (%ld) x %d queued signals a job may hold is over half of root's "
-                     "RLIMIT_SIGPENDING (%llu), which every sandbox and root itself share: fewer slots",
-                     c->slots, JAIL_SIGPENDING, (unsigned long long)sigpending.rlim_cur);
+            (rlim_t)(c->slots + c->session_slots) * JAIL_SIGPENDING > sigpending.rlim_cur / 2) {
+            snprintf(errstr, errstr_size, "slots + session-slots (%ld) x %d queued signals a job may hold is over "
+                     "half of root's RLIMIT_SIGPENDING (%llu), which every sandbox and root itself share: fewer slots",
+                     c->slots + c->session_slots, JAIL_SIGPENDING, (unsigned long long)sigpending.rlim_cur);
             goto fail;
         }
-        int64_t beside = (int64_t)c->slots * ((v1 ? c->max_memory_mb : 0) + SBX_UNCHARGED_MB) << 20;
+        int64_t beside = ((int64_t)c->slots * ((v1 ? c->max_memory_mb : 0) + SBX_UNCHARGED_MB) +
+                          (v1 ? c->session_memory_mb : 0) + c->session_slots * SBX_UNCHARGED_MB) << 20;
         if (host < 0 || all.memory_bytes + beside > host - ((int64_t)c->host_reserve_mb << 20)) {
-            snprintf(errstr, errstr_size, "slots (%ld) x max-memory-mb (%ld) + %d MiB = %lld MiB, with %lld MiB the "
-                     "jobs may hold beside their limits (%s), does not fit in this host's %lld MiB less host-reserve-mb "
-                     "(%ld): fewer slots or a smaller max-memory-mb",
-                     c->slots, c->max_memory_mb, SBX_RESERVE_MB, (long long)(all.memory_bytes >> 20),
+            snprintf(errstr, errstr_size, "slots (%ld) x max-memory-mb (%ld) + session-memory-mb (%ld) + %d MiB = %lld "
+                     "MiB, with %lld MiB the jobs may hold beside their limits (%s), does not fit in this host's %lld "
+                     "MiB less host-reserve-mb (%ld): fewer slots or a smaller max-memory-mb",
+                     c->slots, c->max_memory_mb, c->session_memory_mb, SBX_RESERVE_MB,
+                     (long long)(all.memory_bytes >> 20),
                      (long long)(beside >> 20), v1 ? "cgroup v1 TCP buffers, TIME_WAIT sockets" : "TIME_WAIT sockets",
                      (long long)(host >> 20), c->host_reserve_mb);
             goto fail;

@@ -61,6 +61,27 @@ void sbx_free(struct sbx *s);   /* NULL-safe */
 int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, const struct sbx_watch *w,
             char *errstr, size_t errstr_size);
 
+/* Sessions (session.h): a sandbox whose one interpreter runs exec after
+ * exec, each with its own stdio, timeout and result; globals, imports,
+ * open files and /tmp stay. It takes a session slot (0..session-slots-1,
+ * its own uids, slot files and cgroup at j->memory_mb, with
+ * j->scratch_mb of /tmp) and holds its launcher until it ends.
+ * sbx_session_new builds it for lifetime_s seconds at most (its CPU
+ * backstop); returns NULL with the reason in errstr. sbx_session_exec runs
+ * j->code (stdin, timeout) in it and fills r as sbx_run does; at the
+ * deadline or a cancel the exec is interrupted (KeyboardInterrupt) and,
+ * if it has not stopped 2 s later, the session is killed. Returns 0 if
+ * the exec ran (sbx_session_dead() then says whether the session
+ * survived it), -1 with the reason if it could not (the session is gone).
+ * One exec at a time per session; different sessions in parallel. */
+struct sbx_session;
+struct sbx_session *sbx_session_new(struct sbx *s, int index, const struct job *j, long lifetime_s, char *errstr,
+                                    size_t errstr_size);
+int sbx_session_exec(struct sbx *s, struct sbx_session *ss, const struct job *j, struct result *r,
+                     const struct sbx_watch *w, char *errstr, size_t errstr_size);
+int sbx_session_dead(const struct sbx_session *ss);
+void sbx_session_end(struct sbx *s, struct sbx_session *ss);   /* kills it; NULL-safe */
+
 /* Kills what is left of slot's last sandbox, reaps it and removes its
  * cgroup. Call after the result is published; sbx_run does it too if not. */
 void sbx_cleanup(struct sbx *s, int slot);

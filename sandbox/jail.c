@@ -677,11 +677,12 @@ static void set_ids(uid_t uid, gid_t gid, const char *what)
         child_fail(what);
 }
 
-/* Waits for the job: its header, its stdio descriptors (SCM_RIGHTS) and its
- * code. Puts the descriptors on 0-2 and returns the code, NUL-ended, in a
+/* Waits for the job on ctl: its header, its stdio descriptors (SCM_RIGHTS)
+ * and its code. Puts the descriptors on 0-2 and returns the code, NUL-ended, in a
  * static buffer (this process's own copy). EOF means the executor dropped
- * this sandbox unused: leave quietly. */
-static char *recv_job(struct jail_job_hdr *h)
+ * this sandbox (or ended its session): leave quietly. keep: ctl stays open
+ * (a session's next exec comes on it). */
+static char *recv_job(int ctl, struct jail_job_hdr *h, int keep)
 {
     static char code[JAIL_CODE_MAX + 1];
     int fds[JAIL_JOB_FDS], nfds = 0;
@@ -692,7 +693,7 @@ static char *recv_job(struct jail_job_hdr *h)
      * onto itself below, which would keep the flag (and fresh mode's exec
      * would then close the job's stdio). */
     errno = 0;
-    r = fdpass_recv(FD_CTL, h, sizeof(*h), MSG_WAITALL, fds, JAIL_JOB_FDS, &nfds);
+    r = fdpass_recv(ctl, h, sizeof(*h), MSG_WAITALL, fds, JAIL_JOB_FDS, &nfds);
     if (r < 0 && errno == EPROTO)
         child_fail("bad job message");
     if (r != (ssize_t)sizeof(*h))
@@ -710,14 +711,46 @@ static char *recv_job(struct jail_job_hdr *h)
         if (fds[i] > 2 && fds[i] != JAIL_FD_DISPLAY)
             close(fds[i]);
     while (got < h->code_len) {
-        ssize_t n = read(FD_CTL, code + got, h->code_len - got);
+        ssize_t n = read(ctl, code + got, h->code_len - got);
         if (n <= 0)
             child_fail("job code");
         got += (size_t)n;
     }
     code[h->code_len] = '\0';
-    close(FD_CTL);
+    if (!keep)
+        close(ctl);
     return code;
+}
+
+void jail_session_serve(int ctl)
+{
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC), first = 1;
+    sigset_t none;
+
+    if (devnull < 0)
+        child_fail("/dev/null");
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (;;) {
+        struct jail_job_hdr h;
+        struct jail_exec_end e;
+        char *code = recv_job(ctl, &h, 1);
+        /* The kernel's CPU backstop, once: the limit only goes down. The
+         * executor's wall clock (interrupt at each exec's deadline, the
+         * whole sandbox killed if that does not stop it, and at the
+         * session's end) is the real bound. */
+        if (first)
+            set_limit(RLIMIT_CPU, h.cpu_limit_s, "RLIMIT_CPU");
+        first = 0;
+        e.exit_code = zyg_exec(code);
+        memset(code, 0, h.code_len);
+        /* The exec's pipes go: the executor reads them to their end. */
+        for (int fd = 0; fd < 3; fd++)
+            dup2(devnull, fd);
+        dup2(devnull, JAIL_FD_DISPLAY);
+        if (send(ctl, &e, sizeof(e), MSG_NOSIGNAL) != (ssize_t)sizeof(e))
+            _exit(0);   /* the executor is gone: so is the session */
+    }
 }
 
 /* Landlock (Linux 5.13+), the second wall behind the mount table, loaded
@@ -815,6 +848,24 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
      * environ at exec; warm mode's os.environ in zyg_after_fork). */
     if (c->scratch_mb > 0 && (setenv("HOME", "/tmp", 1) < 0 || setenv("TMPDIR", "/tmp", 1) < 0))
         child_fail("scratch environment");
+    if (c->session) {
+        /* A session: no kill timer (an exec past its deadline is
+         * interrupted by the executor, and the session survives it); the
+         * status pipe is init's; then exec after exec, in this process
+         * (warm) or in the fresh interpreter, started now, before the
+         * first one: a session's execs all find it ready. */
+        close(FD_STATUS);
+        if (c->warm) {
+            zyg_after_fork(c->scratch_mb > 0);
+            close(JAIL_FD_SELF);
+            jail_session_serve(FD_CTL);
+        }
+        argv[1] = JAIL_SESSION_ARG;   /* ctl is fd 3 already (JAIL_FD_CTL), kept across the exec */
+        if (fcntl(FD_CTL, F_SETFD, 0) < 0)
+            _exit(126);
+        syscall(SYS_execveat, JAIL_FD_SELF, "", argv, environ, AT_EMPTY_PATH);
+        _exit(126);
+    }
     if (c->warm) {
         /* The kill timer (armed when the code arrives, below) is made now,
          * before any job is taken: a timer counts against the signal budget
@@ -826,7 +877,7 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
         zyg_after_fork(c->scratch_mb > 0);   /* fresh random seeds, Python's at-fork hooks */
     }
     /* Ready: everything above happened before any tenant's byte arrived. */
-    code = recv_job(&h);
+    code = recv_job(FD_CTL, &h, 0);
     set_limit(RLIMIT_CPU, h.cpu_limit_s, "RLIMIT_CPU");
     /* The status pipe is init's to write: the job gets no descriptor but its
      * stdio (warm mode execs nothing, so close-on-exec is no help). */
@@ -962,7 +1013,7 @@ void jail_init(struct jail_cfg *c, const struct filter *f, int ncg)
             close(scratch);
         job_process(c, f);
     }
-    if (c->scratch_mb > 0 || c->ninputs > 0)
+    if (c->scratch_mb > 0 || c->ninputs > 0 || c->session)
         send_ready(scratch);
     close(JAIL_FD_SELF);   /* the job process's, not init's */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)

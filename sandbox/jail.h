@@ -53,5 +53,15 @@ void jail_child_fds(int ctl, int status_w, int self_exe, const int *cg, int ncg)
  * argv = {"execq-python", JAIL_FRESH_ARG, python, JAIL_MPL_DIR or "", NULL}, the code on fd 3.
  * So the code never travels in argv (where host users see it in ps). */
 #define JAIL_FRESH_ARG "--code-fd=3"
+/* The same for a session's job process: ctl on fd 3 (JAIL_FD_CTL), and
+ * execs come on it (jail_session_serve). */
+#define JAIL_SESSION_ARG "--session-fd=3"
+
+/* A session's job process, its interpreter ready (warm: the zygote's fork
+ * after zyg_after_fork; fresh: the exec'd interpreter after zyg_init):
+ * takes execs on ctl one after another, runs each with zyg_exec and
+ * answers each with a jail_exec_end (launcher_proto.h). Leaves when ctl
+ * closes. Never returns. */
+__attribute__((noreturn)) void jail_session_serve(int ctl);
 
 #endif

@@ -186,6 +186,7 @@ static void prepare(const struct lnch_req *rq)
         jc.ninputs = rq->ninputs;
         jc.input_bytes = rq->input_bytes;
         jc.slot = rq->slot;
+        jc.session = rq->session ? 1 : 0;
         /* Everything of the executor this copy of the launcher holds and
          * the sandbox does not need: its request (the cgroup path names the
          * executor's pid and the slot), the hello (the sandbox root), the
@@ -271,6 +272,20 @@ __attribute__((noreturn)) static void run_fresh(const char *python, const char *
     zyg_run(code);
 }
 
+/* Fresh mode's session: the same cold interpreter, started once, then
+ * exec after exec from ctl on fd 3 (jail_session_serve). */
+__attribute__((noreturn)) static void run_fresh_session(const char *python, const char *mpl_dir)
+{
+    char errstr[240];
+
+    fcntl(3, F_SETFD, FD_CLOEXEC);
+    if (zyg_init(python, "", mpl_dir, mpl_dir, errstr, sizeof(errstr)) < 0) {
+        dprintf(2, "execq: %s\n", errstr);
+        _exit(120);
+    }
+    jail_session_serve(3);
+}
+
 int main(int argc, char **argv)
 {
     struct lnch_rep rep = {0};
@@ -280,6 +295,8 @@ int main(int argc, char **argv)
 
     if (argc == 4 && strcmp(argv[1], JAIL_FRESH_ARG) == 0)
         run_fresh(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], JAIL_SESSION_ARG) == 0)
+        run_fresh_session(argv[2], argv[3]);
     argv_area = argv[0];
     argv_area_len = strlen(argv[0]);
     if (argc != 1 || fcntl(SOCK, F_GETFD) < 0) {

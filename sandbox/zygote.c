@@ -284,12 +284,16 @@ static int system_exit_status(void)
     return ex;
 }
 
-void zyg_run(const char *code)
+/* Runs code in __main__ and displays the figures left open. Returns the
+ * exit status python3 would have so far (0, 1, SystemExit's code) and sets
+ * *sigint on an uncaught KeyboardInterrupt. */
+static int exec_code(const char *code, int *sigint)
 {
     PyCompilerFlags cf = _PyCompilerFlags_INIT;
     PyObject *main_mod, *d, *co, *res = NULL;
-    int ex = 0, sigint = 0;
+    int ex = 0;
 
+    *sigint = 0;
     cf.cf_flags |= PyCF_IGNORE_COOKIE;   /* as -c: the code is UTF-8 text, not a file */
     /* The display pipe is the job's, not its children's. */
     fcntl(JAIL_FD_DISPLAY, F_SETFD, FD_CLOEXEC);
@@ -302,7 +306,7 @@ void zyg_run(const char *code)
         if (PyErr_ExceptionMatches(PyExc_SystemExit)) {
             ex = system_exit_status();
         } else {
-            sigint = PyErr_ExceptionMatches(PyExc_KeyboardInterrupt);
+            *sigint = PyErr_ExceptionMatches(PyExc_KeyboardInterrupt);
             PyErr_Print();
             ex = 1;
         }
@@ -317,6 +321,42 @@ void zyg_run(const char *code)
                     "    import _execq_display\n"
                     "    _execq_display.flush_figures()\n") < 0)
         PyErr_Print();
+    return ex;
+}
+
+static void flush_stdio(void)
+{
+    if (run_private("import sys\n"
+                    "for _f in (sys.stdout, sys.stderr):\n"
+                    "    try:\n"
+                    "        _f.flush()\n"
+                    "    except Exception:\n"
+                    "        pass\n") < 0)
+        PyErr_Clear();
+}
+
+int zyg_exec(const char *code)
+{
+    int sigint, ex = exec_code(code, &sigint);
+
+    flush_stdio();
+    /* The next exec's stdin is another pipe on fd 0: a fresh reader, with
+     * nothing this one read ahead. The old reader owned fd 0 and closes it
+     * as it goes (the caller puts /dev/null there next). */
+    if (run_private("import sys\n"
+                    "_o = sys.stdin\n"
+                    "sys.stdin = sys.__stdin__ = open(0, 'r', closefd=False, encoding=getattr(_o, 'encoding', None),\n"
+                    "                                 errors=getattr(_o, 'errors', None))\n"
+                    "del _o\n") < 0)
+        PyErr_Clear();
+    return ex & 0xff;
+}
+
+void zyg_run(const char *code)
+{
+    int ex, sigint;
+
+    ex = exec_code(code, &sigint);
     /* What python3's exit does that a job can observe: wait for its
      * non-daemon threads, run its atexit handlers, flush stdout and stderr.
      * The full Py_FinalizeEx (tearing down every module numpy and pandas
@@ -335,13 +375,7 @@ void zyg_run(const char *code)
         else
             PyErr_Print();
     }
-    if (run_private("import sys\n"
-                    "for _f in (sys.stdout, sys.stderr):\n"
-                    "    try:\n"
-                    "        _f.flush()\n"
-                    "    except Exception:\n"
-                    "        pass\n") < 0)
-        PyErr_Clear();
+    flush_stdio();
     if (sigint) {
         /* python3 dies of SIGINT on an uncaught KeyboardInterrupt, so its
          * parent sees the signal (exit_sigint in Modules/main.c). */

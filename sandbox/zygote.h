@@ -42,4 +42,12 @@ void zyg_after_fork(int scratch);   /* scratch: HOME and TMPDIR are /tmp in os.e
  * 120 if finalization fails. Figures still open at the end are displayed. */
 __attribute__((noreturn)) void zyg_run(const char *code);
 
+/* A session's exec: runs code in the same __main__ as the execs before it
+ * (globals, imports, open files and threads stay), displays the figures
+ * left open, flushes stdout and stderr and gives stdin a fresh reader.
+ * Returns the exit status python3 would have (0, 1 on an uncaught
+ * exception, KeyboardInterrupt included, SystemExit's code); the process
+ * and the interpreter go on. */
+int zyg_exec(const char *code);
+
 #endif
