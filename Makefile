@@ -14,9 +14,9 @@ BUILD = build
 COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c common/sha256.c common/metrics.c common/fdpass.c \
              common/pending.c
 # The store (accounts, jobs, idempotency, retention, schema) over db.c's dialects.
-STORE_SRC = producer-api/store.c producer-api/store_schema.c producer-api/store_accounts.c producer-api/store_jobs.c \
+STORE_SRC = producer-api/store.c producer-api/store_sessions.c producer-api/store_schema.c producer-api/store_accounts.c producer-api/store_jobs.c \
             producer-api/store_idem.c producer-api/store_prune.c producer-api/store_output.c producer-api/db.c
-API_SRC = producer-api/main.c producer-api/api.c producer-api/req.c producer-api/sse.c producer-api/produce.c producer-api/submit.c producer-api/cancel.c producer-api/spec.c producer-api/query.c producer-api/follow.c producer-api/accounts.c \
+API_SRC = producer-api/main.c producer-api/api.c producer-api/req.c producer-api/sse.c producer-api/produce.c producer-api/submit.c producer-api/cancel.c producer-api/spec.c producer-api/query.c producer-api/follow.c producer-api/sessions.c producer-api/accounts.c \
           producer-api/replies.c producer-api/results.c producer-api/auth.c $(STORE_SRC) \
           producer-api/admin.c producer-api/quota.c
 EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/answered.c executor/lookback.c executor/run.c executor/live.c \

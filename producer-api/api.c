@@ -60,7 +60,8 @@ static void publish_suspended(const char *id, int64_t at_ms, void *arg)
 /* Route names, the label of the HTTP metrics (enum route's order). */
 static const char *const route_names[] = {"none", "exec-python", "healthz", "signup", "account", "jobs",
                                           "job", "batches", "batch", "metrics", "openapi", "admin",
-                                          "keys-rotate", "job-cancel", "job-events"};
+                                          "keys-rotate", "job-cancel", "job-events", "sessions", "session",
+                                          "session-exec"};
 #define NROUTES (sizeof(route_names) / sizeof(route_names[0]))
 static struct metric *m_latency[NROUTES];
 
@@ -139,6 +140,9 @@ static const struct route_def {
     {"/openapi.json", 0, "GET", ROUTE_OPENAPI, 0, ""},
     {"/v1/keys/rotate", 0, "POST", ROUTE_KEY_ROTATE, 1, ""},
     {"/v1/admin/", 2, NULL, ROUTE_ADMIN, 2, ""},
+    {"/v1/sessions", 0, NULL, ROUTE_SESSIONS, 1, ""},
+    {"/v1/sessions/", 1, NULL, ROUTE_SESSION, 1, ""},
+    {"/v1/sessions/", 1, "POST", ROUTE_SESSION_EXEC, 1, "/exec"},
 };
 
 static const struct route_def *find_route(const char *url, char id[37])
@@ -294,6 +298,9 @@ static void dispatch(struct api *a, struct api_req *r)
     case ROUTE_KEY_ROTATE: admin_rotate_own_key(a, r); break;
     case ROUTE_JOB_CANCEL: cancel_job(a, r); break;
     case ROUTE_JOB_EVENTS: follow_job(a, r); break;
+    case ROUTE_SESSIONS: sessions_route(a, r); break;
+    case ROUTE_SESSION: session_route(a, r); break;
+    case ROUTE_SESSION_EXEC: session_exec(a, r); break;
     case ROUTE_NONE: req_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint"); break;
     }
 }

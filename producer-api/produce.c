@@ -64,6 +64,13 @@ rd_kafka_resp_err_t produce_job(struct api *a, const char *id, const char *kind,
                          sync ? (int32_t)a->reply_partition : -1, NULL);
 }
 
+rd_kafka_resp_err_t produce_session(struct api *a, int32_t part, const char *id, char *json)
+{
+    /* Answered as a sync job is: on this API's reply partition. */
+    return kq_produce_to(a->producer, a->cfg->sessions_topic, part, id, json, "sync", "job", a->cfg->results_topic,
+                         (int32_t)a->reply_partition, NULL);
+}
+
 rd_kafka_resp_err_t produce_cancel(struct api *a, const char *id, int64_t expires_at_ms)
 {
     char *json = job_cancel_json(id, expires_at_ms, util_wall_ms());

@@ -29,6 +29,9 @@ int produce_account(struct api *a, const char *account, int suspended, int64_t a
  * reads: the job does not run, or is killed where it runs. expires_at_ms:
  * when the notice stops mattering (no executor would run the job then).
  * Returns 0 or the librdkafka error. */
+/* A session's exec or end (json, taken as produce_job does) to partition
+ * part of the sessions topic, where the executor holding it reads. */
+rd_kafka_resp_err_t produce_session(struct api *a, int32_t part, const char *id, char *json);
 rd_kafka_resp_err_t produce_cancel(struct api *a, const char *id, int64_t expires_at_ms);
 
 #endif

@@ -216,6 +216,10 @@ static void on_result(struct api *a, const rd_kafka_message_t *m)
     if (x) {
         sse_result(x, &res);   /* the output not streamed yet, then the result */
         sse_unref(x);
+    } else if (r->session_create) {
+        /* A session made (or not): the one answer on this thread that
+         * writes the store, so that its first exec finds where it lives. */
+        sessions_created(a, r, &res);
     } else {
         unsigned status;
         char *body = req_result_body(&res, &status);

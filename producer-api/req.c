@@ -43,6 +43,12 @@ char *req_result_body(const struct result *res, unsigned *status)
         *status = MHD_HTTP_GATEWAY_TIMEOUT;
         return req_error_body("expired", "the job waited in the queue past its deadline and was not run; refunded");
     case RESULT_FAILED:
+        if (res->session_lost) {
+            *status = MHD_HTTP_GONE;
+            snprintf(msg, sizeof(msg), "the session is gone: %.200s; make a new one (this exec was not run or charged)",
+                     res->error);
+            return req_error_body("session_lost", msg);
+        }
         if (res->cancelled) {
             *status = MHD_HTTP_CONFLICT;
             return req_error_body("cancelled", "the job was cancelled before it ran; refunded");
@@ -65,6 +71,8 @@ unsigned req_stored_status(const cJSON *result)
         return MHD_HTTP_GATEWAY_TIMEOUT;
     if (cJSON_IsString(code) && strcmp(code->valuestring, "cancelled") == 0)
         return MHD_HTTP_CONFLICT;
+    if (cJSON_IsString(code) && strcmp(code->valuestring, "session_lost") == 0)
+        return MHD_HTTP_GONE;
     return MHD_HTTP_SERVICE_UNAVAILABLE;
 }
 

@@ -17,7 +17,8 @@
 
 enum route { ROUTE_NONE, ROUTE_EXEC, ROUTE_HEALTH, ROUTE_SIGNUP, ROUTE_ACCOUNT, ROUTE_JOBS, ROUTE_JOB,
              ROUTE_BATCHES, ROUTE_BATCH, ROUTE_METRICS, ROUTE_OPENAPI, ROUTE_ADMIN,
-             ROUTE_KEY_ROTATE, ROUTE_JOB_CANCEL, ROUTE_JOB_EVENTS };
+             ROUTE_KEY_ROTATE, ROUTE_JOB_CANCEL, ROUTE_JOB_EVENTS, ROUTE_SESSIONS, ROUTE_SESSION,
+             ROUTE_SESSION_EXEC };
 
 /* One HTTP request. Allocated on its first handler call, freed when MHD
  * completes it. While suspended it is referenced by a->pending (sync call)
@@ -43,6 +44,8 @@ struct api_req {
     int sync_counted;         /* counted in the account's waiting sync calls (quota_enter) */
     int wait_counted;         /* counted in the account's waiting GETs */
     int cancel_on_disconnect; /* a sync call's job is cancelled if the caller goes away before its result */
+    int session_create;       /* a POST /v1/sessions waiting for its create job: answered by sessions_created */
+    char session_id[37];      /* the session it makes */
     atomic_int woken;         /* resumed by req_wake, not handled yet (counted in a->wakes_unhandled) */
     struct sse *sse;          /* a streamed call's events (a reference), or NULL */
 };

@@ -115,6 +115,10 @@ struct pending_result {
     char id[37], kind[16];
     char *body;              /* the HTTP result object (malloc'd) */
     const char *outcome;     /* for execq_jobs_total */
+    /* A session's create or exec: what the store's sessions row learns. */
+    char session_id[37], session_executor[160];
+    int session_partition, session_ran, session_gone;
+    long memory_kb;
 };
 
 /* Decodes m into r. Returns 1 if m is a result to store, 0 if not (a
@@ -153,6 +157,12 @@ static int decode(struct api *a, const rd_kafka_message_t *m, struct pending_res
     r->o.outcome = r->outcome;
     r->o.refund = status != 200;   /* it never ran */
     r->o.finished_ms = res.finished_at_ms ? res.finished_at_ms : util_wall_ms();
+    memcpy(r->session_id, res.session_id, sizeof(r->session_id));
+    memcpy(r->session_executor, res.session_executor, sizeof(r->session_executor));
+    r->session_partition = res.session_partition;
+    r->session_ran = res.status == RESULT_COMPLETED;
+    r->session_gone = res.session_lost ? 2 : res.session_ended ? 1 : 0;
+    r->memory_kb = res.peak_memory_kb;
     result_release(&res);
     return 1;
 }
@@ -190,6 +200,24 @@ static void store_chunks(struct api *a, struct job_output *o, size_t n)
         job_output_release(&o[i]);
 }
 
+/* What a session's create or exec result tells its sessions row. */
+static void session_note(struct api *a, const struct pending_result *r)
+{
+    if (!r->session_id[0])
+        return;
+    if (r->session_partition >= 0) {   /* a create */
+        if (r->session_ran)
+            store_session_placed(a->store, r->session_id, r->session_executor, r->session_partition);
+        else
+            store_session_end(a->store, r->session_id, "failed", "not_made");
+        return;
+    }
+    if (r->session_ran)
+        store_session_exec(a->store, r->session_id, r->o.finished_ms, 1, r->memory_kb);
+    if (r->session_gone)
+        store_session_end(a->store, r->session_id, "ended", r->session_gone == 2 ? "lost" : "died");
+}
+
 /* Stores n decoded results (retrying while the store fails), then counts
  * them, wakes their waiters and releases held jobs of their accounts. */
 static void store_batch(struct api *a, struct pending_result *r, size_t n)
@@ -203,6 +231,7 @@ static void store_batch(struct api *a, struct pending_result *r, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (!o[i].stored)
             continue;
+        session_note(a, &r[i]);
         results_count_outcome(r[i].outcome);
         req_wake(a, r[i].id);
         follow_wake(a, r[i].id);

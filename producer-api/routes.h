@@ -17,6 +17,21 @@ struct api_req;
 void submit_exec(struct api *a, struct api_req *r);
 void submit_job(struct api *a, struct api_req *r);
 void submit_batch(struct api *a, struct api_req *r);
+/* The tail of every sync call (stamped j, the caller's to release): stored
+ * and charged with the Idempotency-Key kp (or NULL), registered as
+ * waiting (streamed if j->stream), produced (to the jobs topic, or to
+ * partition session_part >= 0 of the sessions topic) and suspended; r is
+ * answered on every failure. */
+struct store_idem;
+struct cJSON;
+/* Helpers of the other routes that make sync jobs (sessions.c): r's body
+ * parsed (NULL: r answered 400), refused while stopping or with Kafka
+ * down (1: r answered), and j stamped as a sync call (id, account, times,
+ * the price; streamed if asked). */
+struct cJSON *submit_parse_body(struct api_req *r);
+int submit_refuse_now(struct api *a, struct api_req *r);
+void submit_stamp_sync(struct api *a, struct api_req *r, struct job *j);
+void submit_sync(struct api *a, struct api_req *r, struct job *j, struct store_idem *kp, int32_t session_part);
 /* Marks job id, accepted and charged but never handed to Kafka, failed
  * (queue_unavailable, why) and refunded, and wakes whoever waits for it. */
 void submit_fail_unqueued(struct api *a, const char *id, const char *why);
@@ -35,6 +50,18 @@ void cancel_job(struct api *a, struct api_req *r);
 /* follow.c: GET /v1/jobs/{id}/events: the job's output so far, then as
  * it comes, then its result (Server-Sent Events); Last-Event-ID resumes. */
 void follow_job(struct api *a, struct api_req *r);
+
+/* sessions.c: POST/GET /v1/sessions (make one; list the account's),
+ * GET/DELETE /v1/sessions/{id} (its state; end it), POST
+ * /v1/sessions/{id}/exec (run code in it: a sync call). Another account's
+ * session is 404; an ended one 410 session_lost. */
+void sessions_route(struct api *a, struct api_req *r);
+void session_route(struct api *a, struct api_req *r);
+void session_exec(struct api *a, struct api_req *r);
+/* The answer to a create (replies.c, r->session_create): the session, now
+ * placed in the store, or why it was not made. Takes nothing. */
+struct result;
+void sessions_created(struct api *a, struct api_req *r, const struct result *res);
 
 /* accounts.c: POST /v1/signup (a new account and its first key, shown
  * once) and GET /v1/account (the caller's balance and usage). */

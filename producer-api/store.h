@@ -283,6 +283,38 @@ long store_output_add(struct store *s, const struct job_output *o, size_t n);
 long store_output_since(struct store *s, const char *id, const size_t pos[2], long max,
                         void (*fn)(const struct job_output *o, void *arg), void *arg);
 
+/* ---- store_sessions.c: sessions ---- */
+
+/* A session as stored. state: "starting" (its create job runs), "open",
+ * "ended" (reason: deleted, died, lost, idle_timeout, max_lifetime) or
+ * "failed" (never made). Idle and lifetime ends are not written when they
+ * happen (the executor ends the sandbox): store_session_view says them. */
+struct store_session {
+    char id[37], account[64], state[16], reason[32], executor[160];
+    int part;
+    long memory_mb, scratch_mb, idle_s, lifetime_s, execs, memory_kb;
+    int64_t created_ms, last_ms;
+};
+
+/* Adds a starting session unless account has max_open open ones already
+ * (0: no limit). Returns 0, 1 (too many: nothing stored) or -1. */
+int store_session_add(struct store *s, const struct store_session *x, long max_open, int64_t now_ms);
+/* Reads session id of account into x. Returns 0, 1 (none) or -1. */
+int store_session_get(struct store *s, const char *id, const char *account, struct store_session *x);
+/* The account's sessions, newest first, at most max. Returns the count or -1. */
+long store_session_list(struct store *s, const char *account, long max,
+                        void (*fn)(const struct store_session *x, void *arg), void *arg);
+/* A starting session made on executor (its execs go to partition part). */
+int store_session_placed(struct store *s, const char *id, const char *executor, int part);
+/* Ends session id (state "ended" or "failed", with reason) unless ended. */
+int store_session_end(struct store *s, const char *id, const char *state, const char *reason);
+/* An exec sent (at_ms: its idle clock starts again) or done (ran: counted;
+ * memory_kb: its peak; ended/lost: the session is gone, reason). */
+int store_session_exec(struct store *s, const char *id, int64_t at_ms, int ran, long memory_kb);
+/* x's state as of now_ms: an open session past its idle timeout or its
+ * lifetime is "ended" with that reason (its executor ended it then). */
+void store_session_view(struct store_session *x, int64_t now_ms);
+
 /* ---- store_prune.c: retention ---- */
 
 /* Retention, one small round: deletes at most max rows of each kind among

@@ -106,6 +106,12 @@ static const char *lite_migrations[] = {
     "CREATE TABLE job_output(job_id TEXT NOT NULL, run TEXT NOT NULL, stream INTEGER NOT NULL, off INTEGER NOT NULL,"
     "  len INTEGER NOT NULL, data TEXT NOT NULL, at_ms INTEGER NOT NULL, PRIMARY KEY(job_id, stream, off));"
     "CREATE INDEX job_output_age ON job_output(at_ms);",
+    /* 8: sessions (store_sessions.c): where each lives and what it did. */
+    "CREATE TABLE sessions(id TEXT PRIMARY KEY, account TEXT NOT NULL, state TEXT NOT NULL, reason TEXT,"
+    "  executor TEXT, part INTEGER, memory_mb INTEGER NOT NULL, scratch_mb INTEGER NOT NULL,"
+    "  idle_s INTEGER NOT NULL, lifetime_s INTEGER NOT NULL, created_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,"
+    "  execs INTEGER NOT NULL DEFAULT 0, memory_kb INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX sessions_account ON sessions(account, created_ms);",
 };
 
 /* PostgreSQL: the same tables, in its types, as SQLite has them at its
@@ -160,6 +166,12 @@ static const char *pg_migrations[] = {
     "CREATE TABLE job_output(job_id TEXT NOT NULL, run TEXT NOT NULL, stream INTEGER NOT NULL, off BIGINT NOT NULL,"
     "  len BIGINT NOT NULL, data TEXT NOT NULL, at_ms BIGINT NOT NULL, PRIMARY KEY(job_id, stream, off));"
     "CREATE INDEX job_output_age ON job_output(at_ms);",
+    /* 5: sessions (SQLite's 8). */
+    "CREATE TABLE sessions(id TEXT PRIMARY KEY, account TEXT NOT NULL, state TEXT NOT NULL, reason TEXT,"
+    "  executor TEXT, part INTEGER, memory_mb BIGINT NOT NULL, scratch_mb BIGINT NOT NULL,"
+    "  idle_s BIGINT NOT NULL, lifetime_s BIGINT NOT NULL, created_ms BIGINT NOT NULL, last_ms BIGINT NOT NULL,"
+    "  execs BIGINT NOT NULL DEFAULT 0, memory_kb BIGINT NOT NULL DEFAULT 0);"
+    "CREATE INDEX sessions_account ON sessions(account, created_ms);",
 };
 
 /* Applies the migrations this store lacks. Returns 0, or -1 with errstr. */

@@ -281,18 +281,105 @@ static int exec_repeat(struct api *a, struct api_req *r, struct store_idem *k, i
     return 1;
 }
 
-void submit_exec(struct api *a, struct api_req *r)
+cJSON *submit_parse_body(struct api_req *r)
 {
-    struct store_idem k;
-    char hash[65], ref[64];
-    cJSON *o = NULL;
-    struct job j;
-    struct spec_err e;
-    char *json = NULL;
+    return parse_body(r);
+}
+
+int submit_refuse_now(struct api *a, struct api_req *r)
+{
+    return refuse_now(a, r);
+}
+
+void submit_stamp_sync(struct api *a, struct api_req *r, struct job *j)
+{
+    j->stream = wants_stream(r, j);
+    stamp(a, r, j, "sync", NULL);
+}
+
+void submit_sync(struct api *a, struct api_req *r, struct job *jp, struct store_idem *kp, int32_t session_part)
+{
+    struct job j = *jp;   /* shallow: the caller owns and releases *jp */
+    char ref[64], *json = NULL;
     size_t release = 0;
     rd_kafka_resp_err_t err;
     int64_t deadline;
     int rc;
+
+    deadline = util_mono_ms() + j.timeout_ms + a->cfg->sync_grace_ms;
+    memcpy(r->job_id, j.id, sizeof(r->job_id));
+    json = job_to_json(&j);
+    /* A repeat (same key, same body) gets this job's result, not a new run. */
+    snprintf(ref, sizeof(ref), "{\"job_id\":\"%s\"}", j.id);
+    if (kp) {
+        kp->status = 200;
+        kp->response = ref;
+    }
+    rc = accept_jobs(a, r, NULL, &j, &json, 1, kp, &release);
+    if (rc == 1) {
+        /* Another request with the key committed first: this one is its
+         * repeat (its job's result, awaited). */
+        memset(r->job_id, 0, sizeof(r->job_id));
+        exec_repeat(a, r, kp, 0);
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
+    if (j.stream) {
+        /* Streamed: answered at once with 200 and events (sse.h); the
+         * stream table takes chunks and the result to it. */
+        r->sse = sse_new(j.id, (size_t)a->cfg->stream_buffer_kb * 1024, r->conn);
+        if (!r->sse || pending_add(a->streams, j.id, sse_ref(r->sse), deadline) < 0) {
+            if (r->sse)
+                sse_unref(r->sse);   /* the reference the table did not take */
+            sse_unref(r->sse);
+            r->sse = NULL;
+            fail_unqueued(a, j.id, RD_KAFKA_RESP_ERR__QUEUE_FULL);
+            req_error(r, 503, "overloaded", "too many calls are waiting; try again shortly (not charged)");
+            goto out;
+        }
+        if (r->cancel_on_disconnect)
+            sse_cancel_on_disconnect(r->sse);
+        req_set(r, 200, NULL);
+    } else if (pending_add(a->pending, j.id, r, deadline) < 0) {
+        fail_unqueued(a, j.id, RD_KAFKA_RESP_ERR__QUEUE_FULL);
+        req_error(r, 503, "overloaded", "too many calls are waiting; try again shortly (not charged)");
+        goto out;
+    } else {
+        /* Suspend before producing: the result may come back before this returns. */
+        MHD_suspend_connection(r->conn);
+    }
+    err = session_part >= 0 ? produce_session(a, session_part, j.id, json) : produce_job(a, j.id, j.kind, json);
+    if (err) {
+        char msg[160];
+        struct sse *x = r->sse ? pending_take(a->streams, j.id) : NULL;
+        fail_unqueued(a, j.id, err);
+        snprintf(msg, sizeof(msg), "could not queue the job: %s (not charged)", rd_kafka_err2str(err));
+        if (x) {
+            /* Not answered yet (this handler answers when it returns): a
+             * plain error, as any refused call gets. */
+            sse_unref(x);
+            sse_unref(r->sse);
+            r->sse = NULL;
+            req_set(r, 503, req_job_error_body("queue_unavailable", msg, j.id));
+        } else if (!r->sse && pending_take(a->pending, j.id) == r) {
+            req_finish(r, 503, req_job_error_body("queue_unavailable", msg, j.id));
+        }
+        goto out;
+    }
+    json = NULL;   /* librdkafka owns it */
+    log_msg(LOG_DEBUG, "job=%s queued (sync, timeout %ld ms)", j.id, j.timeout_ms);
+out:
+    free(json);
+}
+
+void submit_exec(struct api *a, struct api_req *r)
+{
+    struct store_idem k;
+    char hash[65];
+    cJSON *o = NULL;
+    struct job j;
+    struct spec_err e;
 
     job_init(&j);
     if (r->path_id[0]) {
@@ -328,69 +415,8 @@ void submit_exec(struct api *a, struct api_req *r)
     r->sync_counted = 1;   /* uncounted when the request ends (api.c api_completed) */
     j.stream = wants_stream(r, &j);
     stamp(a, r, &j, "sync", NULL);
-    deadline = util_mono_ms() + j.timeout_ms + a->cfg->sync_grace_ms;
-    memcpy(r->job_id, j.id, sizeof(r->job_id));
-    json = job_to_json(&j);
-    /* A repeat (same key, same body) gets this job's result, not a new run. */
-    snprintf(ref, sizeof(ref), "{\"job_id\":\"%s\"}", j.id);
-    k.status = 200;
-    k.response = ref;
-    rc = accept_jobs(a, r, NULL, &j, &json, 1, k.key ? &k : NULL, &release);
-    if (rc == 1) {
-        /* Another request with the key committed first: this one is its
-         * repeat (its job's result, awaited). */
-        memset(r->job_id, 0, sizeof(r->job_id));
-        exec_repeat(a, r, &k, 0);
-        goto out;
-    }
-    if (rc < 0)
-        goto out;
-    if (j.stream) {
-        /* Streamed: answered at once with 200 and events (sse.h); the
-         * stream table takes chunks and the result to it. */
-        r->sse = sse_new(j.id, (size_t)a->cfg->stream_buffer_kb * 1024, r->conn);
-        if (!r->sse || pending_add(a->streams, j.id, sse_ref(r->sse), deadline) < 0) {
-            if (r->sse)
-                sse_unref(r->sse);   /* the reference the table did not take */
-            sse_unref(r->sse);
-            r->sse = NULL;
-            fail_unqueued(a, j.id, RD_KAFKA_RESP_ERR__QUEUE_FULL);
-            req_error(r, 503, "overloaded", "too many calls are waiting; try again shortly (not charged)");
-            goto out;
-        }
-        if (r->cancel_on_disconnect)
-            sse_cancel_on_disconnect(r->sse);
-        req_set(r, 200, NULL);
-    } else if (pending_add(a->pending, j.id, r, deadline) < 0) {
-        fail_unqueued(a, j.id, RD_KAFKA_RESP_ERR__QUEUE_FULL);
-        req_error(r, 503, "overloaded", "too many calls are waiting; try again shortly (not charged)");
-        goto out;
-    } else {
-        /* Suspend before producing: the result may come back before this returns. */
-        MHD_suspend_connection(r->conn);
-    }
-    err = produce_job(a, j.id, j.kind, json);
-    if (err) {
-        char msg[160];
-        struct sse *x = r->sse ? pending_take(a->streams, j.id) : NULL;
-        fail_unqueued(a, j.id, err);
-        snprintf(msg, sizeof(msg), "could not queue the job: %s (not charged)", rd_kafka_err2str(err));
-        if (x) {
-            /* Not answered yet (this handler answers when it returns): a
-             * plain error, as any refused call gets. */
-            sse_unref(x);
-            sse_unref(r->sse);
-            r->sse = NULL;
-            req_set(r, 503, req_job_error_body("queue_unavailable", msg, j.id));
-        } else if (!r->sse && pending_take(a->pending, j.id) == r) {
-            req_finish(r, 503, req_job_error_body("queue_unavailable", msg, j.id));
-        }
-        goto out;
-    }
-    json = NULL;   /* librdkafka owns it */
-    log_msg(LOG_DEBUG, "job=%s queued (sync, timeout %ld ms)", j.id, j.timeout_ms);
+    submit_sync(a, r, &j, k.key ? &k : NULL, -1);
 out:
-    free(json);
     cJSON_Delete(o);
     job_release(&j);
 }
