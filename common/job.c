@@ -343,7 +343,9 @@ char *job_to_json(const struct job *j)
         cJSON_AddStringToObject(x, "op", j->session_op);
         if (j->session_executor[0])
             cJSON_AddStringToObject(x, "executor", j->session_executor);
-        if (strcmp(j->session_op, "create") == 0) {
+        if (j->session_new_id[0])
+            cJSON_AddStringToObject(x, "new_id", j->session_new_id);
+        if (strcmp(j->session_op, "create") == 0 || strcmp(j->session_op, "fork") == 0) {
             cJSON_AddNumberToObject(x, "idle_timeout_s", (double)j->session_idle_s);
             cJSON_AddNumberToObject(x, "max_lifetime_s", (double)j->session_lifetime_s);
         }
@@ -524,11 +526,15 @@ int job_from_json(struct job *j, const char *json, size_t len, char *errstr, siz
                 get_fixed(x, "executor", 0, j->session_executor, sizeof(j->session_executor), errstr,
                           errstr_size) < 0)
                 goto bad_session;
-            if (!util_id_valid(j->session_id) || (strcmp(j->session_op, "create") != 0 &&
-                                                  strcmp(j->session_op, "exec") != 0 &&
-                                                  strcmp(j->session_op, "end") != 0))
+            if (!util_id_valid(j->session_id) ||
+                (strcmp(j->session_op, "create") != 0 && strcmp(j->session_op, "exec") != 0 &&
+                 strcmp(j->session_op, "end") != 0 && strcmp(j->session_op, "fork") != 0))
                 goto bad_session;
-            if (strcmp(j->session_op, "create") == 0) {
+            if (get_fixed(x, "new_id", 0, j->session_new_id, sizeof(j->session_new_id), errstr, errstr_size) < 0)
+                goto out;
+            if (strcmp(j->session_op, "fork") == 0 && !util_id_valid(j->session_new_id))
+                goto bad_session;
+            if (strcmp(j->session_op, "create") == 0 || strcmp(j->session_op, "fork") == 0) {
                 if (get_num(x, "idle_timeout_s", 1, 1, 86400, &d, errstr, errstr_size) < 0)
                     goto out;
                 j->session_idle_s = (long)d;
@@ -541,7 +547,8 @@ int job_from_json(struct job *j, const char *json, size_t len, char *errstr, siz
     ret = 0;
     goto out;
 bad_session:
-    snprintf(errstr, errstr_size, "\"session\" must be {\"id\": a job id, \"op\": create, exec or end}");
+    snprintf(errstr, errstr_size, "\"session\" must be {\"id\": a job id, \"op\": create, exec, fork (with "
+             "\"new_id\") or end}");
 out:
     cJSON_Delete(o);   /* NULL-safe */
     if (ret < 0)

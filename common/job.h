@@ -44,7 +44,8 @@ struct job {
      * topic, any executor), run an exec in one or end one (on the sessions
      * topic, the executor that holds it). "" when a plain job. */
     char session_id[37];
-    char session_op[8];    /* "create", "exec" or "end" */
+    char session_op[8];    /* "create", "exec", "fork" or "end" */
+    char session_new_id[37];     /* fork: the new session's id */
     char session_executor[160];   /* exec, end: the executor that holds it */
     long session_idle_s;   /* create: idle timeout */
     long session_lifetime_s;   /* create: the most it lives */

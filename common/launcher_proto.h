@@ -112,7 +112,15 @@ struct jail_job_hdr {
     uint32_t code_len;
     uint32_t cpu_limit_s;     /* RLIMIT_CPU of the job process: the kernel's backstop of the timeout */
     uint32_t timeout_ms;      /* warm mode: a kernel timer SIGKILLs the job process then */
+    uint32_t op;              /* JAIL_OP_*: a session's job process also forks */
 };
+#define JAIL_OP_RUN 0
+/* A session's fork (code_len 0): the first descriptor is the control socket
+ * of the new session. The job process forks (a copy-on-write copy of the
+ * interpreter and all it holds); the child answers a jail_exec_end (0) on
+ * the new socket and serves execs there; the parent answers one on its own
+ * with the child's pid in the sandbox (or -1), and goes on. */
+#define JAIL_OP_FORK 1
 /* With the header: 4 descriptors (stdin, stdout, stderr, display). */
 #define JAIL_JOB_FDS 4
 

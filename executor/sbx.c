@@ -80,6 +80,8 @@ struct sbx {
     struct cg_layout cg;
     int cg_made;             /* cg_init succeeded: cg_fini at the end */
     struct claim uids;       /* this executor's sandbox uids, held until sbx_free */
+    pthread_mutex_t sess_mu; /* sess_refs */
+    int sess_refs[SBX_MAX_SLOTS];   /* per session slot: the sessions living in its sandbox (0: free) */
 };
 
 /* What the executor's group holds beyond slots x max-memory-mb: the kernel
@@ -92,12 +94,18 @@ struct sbx {
  * to stop before its sandbox, and the session, is killed. */
 #define SBX_SESSION_GRACE_MS 2000
 
-/* A session's sandbox (sbx.h): a slot of s->slots past the job slots. */
+/* A session's sandbox may hold several sessions: the first, and its forks
+ * (sbx_session_fork), each a process of its own with its own control
+ * socket; the last to end takes the sandbox with it. */
 struct sbx_session {
-    int slot;
-    int job_pidfd;           /* the job process, interrupted (SIGINT) at an exec's deadline */
+    int slot;                /* the sandbox's slot (s->slots), shared with forks */
+    int ctl;                 /* this session's control socket (the first's: the box's) */
+    int job_pidfd;           /* its process: interrupted (SIGINT) at an exec's deadline */
+    pid_t host_pid;
+    struct cg_job *cg;       /* a fork's own group, or NULL: the sandbox's */
+    long memory_mb;
     uint32_t cpu_limit_s;    /* RLIMIT_CPU of the whole session (its lifetime's worth) */
-    int dead;                /* the job process ended: the session is over */
+    int dead;                /* its process ended: the session is over */
 };
 
 /* Per-job state shared by the run.c callbacks. */
@@ -108,6 +116,7 @@ struct sbx_job {
     int killed;              /* we killed it (timeout, or leftovers after the end) */
     int lost;                /* init died without a word, and not by our hand */
     struct sbx_session *ss;  /* a session's exec, or NULL */
+    struct sbx *s;
     int ended;               /* the session's job process said the exec ended */
 };
 
@@ -310,7 +319,7 @@ static int sbx_spawn(void *ctx, const int fds[4], char *errstr, size_t errstr_si
         /* The kernel's backstop if everything above it failed: CPU seconds
          * past the wall-clock timeout (CPU never runs ahead of the wall on
          * one thread; a job's threads each count against it). */
-        .cpu_limit_s = x->ss ? x->ss->cpu_limit_s : (uint32_t)((x->timeout_ms + 999) / 1000 + 1),
+        .cpu_limit_s = (uint32_t)((x->timeout_ms + 999) / 1000 + 1),
         .timeout_ms = (uint32_t)x->timeout_ms,
     };
 
@@ -474,34 +483,55 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
     return ret;
 }
 
-/* The job process of a session's sandbox: init's one child, found on the
- * host through init's children file once init answered 'r' (it has forked
- * by then). The pidfd is taken while it is still listed as init's child,
- * so it names that process and no later holder of the pid. Returns the
- * pidfd, or -1. */
-static int session_job_pidfd(pid_t init)
+/* The host pid of child nspid (its pid inside the sandbox) of host
+ * process parent, found through parent's children files and each child's
+ * NSpid; its pidfd is taken while it is still listed there, so it names
+ * that process and no later holder of the pid. nspid 0: the first child.
+ * Returns the pidfd, or -1. */
+static int child_pidfd(pid_t parent, pid_t nspid, pid_t *host)
 {
-    char path[64], buf[64];
-    long pid = 0;
+    char path[64], buf[4096];
     int fd = -1;
 
-    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)init, (int)init);
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)parent, (int)parent);
     for (int pass = 0; pass < 2; pass++) {
         FILE *f = fopen(path, "re");
-        long seen = 0;
+        char *p = buf, *end;
+        long pid = 0;
         if (!f)
             break;
-        if (fgets(buf, sizeof(buf), f))
-            seen = strtol(buf, NULL, 10);
+        buf[0] = '\0';
+        if (!fgets(buf, sizeof(buf), f))
+            buf[0] = '\0';
         fclose(f);
+        for (long c; (c = strtol(p, &end, 10)) > 0; p = end) {
+            char st[64], line[256];
+            FILE *g;
+            long ns = -1;
+            if (nspid == 0) {
+                pid = c;
+                break;
+            }
+            snprintf(st, sizeof(st), "/proc/%ld/status", c);
+            if (!(g = fopen(st, "re")))
+                continue;
+            while (fgets(line, sizeof(line), g))
+                if (strncmp(line, "NSpid:", 6) == 0) {
+                    char *q = strrchr(line, '\t');
+                    ns = strtol(q ? q + 1 : line + 6, NULL, 10);
+                    break;
+                }
+            fclose(g);
+            if (ns == nspid) {
+                pid = c;
+                break;
+            }
+        }
         if (pass == 0) {
-            if (seen <= 0)
+            if (pid <= 0 || (fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0)) < 0)
                 break;
-            pid = seen;
-            fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-            if (fd < 0)
-                break;
-        } else if (seen != pid) {
+            *host = (pid_t)pid;
+        } else if (pid != *host) {
             close(fd);
             fd = -1;
         }
@@ -509,18 +539,20 @@ static int session_job_pidfd(pid_t init)
     return fd;
 }
 
-struct sbx_session *sbx_session_new(struct sbx *s, int index, const struct job *j, long lifetime_s, char *errstr,
+/* With sess_mu held: the sessions living in slot's sandbox. */
+static int slot_sessions(struct sbx *s, int slot)
+{
+    return s->sess_refs[slot - (int)s->cfg->slots];
+}
+
+struct sbx_session *sbx_session_new(struct sbx *s, const struct job *j, long lifetime_s, char *errstr,
                                     size_t errstr_size)
 {
     struct sbx_session *ss;
     struct sbx_slot *l;
-    int slot = (int)s->cfg->slots + index;
+    int slot = -1;
     long mem_mb = j->memory_mb < s->cfg->max_memory_mb ? j->memory_mb : s->cfg->max_memory_mb;
 
-    if (index < 0 || index >= s->cfg->session_slots || slot >= SBX_MAX_SLOTS) {
-        snprintf(errstr, errstr_size, "session slot %d out of range", index);
-        return NULL;
-    }
     if (j->scratch_mb > s->cfg->max_scratch_mb) {
         snprintf(errstr, errstr_size, "scratch_mb %ld over this executor's max-scratch-mb %ld", j->scratch_mb,
                  s->cfg->max_scratch_mb);
@@ -530,8 +562,24 @@ struct sbx_session *sbx_session_new(struct sbx *s, int index, const struct job *
         snprintf(errstr, errstr_size, "out of memory");
         return NULL;
     }
+    /* A sandbox slot no session lives in (the caller keeps the count of
+     * sessions within session-slots, so one is free). */
+    pthread_mutex_lock(&s->sess_mu);
+    for (int k = 0; k < s->cfg->session_slots && slot < 0; k++)
+        if (s->sess_refs[k] == 0) {
+            s->sess_refs[k] = 1;
+            slot = (int)s->cfg->slots + k;
+        }
+    pthread_mutex_unlock(&s->sess_mu);
+    if (slot < 0) {
+        snprintf(errstr, errstr_size, "no free session sandbox");
+        free(ss);
+        return NULL;
+    }
     ss->slot = slot;
+    ss->ctl = -1;
     ss->job_pidfd = -1;
+    ss->memory_mb = mem_mb;
     /* CPU never runs ahead of the wall on one thread; two cores' worth. */
     ss->cpu_limit_s = (uint32_t)(2 * lifetime_s + 60);
     l = &s->slots[slot];
@@ -539,6 +587,7 @@ struct sbx_session *sbx_session_new(struct sbx *s, int index, const struct job *
     if (slot_prepare(s, slot, j, 1, 1, errstr, errstr_size) < 0)
         goto fail;
     l->used = 1;
+    ss->ctl = l->box.ctl;
     if (mem_mb != l->memory_mb) {
         if (cg_job_set_memory(l->cg, (int64_t)mem_mb << 20, (int64_t)l->memory_mb << 20) < 0) {
             snprintf(errstr, errstr_size, "set memory limit: %s", strerror(errno));
@@ -552,23 +601,123 @@ struct sbx_session *sbx_session_new(struct sbx *s, int index, const struct job *
         close(l->scratch);
         l->scratch = -1;
     }
-    if ((ss->job_pidfd = session_job_pidfd(l->box.init)) < 0) {
+    if ((ss->job_pidfd = child_pidfd(l->box.init, 0, &ss->host_pid)) < 0) {
         snprintf(errstr, errstr_size, "the session's job process is not there: %s", strerror(errno));
         goto fail;
     }
     return ss;
 fail:
     slot_destroy(s, l);
+    pthread_mutex_lock(&s->sess_mu);
+    s->sess_refs[slot - (int)s->cfg->slots] = 0;
+    pthread_mutex_unlock(&s->sess_mu);
     free(ss);
     return NULL;
 }
 
-/* run.c's spawn for an exec: the job on ctl, as for a job; its end comes
- * back on ctl (a jail_exec_end), or ctl closes when the session died. */
+struct sbx_session *sbx_session_fork(struct sbx *s, struct sbx_session *parent, char *errstr, size_t errstr_size)
+{
+    struct sbx_session *ss = calloc(1, sizeof(*ss));
+    struct jail_job_hdr h = {.op = JAIL_OP_FORK};
+    struct jail_exec_end e;
+    struct cg_limits lim = {
+        .memory_bytes = (int64_t)parent->memory_mb << 20,
+        .pids_max = s->cfg->pids_max,
+        .cpu_quota_us = s->cfg->cpu_percent * 1000,
+        .cpu_period_us = 100000,
+    };
+    char name[64], id[37];
+    int sp[2] = {-1, -1};
+    struct pollfd p;
+    pid_t nspid;
+
+    if (!ss) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    *ss = *parent;
+    ss->ctl = ss->job_pidfd = -1;
+    ss->cg = NULL;
+    if (parent->dead) {
+        snprintf(errstr, errstr_size, "the session has ended");
+        goto fail;
+    }
+    util_uuid(id);
+    snprintf(name, sizeof(name), "fork%d-%.8s", parent->slot, id);
+    if (!(ss->cg = cg_job_create(&s->cg, name, &lim, errstr, errstr_size)))
+        goto fail;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+        snprintf(errstr, errstr_size, "socketpair: %s", strerror(errno));
+        goto fail;
+    }
+    /* The parent answers on its socket with the child's pid inside the
+     * sandbox; the child on the new one once it is ready. */
+    if (fdpass_send(parent->ctl, &h, sizeof(h), &sp[1], 1) != (ssize_t)sizeof(h)) {
+        snprintf(errstr, errstr_size, "hand the fork to the session: %s", strerror(errno));
+        goto fail;
+    }
+    close(sp[1]);
+    sp[1] = -1;
+    p = (struct pollfd){parent->ctl, POLLIN, 0};
+    if (poll(&p, 1, 10000) != 1 || recv(parent->ctl, &e, sizeof(e), MSG_WAITALL) != (ssize_t)sizeof(e) ||
+        e.exit_code <= 0) {
+        snprintf(errstr, errstr_size, "the session did not fork");
+        goto fail;
+    }
+    nspid = (pid_t)e.exit_code;
+    ss->ctl = sp[0];
+    sp[0] = -1;
+    p = (struct pollfd){ss->ctl, POLLIN, 0};
+    if (poll(&p, 1, 10000) != 1 || recv(ss->ctl, &e, sizeof(e), MSG_WAITALL) != (ssize_t)sizeof(e)) {
+        snprintf(errstr, errstr_size, "the fork did not start");
+        goto fail;
+    }
+    /* The child is the parent's now; it waits on its socket, one thread,
+     * until the executor says more: into its own group before that. */
+    if ((ss->job_pidfd = child_pidfd(parent->host_pid, nspid, &ss->host_pid)) < 0)
+        goto gone;
+    if (cg_job_attach(ss->cg, ss->host_pid, errstr, errstr_size) < 0)
+        goto fail;
+    pthread_mutex_lock(&s->sess_mu);
+    s->sess_refs[parent->slot - (int)s->cfg->slots]++;
+    pthread_mutex_unlock(&s->sess_mu);
+    return ss;
+gone:
+    snprintf(errstr, errstr_size, "the fork is not there: %s", strerror(errno));
+fail:
+    if (sp[0] >= 0)
+        close(sp[0]);
+    if (sp[1] >= 0)
+        close(sp[1]);
+    if (ss->job_pidfd >= 0) {
+        pidfd_kill(ss->job_pidfd);
+        close(ss->job_pidfd);
+    }
+    if (ss->ctl >= 0)
+        close(ss->ctl);
+    cg_job_destroy(ss->cg);
+    free(ss);
+    return NULL;
+}
+
+/* run.c's spawn for an exec: the job on the session's socket, as for a
+ * job; its end comes back there (a jail_exec_end), or the socket closes
+ * when the session's process ended. */
 static int session_spawn(void *ctx, const int fds[4], char *errstr, size_t errstr_size)
 {
     struct sbx_job *x = ctx;
-    return sbx_spawn(ctx, fds, errstr, errstr_size) < 0 ? -1 : x->l->box.ctl;
+    struct jail_job_hdr h = {
+        .code_len = (uint32_t)strlen(x->j->code),
+        .cpu_limit_s = x->ss->cpu_limit_s,
+        .op = JAIL_OP_RUN,
+    };
+
+    if (fdpass_send(x->ss->ctl, &h, sizeof(h), fds, JAIL_JOB_FDS) != (ssize_t)sizeof(h) ||
+        util_send_all(x->ss->ctl, x->j->code, h.code_len) < 0) {
+        snprintf(errstr, errstr_size, "hand the exec to the session: %s", strerror(errno));
+        return -1;
+    }
+    return x->ss->ctl;
 }
 
 /* The deadline or a cancel: KeyboardInterrupt in the exec (Python's own
@@ -580,14 +729,26 @@ static void session_interrupt(void *ctx)
         syscall(SYS_pidfd_send_signal, x->ss->job_pidfd, SIGINT, NULL, 0);
 }
 
-/* The exec did not stop within the grace: the whole sandbox goes. */
+/* The exec did not stop within the grace: the session's process goes
+ * (the whole sandbox, when no other session lives in it). */
 static void session_kill(void *ctx)
 {
     struct sbx_job *x = ctx;
+    struct sbx *s = x->s;
+    int alone;
+
     x->killed = 1;
     x->ss->dead = 1;
-    pidfd_kill(x->l->box.pidfd);
-    cg_job_kill(x->l->cg);
+    pthread_mutex_lock(&s->sess_mu);
+    alone = slot_sessions(s, x->ss->slot) == 1;
+    pthread_mutex_unlock(&s->sess_mu);
+    pidfd_kill(x->ss->job_pidfd);
+    if (x->ss->cg)
+        cg_job_kill(x->ss->cg);
+    if (alone) {
+        pidfd_kill(x->l->box.pidfd);
+        cg_job_kill(x->l->cg);
+    }
 }
 
 static int session_done(void *ctx, int *status, char *errstr, size_t errstr_size)
@@ -597,7 +758,7 @@ static int session_done(void *ctx, int *status, char *errstr, size_t errstr_size
     ssize_t n;
 
     do
-        n = recv(x->l->box.ctl, &e, sizeof(e), MSG_WAITALL);
+        n = recv(x->ss->ctl, &e, sizeof(e), MSG_WAITALL);
     while (n < 0 && errno == EINTR);
     if (n == (ssize_t)sizeof(e)) {
         int code = e.exit_code < 0 || e.exit_code > 255 ? 255 : e.exit_code;
@@ -605,9 +766,15 @@ static int session_done(void *ctx, int *status, char *errstr, size_t errstr_size
         *status = code << 8;   /* as wait(2) reports an exit */
         return 0;
     }
-    /* ctl closed: the job process ended (its status on the status pipe,
-     * written by init just before it left) or the sandbox was killed. */
+    /* The socket closed: the session's process ended. The first
+     * session's exit status comes from init on the status pipe; a fork's
+     * is not known (its parent, the first process, reaps it, not init): it
+     * counts as killed. */
     x->ss->dead = 1;
+    if (x->ss->cg) {
+        *status = SIGKILL;
+        return 0;
+    }
     return sbx_done(ctx, status, errstr, errstr_size);
 }
 
@@ -615,7 +782,8 @@ int sbx_session_exec(struct sbx *s, struct sbx_session *ss, const struct job *j,
                      const struct sbx_watch *w, char *errstr, size_t errstr_size)
 {
     struct sbx_slot *l = &s->slots[ss->slot];
-    struct sbx_job x = {.l = l, .j = j, .ss = ss};
+    struct sbx_job x = {.l = l, .j = j, .ss = ss, .s = s};
+    struct cg_job *cg = ss->cg ? ss->cg : l->cg;
     struct run_display dsp = {NULL, 0, 0};
     struct run_spec spec = {
         .stdin_data = j->stdin_data,
@@ -646,9 +814,9 @@ int sbx_session_exec(struct sbx *s, struct sbx_session *ss, const struct job *j,
         return -1;
     }
     x.timeout_ms = spec.timeout_ms;
-    cg_job_reset_stats(l->cg);
+    cg_job_reset_stats(cg);
     ret = run_job(&spec, r, errstr, errstr_size);
-    if (ret == 0 && cg_job_stats(l->cg, &st) == 0) {
+    if (ret == 0 && cg_job_stats(cg, &st) == 0) {
         r->peak_memory_kb = (long)(st.peak_memory_bytes / 1024);
         r->cpu_time_ms = (long)(st.cpu_time_us / 1000);
         r->memory_exceeded = st.oom_killed && ss->dead && !r->timed_out && r->exit_code == -SIGKILL;
@@ -671,11 +839,27 @@ int sbx_session_dead(const struct sbx_session *ss)
 
 void sbx_session_end(struct sbx *s, struct sbx_session *ss)
 {
+    int last;
+
     if (!ss)
         return;
-    slot_destroy(s, &s->slots[ss->slot]);
-    if (ss->job_pidfd >= 0)
+    pthread_mutex_lock(&s->sess_mu);
+    last = --s->sess_refs[ss->slot - (int)s->cfg->slots] == 0;
+    pthread_mutex_unlock(&s->sess_mu);
+    /* Its own process first (the others of the sandbox live on). */
+    if (ss->job_pidfd >= 0) {
+        struct pollfd p = {ss->job_pidfd, POLLIN, 0};
+        pidfd_kill(ss->job_pidfd);
+        if (poll(&p, 1, 5000) <= 0)
+            log_msg(LOG_WARNING, "a session's process still there 5 s after SIGKILL");
         close(ss->job_pidfd);
+    }
+    if (ss->cg) {
+        cg_job_destroy(ss->cg);   /* kills what is left in its group */
+        close(ss->ctl);
+    }
+    if (last)
+        slot_destroy(s, &s->slots[ss->slot]);   /* the first's socket is the box's */
     free(ss);
 }
 
@@ -965,6 +1149,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     s->cfg = c;
     s->uids.fd = -1;
     pthread_mutex_init(&s->ln_mu, NULL);
+    pthread_mutex_init(&s->sess_mu, NULL);
     for (int i = 0; i < SBX_MAX_SLOTS; i++)
         s->slots[i] = NO_SLOT;
     if (geteuid() != 0) {
@@ -1157,6 +1342,7 @@ void sbx_free(struct sbx *s)
     lnch_stop(s->retired);
     lnch_stop(s->ln);
     pthread_mutex_destroy(&s->ln_mu);
+    pthread_mutex_destroy(&s->sess_mu);
     if (s->cg_made)
         cg_fini(&s->cg);
     claim_release(&s->uids);

@@ -63,9 +63,10 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
 
 /* Sessions (session.h): a sandbox whose one interpreter runs exec after
  * exec, each with its own stdio, timeout and result; globals, imports,
- * open files and /tmp stay. It takes a session slot (0..session-slots-1,
- * its own uids, slot files and cgroup at j->memory_mb, with
- * j->scratch_mb of /tmp) and holds its launcher until it ends.
+ * open files and /tmp stay. It takes a free session slot (its own uids,
+ * slot files and cgroup at j->memory_mb, with j->scratch_mb of /tmp; the
+ * caller keeps the sessions within session-slots) and holds its launcher
+ * until it ends.
  * sbx_session_new builds it for lifetime_s seconds at most (its CPU
  * backstop); returns NULL with the reason in errstr. sbx_session_exec runs
  * j->code (stdin, timeout) in it and fills r as sbx_run does; at the
@@ -75,8 +76,16 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
  * survived it), -1 with the reason if it could not (the session is gone).
  * One exec at a time per session; different sessions in parallel. */
 struct sbx_session;
-struct sbx_session *sbx_session_new(struct sbx *s, int index, const struct job *j, long lifetime_s, char *errstr,
+struct sbx_session *sbx_session_new(struct sbx *s, const struct job *j, long lifetime_s, char *errstr,
                                     size_t errstr_size);
+/* A fork of parent (between its execs): a new session whose process is a
+ * copy-on-write copy of parent's, with everything its interpreter holds,
+ * in its own cgroup (parent's memory limit; pages already shared stay
+ * charged to parent's), in parent's sandbox (the same namespaces and
+ * uid: a fork of a session with scratch space would share its /tmp, which
+ * session.c refuses). The two never see each other's later changes to
+ * memory. Returns NULL with the reason in errstr. */
+struct sbx_session *sbx_session_fork(struct sbx *s, struct sbx_session *parent, char *errstr, size_t errstr_size);
 int sbx_session_exec(struct sbx *s, struct sbx_session *ss, const struct job *j, struct result *r,
                      const struct sbx_watch *w, char *errstr, size_t errstr_size);
 int sbx_session_dead(const struct sbx_session *ss);

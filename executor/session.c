@@ -150,6 +150,9 @@ static void run_exec(struct sessions *ss, struct session *se, struct queued *e)
     result_release(&r);
 }
 
+static void fork_session(struct sessions *ss, struct session *se, struct queued *e);
+static void *session_main(void *arg);
+
 static void queued_release(struct queued *e)
 {
     job_release(&e->j);
@@ -191,7 +194,10 @@ static void *session_main(void *arg)
         se->qhead = (se->qhead + 1) % SESSION_QUEUE;
         se->qn--;
         pthread_mutex_unlock(&ss->mu);
-        run_exec(ss, se, &e);
+        if (strcmp(e.j.session_op, "fork") == 0)
+            fork_session(ss, se, &e);
+        else
+            run_exec(ss, se, &e);
         queued_release(&e);
         pthread_mutex_lock(&ss->mu);
         se->idle_at_ms = util_mono_ms() + se->idle_ms;
@@ -225,7 +231,7 @@ static void *session_main(void *arg)
 static struct session *find(struct sessions *ss, const char *id)
 {
     for (long i = 0; i < ss->cfg->session_slots; i++)
-        if (ss->v[i] && ss->v[i]->box && strcmp(ss->v[i]->id, id) == 0)
+        if (ss->v[i] && ss->v[i] != (struct session *)&ss->v[i] && strcmp(ss->v[i]->id, id) == 0)
             return ss->v[i];
     return NULL;
 }
@@ -263,7 +269,8 @@ static void on_message(struct sessions *ss, rd_kafka_message_t *m)
     if (se && strcmp(j.session_op, "end") == 0) {
         se->end = 1;
         pthread_cond_signal(&se->cond);
-    } else if (se && strcmp(j.session_op, "exec") == 0 && se->qn < SESSION_QUEUE) {
+    } else if (se && (strcmp(j.session_op, "exec") == 0 || strcmp(j.session_op, "fork") == 0) &&
+               se->qn < SESSION_QUEUE) {
         se->q[(se->qhead + se->qn) % SESSION_QUEUE] = (struct queued){m, j};
         se->qn++;
         pthread_cond_signal(&se->cond);
@@ -271,7 +278,7 @@ static void on_message(struct sessions *ss, rd_kafka_message_t *m)
         return;   /* the session's thread owns m and j now */
     }
     pthread_mutex_unlock(&ss->mu);
-    if (strcmp(j.session_op, "exec") == 0)
+    if (strcmp(j.session_op, "exec") == 0 || strcmp(j.session_op, "fork") == 0)
         answer_unrun(ss, m, &j, !se,
                      se ? "the session has " SESSION_QUEUE_STR " execs waiting already; not run"
                         : "the session is gone (it ended: idle timeout, lifetime, deleted, or its executor "
@@ -358,47 +365,69 @@ fail:
     return NULL;
 }
 
-void sessions_create(struct sessions *ss, const struct job *j, struct result *r)
+/* Takes a place for a session of mem MiB within the budget: returns its
+ * index (the table's), or -1 when sessions-slots or session-memory-mb
+ * would be passed. */
+static long reserve(struct sessions *ss, long mem)
 {
     const struct cfg *c = ss->cfg;
-    long mem = j->memory_mb < c->max_memory_mb ? j->memory_mb : c->max_memory_mb;
-    struct session *se = calloc(1, sizeof(*se));
-    char errstr[256];
     long index = -1;
-    pthread_condattr_t ca;
 
-    memcpy(r->session_id, j->session_id, sizeof(r->session_id));
-    r->credits = 0;
-    r->exit_code = -1;
-    if (!se) {
-        snprintf(r->error, sizeof(r->error), "out of memory");
-        r->status = RESULT_FAILED;
-        return;
-    }
     pthread_mutex_lock(&ss->mu);
     if (ss->open < c->session_slots && ss->memory_used + mem <= c->session_memory_mb)
         for (long i = 0; i < c->session_slots && index < 0; i++)
             if (!ss->v[i])
                 index = i;
     if (index >= 0) {
-        ss->v[index] = se;   /* reserved: find() skips it until it has a box */
+        ss->v[index] = (struct session *)&ss->v[index];   /* reserved: find() skips it until it is made */
         ss->open++;
         ss->memory_used += mem;
     }
     pthread_mutex_unlock(&ss->mu);
-    if (index < 0) {
-        snprintf(r->error, sizeof(r->error), "no room for another session on this executor (%ld open of %ld, "
-                 "%ld of %ld MiB held); try again later", ss->open, c->session_slots, ss->memory_used,
-                 c->session_memory_mb);
-        r->status = RESULT_FAILED;
-        free(se);
-        return;
+    return index;
+}
+
+static void unreserve(struct sessions *ss, long index, long mem)
+{
+    pthread_mutex_lock(&ss->mu);
+    ss->v[index] = NULL;
+    ss->open--;
+    ss->memory_used -= mem;
+    pthread_mutex_unlock(&ss->mu);
+}
+
+/* Fills the result of a create or fork (r: its id and credits set) that
+ * failed for why. */
+static void not_made(struct sessions *ss, struct result *r, const char *why)
+{
+    r->status = RESULT_FAILED;
+    r->credits = 0;
+    r->exit_code = -1;
+    r->session_partition = (int)ss->partition;   /* a create's result, made or not */
+    snprintf(r->error, sizeof(r->error), "%.200s", why);
+}
+
+/* Starts session id in box (owned from now on) at index: its thread runs
+ * its execs. Fills r (completed). Returns 0, or -1 with box ended and the
+ * place given back. */
+static int start(struct sessions *ss, const struct job *j, const char *id, long index, long mem,
+                 struct sbx_session *box, struct result *r)
+{
+    struct session *se = calloc(1, sizeof(*se));
+    pthread_condattr_t ca;
+
+    if (!se) {
+        sbx_session_end(ss->sb, box);
+        unreserve(ss, index, mem);
+        not_made(ss, r, "out of memory");
+        return -1;
     }
-    memcpy(se->id, j->session_id, sizeof(se->id));
+    memcpy(se->id, id, sizeof(se->id));
     snprintf(se->account, sizeof(se->account), "%s", j->account);
     se->index = (int)index;
     se->memory_mb = mem;
     se->owner = ss;
+    se->box = box;
     se->idle_ms = (int64_t)j->session_idle_s * 1000;
     se->idle_at_ms = util_mono_ms() + se->idle_ms;
     se->dies_at_ms = util_mono_ms() + (int64_t)j->session_lifetime_s * 1000;
@@ -406,30 +435,92 @@ void sessions_create(struct sessions *ss, const struct job *j, struct result *r)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&se->cond, &ca);
     pthread_condattr_destroy(&ca);
-    se->box = sbx_session_new(ss->sb, (int)index, j, j->session_lifetime_s, errstr, sizeof(errstr));
     pthread_mutex_lock(&ss->mu);
-    if (!se->box || pthread_create(&se->thread, NULL, session_main, se) != 0) {
+    if (pthread_create(&se->thread, NULL, session_main, se) != 0) {
         ss->v[index] = NULL;
         ss->open--;
         ss->memory_used -= mem;
         pthread_mutex_unlock(&ss->mu);
-        snprintf(r->error, sizeof(r->error), "could not make the session's sandbox: %.200s",
-                 se->box ? "no thread" : errstr);
-        r->status = RESULT_FAILED;
-        sbx_session_end(ss->sb, se->box);
+        sbx_session_end(ss->sb, box);
         pthread_cond_destroy(&se->cond);
         free(se);
-        return;
+        not_made(ss, r, "no thread for the session");
+        return -1;
     }
+    ss->v[index] = se;
     pthread_detach(se->thread);
     pthread_mutex_unlock(&ss->mu);
+    memcpy(r->session_id, id, sizeof(r->session_id));
     r->status = RESULT_COMPLETED;
     r->exit_code = 0;
     r->credits = j->credits;
     r->session_partition = (int)ss->partition;
     snprintf(r->session_executor, sizeof(r->session_executor), "%s", ss->instance);
-    log_msg(LOG_INFO, "session=%s made in session slot %ld (%ld MiB, idle %ld s, lifetime %ld s)", se->id, index,
-            mem, j->session_idle_s, j->session_lifetime_s);
+    return 0;
+}
+
+void sessions_create(struct sessions *ss, const struct job *j, struct result *r)
+{
+    const struct cfg *c = ss->cfg;
+    long mem = j->memory_mb < c->max_memory_mb ? j->memory_mb : c->max_memory_mb;
+    char errstr[256], why[256];
+    struct sbx_session *box;
+    long index;
+
+    memcpy(r->session_id, j->session_id, sizeof(r->session_id));
+    if ((index = reserve(ss, mem)) < 0) {
+        snprintf(why, sizeof(why), "no room for another session on this executor (at most %ld, %ld MiB together); "
+                 "try again later", c->session_slots, c->session_memory_mb);
+        not_made(ss, r, why);
+        return;
+    }
+    if (!(box = sbx_session_new(ss->sb, j, j->session_lifetime_s, errstr, sizeof(errstr)))) {
+        unreserve(ss, index, mem);
+        snprintf(why, sizeof(why), "could not make the session's sandbox: %.200s", errstr);
+        not_made(ss, r, why);
+        return;
+    }
+    if (start(ss, j, j->session_id, index, mem, box, r) == 0)
+        log_msg(LOG_INFO, "session=%s made (%ld MiB, idle %ld s, lifetime %ld s)", j->session_id, mem,
+                j->session_idle_s, j->session_lifetime_s);
+}
+
+/* A fork of se (its thread, between its execs): publishes the new
+ * session's create result. */
+static void fork_session(struct sessions *ss, struct session *se, struct queued *e)
+{
+    const struct job *j = &e->j;
+    struct sbx_session *box;
+    struct result r;
+    char errstr[256], why[256];
+    long index;
+    int64_t t0 = util_mono_us();
+
+    result_init(&r);
+    memcpy(r.id, j->id, sizeof(r.id));
+    snprintf(r.executor, sizeof(r.executor), "%s", ss->executor_id);
+    snprintf(r.account, sizeof(r.account), "%s", j->account);
+    memcpy(r.session_id, j->session_new_id, sizeof(r.session_id));
+    r.credits = j->credits;
+    if (util_wall_ms() > j->expires_at_ms) {
+        not_made(ss, &r, "the fork waited past its deadline behind the session's execs");
+        r.status = RESULT_EXPIRED;
+    } else if ((index = reserve(ss, se->memory_mb)) < 0) {
+        snprintf(why, sizeof(why), "no room for another session on this executor (at most %ld, %ld MiB together)",
+                 ss->cfg->session_slots, ss->cfg->session_memory_mb);
+        not_made(ss, &r, why);
+    } else if (!(box = sbx_session_fork(ss->sb, se->box, errstr, sizeof(errstr)))) {
+        unreserve(ss, index, se->memory_mb);
+        snprintf(why, sizeof(why), "the session could not fork: %.200s", errstr);
+        not_made(ss, &r, why);
+    } else if (start(ss, j, j->session_new_id, index, se->memory_mb, box, &r) == 0) {
+        r.execution_time_ms = (long)((util_mono_us() - t0) / 1000);
+        log_msg(LOG_INFO, "session=%s forked from %s in %lld us", j->session_new_id, se->id,
+                (long long)(util_mono_us() - t0));
+    }
+    r.finished_at_ms = util_wall_ms();
+    publish(ss, e->m, &r);
+    result_release(&r);
 }
 
 long sessions_open(struct sessions *ss)
@@ -458,7 +549,7 @@ void sessions_free(struct sessions *ss)
         long open;
         pthread_mutex_lock(&ss->mu);
         for (long i = 0; i < ss->cfg->session_slots; i++)
-            if (ss->v[i] && ss->v[i]->box)
+            if (ss->v[i] && ss->v[i] != (struct session *)&ss->v[i])
                 pthread_cond_signal(&ss->v[i]->cond);
         open = ss->open;
         pthread_mutex_unlock(&ss->mu);

@@ -61,7 +61,7 @@ static void publish_suspended(const char *id, int64_t at_ms, void *arg)
 static const char *const route_names[] = {"none", "exec-python", "healthz", "signup", "account", "jobs",
                                           "job", "batches", "batch", "metrics", "openapi", "admin",
                                           "keys-rotate", "job-cancel", "job-events", "sessions", "session",
-                                          "session-exec"};
+                                          "session-exec", "session-fork"};
 #define NROUTES (sizeof(route_names) / sizeof(route_names[0]))
 static struct metric *m_latency[NROUTES];
 
@@ -143,6 +143,7 @@ static const struct route_def {
     {"/v1/sessions", 0, NULL, ROUTE_SESSIONS, 1, ""},
     {"/v1/sessions/", 1, NULL, ROUTE_SESSION, 1, ""},
     {"/v1/sessions/", 1, "POST", ROUTE_SESSION_EXEC, 1, "/exec"},
+    {"/v1/sessions/", 1, "POST", ROUTE_SESSION_FORK, 1, "/fork"},
 };
 
 static const struct route_def *find_route(const char *url, char id[37])
@@ -301,6 +302,7 @@ static void dispatch(struct api *a, struct api_req *r)
     case ROUTE_SESSIONS: sessions_route(a, r); break;
     case ROUTE_SESSION: session_route(a, r); break;
     case ROUTE_SESSION_EXEC: session_exec(a, r); break;
+    case ROUTE_SESSION_FORK: session_fork(a, r); break;
     case ROUTE_NONE: req_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint"); break;
     }
 }

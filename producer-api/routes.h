@@ -58,6 +58,9 @@ void follow_job(struct api *a, struct api_req *r);
 void sessions_route(struct api *a, struct api_req *r);
 void session_route(struct api *a, struct api_req *r);
 void session_exec(struct api *a, struct api_req *r);
+/* POST /v1/sessions/{id}/fork: a new session whose interpreter is a
+ * copy-on-write copy of this one's (answered as a create is). */
+void session_fork(struct api *a, struct api_req *r);
 /* The answer to a create (replies.c, r->session_create): the session, now
  * placed in the store, or why it was not made. Takes nothing. */
 struct result;

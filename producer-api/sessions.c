@@ -77,6 +77,34 @@ static int num_field(struct api_req *r, const cJSON *o, const char *name, long m
     return 0;
 }
 
+/* Stores new session x (starting) within the account's limit and sends
+ * its create or fork job j (to the jobs topic, or partition part of the
+ * sessions topic); r is answered when it comes back (sessions_created). */
+static void queue_new(struct api *a, struct api_req *r, struct store_session *x, struct job *j, int32_t part)
+{
+    const struct cfg *c = a->cfg;
+    int rc;
+
+    snprintf(x->account, sizeof(x->account), "%s", r->account);
+    rc = store_session_add(a->store, x, c->session_max_open, util_wall_ms());
+    if (rc == 1) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "this account has %ld open sessions, the most it may have; end one (DELETE "
+                 "/v1/sessions/{id}) or let one idle out; nothing was charged", c->session_max_open);
+        req_error(r, 429, "too_many_sessions", msg);
+        return;
+    }
+    if (rc < 0) {
+        req_store_down(r);
+        return;
+    }
+    memcpy(r->session_id, x->id, sizeof(r->session_id));
+    r->session_create = 1;
+    submit_sync(a, r, j, NULL, part);
+    if (r->done && r->status != 200)
+        store_session_end(a->store, x->id, "failed", "not_queued");
+}
+
 static void create(struct api *a, struct api_req *r)
 {
     const struct cfg *c = a->cfg;
@@ -84,7 +112,6 @@ static void create(struct api *a, struct api_req *r)
     struct job j;
     cJSON *o = NULL;
     const cJSON *f;
-    int rc;
 
     job_init(&j);
     memset(&x, 0, sizeof(x));
@@ -132,24 +159,7 @@ static void create(struct api *a, struct api_req *r)
     j.session_idle_s = x.idle_s;
     j.session_lifetime_s = x.lifetime_s;
     memcpy(x.id, j.session_id, sizeof(x.id));
-    snprintf(x.account, sizeof(x.account), "%s", r->account);
-    rc = store_session_add(a->store, &x, c->session_max_open, util_wall_ms());
-    if (rc == 1) {
-        char msg[200];
-        snprintf(msg, sizeof(msg), "this account has %ld open sessions, the most it may have; end one (DELETE "
-                 "/v1/sessions/{id}) or let one idle out; nothing was charged", c->session_max_open);
-        req_error(r, 429, "too_many_sessions", msg);
-        goto out;
-    }
-    if (rc < 0) {
-        req_store_down(r);
-        goto out;
-    }
-    memcpy(r->session_id, x.id, sizeof(r->session_id));
-    r->session_create = 1;
-    submit_sync(a, r, &j, NULL, -1);
-    if (r->done && r->status != 200)
-        store_session_end(a->store, x.id, "failed", "not_queued");
+    queue_new(a, r, &x, &j, -1);
 out:
     cJSON_Delete(o);
     job_release(&j);
@@ -329,5 +339,68 @@ void session_exec(struct api *a, struct api_req *r)
     submit_sync(a, r, &j, NULL, x.part);
 out:
     cJSON_Delete(o);
+    job_release(&j);
+}
+
+void session_fork(struct api *a, struct api_req *r)
+{
+    struct store_session x, n;
+    struct job j;
+
+    job_init(&j);
+    if (find(a, r, &x) < 0)
+        goto out;
+    if (strcmp(x.state, "starting") == 0) {
+        r->retry_after_s = 1;
+        req_error(r, 409, "session_starting", "the session is still being made; retry in a moment");
+        goto out;
+    }
+    if (strcmp(x.state, "open") != 0) {
+        lost(r, &x);
+        goto out;
+    }
+    if (x.scratch_mb > 0) {
+        req_error(r, 409, "fork_unsupported", "a session with scratch space cannot be forked yet: the fork would "
+                  "share its /tmp");
+        goto out;
+    }
+    if (r->body.len > 0) {
+        cJSON *o = submit_parse_body(r);
+        int empty = o && cJSON_IsObject(o) && !o->child;
+        cJSON_Delete(o);
+        if (!o)
+            goto out;
+        if (!empty) {
+            req_error(r, 400, "invalid_request", "a fork takes no fields: it has its parent's limits");
+            goto out;
+        }
+    }
+    if (submit_refuse_now(a, r))
+        goto out;
+    n = x;
+    util_uuid(n.id);
+    n.execs = 0;
+    n.memory_kb = 0;
+    j.code = util_strdup("");
+    j.timeout_ms = SESSION_CREATE_TIMEOUT_MS;
+    j.memory_mb = x.memory_mb;
+    submit_stamp_sync(a, r, &j);
+    j.stream = 0;
+    j.credits = a->cfg->session_create_credits;
+    memcpy(j.session_id, x.id, sizeof(j.session_id));
+    memcpy(j.session_new_id, n.id, sizeof(j.session_new_id));
+    snprintf(j.session_op, sizeof(j.session_op), "fork");
+    snprintf(j.session_executor, sizeof(j.session_executor), "%s", x.executor);
+    j.session_idle_s = x.idle_s;
+    /* The rest of its parent's life: a fork never outlives what its
+     * parent was given. */
+    {
+        int64_t left = (x.created_ms + (int64_t)x.lifetime_s * 1000 - util_wall_ms()) / 1000;
+        n.lifetime_s = j.session_lifetime_s = left > 1 ? (long)left : 1;
+    }
+    queue_new(a, r, &n, &j, x.part);
+    if (!r->done || r->status == 200)
+        store_session_exec(a->store, x.id, util_wall_ms(), 0, 0);   /* the parent was used */
+out:
     job_release(&j);
 }

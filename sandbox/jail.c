@@ -677,28 +677,34 @@ static void set_ids(uid_t uid, gid_t gid, const char *what)
         child_fail(what);
 }
 
-/* Waits for the job on ctl: its header, its stdio descriptors (SCM_RIGHTS)
- * and its code. Puts the descriptors on 0-2 and returns the code, NUL-ended, in a
- * static buffer (this process's own copy). EOF means the executor dropped
- * this sandbox (or ended its session): leave quietly. keep: ctl stays open
- * (a session's next exec comes on it). */
-static char *recv_job(int ctl, struct jail_job_hdr *h, int keep)
+/* Reads a job's header and descriptors (SCM_RIGHTS) from ctl. No
+ * MSG_CMSG_CLOEXEC: a descriptor that arrives as 0-2 is dup2()ed onto
+ * itself by take_job, which would keep the flag (and fresh mode's exec,
+ * or a subprocess of a session's, would then close the job's stdio). EOF
+ * means the executor dropped this sandbox (or ended its session): leave
+ * quietly. */
+static void recv_hdr(int ctl, struct jail_job_hdr *h, int *fds, int *nfds)
 {
-    static char code[JAIL_CODE_MAX + 1];
-    int fds[JAIL_JOB_FDS], nfds = 0;
-    size_t got = 0;
     ssize_t r;
 
-    /* No MSG_CMSG_CLOEXEC: a descriptor that arrives as 0-2 is dup2()ed
-     * onto itself below, which would keep the flag (and fresh mode's exec
-     * would then close the job's stdio). */
     errno = 0;
-    r = fdpass_recv(ctl, h, sizeof(*h), MSG_WAITALL, fds, JAIL_JOB_FDS, &nfds);
+    *nfds = 0;
+    r = fdpass_recv(ctl, h, sizeof(*h), MSG_WAITALL, fds, JAIL_JOB_FDS, nfds);
     if (r < 0 && errno == EPROTO)
         child_fail("bad job message");
     if (r != (ssize_t)sizeof(*h))
         _exit(0);
-    if (nfds != JAIL_JOB_FDS || h->code_len > JAIL_CODE_MAX)
+}
+
+/* The rest of a job after its header: puts its descriptors on 0-2 and the
+ * display's, and returns its code, NUL-ended, in a static buffer (this
+ * process's own copy). */
+static char *take_job(int ctl, const struct jail_job_hdr *h, const int *fds, int nfds)
+{
+    static char code[JAIL_CODE_MAX + 1];
+    size_t got = 0;
+
+    if (h->op != JAIL_OP_RUN || nfds != JAIL_JOB_FDS || h->code_len > JAIL_CODE_MAX)
         child_fail("bad job message");
     for (int i = 0; i < 3; i++)
         if (dup2(fds[i], i) < 0)   /* dup2 clears close-on-exec on 0-2 */
@@ -717,9 +723,44 @@ static char *recv_job(int ctl, struct jail_job_hdr *h, int keep)
         got += (size_t)n;
     }
     code[h->code_len] = '\0';
-    if (!keep)
-        close(ctl);
     return code;
+}
+
+/* Waits for the one job of a plain sandbox. */
+static char *recv_job(struct jail_job_hdr *h)
+{
+    int fds[JAIL_JOB_FDS], nfds;
+    char *code;
+
+    recv_hdr(FD_CTL, h, fds, &nfds);
+    code = take_job(FD_CTL, h, fds, nfds);
+    close(FD_CTL);
+    return code;
+}
+
+/* A session's fork request (the header read, its descriptors in fds):
+ * returns the control socket this process serves from now on. */
+static int session_fork(int ctl, const struct jail_job_hdr *h, int *fds, int nfds)
+{
+    struct jail_exec_end e = {0};
+    pid_t pid;
+
+    for (int i = 1; i < nfds; i++)
+        close(fds[i]);
+    if (nfds < 1 || h->code_len != 0 || fcntl(fds[0], F_SETFD, FD_CLOEXEC) < 0)
+        child_fail("bad fork message");
+    pid = zyg_fork(getenv("TMPDIR") != NULL);
+    if (pid == 0) {
+        close(ctl);
+        if (send(fds[0], &e, sizeof(e), MSG_NOSIGNAL) != (ssize_t)sizeof(e))
+            _exit(0);
+        return fds[0];
+    }
+    close(fds[0]);
+    e.exit_code = pid > 0 ? (int32_t)pid : -1;
+    if (send(ctl, &e, sizeof(e), MSG_NOSIGNAL) != (ssize_t)sizeof(e))
+        _exit(0);
+    return ctl;
 }
 
 void jail_session_serve(int ctl)
@@ -734,7 +775,15 @@ void jail_session_serve(int ctl)
     for (;;) {
         struct jail_job_hdr h;
         struct jail_exec_end e;
-        char *code = recv_job(ctl, &h, 1);
+        int fds[JAIL_JOB_FDS], nfds;
+        char *code;
+
+        recv_hdr(ctl, &h, fds, &nfds);
+        if (h.op == JAIL_OP_FORK) {
+            ctl = session_fork(ctl, &h, fds, nfds);
+            continue;
+        }
+        code = take_job(ctl, &h, fds, nfds);
         /* The kernel's CPU backstop, once: the limit only goes down. The
          * executor's wall clock (interrupt at each exec's deadline, the
          * whole sandbox killed if that does not stop it, and at the
@@ -877,7 +926,7 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
         zyg_after_fork(c->scratch_mb > 0);   /* fresh random seeds, Python's at-fork hooks */
     }
     /* Ready: everything above happened before any tenant's byte arrived. */
-    code = recv_job(FD_CTL, &h, 0);
+    code = recv_job(&h);
     set_limit(RLIMIT_CPU, h.cpu_limit_s, "RLIMIT_CPU");
     /* The status pipe is init's to write: the job gets no descriptor but its
      * stdio (warm mode execs nothing, so close-on-exec is no help). */
@@ -1015,6 +1064,13 @@ void jail_init(struct jail_cfg *c, const struct filter *f, int ncg)
     }
     if (c->scratch_mb > 0 || c->ninputs > 0 || c->session)
         send_ready(scratch);
+    /* A session's sandbox may hold several sessions (forks of the first,
+     * each with its own control socket): init ends when the last of its
+     * processes does, or with the launcher (PR_SET_PDEATHSIG), or when
+     * the executor kills it; the first control socket is its job
+     * process's alone, so that process's end closes it. */
+    if (c->session)
+        close(FD_CTL);
     close(JAIL_FD_SELF);   /* the job process's, not init's */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
         child_fail("dumpable");
@@ -1026,7 +1082,7 @@ void jail_init(struct jail_cfg *c, const struct filter *f, int ncg)
      * ends; leave at once if the executor's end of ctl closes. ctl is only
      * watched for hang-up (events 0): its data is the job process's. */
     for (;;) {
-        struct pollfd p[2] = {{FD_CTL, 0, 0}, {sfd, POLLIN, 0}};
+        struct pollfd p[2] = {{c->session ? -1 : FD_CTL, 0, 0}, {sfd, POLLIN, 0}};
         if (poll(p, 2, -1) < 0) {
             if (errno == EINTR)
                 continue;
@@ -1040,6 +1096,8 @@ void jail_init(struct jail_cfg *c, const struct filter *f, int ncg)
             }
             for (;;) {
                 pid_t w = waitpid(-1, &st, WNOHANG);
+                if (w < 0 && errno == ECHILD && c->session)
+                    _exit(0);   /* the last session of this sandbox ended */
                 if (w <= 0)
                     break;
                 if (w == py) {
@@ -1049,7 +1107,8 @@ void jail_init(struct jail_cfg *c, const struct filter *f, int ncg)
                     if (write(FD_STATUS, msg, sizeof(msg)) < 0) {
                         /* executor gone: nothing to tell */
                     }
-                    _exit(0);
+                    if (!c->session)
+                        _exit(0);
                 }
             }
         }

@@ -235,6 +235,19 @@ status_fail:
     return -1;
 }
 
+pid_t zyg_fork(int scratch)
+{
+    pid_t pid;
+
+    PyOS_BeforeFork();
+    pid = fork();
+    if (pid == 0)
+        zyg_after_fork(scratch);
+    else
+        PyOS_AfterFork_Parent();
+    return pid;
+}
+
 void zyg_after_fork(int scratch)
 {
     PyOS_AfterFork_Child();   /* thread state, locks, os.register_at_fork(after_in_child=...) */

@@ -50,4 +50,9 @@ __attribute__((noreturn)) void zyg_run(const char *code);
  * and the interpreter go on. */
 int zyg_exec(const char *code);
 
+/* A session's fork: fork(2) with Python's before- and after-fork work and,
+ * in the child, zyg_after_fork's new seeds. Returns as fork does. */
+#include <sys/types.h>
+pid_t zyg_fork(int scratch);
+
 #endif
