@@ -348,6 +348,8 @@ char *job_to_json(const struct job *j)
         if (strcmp(j->session_op, "create") == 0 || strcmp(j->session_op, "fork") == 0) {
             cJSON_AddNumberToObject(x, "idle_timeout_s", (double)j->session_idle_s);
             cJSON_AddNumberToObject(x, "max_lifetime_s", (double)j->session_lifetime_s);
+            if (j->session_hops)
+                cJSON_AddNumberToObject(x, "hops", j->session_hops);
         }
     }
     return print_and_free(o);
@@ -541,6 +543,10 @@ int job_from_json(struct job *j, const char *json, size_t len, char *errstr, siz
                 if (get_num(x, "max_lifetime_s", 1, 1, 7 * 86400, &d, errstr, errstr_size) < 0)
                     goto out;
                 j->session_lifetime_s = (long)d;
+                d = 0;
+                if (get_num(x, "hops", 0, 0, SESSION_MAX_HOPS, &d, errstr, errstr_size) < 0)
+                    goto out;
+                j->session_hops = (int)d;
             }
         }
     }
@@ -658,6 +664,8 @@ static void add_common(cJSON *o, const struct result *r)
     if (r->session_id[0]) {
         cJSON *x = cJSON_AddObjectToObject(o, "session");
         cJSON_AddStringToObject(x, "id", r->session_id);
+        if (r->session_op[0])
+            cJSON_AddStringToObject(x, "op", r->session_op);
         if (r->session_partition >= 0)
             cJSON_AddNumberToObject(x, "partition", r->session_partition);
         if (r->session_executor[0])
@@ -846,6 +854,8 @@ int result_from_json(struct result *r, const char *json, size_t len, char *errst
             if (get_num(x, "partition", 0, 0, 100000, &d, errstr, errstr_size) < 0)
                 goto out;
             r->session_partition = cJSON_GetObjectItemCaseSensitive(x, "partition") ? (int)d : -1;
+            if (get_fixed(x, "op", 0, r->session_op, sizeof(r->session_op), errstr, errstr_size) < 0)
+                goto out;
             if (get_fixed(x, "executor", 0, r->session_executor, sizeof(r->session_executor), errstr,
                           errstr_size) < 0)
                 goto out;

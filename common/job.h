@@ -49,6 +49,7 @@ struct job {
     char session_executor[160];   /* exec, end: the executor that holds it */
     long session_idle_s;   /* create: idle timeout */
     long session_lifetime_s;   /* create: the most it lives */
+    int session_hops;      /* create: executors it was passed on by, having no room (at most SESSION_MAX_HOPS) */
 };
 
 enum result_status {
@@ -89,12 +90,18 @@ struct result {
      * charged), ended: it is gone after this exec (the code left, the
      * memory limit, or it would not stop at its deadline). */
     char session_id[37];
+    char session_op[8];          /* what it answers: "create", "fork" or "exec" */
     char session_executor[160];   /* create: the instance id execs must name */
     int session_partition;
     int session_lost;
     int session_ended;
+    int session_full;      /* create: the executor had no room (not in the JSON: it passes the create on) */
     int64_t finished_at_ms;
 };
+
+/* A create job is passed on this many times at most by executors with no
+ * room for another session before one answers that none was made. */
+#define SESSION_MAX_HOPS 8
 
 void job_init(struct job *j);      /* does not allocate j */
 void job_release(struct job *j);   /* frees the contents, not j */

@@ -107,6 +107,7 @@ struct ticket {
     uint64_t gen;
     char topic[128];           /* the jobs topic, for the offset store */
     char id[37];               /* the job's, for x->answered */
+    int passed_on;             /* a create passed on to another executor, not an answer */
 };
 
 /* offsets.c's key of a partition: the batch topic's partitions after the
@@ -219,7 +220,8 @@ static void result_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         return;
     }
     kq_note_up();
-    answered_delivered(x->answered, t->id);
+    if (!t->passed_on)
+        answered_delivered(x->answered, t->id);
     mark_done(x, t->topic, t->partition, t->offset, t->gen);
     free(t);
 }
@@ -312,6 +314,39 @@ static void publish(struct exec_ctx *x, struct slot *s, const struct result *r, 
          * job is redelivered after a restart or rebalance. */
         log_msg(LOG_ERR, "job=%s result not queued: %s", r->id, rd_kafka_err2str(err));
     }
+}
+
+/* A session's create this executor has no room for: sent again, to a
+ * partition of the jobs topic drawn at random (likely another
+ * executor's), its offset stored once Kafka has it. Returns 0, or -1 (then
+ * the create is answered "not made"). */
+static int pass_on(struct exec_ctx *x, struct slot *s, struct job *j)
+{
+    const rd_kafka_message_t *m = s->msg;
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    char reply_to[128], errstr[160], *json;
+    int n = kq_partition_count(x->producer, topic, 2000, errstr, sizeof(errstr));
+    struct ticket *t;
+
+    if (n <= 1 || j->session_hops >= SESSION_MAX_HOPS || util_wall_ms() >= j->expires_at_ms)
+        return -1;
+    j->session_hops++;
+    if (!(json = job_to_json(j)) || !(t = calloc(1, sizeof(*t)))) {
+        free(json);
+        return -1;
+    }
+    *t = (struct ticket){.partition = m->partition, .offset = m->offset, .gen = s->gen, .passed_on = 1};
+    snprintf(t->topic, sizeof(t->topic), "%s", topic);
+    snprintf(t->id, sizeof(t->id), "%s", j->id);
+    reply_topic(x, m, reply_to);
+    if (kq_produce_to(x->producer, topic, (int32_t)(util_fnv1a(x->executor_id) + (uint32_t)rand()) % n, j->id, json,
+                      "sync", "job", reply_to, kq_reply_partition(m), t) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        free(json);
+        free(t);
+        return -1;
+    }
+    log_msg(LOG_INFO, "job=%s session=%s no room here: passed on (hop %d)", j->id, j->session_id, j->session_hops);
+    return 0;
 }
 
 /* Tells the job's reply topic that an async job started (the API then
@@ -490,7 +525,21 @@ static void handle(struct exec_ctx *x, struct slot *s)
     } else if (strcmp(j.session_op, "create") == 0) {
         /* A session to make (session.h): it lives on in a session slot;
          * this slot is free again at once. */
-        sessions_create(x->sessions, &j, &r);
+        if (x->sessions) {
+            sessions_create(x->sessions, &j, &r);
+        } else {
+            r.status = RESULT_FAILED;
+            r.credits = 0;
+            r.session_full = 1;
+            memcpy(r.session_id, j.session_id, sizeof(r.session_id));
+            snprintf(r.session_op, sizeof(r.session_op), "create");
+            snprintf(r.error, sizeof(r.error), "no executor had room for another session");
+        }
+        if (r.session_full && pass_on(x, s, &j) == 0) {
+            job_release(&j);
+            result_release(&r);
+            return;
+        }
         if (r.status != RESULT_COMPLETED)
             log_msg(LOG_WARNING, "job=%s session=%s not made: %s", j.id, j.session_id, r.error);
     } else if (j.session_id[0]) {

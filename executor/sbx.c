@@ -583,7 +583,6 @@ struct sbx_session *sbx_session_new(struct sbx *s, const struct job *j, long lif
     /* CPU never runs ahead of the wall on one thread; two cores' worth. */
     ss->cpu_limit_s = (uint32_t)(2 * lifetime_s + 60);
     l = &s->slots[slot];
-    slot_destroy(s, l);   /* whatever an ended session left */
     if (slot_prepare(s, slot, j, 1, 1, errstr, errstr_size) < 0)
         goto fail;
     l->used = 1;
@@ -843,8 +842,12 @@ void sbx_session_end(struct sbx *s, struct sbx_session *ss)
 
     if (!ss)
         return;
+    /* The last one's slot stays taken until its sandbox is gone: only
+     * then may sbx_session_new build another there. */
     pthread_mutex_lock(&s->sess_mu);
-    last = --s->sess_refs[ss->slot - (int)s->cfg->slots] == 0;
+    last = s->sess_refs[ss->slot - (int)s->cfg->slots] == 1;
+    if (!last)
+        s->sess_refs[ss->slot - (int)s->cfg->slots]--;
     pthread_mutex_unlock(&s->sess_mu);
     /* Its own process first (the others of the sandbox live on). */
     if (ss->job_pidfd >= 0) {
@@ -858,8 +861,12 @@ void sbx_session_end(struct sbx *s, struct sbx_session *ss)
         cg_job_destroy(ss->cg);   /* kills what is left in its group */
         close(ss->ctl);
     }
-    if (last)
+    if (last) {
         slot_destroy(s, &s->slots[ss->slot]);   /* the first's socket is the box's */
+        pthread_mutex_lock(&s->sess_mu);
+        s->sess_refs[ss->slot - (int)s->cfg->slots] = 0;
+        pthread_mutex_unlock(&s->sess_mu);
+    }
     free(ss);
 }
 

@@ -101,6 +101,7 @@ static void answer_unrun(struct sessions *ss, const rd_kafka_message_t *m, const
     snprintf(r.executor, sizeof(r.executor), "%s", ss->executor_id);
     snprintf(r.account, sizeof(r.account), "%s", j->account);
     memcpy(r.session_id, j->session_id, sizeof(r.session_id));
+    snprintf(r.session_op, sizeof(r.session_op), "%s", j->session_op);
     r.status = util_wall_ms() > j->expires_at_ms ? RESULT_EXPIRED : RESULT_FAILED;
     r.session_lost = lost;
     r.session_ended = lost;
@@ -130,6 +131,7 @@ static void run_exec(struct sessions *ss, struct session *se, struct queued *e)
     snprintf(r.executor, sizeof(r.executor), "%s", ss->executor_id);
     snprintf(r.account, sizeof(r.account), "%s", j->account);
     memcpy(r.session_id, se->id, sizeof(r.session_id));
+    snprintf(r.session_op, sizeof(r.session_op), "exec");
     r.credits = j->credits;
     if (j->stream && part != RD_KAFKA_PARTITION_UA) {
         live_begin(&live, ss->producer, ss->cfg->output_topic, part, j->id, "sync", 0);
@@ -398,12 +400,11 @@ static void unreserve(struct sessions *ss, long index, long mem)
 
 /* Fills the result of a create or fork (r: its id and credits set) that
  * failed for why. */
-static void not_made(struct sessions *ss, struct result *r, const char *why)
+static void not_made(struct result *r, const char *why)
 {
     r->status = RESULT_FAILED;
     r->credits = 0;
     r->exit_code = -1;
-    r->session_partition = (int)ss->partition;   /* a create's result, made or not */
     snprintf(r->error, sizeof(r->error), "%.200s", why);
 }
 
@@ -419,7 +420,7 @@ static int start(struct sessions *ss, const struct job *j, const char *id, long 
     if (!se) {
         sbx_session_end(ss->sb, box);
         unreserve(ss, index, mem);
-        not_made(ss, r, "out of memory");
+        not_made(r, "out of memory");
         return -1;
     }
     memcpy(se->id, id, sizeof(se->id));
@@ -444,7 +445,7 @@ static int start(struct sessions *ss, const struct job *j, const char *id, long 
         sbx_session_end(ss->sb, box);
         pthread_cond_destroy(&se->cond);
         free(se);
-        not_made(ss, r, "no thread for the session");
+        not_made(r, "no thread for the session");
         return -1;
     }
     ss->v[index] = se;
@@ -468,16 +469,18 @@ void sessions_create(struct sessions *ss, const struct job *j, struct result *r)
     long index;
 
     memcpy(r->session_id, j->session_id, sizeof(r->session_id));
+    snprintf(r->session_op, sizeof(r->session_op), "create");
     if ((index = reserve(ss, mem)) < 0) {
-        snprintf(why, sizeof(why), "no room for another session on this executor (at most %ld, %ld MiB together); "
-                 "try again later", c->session_slots, c->session_memory_mb);
-        not_made(ss, r, why);
+        snprintf(why, sizeof(why), "no executor had room for another session (this one holds at most %ld, %ld MiB "
+                 "together)", c->session_slots, c->session_memory_mb);
+        not_made(r, why);
+        r->session_full = 1;
         return;
     }
     if (!(box = sbx_session_new(ss->sb, j, j->session_lifetime_s, errstr, sizeof(errstr)))) {
         unreserve(ss, index, mem);
         snprintf(why, sizeof(why), "could not make the session's sandbox: %.200s", errstr);
-        not_made(ss, r, why);
+        not_made(r, why);
         return;
     }
     if (start(ss, j, j->session_id, index, mem, box, r) == 0)
@@ -501,18 +504,19 @@ static void fork_session(struct sessions *ss, struct session *se, struct queued 
     snprintf(r.executor, sizeof(r.executor), "%s", ss->executor_id);
     snprintf(r.account, sizeof(r.account), "%s", j->account);
     memcpy(r.session_id, j->session_new_id, sizeof(r.session_id));
+    snprintf(r.session_op, sizeof(r.session_op), "fork");
     r.credits = j->credits;
     if (util_wall_ms() > j->expires_at_ms) {
-        not_made(ss, &r, "the fork waited past its deadline behind the session's execs");
+        not_made(&r, "the fork waited past its deadline behind the session's execs");
         r.status = RESULT_EXPIRED;
     } else if ((index = reserve(ss, se->memory_mb)) < 0) {
         snprintf(why, sizeof(why), "no room for another session on this executor (at most %ld, %ld MiB together)",
                  ss->cfg->session_slots, ss->cfg->session_memory_mb);
-        not_made(ss, &r, why);
+        not_made(&r, why);
     } else if (!(box = sbx_session_fork(ss->sb, se->box, errstr, sizeof(errstr)))) {
         unreserve(ss, index, se->memory_mb);
         snprintf(why, sizeof(why), "the session could not fork: %.200s", errstr);
-        not_made(ss, &r, why);
+        not_made(&r, why);
     } else if (start(ss, j, j->session_new_id, index, se->memory_mb, box, &r) == 0) {
         r.execution_time_ms = (long)((util_mono_us() - t0) / 1000);
         log_msg(LOG_INFO, "session=%s forked from %s in %lld us", j->session_new_id, se->id,

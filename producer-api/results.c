@@ -117,7 +117,7 @@ struct pending_result {
     const char *outcome;     /* for execq_jobs_total */
     /* A session's create or exec: what the store's sessions row learns. */
     char session_id[37], session_executor[160];
-    int session_partition, session_ran, session_gone;
+    int session_partition, session_ran, session_gone, session_create;
     long memory_kb;
 };
 
@@ -160,6 +160,7 @@ static int decode(struct api *a, const rd_kafka_message_t *m, struct pending_res
     memcpy(r->session_id, res.session_id, sizeof(r->session_id));
     memcpy(r->session_executor, res.session_executor, sizeof(r->session_executor));
     r->session_partition = res.session_partition;
+    r->session_create = strcmp(res.session_op, "create") == 0 || strcmp(res.session_op, "fork") == 0;
     r->session_ran = res.status == RESULT_COMPLETED;
     r->session_gone = res.session_lost ? 2 : res.session_ended ? 1 : 0;
     r->memory_kb = res.peak_memory_kb;
@@ -205,8 +206,8 @@ static void session_note(struct api *a, const struct pending_result *r)
 {
     if (!r->session_id[0])
         return;
-    if (r->session_partition >= 0) {   /* a create */
-        if (r->session_ran)
+    if (r->session_create) {   /* a create or a fork */
+        if (r->session_ran && r->session_partition >= 0)
             store_session_placed(a->store, r->session_id, r->session_executor, r->session_partition);
         else
             store_session_end(a->store, r->session_id, "failed", "not_made");

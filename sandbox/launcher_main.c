@@ -279,6 +279,13 @@ __attribute__((noreturn)) static void run_fresh_session(const char *python, cons
     char errstr[240];
 
     fcntl(3, F_SETFD, FD_CLOEXEC);
+    /* Python makes sys.stdin/stdout/stderr from 0-2 at its start (None
+     * when closed): /dev/null there now, each exec's pipes later. */
+    for (int fd = 0; fd < 3; fd++) {
+        int n = open("/dev/null", O_RDWR);
+        if (n != fd)
+            _exit(120);
+    }
     if (zyg_init(python, "", mpl_dir, mpl_dir, errstr, sizeof(errstr)) < 0) {
         dprintf(2, "execq: %s\n", errstr);
         _exit(120);
