@@ -154,6 +154,7 @@ static void run_exec(struct sessions *ss, struct session *se, struct queued *e)
 
 static void fork_session(struct sessions *ss, struct session *se, struct queued *e);
 static void *session_main(void *arg);
+static void unreserve(struct sessions *ss, long index, long mem);
 
 static void queued_release(struct queued *e)
 {
@@ -208,15 +209,16 @@ static void *session_main(void *arg)
             break;
         }
     }
-    /* Off the table first: what comes for it from now on is "lost". */
-    ss->v[se->index] = NULL;
-    ss->open--;
-    ss->memory_used -= se->memory_mb;
+    /* Off the table first: what comes for it from now on is "lost". Its
+     * place stays taken (reserved) until its sandbox is gone, so a new
+     * session always finds a sandbox slot free. */
+    ss->v[se->index] = (struct session *)&ss->v[se->index];
     pthread_mutex_unlock(&ss->mu);
     atomic_fetch_add(&ss->ended[why], 1);
     metrics_add(ss->m_ended[why], 1);
     log_msg(LOG_INFO, "session=%s ended: %s", se->id, end_names[why]);
     sbx_session_end(ss->sb, se->box);
+    unreserve(ss, se->index, se->memory_mb);
     while (se->qn) {
         struct queued *e = &se->q[se->qhead];
         answer_unrun(ss, e->m, &e->j, 1, "the session ended before this exec ran");

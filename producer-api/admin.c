@@ -158,13 +158,14 @@ static void usage_one(const char *day, long runs, long charged, long refunded, l
     cJSON_AddItemToArray(arg, o);
 }
 
-static const char *const limit_names[STORE_NLIMITS] = {"max_queued", "max_open", "requests_per_s", "max_batch_jobs"};
+static const char *const limit_names[STORE_NLIMITS] = {"max_queued", "max_open", "requests_per_s", "max_batch_jobs",
+                                                       "max_sessions"};
 
 /* "limits": each the account's own (null: the configured default, shown in "defaults"). */
 static void add_limits(struct api *a, cJSON *o, const char *id)
 {
     const long defaults[STORE_NLIMITS] = {a->cfg->account_max_queued, a->cfg->account_max_open, a->cfg->account_rps,
-                                          a->cfg->max_batch_jobs};
+                                          a->cfg->max_batch_jobs, a->cfg->session_max_open};
     long v[STORE_NLIMITS];
     cJSON *own = cJSON_AddObjectToObject(o, "limits"), *def = cJSON_AddObjectToObject(o, "default_limits");
 

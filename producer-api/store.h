@@ -144,8 +144,8 @@ int store_signup(struct store *s, const char *addr, int64_t now_ms, int64_t wind
                  long credits, char id[40]);
 
 /* An account's own limits, overriding the configured ones: max_queued,
- * max_open, requests_per_s, max_batch_jobs; -1 = the default. */
-#define STORE_NLIMITS 4
+ * max_open, requests_per_s, max_batch_jobs, max_sessions; -1 = the default. */
+#define STORE_NLIMITS 5
 /* Sets them (with an audit row). Returns 0, 1 (no such account) or -1. */
 int store_set_limits(struct store *s, const char *account, const long v[STORE_NLIMITS], const char *actor,
                      const char *reason);
@@ -297,7 +297,8 @@ struct store_session {
 };
 
 /* Adds a starting session unless account has max_open open ones already
- * (0: no limit). Returns 0, 1 (too many: nothing stored) or -1. */
+ * (or its own max_sessions, admin limits; 0: no limit). Returns 0, 1 (too
+ * many: nothing stored) or -1. */
 int store_session_add(struct store *s, const struct store_session *x, long max_open, int64_t now_ms);
 /* Reads session id of account into x. Returns 0, 1 (none) or -1. */
 int store_session_get(struct store *s, const char *id, const char *account, struct store_session *x);

@@ -351,15 +351,16 @@ int store_set_limits(struct store *s, const char *account, const long v[STORE_NL
     long changed;
     int ret = -1;
 
-    snprintf(detail, sizeof(detail), "max_queued=%ld max_open=%ld requests_per_s=%ld max_batch_jobs=%ld (-1: default)",
-             v[0], v[1], v[2], v[3]);
+    snprintf(detail, sizeof(detail), "max_queued=%ld max_open=%ld requests_per_s=%ld max_batch_jobs=%ld "
+             "max_sessions=%ld (-1: default)", v[0], v[1], v[2], v[3], v[4]);
     pthread_mutex_lock(&s->mu);
     if (db_begin(s->db) < 0)
         goto unlock;
     changed = db_do(s->db,
-                    "UPDATE accounts SET max_queued = $2, max_open = $3, requests_per_s = $4, max_batch_jobs = $5 "
-                    "WHERE id = $1",
-                    DB_ARGS(DB_T(account), limit_arg(v[0]), limit_arg(v[1]), limit_arg(v[2]), limit_arg(v[3])));
+                    "UPDATE accounts SET max_queued = $2, max_open = $3, requests_per_s = $4, max_batch_jobs = $5, "
+                    "max_sessions = $6 WHERE id = $1",
+                    DB_ARGS(DB_T(account), limit_arg(v[0]), limit_arg(v[1]), limit_arg(v[2]), limit_arg(v[3]),
+                            limit_arg(v[4])));
     if (changed < 0)
         goto rollback;
     if (changed == 0) {
@@ -382,7 +383,7 @@ int store_get_limits(struct store *s, const char *account, long v[STORE_NLIMITS]
     struct db_q *q;
     int ret;
 
-    q = st_row(s, "SELECT max_queued, max_open, requests_per_s, max_batch_jobs FROM accounts WHERE id = $1",
+    q = st_row(s, "SELECT max_queued, max_open, requests_per_s, max_batch_jobs, max_sessions FROM accounts WHERE id = $1",
                DB_ARGS(DB_T(account)), &ret);
     for (int i = 0; q && i < STORE_NLIMITS; i++)
         v[i] = db_null(q, i) ? -1 : (long)db_int(q, i);

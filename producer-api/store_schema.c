@@ -112,6 +112,8 @@ static const char *lite_migrations[] = {
     "  idle_s INTEGER NOT NULL, lifetime_s INTEGER NOT NULL, created_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL,"
     "  execs INTEGER NOT NULL DEFAULT 0, memory_kb INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX sessions_account ON sessions(account, created_ms);",
+    /* 9: an account's own limit of open sessions (admin limits). */
+    "ALTER TABLE accounts ADD COLUMN max_sessions INTEGER;",
 };
 
 /* PostgreSQL: the same tables, in its types, as SQLite has them at its
@@ -172,6 +174,8 @@ static const char *pg_migrations[] = {
     "  idle_s BIGINT NOT NULL, lifetime_s BIGINT NOT NULL, created_ms BIGINT NOT NULL, last_ms BIGINT NOT NULL,"
     "  execs BIGINT NOT NULL DEFAULT 0, memory_kb BIGINT NOT NULL DEFAULT 0);"
     "CREATE INDEX sessions_account ON sessions(account, created_ms);",
+    /* 6: max_sessions (SQLite's 9). */
+    "ALTER TABLE accounts ADD COLUMN max_sessions BIGINT;",
 };
 
 /* Applies the migrations this store lacks. Returns 0, or -1 with errstr. */

@@ -43,6 +43,12 @@ int store_session_add(struct store *s, const struct store_session *x, long max_o
     /* The account's row locked: two creates of one account take turns. */
     if (st_lock_account(s, x->account, NULL, NULL) != 0)
         goto rollback;
+    q = st_first_row(s, "SELECT max_sessions FROM accounts WHERE id = $1", DB_ARGS(DB_T(x->account)), &rc);
+    if (rc < 0)
+        goto rollback;
+    if (q && !db_null(q, 0))
+        max_open = (long)db_int(q, 0);   /* the operator's own for it */
+    db_end(q);
     q = st_first_row(s,
                      "SELECT COUNT(*) FROM sessions WHERE account = $1 AND state IN ('starting', 'open') "
                      "AND last_ms + idle_s * 1000 > $2 AND created_ms + lifetime_s * 1000 > $2",

@@ -148,16 +148,16 @@ def executor_group(cluster, pid, ctrl, name):
 
 def test_jobs_of_an_executor_are_capped_together(cluster):
     """Each executor's jobs live in its own group, x<pid>, capped at slots x
-    max-memory-mb + 64 MiB (swap included: memsw), and at a CPU quota that
-    leaves half a CPU for the broker and the API."""
+    max-memory-mb + session-memory-mb + 64 MiB (swap included: memsw), and
+    at a CPU quota that leaves half a CPU for the broker and the API."""
     pid = cluster.procs["executor-1"].pid
-    slots, max_mb = 2, 1024   # conftest's executors: 2 slots, the default max
+    slots, max_mb, sessions_mb = 2, 1024, 1024   # conftest's executors: 2 slots; the defaults
     if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):   # cgroup v2
         with open(f"/sys/fs/cgroup/{cluster.cgroup_parent}/x{pid}/memory.max") as f:
-            assert int(f.read()) == (slots * max_mb + 64) << 20
+            assert int(f.read()) == (slots * max_mb + sessions_mb + 64) << 20
         return
-    assert executor_group(cluster, pid, "memory", "memory.limit_in_bytes") == (slots * max_mb + 64) << 20
-    assert executor_group(cluster, pid, "memory", "memory.memsw.limit_in_bytes") == (slots * max_mb + 64) << 20
+    assert executor_group(cluster, pid, "memory", "memory.limit_in_bytes") == (slots * max_mb + sessions_mb + 64) << 20
+    assert executor_group(cluster, pid, "memory", "memory.memsw.limit_in_bytes") == (slots * max_mb + sessions_mb + 64) << 20
     assert executor_group(cluster, pid, "cpu", "cpu.cfs_quota_us") == (os.cpu_count() * 100 - 50) * 1000
     # and the job groups are inside it
     assert any(n.startswith("slot") for n in os.listdir(f"/sys/fs/cgroup/memory/{cluster.cgroup_parent}/x{pid}"))

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import SANDBOX_UID_BASES
 from conftest import ADMIN_TOKEN
-from test_money import signup
+from test_money import set_limits, signup
 from test_stream import SSEClient
 
 MADE = []   # (user, session id): ended at the end of the module
@@ -40,7 +40,14 @@ def balance(user):
 
 
 def make(user, **kw):
-    status, body = user.request("POST", "/v1/sessions", kw)
+    # Sessions just deleted free their executor's place a moment later: a
+    # client retries a 503 session_unavailable after its Retry-After.
+    deadline = time.time() + 20
+    while True:
+        status, body = user.request("POST", "/v1/sessions", kw)
+        if status != 503 or body["error"]["code"] != "session_unavailable" or time.time() > deadline:
+            break
+        time.sleep(0.5)
     assert status == 201, body
     assert body["state"] == "open", body
     MADE.append((user, body["session_id"]))
@@ -231,12 +238,21 @@ def test_memory_limit_is_the_sessions(api):
 
 
 def test_the_open_session_limit(api):
-    user, _ = signup(api)
+    """Five open sessions per account (--session-max-open), or the
+    account's own max_sessions (admin limits)."""
+    user, account = signup(api)
     made = [make(user) for _ in range(5)]
     status, body = user.request("POST", "/v1/sessions", {})
     assert status == 429 and body["error"]["code"] == "too_many_sessions", body
     user.request("DELETE", f"/v1/sessions/{made[0]}")
     make(user)
+    while MADE:
+        u, sid = MADE.pop()
+        u.request("DELETE", f"/v1/sessions/{sid}")
+    set_limits(api, account, max_sessions=1)
+    make(user)
+    status, body = user.request("POST", "/v1/sessions", {})
+    assert status == 429 and body["error"]["code"] == "too_many_sessions", body
 
 
 def test_bad_requests(api):

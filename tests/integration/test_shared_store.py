@@ -238,3 +238,32 @@ def test_one_api_killed_the_other_serves_its_jobs(pair, cluster):
     a = pair.start("api-a", 1)
     status, again = a.request("GET", f"/v1/batches/{batch}")
     assert status == 200 and again["completed"]
+
+
+def test_a_session_made_through_one_api_runs_through_the_other(pair):
+    """The sessions table on PostgreSQL: where a session lives is read by
+    every API, so its execs, fork and end go through any of them."""
+    a, b = pair.apis["api-a"], pair.apis["api-b"]
+    key = signup(a)["api_key"]
+    ua, ub = a.with_key(key), b.with_key(key)
+    status, s = ua.request("POST", "/v1/sessions", {"idle_timeout_s": 60})
+    assert status == 201, s
+    sid = s["session_id"]
+    status, body = ub.request("POST", f"/v1/sessions/{sid}/exec", {"code": "x = 41", "timeout": 10})
+    assert status == 200 and body["exit_code"] == 0, body
+    status, body = ua.request("POST", f"/v1/sessions/{sid}/exec", {"code": "x += 1\nprint(x)", "timeout": 10})
+    assert status == 200 and body["stdout"] == "42\n", body
+    status, f = ub.request("POST", f"/v1/sessions/{sid}/fork")
+    assert status == 201, f
+    status, body = ua.request("POST", f"/v1/sessions/{f['session_id']}/exec", {"code": "print(x)", "timeout": 10})
+    assert status == 200 and body["stdout"] == "42\n", body
+    deadline = time.time() + 10
+    while ub.request("GET", f"/v1/sessions/{sid}")[1]["execs"] != 2 and time.time() < deadline:
+        time.sleep(0.2)   # counted by the store consumer
+    status, body = ub.request("GET", f"/v1/sessions/{sid}")
+    assert status == 200 and body["execs"] == 2 and body["state"] == "open", body
+    for s_id in (sid, f["session_id"]):
+        status, body = ua.request("DELETE", f"/v1/sessions/{s_id}")
+        assert status == 200 and body["ended_because"] == "deleted", body
+    status, body = ub.request("POST", f"/v1/sessions/{sid}/exec", {"code": "print(x)", "timeout": 10})
+    assert status == 410, body
