@@ -92,7 +92,7 @@ struct sbx {
 #define SBX_UNCHARGED_MB 1
 /* A session's exec interrupted at its deadline (or cancelled) has this long
  * to stop before its sandbox, and the session, is killed. */
-#define SBX_SESSION_GRACE_MS 2000
+#define SBX_SESSION_GRACE_MS 1000
 
 /* A session's sandbox may hold several sessions: the first, and its forks
  * (sbx_session_fork), each a process of its own with its own control
@@ -719,12 +719,37 @@ static int session_spawn(void *ctx, const int fds[4], char *errstr, size_t errst
     return x->ss->ctl;
 }
 
+static void session_kill(void *ctx);
+
+/* 1 if host process pid is stopped (SIGSTOP and the like): a signal
+ * other than SIGKILL waits until it is continued. */
+static int stopped(pid_t pid)
+{
+    char path[64], buf[512], *p;
+    FILE *f;
+    int yes = 0;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if ((f = fopen(path, "re"))) {
+        if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
+            yes = p[2] == 'T' || p[2] == 't';
+        fclose(f);
+    }
+    return yes;
+}
+
 /* The deadline or a cancel: KeyboardInterrupt in the exec (Python's own
- * SIGINT handler), the session lives on. Never once the exec ended. */
+ * SIGINT handler), the session lives on. Never once the exec ended. A
+ * process that stopped itself would only take it once continued: it is
+ * killed at once, the session with it. */
 static void session_interrupt(void *ctx)
 {
     struct sbx_job *x = ctx;
-    if (!x->ended && !x->ss->dead)
+    if (x->ended || x->ss->dead)
+        return;
+    if (stopped(x->ss->host_pid))
+        session_kill(ctx);
+    else
         syscall(SYS_pidfd_send_signal, x->ss->job_pidfd, SIGINT, NULL, 0);
 }
 

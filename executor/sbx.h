@@ -71,7 +71,8 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
  * backstop); returns NULL with the reason in errstr. sbx_session_exec runs
  * j->code (stdin, timeout) in it and fills r as sbx_run does; at the
  * deadline or a cancel the exec is interrupted (KeyboardInterrupt) and,
- * if it has not stopped 2 s later, the session is killed. Returns 0 if
+ * if it has not stopped 1 s later, the session is killed (at once if it
+ * stopped itself: SIGSTOP). Returns 0 if
  * the exec ran (sbx_session_dead() then says whether the session
  * survived it), -1 with the reason if it could not (the session is gone).
  * One exec at a time per session; different sessions in parallel. */

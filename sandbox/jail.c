@@ -765,11 +765,9 @@ static int session_fork(int ctl, const struct jail_job_hdr *h, int *fds, int nfd
 
 void jail_session_serve(int ctl)
 {
-    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC), first = 1;
+    int first = 1;
     sigset_t none;
 
-    if (devnull < 0)
-        child_fail("/dev/null");
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     for (;;) {
@@ -793,10 +791,18 @@ void jail_session_serve(int ctl)
         first = 0;
         e.exit_code = zyg_exec(code);
         memset(code, 0, h.code_len);
-        /* The exec's pipes go: the executor reads them to their end. */
-        for (int fd = 0; fd < 3; fd++)
-            dup2(devnull, fd);
-        dup2(devnull, JAIL_FD_DISPLAY);
+        /* The exec's pipes go (the executor reads them to their end);
+         * /dev/null in their place, and no other descriptor left open. */
+        {
+            int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+            if (devnull < 0)
+                child_fail("/dev/null");
+            for (int fd = 0; fd < 3; fd++)
+                dup2(devnull, fd);
+            dup2(devnull, JAIL_FD_DISPLAY);
+            if (devnull > 2 && devnull != JAIL_FD_DISPLAY)
+                close(devnull);
+        }
         if (send(ctl, &e, sizeof(e), MSG_NOSIGNAL) != (ssize_t)sizeof(e))
             _exit(0);   /* the executor is gone: so is the session */
     }

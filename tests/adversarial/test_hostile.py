@@ -209,3 +209,51 @@ def test_hostile(cluster, api, sandbox_in_place, host, path):
         _, (status, body) = run_program(api, path, host)
         check_expect(path, h["expect"], status, body)
     check_host(cluster, api, before)
+
+
+def run_in_session(api, path, host):
+    """The program as an exec of a session of its own (the request's
+    memory_mb and scratch_mb are the session's), which is ended after."""
+    h = header(path)
+    req = dict(h["request"])
+    made = {k: req.pop(k) for k in ("memory_mb", "scratch_mb") if k in req}
+    if h.get("stdin") == "host":
+        req["stdin"] = json.dumps(host)
+    else:
+        req["stdin"] = "in a session"   # fs_proc_self_fd: the session's control socket is expected
+    deadline = time.time() + 30
+    while True:   # a session just ended frees its executor's place a moment later
+        status, s = api.request("POST", "/v1/sessions", made)
+        if status != 503 or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    assert status == 201, s
+    try:
+        status, body = api.request("POST", f"/v1/sessions/{s['session_id']}/exec",
+                                   dict({"code": open(path).read()}, **req))
+    finally:
+        api.request("DELETE", f"/v1/sessions/{s['session_id']}")
+    return h, (status, body)
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=[os.path.basename(p)[:-3] for p in PROGRAMS])
+def test_hostile_in_a_session(cluster, api, sandbox_in_place, host, path):
+    """The same programs and outcomes, each as an exec of a session: a
+    session's sandbox is a job's sandbox. A session outlives one exec, so
+    what its code leaves (a daemon, a stopped process) lives until the
+    session ends; after that nothing of it may be left on the host."""
+    before = snapshot()
+    h = header(path)
+    if "concurrent" in h:
+        other = os.path.join(HERE, "programs", h["concurrent"] + ".py")
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            first = pool.submit(run_in_session, api, path, host)
+            time.sleep(1.5)
+            second = pool.submit(run_in_session, api, other, host)
+            (h1, (s1, b1)), (h2, (s2, b2)) = first.result(), second.result()
+        check_expect(path, h1["expect"], s1, b1)
+        check_expect(other, h2["expect"], s2, b2)
+    else:
+        _, (status, body) = run_in_session(api, path, host)
+        check_expect(path, h["expect"], status, body)
+    check_host(cluster, api, before)
