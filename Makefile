@@ -67,9 +67,9 @@ $(BUILD)/openapi.o: $(BUILD)/openapi.c $(FLAGS_STAMP)
 	$(CC) $(filter-out -W%,$(CFLAGS)) -c $< -o $@
 
 # The command-line client (cli/): libcurl, and the codec's base64.
-CLI_SRC = cli/main.c cli/http.c cli/creds.c cli/batch.c cli/admin.c cli/files.c common/job.c common/util.c common/sha256.c common/log.c common/cfg.c
+CLI_SRC = cli/main.c cli/http.c cli/creds.c cli/batch.c cli/admin.c cli/files.c cli/session.c common/job.c common/util.c common/sha256.c common/log.c common/cfg.c
 $(BUILD)/execq: $(call obj,$(CLI_SRC))
-	$(CC) $(LDFLAGS) -o $@ $^ -lcurl -lcjson -lpthread -lm
+	$(CC) $(LDFLAGS) -o $@ $^ -lcurl -lcjson -ledit -lpthread -lm
 
 $(BUILD)/execq-executor: $(call obj,$(EXEC_SRC) $(COMMON_SRC)) $(BUILD)/execq-launcher
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS_COMMON) -lcgroup -lmicrohttpd

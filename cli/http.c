@@ -167,6 +167,21 @@ static size_t on_header_any(char *data, size_t size, size_t n, void *opaque)
     return on_header(data, size, n, hs->a);
 }
 
+/* Set from a signal handler (http_interrupt); checked by libcurl's
+ * progress callback, which it calls at least once a second. */
+static volatile sig_atomic_t *interrupt_flag;
+
+void http_interrupt(volatile sig_atomic_t *flag)
+{
+    interrupt_flag = flag;
+}
+
+static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)p, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return interrupt_flag && *interrupt_flag ? 1 : 0;   /* non-zero: the transfer ends (ABORTED_BY_CALLBACK) */
+}
+
 static int perform(const struct http *h, const char *method, const char *path, const char *body, const char *idem,
                    struct sse_in *sse, struct http_answer *a, char *errstr, size_t errstr_size)
 {
@@ -225,6 +240,10 @@ static int perform(const struct http *h, const char *method, const char *path, c
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header_any);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &hs);
+    if (interrupt_flag) {
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    }
     rc = curl_easy_perform(c);
     if (rc != CURLE_OK && !(sink.sse.stopped && rc == CURLE_WRITE_ERROR)) {
         snprintf(errstr, errstr_size, "%s %s: %s", method, url, curl_easy_strerror(rc));

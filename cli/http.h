@@ -49,6 +49,11 @@ int http_follow(const struct http *h, const char *path, char last_id[48],
 
 void http_answer_release(struct http_answer *a);
 
+/* From now on every request ends early (-1, "interrupted") once *flag is
+ * non-zero (set by a SIGINT handler; seen within a second). NULL: never. */
+#include <signal.h>
+void http_interrupt(volatile sig_atomic_t *flag);
+
 /* s percent-encoded for a query string, malloc'd (free it); NULL on ENOMEM. */
 char *http_escape(const char *s);
 

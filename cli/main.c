@@ -19,6 +19,7 @@
 #include "creds.h"
 #include "http.h"
 #include "job.h"
+#include "session.h"
 #include "util.h"
 
 static const char *prog = "execq";
@@ -92,9 +93,7 @@ char *cli_slurp(const char *path, size_t *len)
     return p;
 }
 
-/* Writes s (or its exact bytes from b64 when the server sent them) to f. */
-/* Writes a result's stdout or stderr (name), exact bytes, from byte from on. */
-static void write_stream(FILE *f, const cJSON *result, const char *name, size_t from)
+void cli_write_stream(FILE *f, const cJSON *result, const char *name, size_t from)
 {
     char b64name[32];
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(result, name), *b;
@@ -115,19 +114,9 @@ static void write_stream(FILE *f, const cJSON *result, const char *name, size_t 
         fputs(s->valuestring + from, f);
 }
 
-/* A streamed run (docs/api.md, Streaming) as it prints: each stream's
- * bytes are written as they come, while they follow one another; after a
- * gap (chunks the API dropped) or a restart of the job the rest of that
- * stream comes from the result. */
-struct live_out {
-    size_t pos[2];       /* bytes of stdout, stderr written */
-    int gap[2];          /* the rest of that stream is written from the result */
-    char last[16];       /* the last event: result or error once it ended */
-};
-
-static int on_live_event(void *ctx, const char *event, const char *data)
+int cli_on_live_event(void *ctx, const char *event, const char *data)
 {
-    struct live_out *o = ctx;
+    struct cli_live *o = ctx;
     int k = strcmp(event, "stdout") == 0 ? 0 : strcmp(event, "stderr") == 0 ? 1 : -1;
     cJSON *d = cJSON_Parse(data);
     const cJSON *off = cJSON_GetObjectItemCaseSensitive(d, "offset");
@@ -162,8 +151,7 @@ static int on_live_event(void *ctx, const char *event, const char *data)
     return 0;
 }
 
-/* A finished job's exit code for the shell, like timeout(1) and sh. */
-static int job_exit(const cJSON *result)
+int cli_job_exit(const cJSON *result)
 {
     const cJSON *timed_out = cJSON_GetObjectItemCaseSensitive(result, "timed_out");
     const cJSON *sig = cJSON_GetObjectItemCaseSensitive(result, "signal");
@@ -178,7 +166,7 @@ static int job_exit(const cJSON *result)
     return CLI_EXIT_SOFTWARE;
 }
 
-static void print_json(FILE *f, const cJSON *j)
+void cli_print_json(FILE *f, const cJSON *j)
 {
     char *s = cJSON_Print(j);   /* freed with cJSON_free */
     if (s) {
@@ -285,7 +273,7 @@ static int cmd_exec(struct http *h, int argc, char **argv)
     size_t in_len = 0;
     cJSON *req = cJSON_CreateObject(), *inputs = cJSON_CreateArray();
     struct http_answer a = {0};
-    struct live_out live = {0};
+    struct cli_live live = {0};
     int stream = -1;
 
     while ((c = getopt_long(argc, argv, "f:t:m:i:s:F:o:jh", opts, NULL)) != -1) {
@@ -367,7 +355,7 @@ static int cmd_exec(struct http *h, int argc, char **argv)
         h->timeout_s = (long)timeout + 15;   /* the server answers within timeout + its grace */
     if (stream < 0)
         stream = !json && isatty(STDOUT_FILENO);   /* by default, when a person watches */
-    if ((stream ? http_stream(h, "/v1/exec-python", body, on_live_event, &live, &a, errstr, sizeof(errstr))
+    if ((stream ? http_stream(h, "/v1/exec-python", body, cli_on_live_event, &live, &a, errstr, sizeof(errstr))
                 : http_request(h, "POST", "/v1/exec-python", body, NULL, &a, errstr, sizeof(errstr))) < 0) {
         fprintf(stderr, "%s: %s\n", prog, errstr);
         ret = CLI_EXIT_UNAVAILABLE;
@@ -389,19 +377,19 @@ static int cmd_exec(struct http *h, int argc, char **argv)
         goto out;
     }
     if (json) {
-        print_json(stdout, a.body);
+        cli_print_json(stdout, a.body);
     } else {
         fflush(stdout);
-        write_stream(stdout, a.body, "stdout", live.pos[0]);
+        cli_write_stream(stdout, a.body, "stdout", live.pos[0]);
         fflush(stdout);
-        write_stream(stderr, a.body, "stderr", live.pos[1]);
+        cli_write_stream(stderr, a.body, "stderr", live.pos[1]);
     }
     if (out_dir && files_save_outputs(a.body, out_dir, errstr, sizeof(errstr)) < 0) {
         fprintf(stderr, "%s: %s\n", prog, errstr);
         ret = CLI_EXIT_CANTCREAT;
         goto out;
     }
-    ret = job_exit(a.body);
+    ret = cli_job_exit(a.body);
 out:
     http_answer_release(&a);
     cJSON_free(body);
@@ -432,14 +420,14 @@ static const char job_usage[] =
 static int follow_job(struct http *h, const char *id)
 {
     char path[128], last_id[48] = "", seen[48] = "", errstr[512];
-    struct live_out live = {0};
+    struct cli_live live = {0};
     struct http_answer a = {0};
     int tries = 0, ret = CLI_EXIT_UNAVAILABLE;
 
     snprintf(path, sizeof(path), "/v1/jobs/%s/events", id);
     h->timeout_s = 0;   /* as long as the job takes; keep-alives show the stream lives */
     for (;;) {
-        int rc = http_follow(h, path, last_id, on_live_event, &live, &a, errstr, sizeof(errstr));
+        int rc = http_follow(h, path, last_id, cli_on_live_event, &live, &a, errstr, sizeof(errstr));
         const cJSON *st = cJSON_GetObjectItemCaseSensitive(a.body, "http_status");
         const cJSON *err = cJSON_GetObjectItemCaseSensitive(a.body, "error");
         const cJSON *code = cJSON_GetObjectItemCaseSensitive(err, "code");
@@ -451,10 +439,10 @@ static int follow_job(struct http *h, const char *id)
         }
         if (rc == 0 && strcmp(live.last, "result") == 0) {
             fflush(stdout);
-            write_stream(stdout, a.body, "stdout", live.pos[0]);
+            cli_write_stream(stdout, a.body, "stdout", live.pos[0]);
             fflush(stdout);
-            write_stream(stderr, a.body, "stderr", live.pos[1]);
-            ret = job_exit(a.body);
+            cli_write_stream(stderr, a.body, "stderr", live.pos[1]);
+            ret = cli_job_exit(a.body);
             break;
         }
         if (rc == 0 && strcmp(live.last, "error") == 0 && cJSON_IsNumber(st) && !stopping) {
@@ -517,7 +505,7 @@ static int cmd_job(struct http *h, int argc, char **argv)
     if (a.status != 200) {
         ret = cli_fail_answer(&a);
     } else {
-        print_json(stdout, cJSON_GetObjectItemCaseSensitive(a.body, "job"));
+        cli_print_json(stdout, cJSON_GetObjectItemCaseSensitive(a.body, "job"));
         ret = 0;
     }
     http_answer_release(&a);
@@ -600,7 +588,7 @@ static int cmd_account(struct http *h, int argc, char **argv)
     if (a.status != 200) {
         ret = cli_fail_answer(&a);
     } else if (json) {
-        print_json(stdout, a.body);
+        cli_print_json(stdout, a.body);
         ret = 0;
     } else {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(a.body, "account_id");
@@ -628,6 +616,8 @@ static const char main_usage[] =
     "  job JOB_ID             a job's status and result\n"
     "  cancel JOB_ID          cancel a queued or running job\n"
     "  account                balance and totals\n"
+    "  session COMMAND        a Python that keeps its state: create, exec, fork, ls, rm\n"
+    "  repl                   an interactive Python prompt backed by a session\n"
     "  rotate-key             a new key for this account, stored like signup's\n"
     "  admin COMMAND          the operator's commands (execq admin --help)\n"
     "options:\n"
@@ -703,6 +693,10 @@ int main(int argc, char **argv)
         return cmd_account(&h, argc, argv);
     if (strcmp(cmd, "rotate-key") == 0)
         return admin_rotate_main(&h, argc, argv);
+    if (strcmp(cmd, "session") == 0)
+        return session_main(&h, argc, argv);
+    if (strcmp(cmd, "repl") == 0)
+        return repl_main(&h, argc, argv);
     fprintf(stderr, "%s: unknown command %s\n", prog, cmd);
     die_usage(main_usage);
     return CLI_EXIT_USAGE;

@@ -345,6 +345,8 @@ char *job_to_json(const struct job *j)
             cJSON_AddStringToObject(x, "executor", j->session_executor);
         if (j->session_new_id[0])
             cJSON_AddStringToObject(x, "new_id", j->session_new_id);
+        if (j->session_interactive)
+            cJSON_AddBoolToObject(x, "interactive", 1);
         if (strcmp(j->session_op, "create") == 0 || strcmp(j->session_op, "fork") == 0) {
             cJSON_AddNumberToObject(x, "idle_timeout_s", (double)j->session_idle_s);
             cJSON_AddNumberToObject(x, "max_lifetime_s", (double)j->session_lifetime_s);
@@ -536,6 +538,7 @@ int job_from_json(struct job *j, const char *json, size_t len, char *errstr, siz
                 goto out;
             if (strcmp(j->session_op, "fork") == 0 && !util_id_valid(j->session_new_id))
                 goto bad_session;
+            j->session_interactive = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "interactive"));
             if (strcmp(j->session_op, "create") == 0 || strcmp(j->session_op, "fork") == 0) {
                 if (get_num(x, "idle_timeout_s", 1, 1, 86400, &d, errstr, errstr_size) < 0)
                     goto out;

@@ -49,6 +49,7 @@ struct job {
     char session_executor[160];   /* exec, end: the executor that holds it */
     long session_idle_s;   /* create: idle timeout */
     long session_lifetime_s;   /* create: the most it lives */
+    int session_interactive;   /* exec: one statement, run as python3's prompt runs it */
     int session_hops;      /* create: executors it was passed on by, having no room (at most SESSION_MAX_HOPS) */
 };
 

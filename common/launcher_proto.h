@@ -113,6 +113,8 @@ struct jail_job_hdr {
     uint32_t cpu_limit_s;     /* RLIMIT_CPU of the job process: the kernel's backstop of the timeout */
     uint32_t timeout_ms;      /* warm mode: a kernel timer SIGKILLs the job process then */
     uint32_t op;              /* JAIL_OP_*: a session's job process also forks */
+    uint32_t interactive;     /* a session's exec: one statement, as python3's prompt runs it (an
+                               * expression's value is printed) */
 };
 #define JAIL_OP_RUN 0
 /* A session's fork (code_len 0): the first descriptor is the control socket

@@ -430,6 +430,8 @@ static void on_cancel(const char *id, void *arg)
             log_msg(LOG_INFO, "job=%s slot=%d cancelled while it runs: killed", id, i);
         }
     pthread_mutex_unlock(&x->mu);
+    if (x->sessions)
+        sessions_cancel(x->sessions, id);   /* a session's exec: interrupted */
 }
 
 /* A sync call that asked for its output as it comes (stream) gets it on

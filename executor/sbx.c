@@ -709,6 +709,7 @@ static int session_spawn(void *ctx, const int fds[4], char *errstr, size_t errst
         .code_len = (uint32_t)strlen(x->j->code),
         .cpu_limit_s = x->ss->cpu_limit_s,
         .op = JAIL_OP_RUN,
+        .interactive = x->j->session_interactive ? 1 : 0,
     };
 
     if (fdpass_send(x->ss->ctl, &h, sizeof(h), fds, JAIL_JOB_FDS) != (ssize_t)sizeof(h) ||

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kq.h"
 #include "live.h"
@@ -42,6 +44,11 @@ struct session {
     struct queued q[SESSION_QUEUE];
     int qhead, qn;
     int end;                 /* an "end" message came */
+    char running[37];        /* the exec running now ("": none) */
+    int cancel_fd;           /* eventfd: written when it is cancelled (run.h) */
+    int cancel_written;      /* cancel_fd holds a count not read yet */
+    char cancelled[SESSION_QUEUE][37];   /* queued execs cancelled before their turn */
+    int ncancelled;
 };
 
 struct sessions {
@@ -121,11 +128,33 @@ static void run_exec(struct sessions *ss, struct session *se, struct queued *e)
     struct sbx_watch w = {NULL, -1};
     char errstr[256] = "";
     int32_t part = kq_reply_partition(e->m);
+    int rc;
 
     if (util_wall_ms() > j->expires_at_ms) {
         answer_unrun(ss, e->m, j, 0, "the exec waited past its deadline behind the session's others; not run");
         return;
     }
+    pthread_mutex_lock(&ss->mu);
+    {
+        int was_cancelled = 0;
+        for (int i = 0; i < se->ncancelled; i++)
+            if (strcmp(se->cancelled[i], j->id) == 0)
+                was_cancelled = 1;
+        if (was_cancelled) {
+            pthread_mutex_unlock(&ss->mu);
+            answer_unrun(ss, e->m, j, 0, "cancelled before it ran");
+            return;
+        }
+        if (se->cancel_written) {
+            uint64_t stale;
+            while (read(se->cancel_fd, &stale, sizeof(stale)) > 0)
+                ;
+            se->cancel_written = 0;
+        }
+        memcpy(se->running, j->id, sizeof(se->running));
+    }
+    pthread_mutex_unlock(&ss->mu);
+    w.cancel_fd = se->cancel_fd;
     result_init(&r);
     memcpy(r.id, j->id, sizeof(r.id));
     snprintf(r.executor, sizeof(r.executor), "%s", ss->executor_id);
@@ -137,7 +166,11 @@ static void run_exec(struct sessions *ss, struct session *se, struct queued *e)
         live_begin(&live, ss->producer, ss->cfg->output_topic, part, j->id, "sync", 0);
         w.live = &live;
     }
-    if (sbx_session_exec(ss->sb, se->box, j, &r, &w, errstr, sizeof(errstr)) < 0) {
+    rc = sbx_session_exec(ss->sb, se->box, j, &r, &w, errstr, sizeof(errstr));
+    pthread_mutex_lock(&ss->mu);
+    se->running[0] = '\0';
+    pthread_mutex_unlock(&ss->mu);
+    if (rc < 0) {
         result_release(&r);
         log_msg(LOG_WARNING, "job=%s session=%s exec not run: %s", j->id, se->id, errstr);
         answer_unrun(ss, e->m, j, 1, errstr);
@@ -227,6 +260,7 @@ static void *session_main(void *arg)
         se->qn--;
     }
     pthread_cond_destroy(&se->cond);
+    close(se->cancel_fd);
     free(se);
     return NULL;
 }
@@ -425,6 +459,14 @@ static int start(struct sessions *ss, const struct job *j, const char *id, long 
         not_made(r, "out of memory");
         return -1;
     }
+    se->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (se->cancel_fd < 0) {
+        free(se);
+        sbx_session_end(ss->sb, box);
+        unreserve(ss, index, mem);
+        not_made(r, "no eventfd for the session");
+        return -1;
+    }
     memcpy(se->id, id, sizeof(se->id));
     snprintf(se->account, sizeof(se->account), "%s", j->account);
     se->index = (int)index;
@@ -446,6 +488,7 @@ static int start(struct sessions *ss, const struct job *j, const char *id, long 
         pthread_mutex_unlock(&ss->mu);
         sbx_session_end(ss->sb, box);
         pthread_cond_destroy(&se->cond);
+        close(se->cancel_fd);
         free(se);
         not_made(r, "no thread for the session");
         return -1;
@@ -527,6 +570,27 @@ static void fork_session(struct sessions *ss, struct session *se, struct queued 
     r.finished_at_ms = util_wall_ms();
     publish(ss, e->m, &r);
     result_release(&r);
+}
+
+void sessions_cancel(struct sessions *ss, const char *id)
+{
+    uint64_t one = 1;
+
+    pthread_mutex_lock(&ss->mu);
+    for (long i = 0; i < ss->cfg->session_slots; i++) {
+        struct session *se = ss->v[i];
+        if (!se || se == (struct session *)&ss->v[i])
+            continue;
+        if (strcmp(se->running, id) == 0) {
+            if (write(se->cancel_fd, &one, sizeof(one)) == sizeof(one))
+                se->cancel_written = 1;
+            log_msg(LOG_INFO, "job=%s session=%s cancelled while it runs: interrupted", id, se->id);
+        }
+        for (int k = 0; k < se->qn; k++)
+            if (strcmp(se->q[(se->qhead + k) % SESSION_QUEUE].j.id, id) == 0 && se->ncancelled < SESSION_QUEUE)
+                memcpy(se->cancelled[se->ncancelled++], id, 37);
+    }
+    pthread_mutex_unlock(&ss->mu);
 }
 
 long sessions_open(struct sessions *ss)

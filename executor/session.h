@@ -45,6 +45,13 @@ long sessions_open(struct sessions *ss);
 long sessions_ended(struct sessions *ss, int why);
 enum { SESSION_END_IDLE, SESSION_END_LIFETIME, SESSION_END_DELETED, SESSION_END_DIED, SESSION_END_N };
 
+/* Exec id was cancelled (POST /v1/jobs/{id}/cancel, or its caller went
+ * away with cancel_on_disconnect): if a session runs it now, it is
+ * interrupted (KeyboardInterrupt; cancelled, charged), the session lives
+ * on. One not started yet is answered unrun when its turn comes. Any
+ * thread. */
+void sessions_cancel(struct sessions *ss, const char *id);
+
 /* Ends every session and stops the reader. NULL-safe. */
 void sessions_free(struct sessions *ss);
 

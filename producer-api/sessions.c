@@ -316,6 +316,14 @@ void session_exec(struct api *a, struct api_req *r)
         req_error(r, e.status, e.code, e.msg);
         goto out;
     }
+    {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "interactive");
+        if (v && !cJSON_IsNull(v) && !cJSON_IsBool(v)) {
+            req_error(r, 400, "invalid_request", "\"interactive\" must be true or false");
+            goto out;
+        }
+        j.session_interactive = cJSON_IsTrue(v);
+    }
     if (j.nfiles > 0) {
         req_error(r, 400, "invalid_request", "a session exec takes no input files yet: write them from code, or "
                   "pass the data on stdin");

@@ -789,7 +789,7 @@ void jail_session_serve(int ctl)
         if (first)
             set_limit(RLIMIT_CPU, h.cpu_limit_s, "RLIMIT_CPU");
         first = 0;
-        e.exit_code = zyg_exec(code);
+        e.exit_code = zyg_exec(code, h.interactive != 0);
         memset(code, 0, h.code_len);
         /* The exec's pipes go (the executor reads them to their end);
          * /dev/null in their place, and no other descriptor left open. */

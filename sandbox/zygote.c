@@ -300,7 +300,7 @@ static int system_exit_status(void)
 /* Runs code in __main__ and displays the figures left open. Returns the
  * exit status python3 would have so far (0, 1, SystemExit's code) and sets
  * *sigint on an uncaught KeyboardInterrupt. */
-static int exec_code(const char *code, int *sigint)
+static int exec_code(const char *code, int interactive, int *sigint)
 {
     PyCompilerFlags cf = _PyCompilerFlags_INIT;
     PyObject *main_mod, *d, *co, *res = NULL;
@@ -312,7 +312,9 @@ static int exec_code(const char *code, int *sigint)
     fcntl(JAIL_FD_DISPLAY, F_SETFD, FD_CLOEXEC);
     main_mod = PyImport_AddModule("__main__");   /* borrowed */
     d = main_mod ? PyModule_GetDict(main_mod) : NULL;
-    co = d ? Py_CompileStringExFlags(code, "<string>", Py_file_input, &cf, -1) : NULL;
+    co = d ? Py_CompileStringExFlags(code, interactive ? "<stdin>" : "<string>",
+                                     interactive ? Py_single_input : Py_file_input, &cf, -1)
+           : NULL;
     if (co)
         res = PyEval_EvalCode(co, d, d);
     if (!res) {
@@ -348,9 +350,9 @@ static void flush_stdio(void)
         PyErr_Clear();
 }
 
-int zyg_exec(const char *code)
+int zyg_exec(const char *code, int interactive)
 {
-    int sigint, ex = exec_code(code, &sigint);
+    int sigint, ex = exec_code(code, interactive, &sigint);
 
     flush_stdio();
     /* The next exec's stdin is another pipe on fd 0: a fresh reader, with
@@ -369,7 +371,7 @@ void zyg_run(const char *code)
 {
     int ex, sigint;
 
-    ex = exec_code(code, &sigint);
+    ex = exec_code(code, 0, &sigint);
     /* What python3's exit does that a job can observe: wait for its
      * non-daemon threads, run its atexit handlers, flush stdout and stderr.
      * The full Py_FinalizeEx (tearing down every module numpy and pandas

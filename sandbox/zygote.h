@@ -43,12 +43,14 @@ void zyg_after_fork(int scratch);   /* scratch: HOME and TMPDIR are /tmp in os.e
 __attribute__((noreturn)) void zyg_run(const char *code);
 
 /* A session's exec: runs code in the same __main__ as the execs before it
- * (globals, imports, open files and threads stay), displays the figures
+ * (globals, imports, open files and threads stay; interactive: one
+ * statement compiled as python3's prompt does, an expression's value
+ * printed by sys.displayhook), displays the figures
  * left open, flushes stdout and stderr and gives stdin a fresh reader.
  * Returns the exit status python3 would have (0, 1 on an uncaught
  * exception, KeyboardInterrupt included, SystemExit's code); the process
  * and the interpreter go on. */
-int zyg_exec(const char *code);
+int zyg_exec(const char *code, int interactive);
 
 /* A session's fork: fork(2) with Python's before- and after-fork work and,
  * in the child, zyg_after_fork's new seeds. Returns as fork does. */

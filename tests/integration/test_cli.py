@@ -377,3 +377,76 @@ def test_job_follow_prints_as_the_job_prints_and_resumes_across_an_api_restart(c
     # Refused before any event: the server's code, exit as for any refusal.
     r = cli(["job", "--follow", "00000000-0000-4000-8000-000000000000"], env | {"EXECQ_URL": cluster.url})
     assert r.returncode != 0 and b"not_found" in r.stderr, r
+
+
+def test_session_commands_cover_the_routes(cluster, tmp_path):
+    env = home(cluster, tmp_path, key="demo_key_slopshop")
+    r = cli(["session", "create", "--idle-timeout", "120"], env)
+    assert r.returncode == 0, r.stderr
+    sid = r.stdout.decode().strip()
+    assert len(sid) == 36
+    r = cli(["session", "exec", sid, "import sys\nx = sys.stdin.read().strip()"], env)
+    assert r.returncode == 0, r.stderr
+    r = cli(["session", "exec", "-i", "/dev/null", sid, "print(repr(x))"], env)
+    assert r.returncode == 0 and r.stdout == b"''\n", (r.stdout, r.stderr)
+    r = cli(["session", "exec", sid], env, stdin=b"x = 'from a file'\nraise SystemExit(3)")
+    assert r.returncode == 3, r.stderr
+    r = cli(["session", "fork", sid], env)
+    assert r.returncode == 0, r.stderr
+    fid = r.stdout.decode().strip()
+    r = cli(["session", "exec", "--json", fid, "print(x)"], env)
+    assert r.returncode == 0 and json.loads(r.stdout)["stdout"] == "from a file\n", (r.stdout, r.stderr)
+    r = cli(["session", "ls"], env)
+    assert r.returncode == 0 and sid.encode() in r.stdout and fid.encode() in r.stdout, r.stdout
+    r = cli(["session", "show", sid], env)
+    assert r.returncode == 0 and json.loads(r.stdout)["execs"] == 3, r.stdout
+    for s in (sid, fid):
+        r = cli(["session", "rm", s], env)
+        assert r.returncode == 0, r.stderr
+    r = cli(["session", "exec", sid, "print(x)"], env)
+    assert r.returncode != 0 and b"session_lost" in r.stderr, r.stderr
+    r = cli(["session", "bogus"], env)
+    assert r.returncode == 64
+
+
+def test_repl_is_a_python_prompt_with_multiline_input_and_ctrl_c(cluster, tmp_path):
+    """execq repl driven through a pseudo-terminal: statements keep their
+    state, an expression's value is printed, a block takes ... lines until
+    an empty one, Ctrl-C interrupts a running sleep (KeyboardInterrupt) and
+    the session keeps its state, Ctrl-D leaves and ends the session."""
+    import pexpect
+    env = home(cluster, tmp_path, key="demo_key_slopshop")
+    env["HOME"] = str(tmp_path)
+    c = pexpect.spawn(EXECQ, ["repl", "--timeout", "30"], env=env, encoding="utf-8", timeout=60)
+    try:
+        c.expect("Python 3")
+        c.expect(">>> ")
+        c.sendline("x = 40")
+        c.expect(">>> ")
+        c.sendline("x + 2")
+        c.expect("42\r\n>>> ")
+        c.sendline("for i in range(3):")
+        c.expect(r"\.\.\. ")
+        c.sendline("    print('row', i * x)")
+        c.expect(r"\.\.\. ")
+        c.sendline("")
+        c.expect("row 0\r\nrow 40\r\nrow 80\r\n>>> ")
+        c.sendline("import time; print('sleeping', flush=True); time.sleep(25)")
+        c.expect("\r\nsleeping")   # its output, not the echo of the line typed
+        t0 = time.time()
+        c.sendintr()
+        c.expect("KeyboardInterrupt")
+        c.expect(">>> ")
+        assert time.time() - t0 < 15
+        c.sendline("print(x)")
+        c.expect("40\r\n>>> ")
+        c.sendline("1/0")
+        c.expect("ZeroDivisionError")
+        c.expect(">>> ")
+        c.sendeof()
+        c.expect(pexpect.EOF)
+    finally:
+        c.close(force=True)
+    assert os.path.exists(tmp_path / ".execq_history")
+    r = cli(["session", "ls", "--json"], env)
+    assert all(s["state"] != "open" for s in json.loads(r.stdout)["sessions"]), r.stdout
