@@ -322,8 +322,9 @@ void store_session_view(struct store_session *x, int64_t now_ms);
  * finished jobs (finished before jobs_before_ms; a batch's only when every
  * job of the batch is, all together) with their emptied batches
  * and their ledger rows, idempotency keys made before idem_before_ms and
- * signup records before signups_before_ms, and the output chunks of
- * completed jobs, or older than an hour. Returns the rows deleted. */
+ * signup records before signups_before_ms, the output chunks of
+ * completed jobs, or older than an hour, and sessions last used before
+ * jobs_before_ms that have ended. Returns the rows deleted. */
 long store_prune(struct store *s, int64_t jobs_before_ms, int64_t idem_before_ms, int64_t signups_before_ms,
                  int max);
 

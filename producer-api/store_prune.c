@@ -67,10 +67,14 @@ long store_prune(struct store *s, int64_t jobs_before_ms, int64_t idem_before_ms
         "DELETE FROM job_output WHERE %1$s IN (SELECT o.%1$s FROM job_output o JOIN jobs j ON j.id = o.job_id "
         "WHERE j.status = 'completed' LIMIT $2)",
         "DELETE FROM job_output WHERE %1$s IN (SELECT %1$s FROM job_output WHERE at_ms < $1 LIMIT $2)",
+        /* Sessions last used before retention: ended, or past their idle
+         * timeout (an hour at most) and so ended by their executor. */
+        "DELETE FROM sessions WHERE %1$s IN (SELECT %1$s FROM sessions WHERE last_ms < $1 "
+        "AND (state != 'open' OR last_ms + idle_s * 1000 < $1) LIMIT $2)",
     };
     int64_t now = util_wall_ms();
     int64_t before[] = {jobs_before_ms, jobs_before_ms, idem_before_ms, signups_before_ms, 0,
-                        now - 3600 * 1000};
+                        now - 3600 * 1000, jobs_before_ms};
     const char *rid = db_is_pg(s->db) ? "ctid" : "rowid";
     long n = prune_batches(s, jobs_before_ms, max), k;
 

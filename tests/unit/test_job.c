@@ -223,8 +223,99 @@ static void test_output_chunks(void)
     job_release(&j);
 }
 
+/* A session's fields on a job (create, exec, fork) and a result, and the
+ * messages a reader must refuse. */
+static void test_session_fields(void)
+{
+    const char *id = "0b5c7f52-3f8e-4d6a-9a51-2b1d3c4e5f60", *sid = "1c6d8a63-4e9f-4e7b-8b62-3c2e4d5f6a71";
+    char err[300], *json;
+    struct job j, k;
+    struct result r, q;
+
+    job_init(&j);
+    snprintf(j.id, sizeof(j.id), "%s", id);
+    j.code = util_strdup("");
+    snprintf(j.kind, sizeof(j.kind), "sync");
+    snprintf(j.account, sizeof(j.account), "demo");
+    j.timeout_ms = 1000;
+    j.memory_mb = 64;
+    json = job_to_json(&j);
+    CHECK(!strstr(json, "session"));   /* a plain job carries none */
+    CHECK(job_from_json(&k, json, strlen(json), err, sizeof(err)) == 0 && k.session_id[0] == '\0');
+    job_release(&k);
+    free(json);
+    snprintf(j.session_id, sizeof(j.session_id), "%s", sid);
+    snprintf(j.session_op, sizeof(j.session_op), "create");
+    j.session_idle_s = 600;
+    j.session_lifetime_s = 3600;
+    j.session_hops = 2;
+    json = job_to_json(&j);
+    CHECK(job_from_json(&k, json, strlen(json), err, sizeof(err)) == 0);
+    CHECK(strcmp(k.session_id, sid) == 0 && strcmp(k.session_op, "create") == 0 && k.session_idle_s == 600 &&
+          k.session_lifetime_s == 3600 && k.session_hops == 2 && !k.session_interactive);
+    job_release(&k);
+    free(json);
+    snprintf(j.session_op, sizeof(j.session_op), "exec");
+    snprintf(j.session_executor, sizeof(j.session_executor), "host-200000");
+    j.session_interactive = 1;
+    json = job_to_json(&j);
+    CHECK(strstr(json, "\"interactive\":true") && !strstr(json, "idle_timeout_s"));
+    CHECK(job_from_json(&k, json, strlen(json), err, sizeof(err)) == 0);
+    CHECK(strcmp(k.session_executor, "host-200000") == 0 && k.session_interactive == 1 && k.session_idle_s == 0);
+    job_release(&k);
+    free(json);
+    job_release(&j);
+    /* Refused: an unknown op, a session id that is not one, a fork with no new id, hops past the most. */
+    {
+        static const char *bad[] = {
+            "\"session\":{\"id\":\"1c6d8a63-4e9f-4e7b-8b62-3c2e4d5f6a71\",\"op\":\"steal\"}",
+            "\"session\":{\"id\":\"../../etc\",\"op\":\"exec\"}",
+            "\"session\":{\"id\":\"1c6d8a63-4e9f-4e7b-8b62-3c2e4d5f6a71\",\"op\":\"fork\",\"idle_timeout_s\":1,"
+            "\"max_lifetime_s\":1}",
+            "\"session\":{\"id\":\"1c6d8a63-4e9f-4e7b-8b62-3c2e4d5f6a71\",\"op\":\"create\",\"idle_timeout_s\":1,"
+            "\"max_lifetime_s\":1,\"hops\":9}",
+            "\"session\":\"1c6d8a63-4e9f-4e7b-8b62-3c2e4d5f6a71\"",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            char msg[600];
+            snprintf(msg, sizeof(msg),
+                     "{\"schema_version\":1,\"job_id\":\"%s\",\"kind\":\"sync\",\"account\":\"a\",\"code\":\"\","
+                     "\"timeout_ms\":1000,\"memory_mb\":64,\"credits\":0,\"submitted_at_ms\":1,\"expires_at_ms\":2,%s}",
+                     id, bad[i]);
+            CHECK(job_from_json(&k, msg, strlen(msg), err, sizeof(err)) < 0);
+        }
+    }
+    /* A result: its session, what it answers, where the session lives. */
+    result_init(&r);
+    CHECK(r.session_partition == -1);
+    snprintf(r.id, sizeof(r.id), "%s", id);
+    snprintf(r.executor, sizeof(r.executor), "host:1");
+    snprintf(r.session_id, sizeof(r.session_id), "%s", sid);
+    snprintf(r.session_op, sizeof(r.session_op), "create");
+    snprintf(r.session_executor, sizeof(r.session_executor), "host-200000");
+    r.session_partition = 7;
+    json = result_to_json(&r);
+    CHECK(result_from_json(&q, json, strlen(json), err, sizeof(err)) == 0);
+    CHECK(strcmp(q.session_id, sid) == 0 && strcmp(q.session_op, "create") == 0 && q.session_partition == 7 &&
+          strcmp(q.session_executor, "host-200000") == 0 && !q.session_lost && !q.session_ended);
+    result_release(&q);
+    free(json);
+    r.session_partition = -1;
+    r.session_executor[0] = '\0';
+    snprintf(r.session_op, sizeof(r.session_op), "exec");
+    r.session_lost = r.session_ended = 1;
+    json = result_to_json(&r);
+    CHECK(!strstr(json, "partition"));
+    CHECK(result_from_json(&q, json, strlen(json), err, sizeof(err)) == 0);
+    CHECK(q.session_partition == -1 && q.session_lost && q.session_ended);
+    result_release(&q);
+    free(json);
+    result_release(&r);
+}
+
 int main(void)
 {
+    test_session_fields();
     test_output_chunks();
     test_binary_stdin();
     test_job_roundtrip();

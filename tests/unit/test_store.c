@@ -725,6 +725,73 @@ static void test_results_lock_in_one_order(struct store *s1, struct store *s2)
     CHECK(store_account_get(s1, "acct_lock_p", &a) == 0 && a.balance == 100000 && a.refunded == N);
 }
 
+static void count_session(const struct store_session *x, void *arg)
+{
+    (void)x;
+    (*(int *)arg)++;
+}
+
+/* Sessions: the open-session limit (the configured one, then the
+ * account's own), placing, execs, ending, and the view of idle and
+ * lifetime ends. */
+static void test_sessions(struct store *s)
+{
+    char id[40], why[64];
+    long lim[STORE_NLIMITS];
+    struct store_session x, y;
+    int n = 0;
+    int64_t t0 = 1000000;
+
+    CHECK(store_account_create(s, "hash-sessions", 50, id, why, sizeof(why)) == 0);
+    memset(&x, 0, sizeof(x));
+    snprintf(x.account, sizeof(x.account), "%s", id);
+    x.memory_mb = 256;
+    x.idle_s = 60;
+    x.lifetime_s = 3600;
+    for (int i = 0; i < 3; i++) {
+        snprintf(x.id, sizeof(x.id), "5e55a000-0000-4000-8000-00000000000%d", i);
+        CHECK(store_session_add(s, &x, 2, t0) == (i < 2 ? 0 : 1));   /* two open at most */
+    }
+    CHECK(store_session_get(s, "5e55a000-0000-4000-8000-000000000000", id, &y) == 0);
+    CHECK(strcmp(y.state, "starting") == 0 && y.part == -1 && y.memory_mb == 256 && y.created_ms == t0);
+    CHECK(store_session_get(s, "5e55a000-0000-4000-8000-000000000000", "someone-else", &y) == 1);
+    CHECK(store_session_get(s, "5e55a000-0000-4000-8000-000000000002", id, &y) == 1);   /* refused: not stored */
+    CHECK(store_session_placed(s, "5e55a000-0000-4000-8000-000000000000", "host-1", 7) == 0);
+    CHECK(store_session_exec(s, "5e55a000-0000-4000-8000-000000000000", t0 + 5000, 1, 1234) == 0);
+    CHECK(store_session_exec(s, "5e55a000-0000-4000-8000-000000000000", t0 + 4000, 0, 0) == 0);   /* older: kept */
+    CHECK(store_session_get(s, "5e55a000-0000-4000-8000-000000000000", id, &y) == 0);
+    CHECK(strcmp(y.state, "open") == 0 && strcmp(y.executor, "host-1") == 0 && y.part == 7 && y.execs == 1 &&
+          y.memory_kb == 1234 && y.last_ms == t0 + 5000);
+    /* As of a time past its idle timeout it shows ended (idle_timeout); past its lifetime, max_lifetime. */
+    store_session_view(&y, t0 + 5000 + 60000);
+    CHECK(strcmp(y.state, "ended") == 0 && strcmp(y.reason, "idle_timeout") == 0);
+    CHECK(store_session_get(s, "5e55a000-0000-4000-8000-000000000000", id, &y) == 0);
+    store_session_view(&y, t0 + 3600 * 1000);
+    CHECK(strcmp(y.reason, "max_lifetime") == 0);
+    /* Idle ones do not count against the limit. */
+    snprintf(x.id, sizeof(x.id), "5e55a000-0000-4000-8000-000000000003");
+    CHECK(store_session_add(s, &x, 2, t0 + 120000) == 0);
+    /* Ended ones neither; an end is final. */
+    CHECK(store_session_end(s, "5e55a000-0000-4000-8000-000000000003", "ended", "deleted") == 0);
+    CHECK(store_session_end(s, "5e55a000-0000-4000-8000-000000000003", "ended", "lost") == 0);
+    CHECK(store_session_get(s, "5e55a000-0000-4000-8000-000000000003", id, &y) == 0 &&
+          strcmp(y.reason, "deleted") == 0);
+    CHECK(store_session_placed(s, "5e55a000-0000-4000-8000-000000000003", "host-2", 1) == 0);
+    CHECK(store_session_get(s, "5e55a000-0000-4000-8000-000000000003", id, &y) == 0 && strcmp(y.state, "ended") == 0);
+    /* The account's own limit wins over the configured one. */
+    CHECK(store_get_limits(s, id, lim) == 0 && lim[4] == -1);
+    lim[4] = 1;
+    CHECK(store_set_limits(s, id, lim, "test", "one session") == 0);
+    snprintf(x.id, sizeof(x.id), "5e55a000-0000-4000-8000-000000000004");
+    CHECK(store_session_add(s, &x, 5, t0) == 1);   /* 2 open in the window at t0 */
+    CHECK(store_session_list(s, id, 100, count_session, &n) == 3 && n == 3);
+    /* Retention: sessions last used before it and ended go; the rest stay. */
+    store_prune(s, t0 + 100000, 0, 0, 100);
+    n = 0;
+    CHECK(store_session_list(s, id, 100, count_session, &n) == 1 && n == 1);
+    CHECK(store_session_get(s, "5e55a000-0000-4000-8000-000000000003", id, &y) == 0);
+}
+
 static void suite(const char *name, const char *target, int shared)
 {
     struct store *s = NULL, *s2 = NULL;
@@ -746,6 +813,7 @@ static void suite(const char *name, const char *target, int shared)
     test_late_results(s);
     test_prune_whole_batches(s);
     test_output_chunks(s);
+    test_sessions(s);
     if (s2) {
         test_results_lock_in_one_order(s, s2);
         test_reply_leases(s, s2);
