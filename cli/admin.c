@@ -26,7 +26,8 @@ static const char admin_usage[] =
     "  revoke-keys ID --reason R                       every key expires now\n"
     "  suspend ID --reason R | reinstate ID --reason R\n"
     "  limits ID --reason R [--max-queued N] [--max-open N] [--requests-per-s N]\n"
-    "         [--max-batch-jobs N]      the account's own limits; N \"default\" resets one\n";
+    "         [--max-batch-jobs N] [--max-sessions N]\n"
+    "                                   the account's own limits; N \"default\" resets one\n";
 
 /* Sends and prints one call; returns the exit code. */
 static int call(struct http *h, const char *method, const char *path, cJSON *body, const char *idem, long ok_status)
@@ -68,14 +69,16 @@ int admin_main(struct http *h, int argc, char **argv)
                                          {"max-open", required_argument, NULL, 'O'},
                                          {"requests-per-s", required_argument, NULL, 'R'},
                                          {"max-batch-jobs", required_argument, NULL, 'B'},
+                                         {"max-sessions", required_argument, NULL, 'M'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *token = getenv("EXECQ_ADMIN_TOKEN"), *reason = NULL, *search = "", *idem = NULL, *cmd, *id;
     long offset = 0, limit = 100, days = 30, grace = -1, credits = 0;
     char path[512], *end;
     cJSON *body = NULL;
-    const char *lim[4] = {NULL, NULL, NULL, NULL};
-    static const char *const lim_names[4] = {"max_queued", "max_open", "requests_per_s", "max_batch_jobs"};
+    const char *lim[5] = {NULL, NULL, NULL, NULL, NULL};
+    static const char *const lim_names[5] = {"max_queued", "max_open", "requests_per_s", "max_batch_jobs",
+                                             "max_sessions"};
     int c, ret = CLI_EXIT_USAGE;
 
     while ((c = getopt_long(argc, argv, "t:r:h", opts, NULL)) != -1) {
@@ -92,6 +95,7 @@ int admin_main(struct http *h, int argc, char **argv)
         case 'O': lim[1] = optarg; break;
         case 'R': lim[2] = optarg; break;
         case 'B': lim[3] = optarg; break;
+        case 'M': lim[4] = optarg; break;
         case 'h': fputs(admin_usage, stdout); return 0;
         default: fputs(admin_usage, stderr); return CLI_EXIT_USAGE;
         }
@@ -141,7 +145,7 @@ int admin_main(struct http *h, int argc, char **argv)
         snprintf(path, sizeof(path), "/v1/admin/accounts/%s/credits", id);
         ret = call(h, "POST", path, body, idem, 200);
     } else if (strcmp(cmd, "limits") == 0) {
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 5; i++) {
             if (!lim[i])
                 continue;
             if (strcmp(lim[i], "default") == 0) {
