@@ -195,6 +195,8 @@ static void add_listed(const struct store_session *x, void *arg)
 {
     struct list_ctx *l = arg;
     struct store_session v = *x;
+    if (strcmp(x->reason, "deleted") == 0)
+        return;   /* gone */
     store_session_view(&v, l->now);
     cJSON_AddItemToArray(l->arr, session_json(&v));
 }
@@ -220,11 +222,14 @@ void sessions_route(struct api *a, struct api_req *r)
 }
 
 /* Reads r's session (r->path_id) of r's account into x. Returns 0, or -1
- * with r answered (404: none of this account's, whoever else holds it). */
+ * with r answered (404: none of this account's, whoever else holds it, or
+ * one that was deleted: it is gone). */
 static int find(struct api *a, struct api_req *r, struct store_session *x)
 {
     int rc = store_session_get(a->store, r->path_id, r->account, x);
 
+    if (rc == 0 && strcmp(x->reason, "deleted") == 0)
+        rc = 1;
     if (rc == 1)
         req_error(r, 404, "not_found", "no such session for this key");
     else if (rc < 0)
@@ -294,6 +299,40 @@ void session_exec(struct api *a, struct api_req *r)
     cJSON *o = NULL;
 
     job_init(&j);
+    /* The request first (a bad one is 400 whatever the session's state),
+     * then the session. */
+    if (!(o = submit_parse_body(r)))
+        goto out;
+    if (!cJSON_IsObject(o)) {
+        req_error(r, 400, "invalid_request", "the body must be a JSON object");
+        goto out;
+    }
+    for (const char *const *f = (const char *const[]){"memory_mb", "scratch_mb", "files", NULL}; *f; f++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, *f);
+        if (v && !cJSON_IsNull(v)) {
+            char msg[160];
+            snprintf(msg, sizeof(msg), "\"%s\" is not taken by a session's exec: %s", *f,
+                     strcmp(*f, "files") == 0 ? "write files from code, or pass the data on stdin"
+                                               : "it is the session's, set when it is made");
+            req_error(r, 400, "invalid_request", msg);
+            goto out;
+        }
+    }
+    if (spec_parse(a->cfg, o, &j, &e) < 0) {
+        req_error(r, e.status, e.code, e.msg);
+        goto out;
+    }
+    for (const char *const *f = (const char *const[]){"interactive", "cancel_on_disconnect", NULL}; *f; f++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, *f);
+        if (v && !cJSON_IsNull(v) && !cJSON_IsBool(v)) {
+            char msg[80];
+            snprintf(msg, sizeof(msg), "\"%s\" must be true or false", *f);
+            req_error(r, 400, "invalid_request", msg);
+            goto out;
+        }
+    }
+    j.session_interactive = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "interactive"));
+    r->cancel_on_disconnect = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "cancel_on_disconnect"));
     if (find(a, r, &x) < 0)
         goto out;
     if (strcmp(x.state, "starting") == 0) {
@@ -303,30 +342,6 @@ void session_exec(struct api *a, struct api_req *r)
     }
     if (strcmp(x.state, "open") != 0) {
         lost(r, &x);
-        goto out;
-    }
-    if (!(o = submit_parse_body(r)))
-        goto out;
-    if (cJSON_IsObject(o) && (cJSON_GetObjectItemCaseSensitive(o, "memory_mb") ||
-                              cJSON_GetObjectItemCaseSensitive(o, "scratch_mb"))) {
-        req_error(r, 400, "invalid_request", "memory_mb and scratch_mb are the session's, set when it is made");
-        goto out;
-    }
-    if (spec_parse(a->cfg, o, &j, &e) < 0) {
-        req_error(r, e.status, e.code, e.msg);
-        goto out;
-    }
-    {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "interactive");
-        if (v && !cJSON_IsNull(v) && !cJSON_IsBool(v)) {
-            req_error(r, 400, "invalid_request", "\"interactive\" must be true or false");
-            goto out;
-        }
-        j.session_interactive = cJSON_IsTrue(v);
-    }
-    if (j.nfiles > 0) {
-        req_error(r, 400, "invalid_request", "a session exec takes no input files yet: write them from code, or "
-                  "pass the data on stdin");
         goto out;
     }
     if (submit_refuse_now(a, r))
@@ -356,6 +371,17 @@ void session_fork(struct api *a, struct api_req *r)
     struct job j;
 
     job_init(&j);
+    if (r->body.len > 0) {
+        cJSON *o = submit_parse_body(r);
+        int empty = o && cJSON_IsObject(o) && !o->child;
+        cJSON_Delete(o);
+        if (!o)
+            goto out;
+        if (!empty) {
+            req_error(r, 400, "invalid_request", "a fork takes no fields: it has its parent's limits");
+            goto out;
+        }
+    }
     if (find(a, r, &x) < 0)
         goto out;
     if (strcmp(x.state, "starting") == 0) {
@@ -371,17 +397,6 @@ void session_fork(struct api *a, struct api_req *r)
         req_error(r, 409, "fork_unsupported", "a session with scratch space cannot be forked yet: the fork would "
                   "share its /tmp");
         goto out;
-    }
-    if (r->body.len > 0) {
-        cJSON *o = submit_parse_body(r);
-        int empty = o && cJSON_IsObject(o) && !o->child;
-        cJSON_Delete(o);
-        if (!o)
-            goto out;
-        if (!empty) {
-            req_error(r, 400, "invalid_request", "a fork takes no fields: it has its parent's limits");
-            goto out;
-        }
     }
     if (submit_refuse_now(a, r))
         goto out;

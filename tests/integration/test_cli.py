@@ -404,7 +404,7 @@ def test_session_commands_cover_the_routes(cluster, tmp_path):
         r = cli(["session", "rm", s], env)
         assert r.returncode == 0, r.stderr
     r = cli(["session", "exec", sid, "print(x)"], env)
-    assert r.returncode != 0 and b"session_lost" in r.stderr, r.stderr
+    assert r.returncode == 70 and b"not_found" in r.stderr, r.stderr   # deleted: gone
     r = cli(["session", "bogus"], env)
     assert r.returncode == 64
 

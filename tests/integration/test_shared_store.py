@@ -266,4 +266,4 @@ def test_a_session_made_through_one_api_runs_through_the_other(pair):
         status, body = ua.request("DELETE", f"/v1/sessions/{s_id}")
         assert status == 200 and body["ended_because"] == "deleted", body
     status, body = ub.request("POST", f"/v1/sessions/{sid}/exec", {"code": "print(x)", "timeout": 10})
-    assert status == 410, body
+    assert status == 404, body
