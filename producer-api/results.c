@@ -210,13 +210,13 @@ static void session_note(struct api *a, const struct pending_result *r)
         if (r->session_ran && r->session_partition >= 0)
             store_session_placed(a->store, r->session_id, r->session_executor, r->session_partition);
         else
-            store_session_end(a->store, r->session_id, "failed", "not_made");
+            store_session_end(a->store, r->session_id, "failed", "not_made", 0);
         return;
     }
     if (r->session_ran)
         store_session_exec(a->store, r->session_id, r->o.finished_ms, 1, r->memory_kb);
     if (r->session_gone)
-        store_session_end(a->store, r->session_id, "ended", r->session_gone == 2 ? "lost" : "died");
+        store_session_end(a->store, r->session_id, "ended", r->session_gone == 2 ? "lost" : "died", 0);
 }
 
 /* Stores n decoded results (retrying while the store fails), then counts

@@ -102,7 +102,7 @@ static void queue_new(struct api *a, struct api_req *r, struct store_session *x,
     r->session_create = 1;
     submit_sync(a, r, j, NULL, part);
     if (r->done && r->status != 200)
-        store_session_end(a->store, x->id, "failed", "not_queued");
+        store_session_end(a->store, x->id, "failed", "not_queued", 0);
 }
 
 static void create(struct api *a, struct api_req *r)
@@ -140,10 +140,6 @@ static void create(struct api *a, struct api_req *r)
             num_field(r, o, "idle_timeout_s", 1, SESSION_IDLE_MAX_S, &x.idle_s) < 0 ||
             num_field(r, o, "max_lifetime_s", 1, c->session_max_lifetime_s, &x.lifetime_s) < 0)
             goto out;
-        if (x.scratch_mb > x.memory_mb) {
-            req_error(r, 400, "invalid_request", "scratch_mb counts against memory_mb: it cannot be larger");
-            goto out;
-        }
     }
     if (submit_refuse_now(a, r))
         goto out;
@@ -179,7 +175,7 @@ void sessions_created(struct api *a, struct api_req *r, const struct result *res
         req_finish(r, 503, req_error_body("store_unavailable", "the session was made but could not be read back"));
         return;
     }
-    store_session_end(a->store, r->session_id, "failed", "not_made");
+    store_session_end(a->store, r->session_id, "failed", "not_made", 0);
     snprintf(msg, sizeof(msg), "no session was made: %s; %s", res->error[0] ? res->error : "the executor failed",
              res->status == RESULT_EXPIRED ? "no executor took it in time" : "try again later");
     r->retry_after_s = 5;
@@ -258,7 +254,16 @@ void session_route(struct api *a, struct api_req *r)
     }
     if (find(a, r, &x) < 0)
         return;
-    if (strcmp(r->method, "DELETE") == 0 && strcmp(x.state, "open") == 0) {
+    if (strcmp(r->method, "DELETE") == 0 && strcmp(x.state, "open") != 0) {
+        /* Ended already (or still being made: its executor ends it at
+         * its idle timeout): gone from now on all the same. */
+        if (store_session_end(a->store, x.id, "ended", "deleted", 1) < 0) {
+            req_store_down(r);
+            return;
+        }
+        snprintf(x.state, sizeof(x.state), "ended");
+        snprintf(x.reason, sizeof(x.reason), "deleted");
+    } else if (strcmp(r->method, "DELETE") == 0) {
         struct job j;
         char *json;
         job_init(&j);
@@ -274,7 +279,7 @@ void session_route(struct api *a, struct api_req *r)
         snprintf(j.session_op, sizeof(j.session_op), "end");
         snprintf(j.session_executor, sizeof(j.session_executor), "%s", x.executor);
         /* Ended in the store first: no exec goes out after this. */
-        if (store_session_end(a->store, x.id, "ended", "deleted") < 0) {
+        if (store_session_end(a->store, x.id, "ended", "deleted", 1) < 0) {
             job_release(&j);
             req_store_down(r);
             return;

@@ -307,8 +307,9 @@ long store_session_list(struct store *s, const char *account, long max,
                         void (*fn)(const struct store_session *x, void *arg), void *arg);
 /* A starting session made on executor (its execs go to partition part). */
 int store_session_placed(struct store *s, const char *id, const char *executor, int part);
-/* Ends session id (state "ended" or "failed", with reason) unless ended. */
-int store_session_end(struct store *s, const char *id, const char *state, const char *reason);
+/* Ends session id (state "ended" or "failed", with reason) unless ended,
+ * or whatever its state (always: a DELETE, after which it is gone). */
+int store_session_end(struct store *s, const char *id, const char *state, const char *reason, int always);
 /* An exec sent (at_ms: its idle clock starts again) or done (ran: counted;
  * memory_kb: its peak; ended/lost: the session is gone, reason). */
 int store_session_exec(struct store *s, const char *id, int64_t at_ms, int ran, long memory_kb);

@@ -127,9 +127,11 @@ int store_session_placed(struct store *s, const char *id, const char *executor, 
                   DB_ARGS(DB_T(id), DB_T(executor), DB_I(part))) < 0 ? -1 : 0;
 }
 
-int store_session_end(struct store *s, const char *id, const char *state, const char *reason)
+int store_session_end(struct store *s, const char *id, const char *state, const char *reason, int always)
 {
-    return update(s, "UPDATE sessions SET state = $2, reason = $3 WHERE id = $1 AND state IN ('starting', 'open')",
+    return update(s, always ? "UPDATE sessions SET state = $2, reason = $3 WHERE id = $1"
+                            : "UPDATE sessions SET state = $2, reason = $3 WHERE id = $1 AND state IN ('starting', "
+                              "'open')",
                   DB_ARGS(DB_T(id), DB_T(state), DB_T(reason))) < 0 ? -1 : 0;
 }
 

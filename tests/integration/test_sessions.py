@@ -170,6 +170,14 @@ def test_delete_ends_it_and_it_is_gone(api):
     assert status == 200 and [s["session_id"] for s in body["sessions"]] == [sid], body
     status, body = user.request("DELETE", f"/v1/sessions/{sid}")
     assert status == 200 and body["state"] == "ended" and body["ended_because"] == "deleted", body
+    # One that ended otherwise (its process exited) is deleted as well, and gone.
+    other = make(user)
+    status, body = ex(user, other, "import os\nos._exit(0)")
+    assert status == 200 and body["session"]["ended"] is True, body
+    status, body = user.request("DELETE", f"/v1/sessions/{other}")
+    assert status == 200 and body["ended_because"] == "deleted", body
+    status, body = user.request("GET", f"/v1/sessions/{other}")
+    assert status == 404, body
     for method, path in (("DELETE", ""), ("GET", ""), ("POST", "/exec"), ("POST", "/fork")):
         status, body = user.request(method, f"/v1/sessions/{sid}{path}", {"code": "print(1)"} if path == "/exec" else None)
         assert status == 404 and body["error"]["code"] == "not_found", (method, path, body)
@@ -257,7 +265,7 @@ def test_the_open_session_limit(api):
 def test_bad_requests(api):
     user, _ = signup(api)
     for body in ({"idle_timeout_s": 0}, {"idle_timeout_s": 3601}, {"memory_mb": 10**9}, {"nope": 1},
-                 {"scratch_mb": 512, "memory_mb": 64}, [1]):
+                 {"scratch_mb": 100000}, [1]):
         status, answer = user.request("POST", "/v1/sessions", body)
         assert status == 400 and answer["error"]["code"] == "invalid_request", (body, answer)
     sid = make(user)

@@ -772,8 +772,10 @@ static void test_sessions(struct store *s)
     snprintf(x.id, sizeof(x.id), "5e55a000-0000-4000-8000-000000000003");
     CHECK(store_session_add(s, &x, 2, t0 + 120000) == 0);
     /* Ended ones neither; an end is final. */
-    CHECK(store_session_end(s, "5e55a000-0000-4000-8000-000000000003", "ended", "deleted") == 0);
-    CHECK(store_session_end(s, "5e55a000-0000-4000-8000-000000000003", "ended", "lost") == 0);
+    CHECK(store_session_end(s, "5e55a000-0000-4000-8000-000000000003", "ended", "lost", 0) == 0);
+    CHECK(store_session_end(s, "5e55a000-0000-4000-8000-000000000003", "ended", "died", 0) == 0);   /* kept */
+    CHECK(store_session_get(s, "5e55a000-0000-4000-8000-000000000003", id, &y) == 0 && strcmp(y.reason, "lost") == 0);
+    CHECK(store_session_end(s, "5e55a000-0000-4000-8000-000000000003", "ended", "deleted", 1) == 0);   /* always */
     CHECK(store_session_get(s, "5e55a000-0000-4000-8000-000000000003", id, &y) == 0 &&
           strcmp(y.reason, "deleted") == 0);
     CHECK(store_session_placed(s, "5e55a000-0000-4000-8000-000000000003", "host-2", 1) == 0);
