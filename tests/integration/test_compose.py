@@ -56,7 +56,7 @@ def test_dockerfile_copies_what_exists():
     for src in re.findall(r"^COPY (?!--)(\S+) ", text, re.M):
         assert os.path.exists(os.path.join(TOP, src)), src
     for pkg in ("librdkafka-dev", "libmicrohttpd-dev", "libcjson-dev", "libcgroup-dev", "libseccomp-dev",
-                "libpython3-dev", "libpython3.11-dev", "libpq-dev", "libpq5"):
+                "libpython3-dev", "libpython3.11-dev", "libpq-dev", "libpq5", "libedit-dev", "libedit2"):
         assert pkg in text
     # The executor starts the launcher from its own directory.
     copied = re.findall(r"^COPY --from=build (.+) (\S+)$", text, re.M)
