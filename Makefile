@@ -202,6 +202,7 @@ bench: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(SSECLIENT)
 	@/usr/bin/python3 tests/bench/store.py
 	@/usr/bin/python3 tests/bench/files.py
 	@/usr/bin/python3 tests/bench/stream.py
+	@/usr/bin/python3 tests/bench/sessions.py
 
 clean:
 	rm -rf $(BUILD)
