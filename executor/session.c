@@ -97,18 +97,27 @@ static void publish(struct sessions *ss, const rd_kafka_message_t *m, const stru
     }
 }
 
+/* A result for j, answering op of session sid (init'd: the caller
+ * releases it), charged j's credits until said otherwise. */
+static void result_for(struct sessions *ss, struct result *r, const struct job *j, const char *sid, const char *op)
+{
+    result_init(r);
+    memcpy(r->id, j->id, sizeof(r->id));
+    snprintf(r->executor, sizeof(r->executor), "%s", ss->executor_id);
+    snprintf(r->account, sizeof(r->account), "%s", j->account);
+    memcpy(r->session_id, sid, sizeof(r->session_id));
+    snprintf(r->session_op, sizeof(r->session_op), "%s", op);
+    r->credits = j->credits;
+}
+
 /* The result of j that never ran: not charged (the API refunds it). */
 static void answer_unrun(struct sessions *ss, const rd_kafka_message_t *m, const struct job *j, int lost,
                          const char *why)
 {
     struct result r;
 
-    result_init(&r);
-    memcpy(r.id, j->id, sizeof(r.id));
-    snprintf(r.executor, sizeof(r.executor), "%s", ss->executor_id);
-    snprintf(r.account, sizeof(r.account), "%s", j->account);
-    memcpy(r.session_id, j->session_id, sizeof(r.session_id));
-    snprintf(r.session_op, sizeof(r.session_op), "%s", j->session_op);
+    result_for(ss, &r, j, j->session_id, j->session_op);
+    r.credits = 0;
     r.status = util_wall_ms() > j->expires_at_ms ? RESULT_EXPIRED : RESULT_FAILED;
     r.session_lost = lost;
     r.session_ended = lost;
@@ -155,13 +164,7 @@ static void run_exec(struct sessions *ss, struct session *se, struct queued *e)
     }
     pthread_mutex_unlock(&ss->mu);
     w.cancel_fd = se->cancel_fd;
-    result_init(&r);
-    memcpy(r.id, j->id, sizeof(r.id));
-    snprintf(r.executor, sizeof(r.executor), "%s", ss->executor_id);
-    snprintf(r.account, sizeof(r.account), "%s", j->account);
-    memcpy(r.session_id, se->id, sizeof(r.session_id));
-    snprintf(r.session_op, sizeof(r.session_op), "exec");
-    r.credits = j->credits;
+    result_for(ss, &r, j, se->id, "exec");
     if (j->stream && part != RD_KAFKA_PARTITION_UA) {
         live_begin(&live, ss->producer, ss->cfg->output_topic, part, j->id, "sync", 0);
         w.live = &live;
@@ -544,13 +547,7 @@ static void fork_session(struct sessions *ss, struct session *se, struct queued 
     long index;
     int64_t t0 = util_mono_us();
 
-    result_init(&r);
-    memcpy(r.id, j->id, sizeof(r.id));
-    snprintf(r.executor, sizeof(r.executor), "%s", ss->executor_id);
-    snprintf(r.account, sizeof(r.account), "%s", j->account);
-    memcpy(r.session_id, j->session_new_id, sizeof(r.session_id));
-    snprintf(r.session_op, sizeof(r.session_op), "fork");
-    r.credits = j->credits;
+    result_for(ss, &r, j, j->session_new_id, "fork");
     if (util_wall_ms() > j->expires_at_ms) {
         not_made(&r, "the fork waited past its deadline behind the session's execs");
         r.status = RESULT_EXPIRED;

@@ -243,6 +243,24 @@ static void lost(struct api_req *r, const struct store_session *x)
     req_error(r, 410, "session_lost", msg);
 }
 
+/* find, for a session that must be open to go on (an exec, a fork):
+ * 409 while it is being made, 410 once it has ended. */
+static int find_open(struct api *a, struct api_req *r, struct store_session *x)
+{
+    if (find(a, r, x) < 0)
+        return -1;
+    if (strcmp(x->state, "starting") == 0) {
+        r->retry_after_s = 1;
+        req_error(r, 409, "session_starting", "the session is still being made; retry in a moment");
+        return -1;
+    }
+    if (strcmp(x->state, "open") != 0) {
+        lost(r, x);
+        return -1;
+    }
+    return 0;
+}
+
 void session_route(struct api *a, struct api_req *r)
 {
     struct store_session x;
@@ -338,17 +356,8 @@ void session_exec(struct api *a, struct api_req *r)
     }
     j.session_interactive = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "interactive"));
     r->cancel_on_disconnect = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "cancel_on_disconnect"));
-    if (find(a, r, &x) < 0)
+    if (find_open(a, r, &x) < 0)
         goto out;
-    if (strcmp(x.state, "starting") == 0) {
-        r->retry_after_s = 1;
-        req_error(r, 409, "session_starting", "the session is still being made; retry in a moment");
-        goto out;
-    }
-    if (strcmp(x.state, "open") != 0) {
-        lost(r, &x);
-        goto out;
-    }
     if (submit_refuse_now(a, r))
         goto out;
     if (quota_enter(a->rate, QUOTA_SYNC, r->account, a->cfg->account_max_sync, util_mono_ms())) {
@@ -387,17 +396,8 @@ void session_fork(struct api *a, struct api_req *r)
             goto out;
         }
     }
-    if (find(a, r, &x) < 0)
+    if (find_open(a, r, &x) < 0)
         goto out;
-    if (strcmp(x.state, "starting") == 0) {
-        r->retry_after_s = 1;
-        req_error(r, 409, "session_starting", "the session is still being made; retry in a moment");
-        goto out;
-    }
-    if (strcmp(x.state, "open") != 0) {
-        lost(r, &x);
-        goto out;
-    }
     if (x.scratch_mb > 0) {
         req_error(r, 409, "fork_unsupported", "a session with scratch space cannot be forked yet: the fork would "
                   "share its /tmp");
