@@ -791,17 +791,19 @@ void jail_session_serve(int ctl)
         first = 0;
         e.exit_code = zyg_exec(code, h.interactive != 0);
         memset(code, 0, h.code_len);
-        /* The exec's pipes go (the executor reads them to their end);
-         * /dev/null in their place, and no other descriptor left open. */
-        {
-            int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-            if (devnull < 0)
-                child_fail("/dev/null");
-            for (int fd = 0; fd < 3; fd++)
-                dup2(devnull, fd);
-            dup2(devnull, JAIL_FD_DISPLAY);
-            if (devnull > 2 && devnull != JAIL_FD_DISPLAY)
-                close(devnull);
+        /* The exec's pipes go (the executor reads them to their end) and
+         * /dev/null takes their place: opened on fd 0 as it is freed, so
+         * it needs no descriptor the code may have used up (a session
+         * that hit RLIMIT_NOFILE goes on), and leaves no other one open. */
+        close(0);
+        if (open("/dev/null", O_RDWR) == 0) {
+            dup2(0, 1);
+            dup2(0, 2);
+            dup2(0, JAIL_FD_DISPLAY);
+        } else {
+            close(1);
+            close(2);
+            close(JAIL_FD_DISPLAY);
         }
         if (send(ctl, &e, sizeof(e), MSG_NOSIGNAL) != (ssize_t)sizeof(e))
             _exit(0);   /* the executor is gone: so is the session */
