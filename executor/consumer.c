@@ -929,7 +929,7 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     /* Sessions' execs come on the partition the instance id hashes to:
      * read from before the first create job can be taken. */
     if (c->session_slots > 0 &&
-        !(x.sessions = sessions_new(c, sb, x.producer, instance, x.executor_id, errstr, errstr_size)))
+        !(x.sessions = sessions_new(c, sb, x.producer, x.lookback, instance, x.executor_id, errstr, errstr_size)))
         goto out;
     topics = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(topics, c->jobs_topic, RD_KAFKA_PARTITION_UA);

@@ -15,6 +15,7 @@
 
 #include "kq.h"
 #include "live.h"
+#include "lookback.h"
 #include "log.h"
 #include "metrics.h"
 #include "util.h"
@@ -57,6 +58,8 @@ struct sessions {
     rd_kafka_t *producer, *rk;
     char instance[160], executor_id[64];
     int32_t partition;
+    int64_t read_back_end;   /* the partition's end at start: messages before it were read back */
+    struct lookback *lookback;   /* the results topic, for read-back execs answered before a crash */
     pthread_t reader;
     int reader_started;
     atomic_int stop;
@@ -319,6 +322,18 @@ static void on_message(struct sessions *ss, rd_kafka_message_t *m)
         return;   /* the session's thread owns m and j now */
     }
     pthread_mutex_unlock(&ss->mu);
+    if (!se && m->offset < ss->read_back_end && ss->lookback) {
+        /* Read back at start: the executor's previous run may have
+         * answered it before it died. Once is the rule: skip it then. */
+        char topic[128];
+        if (kq_header(m, KQ_H_REPLY_TO, topic, sizeof(topic)) < 0)
+            snprintf(topic, sizeof(topic), "%s", ss->cfg->results_topic);
+        if (lookback_find(ss->lookback, topic, kq_reply_partition(m), j.id, j.submitted_at_ms, 5000) == 1) {
+            job_release(&j);
+            rd_kafka_message_destroy(m);
+            return;
+        }
+    }
     if (strcmp(j.session_op, "exec") == 0 || strcmp(j.session_op, "fork") == 0)
         answer_unrun(ss, m, &j, !se,
                      se ? "the session has " SESSION_QUEUE_STR " execs waiting already; not run"
@@ -346,8 +361,8 @@ static double open_sessions(void *arg)
 }
 
 
-struct sessions *sessions_new(const struct cfg *c, struct sbx *sb, rd_kafka_t *producer, const char *instance,
-                              const char *executor_id, char *errstr, size_t errstr_size)
+struct sessions *sessions_new(const struct cfg *c, struct sbx *sb, rd_kafka_t *producer, struct lookback *lb,
+                              const char *instance, const char *executor_id, char *errstr, size_t errstr_size)
 {
     struct sessions *ss = calloc(1, sizeof(*ss));
     rd_kafka_topic_partition_list_t *at = NULL;
@@ -361,6 +376,7 @@ struct sessions *sessions_new(const struct cfg *c, struct sbx *sb, rd_kafka_t *p
     ss->cfg = c;
     ss->sb = sb;
     ss->producer = producer;
+    ss->lookback = lb;
     snprintf(ss->instance, sizeof(ss->instance), "%s", instance);
     snprintf(ss->executor_id, sizeof(ss->executor_id), "%s", executor_id);
     pthread_mutex_init(&ss->mu, NULL);
@@ -379,6 +395,16 @@ struct sessions *sessions_new(const struct cfg *c, struct sbx *sb, rd_kafka_t *p
     }
     if (at->elems[0].offset < 0)
         at->elems[0].offset = RD_KAFKA_OFFSET_END;   /* nothing written since */
+    {
+        int64_t lo = 0, hi = 0;
+        if (rd_kafka_query_watermark_offsets(ss->rk, c->sessions_topic, ss->partition, &lo, &hi, 30000) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+            snprintf(errstr, errstr_size, "sessions topic %s[%d]: no end offset", c->sessions_topic,
+                     (int)ss->partition);
+            goto fail;
+        }
+        ss->read_back_end = hi;
+    }
     if (rd_kafka_assign(ss->rk, at) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         snprintf(errstr, errstr_size, "assign %s[%d]", c->sessions_topic, (int)ss->partition);
         goto fail;

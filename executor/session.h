@@ -14,7 +14,9 @@
  * end of the last exec), its lifetime, an "end" message, or when its job
  * process ends. An exec or end for a session this executor does not hold
  * (it ended, or the executor restarted: the partition is read back ten
- * minutes at start) is answered "lost": failed, not charged. */
+ * minutes at start) is answered "lost": failed, not charged; one read
+ * back that the executor's previous run answered before it died (its
+ * result is on the results topic) is not answered twice. */
 #ifndef EXECQ_SESSION_H
 #define EXECQ_SESSION_H
 
@@ -29,10 +31,13 @@ struct sessions;
 
 /* Starts the reader of this executor's partition (instance: its static
  * member id; executor_id: what results name). producer publishes results
- * (its delivery callback must accept a NULL opaque). Returns NULL with the
- * reason in errstr. */
-struct sessions *sessions_new(const struct cfg *c, struct sbx *sb, rd_kafka_t *producer, const char *instance,
-                              const char *executor_id, char *errstr, size_t errstr_size);
+ * (its delivery callback must accept a NULL opaque); lb (may be NULL)
+ * finds, for an exec read back at start, whether the executor's previous
+ * run answered it already (then it is not answered again). Returns NULL
+ * with the reason in errstr. */
+struct lookback;
+struct sessions *sessions_new(const struct cfg *c, struct sbx *sb, rd_kafka_t *producer, struct lookback *lb,
+                              const char *instance, const char *executor_id, char *errstr, size_t errstr_size);
 
 /* A create job (j->session_op "create"): makes the session and fills r
  * (completed, with its partition; or failed with the reason: no room, or
