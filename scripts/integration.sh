@@ -8,7 +8,8 @@ cd "$top"
 # curls, integration, the adversarial programs); EXECQ_SANDBOX_MODES narrows.
 for mode in ${EXECQ_SANDBOX_MODES:-warm fresh}; do
   echo "== sandbox mode: $mode"
-  EXECQ_SANDBOX_MODE=$mode /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration tests/adversarial "$@"
+  EXECQ_SANDBOX_MODE=$mode /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration tests/adversarial \
+    ${EXECQ_PYTEST_K:+-k "$EXECQ_PYTEST_K"} "$@"
 done
 # The API contract (issue 31): Schemathesis against a stack of its own
 # (its admin run revokes and suspends the demo account).
