@@ -527,16 +527,7 @@ static void handle(struct exec_ctx *x, struct slot *s)
     } else if (strcmp(j.session_op, "create") == 0) {
         /* A session to make (session.h): it lives on in a session slot;
          * this slot is free again at once. */
-        if (x->sessions) {
-            sessions_create(x->sessions, &j, &r);
-        } else {
-            r.status = RESULT_FAILED;
-            r.credits = 0;
-            r.session_full = 1;
-            memcpy(r.session_id, j.session_id, sizeof(r.session_id));
-            snprintf(r.session_op, sizeof(r.session_op), "create");
-            snprintf(r.error, sizeof(r.error), "no executor had room for another session");
-        }
+        sessions_create(x->sessions, &j, &r);   /* NULL (no session slots): no room */
         if (r.session_full && pass_on(x, s, &j) == 0) {
             job_release(&j);
             result_release(&r);

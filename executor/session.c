@@ -66,7 +66,6 @@ struct sessions {
     pthread_mutex_t mu;
     struct session **v;      /* [session_slots]: NULL free, else the session (reserved while being made) */
     long memory_used, open;
-    atomic_long ended[SESSION_END_N];
     struct metric *m_ended[SESSION_END_N];
 };
 
@@ -150,8 +149,11 @@ static void run_exec(struct sessions *ss, struct session *se, struct queued *e)
     {
         int was_cancelled = 0;
         for (int i = 0; i < se->ncancelled; i++)
-            if (strcmp(se->cancelled[i], j->id) == 0)
+            if (strcmp(se->cancelled[i], j->id) == 0) {
                 was_cancelled = 1;
+                memcpy(se->cancelled[i], se->cancelled[--se->ncancelled], 37);   /* its turn came: done with */
+                break;
+            }
         if (was_cancelled) {
             pthread_mutex_unlock(&ss->mu);
             answer_unrun(ss, e->m, j, 0, "cancelled before it ran");
@@ -253,7 +255,6 @@ static void *session_main(void *arg)
      * session always finds a sandbox slot free. */
     ss->v[se->index] = (struct session *)&ss->v[se->index];
     pthread_mutex_unlock(&ss->mu);
-    atomic_fetch_add(&ss->ended[why], 1);
     metrics_add(ss->m_ended[why], 1);
     log_msg(LOG_INFO, "session=%s ended: %s", se->id, end_names[why]);
     sbx_session_end(ss->sb, se->box);
@@ -536,17 +537,17 @@ static int start(struct sessions *ss, const struct job *j, const char *id, long 
 
 void sessions_create(struct sessions *ss, const struct job *j, struct result *r)
 {
-    const struct cfg *c = ss->cfg;
-    long mem = j->memory_mb < c->max_memory_mb ? j->memory_mb : c->max_memory_mb;
+    const struct cfg *c = ss ? ss->cfg : NULL;
+    long mem = c && j->memory_mb > c->max_memory_mb ? c->max_memory_mb : j->memory_mb;
     char errstr[256], why[256];
     struct sbx_session *box;
     long index;
 
     memcpy(r->session_id, j->session_id, sizeof(r->session_id));
     snprintf(r->session_op, sizeof(r->session_op), "create");
-    if ((index = reserve(ss, mem)) < 0) {
+    if (!ss || (index = reserve(ss, mem)) < 0) {
         snprintf(why, sizeof(why), "no executor had room for another session (this one holds at most %ld, %ld MiB "
-                 "together)", c->session_slots, c->session_memory_mb);
+                 "together)", c ? c->session_slots : 0, c ? c->session_memory_mb : 0);
         not_made(r, why);
         r->session_full = 1;
         return;
@@ -623,11 +624,6 @@ long sessions_open(struct sessions *ss)
     n = ss->open;
     pthread_mutex_unlock(&ss->mu);
     return n;
-}
-
-long sessions_ended(struct sessions *ss, int why)
-{
-    return why >= 0 && why < SESSION_END_N ? atomic_load(&ss->ended[why]) : 0;
 }
 
 void sessions_free(struct sessions *ss)

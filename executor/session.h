@@ -41,13 +41,13 @@ struct sessions *sessions_new(const struct cfg *c, struct sbx *sb, rd_kafka_t *p
 
 /* A create job (j->session_op "create"): makes the session and fills r
  * (completed, with its partition; or failed with the reason: no room, or
- * no sandbox). Slot thread. */
+ * no sandbox; r->session_full when no room, ss NULL included: an executor
+ * with --session-slots 0). Slot thread. */
 void sessions_create(struct sessions *ss, const struct job *j, struct result *r);
 
-/* Open sessions, and those ended by idle timeout, lifetime, request or
- * their own end (metrics). Any thread. */
+/* Open sessions (a metric). Any thread. */
 long sessions_open(struct sessions *ss);
-long sessions_ended(struct sessions *ss, int why);
+/* Why a session ended (execq_executor_sessions_ended_total{why}). */
 enum { SESSION_END_IDLE, SESSION_END_LIFETIME, SESSION_END_DELETED, SESSION_END_DIED, SESSION_END_N };
 
 /* Exec id was cancelled (POST /v1/jobs/{id}/cancel, or its caller went

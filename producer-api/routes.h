@@ -30,6 +30,9 @@ struct cJSON;
  * the price; streamed if asked). */
 struct cJSON *submit_parse_body(struct api_req *r);
 int submit_refuse_now(struct api *a, struct api_req *r);
+/* submit_refuse_now, then the account's waiting sync calls
+ * (--account-max-sync: 429) counted for r: 1 when r is answered. */
+int submit_admit_sync(struct api *a, struct api_req *r);
 void submit_stamp_sync(struct api *a, struct api_req *r, struct job *j);
 void submit_sync(struct api *a, struct api_req *r, struct job *j, struct store_idem *kp, int32_t session_part);
 /* Marks job id, accepted and charged but never handed to Kafka, failed

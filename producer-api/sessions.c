@@ -12,7 +12,6 @@
 #include "job.h"
 #include "log.h"
 #include "produce.h"
-#include "quota.h"
 #include "req.h"
 #include "spec.h"
 #include "store.h"
@@ -358,15 +357,8 @@ void session_exec(struct api *a, struct api_req *r)
     r->cancel_on_disconnect = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "cancel_on_disconnect"));
     if (find_open(a, r, &x) < 0)
         goto out;
-    if (submit_refuse_now(a, r))
+    if (submit_admit_sync(a, r))
         goto out;
-    if (quota_enter(a->rate, QUOTA_SYNC, r->account, a->cfg->account_max_sync, util_mono_ms())) {
-        r->retry_after_s = 1;
-        req_error(r, 429, "too_many_jobs", "this account has as many sync calls waiting as it may; nothing was "
-                  "charged");
-        goto out;
-    }
-    r->sync_counted = 1;
     j.memory_mb = x.memory_mb;
     submit_stamp_sync(a, r, &j);
     memcpy(j.session_id, x.id, sizeof(j.session_id));

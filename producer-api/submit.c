@@ -286,6 +286,22 @@ cJSON *submit_parse_body(struct api_req *r)
     return parse_body(r);
 }
 
+int submit_admit_sync(struct api *a, struct api_req *r)
+{
+    if (refuse_now(a, r))
+        return 1;
+    if (quota_enter(a->rate, QUOTA_SYNC, r->account, a->cfg->account_max_sync, util_mono_ms())) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "this account already has %ld sync calls waiting (the most one account may "
+                 "have); retry when one is answered, or use async jobs; nothing was charged", a->cfg->account_max_sync);
+        r->retry_after_s = 1;
+        req_error(r, 429, "too_many_jobs", msg);
+        return 1;
+    }
+    r->sync_counted = 1;   /* uncounted when the request ends (api.c api_completed) */
+    return 0;
+}
+
 int submit_refuse_now(struct api *a, struct api_req *r)
 {
     return refuse_now(a, r);
@@ -402,17 +418,8 @@ void submit_exec(struct api *a, struct api_req *r)
         }
         r->cancel_on_disconnect = cJSON_IsTrue(v);
     }
-    if (refuse_now(a, r))
+    if (submit_admit_sync(a, r))
         goto out;
-    if (quota_enter(a->rate, QUOTA_SYNC, r->account, a->cfg->account_max_sync, util_mono_ms())) {
-        char msg[200];
-        snprintf(msg, sizeof(msg), "this account already has %ld sync calls waiting (the most one account may "
-                 "have); retry when one is answered, or use async jobs; nothing was charged", a->cfg->account_max_sync);
-        r->retry_after_s = 1;
-        req_error(r, 429, "too_many_jobs", msg);
-        goto out;
-    }
-    r->sync_counted = 1;   /* uncounted when the request ends (api.c api_completed) */
     j.stream = wants_stream(r, &j);
     stamp(a, r, &j, "sync", NULL);
     submit_sync(a, r, &j, k.key ? &k : NULL, -1);
