@@ -96,6 +96,7 @@ struct cfg {
     long cpu_percent;
     long zygote_max_jobs;
     long zygote_max_age_s;
+    long zygote_huge_pages;
     char cgroup_parent[128];
     long host_reserve_mb;
     long jobs_cpu_percent;

@@ -77,6 +77,8 @@ struct jail_cfg {
 struct lnch_hello {               /* executor -> launcher, once */
     struct jail_cfg jail;
     int64_t uid_base;
+    int32_t zygote_huge_pages;    /* zyg_init's huge */
+    int32_t pad;
     char warm_imports[1024];
 };
 struct lnch_req {                 /* executor -> launcher: build a sandbox */
@@ -92,6 +94,7 @@ struct lnch_req {                 /* executor -> launcher: build a sandbox */
 struct lnch_rep {                 /* launcher -> executor; a sandbox comes with fds ctl, status, pidfd */
     int32_t ok;
     int32_t pid;                  /* init's pid on the host */
+    int64_t huge_kib;             /* the launcher's first reply: the zygote's memory in 2 MiB pages */
     char err[240];
 };
 

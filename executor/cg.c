@@ -17,13 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "util.h"
 
 struct cg_job {
     const struct cg_layout *l;
-    struct cgroup *cg;         /* libcgroup's handle */
     char name[192];            /* <parent>/<job> */
-    int killed;
 };
 
 static int write_file(const char *path, const char *value)
@@ -458,64 +457,73 @@ int cg_job_task_files(const struct cg_job *j, char files[][512], int max)
     return n;
 }
 
+/* The mount point of a v1 controller this executor uses. */
+static const char *v1_mount(const struct cg_layout *l, const char *ctrl)
+{
+    return strcmp(ctrl, "memory") == 0 ? l->memory : strcmp(ctrl, "pids") == 0 ? l->pids : l->cpu;
+}
+
+/* mkdir and the limit files, not libcgroup's cgroup_create_cgroup: that
+ * one also chowns every file of every controller and reads the mount table,
+ * which took a fifth of the executor's CPU per job (docs/performance.md). */
 struct cg_job *cg_job_create(const struct cg_layout *l, const char *name, const struct cg_limits *lim,
                              char *errstr, size_t errstr_size)
 {
     struct cg_job *j = calloc(1, sizeof(*j));
-    const char *ctrl[8], *names[8];
-    char values[8][32];
-    size_t n;
-    int err;
+    const char *mounts[5], *ctrl[8], *names[8];
+    char values[8][32], p[1024];
+    size_t nm, n;
 
-    if (!j)
+    if (!j) {
+        snprintf(errstr, errstr_size, "out of memory");
         return NULL;
+    }
     j->l = l;
     snprintf(j->name, sizeof(j->name), "%s/%s", l->parent, name);
-    j->cg = cgroup_new_cgroup(j->name);
-    if (!j->cg)
-        goto nomem;
-    if (l->version == CG_V2) {
-        struct cgroup_controller *c[3] = {cgroup_add_controller(j->cg, "memory"),
-                                          cgroup_add_controller(j->cg, "pids"), cgroup_add_controller(j->cg, "cpu")};
-        if (!c[0] || !c[1] || !c[2])
-            goto nomem;
-        n = cg_v2_settings(lim, names, values, 8);
-        for (size_t i = 0; i < n; i++) {
-            struct cgroup_controller *cc = c[strncmp(names[i], "memory", 6) == 0 ? 0 : strncmp(names[i], "pids", 4) == 0 ? 1 : 2];
-            if (cgroup_add_value_string(cc, names[i], values[i]) != 0)
-                goto nomem;
+    nm = layout_mounts(l, mounts);
+    for (size_t i = 0; i < nm; i++) {
+        snprintf(p, sizeof(p), "%s/%s", mounts[i], j->name);
+        /* EEXIST: a hierarchy mounted twice (cpu and cpuacct together). */
+        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+            snprintf(errstr, errstr_size, "create cgroup %s: %s", p, strerror(errno));
+            goto fail;
         }
-    } else {
-        n = cg_v1_settings(lim, l->memsw, l->tcp, ctrl, names, values, 8);
-        const char *all[] = {"memory", "pids", "cpu", "cpuacct", "freezer"};
-        for (size_t i = 0; i < 5; i++)
-            if (!cgroup_add_controller(j->cg, all[i]))
-                goto nomem;
-        for (size_t i = 0; i < n; i++)
-            if (cgroup_add_value_string(cgroup_get_controller(j->cg, ctrl[i]), names[i], values[i]) != 0)
-                goto nomem;
     }
-    if ((err = cgroup_create_cgroup(j->cg, 0)) != 0) {
-        snprintf(errstr, errstr_size, "create cgroup %s: %s", j->name, cgroup_strerror(err));
-        cgroup_delete_cgroup_ext(j->cg, CGFLAG_DELETE_IGNORE_MIGRATION | CGFLAG_DELETE_EMPTY_ONLY);
-        cgroup_free(&j->cg);
-        free(j);
-        return NULL;
+    if (l->version == CG_V2)
+        n = cg_v2_settings(lim, names, values, 8);
+    else
+        n = cg_v1_settings(lim, l->memsw, l->tcp, ctrl, names, values, 8);
+    for (size_t i = 0; i < n; i++) {   /* in the order given: memsw after the memory limit */
+        snprintf(p, sizeof(p), "%s/%s/%s", l->version == CG_V2 ? l->unified : v1_mount(l, ctrl[i]), j->name,
+                 names[i]);
+        if (write_file(p, values[i]) < 0) {
+            snprintf(errstr, errstr_size, "%s = %s: %s", p, values[i], strerror(errno));
+            goto fail;
+        }
     }
     return j;
-nomem:
-    snprintf(errstr, errstr_size, "libcgroup: cannot describe cgroup %s", j->name);
-    cgroup_free(&j->cg);
+fail:
+    for (size_t i = 0; i < nm; i++) {
+        snprintf(p, sizeof(p), "%s/%s", mounts[i], j->name);
+        rmdir(p);
+    }
     free(j);
     return NULL;
 }
 
 int cg_job_attach(struct cg_job *j, pid_t pid, char *errstr, size_t errstr_size)
 {
-    int err = cgroup_attach_task_pid(j->cg, pid);
-    if (err) {
-        snprintf(errstr, errstr_size, "attach %d to %s: %s", (int)pid, j->name, cgroup_strerror(err));
-        return -1;
+    const char *mounts[5];
+    size_t nm = layout_mounts(j->l, mounts);
+    char p[1024], v[24];
+
+    snprintf(v, sizeof(v), "%d", (int)pid);
+    for (size_t i = 0; i < nm; i++) {
+        snprintf(p, sizeof(p), "%s/%s/cgroup.procs", mounts[i], j->name);
+        if (write_file(p, v) < 0) {
+            snprintf(errstr, errstr_size, "attach %d to %s: %s", (int)pid, p, strerror(errno));
+            return -1;
+        }
     }
     return 0;
 }
@@ -588,7 +596,6 @@ static void kill_group(const struct cg_layout *l, const char *name)
 void cg_job_kill(struct cg_job *j)
 {
     kill_group(j->l, j->name);
-    j->killed = 1;
 }
 
 int cg_job_stats(const struct cg_job *j, struct cg_stats *st)
@@ -607,18 +614,19 @@ int cg_job_stats(const struct cg_job *j, struct cg_stats *st)
 
 void cg_job_destroy(struct cg_job *j)
 {
+    const char *mounts[5];
+    size_t nm;
+
     if (!j)
         return;
-    cg_job_kill(j);
-    /* Killed tasks leave asynchronously; an rmdir of a group with tasks
-     * fails (EBUSY), so retry for up to a second. */
-    for (int i = 0; i < 500; i++) {
-        if (cgroup_delete_cgroup_ext(j->cg, CGFLAG_DELETE_IGNORE_MIGRATION | CGFLAG_DELETE_EMPTY_ONLY) == 0)
-            break;
-        if (i % 50 == 49)
-            cg_job_kill(j);
-        util_sleep_ms(2);
-    }
-    cgroup_free(&j->cg);
+    /* Usually empty by now (its sandbox's init was killed and has exited,
+     * which the kernel allows only once the rest of its PID namespace is
+     * gone): then a plain rmdir. A group still busy is killed (on v1 the
+     * freezer dance, whose freeze and thaw flip a kernel-wide static key,
+     * with an IPI to every CPU: not per job) and removed (remove_group). */
+    nm = layout_mounts(j->l, mounts);
+    for (size_t i = 0; i < nm; i++)
+        if (remove_group(j->l, mounts[i], j->name) < 0)
+            log_msg(LOG_WARNING, "cgroup %s/%s still there after its tasks were killed", mounts[i], j->name);
     free(j);
 }

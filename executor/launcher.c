@@ -2,6 +2,7 @@
  * launcher.h). Requests are serialised by a mutex: the launcher answers one
  * at a time, in order. */
 #include "launcher.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -142,6 +143,8 @@ int lnch_ready(struct lnch *l, char *errstr, size_t errstr_size)
         snprintf(errstr, errstr_size, "sandbox launcher: %s", rep.err);
         return -1;
     }
+    if (rep.huge_kib > 0)
+        log_msg(LOG_INFO, "zygote ready: %lld MiB of its memory in 2 MiB pages", (long long)(rep.huge_kib >> 10));
     return 0;
 }
 

@@ -1299,6 +1299,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     snprintf(hello.jail.usr_paths, sizeof(hello.jail.usr_paths), "%s", c->sandbox_paths);
     snprintf(hello.jail.python, sizeof(hello.jail.python), "%s", c->python);
     hello.uid_base = c->uid_base;
+    hello.zygote_huge_pages = (int32_t)c->zygote_huge_pages;
     snprintf(hello.warm_imports, sizeof(hello.warm_imports), "%s", c->warm_imports);
     s->hello = hello;
     s->ln = lnch_start(c->launcher, &hello, errstr, errstr_size);

@@ -265,7 +265,7 @@ __attribute__((noreturn)) static void run_fresh(const char *python, const char *
         off += (size_t)n;
     code[off] = '\0';
     close(3);
-    if (zyg_init(python, "", mpl_dir, mpl_dir, errstr, sizeof(errstr)) < 0) {
+    if (zyg_init(python, "", mpl_dir, mpl_dir, 0, NULL, errstr, sizeof(errstr)) < 0) {
         dprintf(2, "execq: %s\n", errstr);
         _exit(120);
     }
@@ -286,7 +286,7 @@ __attribute__((noreturn)) static void run_fresh_session(const char *python, cons
         if (n != fd)
             _exit(120);
     }
-    if (zyg_init(python, "", mpl_dir, mpl_dir, errstr, sizeof(errstr)) < 0) {
+    if (zyg_init(python, "", mpl_dir, mpl_dir, 0, NULL, errstr, sizeof(errstr)) < 0) {
         dprintf(2, "execq: %s\n", errstr);
         _exit(120);
     }
@@ -297,6 +297,7 @@ int main(int argc, char **argv)
 {
     struct lnch_rep rep = {0};
     char errstr[240];
+    long huge_kib = 0;
     sigset_t chld;
     int sfd;
 
@@ -329,7 +330,8 @@ int main(int argc, char **argv)
     if (filter_build(&filter, errstr, sizeof(errstr)) < 0)
         goto fail;
     if (hello.jail.warm && zyg_init(hello.jail.python, hello.warm_imports, hello.jail.mpl_dir,
-                                    hello.jail.mpl_dir[0] ? JAIL_MPL_DIR : "", errstr, sizeof(errstr)) < 0)
+                                    hello.jail.mpl_dir[0] ? JAIL_MPL_DIR : "", hello.zygote_huge_pages,
+                                    &huge_kib, errstr, sizeof(errstr)) < 0)
         goto fail;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
@@ -339,6 +341,7 @@ int main(int argc, char **argv)
     }
     rep.ok = 1;
     rep.pid = getpid();
+    rep.huge_kib = huge_kib;
     reply(&rep, NULL, 0);
     for (;;) {
         struct pollfd p[2] = {{SOCK, POLLIN, 0}, {sfd, POLLIN, 0}};

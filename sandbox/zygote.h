@@ -26,8 +26,11 @@
  * thread holds). With no imports (fresh mode's interpreter, which nothing
  * forks from) it only starts the interpreter. Returns 0, or -1 with the reason in errstr. Call once, in
  * the launcher, before any fork. */
-int zyg_init(const char *python, const char *imports, const char *mpl_dir, const char *job_mpl_dir, char *errstr,
-             size_t errstr_size);
+int zyg_init(const char *python, const char *imports, const char *mpl_dir, const char *job_mpl_dir, int huge,
+             long *huge_kib, char *errstr, size_t errstr_size);
+/* huge: after the imports, back the warm interpreter's anonymous memory
+ * with 2 MiB pages where the kernel can (MADV_COLLAPSE), so that each job's
+ * fork and exit walk far fewer page-table entries; *huge_kib gets how much. */
 
 /* In the forked job process, before its job: Python's own after-fork work
  * (thread state, os.register_at_fork hooks) and new seeds for every random
