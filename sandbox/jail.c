@@ -878,6 +878,35 @@ static void landlock(const struct jail_cfg *c)
     close(rs);
 }
 
+/* The sandbox's resource limits, per process: init sets its own and the
+ * job process its own (it is not init's fork). */
+static void sandbox_limits(const struct jail_cfg *c)
+{
+    /* RLIMIT_CORE 1, not 0: a core_pattern that pipes to a helper runs that
+     * helper, as host root, whatever the limit, except for exactly 1, which
+     * the kernel reads as "never pipe" (fs/coredump.c); and one byte is
+     * below any core file's minimum, so no file is written either. */
+    set_limit(RLIMIT_CORE, 1, "RLIMIT_CORE");
+    set_limit(RLIMIT_NOFILE, 256, "RLIMIT_NOFILE");
+    /* No regular file grows, except on the scratch tmpfs, which is capped
+     * by its size anyway (this also stops a sparse file beyond it). */
+    set_limit(RLIMIT_FSIZE, c->scratch_mb > 0 ? (rlim_t)c->scratch_mb << 20 : 0, "RLIMIT_FSIZE");
+    set_limit(RLIMIT_NPROC, (rlim_t)c->pids_max, "RLIMIT_NPROC");   /* second line behind pids.max */
+    set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
+    /* Queued signals and POSIX timers: the kernel counts them per user of
+     * each user namespace and, above it, against the user that made the
+     * namespace: root, whose budget every sandbox and every root process of
+     * the host share. Left at the host's value, one job queued 96k blocked
+     * signals and no other warm job could make its kill timer. Message
+     * queues are refused by the filter; their budget is 0 as well. */
+    set_limit(RLIMIT_SIGPENDING, JAIL_SIGPENDING, "RLIMIT_SIGPENDING");
+    set_limit(RLIMIT_MSGQUEUE, 0, "RLIMIT_MSGQUEUE");
+    /* Whatever the executor was started with: no real-time scheduling and
+     * no raised nice priority, so a job cannot starve the host. */
+    set_limit(RLIMIT_RTPRIO, 0, "RLIMIT_RTPRIO");
+    set_limit(RLIMIT_NICE, 0, "RLIMIT_NICE");
+}
+
 /* pid 2: becomes the job's unprivileged process ahead of time, then waits
  * for its one job and runs it. Never returns. */
 __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, const struct filter *f)
@@ -987,16 +1016,165 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
     _exit(126);
 }
 
-void jail_init(struct jail_cfg *c, const struct filter *f, int ncg)
+/* The job process's first steps, in the sandbox's namespaces but still a
+ * copy of the launcher: wipe what of the launcher it holds, wait until init
+ * has built the root, then do for itself what a fork of init would have
+ * inherited, and become the job process. Never returns. */
+__attribute__((noreturn)) static void job_start(struct jail_cfg *c, const struct filter *f, int ncg,
+                                                const struct jail_wipe *w, int nw)
+{
+    char b;
+
+    close(JAIL_FD_GO_W);
+    for (int i = 0; i < nw; i++)
+        memset(w[i].p, 0, w[i].n);
+    /* When memory runs out host-wide, a job dies first, never the broker,
+     * the API or the executor (init's is set by the launcher). Through the
+     * host's /proc, before the root is built; raising it needs no
+     * privilege. */
+    {
+        int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "1000", 4) != 4)
+            child_fail("oom_score_adj");
+        close(fd);
+    }
+    /* init builds the root (and with it a /proc of the sandbox) only
+     * after this. */
+    if (write(JAIL_FD_GO, "r", 1) != 1)
+        _exit(127);
+    /* EOF: init failed (it said why on the status pipe) or died. */
+    if (read(JAIL_FD_GO, &b, 1) != 1)
+        _exit(127);
+    close(JAIL_FD_GO);
+    /* pivot_root moved this process's root to the new one; its working
+     * directory was the launcher's, in the detached host tree. */
+    if (chdir("/") < 0)
+        child_fail("chdir /");
+    set_ids(0, 0, "become namespace root");
+    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0)
+        child_fail("session keyring");
+    for (int i = 0; i < ncg; i++) {
+        if (write(JAIL_FD_CG + i, "0", 1) != 1)
+            child_fail("join the job cgroup");
+        close(JAIL_FD_CG + i);
+    }
+    sandbox_limits(c);
+    if (unshare(CLONE_NEWCGROUP) < 0)
+        child_fail("cgroup namespace");
+    /* Host paths the job process has no use for. */
+    memset(c->root, 0, sizeof(c->root));
+    memset(c->dev_dir, 0, sizeof(c->dev_dir));
+    if (c->mpl_dir[0]) {
+        memset(c->mpl_dir, 0, sizeof(c->mpl_dir));
+        snprintf(c->mpl_dir, sizeof(c->mpl_dir), "%s", JAIL_MPL_DIR);
+    }
+    job_process(c, f);
+}
+
+/* jail_spawn's child holds every capability in the sandbox's user
+ * namespace, but not as its root: its uid is the launcher's (host root),
+ * which the namespace does not map, so an exec would drop them all, and
+ * init needs them (it becomes the namespace's root first thing). Raised
+ * into the ambient set, they survive the exec (for the namespace only, as
+ * before it); init drops every one after building the root. */
+static void keep_caps_across_exec(void)
+{
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+
+    if (syscall(SYS_capget, &h, d) < 0)
+        child_fail("capget");
+    d[0].inheritable = d[0].permitted;
+    d[1].inheritable = d[1].permitted;
+    if (syscall(SYS_capset, &h, d) < 0)
+        child_fail("capset");
+    for (int cap = 0; cap <= 63; cap++)
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EINVAL)
+            child_fail("ambient capabilities");
+}
+
+/* What jail_spawn hands the exec'd init on JAIL_FD_CFG. */
+#define INIT_CFG_MAGIC 0x65786971u   /* "exiq" */
+struct init_cfg {
+    uint32_t magic;
+    int32_t ncg;
+    int32_t job;          /* the job process's pid (2) */
+    uint32_t ninsns;      /* the filter's instructions that follow */
+    struct jail_cfg c;
+};
+
+void jail_spawn(struct jail_cfg *c, const struct filter *f, int ncg, const struct jail_wipe *w, int nw)
+{
+    struct init_cfg ic;   /* made after the fork and wiped before the exec: no job process's copy holds it */
+    char *argv[] = {"", NULL}, *envp[] = {NULL};
+    int go[2], cfg[2];
+    size_t flen = (size_t)f->len * sizeof(f->insns[0]);
+    pid_t py;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0 || dup3(go[0], JAIL_FD_GO, O_CLOEXEC) < 0 ||
+        dup3(go[1], JAIL_FD_GO_W, 0) < 0)
+        child_fail("go socket");
+    close(go[0]);
+    close(go[1]);
+    py = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (py < 0)
+        child_fail("fork the job process");
+    if (py == 0)
+        job_start(c, f, ncg, w, nw);
+    /* Still sharing the launcher's memory (CLONE_VM, which waits for this
+     * exec): write nothing of it. init's own image from here. */
+    ic.magic = INIT_CFG_MAGIC;   /* field by field: a compound literal would leave a copy on this stack */
+    ic.ncg = ncg;
+    ic.job = py;
+    ic.ninsns = f->len;
+    memcpy(&ic.c, c, sizeof(ic.c));
+    if (pipe2(cfg, O_CLOEXEC) < 0 || sizeof(ic) + flen > 65536 ||
+        write(cfg[1], &ic, sizeof(ic)) != (ssize_t)sizeof(ic) ||
+        write(cfg[1], f->insns, flen) != (ssize_t)flen || dup3(cfg[0], JAIL_FD_CFG, 0) < 0)
+        child_fail("init's configuration");
+    /* This stack is the launcher's memory, which the next sandbox's job
+     * process copies: leave no path of this one in it. */
+    explicit_bzero(&ic, sizeof(ic));
+    for (int fd = JAIL_FD_CTL; fd < JAIL_FD_CG + ncg; fd++)   /* kept across the exec */
+        if (fcntl(fd, F_SETFD, 0) < 0)
+            child_fail("descriptors");
+    keep_caps_across_exec();
+    syscall(SYS_execveat, JAIL_FD_SELF, "", argv, envp, AT_EMPTY_PATH);
+    child_fail("exec init");
+}
+
+__attribute__((noreturn)) static void jail_init(struct jail_cfg *c, const struct filter *f, int ncg, pid_t py);
+
+void jail_init_main(void)
+{
+    static struct init_cfg ic;
+    struct filter f = {0};
+
+    if (fcntl(JAIL_FD_CFG, F_GETFD) < 0 || read(JAIL_FD_CFG, &ic, sizeof(ic)) != (ssize_t)sizeof(ic) ||
+        ic.magic != INIT_CFG_MAGIC || ic.ncg < 0 || ic.ncg > JAIL_MAX_CG || ic.ninsns == 0 || ic.ninsns > 4096)
+        _exit(127);
+    f.len = (unsigned short)ic.ninsns;
+    f.insns = calloc(ic.ninsns, sizeof(f.insns[0]));
+    if (!f.insns || read(JAIL_FD_CFG, f.insns, ic.ninsns * sizeof(f.insns[0])) !=
+                        (ssize_t)(ic.ninsns * sizeof(f.insns[0])))
+        _exit(127);
+    close(JAIL_FD_CFG);
+    jail_init(&ic.c, &f, ic.ncg, ic.job);
+}
+
+__attribute__((noreturn)) static void jail_init(struct jail_cfg *c, const struct filter *f, int ncg, pid_t py)
 {
     sigset_t chld;
     char b;
-    pid_t py, launcher = getppid();
+    pid_t launcher = getppid();
     int st, sfd, scratch;
 
     /* Wait until the launcher has written our uid/gid maps. EOF means it
      * gave up: just leave. */
     if (read(FD_CTL, &b, 1) != 1)
+        _exit(127);
+    /* ... and for the job process's first steps through the host's /proc. */
+    if (read(JAIL_FD_GO_W, &b, 1) != 1 || b != 'r')
         _exit(127);
     set_ids(0, 0, "become namespace root");
     /* Die with the launcher. Set after the credential change, which would
@@ -1031,29 +1209,7 @@ void jail_init(struct jail_cfg *c, const struct filter *f, int ncg)
     if (sethostname("sandbox", 7) < 0)
         child_fail("sethostname");
     loopback_up();
-    /* RLIMIT_CORE 1, not 0: a core_pattern that pipes to a helper runs that
-     * helper, as host root, whatever the limit, except for exactly 1, which
-     * the kernel reads as "never pipe" (fs/coredump.c); and one byte is
-     * below any core file's minimum, so no file is written either. */
-    set_limit(RLIMIT_CORE, 1, "RLIMIT_CORE");
-    set_limit(RLIMIT_NOFILE, 256, "RLIMIT_NOFILE");
-    /* No regular file grows, except on the scratch tmpfs, which is capped
-     * by its size anyway (this also stops a sparse file beyond it). */
-    set_limit(RLIMIT_FSIZE, c->scratch_mb > 0 ? (rlim_t)c->scratch_mb << 20 : 0, "RLIMIT_FSIZE");
-    set_limit(RLIMIT_NPROC, (rlim_t)c->pids_max, "RLIMIT_NPROC");   /* second line behind pids.max */
-    set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
-    /* Queued signals and POSIX timers: the kernel counts them per user of
-     * each user namespace and, above it, against the user that made the
-     * namespace: root, whose budget every sandbox and every root process of
-     * the host share. Left at the host's value, one job queued 96k blocked
-     * signals and no other warm job could make its kill timer. Message
-     * queues are refused by the filter; their budget is 0 as well. */
-    set_limit(RLIMIT_SIGPENDING, JAIL_SIGPENDING, "RLIMIT_SIGPENDING");
-    set_limit(RLIMIT_MSGQUEUE, 0, "RLIMIT_MSGQUEUE");
-    /* Whatever the executor was started with: no real-time scheduling and
-     * no raised nice priority, so a job cannot starve the host. */
-    set_limit(RLIMIT_RTPRIO, 0, "RLIMIT_RTPRIO");
-    set_limit(RLIMIT_NICE, 0, "RLIMIT_NICE");
+    sandbox_limits(c);
     /* After the attach, so /proc/self/cgroup shows "/" and no host path. */
     if (unshare(CLONE_NEWCGROUP) < 0)
         child_fail("cgroup namespace");
@@ -1061,15 +1217,10 @@ void jail_init(struct jail_cfg *c, const struct filter *f, int ncg)
     sigaddset(&chld, SIGCHLD);
     if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0 || (sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
         child_fail("signalfd");
-    py = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-    if (py < 0)
-        child_fail("fork the job process");
-    if (py == 0) {
-        close(sfd);
-        if (scratch >= 0)
-            close(scratch);
-        job_process(c, f);
-    }
+    /* The root is built: the job process (jail_spawn's fork) may go on. */
+    if (write(JAIL_FD_GO_W, "g", 1) != 1)
+        child_fail("let the job process go");
+    close(JAIL_FD_GO_W);
     if (c->scratch_mb > 0 || c->ninputs > 0 || c->session)
         send_ready(scratch);
     /* A session's sandbox may hold several sessions (forks of the first,

@@ -27,17 +27,39 @@
 #define JAIL_FD_DISPLAY 9
 #define JAIL_FD_DISPLAY_STR "9"
 
-/* The child of clone(CLONE_NEWUSER|NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS): it is
- * pid 1 of the job. Needs ctl and status on JAIL_FD_CTL/JAIL_FD_STATUS, ncg
- * task files of the job cgroup from JAIL_FD_CG on, and no other descriptor.
- * JAIL_FD_SELF is the launcher's own binary. Protocol on ctl: 'm' (uid/gid maps written) from the launcher, then the job
- * from the executor. init moves itself into the job cgroup (through the
- * root-opened task files: the kernel checks the opener's credentials) before
- * anything else, so every process of the sandbox is in it from birth. Exits
- * when the job process has ended, or as soon as ctl's other end closes (the
- * executor is gone or dropped the sandbox): the kernel then kills
+/* Between jail_spawn and the job process, and into the exec'd init. */
+#define JAIL_FD_GO     11  /* a socket: the job process says 'r' (done with the host's /proc), init 'g' (the root is built) */
+#define JAIL_FD_GO_W   12  /* init's end */
+#define JAIL_FD_CFG    13  /* init's configuration (jail_init_main) */
+
+/* A region of the launcher's memory the job process wipes in its copy. */
+struct jail_wipe {
+    void *p;
+    size_t n;
+};
+
+/* The child of clone(CLONE_VM|CLONE_VFORK|CLONE_NEWUSER|NEWNS|NEWPID|NEWNET|
+ * NEWIPC|NEWUTS), on a stack of its own, sharing the launcher's memory
+ * while the launcher waits: it is pid 1 of the job. It forks the job process
+ * (pid 2, a copy of the launcher: in warm mode, of the zygote), then execs
+ * the launcher's binary as init (jail_init_main), so init never holds a copy
+ * of the launcher's memory: one copy of the zygote per job, not two.
+ * Needs ctl and status on JAIL_FD_CTL/JAIL_FD_STATUS, ncg task files of the
+ * job cgroup from JAIL_FD_CG on, JAIL_FD_SELF (the launcher's binary) and no
+ * other descriptor. Protocol on ctl: 'm' (uid/gid maps written) from the
+ * launcher, then the job from the executor. init and the job process each
+ * move themselves into the job cgroup (through the root-opened task files:
+ * the kernel checks the opener's credentials) before anything else. The job
+ * process wipes w in its copy and waits for init's go on JAIL_FD_GO. init
+ * exits when the job process has ended, or as soon as ctl's other end closes
+ * (the executor is gone or dropped the sandbox): the kernel then kills
  * everything left in the PID namespace. Never returns. */
-__attribute__((noreturn)) void jail_init(struct jail_cfg *c, const struct filter *f, int ncg);
+__attribute__((noreturn)) void jail_spawn(struct jail_cfg *c, const struct filter *f, int ncg,
+                                          const struct jail_wipe *w, int nw);
+
+/* The launcher binary's main() when it is pid 1 (jail_spawn's exec): init,
+ * with its configuration read from JAIL_FD_CFG. Never returns. */
+__attribute__((noreturn)) void jail_init_main(void);
 
 /* In the launcher (root, its own mount namespace, cwd c->dev_dir): makes
  * slot's files under c->dev_dir if not made yet. Returns 0, or -1 with

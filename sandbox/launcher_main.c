@@ -129,6 +129,45 @@ static void fail_reply(const char *what, const char *detail)
     reply(&rep, NULL, 0);
 }
 
+/* What the clone child of prepare() gets; it lives on the launcher's stack,
+ * which the child shares (CLONE_VM) while the launcher waits for its exec. */
+struct spawn_arg {
+    struct jail_cfg jc;
+    int ntasks, ctl, st, cg[LNCH_MAX_TASK_FILES];
+    struct jail_wipe wipe[6];
+};
+
+/* The stack jail_spawn runs on, and with it the warm job's code: the job
+ * process is a copy of this memory and keeps running on its copy of this
+ * stack. The size of a main thread's (RLIMIT_STACK's 8 MiB), a guard page
+ * under it; made once, touched only where used. */
+#define SPAWN_STACK (8UL << 20)
+static char *spawn_stack;
+
+static int spawn_child(void *p)
+{
+    struct spawn_arg *a = p;
+    sigset_t chld;
+
+    /* SIGCHLD stays blocked through init's exec (its signalfd picks up a
+     * job that ended early); the job process clears it before the code. */
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_SETMASK, &chld, NULL);
+    jail_child_fds(a->ctl, a->st, self_exe, a->cg, a->ntasks);
+    jail_spawn(&a->jc, &filter, a->ntasks, a->wipe, 6);
+}
+
+/* Zeroes the stack below the caller's frame: what earlier calls left there
+ * (the slot's paths, the cgroup files' names) would otherwise be in every
+ * job process's copy of this memory. */
+__attribute__((noinline)) static void scrub_stack(void)
+{
+    char junk[256 << 10];
+    explicit_bzero(junk, sizeof(junk));
+    __asm__ volatile("" : : "r"(junk) : "memory");
+}
+
 /* Builds one sandbox up to its waiting job process and hands it over. */
 static void prepare(const struct lnch_req *rq)
 {
@@ -168,35 +207,36 @@ static void prepare(const struct lnch_req *rq)
         fail_reply("socketpair/pipe", "");
         goto out;
     }
-    /* All namespaces at once; the child is pid 1 of the new PID namespace. */
-    pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
-                                        CLONE_NEWUTS | SIGCHLD, 0, 0, 0, 0);
+    /* All namespaces at once; the child is pid 1 of the new PID namespace.
+     * CLONE_VM|CLONE_VFORK: it shares this memory, no copy, and this
+     * thread waits until it has forked the job process and exec'd init. */
+    {
+        struct spawn_arg a = {.jc = hello.jail, .ntasks = rq->ntasks, .ctl = ctl[1], .st = st[1]};
+        a.jc.scratch_mb = rq->scratch_mb;
+        a.jc.ninputs = rq->ninputs;
+        a.jc.input_bytes = rq->input_bytes;
+        a.jc.slot = rq->slot;
+        a.jc.session = rq->session ? 1 : 0;
+        memcpy(a.cg, cg, sizeof(a.cg));
+        /* Everything of the executor the job process's copy of this memory
+         * holds and the sandbox does not need: the request (the cgroup
+         * path names the executor's pid and the slot), the hello (the
+         * sandbox root), the last paths written, main()'s argv (its
+         * /proc/<pid>/cmdline), and this argument itself. */
+        a.wipe[0] = (struct jail_wipe){(void *)rq, sizeof(*rq)};
+        a.wipe[1] = (struct jail_wipe){&hello, sizeof(hello)};
+        a.wipe[2] = (struct jail_wipe){map, sizeof(map)};
+        a.wipe[3] = (struct jail_wipe){path, sizeof(path)};
+        a.wipe[4] = (struct jail_wipe){argv_area, argv_area_len};
+        a.wipe[5] = (struct jail_wipe){a.cg, sizeof(a.cg)};   /* descriptor numbers; jc is wiped by jail_spawn */
+        scrub_stack();
+        pid = clone(spawn_child, spawn_stack + SPAWN_STACK, CLONE_VM | CLONE_VFORK | CLONE_NEWUSER | CLONE_NEWNS |
+                    CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD, &a);
+        memset(&a, 0, sizeof(a));
+    }
     if (pid < 0) {
         fail_reply("clone", "");
         goto out;
-    }
-    if (pid == 0) {
-        sigset_t none;
-        struct jail_cfg jc = hello.jail;
-        int ntasks = rq->ntasks;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);   /* the launcher's blocked SIGCHLD */
-        memset(argv_area, 0, argv_area_len);     /* /proc/1/cmdline of the job: empty */
-        jc.scratch_mb = rq->scratch_mb;
-        jc.ninputs = rq->ninputs;
-        jc.input_bytes = rq->input_bytes;
-        jc.slot = rq->slot;
-        jc.session = rq->session ? 1 : 0;
-        /* Everything of the executor this copy of the launcher holds and
-         * the sandbox does not need: its request (the cgroup path names the
-         * executor's pid and the slot), the hello (the sandbox root), the
-         * last paths written. The job process is a copy of this memory. */
-        memset((void *)rq, 0, sizeof(*rq));
-        memset(&hello, 0, sizeof(hello));
-        memset(map, 0, sizeof(map));
-        memset(path, 0, sizeof(path));
-        jail_child_fds(ctl[1], st[1], self_exe, cg, ntasks);
-        jail_init(&jc, &filter, ntasks);
     }
     close(ctl[1]);
     close(st[1]);
@@ -301,6 +341,8 @@ int main(int argc, char **argv)
     sigset_t chld;
     int sfd;
 
+    if (getpid() == 1)
+        jail_init_main();   /* a sandbox's init, exec'd by jail_spawn */
     if (argc == 4 && strcmp(argv[1], JAIL_FRESH_ARG) == 0)
         run_fresh(argv[2], argv[3]);
     if (argc == 4 && strcmp(argv[1], JAIL_SESSION_ARG) == 0)
@@ -329,6 +371,13 @@ int main(int argc, char **argv)
         goto fail;
     if (filter_build(&filter, errstr, sizeof(errstr)) < 0)
         goto fail;
+    spawn_stack = mmap(NULL, SPAWN_STACK + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                       -1, 0);
+    if (spawn_stack == MAP_FAILED || mprotect(spawn_stack, 4096, PROT_NONE) < 0) {
+        snprintf(errstr, sizeof(errstr), "spawn stack: %s", strerror(errno));
+        goto fail;
+    }
+    spawn_stack += 4096;
     if (hello.jail.warm && zyg_init(hello.jail.python, hello.warm_imports, hello.jail.mpl_dir,
                                     hello.jail.mpl_dir[0] ? JAIL_MPL_DIR : "", hello.zygote_huge_pages,
                                     &huge_kib, errstr, sizeof(errstr)) < 0)

@@ -42,6 +42,9 @@ HEADERS = {"Authorization": "Bearer demo_key_slopshop", "Content-Type": "applica
 # Benches load one key far past the default per-account rate (200/s):
 # they measure the service, not the rate limit.
 os.environ.setdefault("EXECQ_ACCOUNT_REQUESTS_PER_S", "0")
+# ... nor its cap on one account's waiting sync calls (100), which the burst
+# row (256 at once from one key) would meet.
+os.environ.setdefault("EXECQ_ACCOUNT_MAX_SYNC", "0")
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 
@@ -159,6 +162,63 @@ def load(cluster, concurrency, total, code, want):
             "rate": len(lat) / wall, "calls": calls}
 
 
+def rss_mib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def burst(cluster, concurrency, total, code, want):
+    """total sync calls from concurrency threads, each on its own connection,
+    all started at once: errors counted (any answer but a 200 with the
+    output), latencies of the rest, the API's resident memory sampled every
+    10 ms for its peak."""
+    lat, errors, lock, peak, done = [], [], threading.Lock(), [0.0], threading.Event()
+    api = cluster.procs["api"].pid
+    per, start = total // concurrency, threading.Barrier(concurrency + 1)
+
+    def worker(k):
+        conn = http.client.HTTPConnection("127.0.0.1", cluster.api_port, timeout=120)
+        start.wait()
+        for _ in range(per + (1 if k < total % concurrency else 0)):
+            try:
+                dt, _, _ = one(conn, code, want)
+                with lock:
+                    lat.append(dt)
+            except Exception as e:   # noqa: BLE001 (every failure is counted and named)
+                with lock:
+                    errors.append(repr(e)[:120])
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", cluster.api_port, timeout=120)
+        conn.close()
+
+    def sampler():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_mib(api))
+            time.sleep(0.01)
+
+    before = rss_mib(api)
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(concurrency)]
+    for t in threads:
+        t.start()
+    s = threading.Thread(target=sampler)
+    s.start()
+    s0, t0 = cpu_snapshot(cluster), time.perf_counter()
+    start.wait()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    done.set()
+    s.join()
+    return {"lat": lat, "errors": errors, "rate": len(lat) / wall, "rss_before": before, "rss_peak": peak[0],
+            "host_cpu": budget(s0, cpu_snapshot(cluster), max(1, len(lat)))["host"], "n": total}
+
+
 def kafka_times(cluster, topic):
     """{key: (message timestamp ms, value)} of topic, read from its start."""
     out = subprocess.run(["kcat", "-C", "-b", cluster.brokers, "-t", topic, "-o", "beginning", "-e", "-q", "-J"],
@@ -247,7 +307,8 @@ def main():
     builds = [("", os.path.join(TOP, "build"))]
     if base:
         builds = [(f"base {os.environ.get('BENCH_BASE_REV', '')[:12]}, ", base), ("head, ", os.path.join(TOP, "build"))]
-    rows = []
+    rows, bursts = [], []
+    nb, cb = int(os.environ.get("BENCH_BURST", "2000")), int(os.environ.get("BENCH_BURST_CONC", "256"))
     for name, (code, _) in CODES.items():
         rows.append((f"bare python3 -I -c, {name}", bare(code, 30)))
     for mode in ("warm", "fresh"):
@@ -265,6 +326,14 @@ def main():
                         rows.append((f"{label}{mode}, {name}, concurrency {conc}", measure(c, name, code, want, conc, n)))
                         if base:
                             stop_stack(c)
+            for label, build in builds:   # the burst: hello, every call at once
+                if base:
+                    start_stack(c, build, mode, label.split()[0] + ".db")
+                code, want = CODES["hello"]
+                load(c, 2, 20, code, want)
+                bursts.append((f"{label}{mode}", burst(c, cb, nb, code, want)))
+                if base:
+                    stop_stack(c)
         finally:
             c.shutdown()
     print(f"end-to-end: HTTP -> Kafka -> executor ({os.cpu_count()} slots) -> sandbox -> Kafka -> HTTP; "
@@ -286,6 +355,14 @@ def main():
         if r.get("hops"):
             print(f"{what:<52} " + " ".join(f"{r['hops'].get(k, float('nan')):>14.1f}" for k in names) +
                   f" {pct(r['lat'], .5):>11.1f}")
+    print(f"\na burst of {nb} sync calls of print('hello'), {cb} at once (one connection each), one API")
+    print(f"{'what':<52} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8} {'exec/s':>7} {'host CPU':>9} {'API MiB':>16}")
+    for what, b in bursts:
+        print(f"{what:<52} {len(b['errors']):>7} {pct(b['lat'], .5) if b['lat'] else float('nan'):>8.1f} "
+              f"{pct(b['lat'], .99) if b['lat'] else float('nan'):>8.1f} {b['rate']:>7.1f} {b['host_cpu']:>9.1f} "
+              f"{b['rss_before']:>6.1f} -> {b['rss_peak']:>6.1f}")
+        for e in sorted(set(b["errors"]))[:5]:
+            print(f"    error: {e} (x{b['errors'].count(e)})")
     by = dict(rows)
     for label, _ in builds:
         for name in CODES:
