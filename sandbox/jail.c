@@ -1,13 +1,18 @@
 /* jail: from clone() to the job's code (see jail.h).
  *
  * Process tree of one sandbox:
- *   launcher      single-threaded, root; clone()s init with all namespaces
+ *   launcher      single-threaded, root; clone()s with all namespaces and
+ *     |           CLONE_VM|CLONE_VFORK: the child (jail_spawn) shares its
+ *     |           memory while the launcher waits, forks the job process,
+ *     |           then execs the launcher's binary as init
  *     `- init     pid 1 of the job's PID namespace (namespace root, a host
- *        |        uid of its slot); builds the root, then drops every
+ *        |        uid of its slot), holding none of the launcher's memory;
+ *        |        builds the root, lets the job process go, then drops every
  *        |        capability and only reaps. When it exits the kernel kills
  *        |        everything left in the namespace: a daemon that
  *        |        double-forks cannot outlive its job.
- *        `- job   pid 2, uid 1000, no capabilities, no_new_privs, seccomp;
+ *        `- job   pid 2, the sandbox's one copy of the launcher (warm: of the
+ *                 zygote); uid 1000, no capabilities, no_new_privs, seccomp;
  *                 made ahead, it waits for one job on the control socket.
  *
  * Everything here runs in children of the launcher, which has one thread,
@@ -1016,6 +1021,26 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
     _exit(126);
 }
 
+/* For init and the job process each, as namespace root. A session keyring
+ * of the sandbox's own, owned by its uid, not the launcher's (the host's
+ * root session): keyrings are not namespaced; the filter refuses the key
+ * calls anyway, and this keeps a job off every host keyring should one get
+ * through. Then into the job cgroup ("0": the writer itself). Moving a task
+ * waits for an RCU grace period (~10 ms here): done by each process itself,
+ * it overlaps the sandbox's set-up and never holds up the launcher. The
+ * files were opened by root, whose credentials the kernel checks (open-time
+ * credentials, Linux 5.16+). */
+static void join_keyring_and_cgroup(int ncg)
+{
+    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0)
+        child_fail("session keyring");
+    for (int i = 0; i < ncg; i++) {
+        if (write(JAIL_FD_CG + i, "0", 1) != 1)
+            child_fail("join the job cgroup");
+        close(JAIL_FD_CG + i);
+    }
+}
+
 /* The job process's first steps, in the sandbox's namespaces but still a
  * copy of the launcher: wipe what of the launcher it holds, wait until init
  * has built the root, then do for itself what a fork of init would have
@@ -1051,13 +1076,7 @@ __attribute__((noreturn)) static void job_start(struct jail_cfg *c, const struct
     if (chdir("/") < 0)
         child_fail("chdir /");
     set_ids(0, 0, "become namespace root");
-    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0)
-        child_fail("session keyring");
-    for (int i = 0; i < ncg; i++) {
-        if (write(JAIL_FD_CG + i, "0", 1) != 1)
-            child_fail("join the job cgroup");
-        close(JAIL_FD_CG + i);
-    }
+    join_keyring_and_cgroup(ncg);
     sandbox_limits(c);
     if (unshare(CLONE_NEWCGROUP) < 0)
         child_fail("cgroup namespace");
@@ -1181,22 +1200,7 @@ __attribute__((noreturn)) static void jail_init(struct jail_cfg *c, const struct
      * clear it; and if the launcher died before this line, leave now. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != launcher)
         _exit(127);
-    /* A session keyring of this sandbox's own, owned by its uid: the job
-     * inherits it, not the launcher's (the host's root session). Keyrings
-     * are not namespaced; the filter refuses the key calls anyway, and this
-     * keeps a job off every host keyring should one get through. */
-    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0)
-        child_fail("session keyring");
-    /* Into the job cgroup before anything else ("0": the writer itself).
-     * Moving a task waits for an RCU grace period (~10 ms here): done here,
-     * it overlaps this sandbox's own set-up and never holds up the
-     * launcher. The files were opened by root, whose credentials the kernel
-     * checks (open-time credentials, Linux 5.16+). */
-    for (int i = 0; i < ncg; i++) {
-        if (write(JAIL_FD_CG + i, "0", 1) != 1)
-            child_fail("join the job cgroup");
-        close(JAIL_FD_CG + i);
-    }
+    join_keyring_and_cgroup(ncg);
     netns_limits();
     scratch = setup_root(c);
     /* Host paths the job process, a copy of this one, has no use for. */

@@ -311,7 +311,8 @@ def main():
     nb, cb = int(os.environ.get("BENCH_BURST", "2000")), int(os.environ.get("BENCH_BURST_CONC", "256"))
     for name, (code, _) in CODES.items():
         rows.append((f"bare python3 -I -c, {name}", bare(code, 30)))
-    for mode in ("warm", "fresh"):
+    modes = os.environ.get("BENCH_MODES", "warm fresh").split()
+    for mode in modes:
         c = Cluster()
         try:
             c.start_kafka()
@@ -365,14 +366,14 @@ def main():
             print(f"    error: {e} (x{b['errors'].count(e)})")
     by = dict(rows)
     for label, _ in builds:
-        for name in CODES:
+        for name in CODES if modes == ["warm", "fresh"] else ():
             w, f = by[f"{label}warm, {name}, concurrency 1"], by[f"{label}fresh, {name}, concurrency 1"]
             print(f"{label}{name}: fresh/warm p50 at concurrency 1: {pct(f['lat'], .5) / pct(w['lat'], .5):.1f}x; "
                   f"exec/s at 16: warm {by[f'{label}warm, {name}, concurrency 16']['rate']:.0f}, "
                   f"fresh {by[f'{label}fresh, {name}, concurrency 16']['rate']:.0f}")
     if base:
         print("head against base, each row's p50 at concurrency 1 and exec/s at 16:")
-        for mode in ("warm", "fresh"):
+        for mode in modes:
             for name in CODES:
                 b1, h1 = by[f"{builds[0][0]}{mode}, {name}, concurrency 1"], by[f"head, {mode}, {name}, concurrency 1"]
                 b16, h16 = by[f"{builds[0][0]}{mode}, {name}, concurrency 16"], by[f"head, {mode}, {name}, concurrency 16"]
