@@ -116,6 +116,9 @@ $(BUILD)/tests/test_launcher: tests/unit/test_launcher.c $(FLAGS_STAMP) $(call o
 $(BUILD)/txn_bench: tests/bench/txn_bench.c $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lrdkafka
 
+$(BUILD)/kafka_rtt: tests/bench/kafka_rtt.c $(FLAGS_STAMP)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lrdkafka
+
 $(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(FLAGS_STAMP) $(call obj,$(filter-out executor/main.c executor/consumer.c executor/scrape.c executor/session.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup
 
@@ -161,7 +164,7 @@ $(SSECLIENT): Makefile $(SCHEMATHESIS)
 	@.run/schemathesis/bin/pip install -q --disable-pip-version-check --target .run/pylib sseclient-py==$(SSECLIENT_VERSION)
 	@touch $@
 
-test: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(FUZZ_BINS) $(SCHEMATHESIS) $(SSECLIENT)   # benches are built (not run) so they never rot
+test: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(BUILD)/kafka_rtt $(FUZZ_BINS) $(SCHEMATHESIS) $(SSECLIENT)   # benches are built (not run) so they never rot
 	@scripts/pg.sh run sh -c '$(MAKE) --no-print-directory unit && scripts/fuzz.sh 30 && scripts/integration.sh'
 
 # Each fuzz target for FUZZ_SECONDS (default 300).
@@ -188,7 +191,7 @@ stress-adversarial: deps kafka all
 
 # make bench BASE=<rev>: bench.py's rows for <rev> (built beside the tree
 # by scripts/bench-base.sh) and for the tree, one after the other.
-bench: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(SSECLIENT)
+bench: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(BUILD)/kafka_rtt $(SSECLIENT)
 	@$(BUILD)/sbx_bench 50
 	@if [ -n "$(BASE)" ]; then \
 	    base=$$(scripts/bench-base.sh "$(BASE)") || exit 1; \
@@ -199,6 +202,7 @@ bench: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(SSECLIENT)
 	@/usr/bin/python3 tests/bench/waiting.py
 	@/usr/bin/python3 tests/bench/fairness.py
 	@/usr/bin/python3 tests/bench/txn.py
+	@/usr/bin/python3 tests/bench/kafka_rtt.py
 	@/usr/bin/python3 tests/bench/store.py
 	@/usr/bin/python3 tests/bench/files.py
 	@/usr/bin/python3 tests/bench/stream.py

@@ -1030,10 +1030,14 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
  * it overlaps the sandbox's set-up and never holds up the launcher. The
  * files were opened by root, whose credentials the kernel checks (open-time
  * credentials, Linux 5.16+). */
-static void join_keyring_and_cgroup(int ncg)
+static void join_keyring(void)
 {
     if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0)
         child_fail("session keyring");
+}
+
+static void join_cgroup(int ncg)
+{
     for (int i = 0; i < ncg; i++) {
         if (write(JAIL_FD_CG + i, "0", 1) != 1)
             child_fail("join the job cgroup");
@@ -1067,6 +1071,9 @@ __attribute__((noreturn)) static void job_start(struct jail_cfg *c, const struct
      * after this. */
     if (write(JAIL_FD_GO, "r", 1) != 1)
         _exit(127);
+    /* Now, not after the go: the move's grace period then overlaps init's
+     * work instead of following it. */
+    join_cgroup(ncg);
     /* EOF: init failed (it said why on the status pipe) or died. */
     if (read(JAIL_FD_GO, &b, 1) != 1)
         _exit(127);
@@ -1076,7 +1083,7 @@ __attribute__((noreturn)) static void job_start(struct jail_cfg *c, const struct
     if (chdir("/") < 0)
         child_fail("chdir /");
     set_ids(0, 0, "become namespace root");
-    join_keyring_and_cgroup(ncg);
+    join_keyring();
     sandbox_limits(c);
     if (unshare(CLONE_NEWCGROUP) < 0)
         child_fail("cgroup namespace");
@@ -1089,6 +1096,8 @@ __attribute__((noreturn)) static void job_start(struct jail_cfg *c, const struct
     }
     job_process(c, f);
 }
+
+__attribute__((noreturn)) static void jail_init(struct jail_cfg *c, const struct filter *f, int ncg, pid_t py);
 
 /* jail_spawn's child holds every capability in the sandbox's user
  * namespace, but not as its root: its uid is the launcher's (host root),
@@ -1122,7 +1131,7 @@ struct init_cfg {
     struct jail_cfg c;
 };
 
-void jail_spawn(struct jail_cfg *c, const struct filter *f, int ncg, const struct jail_wipe *w, int nw)
+void jail_spawn(struct jail_cfg *c, const struct filter *f, int ncg, const struct jail_wipe *w, int nw, int exec_init)
 {
     struct init_cfg ic;   /* made after the fork and wiped before the exec: no job process's copy holds it */
     char *argv[] = {"", NULL}, *envp[] = {NULL};
@@ -1140,6 +1149,13 @@ void jail_spawn(struct jail_cfg *c, const struct filter *f, int ncg, const struc
         child_fail("fork the job process");
     if (py == 0)
         job_start(c, f, ncg, w, nw);
+    if (!exec_init) {
+        /* A copy of a small launcher (fresh mode): init as it is, with
+         * the launcher's state wiped in its copy as in the job process's. */
+        for (int i = 0; i < nw; i++)
+            memset(w[i].p, 0, w[i].n);
+        jail_init(c, f, ncg, py);
+    }
     /* Still sharing the launcher's memory (CLONE_VM, which waits for this
      * exec): write nothing of it. init's own image from here. */
     ic.magic = INIT_CFG_MAGIC;   /* field by field: a compound literal would leave a copy on this stack */
@@ -1161,8 +1177,6 @@ void jail_spawn(struct jail_cfg *c, const struct filter *f, int ncg, const struc
     syscall(SYS_execveat, JAIL_FD_SELF, "", argv, envp, AT_EMPTY_PATH);
     child_fail("exec init");
 }
-
-__attribute__((noreturn)) static void jail_init(struct jail_cfg *c, const struct filter *f, int ncg, pid_t py);
 
 void jail_init_main(void)
 {
@@ -1200,7 +1214,8 @@ __attribute__((noreturn)) static void jail_init(struct jail_cfg *c, const struct
      * clear it; and if the launcher died before this line, leave now. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != launcher)
         _exit(127);
-    join_keyring_and_cgroup(ncg);
+    join_keyring();
+    join_cgroup(ncg);
     netns_limits();
     scratch = setup_root(c);
     /* Host paths the job process, a copy of this one, has no use for. */

@@ -43,7 +43,9 @@ struct jail_wipe {
  * while the launcher waits: it is pid 1 of the job. It forks the job process
  * (pid 2, a copy of the launcher: in warm mode, of the zygote), then execs
  * the launcher's binary as init (jail_init_main), so init never holds a copy
- * of the launcher's memory: one copy of the zygote per job, not two.
+ * of the launcher's memory: one copy of the zygote per job, not two. Without
+ * exec_init (fresh mode, whose launcher is small: a fork of it costs less
+ * than an exec) the child is a plain clone, a copy, and goes on as init.
  * Needs ctl and status on JAIL_FD_CTL/JAIL_FD_STATUS, ncg task files of the
  * job cgroup from JAIL_FD_CG on, JAIL_FD_SELF (the launcher's binary) and no
  * other descriptor. Protocol on ctl: 'm' (uid/gid maps written) from the
@@ -55,7 +57,7 @@ struct jail_wipe {
  * (the executor is gone or dropped the sandbox): the kernel then kills
  * everything left in the PID namespace. Never returns. */
 __attribute__((noreturn)) void jail_spawn(struct jail_cfg *c, const struct filter *f, int ncg,
-                                          const struct jail_wipe *w, int nw);
+                                          const struct jail_wipe *w, int nw, int exec_init);
 
 /* The launcher binary's main() when it is pid 1 (jail_spawn's exec): init,
  * with its configuration read from JAIL_FD_CFG. Never returns. */

@@ -155,7 +155,7 @@ static int spawn_child(void *p)
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_SETMASK, &chld, NULL);
     jail_child_fds(a->ctl, a->st, self_exe, a->cg, a->ntasks);
-    jail_spawn(&a->jc, &filter, a->ntasks, a->wipe, 6);
+    jail_spawn(&a->jc, &filter, a->ntasks, a->wipe, 6, a->jc.warm);
 }
 
 /* Zeroes the stack below the caller's frame: what earlier calls left there
@@ -208,8 +208,10 @@ static void prepare(const struct lnch_req *rq)
         goto out;
     }
     /* All namespaces at once; the child is pid 1 of the new PID namespace.
-     * CLONE_VM|CLONE_VFORK: it shares this memory, no copy, and this
-     * thread waits until it has forked the job process and exec'd init. */
+     * Warm mode, CLONE_VM|CLONE_VFORK: it shares this memory (the zygote),
+     * no copy, and this thread waits until it has forked the job process
+     * and exec'd init. Fresh mode: a copy of this small process, which goes
+     * on as init (jail_spawn). */
     {
         struct spawn_arg a = {.jc = hello.jail, .ntasks = rq->ntasks, .ctl = ctl[1], .st = st[1]};
         a.jc.scratch_mb = rq->scratch_mb;
@@ -230,8 +232,9 @@ static void prepare(const struct lnch_req *rq)
         a.wipe[4] = (struct jail_wipe){argv_area, argv_area_len};
         a.wipe[5] = (struct jail_wipe){a.cg, sizeof(a.cg)};   /* descriptor numbers; jc is wiped by jail_spawn */
         scrub_stack();
-        pid = clone(spawn_child, spawn_stack + SPAWN_STACK, CLONE_VM | CLONE_VFORK | CLONE_NEWUSER | CLONE_NEWNS |
-                    CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD, &a);
+        pid = clone(spawn_child, spawn_stack + SPAWN_STACK,
+                    (hello.jail.warm ? CLONE_VM | CLONE_VFORK : 0) | CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
+                        CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD, &a);
         memset(&a, 0, sizeof(a));
     }
     if (pid < 0) {
