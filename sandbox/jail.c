@@ -1139,6 +1139,14 @@ void jail_spawn(struct jail_cfg *c, const struct filter *f, int ncg, const struc
     size_t flen = (size_t)f->len * sizeof(f->insns[0]);
     pid_t py;
 
+    if (!exec_init) {
+        /* A copy of a small launcher (fresh mode): init as before this
+         * round, forking the job process once the root is built; the
+         * launcher's state wiped in its copy. */
+        for (int i = 0; i < nw; i++)
+            memset(w[i].p, 0, w[i].n);
+        jail_init(c, f, ncg, -1);
+    }
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0 || dup3(go[0], JAIL_FD_GO, O_CLOEXEC) < 0 ||
         dup3(go[1], JAIL_FD_GO_W, 0) < 0)
         child_fail("go socket");
@@ -1149,13 +1157,6 @@ void jail_spawn(struct jail_cfg *c, const struct filter *f, int ncg, const struc
         child_fail("fork the job process");
     if (py == 0)
         job_start(c, f, ncg, w, nw);
-    if (!exec_init) {
-        /* A copy of a small launcher (fresh mode): init as it is, with
-         * the launcher's state wiped in its copy as in the job process's. */
-        for (int i = 0; i < nw; i++)
-            memset(w[i].p, 0, w[i].n);
-        jail_init(c, f, ncg, py);
-    }
     /* Still sharing the launcher's memory (CLONE_VM, which waits for this
      * exec): write nothing of it. init's own image from here. */
     ic.magic = INIT_CFG_MAGIC;   /* field by field: a compound literal would leave a copy on this stack */
@@ -1207,7 +1208,7 @@ __attribute__((noreturn)) static void jail_init(struct jail_cfg *c, const struct
     if (read(FD_CTL, &b, 1) != 1)
         _exit(127);
     /* ... and for the job process's first steps through the host's /proc. */
-    if (read(JAIL_FD_GO_W, &b, 1) != 1 || b != 'r')
+    if (py > 0 && (read(JAIL_FD_GO_W, &b, 1) != 1 || b != 'r'))
         _exit(127);
     set_ids(0, 0, "become namespace root");
     /* Die with the launcher. Set after the credential change, which would
@@ -1236,10 +1237,23 @@ __attribute__((noreturn)) static void jail_init(struct jail_cfg *c, const struct
     sigaddset(&chld, SIGCHLD);
     if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0 || (sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
         child_fail("signalfd");
-    /* The root is built: the job process (jail_spawn's fork) may go on. */
-    if (write(JAIL_FD_GO_W, "g", 1) != 1)
-        child_fail("let the job process go");
-    close(JAIL_FD_GO_W);
+    if (py > 0) {
+        /* The root is built: the job process (jail_spawn's fork) may go on. */
+        if (write(JAIL_FD_GO_W, "g", 1) != 1)
+            child_fail("let the job process go");
+        close(JAIL_FD_GO_W);
+    } else {
+        /* Fresh mode: the job process is a fork of this init, now. */
+        py = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+        if (py < 0)
+            child_fail("fork the job process");
+        if (py == 0) {
+            close(sfd);
+            if (scratch >= 0)
+                close(scratch);
+            job_process(c, f);
+        }
+    }
     if (c->scratch_mb > 0 || c->ninputs > 0 || c->session)
         send_ready(scratch);
     /* A session's sandbox may hold several sessions (forks of the first,

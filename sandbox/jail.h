@@ -45,7 +45,8 @@ struct jail_wipe {
  * the launcher's binary as init (jail_init_main), so init never holds a copy
  * of the launcher's memory: one copy of the zygote per job, not two. Without
  * exec_init (fresh mode, whose launcher is small: a fork of it costs less
- * than an exec) the child is a plain clone, a copy, and goes on as init.
+ * than an exec) the child is a plain clone, a copy, and goes on as init,
+ * which forks the job process once the root is built.
  * Needs ctl and status on JAIL_FD_CTL/JAIL_FD_STATUS, ncg task files of the
  * job cgroup from JAIL_FD_CG on, JAIL_FD_SELF (the launcher's binary) and no
  * other descriptor. Protocol on ctl: 'm' (uid/gid maps written) from the
