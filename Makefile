@@ -113,10 +113,10 @@ $(BUILD)/tests/test_launcher: tests/unit/test_launcher.c $(FLAGS_STAMP) $(call o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup
 
-$(BUILD)/txn_bench: tests/bench/txn_bench.c $(FLAGS_STAMP)
+$(BUILD)/txn_bench: tests/bench/txn_bench.c tests/bench/kafka_topic.h $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lrdkafka
 
-$(BUILD)/kafka_rtt: tests/bench/kafka_rtt.c $(FLAGS_STAMP)
+$(BUILD)/kafka_rtt: tests/bench/kafka_rtt.c tests/bench/kafka_topic.h $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lrdkafka
 
 $(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(FLAGS_STAMP) $(call obj,$(filter-out executor/main.c executor/consumer.c executor/scrape.c executor/session.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher

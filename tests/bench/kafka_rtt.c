@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kafka_topic.h"
+
 static double now_ms(void)
 {
     struct timespec ts;
@@ -33,23 +35,6 @@ static void set(rd_kafka_conf_t *c, const char *k, const char *v)
         fprintf(stderr, "kafka_rtt: %s: %s\n", k, err);
         exit(2);
     }
-}
-
-/* Makes topic (one partition) if it is not there (as txn_bench does). */
-static void create_topic(rd_kafka_t *rk, const char *topic)
-{
-    char err[256];
-    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, 1, 1, err, sizeof(err));
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_event_t *ev;
-
-    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
-    ev = rd_kafka_queue_poll(q, 30000);
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    rd_kafka_NewTopic_destroy(nt);
-    rd_kafka_queue_destroy(q);
-    sleep(1);   /* a leader for it */
 }
 
 /* One setting: n round trips; prints its line. Returns 0 or -1. */

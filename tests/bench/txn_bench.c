@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kafka_topic.h"
+
 static double now_ms(void)
 {
     struct timespec ts;
@@ -53,23 +55,6 @@ static rd_kafka_t *producer(const char *brokers, const char *txn_id)
         exit(2);
     }
     return rk;
-}
-
-/* Makes topic (one partition) if it is not there. */
-static void create_topic(rd_kafka_t *rk, const char *topic)
-{
-    char err[256];
-    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, 1, 1, err, sizeof(err));
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_event_t *ev;
-
-    rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
-    ev = rd_kafka_queue_poll(q, 30000);
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    rd_kafka_NewTopic_destroy(nt);
-    rd_kafka_queue_destroy(q);
-    sleep(1);   /* a leader for it */
 }
 
 static void check(rd_kafka_error_t *e, const char *what)
