@@ -85,7 +85,7 @@ static const struct cfg_entry cfg_table[] = {
     I(pids_max, "pids-max", "64", 4, 100000, CFG_EXEC, "processes and threads a job may have at once"),
     I(zygote_max_jobs, "zygote-max-jobs", "10000", 0, 1000000000, CFG_EXEC, "warm mode: make the zygote again after this many jobs (every warm job shares its address-space layout and str hash seed), off the request path (0 = never)"),
     I(zygote_max_age_s, "zygote-max-age-s", "600", 0, 31536000, CFG_EXEC, "warm mode: make the zygote again once it is this many seconds old (0 = never)"),
-    I(zygote_huge_pages, "zygote-huge-pages", "1", 0, 1, CFG_EXEC, "warm mode: back the zygote's memory with 2 MiB pages (MADV_COLLAPSE), which halves what each job's fork and exit cost (1) or not (0)"),
+    I(zygote_huge_pages, "zygote-huge-pages", "1", 0, 1, CFG_EXEC, "warm mode: back the zygote's memory with 2 MiB pages where the kernel can (MADV_COLLAPSE), so each job's fork and exit walk fewer page-table entries (1) or not (0)"),
     I(cpu_percent, "cpu-percent", "100", 1, 100000, CFG_EXEC, "CPU a job may use, in percent of one CPU"),
     S(cgroup_parent, "cgroup-parent", "execq", 1, CFG_EXEC, "cgroup (relative to each hierarchy's root) each executor makes its group x<pid> under, the job groups inside it"),
     I(host_reserve_mb, "host-reserve-mb", "1024", 0, 1048576, CFG_EXEC, "memory kept from jobs for the host (broker, API, kernel): the executor refuses to start unless slots x max-memory-mb + 64 MiB fits in the rest"),

@@ -2,7 +2,6 @@
  * launcher.h). Requests are serialised by a mutex: the launcher answers one
  * at a time, in order. */
 #include "launcher.h"
-#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "fdpass.h"
+#include "log.h"
 #include "util.h"
 
 /* How long the launcher may take to answer: its start imports numpy and

@@ -239,15 +239,11 @@ void follow_job(struct api *a, struct api_req *r)
     if (!completed) {
         /* Counted with the account's waiting GETs until the stream ends
          * (api.c api_completed): one account cannot hold every connection. */
-        if (quota_enter(a->rate, QUOTA_WAIT, r->account, a->cfg->account_max_waits, util_mono_ms())) {
-            char msg[200];
-            snprintf(msg, sizeof(msg), "this account already has %ld GETs waiting or following (the most one "
-                     "account may have); retry later", a->cfg->account_max_waits);
-            r->retry_after_s = 1;
-            req_error(r, 429, "too_many_jobs", msg);
+        char msg[200];
+        snprintf(msg, sizeof(msg), "this account already has %ld GETs waiting or following (the most one "
+                 "account may have); retry later", a->cfg->account_max_waits);
+        if (submit_count_waiting(a, r, 1, msg))
             goto out;
-        }
-        r->wait_counted = 1;
     }
     r->sse = sse_new(r->path_id, (size_t)a->cfg->stream_buffer_kb * 1024, r->conn);
     if (!r->sse) {

@@ -37,14 +37,10 @@ static int wait_arg(struct api *a, struct api_req *r)
     if (w > 0) {
         /* Counted per account until the request ends (api.c api_completed):
          * one account's waits cannot hold every connection. */
-        if (quota_enter(a->rate, QUOTA_WAIT, r->account, a->cfg->account_max_waits, util_mono_ms())) {
-            snprintf(msg, sizeof(msg), "this account already has %ld GETs waiting (the most one account may "
-                     "have); retry without ?wait or later", a->cfg->account_max_waits);
-            r->retry_after_s = 1;
-            req_error(r, 429, "too_many_jobs", msg);
+        snprintf(msg, sizeof(msg), "this account already has %ld GETs waiting (the most one account may "
+                 "have); retry without ?wait or later", a->cfg->account_max_waits);
+        if (submit_count_waiting(a, r, 1, msg))
             return -1;
-        }
-        r->wait_counted = 1;
     }
     return 0;
 }

@@ -33,6 +33,11 @@ int submit_refuse_now(struct api *a, struct api_req *r);
 /* submit_refuse_now, then the account's waiting sync calls
  * (--account-max-sync: 429) counted for r: 1 when r is answered. */
 int submit_admit_sync(struct api *a, struct api_req *r);
+/* Counts r among the account's waiting calls of its kind (wait: GETs
+ * waiting or following, --account-max-waits; else sync calls,
+ * --account-max-sync) until it ends, or answers 429 too_many_jobs with
+ * refusal: 1 when r is answered. */
+int submit_count_waiting(struct api *a, struct api_req *r, int wait, const char *refusal);
 void submit_stamp_sync(struct api *a, struct api_req *r, struct job *j);
 void submit_sync(struct api *a, struct api_req *r, struct job *j, struct store_idem *kp, int32_t session_part);
 /* Marks job id, accepted and charged but never handed to Kafka, failed

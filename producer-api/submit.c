@@ -286,20 +286,31 @@ cJSON *submit_parse_body(struct api_req *r)
     return parse_body(r);
 }
 
-int submit_admit_sync(struct api *a, struct api_req *r)
+int submit_count_waiting(struct api *a, struct api_req *r, int wait, const char *refusal)
 {
-    if (refuse_now(a, r))
-        return 1;
-    if (quota_enter(a->rate, QUOTA_SYNC, r->account, a->cfg->account_max_sync, util_mono_ms())) {
-        char msg[200];
-        snprintf(msg, sizeof(msg), "this account already has %ld sync calls waiting (the most one account may "
-                 "have); retry when one is answered, or use async jobs; nothing was charged", a->cfg->account_max_sync);
+    long max = wait ? a->cfg->account_max_waits : a->cfg->account_max_sync;
+
+    if (quota_enter(a->rate, wait ? QUOTA_WAIT : QUOTA_SYNC, r->account, max, util_mono_ms())) {
         r->retry_after_s = 1;
-        req_error(r, 429, "too_many_jobs", msg);
+        req_error(r, 429, "too_many_jobs", refusal);
         return 1;
     }
-    r->sync_counted = 1;   /* uncounted when the request ends (api.c api_completed) */
+    if (wait)
+        r->wait_counted = 1;   /* uncounted when the request ends (api.c api_completed) */
+    else
+        r->sync_counted = 1;
     return 0;
+}
+
+int submit_admit_sync(struct api *a, struct api_req *r)
+{
+    char msg[200];
+
+    if (refuse_now(a, r))
+        return 1;
+    snprintf(msg, sizeof(msg), "this account already has %ld sync calls waiting (the most one account may "
+             "have); retry when one is answered, or use async jobs; nothing was charged", a->cfg->account_max_sync);
+    return submit_count_waiting(a, r, 0, msg);
 }
 
 int submit_refuse_now(struct api *a, struct api_req *r)

@@ -1021,6 +1021,19 @@ __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, cons
     _exit(126);
 }
 
+/* Wipes the host paths of c, which the job process has no use for once
+ * the root is built; of matplotlib's directory only whether there is one
+ * matters: it becomes the job's path. */
+static void forget_host_paths(struct jail_cfg *c)
+{
+    memset(c->root, 0, sizeof(c->root));
+    memset(c->dev_dir, 0, sizeof(c->dev_dir));
+    if (c->mpl_dir[0]) {
+        memset(c->mpl_dir, 0, sizeof(c->mpl_dir));
+        snprintf(c->mpl_dir, sizeof(c->mpl_dir), "%s", JAIL_MPL_DIR);
+    }
+}
+
 /* For init and the job process each, as namespace root. A session keyring
  * of the sandbox's own, owned by its uid, not the launcher's (the host's
  * root session): keyrings are not namespaced; the filter refuses the key
@@ -1087,13 +1100,7 @@ __attribute__((noreturn)) static void job_start(struct jail_cfg *c, const struct
     sandbox_limits(c);
     if (unshare(CLONE_NEWCGROUP) < 0)
         child_fail("cgroup namespace");
-    /* Host paths the job process has no use for. */
-    memset(c->root, 0, sizeof(c->root));
-    memset(c->dev_dir, 0, sizeof(c->dev_dir));
-    if (c->mpl_dir[0]) {
-        memset(c->mpl_dir, 0, sizeof(c->mpl_dir));
-        snprintf(c->mpl_dir, sizeof(c->mpl_dir), "%s", JAIL_MPL_DIR);
-    }
+    forget_host_paths(c);
     job_process(c, f);
 }
 
@@ -1219,13 +1226,7 @@ __attribute__((noreturn)) static void jail_init(struct jail_cfg *c, const struct
     join_cgroup(ncg);
     netns_limits();
     scratch = setup_root(c);
-    /* Host paths the job process, a copy of this one, has no use for. */
-    memset(c->root, 0, sizeof(c->root));
-    memset(c->dev_dir, 0, sizeof(c->dev_dir));
-    if (c->mpl_dir[0]) {   /* only whether there is one matters now: name the job's path */
-        memset(c->mpl_dir, 0, sizeof(c->mpl_dir));
-        snprintf(c->mpl_dir, sizeof(c->mpl_dir), "%s", JAIL_MPL_DIR);
-    }
+    forget_host_paths(c);   /* fresh mode's job process is a copy of this one */
     if (sethostname("sandbox", 7) < 0)
         child_fail("sethostname");
     loopback_up();

@@ -19,6 +19,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import conftest  # noqa: E402
+from bench import rss_mib  # noqa: E402
 
 os.environ.setdefault("EXECQ_ACCOUNT_REQUESTS_PER_S", "0")
 HEADERS = {"Authorization": "Bearer demo_key_slopshop", "Content-Type": "application/json"}
@@ -72,9 +73,7 @@ def launcher_rss_mib(executor_pid):
         try:
             if pid.isdigit() and open(f"/proc/{pid}/stat").read().split(")")[1].split()[1] == str(executor_pid) \
                     and open(f"/proc/{pid}/comm").read().strip() == "execq-launcher":
-                for line in open(f"/proc/{pid}/status"):
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1]) / 1024
+                return rss_mib(pid)
         except OSError:
             pass
     return float("nan")

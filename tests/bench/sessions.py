@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from conftest import Cluster  # noqa: E402
-from bench import TOP  # noqa: E402
+from bench import TOP, rss_mib  # noqa: E402
 
 
 class Client:
@@ -131,9 +131,8 @@ def main():
         rows.append((f"one-shot p50, no session open", f"p50 {pct(base, 50):.1f} ms", f"p99 {pct(base, 99):.1f} ms"))
         rows.append((f"one-shot p50, {idle_n} idle sessions open", f"p50 {pct(loaded, 50):.1f} ms",
                      f"p99 {pct(loaded, 99):.1f} ms; {pct(loaded, 50) / pct(base, 50):.2f}x"))
-        with open(f"/proc/{cl.procs['executor'].pid}/status") as fh:
-            rss = next(int(l.split()[1]) for l in fh if l.startswith("VmRSS"))
-        rows.append((f"  executor resident memory with {idle_n} sessions", f"{rss / 1024:.1f} MiB", ""))
+        rss = rss_mib(cl.procs["executor"].pid)
+        rows.append((f"  executor resident memory with {idle_n} sessions", f"{rss:.1f} MiB", ""))
         for s in idle:
             c.call("DELETE", f"/v1/sessions/{s}")
     finally:

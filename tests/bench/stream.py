@@ -32,17 +32,10 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from conftest import Cluster  # noqa: E402
-from bench import TOP  # noqa: E402
+from bench import TOP, rss_mib  # noqa: E402
 
 sys.path.insert(0, os.path.join(TOP, ".run", "pylib"))
 from sseclient import SSEClient  # noqa: E402
-
-
-def rss_mb(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0
 
 
 def events(port, method, path, body=None, timeout=50):
@@ -170,13 +163,13 @@ def main():
                      f"p50 {statistics.median(ended_ms):.1f}, max {max(ended_ms):.1f} ({len(ended_ms)} jobs)"
                      if ended_ms else "none measured"))
 
-        base = rss_mb(api)
+        base = rss_mib(api)
         peak = [base]
         done = threading.Event()
 
         def watch():
             while not done.is_set():
-                peak[0] = max(peak[0], rss_mb(api))
+                peak[0] = max(peak[0], rss_mib(api))
                 time.sleep(0.05)
 
         results = [None] * conc

@@ -13,14 +13,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from conftest import Cluster  # noqa: E402
-from bench import TOP  # noqa: E402
-
-
-def rss_mb(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0
+from bench import TOP, rss_mib  # noqa: E402
 
 
 def main():
@@ -34,7 +27,7 @@ def main():
         c.start_api(extra=("--max-pending=20000", "--max-connections-per-address=0", "--account-max-sync=0", "--max-timeout-ms=600000", "--sync-grace-ms=600000"))
         api = c.procs["api"].pid
         time.sleep(2)
-        base = rss_mb(api)
+        base = rss_mib(api)
         body = b'{"code": "print(1)", "timeout": 600}'
         req = (b"POST /v1/exec-python HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer demo_key_slopshop\r\n"
                b"Content-Type: application/json\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
@@ -42,7 +35,7 @@ def main():
         for rnd in range(int(os.environ.get("WAITING_ROUNDS", "3"))):
             rows.append(one_round(c, api, n, req))
             time.sleep(15)
-            rows[-1]["15 s later"] = rss_mb(api)
+            rows[-1]["15 s later"] = rss_mib(api)
     finally:
         c.shutdown()
     print(f"{n} sync calls waiting at once on one API, {len(rows)} rounds; API resident memory, MiB "
@@ -61,7 +54,7 @@ def one_round(c, api, n, req):
         s.sendall(req)
         s.setblocking(False)
         sel.register(s, selectors.EVENT_READ, bytearray())
-    peak, left, ok = rss_mb(api), n, 0
+    peak, left, ok = rss_mib(api), n, 0
     while left:
         for key, _ in sel.select(timeout=1):
             data = key.fileobj.recv(65536)
@@ -72,8 +65,8 @@ def one_round(c, api, n, req):
             sel.unregister(key.fileobj)
             key.fileobj.close()
             left -= 1
-        peak = max(peak, rss_mb(api))
-    return {"ok": ok, "took": time.time() - t0, "peak": peak, "after": rss_mb(api)}
+        peak = max(peak, rss_mib(api))
+    return {"ok": ok, "took": time.time() - t0, "peak": peak, "after": rss_mib(api)}
 
 
 if __name__ == "__main__":
