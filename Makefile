@@ -18,10 +18,10 @@ STORE_SRC = producer-api/store.c producer-api/store_sessions.c producer-api/stor
             producer-api/store_idem.c producer-api/store_prune.c producer-api/store_output.c producer-api/db.c
 API_SRC = producer-api/main.c producer-api/api.c producer-api/req.c producer-api/sse.c producer-api/produce.c producer-api/submit.c producer-api/cancel.c producer-api/spec.c producer-api/query.c producer-api/follow.c producer-api/sessions.c producer-api/accounts.c \
           producer-api/replies.c producer-api/results.c producer-api/auth.c $(STORE_SRC) \
-          producer-api/admin.c producer-api/quota.c
+          producer-api/admin.c producer-api/quota.c producer-api/envlist.c
 EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/answered.c executor/lookback.c executor/run.c executor/live.c \
            executor/sbx.c executor/outfiles.c executor/launcher.c executor/cg.c executor/claim.c executor/scrape.c executor/suspended.c executor/cancels.c \
-           executor/session.c
+           executor/session.c executor/envs.c
 # The launcher and its sandboxes (sandbox/): built with common/ and sandbox/
 # on the include path only, so nothing of the executor's reaches them but
 # common/launcher_proto.h. common/job.c for job_file_name_ok (init checks

@@ -35,6 +35,7 @@ static const struct cfg_entry cfg_table[] = {
     S(results_topic, "results-topic", "execq.results", 1, CFG_API | CFG_EXEC, "topic results are written to (the reply topic)"),
     S(output_topic, "output-topic", "", 0, CFG_API | CFG_EXEC, "topic of streamed output chunks, on the partition of the API that serves the stream (empty: <results-topic>.output; kept one hour)"),
     S(control_topic, "control-topic", "", 0, CFG_API | CFG_EXEC, "topic of cancel notices, one partition, read from its start by every executor (empty: <jobs-topic>.control; kept two days)"),
+    S(envs_topic, "envs-topic", "execq.envs", 1, CFG_API | CFG_EXEC, "compacted topic where each executor announces its environments (package sets: state, Python, packages); the API lists them at GET /v1/envs and checks a job's \"env\" against them"),
     S(accounts_topic, "accounts-topic", "execq.accounts", 1, CFG_API | CFG_EXEC, "compacted topic of account notices (suspended or not, by account id): executors fail a suspended account's jobs without running them"),
     S(sessions_topic, "sessions-topic", "", 0, CFG_API | CFG_EXEC, "topic of session execs: each executor reads one partition of it, the one its instance id hashes to, and serves the sessions it holds (empty: <jobs-topic>.sessions)"),
     I(sessions_partitions, "sessions-partitions", "16", 1, 1000, CFG_API | CFG_EXEC, "partitions of the sessions topic when execq creates it (more than executors, so few share one)"),
@@ -98,6 +99,13 @@ static const struct cfg_entry cfg_table[] = {
     S(sandbox_mode, "sandbox-mode", "warm", 4, CFG_EXEC, "warm (each job a fork of a ready Python) or fresh (each job a new python3 process)"),
     S(launcher, "launcher", "", 0, CFG_EXEC, "path of execq-launcher (empty: beside the execq-executor binary)"),
     S(warm_imports, "warm-imports", SBX_WARM_IMPORTS_DEFAULT, 0, CFG_EXEC, "modules the warm Python imports before any job (comma-separated)"),
+    S(envs, "env", "", 0, CFG_EXEC, "an environment jobs may choose with \"env\": NAME=path/to/requirements.txt (repeatable; the environment variable takes them comma-separated); built once into a virtual environment over the default interpreter's packages, wheels only, and warmed in a zygote of its own (docs/operations.md, Environments)"),
+    S(envs_dir, "envs-dir", "", 0, CFG_EXEC, "a directory of environments, one NAME/requirements.txt each (beside --env)"),
+    S(env_cache, "env-cache", "/var/lib/execq/envs", 1, CFG_EXEC, "where environments are built, one directory per name and hash of its requirements (a rebuild only when that hash changes); jobs see their environment's directory read-only at the same path"),
+    S(pip_index_url, "pip-index-url", "", 0, CFG_EXEC, "the package index environments are built from (empty: pip's own default, PyPI); the host's pip configuration is never read"),
+    I(env_zygotes_mb, "env-zygotes-mb", "1024", 0, 1048576, CFG_EXEC, "memory the warm interpreters (zygotes) of environments may hold together on this executor; beyond, the least recently used idle one is stopped, and started again on its next job (env_cold_start_ms in that result)"),
+    I(env_build_timeout_s, "env-build-timeout-s", "600", 10, 86400, CFG_EXEC, "longest an environment's build may take before it fails"),
+    I(env_build_uid, "env-build-uid", "65534", 1, 2000000000, CFG_EXEC, "the unprivileged host uid (and gid) environments are built as (default nobody); the result is then made root's and read-only"),
     S(admin_token, "admin-token", "", 0, CFG_API, "the operator token of the admin API (better in EXECQ_ADMIN_TOKEN or a file: a flag shows in ps); empty: no admin API"),
     S(admin_token_file, "admin-token-file", "", 0, CFG_API, "a file whose first line is the operator token (instead of admin-token)"),
     I(account_rps, "account-requests-per-s", "200", 0, 1000000, CFG_API, "requests per second one account may make (bursts of twice that); beyond, 429 rate_limited with Retry-After (0 = no limit)"),
@@ -210,6 +218,7 @@ int cfg_load(struct cfg *c, unsigned prog_mask, int argc, char **argv, char *err
              size_t errstr_size)
 {
     char env[96];
+    int env_flags = 0;
 
     memset(c, 0, sizeof(*c));
     for (size_t i = 0; i < CFG_N; i++)
@@ -253,6 +262,19 @@ int cfg_load(struct cfg *c, unsigned prog_mask, int argc, char **argv, char *err
         } else {
             snprintf(errstr, errstr_size, "option --%s needs a value", e->name);
             return -1;
+        }
+        if (e->offset == offsetof(struct cfg, envs) && !env_flags++)
+            c->envs[0] = '\0';   /* flags replace the environment variable's list, then append */
+        if (e->offset == offsetof(struct cfg, envs) && c->envs[0]) {
+            char joined[sizeof(c->envs)];
+            if ((size_t)snprintf(joined, sizeof(joined), "%s,%s", c->envs, value) >= sizeof(joined)) {
+                snprintf(errstr, errstr_size, "env: the flags together are over %zu bytes", sizeof(joined) - 1);
+                return -1;
+            }
+            value = joined;
+            if (cfg_set(c, e, value, "flag", errstr, errstr_size) < 0)
+                return -1;
+            continue;
         }
         if (cfg_set(c, e, value, "flag", errstr, errstr_size) < 0)
             return -1;

@@ -35,6 +35,7 @@ struct cfg {
     char output_topic[128];
     char control_topic[128];
     char sessions_topic[128];
+    char envs_topic[128];
     long sessions_partitions;
     long jobs_partitions;
     long results_partitions;
@@ -108,6 +109,13 @@ struct cfg {
     char sandbox_mode[16];
     char warm_imports[1024];
     char launcher[256];
+    char envs[2048];          /* "NAME=requirements-file,...": --env flags append */
+    char envs_dir[256];
+    char env_cache[256];
+    char pip_index_url[256];
+    long env_zygotes_mb;
+    long env_build_timeout_s;
+    long env_build_uid;
     /* both */
     char log_level[16];
     char log_format[8];

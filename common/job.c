@@ -34,6 +34,20 @@ void result_init(struct result *r)
 {
     memset(r, 0, sizeof(*r));
     r->session_partition = -1;
+    r->env_cold_start_ms = -1;
+}
+
+int job_env_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+
+    if (n == 0 || n >= JOB_ENV_MAX || !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= '0' && name[0] <= '9')))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') || name[i] == '_' ||
+              name[i] == '-'))
+            return 0;
+    return 1;
 }
 
 void result_release(struct result *r)
@@ -317,6 +331,8 @@ char *job_to_json(const struct job *j)
     cJSON_AddStringToObject(o, "account", j->account);
     if (j->batch_id[0])
         cJSON_AddStringToObject(o, "batch_id", j->batch_id);
+    if (j->env[0])
+        cJSON_AddStringToObject(o, "env", j->env);
     cJSON_AddStringToObject(o, "code", j->code);
     if (j->stdin_data && job_utf8_valid(j->stdin_data, j->stdin_len)) {
         cJSON_AddStringToObject(o, "stdin", j->stdin_data);
@@ -462,6 +478,12 @@ int job_from_json(struct job *j, const char *json, size_t len, char *errstr, siz
         goto out;
     if (get_fixed(o, "batch_id", 0, j->batch_id, sizeof(j->batch_id), errstr, errstr_size) < 0)
         goto out;
+    if (get_fixed(o, "env", 0, j->env, sizeof(j->env), errstr, errstr_size) < 0)
+        goto out;
+    if (j->env[0] && !job_env_name_ok(j->env)) {
+        snprintf(errstr, errstr_size, "\"env\" is not an environment name");
+        goto out;
+    }
     if (get_str(o, "code", 1, &s, errstr, errstr_size) < 0)
         goto out;
     j->code = util_strdup(s);
@@ -664,6 +686,10 @@ static void add_common(cJSON *o, const struct result *r)
         cJSON_AddNumberToObject(o, "signal", r->term_signal);
     if (r->cancelled)
         cJSON_AddBoolToObject(o, "cancelled", 1);   /* only when so: other results stay as they were */
+    if (r->env[0])
+        cJSON_AddStringToObject(o, "env", r->env);   /* only a non-default one */
+    if (r->env_cold_start_ms >= 0)
+        cJSON_AddNumberToObject(o, "env_cold_start_ms", (double)r->env_cold_start_ms);
     if (r->session_id[0]) {
         cJSON *x = cJSON_AddObjectToObject(o, "session");
         cJSON_AddStringToObject(x, "id", r->session_id);
@@ -869,6 +895,12 @@ int result_from_json(struct result *r, const char *json, size_t len, char *errst
     /* Optional when reading: results of executors older than the field. */
     if (get_fixed(o, "account", 0, r->account, sizeof(r->account), errstr, errstr_size) < 0)
         goto out;
+    if (get_fixed(o, "env", 0, r->env, sizeof(r->env), errstr, errstr_size) < 0)
+        goto out;
+    d = -1;
+    if (get_num(o, "env_cold_start_ms", 0, 0, 1e9, &d, errstr, errstr_size) < 0)
+        goto out;
+    r->env_cold_start_ms = cJSON_GetObjectItemCaseSensitive(o, "env_cold_start_ms") ? (long)d : -1;
     if (get_fixed(o, "batch_id", 0, r->batch_id, sizeof(r->batch_id), errstr, errstr_size) < 0)
         goto out;
     if (get_str(o, "error", 0, &s, errstr, errstr_size) < 0)

@@ -21,6 +21,11 @@ struct job_file {
 #define JOB_MAX_FILES 64          /* input files of a job, output files or images of a result */
 #define JOB_MAX_INPUT_MB 64       /* cfg bounds max-input-bytes below this */
 #define JOB_MAX_SCRATCH_MB 65536
+/* An environment's name (a package set the executors offer, GET /v1/envs):
+ * [a-z0-9][a-z0-9_-]*, at most 31 bytes; "" (or "default") is the default
+ * interpreter. job_env_name_ok checks one. */
+#define JOB_ENV_MAX 32
+int job_env_name_ok(const char *name);
 
 /* A job as the API publishes it. Strings are owned by the struct. */
 struct job {
@@ -37,6 +42,7 @@ struct job {
     char kind[8];          /* "sync" or "async" */
     char account[64];
     char batch_id[37];     /* "" when not in a batch */
+    char env[JOB_ENV_MAX]; /* the environment it runs in; "": the default */
     int64_t submitted_at_ms;  /* wall clock */
     int64_t expires_at_ms;    /* wall clock; an executor that sees it later does not run it */
     int stream;            /* 1: output chunks go to the output topic as the job prints (job_output) */
@@ -78,6 +84,8 @@ struct result {
     char account[64];
     char batch_id[37];
     char executor[64];
+    char env[JOB_ENV_MAX];    /* the job's environment ("": the default) */
+    long env_cold_start_ms;   /* its zygote was started for this job, taking this long; -1: it was running */
     struct job_file *files;   /* what the job left in /tmp/out (scratch jobs) */
     int nfiles;
     int files_truncated;      /* some were left out (count, size or the message limit) */

@@ -366,16 +366,16 @@ static int topic_metadata(rd_kafka_t *rk, rd_kafka_topic_t *t, const struct rd_k
     }
 }
 
-#define KQ_NTOPICS 7
+#define KQ_NTOPICS 8
 
 int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *errstr, size_t errstr_size)
 {
     /* The output topic has a partition for each of the results topic's:
      * an API streams from the one it reads its replies from. */
     const char *names[KQ_NTOPICS] = {c->jobs_topic, c->batch_topic, c->results_topic, c->accounts_topic,
-                                     c->output_topic, c->control_topic, c->sessions_topic};
+                                     c->output_topic, c->control_topic, c->sessions_topic, c->envs_topic};
     int parts[KQ_NTOPICS] = {(int)c->jobs_partitions, (int)c->jobs_partitions, (int)c->results_partitions, 1,
-                             (int)c->results_partitions, 1, (int)c->sessions_partitions};
+                             (int)c->results_partitions, 1, (int)c->sessions_partitions, 1};
     rd_kafka_NewTopic_t *nt[KQ_NTOPICS] = {NULL};
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
@@ -400,7 +400,9 @@ int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *
             /* Session execs matter until their deadline (an hour at most):
              * a restarted executor reads back ten minutes to answer the
              * ones sent to its sessions while it was away. */
-            (i == 6 && rd_kafka_NewTopic_set_config(nt[i], "retention.ms", "7200000"))) {
+            (i == 6 && rd_kafka_NewTopic_set_config(nt[i], "retention.ms", "7200000")) ||
+            /* Environment notices: the latest per executor and name. */
+            (i == 7 && rd_kafka_NewTopic_set_config(nt[i], "cleanup.policy", "compact"))) {
             snprintf(errstr, errstr_size, "topic config rejected");
             goto out;
         }

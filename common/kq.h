@@ -60,7 +60,7 @@ typedef void (*kq_rebalance_fn)(rd_kafka_t *, rd_kafka_resp_err_t, rd_kafka_topi
 rd_kafka_t *kq_consumer_new(const struct cfg *c, const char *group_id, const char *instance_id, kq_rebalance_fn rebalance_cb,
                             void *opaque, int prefetch_msgs, char *errstr, size_t errstr_size);
 
-/* Creates the jobs, batch, results, accounts and output topics if they do not exist. Returns 0, or -1
+/* Creates the jobs, batch, results, accounts, output, control, sessions and envs topics if they do not exist. Returns 0, or -1
  * with the reason in errstr. */
 int kq_ensure_topics(rd_kafka_t *rk, const struct cfg *c, int timeout_ms, char *errstr, size_t errstr_size);
 

@@ -40,6 +40,9 @@ struct jail_cfg {
     char mpl_dir[300];        /* host directory of matplotlib's config and font cache, copied into each
                                * sandbox at JAIL_MPL_DIR ("" or missing: none) */
     char dev_dir[300];        /* where the launcher keeps each slot's files (JAIL_DEV_SUBDIR of the sandbox root) */
+    char env_dir[300];        /* an environment's directory (a virtual environment built by the executor),
+                               * bound read-only at the same path in each sandbox; "": the default interpreter */
+    char env_site[400];       /* its site-packages (under env_dir), on sys.path ahead of the host's */
     /* Per sandbox (the launcher fills them from its request): a job that
      * asks for scratch space or input files gets a sandbox built for it. */
     int32_t scratch_mb;       /* 0: no writable path; N: a private N MiB tmpfs at /tmp with /tmp/out */

@@ -54,6 +54,7 @@ struct slot {
 struct exec_ctx {
     const struct cfg *cfg;
     struct sbx *sb;
+    struct envs *envs;
     rd_kafka_t *consumer, *producer;
     struct offsets *offsets;
     pthread_mutex_t mu;
@@ -718,6 +719,23 @@ static double zygote_jobs(void *arg) { return zygote_stat(arg, 0); }
 static double zygote_age(void *arg) { return zygote_stat(arg, 1); }
 static double zygote_renewals(void *arg) { return zygote_stat(arg, 2); }
 
+static double env_stat(void *arg, int which)
+{
+    struct exec_ctx *x = arg;
+    long v[7];
+
+    sbx_env_stats(x->sb, &v[0], &v[1], &v[2], &v[3]);
+    envs_counts(x->envs, &v[4], &v[5], &v[6]);
+    return (double)v[which];
+}
+static double env_zygotes(void *arg) { return env_stat(arg, 0); }
+static double env_zygotes_mb(void *arg) { return env_stat(arg, 1); }
+static double env_cold_starts(void *arg) { return env_stat(arg, 2); }
+static double env_evictions(void *arg) { return env_stat(arg, 3); }
+static double envs_ready(void *arg) { return env_stat(arg, 4); }
+static double envs_building(void *arg) { return env_stat(arg, 5); }
+static double envs_failed(void *arg) { return env_stat(arg, 6); }
+
 static double producer_queue(void *arg)
 {
     struct exec_ctx *x = arg;
@@ -790,6 +808,20 @@ static void register_metrics(struct exec_ctx *x)
                      x);
     metrics_gauge_fn("execq_executor_zygote_renewals", "Times the zygote was made again since the executor started "
                      "(--zygote-max-jobs, --zygote-max-age-s).", NULL, zygote_renewals, x);
+    metrics_gauge_fn("execq_executor_env_zygotes", "Environments' warm interpreters (zygotes) running now.", NULL,
+                     env_zygotes, x);
+    metrics_gauge_fn("execq_executor_env_zygotes_mb", "Their resident memory together, in MiB (--env-zygotes-mb).",
+                     NULL, env_zygotes_mb, x);
+    metrics_gauge_fn("execq_executor_env_cold_starts", "Env zygotes started for a job since the executor started.",
+                     NULL, env_cold_starts, x);
+    metrics_gauge_fn("execq_executor_env_evictions", "Idle env zygotes stopped to fit --env-zygotes-mb so far.", NULL,
+                     env_evictions, x);
+    metrics_gauge_fn("execq_executor_envs", "Environments declared on this executor, by state.", "state=\"ready\"",
+                     envs_ready, x);
+    metrics_gauge_fn("execq_executor_envs", "Environments declared on this executor, by state.", "state=\"building\"",
+                     envs_building, x);
+    metrics_gauge_fn("execq_executor_envs", "Environments declared on this executor, by state.", "state=\"failed\"",
+                     envs_failed, x);
     metrics_gauge_fn("execq_kafka_producer_queue_messages",
                      "Messages in the Kafka producer's queue, not yet acknowledged.", NULL, producer_queue, x);
     metrics_gauge_fn("execq_executor_consumer_lag_messages",
@@ -854,7 +886,8 @@ static int rejoin(struct exec_ctx *x, const char *instance, const rd_kafka_topic
     return 0;
 }
 
-int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *stop, char *errstr, size_t errstr_size)
+int consumer_run(const struct cfg *c, struct sbx *sb, struct envs *envs, volatile sig_atomic_t *stop, char *errstr,
+                 size_t errstr_size)
 {
     struct exec_ctx x;
     rd_kafka_topic_partition_list_t *topics = NULL;
@@ -873,6 +906,7 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     memset(&x, 0, sizeof(x));
     x.cfg = c;
     x.sb = sb;
+    x.envs = envs;
     x.nslots = c->slots ? (int)c->slots : (int)sysconf(_SC_NPROCESSORS_ONLN);
     x.nfree = x.nslots;
     pthread_mutex_init(&x.mu, NULL);
@@ -925,7 +959,8 @@ int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *sto
     topics = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(topics, c->jobs_topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_topic_partition_list_add(topics, c->batch_topic, RD_KAFKA_PARTITION_UA);
-    if (join(&x, instance, topics, errstr, errstr_size) < 0)
+    if (join(&x, instance, topics, errstr, errstr_size) < 0 ||
+        envs_announce_start(envs, x.producer, instance, errstr, errstr_size) < 0)
         goto out;
     if (c->metrics_addr[0] && !(scrape = scrape_start(c->metrics_addr, errstr, errstr_size)))
         goto out;
@@ -1046,6 +1081,7 @@ out:
     util_shutdown_watchdog(30);
     scrape_stop(scrape);   /* before what its gauges read goes away */
     sessions_free(x.sessions);   /* ends them; their last results go out with the flush below */
+    envs_announce_stop(envs);    /* tombstones, flushed below */
     if (x.producer) {
         rd_kafka_flush(x.producer, 10000);   /* results out, delivery reports in */
     }

@@ -10,13 +10,15 @@
 #include <stddef.h>
 
 #include "cfg.h"
+#include "envs.h"
 #include "sbx.h"
 
 /* Runs until *stop becomes non-zero, then finishes running jobs, publishes
  * their results and leaves the group (within 60 s, or the process exits).
+ * Announces envs' environments on the envs topic meanwhile (envs.h).
  * Returns 0, or -1 with the reason in errstr if Kafka could not be set up.
- * Does not own c or sb. */
-int consumer_run(const struct cfg *c, struct sbx *sb, volatile sig_atomic_t *stop,
+ * Does not own c, sb or envs. */
+int consumer_run(const struct cfg *c, struct sbx *sb, struct envs *envs, volatile sig_atomic_t *stop,
                  char *errstr, size_t errstr_size);
 
 #endif

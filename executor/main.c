@@ -7,6 +7,7 @@
 
 #include "cfg.h"
 #include "consumer.h"
+#include "envs.h"
 #include "log.h"
 #include "sbx.h"
 
@@ -24,6 +25,7 @@ int main(int argc, char **argv)
     char errstr[512];
     struct sigaction sa;
     struct sbx *sb;
+    struct envs *envs;
     int rc;
 
     rc = cfg_load(&c, CFG_EXEC, argc, argv, errstr, sizeof(errstr));
@@ -52,15 +54,31 @@ int main(int argc, char **argv)
     /* Orphans of jobs that escape their init (none should) end up here, not at pid 1. */
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
+    /* Environments: declarations checked and the cached ones found before
+     * any thread exists (sbx_new starts the launcher then); the builds run
+     * in a thread of their own while jobs in the default one run. */
+    envs = envs_new(&c, errstr, sizeof(errstr));
+    if (!envs) {
+        log_msg(LOG_ERR, "refusing to start: environments: %s", errstr);
+        return 2;
+    }
     sb = sbx_new(&c, errstr, sizeof(errstr));
     if (!sb) {
         log_msg(LOG_ERR, "refusing to start: cannot build a sandbox: %s", errstr);
+        envs_free(envs);
         return 1;
     }
-    rc = consumer_run(&c, sb, &stop_requested, errstr, sizeof(errstr));
+    if (sbx_set_envs(sb, envs, errstr, sizeof(errstr)) < 0 || envs_build_start(envs, errstr, sizeof(errstr)) < 0) {
+        log_msg(LOG_ERR, "%s", errstr);
+        sbx_free(sb);
+        envs_free(envs);
+        return 1;
+    }
+    rc = consumer_run(&c, sb, envs, &stop_requested, errstr, sizeof(errstr));
     if (rc < 0)
         log_msg(LOG_ERR, "%s", errstr);
     sbx_free(sb);
+    envs_free(envs);
     log_msg(LOG_INFO, "stopped");
     return rc < 0 ? 1 : 0;
 }

@@ -36,6 +36,7 @@
 
 #include "cg.h"
 #include "claim.h"
+#include "envs.h"
 #include "fdpass.h"
 #include "launcher.h"
 #include "live.h"
@@ -50,7 +51,8 @@
 struct sbx_slot {
     struct lnch_box box;     /* box.init 0: no sandbox */
     struct lnch *ln;         /* the launcher (zygote) box came from, or NULL; compared by gen */
-    uint64_t gen;            /* that launcher's generation (sbx.ln_gen when it was current) */
+    uint64_t gen;            /* that launcher's generation (sbx.ln_gen when it was current; an env's: its gen) */
+    int envz;                /* whose: -1 the default zygote, else sbx.envz[envz] */
     int hold;                /* ln is in use: building the box, or the box is running (or about to run) a job */
     struct cg_job *cg;
     int used;
@@ -59,6 +61,25 @@ struct sbx_slot {
 };
 
 #define SBX_MAX_SLOTS 1024
+
+/* An environment's zygote (envs.h): a launcher of its own, started on the
+ * first job that names the environment, in the spawner thread (a
+ * launcher dies with the thread that forked it, and job threads come and
+ * go); stopped when idle and the zygotes together are over env-zygotes-mb
+ * (least recently used first), or due for renewal as the default one is
+ * (zygote-max-jobs, zygote-max-age-s), and started again on demand: the
+ * jobs that waited for a start report it (env_cold_start_ms). */
+struct sbx_envz {
+    struct env_spec spec;
+    struct lnch *ln;         /* NULL: not running */
+    uint64_t gen;            /* bumped at each start: sandboxes of an earlier one are dropped */
+    int holders;             /* slots building a sandbox with ln or running a job in one */
+    int starting;            /* the spawner is asked to start it, or is starting it */
+    char error[256];         /* the last start's failure */
+    int64_t used_ms, born_ms;
+    long jobs;
+    long rss_mb;             /* its launcher's resident memory, measured once ready */
+};
 
 struct sbx {
     const struct cfg *cfg;
@@ -80,6 +101,13 @@ struct sbx {
     struct cg_layout cg;
     int cg_made;             /* cg_init succeeded: cg_fini at the end */
     struct claim uids;       /* this executor's sandbox uids, held until sbx_free */
+    struct envs *envs;       /* sbx_set_envs; NULL: the default interpreter only */
+    struct sbx_envz envz[ENVS_MAX];   /* ln_mu, like ln */
+    int nenvz;
+    pthread_cond_t env_cond; /* an env zygote's start asked for or done */
+    pthread_t spawner;       /* starts env zygotes */
+    int spawner_started, spawner_stop;
+    long env_cold_starts, env_evictions;
     pthread_mutex_t sess_mu; /* sess_refs */
     int sess_refs[SBX_MAX_SLOTS];   /* per session slot: the sessions living in its sandbox (0: free) */
 };
@@ -121,7 +149,7 @@ struct sbx_job {
 };
 
 static const struct lnch_box no_box = {.init = 0, .pidfd = -1, .ctl = -1, .status = -1};
-#define NO_SLOT ((struct sbx_slot){.box = no_box, .ln = NULL, .gen = 0, .hold = 0, .cg = NULL, .scratch = -1})
+#define NO_SLOT ((struct sbx_slot){.box = no_box, .ln = NULL, .gen = 0, .envz = -1, .hold = 0, .cg = NULL, .scratch = -1})
 
 static int pidfd_kill(int pidfd)
 {
@@ -137,7 +165,7 @@ static struct lnch *retired_unused(struct sbx *s)
     struct lnch *r = s->retired;
 
     for (int i = 0; r && i < SBX_MAX_SLOTS; i++)
-        if (s->slots[i].hold && s->slots[i].gen == s->ln_gen - 1)
+        if (s->slots[i].hold && s->slots[i].envz < 0 && s->slots[i].gen == s->ln_gen - 1)
             return NULL;
     s->retired = NULL;
     return r;
@@ -150,25 +178,216 @@ static void slot_unhold(struct sbx *s, struct sbx_slot *l)
     struct lnch *stop = NULL;
 
     pthread_mutex_lock(&s->ln_mu);
+    if (l->hold && l->envz >= 0) {
+        if (--s->envz[l->envz].holders == 0)
+            pthread_cond_broadcast(&s->env_cond);   /* a dead one can be stopped now (envz_acquire) */
+        s->envz[l->envz].used_ms = util_mono_ms();
+    }
     l->hold = 0;
-    if (s->retired && l->gen == s->ln_gen - 1)
+    if (s->retired && l->envz < 0 && l->gen == s->ln_gen - 1)
         stop = retired_unused(s);
     pthread_mutex_unlock(&s->ln_mu);
     lnch_stop(stop);   /* NULL-safe */
 }
 
-/* Claims l's sandbox, built ahead, for a job: 1 if it comes from the
- * current launcher (held from now on), 0 if from a retired one. */
-static int slot_claim(struct sbx *s, struct sbx_slot *l)
+/* Claims l's sandbox, built ahead, for a job in environment ez (-1: the
+ * default): 1 if it comes from that environment's current launcher (held
+ * from now on), 0 if from another or a retired one. */
+static int slot_claim(struct sbx *s, struct sbx_slot *l, int ez)
 {
     int ok;
 
     pthread_mutex_lock(&s->ln_mu);
-    ok = l->gen == s->ln_gen;
-    if (ok)
+    if (ez < 0)
+        ok = l->envz < 0 && l->gen == s->ln_gen;
+    else
+        ok = l->envz == ez && s->envz[ez].ln && l->ln == s->envz[ez].ln && l->gen == s->envz[ez].gen;
+    if (ok) {
         l->hold = 1;
+        if (ez >= 0) {
+            s->envz[ez].holders++;
+            s->envz[ez].used_ms = util_mono_ms();
+        }
+    }
     pthread_mutex_unlock(&s->ln_mu);
     return ok;
+}
+
+/* A launcher's resident memory in MiB (0 if unknown). */
+static long launcher_rss_mb(struct lnch *ln)
+{
+    char path[64], line[256];
+    long kb = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)lnch_pid(ln));
+    if (!(f = fopen(path, "re")))
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb >> 10;
+}
+
+/* With ln_mu held: stops (into *stop, for the caller to lnch_stop
+ * unlocked) idle env zygotes other than keep, least recently used first,
+ * until the running ones and need MiB fit in env-zygotes-mb. */
+static int evict(struct sbx *s, int keep, long need, struct lnch **stop)
+{
+    int n = 0;
+
+    for (;;) {
+        long sum = need;
+        int lru = -1;
+        for (int i = 0; i < s->nenvz; i++) {
+            const struct sbx_envz *z = &s->envz[i];
+            if (!z->ln)
+                continue;
+            sum += z->rss_mb;
+            if (i != keep && z->holders == 0 && !z->starting && (lru < 0 || z->used_ms < s->envz[lru].used_ms))
+                lru = i;
+        }
+        if (sum <= s->cfg->env_zygotes_mb || lru < 0)
+            return n;
+        log_msg(LOG_INFO, "env %s: zygote stopped (%ld MiB; the env zygotes are over env-zygotes-mb %ld)",
+                s->envz[lru].spec.name, s->envz[lru].rss_mb, s->cfg->env_zygotes_mb);
+        stop[n++] = s->envz[lru].ln;
+        s->envz[lru].ln = NULL;
+        s->env_evictions++;
+    }
+}
+
+/* The spawner thread: starts the env zygotes asked for (starting, no ln),
+ * one at a time, and lives as long as s, so their launchers do too. */
+static void *spawner_main(void *arg)
+{
+    struct sbx *s = arg;
+
+    pthread_mutex_lock(&s->ln_mu);
+    while (!s->spawner_stop) {
+        int i;
+        for (i = 0; i < s->nenvz; i++)
+            if (s->envz[i].starting && !s->envz[i].ln)
+                break;
+        if (i == s->nenvz) {
+            pthread_cond_wait(&s->env_cond, &s->ln_mu);
+            continue;
+        }
+        {
+            struct sbx_envz *z = &s->envz[i];
+            struct lnch_hello hello = s->hello;
+            struct lnch *ln, *stop[ENVS_MAX];
+            char err[256];
+            int64_t t0 = util_mono_ms();
+            int n;
+            snprintf(hello.jail.env_dir, sizeof(hello.jail.env_dir), "%s", z->spec.dir);
+            snprintf(hello.jail.env_site, sizeof(hello.jail.env_site), "%s", z->spec.site);
+            snprintf(hello.warm_imports, sizeof(hello.warm_imports), "%s", z->spec.imports);
+            pthread_mutex_unlock(&s->ln_mu);
+            ln = lnch_start(s->cfg->launcher, &hello, err, sizeof(err));
+            pthread_mutex_lock(&s->ln_mu);
+            z->starting = 0;
+            if (!ln) {
+                snprintf(z->error, sizeof(z->error), "%s", err);
+                log_msg(LOG_WARNING, "env %s: zygote not started: %s", z->spec.name, err);
+                pthread_cond_broadcast(&s->env_cond);
+                continue;
+            }
+            z->ln = ln;
+            z->gen++;
+            z->jobs = 0;
+            z->born_ms = z->used_ms = util_mono_ms();
+            z->rss_mb = launcher_rss_mb(ln);
+            s->env_cold_starts++;
+            log_msg(LOG_INFO, "env %s: zygote started in %lld ms, %ld MiB, launcher pid %d", z->spec.name,
+                    (long long)(util_mono_ms() - t0), z->rss_mb, (int)lnch_pid(ln));
+            n = evict(s, i, 0, stop);
+            pthread_cond_broadcast(&s->env_cond);
+            pthread_mutex_unlock(&s->ln_mu);
+            for (int k = 0; k < n; k++)
+                lnch_stop(stop[k]);
+            pthread_mutex_lock(&s->ln_mu);
+        }
+    }
+    pthread_mutex_unlock(&s->ln_mu);
+    return NULL;
+}
+
+/* The env zygote for spec, started (and waited for) if it is not running:
+ * held for the caller (holders), its generation in *gen, and the time
+ * waited for a start in *cold_ms (left alone when it was running).
+ * Returns its index, or -1 with the reason in errstr. */
+static int envz_acquire(struct sbx *s, const struct env_spec *spec, struct lnch **ln, uint64_t *gen, long *cold_ms,
+                        char *errstr, size_t errstr_size)
+{
+    const struct cfg *c = s->cfg;
+    int64_t t0 = util_mono_ms();
+    struct lnch *stop[ENVS_MAX + 2];
+    int i, n = 0, waited = 0, ret = -1;
+    struct sbx_envz *z;
+
+    pthread_mutex_lock(&s->ln_mu);
+    for (i = 0; i < s->nenvz && strcmp(s->envz[i].spec.name, spec->name) != 0; i++) {
+    }
+    if (i == s->nenvz) {
+        if (s->nenvz == ENVS_MAX) {
+            snprintf(errstr, errstr_size, "more than %d environments", ENVS_MAX);
+            goto out;
+        }
+        memset(&s->envz[i], 0, sizeof(s->envz[i]));
+        s->envz[i].spec = *spec;
+        s->nenvz++;
+    }
+    z = &s->envz[i];
+    for (;;) {
+        if (z->ln && !lnch_alive(z->ln)) {
+            /* Stopped (freed) once no slot holds it: their jobs end fast,
+             * their sandboxes died with it. */
+            if (z->holders > 0) {
+                pthread_cond_wait(&s->env_cond, &s->ln_mu);
+                continue;
+            }
+            log_msg(LOG_WARNING, "env %s: its zygote died; starting it again", z->spec.name);
+            stop[n++] = z->ln;
+            z->ln = NULL;
+        }
+        /* Due for renewal (every warm job of it shares its layout and
+         * hash seed) and idle: made again, as the default one is. */
+        if (z->ln && z->holders == 0 && !waited &&
+            ((c->zygote_max_jobs && z->jobs >= c->zygote_max_jobs) ||
+             (c->zygote_max_age_s && t0 - z->born_ms >= c->zygote_max_age_s * 1000))) {
+            log_msg(LOG_INFO, "env %s: zygote made again after %ld jobs", z->spec.name, z->jobs);
+            stop[n++] = z->ln;
+            z->ln = NULL;
+        }
+        if (z->ln)
+            break;
+        if (waited && !z->starting && z->error[0]) {
+            snprintf(errstr, errstr_size, "environment %s: its zygote did not start: %s", z->spec.name, z->error);
+            goto out;
+        }
+        if (!z->starting) {
+            z->starting = 1;
+            z->error[0] = '\0';
+            n += evict(s, i, z->rss_mb, stop + n);
+            pthread_cond_broadcast(&s->env_cond);
+        }
+        waited = 1;
+        pthread_cond_wait(&s->env_cond, &s->ln_mu);
+    }
+    z->holders++;
+    z->used_ms = util_mono_ms();
+    *ln = z->ln;
+    *gen = z->gen;
+    if (waited)
+        *cold_ms = (long)(util_mono_ms() - t0);
+    ret = i;
+out:
+    pthread_mutex_unlock(&s->ln_mu);
+    for (int k = 0; k < n; k++)
+        lnch_stop(stop[k]);
+    return ret;
 }
 
 /* Kills and removes a slot's sandbox, used or not. init is the launcher's
@@ -260,10 +479,11 @@ fail:
 /* Has the launcher build slot's next sandbox, up to the point where its job
  * process waits for a job: a plain one ahead of time (j NULL), or one with
  * j's scratch space and input files. keep: the slot goes on holding the
- * launcher (a job runs in the box next). Returns 0, or -1 with the reason
- * in errstr. */
-static int slot_prepare(struct sbx *s, int slot, const struct job *j, int keep, int session, char *errstr,
-                        size_t errstr_size)
+ * launcher (a job runs in the box next). env: the environment's zygote
+ * builds it (started if need be: the wait into *cold_ms), NULL the
+ * default one. Returns 0, or -1 with the reason in errstr. */
+static int slot_prepare(struct sbx *s, int slot, const struct job *j, int keep, int session,
+                        const struct env_spec *env, long *cold_ms, char *errstr, size_t errstr_size)
 {
     const struct cfg *c = s->cfg;
     struct sbx_slot *l = &s->slots[slot];
@@ -275,14 +495,26 @@ static int slot_prepare(struct sbx *s, int slot, const struct job *j, int keep, 
     };
     struct lnch_req rq;
     char name[64], id[37];
+    struct lnch *eln = NULL;
+    uint64_t egen = 0;
+    int ez = -1;
 
+    /* First the env's zygote, which may take a start: nothing to undo yet. */
+    if (env && (ez = envz_acquire(s, env, &eln, &egen, cold_ms, errstr, errstr_size)) < 0)
+        return -1;
     util_uuid(id);
     /* Under the executor's group x<pid>: a later executor can tell the
      * groups of a crashed one (cg_reap_orphans) from those of a live one. */
     snprintf(name, sizeof(name), "slot%d-%.8s", slot, id);
     l->cg = cg_job_create(&s->cg, name, &lim, errstr, errstr_size);
-    if (!l->cg)
+    if (!l->cg) {
+        if (ez >= 0) {
+            pthread_mutex_lock(&s->ln_mu);
+            s->envz[ez].holders--;
+            pthread_mutex_unlock(&s->ln_mu);
+        }
         return -1;
+    }
     l->memory_mb = c->memory_mb;
     memset(&rq, 0, sizeof(rq));
     rq.slot = slot;
@@ -295,9 +527,10 @@ static int slot_prepare(struct sbx *s, int slot, const struct job *j, int keep, 
             rq.input_bytes += (int64_t)j->files[i].len;
     }
     pthread_mutex_lock(&s->ln_mu);
-    l->ln = s->ln;   /* held: it cannot be retired and stopped under us */
-    l->gen = s->ln_gen;
-    l->hold = 1;
+    l->ln = ez >= 0 ? eln : s->ln;   /* held: it cannot be retired and stopped under us */
+    l->gen = ez >= 0 ? egen : s->ln_gen;
+    l->envz = ez;
+    l->hold = 1;                     /* an env's: envz_acquire counted the holder */
     pthread_mutex_unlock(&s->ln_mu);
     if (lnch_prepare(l->ln, &rq, &l->box, errstr, errstr_size) < 0 ||
         (j && slot_send_inputs(l, j, errstr, errstr_size) < 0)) {
@@ -377,10 +610,22 @@ void sbx_cleanup(struct sbx *s, int slot)
     struct sbx_slot *l = &s->slots[slot];
     char errstr[256];
 
+    struct env_spec env;
+    int ez, running = 0;
+
     if (!l->used)
         return;
+    /* The next sandbox from the zygote of the environment the last job
+     * used, if it is still running: the next job likely names it too. */
+    pthread_mutex_lock(&s->ln_mu);
+    ez = l->envz;
+    if (ez >= 0 && s->envz[ez].ln && !s->envz[ez].starting) {
+        env = s->envz[ez].spec;
+        running = 1;
+    }
+    pthread_mutex_unlock(&s->ln_mu);
     slot_destroy(s, l);
-    if (slot_prepare(s, slot, NULL, 0, 0, errstr, sizeof(errstr)) < 0)
+    if (slot_prepare(s, slot, NULL, 0, 0, running ? &env : NULL, &(long){0}, errstr, sizeof(errstr)) < 0)
         log_msg(LOG_WARNING, "slot=%d next sandbox not prepared ahead: %s", slot, errstr);
 }
 
@@ -409,7 +654,9 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
         .cancel_fd = w ? w->cancel_fd : -1,
     };
     struct cg_stats st;
-    int ret;
+    struct env_spec env;
+    long cold_ms = -1;
+    int ret, ez = -1;
 
     if (slot < 0 || slot >= SBX_MAX_SLOTS) {
         snprintf(errstr, errstr_size, "slot %d out of range", slot);
@@ -427,11 +674,23 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
                  s->cfg->max_scratch_mb);
         return -1;
     }
+    if (j->env[0] && envs_get(s->envs, j->env, &env, errstr, errstr_size) < 0)
+        return -1;
+    if (j->env[0]) {
+        pthread_mutex_lock(&s->ln_mu);
+        for (int i = 0; i < s->nenvz; i++)
+            if (strcmp(s->envz[i].spec.name, j->env) == 0)
+                ez = i;
+        pthread_mutex_unlock(&s->ln_mu);
+    }
     if (per_job && l->box.init)
         slot_destroy(s, l);   /* the plain sandbox built ahead: this job needs its own */
-    else if (l->box.init && !slot_claim(s, l))
-        slot_destroy(s, l);   /* built ahead by a zygote since retired: no job starts on it */
-    if (!l->box.init && slot_prepare(s, slot, per_job ? j : NULL, 1, 0, errstr, errstr_size) < 0)
+    else if (l->box.init && (!j->env[0] || ez >= 0) && !slot_claim(s, l, ez))
+        slot_destroy(s, l);   /* built ahead by a zygote since retired, or another environment's */
+    else if (l->box.init && j->env[0] && ez < 0)
+        slot_destroy(s, l);   /* the environment's zygote never ran here yet */
+    if (!l->box.init && slot_prepare(s, slot, per_job ? j : NULL, 1, 0, j->env[0] ? &env : NULL, &cold_ms, errstr,
+                                     errstr_size) < 0)
         return -1;
     /* The executor enforces its own bounds too: the job came over Kafka. */
     spec.timeout_ms = timeout > 3600000 ? 3600000 : timeout;
@@ -448,9 +707,13 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
     ret = run_job(&spec, r, errstr, errstr_size);
     l->used = 1;
     pthread_mutex_lock(&s->ln_mu);
-    if (l->gen == s->ln_gen)
+    if (l->envz >= 0)
+        s->envz[l->envz].jobs++;
+    else if (l->gen == s->ln_gen)
         s->ln_jobs++;
     pthread_mutex_unlock(&s->ln_mu);
+    snprintf(r->env, sizeof(r->env), "%s", j->env);
+    r->env_cold_start_ms = cold_ms;
     if (ret == 0 && cg_job_stats(l->cg, &st) == 0) {
         r->peak_memory_kb = (long)(st.peak_memory_bytes / 1024);
         r->cpu_time_ms = (long)(st.cpu_time_us / 1000);
@@ -478,6 +741,10 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
      * this is no result of the job's, but a sandbox that went away. */
     if (ret == 0 && x.lost && !r->memory_exceeded && launcher_gone(s)) {
         snprintf(errstr, errstr_size, "the sandbox launcher died while the job ran");
+        return -1;
+    }
+    if (ret == 0 && x.lost && !r->memory_exceeded && l->envz >= 0 && !lnch_alive(l->ln)) {
+        snprintf(errstr, errstr_size, "environment %s: its zygote died while the job ran", j->env);
         return -1;
     }
     return ret;
@@ -550,6 +817,7 @@ struct sbx_session *sbx_session_new(struct sbx *s, const struct job *j, long lif
 {
     struct sbx_session *ss;
     struct sbx_slot *l;
+    struct env_spec env;
     int slot = -1;
     long mem_mb = j->memory_mb < s->cfg->max_memory_mb ? j->memory_mb : s->cfg->max_memory_mb;
 
@@ -583,7 +851,9 @@ struct sbx_session *sbx_session_new(struct sbx *s, const struct job *j, long lif
     /* CPU never runs ahead of the wall on one thread; two cores' worth. */
     ss->cpu_limit_s = (uint32_t)(2 * lifetime_s + 60);
     l = &s->slots[slot];
-    if (slot_prepare(s, slot, j, 1, 1, errstr, errstr_size) < 0)
+    if (j->env[0] && envs_get(s->envs, j->env, &env, errstr, errstr_size) < 0)
+        goto fail;
+    if (slot_prepare(s, slot, j, 1, 1, j->env[0] ? &env : NULL, &(long){0}, errstr, errstr_size) < 0)
         goto fail;
     l->used = 1;
     ss->ctl = l->box.ctl;
@@ -1007,6 +1277,33 @@ void sbx_maintain(struct sbx *s)
     pthread_attr_destroy(&a);
 }
 
+int sbx_set_envs(struct sbx *s, struct envs *e, char *errstr, size_t errstr_size)
+{
+    s->envs = e;
+    if (!s->spawner_started) {
+        if (pthread_create(&s->spawner, NULL, spawner_main, s) != 0) {
+            snprintf(errstr, errstr_size, "cannot start the env zygotes' spawner");
+            return -1;
+        }
+        s->spawner_started = 1;
+    }
+    return 0;
+}
+
+void sbx_env_stats(struct sbx *s, long *running, long *rss_mb, long *cold_starts, long *evictions)
+{
+    pthread_mutex_lock(&s->ln_mu);
+    *running = *rss_mb = 0;
+    for (int i = 0; i < s->nenvz; i++)
+        if (s->envz[i].ln) {
+            (*running)++;
+            *rss_mb += s->envz[i].rss_mb;
+        }
+    *cold_starts = s->env_cold_starts;
+    *evictions = s->env_evictions;
+    pthread_mutex_unlock(&s->ln_mu);
+}
+
 void sbx_zygote_stats(struct sbx *s, long *jobs, double *age_s, long *renewals)
 {
     pthread_mutex_lock(&s->ln_mu);
@@ -1182,6 +1479,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     s->cfg = c;
     s->uids.fd = -1;
     pthread_mutex_init(&s->ln_mu, NULL);
+    pthread_cond_init(&s->env_cond, NULL);
     pthread_mutex_init(&s->sess_mu, NULL);
     for (int i = 0; i < SBX_MAX_SLOTS; i++)
         s->slots[i] = NO_SLOT;
@@ -1375,6 +1673,16 @@ void sbx_free(struct sbx *s)
         util_sleep_ms(20);
     lnch_stop(s->retired);
     lnch_stop(s->ln);
+    if (s->spawner_started) {
+        pthread_mutex_lock(&s->ln_mu);
+        s->spawner_stop = 1;
+        pthread_cond_broadcast(&s->env_cond);
+        pthread_mutex_unlock(&s->ln_mu);
+        pthread_join(s->spawner, NULL);
+    }
+    for (int i = 0; i < s->nenvz; i++)
+        lnch_stop(s->envz[i].ln);
+    pthread_cond_destroy(&s->env_cond);
     pthread_mutex_destroy(&s->ln_mu);
     pthread_mutex_destroy(&s->sess_mu);
     if (s->cg_made)

@@ -46,6 +46,16 @@ int sbx_launcher_pid(struct sbx *s);
  * new launcher is forked there); cheap when nothing is due. */
 void sbx_maintain(struct sbx *s);
 
+/* Environments (envs.h): jobs and sessions that name one run in
+ * sandboxes of its own zygote. Call once, from the main thread, after
+ * sbx_new; starts the thread env zygotes are started from. Returns 0, or
+ * -1 with the reason. */
+struct envs;
+int sbx_set_envs(struct sbx *s, struct envs *e, char *errstr, size_t errstr_size);
+/* Env zygotes running and their memory, started so far, stopped to fit
+ * env-zygotes-mb so far (metrics). */
+void sbx_env_stats(struct sbx *s, long *running, long *rss_mb, long *cold_starts, long *evictions);
+
 /* The current zygote's jobs and age, and renewals so far (metrics). */
 void sbx_zygote_stats(struct sbx *s, long *jobs, double *age_s, long *renewals);
 void sbx_free(struct sbx *s);   /* NULL-safe */

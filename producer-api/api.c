@@ -20,6 +20,7 @@
 
 #include "auth.h"
 #include "db.h"
+#include "envlist.h"
 #include "kq.h"
 #include "log.h"
 #include "metrics.h"
@@ -135,6 +136,7 @@ static const struct route_def {
     {"/v1/batches/", 1, "GET", ROUTE_BATCH, 1, ""},
     {"/v1/signup", 0, "POST", ROUTE_SIGNUP, 0, ""},
     {"/v1/account", 0, "GET", ROUTE_ACCOUNT, 1, ""},
+    {"/v1/envs", 0, "GET", ROUTE_ENVS, 1, ""},
     {"/healthz", 0, "GET", ROUTE_HEALTH, 0, ""},
     {"/metrics", 0, "GET", ROUTE_METRICS, 0, ""},
     {"/openapi.json", 0, "GET", ROUTE_OPENAPI, 0, ""},
@@ -303,6 +305,7 @@ static void dispatch(struct api *a, struct api_req *r)
     case ROUTE_SESSION: session_route(a, r); break;
     case ROUTE_SESSION_EXEC: session_exec(a, r); break;
     case ROUTE_SESSION_FORK: session_fork(a, r); break;
+    case ROUTE_ENVS: req_set(r, MHD_HTTP_OK, envlist_json(a->envlist)); break;
     case ROUTE_NONE: req_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint"); break;
     }
 }
@@ -525,7 +528,7 @@ int api_start(struct api *a, const struct cfg *c, char *errstr, size_t errstr_si
     if (store_account_ensure(a->store, "demo", hash, c->demo_credits, errstr, errstr_size) < 0)
         return -1;
     if (follow_start(a, errstr, errstr_size) < 0 || replies_start(a, errstr, errstr_size) < 0 ||
-        results_start(a, errstr, errstr_size) < 0)
+        results_start(a, errstr, errstr_size) < 0 || !(a->envlist = envlist_start(c, errstr, errstr_size)))
         return -1;
     /* Every suspension again (a notice lost while Kafka was away, a new
      * accounts topic): before any call is served. */
@@ -614,6 +617,8 @@ void api_stop(struct api *a)
     a->mhd = NULL;
     results_stop(a);
     replies_stop(a);
+    envlist_stop(a->envlist);
+    a->envlist = NULL;
     if (a->store)
         results_flush_produced(a);
     if (a->nproduced)

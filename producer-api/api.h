@@ -43,6 +43,7 @@ struct api {
     struct store_limits limits; /* per-account async/batch limits, from cfg */
     char admin_token[256];      /* the operator token; "" = no admin API */
     struct quota *rate;        /* per-account request rate and own limits */
+    struct envlist *envlist;    /* the executors' environments (GET /v1/envs, a job's "env") */
     /* Jobs Kafka acknowledged, to mark produced in the store: noted by the
      * reply thread's delivery reports, written by the results thread (no
      * store call on the reply path). */

@@ -30,6 +30,9 @@ struct cJSON;
  * the price; streamed if asked). */
 struct cJSON *submit_parse_body(struct api_req *r);
 int submit_refuse_now(struct api *a, struct api_req *r);
+/* A job's "env" that no executor has ready: 1 when r is answered (400
+ * unknown_env, 409 env_unavailable; envlist.h), before anything is charged. */
+int submit_env_refused(struct api *a, struct api_req *r, const char *env);
 /* submit_refuse_now, then the account's waiting sync calls
  * (--account-max-sync: 429) counted for r: 1 when r is answered. */
 int submit_admit_sync(struct api *a, struct api_req *r);

@@ -126,10 +126,11 @@ static void create(struct api *a, struct api_req *r)
         }
         cJSON_ArrayForEach(f, o) {
             if (strcmp(f->string, "memory_mb") != 0 && strcmp(f->string, "scratch_mb") != 0 &&
-                strcmp(f->string, "idle_timeout_s") != 0 && strcmp(f->string, "max_lifetime_s") != 0) {
+                strcmp(f->string, "idle_timeout_s") != 0 && strcmp(f->string, "max_lifetime_s") != 0 &&
+                strcmp(f->string, "env") != 0) {
                 char msg[200];
                 snprintf(msg, sizeof(msg), "unknown field \"%.64s\" (a session takes memory_mb, scratch_mb, "
-                         "idle_timeout_s, max_lifetime_s)", f->string);
+                         "idle_timeout_s, max_lifetime_s, env)", f->string);
                 req_error(r, 400, "invalid_request", msg);
                 goto out;
             }
@@ -139,9 +140,27 @@ static void create(struct api *a, struct api_req *r)
             num_field(r, o, "idle_timeout_s", 1, SESSION_IDLE_MAX_S, &x.idle_s) < 0 ||
             num_field(r, o, "max_lifetime_s", 1, c->session_max_lifetime_s, &x.lifetime_s) < 0)
             goto out;
+        if ((f = cJSON_GetObjectItemCaseSensitive(o, "env")) && !cJSON_IsNull(f)) {
+            /* Checked as a job's is (spec.h): the name, then the executors'. */
+            struct spec_err e;
+            cJSON *only = cJSON_CreateObject();
+            cJSON_AddItemReferenceToObject(only, "env", (cJSON *)f);
+            cJSON_AddStringToObject(only, "code", "");
+            if (spec_parse(c, only, &j, &e) < 0) {
+                req_error(r, e.status, e.code, e.msg);
+                cJSON_Delete(only);
+                goto out;
+            }
+            cJSON_Delete(only);
+            free(j.code);
+            j.code = NULL;
+            if (submit_env_refused(a, r, j.env))
+                goto out;
+        }
     }
     if (submit_refuse_now(a, r))
         goto out;
+    free(j.code);
     j.code = util_strdup("");
     j.timeout_ms = SESSION_CREATE_TIMEOUT_MS;
     j.memory_mb = x.memory_mb;
@@ -329,7 +348,7 @@ void session_exec(struct api *a, struct api_req *r)
         req_error(r, 400, "invalid_request", "the body must be a JSON object");
         goto out;
     }
-    for (const char *const *f = (const char *const[]){"memory_mb", "scratch_mb", "files", NULL}; *f; f++) {
+    for (const char *const *f = (const char *const[]){"memory_mb", "scratch_mb", "files", "env", NULL}; *f; f++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, *f);
         if (v && !cJSON_IsNull(v)) {
             char msg[160];

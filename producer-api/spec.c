@@ -204,6 +204,17 @@ int spec_parse(const struct cfg *c, const cJSON *o, struct job *j, struct spec_e
         }
         j->scratch_mb = (long)v->valuedouble;
     }
+    v = cJSON_GetObjectItemCaseSensitive(o, "env");
+    if (v && !cJSON_IsNull(v)) {
+        if (!cJSON_IsString(v) || (strcmp(v->valuestring, "default") != 0 && !job_env_name_ok(v->valuestring))) {
+            e->code = "invalid_env";
+            snprintf(e->msg, sizeof(e->msg), "\"env\" must be an environment's name as GET /v1/envs lists them "
+                     "([a-z0-9][a-z0-9_-]*, at most %d bytes)", JOB_ENV_MAX - 1);
+            return -1;
+        }
+        if (strcmp(v->valuestring, "default") != 0)
+            snprintf(j->env, sizeof(j->env), "%s", v->valuestring);
+    }
     v = cJSON_GetObjectItemCaseSensitive(o, "stream");
     if (v && !cJSON_IsNull(v)) {
         if (!cJSON_IsBool(v)) {

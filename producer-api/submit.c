@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envlist.h"
 #include "job.h"
 #include "kq.h"
 #include "log.h"
@@ -318,6 +319,18 @@ int submit_refuse_now(struct api *a, struct api_req *r)
     return refuse_now(a, r);
 }
 
+int submit_env_refused(struct api *a, struct api_req *r, const char *env)
+{
+    unsigned status;
+    const char *code;
+    char msg[600];
+
+    if (envlist_check(a->envlist, env, &status, &code, msg, sizeof(msg)) == 0)
+        return 0;
+    req_error(r, status, code, msg);
+    return 1;
+}
+
 void submit_stamp_sync(struct api *a, struct api_req *r, struct job *j)
 {
     j->stream = wants_stream(r, j);
@@ -421,6 +434,8 @@ void submit_exec(struct api *a, struct api_req *r)
         req_error(r, e.status, e.code, e.msg);
         goto out;
     }
+    if (submit_env_refused(a, r, j.env))
+        goto out;
     {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "cancel_on_disconnect");
         if (v && !cJSON_IsNull(v) && !cJSON_IsBool(v)) {
@@ -469,7 +484,7 @@ void submit_job(struct api *a, struct api_req *r)
         req_error(r, e.status, e.code, e.msg);
         goto out;
     }
-    if (refuse_now(a, r))
+    if (submit_env_refused(a, r, j.env) || refuse_now(a, r))
         goto out;
     stamp(a, r, &j, "async", NULL);
     memcpy(r->job_id, j.id, sizeof(r->job_id));
@@ -492,8 +507,9 @@ out:
 void submit_batch(struct api *a, struct api_req *r)
 {
     struct store_idem ik;
-    char hash[65], batch_id[37], msg[300];
+    char hash[65], batch_id[37], msg[300], batch_env[JOB_ENV_MAX];
     cJSON *o = NULL, *list, *item, *resp, *ids;
+    const cJSON *benv;
     struct job *jobs = NULL;
     char **json = NULL;
     size_t n = 0, i = 0, release = 0;
@@ -524,11 +540,37 @@ void submit_batch(struct api *a, struct api_req *r)
         goto out;
     }
     util_uuid(batch_id);
+    {
+        /* The batch's "env": every job's that names none. */
+        struct job b;
+        job_init(&b);
+        benv = cJSON_GetObjectItemCaseSensitive(o, "env");
+        if (benv && !cJSON_IsNull(benv)) {
+            cJSON *only = cJSON_CreateObject();
+            cJSON_AddItemReferenceToObject(only, "env", (cJSON *)benv);
+            cJSON_AddStringToObject(only, "code", "");
+            rc = spec_parse(a->cfg, only, &b, &e);
+            cJSON_Delete(only);
+            if (rc < 0) {
+                req_error(r, e.status, e.code, e.msg);
+                job_release(&b);
+                goto out;
+            }
+        }
+        memcpy(batch_env, b.env, sizeof(batch_env));
+        job_release(&b);
+    }
     cJSON_ArrayForEach(item, list) {
         job_init(&jobs[i]);
         if (spec_parse(a->cfg, item, &jobs[i], &e) < 0) {
             snprintf(msg, sizeof(msg), "jobs[%zu]: %s; nothing was queued", i, e.msg);
             req_error(r, e.status, e.code, msg);
+            i++;
+            goto out;
+        }
+        if (!cJSON_GetObjectItemCaseSensitive(item, "env"))
+            memcpy(jobs[i].env, batch_env, sizeof(batch_env));
+        if (submit_env_refused(a, r, jobs[i].env)) {
             i++;
             goto out;
         }

@@ -321,6 +321,11 @@ int jail_slot_files(const struct jail_cfg *c, int slot)
     slot_path(c, slot, "fs/alternatives", p, sizeof(p));
     if (overlay_ro("/etc/alternatives", p) < 0)
         return -1;
+    if (c->env_dir[0] == '/') {
+        slot_path(c, slot, "fs/env", p, sizeof(p));
+        if (overlay_ro(c->env_dir, p) < 0)
+            return -1;
+    }
     slot_path(c, slot, "mpl", p, sizeof(p));
     return c->mpl_dir[0] == '/' ? copy_dir(c->mpl_dir, p) : 0;
 }
@@ -530,6 +535,16 @@ static int setup_root(const struct jail_cfg *c)
     if (c->mpl_dir[0] == '/' && access(p, F_OK) == 0) {
         xmkdir(R, JAIL_MPL_DIR);
         bind_ro(p, R, JAIL_MPL_DIR, 0, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    }
+    if (c->env_dir[0] == '/') {
+        /* The environment, read-only at the path its zygote imported it
+         * from (its modules' __file__ and __path__ name it), through this
+         * slot's own overlay. Not noexec: its wheels may hold shared
+         * libraries the interpreter maps. */
+        slot_path(c, c->slot, "fs/env", p, sizeof(p));
+        mkparents(R, c->env_dir);
+        xmkdir(R, c->env_dir);
+        bind_ro(p, R, c->env_dir, 0, MS_NOSUID | MS_NODEV);
     }
     if (c->ninputs > 0)
         setup_inputs(R, c);
@@ -916,7 +931,8 @@ static void sandbox_limits(const struct jail_cfg *c)
  * for its one job and runs it. Never returns. */
 __attribute__((noreturn)) static void job_process(const struct jail_cfg *c, const struct filter *f)
 {
-    char *argv[] = {"execq-python", JAIL_FRESH_ARG, (char *)c->python, c->mpl_dir[0] ? JAIL_MPL_DIR : "", NULL};
+    char *argv[] = {"execq-python", JAIL_FRESH_ARG, (char *)c->python, c->mpl_dir[0] ? JAIL_MPL_DIR : "",
+                    (char *)c->env_site, NULL};
     struct jail_job_hdr h;
     sigset_t none;
     timer_t kill_timer = 0;

@@ -75,7 +75,7 @@ int jail_slot_files(const struct jail_cfg *c, int slot);
 void jail_child_fds(int ctl, int status_w, int self_exe, const int *cg, int ncg);
 
 /* argv[1] of the launcher binary when fresh mode's job process execs it:
- * argv = {"execq-python", JAIL_FRESH_ARG, python, JAIL_MPL_DIR or "", NULL}, the code on fd 3.
+ * argv = {"execq-python", JAIL_FRESH_ARG, python, JAIL_MPL_DIR or "", env_site or "", NULL}, the code on fd 3.
  * So the code never travels in argv (where host users see it in ps). */
 #define JAIL_FRESH_ARG "--code-fd=3"
 /* The same for a session's job process: ctl on fd 3 (JAIL_FD_CTL), and

@@ -297,7 +297,7 @@ out:
 /* Fresh mode's job: this binary exec'd by the job process inside its
  * sandbox (jail.c), already uid 1000 under seccomp, with the code on fd 3.
  * A cold interpreter, configured and ended exactly as the zygote's jobs. */
-__attribute__((noreturn)) static void run_fresh(const char *python, const char *mpl_dir)
+__attribute__((noreturn)) static void run_fresh(const char *python, const char *mpl_dir, const char *site)
 {
     char errstr[240];
     static char code[JAIL_CODE_MAX + 1];
@@ -308,7 +308,7 @@ __attribute__((noreturn)) static void run_fresh(const char *python, const char *
         off += (size_t)n;
     code[off] = '\0';
     close(3);
-    if (zyg_init(python, "", mpl_dir, mpl_dir, 0, NULL, errstr, sizeof(errstr)) < 0) {
+    if (zyg_init(python, site, "", mpl_dir, mpl_dir, 0, NULL, errstr, sizeof(errstr)) < 0) {
         dprintf(2, "execq: %s\n", errstr);
         _exit(120);
     }
@@ -317,7 +317,7 @@ __attribute__((noreturn)) static void run_fresh(const char *python, const char *
 
 /* Fresh mode's session: the same cold interpreter, started once, then
  * exec after exec from ctl on fd 3 (jail_session_serve). */
-__attribute__((noreturn)) static void run_fresh_session(const char *python, const char *mpl_dir)
+__attribute__((noreturn)) static void run_fresh_session(const char *python, const char *mpl_dir, const char *site)
 {
     char errstr[240];
 
@@ -329,7 +329,7 @@ __attribute__((noreturn)) static void run_fresh_session(const char *python, cons
         if (n != fd)
             _exit(120);
     }
-    if (zyg_init(python, "", mpl_dir, mpl_dir, 0, NULL, errstr, sizeof(errstr)) < 0) {
+    if (zyg_init(python, site, "", mpl_dir, mpl_dir, 0, NULL, errstr, sizeof(errstr)) < 0) {
         dprintf(2, "execq: %s\n", errstr);
         _exit(120);
     }
@@ -346,10 +346,10 @@ int main(int argc, char **argv)
 
     if (getpid() == 1)
         jail_init_main();   /* a sandbox's init, exec'd by jail_spawn */
-    if (argc == 4 && strcmp(argv[1], JAIL_FRESH_ARG) == 0)
-        run_fresh(argv[2], argv[3]);
-    if (argc == 4 && strcmp(argv[1], JAIL_SESSION_ARG) == 0)
-        run_fresh_session(argv[2], argv[3]);
+    if (argc == 5 && strcmp(argv[1], JAIL_FRESH_ARG) == 0)
+        run_fresh(argv[2], argv[3], argv[4]);
+    if (argc == 5 && strcmp(argv[1], JAIL_SESSION_ARG) == 0)
+        run_fresh_session(argv[2], argv[3], argv[4]);
     argv_area = argv[0];
     argv_area_len = strlen(argv[0]);
     if (argc != 1 || fcntl(SOCK, F_GETFD) < 0) {
@@ -365,6 +365,8 @@ int main(int argc, char **argv)
     hello.jail.python[sizeof(hello.jail.python) - 1] = '\0';
     hello.jail.mpl_dir[sizeof(hello.jail.mpl_dir) - 1] = '\0';
     hello.jail.dev_dir[sizeof(hello.jail.dev_dir) - 1] = '\0';
+    hello.jail.env_dir[sizeof(hello.jail.env_dir) - 1] = '\0';
+    hello.jail.env_site[sizeof(hello.jail.env_site) - 1] = '\0';
     self_exe = open("/proc/self/exe", O_PATH | O_CLOEXEC);
     if (self_exe < 0) {
         snprintf(errstr, sizeof(errstr), "open /proc/self/exe: %s", strerror(errno));
@@ -381,7 +383,7 @@ int main(int argc, char **argv)
         goto fail;
     }
     spawn_stack += 4096;
-    if (hello.jail.warm && zyg_init(hello.jail.python, hello.warm_imports, hello.jail.mpl_dir,
+    if (hello.jail.warm && zyg_init(hello.jail.python, hello.jail.env_site, hello.warm_imports, hello.jail.mpl_dir,
                                     hello.jail.mpl_dir[0] ? JAIL_MPL_DIR : "", hello.zygote_huge_pages,
                                     &huge_kib, errstr, sizeof(errstr)) < 0)
         goto fail;

@@ -137,15 +137,27 @@ static const char display_src[] =
     "        exec(compile(_SRC, '<execq display>', 'exec'), module.__dict__)\n"
     "sys.meta_path.insert(0, _ExecqDisplay())\n";
 
-/* Runs display_src with _dir = mpl_dir. Returns 0, or -1 with the Python
- * exception pending. */
-static int display_setup(const char *mpl_dir)
+/* An environment's site-packages (zygote.h): its entries, .pth files
+ * included (site.addsitedir), go before the default interpreter's
+ * dist-packages, so a version the environment installed wins over the one
+ * the host has, and the standard library still comes first. */
+static const char env_site_src[] =
+    "import sys, site\n"
+    "_before = list(sys.path)\n"
+    "site.addsitedir(_dir)\n"
+    "_new = [p for p in sys.path if p not in _before]\n"
+    "_at = next((i for i, p in enumerate(_before) if p.endswith(('dist-packages', 'site-packages'))), len(_before))\n"
+    "sys.path[:] = _before[:_at] + _new + _before[_at:]\n";
+
+/* Runs src (display_src, env_site_src) with _dir = dir in a private
+ * namespace. Returns 0, or -1 with the Python exception pending. */
+static int run_with_dir(const char *src, const char *dir)
 {
-    PyObject *g = PyDict_New(), *d = PyUnicode_FromString(mpl_dir), *r = NULL;
+    PyObject *g = PyDict_New(), *d = PyUnicode_FromString(dir), *r = NULL;
 
     if (g && d && PyDict_SetItemString(g, "__builtins__", PyEval_GetBuiltins()) == 0 &&
         PyDict_SetItemString(g, "_dir", d) == 0)
-        r = PyRun_String(display_src, Py_file_input, g, g);
+        r = PyRun_String(src, Py_file_input, g, g);
     Py_XDECREF(d);
     Py_XDECREF(g);
     if (!r)
@@ -195,8 +207,8 @@ static long huge_pages(void)
     return kib;
 }
 
-int zyg_init(const char *python, const char *imports, const char *mpl_dir, const char *job_mpl_dir, int huge,
-             long *huge_kib, char *errstr, size_t errstr_size)
+int zyg_init(const char *python, const char *site, const char *imports, const char *mpl_dir, const char *job_mpl_dir,
+             int huge, long *huge_kib, char *errstr, size_t errstr_size)
 {
     PyPreConfig pre;
     PyConfig config;
@@ -229,7 +241,11 @@ int zyg_init(const char *python, const char *imports, const char *mpl_dir, const
     PyConfig_Clear(&config);
     if (PyStatus_Exception(st))
         goto status_fail;
-    if (display_setup(mpl_dir) < 0) {
+    if (site[0] && run_with_dir(env_site_src, site) < 0) {
+        py_error("environment's site-packages", errstr, errstr_size);
+        return -1;
+    }
+    if (run_with_dir(display_src, mpl_dir) < 0) {
         py_error("display set-up", errstr, errstr_size);
         return -1;
     }

@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(gcc make pkg-config curl ca-certificates maven default-jre-headless
       librdkafka-dev libmicrohttpd-dev libcjson-dev libcgroup-dev libsqlite3-dev libpq-dev libseccomp-dev
       kcat bubblewrap iproute2 procps
-      libpython3-dev libpython3.11-dev libexpat1-dev zlib1g-dev clang-14 libclang-rt-14-dev python3 python3-numpy python3-pandas python3-pytest python3-jsonschema python3-yaml python3-venv
+      libpython3-dev libpython3.11-dev libexpat1-dev zlib1g-dev clang-14 libclang-rt-14-dev python3 python3-numpy python3-pandas python3-pytest python3-jsonschema python3-yaml python3-venv python3-pip
       libcurl4-openssl-dev python3-prometheus-client python3-matplotlib postgresql-15 libedit-dev python3-pexpect)
 missing=()
 for p in "${pkgs[@]}"; do
