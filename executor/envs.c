@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -359,8 +360,32 @@ static void build(struct envs *e, struct env *v)
     cJSON *info = NULL;
     char *json = NULL;
     FILE *f;
-    int rc;
+    int rc, lock;
 
+    /* Executors of one host may share the cache: one builds, the others
+     * wait for it and take what it built. */
+    snprintf(path, sizeof(path), "%s/.lock-%s", c->env_cache, v->spec.name);
+    if ((lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+        snprintf(why, sizeof(why), "open %s: %s", path, strerror(errno));
+        goto fail_unlocked;
+    }
+    while (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+        if (__atomic_load_n(&e->stop, __ATOMIC_ACQUIRE) || util_mono_ms() > deadline) {
+            snprintf(why, sizeof(why), "another executor's build of it held %s too long", path);
+            close(lock);
+            goto fail_unlocked;
+        }
+        util_sleep_ms(200);
+    }
+    pthread_mutex_lock(&e->mu);
+    rc = load_built(v);
+    pthread_mutex_unlock(&e->mu);
+    if (rc == 0) {
+        close(lock);
+        log_msg(LOG_INFO, "env %s: built by another executor of this host (%s)", v->spec.name, v->spec.dir);
+        set_state(e, v, ENV_READY, NULL);
+        return;
+    }
     log_msg(LOG_INFO, "env %s: building %s from %s (hash %.16s)", v->spec.name, v->spec.dir, v->req_path,
             v->spec.hash);
     snprintf(work, sizeof(work), "%s/.work-%s", c->env_cache, v->spec.name);
@@ -457,6 +482,7 @@ static void build(struct envs *e, struct env *v)
         snprintf(why, sizeof(why), "%s/execq-env.json does not read back", v->spec.dir);
         goto fail_kept;
     }
+    close(lock);
     log_msg(LOG_INFO, "env %s: built in %lld ms", v->spec.name, (long long)(util_mono_ms() - t0));
     set_state(e, v, ENV_READY, NULL);
     return;
@@ -466,6 +492,8 @@ fail:
     rm_tree(v->spec.dir);
 fail_kept:
     rm_tree(work);
+    close(lock);
+fail_unlocked:
     log_msg(LOG_WARNING, "env %s: build failed after %lld ms: %s", v->spec.name, (long long)(util_mono_ms() - t0),
             why);
     set_state(e, v, ENV_FAILED, why);

@@ -16,9 +16,15 @@ import uuid
 import pytest
 
 import openapi_check
+from pkgindex import PackageIndex
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("EXECQ_TEST_BUILD") or os.path.join(TOP, "build")   # benches compare builds
+# The environment every test stack declares (tests/pkgindex.py serves its
+# wheels): two small pure-Python packages, one needing the other, warmed
+# in its own zygote. The hostile suite runs in it too.
+TEST_ENV_REQUIREMENTS = "execq-hello==1.0\n# execq: warm_imports=json,execq_hello\n"
+
 # Host uids of the two executors' sandboxes, one range each, different per
 # session so that two test sessions on one machine never see each other's
 # sandboxes as leftovers (the leftover checks go by uid).
@@ -88,6 +94,11 @@ class Cluster:
         self.cgroup_parent = f"execq-test-{self.tag}"
         self.procs = {}
         self.metrics = {}   # executor name -> its /metrics URL
+        # Environments: a package index on loopback, requirements files, and
+        # a cache every ancestor of which the build uid (nobody) may enter.
+        self.index = None
+        self.env_cache = os.path.join("/run", f"execq-test-{self.tag}-envs")
+        self.envs = {}      # name -> requirements text, declared by start_executor
         self.env = dict(os.environ,
                         EXECQ_BROKERS=self.brokers,
                         EXECQ_JOBS_TOPIC=self.jobs_topic,
@@ -111,12 +122,28 @@ class Cluster:
         self.procs[name] = p
         return p
 
-    def start_executor(self, name, uid_base, slots=2):
+    def declare_env(self, name, requirements):
+        """An environment the executors started from now on offer."""
+        if self.index is None:
+            self.index = PackageIndex().start()
+        path = os.path.join(self.dir, f"env-{name}.txt")
+        with open(path, "w") as f:
+            f.write(requirements)
+        self.envs[name] = path
+
+    def env_args(self):
+        if not self.envs:
+            return []
+        return [f"--env={n}={p}" for n, p in self.envs.items()] + [f"--env-cache={self.env_cache}",
+                                                                     f"--pip-index-url={self.index.url}"]
+
+    def start_executor(self, name, uid_base, slots=2, extra=()):
         # The same metrics port across restarts of one executor.
         if name not in self.metrics:
             self.metrics[name] = f"127.0.0.1:{free_port()}"
         return self.start(name, [os.path.join(BUILD, "execq-executor"), f"--uid-base={uid_base}",
-                                 f"--slots={slots}", f"--metrics-addr={self.metrics[name]}"])
+                                 f"--slots={slots}", f"--metrics-addr={self.metrics[name]}", *self.env_args(),
+                                 *extra])
 
     def start_api(self, name="api", port=None, extra=(), env=None):
         port = port or self.api_port
@@ -151,6 +178,9 @@ class Cluster:
         for name in list(self.procs):
             self.stop(name)
         subprocess.run([os.path.join(TOP, "scripts/kafka.sh"), "stop", os.path.join(self.dir, "kafka")])
+        if self.index:
+            self.index.stop()
+        subprocess.run(["rm", "-rf", self.env_cache])
         for ctrl in ("memory", "pids", "cpu", "cpuacct", "freezer"):
             try:
                 os.rmdir(f"/sys/fs/cgroup/{ctrl}/{self.cgroup_parent}")
@@ -164,10 +194,30 @@ class Cluster:
                 pass
 
 
+def list_envs(url, key="demo_key_slopshop"):
+    req = urllib.request.Request(url + "/v1/envs", headers={"Authorization": f"Bearer {key}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return {e["name"]: e for e in json.load(r)["envs"]}
+
+
+def wait_env(url, name, ready=0, state=None, timeout=120):
+    """Waits until GET /v1/envs shows name ready on `ready` executors (or in
+    `state`); returns its entry."""
+    deadline = time.time() + timeout
+    e = None
+    while time.time() < deadline:
+        e = list_envs(url).get(name)
+        if e and (e["state"] == state if state else e["executors"]["ready"] >= ready):
+            return e
+        time.sleep(0.3)
+    raise AssertionError(f"environment {name} not {state or 'ready'} within {timeout} s: {e}")
+
+
 @pytest.fixture(scope="session")
 def cluster():
     c = Cluster()
     c.start_kafka()
+    c.declare_env("test", TEST_ENV_REQUIREMENTS)
     c.start_executor("executor-1", SANDBOX_UID_BASES[0])
     c.start_executor("executor-2", SANDBOX_UID_BASES[1])
     c.url = c.start_api()
@@ -177,6 +227,7 @@ def cluster():
         if all("assigned" in c.log(n) for n in ("executor-1", "executor-2")):
             break
         time.sleep(0.2)
+    wait_env(c.url, "test", ready=2)
     yield c
     c.shutdown()
 
