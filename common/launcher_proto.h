@@ -27,6 +27,12 @@
  * which fresh mode hands python3). */
 #define JAIL_CODE_MAX 131071
 
+/* Where an environment's zygote (in the launcher's own mount namespace) and
+ * its jobs see it: the same path in both, which its modules' __file__ and
+ * __path__ name, and a path that says nothing of the host (the env cache's
+ * path is the operator's). Its jobs' sandboxes have nothing else there. */
+#define JAIL_ENV_PATH "/usr/local"
+
 /* Where a job sees matplotlib's config and font cache (jail_cfg.mpl_dir). */
 #define JAIL_MPL_DIR "/etc/matplotlib"
 
@@ -40,9 +46,9 @@ struct jail_cfg {
     char mpl_dir[300];        /* host directory of matplotlib's config and font cache, copied into each
                                * sandbox at JAIL_MPL_DIR ("" or missing: none) */
     char dev_dir[300];        /* where the launcher keeps each slot's files (JAIL_DEV_SUBDIR of the sandbox root) */
-    char env_dir[300];        /* an environment's directory (a virtual environment built by the executor),
-                               * bound read-only at the same path in each sandbox; "": the default interpreter */
-    char env_site[400];       /* its site-packages (under env_dir), on sys.path ahead of the host's */
+    char env_dir[300];        /* an environment's directory on the host (a virtual environment the executor
+                               * built), seen at JAIL_ENV_PATH by its zygote and its sandboxes; "": the default */
+    char env_site[400];       /* its site-packages as seen there, on sys.path ahead of the host's */
     /* Per sandbox (the launcher fills them from its request): a job that
      * asks for scratch space or input files gets a sandbox built for it. */
     int32_t scratch_mb;       /* 0: no writable path; N: a private N MiB tmpfs at /tmp with /tmp/out */

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "kq.h"
+#include "launcher_proto.h"
 #include "log.h"
 #include "sha256.h"
 #include "util.h"
@@ -342,7 +343,8 @@ static int load_built(struct env *v)
         cJSON_Delete(o);
         return -1;
     }
-    snprintf(v->spec.site, sizeof(v->spec.site), "%s", site->valuestring);
+    /* Where its zygote and jobs see it (launcher_proto.h). */
+    snprintf(v->spec.site, sizeof(v->spec.site), "%s%s", JAIL_ENV_PATH, site->valuestring + strlen(v->spec.dir));
     cJSON_Delete(v->info);
     v->info = o;
     v->state = ENV_READY;
@@ -699,6 +701,16 @@ struct envs *envs_new(const struct cfg *c, char *errstr, size_t errstr_size)
             snprintf(errstr, errstr_size, "env-cache %s must be a root-owned directory not writable by others", p);
             goto fail;
         }
+    }
+    for (const char *p = c->sandbox_paths; *p;) {
+        /* Nothing of the host's own there: environments are mounted at it. */
+        size_t n = strcspn(p, ","), k = strlen(JAIL_ENV_PATH);
+        if (n >= k && strncmp(p, JAIL_ENV_PATH, k) == 0 && (n == k || p[k] == '/')) {
+            snprintf(errstr, errstr_size, "sandbox-paths lists %.*s, in %s, where environments are mounted", (int)n,
+                     p, JAIL_ENV_PATH);
+            goto fail;
+        }
+        p += n + (p[n] == ',');
     }
     if (declare_all(e, errstr, errstr_size) < 0)
         goto fail;

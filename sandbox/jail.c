@@ -322,8 +322,10 @@ int jail_slot_files(const struct jail_cfg *c, int slot)
     if (overlay_ro("/etc/alternatives", p) < 0)
         return -1;
     if (c->env_dir[0] == '/') {
+        /* From where the launcher has it (launcher_main.c), so that the
+         * overlay's options name no host path either. */
         slot_path(c, slot, "fs/env", p, sizeof(p));
-        if (overlay_ro(c->env_dir, p) < 0)
+        if (overlay_ro(JAIL_ENV_PATH, p) < 0)
             return -1;
     }
     slot_path(c, slot, "mpl", p, sizeof(p));
@@ -538,13 +540,12 @@ static int setup_root(const struct jail_cfg *c)
     }
     if (c->env_dir[0] == '/') {
         /* The environment, read-only at the path its zygote imported it
-         * from (its modules' __file__ and __path__ name it), through this
-         * slot's own overlay. Not noexec: its wheels may hold shared
-         * libraries the interpreter maps. */
+         * from (JAIL_ENV_PATH), through this slot's own overlay. Not
+         * noexec: its wheels may hold shared libraries the interpreter maps. */
         slot_path(c, c->slot, "fs/env", p, sizeof(p));
-        mkparents(R, c->env_dir);
-        xmkdir(R, c->env_dir);
-        bind_ro(p, R, c->env_dir, 0, MS_NOSUID | MS_NODEV);
+        mkparents(R, JAIL_ENV_PATH);
+        xmkdir(R, JAIL_ENV_PATH);
+        bind_ro(p, R, JAIL_ENV_PATH, 0, MS_NOSUID | MS_NODEV);
     }
     if (c->ninputs > 0)
         setup_inputs(R, c);

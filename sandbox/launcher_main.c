@@ -95,6 +95,16 @@ static int private_mounts(char *errstr, size_t errstr_size)
         snprintf(errstr, errstr_size, "own mount namespace: %s", strerror(errno));
         return -1;
     }
+    /* An environment's launcher: the environment at JAIL_ENV_PATH, where
+     * its zygote imports from and its sandboxes bind it (jail.c). */
+    if (hello.jail.env_dir[0] == '/') {
+        mkdir(JAIL_ENV_PATH, 0755);
+        if (mount(hello.jail.env_dir, JAIL_ENV_PATH, NULL, MS_BIND, NULL) < 0 ||
+            mount(NULL, JAIL_ENV_PATH, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) {
+            snprintf(errstr, errstr_size, "the environment at %s: %s", JAIL_ENV_PATH, strerror(errno));
+            return -1;
+        }
+    }
     mkdir(hello.jail.dev_dir, 0755);
     if (mount("execq-dev", hello.jail.dev_dir, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64m,nr_inodes=65536,mode=0755") < 0 ||
         chdir(hello.jail.dev_dir) < 0 || mkdir(".empty", 0755) < 0) {

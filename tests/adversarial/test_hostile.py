@@ -178,9 +178,11 @@ def check_expect(name, exp, status, body):
         assert body["cpu_time_ms"] <= exp["cpu_at_most_wall"] * body["execution_time_ms"], body
 
 
-def run_program(api, path, host):
+def run_program(api, path, host, env=None):
     h = header(path)
     req = dict(h["request"])
+    if env:
+        req["env"] = env
     if h.get("stdin") == "host":
         req["stdin"] = json.dumps(host)
     return h, api.run(open(path).read(), **req)
@@ -208,6 +210,30 @@ def test_hostile(cluster, api, sandbox_in_place, host, path):
     else:
         _, (status, body) = run_program(api, path, host)
         check_expect(path, h["expect"], status, body)
+    check_host(cluster, api, before)
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=[os.path.basename(p)[:-3] for p in PROGRAMS])
+def test_hostile_in_an_environment(cluster, api, sandbox_in_place, host, path):
+    """The same programs and outcomes in a non-default environment (issue
+    27): its own zygote, and its packages bound read-only into the sandbox
+    from the executor's env cache."""
+    before = snapshot()
+    h = header(path)
+    if "concurrent" in h:
+        other = os.path.join(HERE, "programs", h["concurrent"] + ".py")
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            first = pool.submit(run_program, api, path, host, "test")
+            time.sleep(1.5)
+            second = pool.submit(run_program, api, other, host, "test")
+            (h1, (s1, b1)), (h2, (s2, b2)) = first.result(), second.result()
+        check_expect(path, h1["expect"], s1, b1)
+        check_expect(other, h2["expect"], s2, b2)
+        assert b1.get("env") == b2.get("env") == "test"
+    else:
+        _, (status, body) = run_program(api, path, host, "test")
+        check_expect(path, h["expect"], status, body)
+        assert body.get("env") == "test", body
     check_host(cluster, api, before)
 
 

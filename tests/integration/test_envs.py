@@ -4,6 +4,7 @@ warmed in a zygote of its own and named by jobs, batches and sessions with
 "env". A stack of its own: one executor (so which zygote runs where is
 known), its env zygotes limited to 0 MiB together (so starting one stops
 every idle other: the LRU eviction is deterministic)."""
+import json
 import os
 import re
 import stat
@@ -13,8 +14,9 @@ import urllib.request
 
 import pytest
 
-from conftest import SANDBOX_UID_BASES, TEST_ENV_REQUIREMENTS, Api, Cluster, list_envs, wait_env
+from conftest import SANDBOX_UID_BASES, TEST_ENV_REQUIREMENTS, TOP, Api, Cluster, list_envs, wait_env
 from pkgindex import PackageIndex
+from test_pipeline import consume
 
 UID_BASE = SANDBOX_UID_BASES[1] + 50000   # apart from the shared stack's, which may run beside this one
 SDIST_MARKER = "/tmp/execq-sdist-ran"
@@ -113,17 +115,19 @@ def test_a_job_runs_with_its_environment_read_only(stack):
     assert run(stack, "import execq_util", env="default")["exit_code"] == 1
 
 
-def test_the_environment_is_all_the_job_sees_of_the_cache_and_it_is_roots(stack):
-    body = run(stack, "import os, sys\n"
-                      "site = [p for p in sys.path if 'execq-test' in p][0]\n"
-                      "env = site.split('/lib/python')[0]\n"
-                      "print(env)\n"
-                      "print(sorted(os.listdir(os.path.dirname(env))) == [os.path.basename(env)])\n", env="test")
-    env, only = body["stdout"].splitlines()
-    assert only == "True", body   # no other environment, no lock or work file of the cache
+def test_the_job_sees_its_environment_at_usr_local_and_nothing_of_the_cache(stack):
+    body = run(stack, "import os, sys, execq_hello\n"
+                      "print(execq_hello.__file__)\n"
+                      "print(sorted(os.listdir('/usr/local')))\n"
+                      "print(open('/proc/self/mountinfo').read())\n", env="test")
+    lines = body["stdout"].splitlines()
+    assert lines[0] == "/usr/local/lib/python3.11/site-packages/execq_hello/__init__.py", body
+    assert lines[1] == "['bin', 'execq-env.json', 'include', 'lib', 'lib64', 'pyvenv.cfg']", body
+    assert stack.env_cache not in body["stdout"] and "execq-test" not in body["stdout"], body
     # On the host: built by nobody, then made root's and read-only for others.
-    assert env.startswith(stack.env_cache + "/test-")
-    for top, dirs, files in os.walk(env):
+    built = [d for d in os.listdir(stack.env_cache) if d.startswith("test-")]
+    assert len(built) == 1, built
+    for top, dirs, files in os.walk(os.path.join(stack.env_cache, built[0])):
         for n in dirs + files:
             st = os.lstat(os.path.join(top, n))
             assert st.st_uid == 0 and st.st_gid == 0, (top, n, st)
@@ -234,3 +238,22 @@ def test_a_changed_requirements_file_is_a_new_build(stack):
         raise AssertionError(f"test2 not built again: {list_envs(stack.url).get('test2')}")
     assert {p["name"] for p in now["packages"]} == {"execq-hello", "execq-util"}
     assert run(stack, "import execq_hello; print(1)", env="test2")["stdout"] == "1\n"
+
+
+def test_env_notices_jobs_and_results_on_kafka_match_their_schemas(stack):
+    import jsonschema
+    schema = {n: json.load(open(os.path.join(TOP, "schemas", f"{n}.schema.json"))) for n in ("env", "job", "result")}
+    body = run(stack, "print('on kafka')", env="test")
+    notices = [m for m in consume(stack, "execq.envs") if m["value"] is not None]
+    assert {m["value"]["env"] for m in notices} >= {"default", "test", "test2", "broken", "nowheel"}
+    for m in notices:
+        jsonschema.validate(m["value"], schema["env"])
+        assert m["key"] == f"{m['value']['executor']}/{m['value']['env']}"
+        assert m["headers"]["message-type"] == "env"
+    # The executor restarted above said goodbye: a tombstone under each of its keys.
+    assert any(m["payload"] is None for m in consume(stack, "execq.envs", raw=True))
+    job = [m for m in consume(stack, stack.jobs_topic) if m["key"] == body["job_id"]][0]["value"]
+    result = [m for m in consume(stack, stack.results_topic) if m["key"] == body["job_id"]][0]["value"]
+    jsonschema.validate(job, schema["job"])
+    jsonschema.validate(result, schema["result"])
+    assert job["env"] == "test" and result["env"] == "test"

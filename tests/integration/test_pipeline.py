@@ -13,8 +13,9 @@ from conftest import TOP, Api, free_port
 SCHEMAS = {n: json.load(open(os.path.join(TOP, "schemas", f"{n}.schema.json"))) for n in ("job", "result")}
 
 
-def consume(cluster, topic):
-    """Reads the whole topic with kcat, as a data pipeline would."""
+def consume(cluster, topic, raw=False):
+    """Reads the whole topic with kcat, as a data pipeline would (raw: the
+    payloads as kcat gives them, tombstones as None)."""
     out = subprocess.run(["kcat", "-C", "-b", cluster.brokers, "-t", topic, "-o", "beginning", "-e", "-q", "-J"],
                          capture_output=True, text=True, timeout=60, check=True).stdout
     msgs = []
@@ -22,7 +23,7 @@ def consume(cluster, topic):
         m = json.loads(line)
         h = m.get("headers") or []
         m["headers"] = dict(zip(h[0::2], h[1::2]))
-        m["value"] = json.loads(m["payload"])
+        m["value"] = json.loads(m["payload"]) if m["payload"] is not None and not raw else None
         msgs.append(m)
     return msgs
 
