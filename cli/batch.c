@@ -31,6 +31,7 @@ static const char batch_usage[] =
     "  -r, --resume ID      follow a batch already submitted (repeatable)\n"
     "  -t, --timeout S      timeout of jobs that set none\n"
     "  -m, --memory-mb N    memory limit of jobs that set none\n"
+    "  -e, --env ENV        environment of jobs that name none (execq envs)\n"
     "      --chunk N        jobs per server batch (default 1000, the server's maximum)\n"
     "      --new            submit again even if the same jobs were submitted today\n"
     "      --no-progress    no progress output\n"
@@ -413,6 +414,7 @@ int batch_main(struct http *h, int argc, char **argv)
                                          {"resume", required_argument, NULL, 'r'},
                                          {"timeout", required_argument, NULL, 't'},
                                          {"memory-mb", required_argument, NULL, 'm'},
+                                         {"env", required_argument, NULL, 'e'},
                                          {"chunk", required_argument, NULL, 'c'},
                                          {"new", no_argument, NULL, 'n'},
                                          {"no-progress", no_argument, NULL, 'q'},
@@ -424,14 +426,16 @@ int batch_main(struct http *h, int argc, char **argv)
     const char *output = NULL;
     double timeout = 0;
     long memory = 0, chunk = 1000, failed = 0;
+    const char *env = NULL;
     int fresh = 0, show = 1, c, ret = CLI_EXIT_SOFTWARE;
     FILE *out = stdout;
     char *end;
     struct stat st;
 
-    while ((c = getopt_long(argc, argv, "o:r:t:m:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:r:t:m:e:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': output = optarg; break;
+        case 'e': env = optarg; break;
         case 'r': {
             struct chunk *more;
             if (!util_id_valid(optarg)) {
@@ -487,6 +491,11 @@ int batch_main(struct http *h, int argc, char **argv)
         ret = stat(src, &st) == 0 && S_ISDIR(st.st_mode) ? read_dir(&in, src) : read_jsonl(&in, src, timeout, memory);
         if (ret)
             goto out;
+        for (size_t k = 0; env && k < in.n; k++) {
+            cJSON *job = cJSON_GetArrayItem(in.jobs, (int)k);
+            if (cJSON_IsObject(job) && !cJSON_GetObjectItemCaseSensitive(job, "env"))
+                cJSON_AddStringToObject(job, "env", env);
+        }
         ret = CLI_EXIT_SOFTWARE;
         /* Chunks of at most `chunk` jobs and BATCH_MAX_BODY bytes. */
         for (size_t first = 0; first < in.n;) {

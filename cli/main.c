@@ -246,6 +246,7 @@ static const char exec_usage[] =
     "                       (NAME: its base name); repeat for more\n"
     "  -o, --output-dir DIR write returned files (by name) and figures\n"
     "                       (image-1.png, ...) into DIR\n"
+    "  -e, --env ENV        run in environment ENV (a package set: execq envs)\n"
     "  -j, --json           print the whole result as JSON instead\n"
     "      --stream         print the output as the job prints it (the default\n"
     "                       when standard output is a terminal)\n"
@@ -260,12 +261,13 @@ static int cmd_exec(struct http *h, int argc, char **argv)
                                          {"scratch-mb", required_argument, NULL, 's'},
                                          {"input", required_argument, NULL, 'F'},
                                          {"output-dir", required_argument, NULL, 'o'},
+                                         {"env", required_argument, NULL, 'e'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"stream", no_argument, NULL, 'S'},
                                          {"no-stream", no_argument, NULL, 'N'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *file = NULL, *stdin_file = NULL, *out_dir = NULL;
+    const char *file = NULL, *stdin_file = NULL, *out_dir = NULL, *env = NULL;
     double timeout = 0;
     long memory = 0, scratch = -1;
     int json = 0, c, ret = CLI_EXIT_SOFTWARE;
@@ -276,9 +278,10 @@ static int cmd_exec(struct http *h, int argc, char **argv)
     struct cli_live live = {0};
     int stream = -1;
 
-    while ((c = getopt_long(argc, argv, "f:t:m:i:s:F:o:jh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:t:m:i:s:F:o:e:jh", opts, NULL)) != -1) {
         switch (c) {
         case 'f': file = optarg; break;
+        case 'e': env = optarg; break;
         case 't':
             errno = 0;
             timeout = strtod(optarg, &end);
@@ -337,6 +340,8 @@ static int cmd_exec(struct http *h, int argc, char **argv)
         cJSON_AddNumberToObject(req, "memory_mb", (double)memory);
     if (scratch >= 0)
         cJSON_AddNumberToObject(req, "scratch_mb", (double)scratch);
+    if (env)
+        cJSON_AddStringToObject(req, "env", env);
     if (cJSON_GetArraySize(inputs) > 0) {
         cJSON_AddItemToObject(req, "files", inputs);
         inputs = NULL;   /* req owns it now */
@@ -604,6 +609,96 @@ static int cmd_account(struct http *h, int argc, char **argv)
     return ret;
 }
 
+/* ---- execq envs ---- */
+
+static const char envs_usage[] =
+    "usage: execq envs [--json] [NAME]\n"
+    "Lists the environments (package sets) a job may name with --env: each\n"
+    "one's state, Python and packages; with NAME, that one's packages in full\n"
+    "(and why it failed, if it did).\n";
+
+static int cmd_envs(struct http *h, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const cJSON *list, *e;
+    struct http_answer a;
+    const char *name = NULL;
+    char errstr[512];
+    int c, json = 0, ret, found = 0;
+
+    while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+        if (c == 'j') {
+            json = 1;
+        } else if (c == 'h') {
+            fputs(envs_usage, stdout);
+            return 0;
+        } else {
+            die_usage(envs_usage);
+        }
+    }
+    if (argc - optind > 1)
+        die_usage(envs_usage);
+    if (optind < argc)
+        name = argv[optind];
+    if (http_request(h, "GET", "/v1/envs", NULL, NULL, &a, errstr, sizeof(errstr)) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, errstr);
+        return CLI_EXIT_UNAVAILABLE;
+    }
+    if (a.status != 200) {
+        ret = cli_fail_answer(&a);
+        http_answer_release(&a);
+        return ret;
+    }
+    list = cJSON_GetObjectItemCaseSensitive(a.body, "envs");
+    if (!name && !json)
+        printf("%-20s %-9s %-8s %-9s %s\n", "NAME", "STATE", "PYTHON", "PACKAGES", "EXECUTORS (ready/building/failed)");
+    cJSON_ArrayForEach(e, list) {
+        const cJSON *n = cJSON_GetObjectItemCaseSensitive(e, "name"), *st = cJSON_GetObjectItemCaseSensitive(e, "state");
+        const cJSON *py = cJSON_GetObjectItemCaseSensitive(e, "python"), *pk = cJSON_GetObjectItemCaseSensitive(e, "packages");
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(e, "executors"), *err = cJSON_GetObjectItemCaseSensitive(e, "error");
+        const cJSON *p;
+        if (!cJSON_IsString(n) || (name && strcmp(n->valuestring, name) != 0))
+            continue;
+        found = 1;
+        if (json) {
+            if (name)
+                cli_print_json(stdout, e);
+            continue;
+        }
+        if (!name) {
+            char ex[64];
+            snprintf(ex, sizeof(ex), "%.0f/%.0f/%.0f",
+                     cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(x, "ready")),
+                     cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(x, "building")),
+                     cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(x, "failed")));
+            printf("%-20s %-9s %-8s %-9d %s\n", n->valuestring, cJSON_IsString(st) ? st->valuestring : "?",
+                   cJSON_IsString(py) ? py->valuestring : "-", cJSON_IsArray(pk) ? cJSON_GetArraySize(pk) : 0, ex);
+            if (cJSON_IsString(err))
+                printf("  %s\n", err->valuestring);
+            continue;
+        }
+        printf("name     %s\nstate    %s\npython   %s\n", n->valuestring, cJSON_IsString(st) ? st->valuestring : "?",
+               cJSON_IsString(py) ? py->valuestring : "-");
+        if (cJSON_IsString(err))
+            printf("error    %s\n", err->valuestring);
+        cJSON_ArrayForEach(p, pk) {
+            const cJSON *pn = cJSON_GetObjectItemCaseSensitive(p, "name"), *pv = cJSON_GetObjectItemCaseSensitive(p, "version");
+            if (cJSON_IsString(pn) && cJSON_IsString(pv))
+                printf("%s==%s\n", pn->valuestring, pv->valuestring);
+        }
+    }
+    if (json && !name)
+        cli_print_json(stdout, a.body);
+    ret = 0;
+    if (name && !found) {
+        fprintf(stderr, "%s: no environment %s (execq envs lists them)\n", prog, name);
+        ret = CLI_EXIT_NOINPUT;
+    }
+    http_answer_release(&a);
+    return ret;
+}
+
 /* ---- main ---- */
 
 static const char main_usage[] =
@@ -616,6 +711,7 @@ static const char main_usage[] =
     "  job JOB_ID             a job's status and result\n"
     "  cancel JOB_ID          cancel a queued or running job\n"
     "  account                balance and totals\n"
+    "  envs [NAME]            the environments (package sets) jobs may name\n"
     "  session COMMAND        a Python that keeps its state: create, exec, fork, ls, rm\n"
     "  repl                   an interactive Python prompt backed by a session\n"
     "  rotate-key             a new key for this account, stored like signup's\n"
@@ -691,6 +787,8 @@ int main(int argc, char **argv)
         return cmd_job(&h, argc, argv);
     if (strcmp(cmd, "account") == 0)
         return cmd_account(&h, argc, argv);
+    if (strcmp(cmd, "envs") == 0)
+        return cmd_envs(&h, argc, argv);
     if (strcmp(cmd, "rotate-key") == 0)
         return admin_rotate_main(&h, argc, argv);
     if (strcmp(cmd, "session") == 0)

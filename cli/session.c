@@ -30,7 +30,8 @@ static int want(const struct http_answer *a, long status)
 
 /* POST /v1/sessions with these limits (0 or -1: the server's). Returns the
  * exit code; the session's id in id on success, its JSON in *out. */
-static int make(struct http *h, long memory, long scratch, long idle, long lifetime, char id[64], cJSON **out)
+static int make(struct http *h, long memory, long scratch, long idle, long lifetime, const char *env, char id[64],
+                cJSON **out)
 {
     cJSON *req = cJSON_CreateObject();
     char *body, errstr[512];
@@ -45,6 +46,8 @@ static int make(struct http *h, long memory, long scratch, long idle, long lifet
         cJSON_AddNumberToObject(req, "idle_timeout_s", (double)idle);
     if (lifetime > 0)
         cJSON_AddNumberToObject(req, "max_lifetime_s", (double)lifetime);
+    if (env)
+        cJSON_AddStringToObject(req, "env", env);
     body = cJSON_PrintUnformatted(req);
     cJSON_Delete(req);
     if (!body)
@@ -177,8 +180,9 @@ static const char session_usage[] =
     "usage: execq session COMMAND [options]\n"
     "A Python that keeps its state (globals, imports, open files, /tmp) from\n"
     "one exec to the next.\n"
-    "  create [-m MiB] [-s MiB] [--idle-timeout S] [--lifetime S] [--json]\n"
-    "                               make one; prints its id\n"
+    "  create [-m MiB] [-s MiB] [-e ENV] [--idle-timeout S] [--lifetime S] [--json]\n"
+    "                               make one (in environment ENV: execq envs);\n"
+    "                               prints its id\n"
     "  exec [-t S] [-i FILE] [-f FILE] [--json] [--stream] ID [CODE]\n"
     "                               run CODE (or -f FILE, or stdin) in it; its output\n"
     "                               and exit code, as exec-python's\n"
@@ -205,17 +209,20 @@ static int cmd_create(struct http *h, int argc, char **argv)
                                          {"scratch-mb", required_argument, NULL, 's'},
                                          {"idle-timeout", required_argument, NULL, 'I'},
                                          {"lifetime", required_argument, NULL, 'L'},
+                                         {"env", required_argument, NULL, 'e'},
                                          {"json", no_argument, NULL, 'j'},
                                          {NULL, 0, NULL, 0}};
     long memory = 0, scratch = -1, idle = 0, lifetime = 0;
+    const char *env = NULL;
     int json = 0, c, ret;
     char id[64];
     cJSON *s = NULL;
 
-    while ((c = getopt_long(argc, argv, "m:s:j", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:s:e:j", opts, NULL)) != -1) {
         switch (c) {
         case 'm': memory = number(optarg, "--memory-mb"); break;
         case 's': scratch = number(optarg, "--scratch-mb"); break;
+        case 'e': env = optarg; break;
         case 'I': idle = number(optarg, "--idle-timeout"); break;
         case 'L': lifetime = number(optarg, "--lifetime"); break;
         case 'j': json = 1; break;
@@ -224,7 +231,7 @@ static int cmd_create(struct http *h, int argc, char **argv)
     }
     if (optind != argc)
         die_usage(session_usage);
-    if ((ret = make(h, memory, scratch, idle, lifetime, id, &s)) == 0) {
+    if ((ret = make(h, memory, scratch, idle, lifetime, env, id, &s)) == 0) {
         if (json)
             cli_print_json(stdout, s);
         else
@@ -402,6 +409,7 @@ static const char repl_usage[] =
     "exit() leaves. History is kept in ~/.execq_history.\n"
     "  --session ID       attach to an open session instead of making one\n"
     "  -m, --memory-mb N  the new session's memory\n"
+    "  -e, --env ENV      the new session's environment (execq envs)\n"
     "  -t, --timeout S    each statement's timeout (the server's default: 10 s)\n"
     "  --keep             leave the session open on exit (its id is printed)\n";
 
@@ -468,6 +476,7 @@ int repl_main(struct http *h, int argc, char **argv)
 {
     static const struct option opts[] = {{"session", required_argument, NULL, 'S'},
                                          {"memory-mb", required_argument, NULL, 'm'},
+                                         {"env", required_argument, NULL, 'e'},
                                          {"timeout", required_argument, NULL, 't'},
                                          {"keep", no_argument, NULL, 'k'},
                                          {"help", no_argument, NULL, 'h'},
@@ -475,16 +484,18 @@ int repl_main(struct http *h, int argc, char **argv)
     char id[64] = "", hist[1024] = "", *end;
     const char *home = getenv("HOME");
     long memory = 0;
+    const char *env = NULL;
     double timeout = 0;
     int keep = 0, c, made = 0, ret;
     struct sigaction sa = {0};
     cJSON *res = NULL;
     struct buf src;
 
-    while ((c = getopt_long(argc, argv, "m:t:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:e:t:h", opts, NULL)) != -1) {
         switch (c) {
         case 'S': snprintf(id, sizeof(id), "%s", optarg); break;
         case 'm': memory = number(optarg, "--memory-mb"); break;
+        case 'e': env = optarg; break;
         case 't':
             timeout = strtod(optarg, &end);
             if (*end || timeout <= 0)
@@ -498,7 +509,7 @@ int repl_main(struct http *h, int argc, char **argv)
     if (optind != argc)
         die_usage(repl_usage);
     if (!id[0]) {
-        if ((ret = make(h, memory, -1, 0, 0, id, NULL)) != 0)
+        if ((ret = make(h, memory, -1, 0, 0, env, id, NULL)) != 0)
             return ret;
         made = 1;
     }

@@ -134,9 +134,41 @@ def test_errors_are_one_line_with_the_servers_code(cluster, api, tmp_path):
 
 def test_every_command_has_help(cluster, tmp_path):
     env = home(cluster, tmp_path)
-    for cmd in ([], ["signup"], ["exec-python"], ["batch"], ["job"], ["cancel"], ["account"], ["admin"], ["rotate-key"]):
+    for cmd in ([], ["signup"], ["exec-python"], ["batch"], ["job"], ["cancel"], ["account"], ["admin"], ["rotate-key"],
+                ["envs"]):
         r = cli([*cmd, "--help"], env)
         assert r.returncode == 0 and r.stdout.startswith(b"usage: execq"), (cmd, r)
+
+
+def test_envs_lists_environments_and_jobs_batches_and_sessions_run_in_one(cluster, api, tmp_path):
+    env = home(cluster, tmp_path, api.key)
+    r = cli(["envs"], env)
+    assert r.returncode == 0, r
+    rows = {l.split()[0]: l.split() for l in r.stdout.decode().splitlines()[1:] if not l.startswith(" ")}
+    assert rows["default"][1] == "ready" and rows["test"][1] == "ready" and rows["test"][3] == "2", rows
+    r = cli(["envs", "test"], env)
+    assert r.returncode == 0 and b"execq-hello==1.0\n" in r.stdout and b"state    ready" in r.stdout, r
+    r = cli(["envs", "--json", "test"], env)
+    assert json.loads(r.stdout)["name"] == "test", r
+    assert cli(["envs", "nosuch"], env).returncode == 66
+    r = cli(["exec-python", "--env", "test", "import execq_hello; print(execq_hello.greet())"], env)
+    assert r.returncode == 0 and r.stdout.startswith(b"hello from execq-hello"), r
+    r = cli(["exec-python", "-e", "nosuch", "print(1)"], env)
+    assert r.returncode == 65 and b"unknown_env" in r.stderr and r.stderr.count(b"\n") == 1, r
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(json.dumps({"code": "import execq_util; print(execq_util.VERSION)"}) + "\n" +
+                    json.dumps({"code": "import sys; print('execq_util' in sys.modules)", "env": "default"}) + "\n")
+    r = cli(["batch", "--env", "test", "--no-progress", str(jobs)], env)
+    assert r.returncode == 0, r
+    assert [json.loads(l)["result"]["stdout"] for l in r.stdout.decode().splitlines()] == ["3.0\n", "False\n"], r
+    r = cli(["session", "create", "--env", "test"], env)
+    assert r.returncode == 0, r
+    sid = r.stdout.decode().strip()
+    try:
+        r = cli(["session", "exec", sid, "import execq_hello; print(execq_hello.greet())"], env)
+        assert r.returncode == 0 and r.stdout.startswith(b"hello from execq-hello"), r
+    finally:
+        cli(["session", "rm", sid], env)
 
 
 def no_duplicates(pairs):
