@@ -660,10 +660,6 @@ struct envs *envs_new(const struct cfg *c, char *errstr, size_t errstr_size)
         if (v && np < 6 && asprintf(&e->proxy_env[np], "%s=%s", proxies[i], v) > 0)
             np++;
     }
-    if (c->env_build_uid == 0) {
-        snprintf(errstr, errstr_size, "env-build-uid must not be root's");
-        goto fail;
-    }
     /* The default interpreter's version and packages, listed as the build
      * uid would see them (in / : any directory it may enter). */
     {

@@ -54,19 +54,19 @@ int main(int argc, char **argv)
     /* Orphans of jobs that escape their init (none should) end up here, not at pid 1. */
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
-    /* Environments: declarations checked and the cached ones found before
-     * any thread exists (sbx_new starts the launcher then); the builds run
+    sb = sbx_new(&c, errstr, sizeof(errstr));
+    if (!sb) {
+        log_msg(LOG_ERR, "refusing to start: cannot build a sandbox: %s", errstr);
+        return 1;
+    }
+    /* Environments: declarations checked and the cached ones found (no
+     * thread yet: sbx_new has started the launcher); the builds then run
      * in a thread of their own while jobs in the default one run. */
     envs = envs_new(&c, errstr, sizeof(errstr));
     if (!envs) {
         log_msg(LOG_ERR, "refusing to start: environments: %s", errstr);
+        sbx_free(sb);
         return 2;
-    }
-    sb = sbx_new(&c, errstr, sizeof(errstr));
-    if (!sb) {
-        log_msg(LOG_ERR, "refusing to start: cannot build a sandbox: %s", errstr);
-        envs_free(envs);
-        return 1;
     }
     if (sbx_set_envs(sb, envs, errstr, sizeof(errstr)) < 0 || envs_build_start(envs, errstr, sizeof(errstr)) < 0) {
         log_msg(LOG_ERR, "%s", errstr);

@@ -161,3 +161,18 @@ def test_jobs_of_an_executor_are_capped_together(cluster):
     assert executor_group(cluster, pid, "cpu", "cpu.cfs_quota_us") == (os.cpu_count() * 100 - 50) * 1000
     # and the job groups are inside it
     assert any(n.startswith("slot") for n in os.listdir(f"/sys/fs/cgroup/memory/{cluster.cgroup_parent}/x{pid}"))
+
+
+def test_refuses_a_bad_environment_declaration(cluster):
+    """Environments (issue 27): a declaration that cannot be one stops the
+    executor at start, saying why (a package that fails to build does not)."""
+    for args, msg in ((["--env=Bad=/etc/hostname"], "a name is [a-z0-9]"),
+                      (["--env=default=/etc/hostname"], "not \"default\""),
+                      (["--env=x"], "NAME=path/to/requirements.txt"),
+                      (["--env=x=/nonexistent/requirements.txt"], "No such file"),
+                      (["--env=x=/etc/hostname", "--env=x=/etc/hostname"], "declared twice"),
+                      (["--env=x=/etc/hostname", "--env-cache=/usr/lib/execq-envs"], "env-cache /usr/lib/execq-envs"),
+                      (["--envs-dir=/nonexistent"], "envs-dir /nonexistent")):
+        p = start(cluster, *args)
+        assert p.returncode == 2, (args, p.stderr)
+        assert "refusing to start: environments" in p.stderr and msg in p.stderr, (args, p.stderr)
