@@ -207,6 +207,7 @@ bench: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(BUILD)/kafka_rtt $
 	@/usr/bin/python3 tests/bench/files.py
 	@/usr/bin/python3 tests/bench/stream.py
 	@/usr/bin/python3 tests/bench/sessions.py
+	@/usr/bin/python3 tests/bench/envs.py
 
 clean:
 	rm -rf $(BUILD)

@@ -116,6 +116,11 @@ struct cfg {
     long env_zygotes_mb;
     long env_build_timeout_s;
     long env_build_uid;
+    long allow_requirements;
+    long requirements_max;
+    long requirements_build_s;
+    long requirements_max_mb;
+    long requirements_max_envs;
     /* both */
     char log_level[16];
     char log_format[8];

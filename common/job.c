@@ -4,6 +4,7 @@
 #include "job.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ void job_release(struct job *j)
 {
     free(j->code);
     free(j->stdin_data);
+    free(j->requirements);
     job_files_free(j->files, j->nfiles);
     job_init(j);
 }
@@ -35,6 +37,79 @@ void result_init(struct result *r)
     memset(r, 0, sizeof(*r));
     r->session_partition = -1;
     r->env_cold_start_ms = -1;
+    r->env_build_ms = -1;
+}
+
+int job_requirement_ok(const char *s)
+{
+    size_t n = strlen(s), i = 0;
+
+    if (n == 0 || n > JOB_REQUIREMENT_MAX || !isalnum((unsigned char)s[0]))
+        return 0;
+    /* The name: letters, digits, '.', '_', '-'. */
+    while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+        i++;
+    /* [extras] */
+    if (i < n && s[i] == '[') {
+        for (i++; i < n && s[i] != ']'; i++)
+            if (!isalnum((unsigned char)s[i]) && s[i] != ',' && s[i] != '_' && s[i] != '-' && s[i] != '.')
+                return 0;
+        if (i == n)
+            return 0;
+        i++;
+    }
+    /* Version specifiers: ==1.2, >=1,<2, ~=3.0, !=1.5.*, ===x */
+    for (; i < n; i++) {
+        char c = s[i];
+        if (!(isalnum((unsigned char)c) || strchr("=<>!~.,*+", c)))
+            return 0;
+    }
+    return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int job_requirements_parse(const struct cJSON *v, char **out, char *errstr, size_t errstr_size)
+{
+    const char *items[JOB_REQUIREMENTS_MAX];
+    const cJSON *x;
+    size_t n = 0, len = 1;
+    char *s;
+
+    *out = NULL;
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) < 1 || cJSON_GetArraySize(v) > JOB_REQUIREMENTS_MAX) {
+        snprintf(errstr, errstr_size, "\"requirements\" must be an array of 1 to %d strings", JOB_REQUIREMENTS_MAX);
+        return -1;
+    }
+    cJSON_ArrayForEach(x, v) {
+        if (!cJSON_IsString(x) || !job_requirement_ok(x->valuestring)) {
+            snprintf(errstr, errstr_size, "\"requirements\": \"%.60s\" is not a requirement (a name, optional "
+                     "[extras] and version specifiers such as ==1.2 or >=1,<2; no option, URL, path, marker or "
+                     "space)", cJSON_IsString(x) ? x->valuestring : "(not a string)");
+            return -1;
+        }
+        items[n++] = x->valuestring;
+    }
+    qsort(items, n, sizeof(items[0]), cmp_str);
+    for (size_t i = 0; i < n; i++)
+        len += strlen(items[i]) + 1;
+    if (!(s = malloc(len))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    s[0] = '\0';
+    for (size_t i = 0, at = 0; i < n; i++) {
+        if (i > 0 && strcmp(items[i], items[i - 1]) == 0)
+            continue;   /* the same one twice: once */
+        at += (size_t)sprintf(s + at, "%s\n", items[i]);
+    }
+    *out = s;
+    return 0;
 }
 
 int job_env_name_ok(const char *name)
@@ -333,6 +408,14 @@ char *job_to_json(const struct job *j)
         cJSON_AddStringToObject(o, "batch_id", j->batch_id);
     if (j->env[0])
         cJSON_AddStringToObject(o, "env", j->env);
+    if (j->requirements) {
+        cJSON *a = cJSON_AddArrayToObject(o, "requirements");
+        for (const char *p = j->requirements; *p; p += strcspn(p, "\n") + 1) {
+            char one[JOB_REQUIREMENT_MAX + 1];
+            snprintf(one, sizeof(one), "%.*s", (int)strcspn(p, "\n"), p);
+            cJSON_AddItemToArray(a, cJSON_CreateString(one));
+        }
+    }
     cJSON_AddStringToObject(o, "code", j->code);
     if (j->stdin_data && job_utf8_valid(j->stdin_data, j->stdin_len)) {
         cJSON_AddStringToObject(o, "stdin", j->stdin_data);
@@ -484,6 +567,9 @@ int job_from_json(struct job *j, const char *json, size_t len, char *errstr, siz
         snprintf(errstr, errstr_size, "\"env\" is not an environment name");
         goto out;
     }
+    if (job_requirements_parse(cJSON_GetObjectItemCaseSensitive(o, "requirements"), &j->requirements, errstr,
+                               errstr_size) < 0)
+        goto out;
     if (get_str(o, "code", 1, &s, errstr, errstr_size) < 0)
         goto out;
     j->code = util_strdup(s);
@@ -690,6 +776,8 @@ static void add_common(cJSON *o, const struct result *r)
         cJSON_AddStringToObject(o, "env", r->env);   /* only a non-default one */
     if (r->env_cold_start_ms >= 0)
         cJSON_AddNumberToObject(o, "env_cold_start_ms", (double)r->env_cold_start_ms);
+    if (r->env_build_ms >= 0)
+        cJSON_AddNumberToObject(o, "env_build_ms", (double)r->env_build_ms);
     if (r->session_id[0]) {
         cJSON *x = cJSON_AddObjectToObject(o, "session");
         cJSON_AddStringToObject(x, "id", r->session_id);
@@ -901,6 +989,10 @@ int result_from_json(struct result *r, const char *json, size_t len, char *errst
     if (get_num(o, "env_cold_start_ms", 0, 0, 1e9, &d, errstr, errstr_size) < 0)
         goto out;
     r->env_cold_start_ms = cJSON_GetObjectItemCaseSensitive(o, "env_cold_start_ms") ? (long)d : -1;
+    d = -1;
+    if (get_num(o, "env_build_ms", 0, 0, 1e9, &d, errstr, errstr_size) < 0)
+        goto out;
+    r->env_build_ms = cJSON_GetObjectItemCaseSensitive(o, "env_build_ms") ? (long)d : -1;
     if (get_fixed(o, "batch_id", 0, r->batch_id, sizeof(r->batch_id), errstr, errstr_size) < 0)
         goto out;
     if (get_str(o, "error", 0, &s, errstr, errstr_size) < 0)

@@ -26,6 +26,18 @@ struct job_file {
  * interpreter. job_env_name_ok checks one. */
 #define JOB_ENV_MAX 32
 int job_env_name_ok(const char *name);
+/* A job's own requirements (--allow-requirements): pip requirement
+ * strings, a name with optional [extras] and version specifiers only (no
+ * option, URL, path, marker or space), each at most JOB_REQUIREMENT_MAX
+ * bytes, at most JOB_REQUIREMENTS_MAX of them. job_requirement_ok checks one. */
+#define JOB_REQUIREMENT_MAX 100
+#define JOB_REQUIREMENTS_MAX 100
+int job_requirement_ok(const char *s);
+/* Reads a "requirements" array (NULL or null: none, *out NULL) into *out:
+ * the strings checked, sorted and distinct, each "\n"-ended (malloc'd).
+ * Returns 0, or -1 with the reason in errstr. */
+struct cJSON;
+int job_requirements_parse(const struct cJSON *v, char **out, char *errstr, size_t errstr_size);
 
 /* A job as the API publishes it. Strings are owned by the struct. */
 struct job {
@@ -43,6 +55,7 @@ struct job {
     char account[64];
     char batch_id[37];     /* "" when not in a batch */
     char env[JOB_ENV_MAX]; /* the environment it runs in; "": the default */
+    char *requirements;    /* NULL, or its own requirements, sorted and distinct, one per line ("\n"-ended) */
     int64_t submitted_at_ms;  /* wall clock */
     int64_t expires_at_ms;    /* wall clock; an executor that sees it later does not run it */
     int stream;            /* 1: output chunks go to the output topic as the job prints (job_output) */
@@ -86,6 +99,7 @@ struct result {
     char executor[64];
     char env[JOB_ENV_MAX];    /* the job's environment ("": the default) */
     long env_cold_start_ms;   /* its zygote was started for this job, taking this long; -1: it was running */
+    long env_build_ms;        /* the job's requirements were built for it, taking this long; -1: they were not */
     struct job_file *files;   /* what the job left in /tmp/out (scratch jobs) */
     int nfiles;
     int files_truncated;      /* some were left out (count, size or the message limit) */

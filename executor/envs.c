@@ -54,6 +54,8 @@ struct env {
     enum env_state state;
     char error[1024];
     cJSON *info;             /* ready: {"python", "packages"} */
+    int building;            /* a job's requirements: a slot thread builds it now */
+    int64_t failed_ms;       /* a job's requirements: when its build failed (tried again a minute on) */
 };
 
 struct envs {
@@ -62,6 +64,8 @@ struct envs {
     pthread_cond_t cond;
     struct env v[ENVS_MAX];
     int n;
+    struct env *adhoc;       /* jobs' own requirements (--allow-requirements), requirements-max-envs of them */
+    int nadhoc;
     cJSON *default_info;     /* the default interpreter's {"python", "packages"} */
     char python_version[128];
     char *proxy_env[7];      /* the executor's proxy variables, handed to pip */
@@ -284,13 +288,13 @@ static int last_line(const char *out, const char *prefix, char *dst, size_t size
 static void diagnose(struct envs *e, const char *work, const char *out, int64_t deadline_ms, char *why, size_t size)
 {
     char spec[512], name[256], line[1024];
-    static char probe[OUT_MAX];   /* the builder thread's only */
+    char *probe = malloc(OUT_MAX);
     const char *idx = e->c->pip_index_url[0] ? e->c->pip_index_url : "https://pypi.org/simple";
 
     if (last_line(out, "ERROR: No matching distribution found for ", spec, sizeof(spec)) == 0) {
         char *argv[] = {(char *)e->c->python, "-I", "-c", (char *)index_src, (char *)idx, name, NULL};
         snprintf(name, sizeof(name), "%.*s", (int)strcspn(spec, "<>=!~;[ "), spec);
-        if (run_builder(e, argv, work, deadline_ms, probe) == 0) {
+        if (probe && run_builder(e, argv, work, deadline_ms, probe) == 0) {
             probe[strcspn(probe, "\n")] = '\0';
             if (strcmp(probe, "missing") == 0)
                 snprintf(why, size, "%s: no such package on %s", spec, idx);
@@ -302,11 +306,14 @@ static void diagnose(struct envs *e, const char *work, const char *out, int64_t 
                          idx);
             else
                 snprintf(why, size, "%s: no matching distribution (%s: %.200s)", spec, idx, probe);
+            free(probe);
             return;
         }
+        free(probe);
         snprintf(why, size, "%s: no matching distribution on %s", spec, idx);
         return;
     }
+    free(probe);
     if (last_line(out, "ERROR: ", line, sizeof(line)) == 0) {
         snprintf(why, size, "pip: %.1000s", line);
         return;
@@ -351,19 +358,47 @@ static int load_built(struct env *v)
     return 0;
 }
 
-/* Builds v (state building). Sets ready or failed. */
-static void build(struct envs *e, struct env *v)
+static int64_t du_bytes;
+static int du_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)path;
+    (void)flag;
+    (void)ftw;
+    __atomic_add_fetch(&du_bytes, (int64_t)sb->st_blocks * 512, __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* The disk space of a tree (one build at a time measures: du_mu). */
+static pthread_mutex_t du_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t tree_bytes(const char *dir)
+{
+    int64_t n;
+
+    pthread_mutex_lock(&du_mu);
+    du_bytes = 0;
+    n = nftw(dir, du_entry, 16, FTW_PHYS) < 0 ? -1 : du_bytes;
+    pthread_mutex_unlock(&du_mu);
+    return n;
+}
+
+/* Builds v (state building) by deadline_ms; max_mb > 0: fails if it
+ * installs more. Sets ready or failed. Thread-safe for different v. */
+static void build(struct envs *e, struct env *v, int64_t deadline, long max_mb)
 {
     const struct cfg *c = e->c;
     uid_t uid = (uid_t)c->env_build_uid;
     char work[300], path[400], py[400], why[1024];
-    static char out[OUT_MAX];   /* the builder thread's only */
-    int64_t t0 = util_mono_ms(), deadline = t0 + c->env_build_timeout_s * 1000;
+    char *out = malloc(OUT_MAX);
+    int64_t t0 = util_mono_ms();
     cJSON *info = NULL;
     char *json = NULL;
     FILE *f;
-    int rc, lock;
+    int rc, lock = -1;
 
+    if (!out) {
+        snprintf(why, sizeof(why), "out of memory");
+        goto fail_unlocked;
+    }
     /* Executors of one host may share the cache: one builds, the others
      * wait for it and take what it built. */
     snprintf(path, sizeof(path), "%s/.lock-%s", c->env_cache, v->spec.name);
@@ -384,7 +419,8 @@ static void build(struct envs *e, struct env *v)
     pthread_mutex_unlock(&e->mu);
     if (rc == 0) {
         close(lock);
-        log_msg(LOG_INFO, "env %s: built by another executor of this host (%s)", v->spec.name, v->spec.dir);
+        free(out);
+        log_msg(LOG_INFO, "env %s: built already, by another executor of this host (%s)", v->spec.name, v->spec.dir);
         set_state(e, v, ENV_READY, NULL);
         return;
     }
@@ -449,6 +485,14 @@ static void build(struct envs *e, struct env *v)
             goto fail;
         }
     }
+    if (max_mb > 0) {
+        int64_t bytes = tree_bytes(v->spec.dir);
+        if (bytes < 0 || bytes > ((int64_t)max_mb << 20)) {
+            snprintf(why, sizeof(why), "the requirements installed %lld MiB, over requirements-max-mb (%ld)",
+                     (long long)(bytes >> 20), max_mb);
+            goto fail;
+        }
+    }
     {
         char *argv[] = {py, "-I", "-c", (char *)info_src, NULL};
         const cJSON *site;
@@ -485,6 +529,7 @@ static void build(struct envs *e, struct env *v)
         goto fail_kept;
     }
     close(lock);
+    free(out);
     log_msg(LOG_INFO, "env %s: built in %lld ms", v->spec.name, (long long)(util_mono_ms() - t0));
     set_state(e, v, ENV_READY, NULL);
     return;
@@ -496,6 +541,7 @@ fail_kept:
     rm_tree(work);
     close(lock);
 fail_unlocked:
+    free(out);
     log_msg(LOG_WARNING, "env %s: build failed after %lld ms: %s", v->spec.name, (long long)(util_mono_ms() - t0),
             why);
     set_state(e, v, ENV_FAILED, why);
@@ -507,8 +553,27 @@ static void *builder_main(void *arg)
 
     for (int i = 0; i < e->n && !__atomic_load_n(&e->stop, __ATOMIC_ACQUIRE); i++)
         if (e->v[i].state == ENV_BUILDING)
-            build(e, &e->v[i]);
+            build(e, &e->v[i], util_mono_ms() + e->c->env_build_timeout_s * 1000, 0);
     return NULL;
+}
+
+/* The sha256 of what a build depends on: the requirements as written, the
+ * interpreter's version and the index. */
+static void build_hash(const struct envs *e, const char *req, char out[65])
+{
+    char material[256];
+    size_t ml = (size_t)snprintf(material, sizeof(material), "execq-env 1\n%s\n%s\n", e->python_version,
+                                 e->c->pip_index_url), rl = strlen(req);
+    char *all = malloc(ml + rl + 1);
+
+    if (!all) {
+        sha256_hex(req, rl, out);   /* never two sets alike: still the requirements' own hash */
+        return;
+    }
+    memcpy(all, material, ml);
+    memcpy(all + ml, req, rl + 1);
+    sha256_hex(all, ml + rl, out);
+    free(all);
 }
 
 /* One declaration: name and requirements file. */
@@ -516,8 +581,7 @@ static int declare(struct envs *e, const char *name, const char *req, char *errs
 {
     const struct cfg *c = e->c;
     struct env *v;
-    char *s, *line, material[256];
-    size_t ml;
+    char *s, *line;
 
     if (!job_env_name_ok(name) || strcmp(name, "default") == 0) {
         snprintf(errstr, errstr_size, "env %s: a name is [a-z0-9][a-z0-9_-]*, at most %d bytes, and not \"default\"",
@@ -556,22 +620,7 @@ static int declare(struct envs *e, const char *name, const char *req, char *errs
             snprintf(v->spec.imports, sizeof(v->spec.imports), "%.*s", (int)n, line + strlen(key));
         }
     }
-    /* What the build depends on: the requirements as written, the
-     * interpreter's version and the index. */
-    ml = (size_t)snprintf(material, sizeof(material), "execq-env 1\n%s\n%s\n", e->python_version, c->pip_index_url);
-    {
-        size_t rl = strlen(s);
-        char *all = malloc(ml + rl + 1);
-        if (!all) {
-            free(s);
-            snprintf(errstr, errstr_size, "out of memory");
-            return -1;
-        }
-        memcpy(all, material, ml);
-        memcpy(all + ml, s, rl + 1);
-        sha256_hex(all, ml + rl, v->spec.hash);
-        free(all);
-    }
+    build_hash(e, s, v->spec.hash);
     {
         char h16[17];
         snprintf(h16, sizeof(h16), "%.16s", v->spec.hash);
@@ -674,8 +723,12 @@ struct envs *envs_new(const struct cfg *c, char *errstr, size_t errstr_size)
         cJSON_DeleteItemFromObjectCaseSensitive(e->default_info, "site");
         snprintf(e->python_version, sizeof(e->python_version), "%s", ver->valuestring);
     }
-    if (!c->envs[0] && !c->envs_dir[0])
+    if (!c->envs[0] && !c->envs_dir[0] && !c->allow_requirements)
         return e;
+    if (c->allow_requirements && !(e->adhoc = calloc((size_t)c->requirements_max_envs, sizeof(*e->adhoc)))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto fail;
+    }
     if (!cache_path_ok(c->env_cache)) {
         snprintf(errstr, errstr_size, "env-cache %s: an absolute path outside /usr, /etc, /dev, /proc, /tmp and "
                  "/input (a sandbox sees its environment at the same path)", c->env_cache);
@@ -873,6 +926,89 @@ int envs_get(struct envs *e, const char *name, struct env_spec *out, char *why, 
     return -1;
 }
 
+int envs_adhoc(struct envs *e, const struct job *j, struct env_spec *out, long *built_ms, char *why, size_t why_size)
+{
+    const struct cfg *c = e ? e->c : NULL;
+    char hash[65];
+    struct env *v = NULL;
+    int ret = -1;
+
+    if (!e || !c->allow_requirements) {
+        snprintf(why, why_size, "this executor builds no job's requirements (--allow-requirements)");
+        return -1;
+    }
+    build_hash(e, j->requirements, hash);
+    pthread_mutex_lock(&e->mu);
+    for (int i = 0; i < e->nadhoc && !v; i++)
+        if (strcmp(e->adhoc[i].spec.hash, hash) == 0)
+            v = &e->adhoc[i];
+    if (!v) {
+        if (e->nadhoc == c->requirements_max_envs) {
+            snprintf(why, why_size, "this executor holds %ld sets of requirements already (requirements-max-envs): "
+                     "ask the operator for a named environment", c->requirements_max_envs);
+            goto out;
+        }
+        v = &e->adhoc[e->nadhoc];
+        memset(v, 0, sizeof(*v));
+        if (!(v->req = util_strdup(j->requirements))) {
+            snprintf(why, why_size, "out of memory");
+            goto out;
+        }
+        e->nadhoc++;
+        snprintf(v->req_path, sizeof(v->req_path), "a job's requirements");
+        snprintf(v->spec.name, sizeof(v->spec.name), "req-%.12s", hash);
+        snprintf(v->spec.hash, sizeof(v->spec.hash), "%s", hash);
+        snprintf(v->spec.imports, sizeof(v->spec.imports), "%s", c->warm_imports);
+        snprintf(v->spec.dir, sizeof(v->spec.dir), "%s/%s", c->env_cache, v->spec.name);
+        v->state = ENV_BUILDING;
+        if (load_built(v) == 0)
+            log_msg(LOG_INFO, "env %s: built already (%s): not built again", v->spec.name, v->spec.dir);
+    }
+    for (;;) {
+        int64_t now = util_mono_ms();
+        /* The job still needs its own time once its requirements are in. */
+        int64_t left = j->expires_at_ms - util_wall_ms() - j->timeout_ms;
+        if (v->state == ENV_READY) {
+            *out = v->spec;
+            ret = 0;
+            goto out;
+        }
+        if (v->state == ENV_FAILED && now - v->failed_ms < 60000) {
+            snprintf(why, why_size, "its requirements did not build: %s", v->error);
+            goto out;
+        }
+        v->state = ENV_BUILDING;
+        if (left <= 0) {
+            snprintf(why, why_size, "no time left to build its requirements before its deadline");
+            goto out;
+        }
+        if (!v->building) {
+            int64_t t0 = now, limit = c->requirements_build_s * 1000;
+            v->building = 1;
+            pthread_mutex_unlock(&e->mu);
+            build(e, v, t0 + (left < limit ? left : limit), c->requirements_max_mb);
+            pthread_mutex_lock(&e->mu);
+            v->building = 0;
+            pthread_cond_broadcast(&e->cond);
+            if (v->state == ENV_READY)
+                *built_ms = (long)(util_mono_ms() - t0);
+            else
+                v->failed_ms = util_mono_ms();
+            continue;
+        }
+        {
+            /* Another job with the same requirements builds them: wait. */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            pthread_cond_timedwait(&e->cond, &e->mu, &ts);
+        }
+    }
+out:
+    pthread_mutex_unlock(&e->mu);
+    return ret;
+}
+
 void envs_counts(struct envs *e, long *ready, long *building, long *failed)
 {
     *ready = *building = *failed = 0;
@@ -902,6 +1038,11 @@ void envs_free(struct envs *e)
         free(e->v[i].req);
         cJSON_Delete(e->v[i].info);
     }
+    for (int i = 0; i < e->nadhoc; i++) {
+        free(e->adhoc[i].req);
+        cJSON_Delete(e->adhoc[i].info);
+    }
+    free(e->adhoc);
     for (int i = 0; e->proxy_env[i]; i++)
         free(e->proxy_env[i]);
     cJSON_Delete(e->default_info);

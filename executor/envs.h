@@ -60,6 +60,16 @@ void envs_announce_stop(struct envs *e);
  * default is known. */
 int envs_get(struct envs *e, const char *name, struct env_spec *out, char *why, size_t why_size);
 
+/* A job's own requirements (j->requirements, --allow-requirements): the
+ * environment of that set over the default one, "req-<hash prefix>",
+ * built now in the calling thread if this executor has not built it
+ * (wheels only, within requirements-build-s, the job's deadline less its
+ * timeout and requirements-max-mb; another job of the same set waits for
+ * that build), or found in the cache. Returns 0 with out filled and
+ * *built_ms set if this call built it, or -1 with why. A failed set fails
+ * at once for a minute, then is tried again. Thread-safe. */
+int envs_adhoc(struct envs *e, const struct job *j, struct env_spec *out, long *built_ms, char *why, size_t why_size);
+
 /* Counts by state (metrics). */
 void envs_counts(struct envs *e, long *ready, long *building, long *failed);
 

@@ -655,8 +655,8 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
     };
     struct cg_stats st;
     struct env_spec env;
-    long cold_ms = -1;
-    int ret, ez = -1;
+    long cold_ms = -1, built_ms = -1;
+    int ret, ez = -1, have_env = 0;
 
     if (slot < 0 || slot >= SBX_MAX_SLOTS) {
         snprintf(errstr, errstr_size, "slot %d out of range", slot);
@@ -674,22 +674,31 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
                  s->cfg->max_scratch_mb);
         return -1;
     }
-    if (j->env[0] && envs_get(s->envs, j->env, &env, errstr, errstr_size) < 0)
-        return -1;
-    if (j->env[0]) {
+    /* Its environment: one the operator declared, or its own requirements
+     * (built now if this executor has not yet). */
+    if (j->requirements) {
+        if (envs_adhoc(s->envs, j, &env, &built_ms, errstr, errstr_size) < 0)
+            return -1;
+        have_env = 1;
+    } else if (j->env[0]) {
+        if (envs_get(s->envs, j->env, &env, errstr, errstr_size) < 0)
+            return -1;
+        have_env = 1;
+    }
+    if (have_env) {
         pthread_mutex_lock(&s->ln_mu);
         for (int i = 0; i < s->nenvz; i++)
-            if (strcmp(s->envz[i].spec.name, j->env) == 0)
+            if (strcmp(s->envz[i].spec.name, env.name) == 0)
                 ez = i;
         pthread_mutex_unlock(&s->ln_mu);
     }
     if (per_job && l->box.init)
         slot_destroy(s, l);   /* the plain sandbox built ahead: this job needs its own */
-    else if (l->box.init && (!j->env[0] || ez >= 0) && !slot_claim(s, l, ez))
+    else if (l->box.init && (!have_env || ez >= 0) && !slot_claim(s, l, ez))
         slot_destroy(s, l);   /* built ahead by a zygote since retired, or another environment's */
-    else if (l->box.init && j->env[0] && ez < 0)
+    else if (l->box.init && have_env && ez < 0)
         slot_destroy(s, l);   /* the environment's zygote never ran here yet */
-    if (!l->box.init && slot_prepare(s, slot, per_job ? j : NULL, 1, 0, j->env[0] ? &env : NULL, &cold_ms, errstr,
+    if (!l->box.init && slot_prepare(s, slot, per_job ? j : NULL, 1, 0, have_env ? &env : NULL, &cold_ms, errstr,
                                      errstr_size) < 0)
         return -1;
     /* The executor enforces its own bounds too: the job came over Kafka. */
@@ -712,8 +721,9 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
     else if (l->gen == s->ln_gen)
         s->ln_jobs++;
     pthread_mutex_unlock(&s->ln_mu);
-    snprintf(r->env, sizeof(r->env), "%s", j->env);
+    snprintf(r->env, sizeof(r->env), "%s", have_env ? env.name : "");
     r->env_cold_start_ms = cold_ms;
+    r->env_build_ms = built_ms;
     if (ret == 0 && cg_job_stats(l->cg, &st) == 0) {
         r->peak_memory_kb = (long)(st.peak_memory_bytes / 1024);
         r->cpu_time_ms = (long)(st.cpu_time_us / 1000);
@@ -744,7 +754,7 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
         return -1;
     }
     if (ret == 0 && x.lost && !r->memory_exceeded && l->envz >= 0 && !lnch_alive(l->ln)) {
-        snprintf(errstr, errstr_size, "environment %s: its zygote died while the job ran", j->env);
+        snprintf(errstr, errstr_size, "environment %s: its zygote died while the job ran", env.name);
         return -1;
     }
     return ret;

@@ -215,6 +215,27 @@ int spec_parse(const struct cfg *c, const cJSON *o, struct job *j, struct spec_e
         if (strcmp(v->valuestring, "default") != 0)
             snprintf(j->env, sizeof(j->env), "%s", v->valuestring);
     }
+    v = cJSON_GetObjectItemCaseSensitive(o, "requirements");
+    if (v && !cJSON_IsNull(v)) {
+        if (!c->allow_requirements) {
+            e->code = "requirements_disabled";
+            snprintf(e->msg, sizeof(e->msg), "this server takes no \"requirements\": name one of its environments "
+                     "in \"env\" (GET /v1/envs)");
+            return -1;
+        }
+        if (job_requirements_parse(v, &j->requirements, e->msg, sizeof(e->msg)) < 0 ||
+            (cJSON_GetArraySize(v) > c->requirements_max &&
+             snprintf(e->msg, sizeof(e->msg), "\"requirements\": at most %ld", c->requirements_max))) {
+            e->code = "invalid_requirements";
+            return -1;
+        }
+        if (j->env[0]) {
+            e->code = "invalid_requirements";
+            snprintf(e->msg, sizeof(e->msg), "\"requirements\" are built over the default environment: give no "
+                     "\"env\" with them");
+            return -1;
+        }
+    }
     v = cJSON_GetObjectItemCaseSensitive(o, "stream");
     if (v && !cJSON_IsNull(v)) {
         if (!cJSON_IsBool(v)) {

@@ -62,6 +62,8 @@ static void stamp(struct api *a, struct api_req *r, struct job *j, const char *k
     /* Past this an executor answers "expired" without running it: a sync
      * caller has given up by then; an async job has waited a day. */
     j->expires_at_ms = strcmp(kind, "sync") == 0 ? now + j->timeout_ms + a->cfg->sync_grace_ms : now + ASYNC_TTL_MS;
+    if (j->requirements && strcmp(kind, "sync") == 0)
+        j->expires_at_ms += a->cfg->requirements_build_s * 1000;   /* their build, on first use, comes first */
 }
 
 static void idem_answer(struct api_req *r, const char *hash, const char *stored, int status, char *response);
@@ -346,7 +348,8 @@ void submit_sync(struct api *a, struct api_req *r, struct job *jp, struct store_
     int64_t deadline;
     int rc;
 
-    deadline = util_mono_ms() + j.timeout_ms + a->cfg->sync_grace_ms;
+    deadline = util_mono_ms() + j.timeout_ms + a->cfg->sync_grace_ms +
+               (j.requirements ? a->cfg->requirements_build_s * 1000 : 0);
     memcpy(r->job_id, j.id, sizeof(r->job_id));
     json = job_to_json(&j);
     /* A repeat (same key, same body) gets this job's result, not a new run. */

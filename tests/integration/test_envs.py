@@ -25,6 +25,7 @@ SDIST_MARKER = "/tmp/execq-sdist-ran"
 @pytest.fixture(scope="module")
 def stack():
     c = Cluster()
+    c.env["EXECQ_ALLOW_REQUIREMENTS"] = "1"   # the API and the executor alike
     c.start_kafka()
     c.index = PackageIndex().start()
     util2 = c.index.sha256("execq_util-2.0-py3-none-any.whl")
@@ -257,3 +258,58 @@ def test_env_notices_jobs_and_results_on_kafka_match_their_schemas(stack):
     jsonschema.validate(job, schema["job"])
     jsonschema.validate(result, schema["result"])
     assert job["env"] == "test" and result["env"] == "test"
+
+
+def test_a_jobs_own_requirements_are_built_on_first_use_and_then_reused(stack):
+    """--allow-requirements: a job names its packages; the first builds the
+    set (wheels only), the next with the same set, in any order, forks its
+    warm interpreter."""
+    code = "import execq_hello; print(execq_hello.greet())"
+    body = run(stack, code, requirements=["execq-hello==1.0", "execq-util==2.0"])
+    assert body["exit_code"] == 0 and body["stdout"] == "hello from execq-hello 1.0, util 2.0\n", body
+    assert re.fullmatch(r"req-[0-9a-f]{12}", body["env"]) and body["env_build_ms"] >= 0, body
+    hits = len(stack.index.hits)
+    again = run(stack, code, requirements=["execq-util==2.0", "execq-hello==1.0", "execq-hello==1.0"])
+    assert again["stdout"] == body["stdout"] and again["env"] == body["env"], again
+    assert "env_build_ms" not in again, again
+    assert stack.index.hits[hits:] == [], "the second job asked the index again"
+    # An async job of the same set, and one of another set.
+    status, acc = stack.api.request("POST", "/v1/jobs", {"code": code, "requirements": ["execq-hello==1.0",
+                                                                                         "execq-util==2.0"]})
+    assert status == 202, acc
+    status, j = stack.api.request("GET", f"/v1/jobs/{acc['job_id']}?wait=30")
+    assert j["job"]["result"]["env"] == body["env"] and "env_build_ms" not in j["job"]["result"], j
+    other = run(stack, "import execq_util; print(execq_util.VERSION)", requirements=["execq-util==3.0"])
+    assert other["stdout"] == "3.0\n" and other["env"] != body["env"] and other["env_build_ms"] >= 0, other
+    # Read-only there too.
+    ro = run(stack, "open('/usr/local/x', 'w')", requirements=["execq-util==3.0"])
+    assert ro["exit_code"] == 1 and "Read-only file system" in ro["stderr"], ro
+
+
+def test_requirements_that_do_not_build_fail_the_job_unrun_and_refunded(stack):
+    before = stack.api.request("GET", "/v1/account")[1]["balance"]
+    status, body = stack.api.run("print(1)", requirements=["execq-nope==1.0"])
+    assert status == 503 and body["error"]["code"] == "execution_failed", body
+    assert "execq-nope==1.0: no such package" in body["error"]["message"], body
+    status, body = stack.api.run("print(1)", requirements=["execq-sdist-only==1.0"])
+    assert status == 503 and "only source distributions" in body["error"]["message"], body
+    assert not os.path.exists(SDIST_MARKER)
+    deadline = time.time() + 30   # the refunds land with the failed results
+    while stack.api.request("GET", "/v1/account")[1]["balance"] != before and time.time() < deadline:
+        time.sleep(0.2)
+    assert stack.api.request("GET", "/v1/account")[1]["balance"] == before
+
+
+def test_malformed_requirements_are_refused(stack):
+    for bad in (["--index-url=http://127.0.0.1:1/"], ["x @ http://127.0.0.1:1/x.whl"], ["../x"], ["./x.whl"],
+                ["x; python_version>'3'"], ["x y"], [""], [5], ["a" * 101], [], "execq-hello", ["-r/etc/passwd"],
+                ["x==1", "y"] * 9):
+        status, body = stack.api.run("print(1)", requirements=bad)
+        assert status == 400 and body["error"]["code"] == "invalid_requirements", (bad, body)
+    status, body = stack.api.run("print(1)", requirements=["execq-hello"], env="test")
+    assert status == 400 and body["error"]["code"] == "invalid_requirements", body
+
+
+def test_requirements_are_refused_where_the_operator_did_not_allow_them(api):
+    status, body = api.run("print(1)", requirements=["execq-hello==1.0"])
+    assert status == 400 and body["error"]["code"] == "requirements_disabled", body
