@@ -78,7 +78,7 @@ struct sbx_envz {
     char error[256];         /* the last start's failure */
     int64_t used_ms, born_ms;
     long jobs;
-    long rss_mb;             /* its launcher's resident memory, measured once ready */
+    long rss_kb;             /* its launcher's resident memory, measured once ready */
 };
 
 struct sbx {
@@ -213,8 +213,8 @@ static int slot_claim(struct sbx *s, struct sbx_slot *l, int ez)
     return ok;
 }
 
-/* A launcher's resident memory in MiB (0 if unknown). */
-static long launcher_rss_mb(struct lnch *ln)
+/* A launcher's resident memory in KiB (0 if unknown). */
+static long launcher_rss_kb(struct lnch *ln)
 {
     char path[64], line[256];
     long kb = 0;
@@ -227,12 +227,12 @@ static long launcher_rss_mb(struct lnch *ln)
         if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
             break;
     fclose(f);
-    return kb >> 10;
+    return kb;
 }
 
 /* With ln_mu held: stops (into *stop, for the caller to lnch_stop
  * unlocked) idle env zygotes other than keep, least recently used first,
- * until the running ones and need MiB fit in env-zygotes-mb. */
+ * until the running ones and need KiB fit in env-zygotes-mb. */
 static int evict(struct sbx *s, int keep, long need, struct lnch **stop)
 {
     int n = 0;
@@ -244,14 +244,14 @@ static int evict(struct sbx *s, int keep, long need, struct lnch **stop)
             const struct sbx_envz *z = &s->envz[i];
             if (!z->ln)
                 continue;
-            sum += z->rss_mb;
+            sum += z->rss_kb;
             if (i != keep && z->holders == 0 && !z->starting && (lru < 0 || z->used_ms < s->envz[lru].used_ms))
                 lru = i;
         }
-        if (sum <= s->cfg->env_zygotes_mb || lru < 0)
+        if (sum <= s->cfg->env_zygotes_mb * 1024 || lru < 0)
             return n;
         log_msg(LOG_INFO, "env %s: zygote stopped (%ld MiB; the env zygotes are over env-zygotes-mb %ld)",
-                s->envz[lru].spec.name, s->envz[lru].rss_mb, s->cfg->env_zygotes_mb);
+                s->envz[lru].spec.name, s->envz[lru].rss_kb >> 10, s->cfg->env_zygotes_mb);
         stop[n++] = s->envz[lru].ln;
         s->envz[lru].ln = NULL;
         s->env_evictions++;
@@ -298,10 +298,10 @@ static void *spawner_main(void *arg)
             z->gen++;
             z->jobs = 0;
             z->born_ms = z->used_ms = util_mono_ms();
-            z->rss_mb = launcher_rss_mb(ln);
+            z->rss_kb = launcher_rss_kb(ln);
             s->env_cold_starts++;
             log_msg(LOG_INFO, "env %s: zygote started in %lld ms, %ld MiB, launcher pid %d", z->spec.name,
-                    (long long)(util_mono_ms() - t0), z->rss_mb, (int)lnch_pid(ln));
+                    (long long)(util_mono_ms() - t0), z->rss_kb >> 10, (int)lnch_pid(ln));
             n = evict(s, i, 0, stop);
             pthread_cond_broadcast(&s->env_cond);
             pthread_mutex_unlock(&s->ln_mu);
@@ -323,7 +323,7 @@ static int envz_acquire(struct sbx *s, const struct env_spec *spec, struct lnch 
 {
     const struct cfg *c = s->cfg;
     int64_t t0 = util_mono_ms();
-    struct lnch *stop[ENVS_MAX + 2];
+    struct lnch *stop[2 * ENVS_MAX + 2];
     int i, n = 0, waited = 0, ret = -1;
     struct sbx_envz *z;
 
@@ -370,7 +370,7 @@ static int envz_acquire(struct sbx *s, const struct env_spec *spec, struct lnch 
         if (!z->starting) {
             z->starting = 1;
             z->error[0] = '\0';
-            n += evict(s, i, z->rss_mb, stop + n);
+            n += evict(s, i, z->rss_kb, stop + n);
             pthread_cond_broadcast(&s->env_cond);
         }
         waited = 1;
@@ -380,6 +380,9 @@ static int envz_acquire(struct sbx *s, const struct env_spec *spec, struct lnch 
     z->used_ms = util_mono_ms();
     *ln = z->ln;
     *gen = z->gen;
+    /* Over the budget (a zygote busy when another started was kept): the
+     * idle ones go now, least recently used first. */
+    n += evict(s, i, 0, stop + n);
     if (waited)
         *cold_ms = (long)(util_mono_ms() - t0);
     ret = i;
@@ -1307,7 +1310,7 @@ void sbx_env_stats(struct sbx *s, long *running, long *rss_mb, long *cold_starts
     for (int i = 0; i < s->nenvz; i++)
         if (s->envz[i].ln) {
             (*running)++;
-            *rss_mb += s->envz[i].rss_mb;
+            *rss_mb += s->envz[i].rss_kb >> 10;
         }
     *cold_starts = s->env_cold_starts;
     *evictions = s->env_evictions;
