@@ -247,6 +247,8 @@ static const char exec_usage[] =
     "  -o, --output-dir DIR write returned files (by name) and figures\n"
     "                       (image-1.png, ...) into DIR\n"
     "  -e, --env ENV        run in environment ENV (a package set: execq envs)\n"
+    "  -R, --require SPEC   a package the job needs, as pip names it (sympy==1.12);\n"
+    "                       repeat for more (servers with --allow-requirements)\n"
     "  -j, --json           print the whole result as JSON instead\n"
     "      --stream         print the output as the job prints it (the default\n"
     "                       when standard output is a terminal)\n"
@@ -262,6 +264,7 @@ static int cmd_exec(struct http *h, int argc, char **argv)
                                          {"input", required_argument, NULL, 'F'},
                                          {"output-dir", required_argument, NULL, 'o'},
                                          {"env", required_argument, NULL, 'e'},
+                                         {"require", required_argument, NULL, 'R'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"stream", no_argument, NULL, 'S'},
                                          {"no-stream", no_argument, NULL, 'N'},
@@ -273,15 +276,20 @@ static int cmd_exec(struct http *h, int argc, char **argv)
     int json = 0, c, ret = CLI_EXIT_SOFTWARE;
     char *code = NULL, *in = NULL, *body = NULL, *end, errstr[512];
     size_t in_len = 0;
-    cJSON *req = cJSON_CreateObject(), *inputs = cJSON_CreateArray();
+    cJSON *req = cJSON_CreateObject(), *inputs = cJSON_CreateArray(), *reqs = NULL;
     struct http_answer a = {0};
     struct cli_live live = {0};
     int stream = -1;
 
-    while ((c = getopt_long(argc, argv, "f:t:m:i:s:F:o:e:jh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:t:m:i:s:F:o:e:R:jh", opts, NULL)) != -1) {
         switch (c) {
         case 'f': file = optarg; break;
         case 'e': env = optarg; break;
+        case 'R':
+            if (!reqs)
+                reqs = cJSON_CreateArray();
+            cJSON_AddItemToArray(reqs, cJSON_CreateString(optarg));
+            break;
         case 't':
             errno = 0;
             timeout = strtod(optarg, &end);
@@ -342,6 +350,10 @@ static int cmd_exec(struct http *h, int argc, char **argv)
         cJSON_AddNumberToObject(req, "scratch_mb", (double)scratch);
     if (env)
         cJSON_AddStringToObject(req, "env", env);
+    if (reqs) {
+        cJSON_AddItemToObject(req, "requirements", reqs);
+        reqs = NULL;   /* req owns it now */
+    }
     if (cJSON_GetArraySize(inputs) > 0) {
         cJSON_AddItemToObject(req, "files", inputs);
         inputs = NULL;   /* req owns it now */
@@ -400,6 +412,7 @@ out:
     cJSON_free(body);
     cJSON_Delete(req);
     cJSON_Delete(inputs);
+    cJSON_Delete(reqs);
     free(code);
     free(in);
     return ret;

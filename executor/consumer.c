@@ -722,10 +722,11 @@ static double zygote_renewals(void *arg) { return zygote_stat(arg, 2); }
 static double env_stat(void *arg, int which)
 {
     struct exec_ctx *x = arg;
-    long v[7];
+    long v[8];
 
     sbx_env_stats(x->sb, &v[0], &v[1], &v[2], &v[3]);
     envs_counts(x->envs, &v[4], &v[5], &v[6]);
+    v[7] = envs_requirement_sets(x->envs);
     return (double)v[which];
 }
 static double env_zygotes(void *arg) { return env_stat(arg, 0); }
@@ -735,6 +736,7 @@ static double env_evictions(void *arg) { return env_stat(arg, 3); }
 static double envs_ready(void *arg) { return env_stat(arg, 4); }
 static double envs_building(void *arg) { return env_stat(arg, 5); }
 static double envs_failed(void *arg) { return env_stat(arg, 6); }
+static double requirement_sets(void *arg) { return env_stat(arg, 7); }
 
 static double producer_queue(void *arg)
 {
@@ -822,6 +824,8 @@ static void register_metrics(struct exec_ctx *x)
                      envs_building, x);
     metrics_gauge_fn("execq_executor_envs", "Environments declared on this executor, by state.", "state=\"failed\"",
                      envs_failed, x);
+    metrics_gauge_fn("execq_executor_requirement_sets", "Sets of jobs' own requirements built and held here "
+                     "(--allow-requirements, at most --requirements-max-envs).", NULL, requirement_sets, x);
     metrics_gauge_fn("execq_kafka_producer_queue_messages",
                      "Messages in the Kafka producer's queue, not yet acknowledged.", NULL, producer_queue, x);
     metrics_gauge_fn("execq_executor_consumer_lag_messages",

@@ -1026,6 +1026,19 @@ void envs_counts(struct envs *e, long *ready, long *building, long *failed)
     pthread_mutex_unlock(&e->mu);
 }
 
+long envs_requirement_sets(struct envs *e)
+{
+    long n = 0;
+
+    if (!e)
+        return 0;
+    pthread_mutex_lock(&e->mu);
+    for (int i = 0; i < e->nadhoc; i++)
+        n += e->adhoc[i].state == ENV_READY;
+    pthread_mutex_unlock(&e->mu);
+    return n;
+}
+
 void envs_free(struct envs *e)
 {
     if (!e)

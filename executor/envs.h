@@ -70,8 +70,10 @@ int envs_get(struct envs *e, const char *name, struct env_spec *out, char *why, 
  * at once for a minute, then is tried again. Thread-safe. */
 int envs_adhoc(struct envs *e, const struct job *j, struct env_spec *out, long *built_ms, char *why, size_t why_size);
 
-/* Counts by state (metrics). */
+/* Counts by state (metrics): the declared environments, and the sets of
+ * jobs' own requirements held (built). */
 void envs_counts(struct envs *e, long *ready, long *building, long *failed);
+long envs_requirement_sets(struct envs *e);
 
 /* Stops the builder (a build under way is killed) and frees. NULL-safe. */
 void envs_free(struct envs *e);

@@ -316,3 +316,15 @@ def test_malformed_requirements_are_refused(stack):
 def test_requirements_are_refused_where_the_operator_did_not_allow_them(api):
     status, body = api.run("print(1)", requirements=["execq-hello==1.0"])
     assert status == 400 and body["error"]["code"] == "requirements_disabled", body
+
+
+def test_the_cli_sends_a_jobs_requirements(stack, tmp_path):
+    from test_cli import cli, home
+    env = home(stack, tmp_path, "demo_key_slopshop")
+    r = cli(["exec-python", "-R", "execq-util==3.0", "--require", "execq-hello==1.0",
+             "import execq_hello; print(execq_hello.greet())"], env)
+    assert r.returncode == 0 and r.stdout == b"hello from execq-hello 1.0, util 3.0\n", r
+    r = cli(["exec-python", "-R", "--index-url=http://x/", "print(1)"], env)
+    assert r.returncode == 65 and b"invalid_requirements" in r.stderr, r
+    with urllib.request.urlopen(f"http://{stack.metrics['executor-1']}/metrics", timeout=10) as m:
+        assert re.search(r"^execq_executor_requirement_sets [1-9]", m.read().decode(), re.M)
