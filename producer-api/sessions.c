@@ -140,27 +140,19 @@ static void create(struct api *a, struct api_req *r)
             num_field(r, o, "idle_timeout_s", 1, SESSION_IDLE_MAX_S, &x.idle_s) < 0 ||
             num_field(r, o, "max_lifetime_s", 1, c->session_max_lifetime_s, &x.lifetime_s) < 0)
             goto out;
-        if ((f = cJSON_GetObjectItemCaseSensitive(o, "env")) && !cJSON_IsNull(f)) {
+        {
             /* Checked as a job's is (spec.h): the name, then the executors'. */
             struct spec_err e;
-            cJSON *only = cJSON_CreateObject();
-            cJSON_AddItemReferenceToObject(only, "env", (cJSON *)f);
-            cJSON_AddStringToObject(only, "code", "");
-            if (spec_parse(c, only, &j, &e) < 0) {
+            if (spec_env(cJSON_GetObjectItemCaseSensitive(o, "env"), j.env, &e) < 0) {
                 req_error(r, e.status, e.code, e.msg);
-                cJSON_Delete(only);
                 goto out;
             }
-            cJSON_Delete(only);
-            free(j.code);
-            j.code = NULL;
             if (submit_env_refused(a, r, j.env))
                 goto out;
         }
     }
     if (submit_refuse_now(a, r))
         goto out;
-    free(j.code);
     j.code = util_strdup("");
     j.timeout_ms = SESSION_CREATE_TIMEOUT_MS;
     j.memory_mb = x.memory_mb;

@@ -127,6 +127,23 @@ static int parse_files(const struct cfg *c, const cJSON *a, struct job *j, struc
     return 0;
 }
 
+int spec_env(const cJSON *v, char env[JOB_ENV_MAX], struct spec_err *e)
+{
+    env[0] = '\0';
+    e->status = 400;
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsString(v) || (strcmp(v->valuestring, "default") != 0 && !job_env_name_ok(v->valuestring))) {
+        e->code = "invalid_env";
+        snprintf(e->msg, sizeof(e->msg), "\"env\" must be an environment's name as GET /v1/envs lists them "
+                 "([a-z0-9][a-z0-9_-]*, at most %d bytes)", JOB_ENV_MAX - 1);
+        return -1;
+    }
+    if (strcmp(v->valuestring, "default") != 0)
+        snprintf(env, JOB_ENV_MAX, "%s", v->valuestring);
+    return 0;
+}
+
 int spec_parse(const struct cfg *c, const cJSON *o, struct job *j, struct spec_err *e)
 {
     const cJSON *v;
@@ -204,17 +221,8 @@ int spec_parse(const struct cfg *c, const cJSON *o, struct job *j, struct spec_e
         }
         j->scratch_mb = (long)v->valuedouble;
     }
-    v = cJSON_GetObjectItemCaseSensitive(o, "env");
-    if (v && !cJSON_IsNull(v)) {
-        if (!cJSON_IsString(v) || (strcmp(v->valuestring, "default") != 0 && !job_env_name_ok(v->valuestring))) {
-            e->code = "invalid_env";
-            snprintf(e->msg, sizeof(e->msg), "\"env\" must be an environment's name as GET /v1/envs lists them "
-                     "([a-z0-9][a-z0-9_-]*, at most %d bytes)", JOB_ENV_MAX - 1);
-            return -1;
-        }
-        if (strcmp(v->valuestring, "default") != 0)
-            snprintf(j->env, sizeof(j->env), "%s", v->valuestring);
-    }
+    if (spec_env(cJSON_GetObjectItemCaseSensitive(o, "env"), j->env, e) < 0)
+        return -1;
     v = cJSON_GetObjectItemCaseSensitive(o, "requirements");
     if (v && !cJSON_IsNull(v)) {
         if (!c->allow_requirements) {

@@ -28,6 +28,10 @@ int spec_nul_where(const char *p, size_t n, char *key, size_t key_size);
  * or -1 with e filled (400). */
 int spec_body_check(const char *body, size_t len, struct spec_err *e);
 
+/* An "env" value v (NULL or null: none) into env ("" for the default).
+ * Returns 0, or -1 with e filled (400 invalid_env). */
+int spec_env(const cJSON *v, char env[JOB_ENV_MAX], struct spec_err *e);
+
 /* Reads one job object o into j (code, timeout_ms, stdin, memory_mb; the
  * caller's job_init'd j owns what is set). Returns 0, or -1 with e filled
  * (400 or 413). */

@@ -512,7 +512,6 @@ void submit_batch(struct api *a, struct api_req *r)
     struct store_idem ik;
     char hash[65], batch_id[37], msg[300], batch_env[JOB_ENV_MAX];
     cJSON *o = NULL, *list, *item, *resp, *ids;
-    const cJSON *benv;
     struct job *jobs = NULL;
     char **json = NULL;
     size_t n = 0, i = 0, release = 0;
@@ -543,25 +542,10 @@ void submit_batch(struct api *a, struct api_req *r)
         goto out;
     }
     util_uuid(batch_id);
-    {
-        /* The batch's "env": every job's that names none. */
-        struct job b;
-        job_init(&b);
-        benv = cJSON_GetObjectItemCaseSensitive(o, "env");
-        if (benv && !cJSON_IsNull(benv)) {
-            cJSON *only = cJSON_CreateObject();
-            cJSON_AddItemReferenceToObject(only, "env", (cJSON *)benv);
-            cJSON_AddStringToObject(only, "code", "");
-            rc = spec_parse(a->cfg, only, &b, &e);
-            cJSON_Delete(only);
-            if (rc < 0) {
-                req_error(r, e.status, e.code, e.msg);
-                job_release(&b);
-                goto out;
-            }
-        }
-        memcpy(batch_env, b.env, sizeof(batch_env));
-        job_release(&b);
+    /* The batch's "env": every job's that names none. */
+    if (spec_env(cJSON_GetObjectItemCaseSensitive(o, "env"), batch_env, &e) < 0) {
+        req_error(r, e.status, e.code, e.msg);
+        goto out;
     }
     cJSON_ArrayForEach(item, list) {
         job_init(&jobs[i]);
