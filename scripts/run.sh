@@ -65,6 +65,8 @@ execq is up on http://127.0.0.1:$port (Ctrl-C stops it). Try:
 
   or the client: build/execq --url http://127.0.0.1:$port --key ${EXECQ_DEMO_KEY:-demo_key_slopshop} exec-python "print('hello')"
   metrics: http://127.0.0.1:$port/metrics (API), http://$EXECQ_METRICS_ADDR/metrics (executor)
+  package sets: EXECQ_ENVS_DIR=DIR make run offers every DIR/NAME/requirements.txt as "env": "NAME"
+  (docs/operations.md, Environments); build/execq envs lists them
 
 MSG
 # Supervise: look once a second.
