@@ -49,6 +49,8 @@ struct jail_cfg {
     char env_dir[300];        /* an environment's directory on the host (a virtual environment the executor
                                * built), seen at JAIL_ENV_PATH by its zygote and its sandboxes; "": the default */
     char env_site[400];       /* its site-packages as seen there, on sys.path ahead of the host's */
+    int32_t env_untrusted;    /* a job's own requirements: none of its code may run outside a sandbox, so the
+                               * zygote imports nothing and its .pth files are read in each job process */
     /* Per sandbox (the launcher fills them from its request): a job that
      * asks for scratch space or input files gets a sandbox built for it. */
     int32_t scratch_mb;       /* 0: no writable path; N: a private N MiB tmpfs at /tmp with /tmp/out */

@@ -82,10 +82,12 @@ struct envs {
 
 /* What the default interpreter's record and a built environment's
  * execq-env.json say: the version and the distributions of sys.path (the
- * default) or of the environment's own site-packages. */
+ * default) or of the environment's own site-packages (argv[1]: its
+ * directory; run with -S, so that none of its .pth files, which may hold
+ * code, is read: only its metadata files are). */
 static const char info_src[] =
-    "import importlib.metadata as m, json, site, sys\n"
-    "own = [p for p in site.getsitepackages() if p.startswith(sys.prefix + '/')] if sys.prefix != sys.base_prefix else []\n"
+    "import importlib.metadata as m, json, sys\n"
+    "own = ['%s/lib/python%d.%d/site-packages' % (sys.argv[1], *sys.version_info[:2])] if len(sys.argv) > 1 else []\n"
     "seen = {}\n"
     "for d in (m.distributions(path=own) if own else m.distributions()):\n"
     "    n = d.metadata['Name']\n"
@@ -494,7 +496,7 @@ static void build(struct envs *e, struct env *v, int64_t deadline, long max_mb)
         }
     }
     {
-        char *argv[] = {py, "-I", "-c", (char *)info_src, NULL};
+        char *argv[] = {(char *)c->python, "-I", "-S", "-c", (char *)info_src, v->spec.dir, NULL};
         const cJSON *site;
         if ((rc = run_builder(e, argv, work, deadline, out)) != 0 || !(info = cJSON_Parse(out)) ||
             !cJSON_IsString(site = cJSON_GetObjectItemCaseSensitive(info, "site")) ||
@@ -958,7 +960,10 @@ int envs_adhoc(struct envs *e, const struct job *j, struct env_spec *out, long *
         snprintf(v->req_path, sizeof(v->req_path), "a job's requirements");
         snprintf(v->spec.name, sizeof(v->spec.name), "req-%.12s", hash);
         snprintf(v->spec.hash, sizeof(v->spec.hash), "%s", hash);
-        snprintf(v->spec.imports, sizeof(v->spec.imports), "%s", c->warm_imports);
+        /* Nothing imported ahead on the host: a tenant chose these packages,
+         * and any of them may shadow a module the default zygote imports. */
+        v->spec.imports[0] = '\0';
+        v->spec.untrusted = 1;
         snprintf(v->spec.dir, sizeof(v->spec.dir), "%s/%s", c->env_cache, v->spec.name);
         v->state = ENV_BUILDING;
         if (load_built(v) == 0)

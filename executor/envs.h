@@ -33,6 +33,7 @@ struct env_spec {
     char dir[300];       /* the virtual environment (jail_cfg.env_dir) */
     char site[400];      /* its site-packages (jail_cfg.env_site) */
     char imports[1024];  /* what its zygote imports ahead of every job */
+    int untrusted;       /* a job's own requirements: its zygote runs none of its code (launcher_proto.h) */
 };
 
 struct envs;

@@ -284,6 +284,7 @@ static void *spawner_main(void *arg)
             snprintf(hello.jail.env_dir, sizeof(hello.jail.env_dir), "%s", z->spec.dir);
             snprintf(hello.jail.env_site, sizeof(hello.jail.env_site), "%s", z->spec.site);
             snprintf(hello.warm_imports, sizeof(hello.warm_imports), "%s", z->spec.imports);
+            hello.jail.env_untrusted = z->spec.untrusted;
             pthread_mutex_unlock(&s->ln_mu);
             ln = lnch_start(s->cfg->launcher, &hello, err, sizeof(err));
             pthread_mutex_lock(&s->ln_mu);

@@ -318,7 +318,7 @@ __attribute__((noreturn)) static void run_fresh(const char *python, const char *
         off += (size_t)n;
     code[off] = '\0';
     close(3);
-    if (zyg_init(python, site, "", mpl_dir, mpl_dir, 0, NULL, errstr, sizeof(errstr)) < 0) {
+    if (zyg_init(python, site, 0, "", mpl_dir, mpl_dir, 0, NULL, errstr, sizeof(errstr)) < 0) {   /* in the sandbox */
         dprintf(2, "execq: %s\n", errstr);
         _exit(120);
     }
@@ -339,7 +339,7 @@ __attribute__((noreturn)) static void run_fresh_session(const char *python, cons
         if (n != fd)
             _exit(120);
     }
-    if (zyg_init(python, site, "", mpl_dir, mpl_dir, 0, NULL, errstr, sizeof(errstr)) < 0) {
+    if (zyg_init(python, site, 0, "", mpl_dir, mpl_dir, 0, NULL, errstr, sizeof(errstr)) < 0) {   /* in the sandbox */
         dprintf(2, "execq: %s\n", errstr);
         _exit(120);
     }
@@ -393,7 +393,8 @@ int main(int argc, char **argv)
         goto fail;
     }
     spawn_stack += 4096;
-    if (hello.jail.warm && zyg_init(hello.jail.python, hello.jail.env_site, hello.warm_imports, hello.jail.mpl_dir,
+    if (hello.jail.warm && zyg_init(hello.jail.python, hello.jail.env_site, hello.jail.env_untrusted,
+                                    hello.jail.env_untrusted ? "" : hello.warm_imports, hello.jail.mpl_dir,
                                     hello.jail.mpl_dir[0] ? JAIL_MPL_DIR : "", hello.zygote_huge_pages,
                                     &huge_kib, errstr, sizeof(errstr)) < 0)
         goto fail;

@@ -149,6 +149,15 @@ static const char env_site_src[] =
     "_at = next((i for i, p in enumerate(_before) if p.endswith(('dist-packages', 'site-packages'))), len(_before))\n"
     "sys.path[:] = _before[:_at] + _new + _before[_at:]\n";
 
+/* The same for an environment whose code may not run outside a sandbox
+ * (zygote.h): the directory on sys.path, its .pth files not read (they
+ * may hold code: zyg_after_fork reads them, in the job). */
+static const char env_site_later_src[] =
+    "import sys\n"
+    "_at = next((i for i, p in enumerate(sys.path) if p.endswith(('dist-packages', 'site-packages'))), len(sys.path))\n"
+    "sys.path.insert(_at, _dir)\n";
+static char site_later[400];   /* that directory, for zyg_after_fork */
+
 /* Runs src (display_src, env_site_src) with _dir = dir in a private
  * namespace. Returns 0, or -1 with the Python exception pending. */
 static int run_with_dir(const char *src, const char *dir)
@@ -207,8 +216,8 @@ static long huge_pages(void)
     return kib;
 }
 
-int zyg_init(const char *python, const char *site, const char *imports, const char *mpl_dir, const char *job_mpl_dir,
-             int huge, long *huge_kib, char *errstr, size_t errstr_size)
+int zyg_init(const char *python, const char *site, int site_later_pth, const char *imports, const char *mpl_dir,
+             const char *job_mpl_dir, int huge, long *huge_kib, char *errstr, size_t errstr_size)
 {
     PyPreConfig pre;
     PyConfig config;
@@ -241,7 +250,9 @@ int zyg_init(const char *python, const char *site, const char *imports, const ch
     PyConfig_Clear(&config);
     if (PyStatus_Exception(st))
         goto status_fail;
-    if (site[0] && run_with_dir(env_site_src, site) < 0) {
+    if (site[0] && site_later_pth)
+        snprintf(site_later, sizeof(site_later), "%s", site);
+    if (site[0] && run_with_dir(site_later_pth ? env_site_later_src : env_site_src, site) < 0) {
         py_error("environment's site-packages", errstr, errstr_size);
         return -1;
     }
@@ -327,6 +338,9 @@ void zyg_after_fork(int scratch)
                     "    _t.tempdir = None\n") < 0)   /* chosen again, in the job's own root */
         PyErr_Clear();   /* the job still runs; its generators are then the zygote's */
     if (scratch && run_private("import os\nos.environ['HOME'] = '/tmp'\nos.environ['TMPDIR'] = '/tmp'\n") < 0)
+        PyErr_Clear();
+    /* An untrusted environment's .pth files, here in the sandbox. */
+    if (site_later[0] && run_with_dir("import site\nsite.addsitedir(_dir)\n", site_later) < 0)
         PyErr_Clear();
 }
 

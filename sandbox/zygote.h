@@ -26,10 +26,14 @@
  * thread holds). With no imports (fresh mode's interpreter, which nothing
  * forks from) it only starts the interpreter. Returns 0, or -1 with the reason in errstr. Call once, in
  * the launcher, before any fork. */
-int zyg_init(const char *python, const char *site, const char *imports, const char *mpl_dir, const char *job_mpl_dir,
-             int huge, long *huge_kib, char *errstr, size_t errstr_size);
+int zyg_init(const char *python, const char *site, int site_later_pth, const char *imports, const char *mpl_dir,
+             const char *job_mpl_dir, int huge, long *huge_kib, char *errstr, size_t errstr_size);
 /* site: an environment's site-packages directory ("" for the default
- * interpreter), put on sys.path ahead of the host's dist-packages. */
+ * interpreter), put on sys.path ahead of the host's dist-packages, with
+ * its .pth files read (site.addsitedir: a .pth line may run code).
+ * site_later_pth: an environment none of whose code may run outside a
+ * sandbox (a job's own requirements): only the directory goes on sys.path
+ * here, and zyg_after_fork reads its .pth files in the job process. */
 /* huge: after the imports, back the warm interpreter's anonymous memory
  * with 2 MiB pages where the kernel can (MADV_COLLAPSE), so that each job's
  * fork and exit walk far fewer page-table entries; *huge_kib gets how much. */

@@ -51,6 +51,8 @@ def _sdist(name, version):
     return f"{name}-{version}.tar.gz", buf.getvalue()
 
 
+PTH_MARKER = "/tmp/execq-pth-ran"
+
 # The projects served: two small pure-Python wheels (one needs the other),
 # a second version of one, and a project with a source distribution only.
 PROJECTS = {
@@ -62,6 +64,12 @@ PROJECTS = {
     "execq-util": [_wheel("execq-util", "2.0", {"execq_util.py": "VERSION = '2.0'\n"}),
                    _wheel("execq-util", "3.0", {"execq_util.py": "VERSION = '3.0'\n"})],
     "execq-sdist-only": [_sdist("execq-sdist-only", "1.0")],
+    # A .pth file runs its "import" lines wherever site-packages is read:
+    # it records the uid it ran as, and leaves a marker in /tmp where it can.
+    "execq-pth": [_wheel("execq-pth", "1.0", {
+        "execq_pth.pth": "import sys, os; sys.execq_pth_uid = os.getuid(); exec(\"try:\\n open('" + PTH_MARKER +
+                         "', 'w').write('ran')\\nexcept OSError:\\n pass\")\n",
+        "execq_pth_mod.py": "X = 1\n"})],
 }
 
 

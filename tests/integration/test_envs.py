@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 
 from conftest import SANDBOX_UID_BASES, TEST_ENV_REQUIREMENTS, TOP, Api, Cluster, list_envs, wait_env
-from pkgindex import PackageIndex
+from pkgindex import PTH_MARKER, PackageIndex
 from test_pipeline import consume
 
 UID_BASE = SANDBOX_UID_BASES[1] + 50000   # apart from the shared stack's, which may run beside this one
@@ -328,3 +328,16 @@ def test_the_cli_sends_a_jobs_requirements(stack, tmp_path):
     assert r.returncode == 65 and b"invalid_requirements" in r.stderr, r
     with urllib.request.urlopen(f"http://{stack.metrics['executor-1']}/metrics", timeout=10) as m:
         assert re.search(r"^execq_executor_requirement_sets [1-9]", m.read().decode(), re.M)
+
+
+def test_no_code_of_a_jobs_own_requirements_runs_outside_its_sandbox(stack):
+    """A tenant chose these packages: the set's zygote imports nothing of it
+    on the host, and its .pth files (whose import lines run code) are read
+    in each job process, inside the sandbox."""
+    if os.path.exists(PTH_MARKER):
+        os.unlink(PTH_MARKER)
+    for _ in range(2):   # the build and the first zygote start, then a fork of the running zygote
+        body = run(stack, "import sys, execq_pth_mod\nprint(getattr(sys, 'execq_pth_uid', None))",
+                   requirements=["execq-pth==1.0"])
+        assert body["exit_code"] == 0 and body["stdout"] == "1000\n", body   # read, as the job's uid
+    assert not os.path.exists(PTH_MARKER), "a .pth of a job's requirements ran on the host"
