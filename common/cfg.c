@@ -103,6 +103,7 @@ static const struct cfg_entry cfg_table[] = {
     S(envs_dir, "envs-dir", "", 0, CFG_EXEC, "a directory of environments, one NAME/requirements.txt each (beside --env)"),
     S(env_cache, "env-cache", "/var/lib/execq/envs", 1, CFG_EXEC, "where environments are built, one directory per name and hash of its requirements (a rebuild only when that hash changes); jobs see their environment's directory read-only at the same path"),
     S(pip_index_url, "pip-index-url", "", 0, CFG_EXEC, "the package index environments are built from (empty: pip's own default, PyPI); the host's pip configuration is never read"),
+    S(pip_proxy, "pip-proxy", "", 0, CFG_EXEC, "an HTTP(S) proxy environment builds reach the index through (http://host:port; empty: none)"),
     I(env_zygotes_mb, "env-zygotes-mb", "1024", 0, 1048576, CFG_EXEC, "memory the warm interpreters (zygotes) of environments may hold together on this executor; beyond, the least recently used idle one is stopped, and started again on its next job (env_cold_start_ms in that result)"),
     I(env_build_timeout_s, "env-build-timeout-s", "600", 10, 86400, CFG_EXEC, "longest an environment's build may take before it fails"),
     I(env_build_uid, "env-build-uid", "65534", 1, 2000000000, CFG_EXEC, "the unprivileged host uid (and gid) environments are built as (default nobody); the result is then made root's and read-only"),

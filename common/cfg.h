@@ -113,6 +113,7 @@ struct cfg {
     char envs_dir[256];
     char env_cache[256];
     char pip_index_url[256];
+    char pip_proxy[256];
     long env_zygotes_mb;
     long env_build_timeout_s;
     long env_build_uid;

@@ -68,7 +68,7 @@ struct envs {
     int nadhoc;
     cJSON *default_info;     /* the default interpreter's {"python", "packages"} */
     char python_version[128];
-    char *proxy_env[7];      /* the executor's proxy variables, handed to pip */
+    char proxy_env[2][300];  /* https_proxy= and http_proxy= from pip-proxy, or "" */
     pthread_t builder;
     int building;            /* the builder thread runs */
     pid_t build_pid;         /* its step under way, or 0 */
@@ -192,8 +192,9 @@ static int run_builder(struct envs *e, char *const argv[], const char *work, int
     envp[n++] = "PIP_CONFIG_FILE=/dev/null";   /* never the host's pip.conf (its indexes, find-links) */
     envp[n++] = "PIP_DISABLE_PIP_VERSION_CHECK=1";
     envp[n++] = "PYTHONNOUSERSITE=1";
-    for (int i = 0; e->proxy_env[i]; i++)
-        envp[n++] = e->proxy_env[i];
+    for (int i = 0; i < 2; i++)
+        if (e->proxy_env[i][0])
+            envp[n++] = e->proxy_env[i];
     envp[n] = NULL;
     out[0] = '\0';
     if (pipe2(p, O_CLOEXEC) < 0) {
@@ -694,10 +695,7 @@ struct envs *envs_new(const struct cfg *c, char *errstr, size_t errstr_size)
 {
     struct envs *e = calloc(1, sizeof(*e));
     static char out[OUT_MAX];   /* the main thread's, at start */
-    static const char *const proxies[] = {"https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy",
-                                          "NO_PROXY"};
     const cJSON *ver;
-    int np = 0;
 
     if (!e) {
         snprintf(errstr, errstr_size, "out of memory");
@@ -706,10 +704,9 @@ struct envs *envs_new(const struct cfg *c, char *errstr, size_t errstr_size)
     e->c = c;
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cond, NULL);
-    for (size_t i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++) {
-        const char *v = getenv(proxies[i]);
-        if (v && np < 6 && asprintf(&e->proxy_env[np], "%s=%s", proxies[i], v) > 0)
-            np++;
+    if (c->pip_proxy[0]) {   /* pip and the index probe (urllib) both read these */
+        snprintf(e->proxy_env[0], sizeof(e->proxy_env[0]), "https_proxy=%s", c->pip_proxy);
+        snprintf(e->proxy_env[1], sizeof(e->proxy_env[1]), "http_proxy=%s", c->pip_proxy);
     }
     /* The default interpreter's version and packages, listed as the build
      * uid would see them (in / : any directory it may enter). */
@@ -1061,8 +1058,6 @@ void envs_free(struct envs *e)
         cJSON_Delete(e->adhoc[i].info);
     }
     free(e->adhoc);
-    for (int i = 0; e->proxy_env[i]; i++)
-        free(e->proxy_env[i]);
     cJSON_Delete(e->default_info);
     pthread_cond_destroy(&e->cond);
     pthread_mutex_destroy(&e->mu);

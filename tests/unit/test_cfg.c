@@ -33,6 +33,21 @@ int main(void)
     CHECK(cfg_load(&c, CFG_EXEC, 2, argv3, err, sizeof(err)) == 0 && c.slots == 4);
     CHECK(cfg_load(&c, CFG_EXEC, 2, argv4, err, sizeof(err)) == -1);
     CHECK(cfg_load(&c, CFG_API, 2, argv5, err, sizeof(err)) == 1);
+    {
+        /* --env repeats: flags append; together they replace the
+         * environment variable's comma-separated list. */
+        char *e1[] = {"x", "--env=a=/r/a.txt", "--env", "b=/r/b.txt", NULL};
+        char *e2[] = {"x", "--env=c=/r/c.txt", NULL};
+        setenv("EXECQ_ENV", "x=/r/x.txt,y=/r/y.txt", 1);
+        CHECK(cfg_load(&c, CFG_EXEC, 1, e1, err, sizeof(err)) == 0 && strcmp(c.envs, "x=/r/x.txt,y=/r/y.txt") == 0);
+        CHECK(cfg_load(&c, CFG_EXEC, 4, e1, err, sizeof(err)) == 0 && strcmp(c.envs, "a=/r/a.txt,b=/r/b.txt") == 0);
+        CHECK(cfg_load(&c, CFG_EXEC, 2, e2, err, sizeof(err)) == 0 && strcmp(c.envs, "c=/r/c.txt") == 0);
+        unsetenv("EXECQ_ENV");
+        CHECK(cfg_load(&c, CFG_API, 2, e2, err, sizeof(err)) == -1);   /* an executor option */
+        CHECK(cfg_load(&c, CFG_EXEC, 1, e2, err, sizeof(err)) == 0 && c.allow_requirements == 0 &&
+              c.env_zygotes_mb == 1024 && strcmp(c.env_cache, "/var/lib/execq/envs") == 0 &&
+              strcmp(c.envs_topic, "execq.envs") == 0 && c.env_build_uid == 65534);
+    }
     setenv("EXECQ_DEMO_KEY", "short", 1);   /* under the 8-character minimum */
     CHECK(cfg_load(&c, CFG_API, 1, argv1, err, sizeof(err)) == -1);
     unsetenv("EXECQ_DEMO_KEY");

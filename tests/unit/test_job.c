@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "check.h"
 #include "job.h"
 #include "util.h"
@@ -313,8 +315,89 @@ static void test_session_fields(void)
     result_release(&r);
 }
 
+/* Environments (issue 27): names, a job's own requirements, and the
+ * fields they add to job and result messages. */
+static void test_env_fields(void)
+{
+    struct job j, k;
+    struct result r, q;
+    char err[256], *json;
+    cJSON *a;
+
+    CHECK(job_env_name_ok("sympy") && job_env_name_ok("py3_data-1") && job_env_name_ok("0"));
+    CHECK(!job_env_name_ok("") && !job_env_name_ok("Sympy") && !job_env_name_ok("-x") && !job_env_name_ok("a b") &&
+          !job_env_name_ok("../x") && !job_env_name_ok("a/b") && !job_env_name_ok("x2345678901234567890123456789012"));
+    CHECK(job_requirement_ok("sympy==1.12") && job_requirement_ok("numpy>=1.20,<2") &&
+          job_requirement_ok("pandas[performance]==2.0") && job_requirement_ok("mpmath") &&
+          job_requirement_ok("a!=1.4.*") && job_requirement_ok("x~=3.0"));
+    CHECK(!job_requirement_ok("") && !job_requirement_ok("--index-url=http://x") && !job_requirement_ok("-r x") &&
+          !job_requirement_ok("x @ http://h/x.whl") && !job_requirement_ok("x; python_version>'3'") &&
+          !job_requirement_ok("./x.whl") && !job_requirement_ok("x y") && !job_requirement_ok("x[a") &&
+          !job_requirement_ok("/etc/passwd") && !job_requirement_ok("git+https://h/x"));
+    {
+        char long_one[JOB_REQUIREMENT_MAX + 2];
+        memset(long_one, 'a', sizeof(long_one) - 1);
+        long_one[sizeof(long_one) - 1] = '\0';
+        CHECK(!job_requirement_ok(long_one));
+    }
+    /* Sorted and distinct: the same set in any order is one set. */
+    a = cJSON_Parse("[\"sympy==1.12\", \"mpmath\", \"sympy==1.12\"]");
+    CHECK(job_requirements_parse(a, &json, err, sizeof(err)) == 0 && strcmp(json, "mpmath\nsympy==1.12\n") == 0);
+    free(json);
+    cJSON_Delete(a);
+    a = cJSON_Parse("[\"x\", 5]");
+    CHECK(job_requirements_parse(a, &json, err, sizeof(err)) < 0 && json == NULL && strstr(err, "not a requirement"));
+    cJSON_Delete(a);
+    a = cJSON_Parse("[]");
+    CHECK(job_requirements_parse(a, &json, err, sizeof(err)) < 0);
+    cJSON_Delete(a);
+    CHECK(job_requirements_parse(NULL, &json, err, sizeof(err)) == 0 && json == NULL);
+
+    job_init(&j);
+    util_uuid(j.id);
+    j.code = strdup("print(1)");
+    strcpy(j.kind, "sync");
+    strcpy(j.account, "demo");
+    strcpy(j.env, "sympy");
+    j.requirements = strdup("mpmath\nsympy==1.12\n");
+    j.timeout_ms = 1000;
+    j.memory_mb = 256;
+    j.expires_at_ms = 2;
+    json = job_to_json(&j);
+    CHECK(json && strstr(json, "\"env\":\"sympy\"") && strstr(json, "\"requirements\":[\"mpmath\",\"sympy==1.12\"]"));
+    CHECK(job_from_json(&k, json, strlen(json), err, sizeof(err)) == 0);
+    CHECK(strcmp(k.env, "sympy") == 0 && strcmp(k.requirements, j.requirements) == 0);
+    free(json);
+    job_release(&k);
+    /* A message naming a malformed environment or requirement is refused. */
+    json = strdup("{\"schema_version\":1,\"job_id\":\"0f8fad5b-d9cb-469f-a165-70867728950e\",\"kind\":\"sync\","
+                  "\"account\":\"demo\",\"env\":\"../x\",\"code\":\"x\",\"timeout_ms\":1,\"memory_mb\":1,"
+                  "\"credits\":5,\"submitted_at_ms\":1,\"expires_at_ms\":2}");
+    CHECK(job_from_json(&k, json, strlen(json), err, sizeof(err)) < 0 && strstr(err, "env"));
+    free(json);
+    job_release(&j);
+
+    result_init(&r);
+    CHECK(r.env_cold_start_ms == -1 && r.env_build_ms == -1);
+    util_uuid(r.id);
+    strcpy(r.executor, "e");
+    json = result_to_json(&r);
+    CHECK(json && !strstr(json, "env"));   /* the default: no field at all */
+    free(json);
+    strcpy(r.env, "req-0123456789ab");
+    r.env_cold_start_ms = 260;
+    r.env_build_ms = 0;
+    json = result_to_json(&r);
+    CHECK(result_from_json(&q, json, strlen(json), err, sizeof(err)) == 0);
+    CHECK(strcmp(q.env, r.env) == 0 && q.env_cold_start_ms == 260 && q.env_build_ms == 0);
+    free(json);
+    result_release(&q);
+    result_release(&r);
+}
+
 int main(void)
 {
+    test_env_fields();
     test_session_fields();
     test_output_chunks();
     test_binary_stdin();
