@@ -62,8 +62,11 @@ static void publish_suspended(const char *id, int64_t at_ms, void *arg)
 static const char *const route_names[] = {"none", "exec-python", "healthz", "signup", "account", "jobs",
                                           "job", "batches", "batch", "metrics", "openapi", "admin",
                                           "keys-rotate", "job-cancel", "job-events", "sessions", "session",
-                                          "session-exec", "session-fork"};
+                                          "session-exec", "session-fork", "envs"};
 #define NROUTES (sizeof(route_names) / sizeof(route_names[0]))
+/* A route without its name here would index past both arrays (UBSan found
+ * GET /v1/envs doing so). */
+_Static_assert(NROUTES == (size_t)ROUTE_ENVS + 1, "route_names names every enum route, in its order");
 static struct metric *m_latency[NROUTES];
 
 /* Counts r's answer and its latency (for a sync call: submission to result). */

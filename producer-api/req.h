@@ -18,7 +18,7 @@
 enum route { ROUTE_NONE, ROUTE_EXEC, ROUTE_HEALTH, ROUTE_SIGNUP, ROUTE_ACCOUNT, ROUTE_JOBS, ROUTE_JOB,
              ROUTE_BATCHES, ROUTE_BATCH, ROUTE_METRICS, ROUTE_OPENAPI, ROUTE_ADMIN,
              ROUTE_KEY_ROTATE, ROUTE_JOB_CANCEL, ROUTE_JOB_EVENTS, ROUTE_SESSIONS, ROUTE_SESSION,
-             ROUTE_SESSION_EXEC, ROUTE_SESSION_FORK, ROUTE_ENVS };
+             ROUTE_SESSION_EXEC, ROUTE_SESSION_FORK, ROUTE_ENVS };   /* the last: api.c names each, in order */
 
 /* One HTTP request. Allocated on its first handler call, freed when MHD
  * completes it. While suspended it is referenced by a->pending (sync call)
