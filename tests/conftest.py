@@ -216,18 +216,22 @@ def wait_env(url, name, ready=0, state=None, timeout=120):
 @pytest.fixture(scope="session")
 def cluster():
     c = Cluster()
-    c.start_kafka()
-    c.declare_env("test", TEST_ENV_REQUIREMENTS)
-    c.start_executor("executor-1", SANDBOX_UID_BASES[0])
-    c.start_executor("executor-2", SANDBOX_UID_BASES[1])
-    c.url = c.start_api()
-    # Both executors must have joined the group before tests measure spread.
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if all("assigned" in c.log(n) for n in ("executor-1", "executor-2")):
-            break
-        time.sleep(0.2)
-    wait_env(c.url, "test", ready=2)
+    try:
+        c.start_kafka()
+        c.declare_env("test", TEST_ENV_REQUIREMENTS)
+        c.start_executor("executor-1", SANDBOX_UID_BASES[0])
+        c.start_executor("executor-2", SANDBOX_UID_BASES[1])
+        c.url = c.start_api()
+        # Both executors must have joined the group before tests measure spread.
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if all("assigned" in c.log(n) for n in ("executor-1", "executor-2")):
+                break
+            time.sleep(0.2)
+        wait_env(c.url, "test", ready=2)
+    except BaseException:
+        c.shutdown()   # a set-up that failed leaves no broker or executor running
+        raise
     yield c
     c.shutdown()
 

@@ -26,22 +26,26 @@ SDIST_MARKER = "/tmp/execq-sdist-ran"
 def stack():
     c = Cluster()
     c.env["EXECQ_ALLOW_REQUIREMENTS"] = "1"   # the API and the executor alike
-    c.start_kafka()
-    c.index = PackageIndex().start()
-    util2 = c.index.sha256("execq_util-2.0-py3-none-any.whl")
-    c.declare_env("test", TEST_ENV_REQUIREMENTS)
-    c.declare_env("test2", "execq-util==2.0\n# execq: warm_imports=execq_util\n")
-    c.declare_env("broken", "execq-nope==1.0\n")
-    c.declare_env("nowheel", "execq-sdist-only==1.0\n")
-    c.declare_env("hashed", f"execq-util==2.0 --hash=sha256:{util2}\n# execq: warm_imports=execq_util\n")
-    c.declare_env("badhash", f"execq-util==2.0 --hash=sha256:{'0' * 64}\n")
-    c.start_executor("executor-1", UID_BASE, extra=["--env-zygotes-mb=0"])
-    c.url = c.start_api()
-    c.api = Api(c.url, "demo_key_slopshop")
-    for name in ("test", "test2", "hashed"):
-        wait_env(c.url, name, ready=1)
-    for name in ("broken", "nowheel", "badhash"):
-        wait_env(c.url, name, state="failed")
+    try:
+        c.start_kafka()
+        c.index = PackageIndex().start()
+        util2 = c.index.sha256("execq_util-2.0-py3-none-any.whl")
+        c.declare_env("test", TEST_ENV_REQUIREMENTS)
+        c.declare_env("test2", "execq-util==2.0\n# execq: warm_imports=execq_util\n")
+        c.declare_env("broken", "execq-nope==1.0\n")
+        c.declare_env("nowheel", "execq-sdist-only==1.0\n")
+        c.declare_env("hashed", f"execq-util==2.0 --hash=sha256:{util2}\n# execq: warm_imports=execq_util\n")
+        c.declare_env("badhash", f"execq-util==2.0 --hash=sha256:{'0' * 64}\n")
+        c.start_executor("executor-1", UID_BASE, extra=["--env-zygotes-mb=0"])
+        c.url = c.start_api()
+        c.api = Api(c.url, "demo_key_slopshop")
+        for name in ("test", "test2", "hashed"):
+            wait_env(c.url, name, ready=1)
+        for name in ("broken", "nowheel", "badhash"):
+            wait_env(c.url, name, state="failed")
+    except BaseException:
+        c.shutdown()
+        raise
     yield c
     c.shutdown()
 
