@@ -285,7 +285,7 @@ char *envlist_json(struct envlist *l)
     pthread_mutex_lock(&l->mu);
     n = aggregate(l, v, ENVLIST_MAX);
     for (size_t i = 0; i < n; i++) {
-        cJSON *e = cJSON_CreateObject(), *x = cJSON_AddObjectToObject(e, "executors");
+        cJSON *e = cJSON_CreateObject(), *x;
         const cJSON *p;
         const char *state = v[i].ready ? "ready" : v[i].building ? "building" : "failed";
         cJSON_AddStringToObject(e, "name", v[i].name);
@@ -301,6 +301,7 @@ char *envlist_json(struct envlist *l)
             cJSON_AddItemToObject(e, "warm_imports", cJSON_Duplicate(p, 1));
         if (v[i].ready && (p = cJSON_GetObjectItemCaseSensitive(v[i].best, "packages")) && cJSON_IsArray(p))
             cJSON_AddItemToObject(e, "packages", cJSON_Duplicate(p, 1));
+        x = cJSON_AddObjectToObject(e, "executors");   /* last: name and state read first */
         cJSON_AddNumberToObject(x, "ready", v[i].ready);
         cJSON_AddNumberToObject(x, "building", v[i].building);
         cJSON_AddNumberToObject(x, "failed", v[i].failed);

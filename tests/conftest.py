@@ -187,6 +187,7 @@ class Cluster:
             except OSError:
                 pass
         root = self.env["EXECQ_SANDBOX_ROOT"]
+        subprocess.run(["rm", "-rf", os.path.join(root, "matplotlib")])   # the executors' font cache
         for d in (os.path.join(root, "root"), os.path.join(root, "dev"), root):   # the executors' empty mount points
             try:
                 os.rmdir(d)
