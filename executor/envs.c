@@ -71,7 +71,6 @@ struct envs {
     char proxy_env[2][300];  /* https_proxy= and http_proxy= from pip-proxy, or "" */
     pthread_t builder;
     int building;            /* the builder thread runs */
-    pid_t build_pid;         /* its step under way, or 0 */
     int stop;
     pthread_t announcer;
     int announcing;
@@ -227,9 +226,6 @@ static int run_builder(struct envs *e, char *const argv[], const char *work, int
         _exit(127);
     }
     close(p[1]);
-    pthread_mutex_lock(&e->mu);
-    e->build_pid = pid;
-    pthread_mutex_unlock(&e->mu);
     for (;;) {
         int64_t left = deadline_ms - util_mono_ms();
         struct pollfd q = {p[0], POLLIN, 0};
@@ -253,11 +249,9 @@ static int run_builder(struct envs *e, char *const argv[], const char *work, int
     out[len] = '\0';
     close(p[0]);
     waitpid(pid, &st, 0);
-    pthread_mutex_lock(&e->mu);
-    e->build_pid = 0;
-    pthread_mutex_unlock(&e->mu);
     if (timed_out) {
-        snprintf(out, OUT_MAX, "the build took longer than env-build-timeout-s (%ld s)", c->env_build_timeout_s);
+        snprintf(out, OUT_MAX, "the build passed its deadline (env-build-timeout-s, %ld s; for a job's requirements "
+                 "requirements-build-s and the job's own)", c->env_build_timeout_s);
         return -1;
     }
     if (WIFEXITED(st) && WEXITSTATUS(st) == 126) {
@@ -367,7 +361,7 @@ static int du_entry(const char *path, const struct stat *sb, int flag, struct FT
     (void)path;
     (void)flag;
     (void)ftw;
-    __atomic_add_fetch(&du_bytes, (int64_t)sb->st_blocks * 512, __ATOMIC_RELAXED);
+    du_bytes += (int64_t)sb->st_blocks * 512;   /* under du_mu */
     return 0;
 }
 

@@ -190,18 +190,22 @@ static void slot_unhold(struct sbx *s, struct sbx_slot *l)
     lnch_stop(stop);   /* NULL-safe */
 }
 
-/* Claims l's sandbox, built ahead, for a job in environment ez (-1: the
- * default): 1 if it comes from that environment's current launcher (held
- * from now on), 0 if from another or a retired one. */
-static int slot_claim(struct sbx *s, struct sbx_slot *l, int ez)
+/* Claims l's sandbox, built ahead, for a job in environment env (NULL:
+ * the default): 1 if it comes from that environment's current launcher
+ * (held from now on), 0 if from another, a retired one, or the
+ * environment's zygote never ran here. */
+static int slot_claim(struct sbx *s, struct sbx_slot *l, const char *env)
 {
-    int ok;
+    int ok, ez = -1;
 
     pthread_mutex_lock(&s->ln_mu);
-    if (ez < 0)
+    if (!env) {
         ok = l->envz < 0 && l->gen == s->ln_gen;
-    else
-        ok = l->envz == ez && s->envz[ez].ln && l->ln == s->envz[ez].ln && l->gen == s->envz[ez].gen;
+    } else {
+        ez = l->envz;
+        ok = ez >= 0 && strcmp(s->envz[ez].spec.name, env) == 0 && s->envz[ez].ln && l->ln == s->envz[ez].ln &&
+             l->gen == s->envz[ez].gen;
+    }
     if (ok) {
         l->hold = 1;
         if (ez >= 0) {
@@ -660,7 +664,7 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
     struct cg_stats st;
     struct env_spec env;
     long cold_ms = -1, built_ms = -1;
-    int ret, ez = -1, have_env = 0;
+    int ret, have_env = 0;
 
     if (slot < 0 || slot >= SBX_MAX_SLOTS) {
         snprintf(errstr, errstr_size, "slot %d out of range", slot);
@@ -689,19 +693,10 @@ int sbx_run(struct sbx *s, int slot, const struct job *j, struct result *r, cons
             return -1;
         have_env = 1;
     }
-    if (have_env) {
-        pthread_mutex_lock(&s->ln_mu);
-        for (int i = 0; i < s->nenvz; i++)
-            if (strcmp(s->envz[i].spec.name, env.name) == 0)
-                ez = i;
-        pthread_mutex_unlock(&s->ln_mu);
-    }
     if (per_job && l->box.init)
         slot_destroy(s, l);   /* the plain sandbox built ahead: this job needs its own */
-    else if (l->box.init && (!have_env || ez >= 0) && !slot_claim(s, l, ez))
+    else if (l->box.init && !slot_claim(s, l, have_env ? env.name : NULL))
         slot_destroy(s, l);   /* built ahead by a zygote since retired, or another environment's */
-    else if (l->box.init && have_env && ez < 0)
-        slot_destroy(s, l);   /* the environment's zygote never ran here yet */
     if (!l->box.init && slot_prepare(s, slot, per_job ? j : NULL, 1, 0, have_env ? &env : NULL, &cold_ms, errstr,
                                      errstr_size) < 0)
         return -1;

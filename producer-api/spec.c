@@ -231,12 +231,13 @@ int spec_parse(const struct cfg *c, const cJSON *o, struct job *j, struct spec_e
                      "in \"env\" (GET /v1/envs)");
             return -1;
         }
-        if (job_requirements_parse(v, &j->requirements, e->msg, sizeof(e->msg)) < 0 ||
-            (cJSON_GetArraySize(v) > c->requirements_max &&
-             snprintf(e->msg, sizeof(e->msg), "\"requirements\": at most %ld", c->requirements_max))) {
-            e->code = "invalid_requirements";
+        e->code = "invalid_requirements";
+        if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > c->requirements_max) {
+            snprintf(e->msg, sizeof(e->msg), "\"requirements\": at most %ld", c->requirements_max);
             return -1;
         }
+        if (job_requirements_parse(v, &j->requirements, e->msg, sizeof(e->msg)) < 0)
+            return -1;
         if (j->env[0]) {
             e->code = "invalid_requirements";
             snprintf(e->msg, sizeof(e->msg), "\"requirements\" are built over the default environment: give no "
