@@ -40,7 +40,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps kafka run test unit integration bench stress-adversarial faults fuzz clean install cluster \
-        cluster-down cluster-test
+        cluster-down cluster-test guest-deps test-cgroup2
 all: $(BUILD)/execq-api $(BUILD)/execq-executor $(BUILD)/execq-launcher $(BUILD)/execq
 
 # Every object depends on the flags it is built with (issue 23): switching
@@ -88,7 +88,13 @@ $(BUILD)/launcher/%.o: %.c $(FLAGS_STAMP)
 	$(CC) $(LAUNCHER_CFLAGS) -c $< -o $@
 # Relinked when libpython changes (an OS upgrade of python3): the executor
 # refuses to start with a launcher whose embedded Python is not the host's.
-$(BUILD)/execq-launcher: $(patsubst %.c,$(BUILD)/launcher/%.o,$(LAUNCHER_SRC)) $(wildcard $(PY_LIBPL)/libpython3.11.a)
+# By a stamp of the library's size, mtime and inode, not its mtime alone:
+# dpkg gives an upgraded file the package's build time, which can be older
+# than the launcher (the cgroup v2 guest's upgrade was, issue 28).
+PYLIB_STAMP = $(BUILD)/.libpython
+PYLIB_NOW = $(shell stat -c '%s %Y %i' $(PY_LIBPL)/libpython3.11.a 2>/dev/null)
+$(shell mkdir -p $(BUILD) && (echo '$(PYLIB_NOW)' | cmp -s - $(PYLIB_STAMP) || echo '$(PYLIB_NOW)' > $(PYLIB_STAMP)))
+$(BUILD)/execq-launcher: $(patsubst %.c,$(BUILD)/launcher/%.o,$(LAUNCHER_SRC)) $(PYLIB_STAMP)
 	$(CC) $(if $(LAUNCHER_SANITIZE),-fsanitize=$(subst $(space),$(comma),$(LAUNCHER_SANITIZE))) -o $@ $(filter %.o,$^) -lseccomp -lcjson -lpthread $(PY_LIBS)
 
 # Unit tests link the modules they test directly (no broker, no network).
@@ -180,6 +186,14 @@ cluster-down:
 # The scale-out test on such a cluster: counts asserted, times in a table.
 cluster-test: deps kafka all
 	@/usr/bin/python3 -m pytest -q -p no:cacheprovider -s tests/cluster
+
+# The executor on cgroup v2 in a Debian 12 guest under qemu (issue 28;
+# scripts/test-cgroup2.sh). guest-deps first: it may upgrade this host's
+# python3.11 to the guest's, and then the launcher is linked again.
+guest-deps: deps
+	@scripts/guest.sh deps
+test-cgroup2: guest-deps kafka all $(BUILD)/tests/test_cg
+	@scripts/test-cgroup2.sh
 
 # Every fault test, the long ones too (broker and API killed and restarted).
 faults: deps kafka all

@@ -84,7 +84,10 @@ class Api:
 class Cluster:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="execq-test-")
-        self.kafka_port = free_port()
+        # EXECQ_TEST_KAFKA=HOST:PORT: a broker started by someone else (the
+        # cgroup v2 guest's tests use the host's; scripts/guest.sh).
+        self.external_kafka = os.environ.get("EXECQ_TEST_KAFKA")
+        self.kafka_port = int(self.external_kafka.rsplit(":", 1)[1]) if self.external_kafka else free_port()
         self.kafka_ctrl = free_port()
         self.api_port = free_port()
         self.brokers = f"127.0.0.1:{self.kafka_port}"
@@ -113,6 +116,8 @@ class Cluster:
                         EXECQ_ADMIN_TOKEN=ADMIN_TOKEN)
 
     def start_kafka(self):
+        if self.external_kafka:
+            return
         subprocess.run([os.path.join(TOP, "scripts/kafka.sh"), "start", os.path.join(self.dir, "kafka"),
                         str(self.kafka_port), str(self.kafka_ctrl)], check=True)
 
@@ -177,11 +182,12 @@ class Cluster:
     def shutdown(self):
         for name in list(self.procs):
             self.stop(name)
-        subprocess.run([os.path.join(TOP, "scripts/kafka.sh"), "stop", os.path.join(self.dir, "kafka")])
+        if not self.external_kafka:
+            subprocess.run([os.path.join(TOP, "scripts/kafka.sh"), "stop", os.path.join(self.dir, "kafka")])
         if self.index:
             self.index.stop()
         subprocess.run(["rm", "-rf", self.env_cache])
-        for ctrl in ("memory", "pids", "cpu", "cpuacct", "freezer"):
+        for ctrl in ("memory", "pids", "cpu", "cpuacct", "freezer", "."):   # v1, then v2's unified hierarchy
             try:
                 os.rmdir(f"/sys/fs/cgroup/{ctrl}/{self.cgroup_parent}")
             except OSError:

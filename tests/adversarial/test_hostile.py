@@ -130,8 +130,10 @@ def job_cgroups(cluster):
     look are gone, not left behind (hostcheck.cgroup_tasks)."""
     ready = prepared_sandboxes(cluster)
     left = []
-    for ctrl in ("memory", "pids", "cpu", "cpuacct", "freezer"):
-        d = f"/sys/fs/cgroup/{ctrl}/{cluster.cgroup_parent}"
+    # v1: each controller's hierarchy; v2 (the guest of make test-cgroup2): the unified one
+    v2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
+    for ctrl in ("",) if v2 else ("memory", "pids", "cpu", "cpuacct", "freezer"):
+        d = os.path.join("/sys/fs/cgroup", ctrl, cluster.cgroup_parent)
         for n, tasks in hostcheck.cgroup_tasks(d).items():
             if not tasks or not set(tasks) <= ready:
                 left.append(f"{ctrl}/{n}")

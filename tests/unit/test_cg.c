@@ -1,11 +1,15 @@
-/* Unit tests of executor/cg.c's file-level pieces against fake v1 and v2
- * hierarchies in a temporary directory (this machine runs v1; the v2 path
- * is tested this far, see docs/security.md). */
+/* Unit tests of executor/cg.c: its file-level pieces against fake v1 and v2
+ * hierarchies in a temporary directory, then (as root) the whole life of a
+ * job group on the machine's real hierarchy, v1 here and v2 in the guest of
+ * `make test-cgroup2` (scripts/guest.sh). */
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cg.h"
@@ -102,6 +106,93 @@ static void test_v1(const char *root)
     }
 }
 
+/* Forks a child that waits on a pipe until it is in group j, then runs
+ * what: 'm' touches 64 MiB, 's' sleeps. Returns its pid. */
+static pid_t child_in(struct cg_job *j, char what)
+{
+    int fds[2];
+    char c, err[256];
+    pid_t pid;
+
+    if (pipe(fds) < 0)
+        return -1;
+    if ((pid = fork()) == 0) {
+        close(fds[1]);
+        if (read(fds[0], &c, 1) != 1)
+            _exit(2);
+        if (what == 'm') {
+            size_t n = 64u << 20;
+            char *p = malloc(n);
+            for (size_t i = 0; p && i < n; i += 4096)
+                p[i] = 1;
+            _exit(0);
+        }
+        pause();
+        _exit(0);
+    }
+    close(fds[0]);
+    CHECK(cg_job_attach(j, pid, err, sizeof(err)) == 0);
+    CHECK(write(fds[1], "x", 1) == 1);
+    close(fds[1]);
+    return pid;
+}
+
+/* The machine's own hierarchy: an executor's group, a job group with a
+ * 16 MiB limit whose child the kernel OOM-kills (and the stats say so),
+ * then a sleeping child that cg_job_kill ends (cgroup.kill on v2, the
+ * freezer on v1), and nothing left after. */
+static void test_real(void)
+{
+    struct cg_layout l;
+    struct cg_limits all = {.memory_bytes = 256 << 20, .pids_max = 64, .cpu_quota_us = 100000, .cpu_period_us = 100000};
+    struct cg_limits lim = {.memory_bytes = 16 << 20, .pids_max = 8, .cpu_quota_us = 50000, .cpu_period_us = 100000};
+    struct cg_stats st;
+    struct cg_job *j;
+    char parent[64], err[512], p[700];
+    int status;
+    pid_t pid;
+
+    if (geteuid() != 0) {
+        printf("test_cg: not root, the real hierarchy is not tried\n");
+        return;
+    }
+    snprintf(parent, sizeof(parent), "execq-cgtest-%d", (int)getpid());
+    if (cg_init(&l, parent, &all, 1, err, sizeof(err)) < 0) {
+        printf("test_cg: cg_init: %s\n", err);
+        CHECK(0);
+        return;
+    }
+    printf("test_cg: real cgroup v%d hierarchy\n", (int)l.version);
+    CHECK((j = cg_job_create(&l, "job", &lim, err, sizeof(err))) != NULL);
+    if (!j) {
+        printf("test_cg: cg_job_create: %s\n", err);
+        cg_fini(&l);
+        return;
+    }
+    pid = child_in(j, 'm');
+    CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    CHECK(cg_job_stats(j, &st) == 0);
+    CHECK(st.oom_killed == 1);
+    CHECK(st.peak_memory_bytes > (8 << 20) && st.peak_memory_bytes <= (16 << 20));
+    CHECK(st.cpu_time_us > 0);
+    pid = child_in(j, 's');
+    cg_job_kill(j);
+    CHECK(waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    cg_job_destroy(j);
+    cg_fini(&l);
+    {
+        /* Gone from every hierarchy; the shared parent stays for other
+         * executors, so the test removes it. */
+        const char *mounts[] = {l.unified, l.memory, l.pids, l.cpu, l.cpuacct, l.freezer};
+        for (size_t i = l.version == CG_V2 ? 0 : 1; i < (l.version == CG_V2 ? 1u : 6u); i++) {
+            snprintf(p, sizeof(p), "%s/%s", mounts[i], l.parent);
+            CHECK(access(p, F_OK) < 0);
+            snprintf(p, sizeof(p), "%s/%s", mounts[i], parent);
+            CHECK(rmdir(p) == 0 || errno == ENOENT);   /* cpu and cpuacct may be one hierarchy */
+        }
+    }
+}
+
 int main(void)
 {
     char root[] = "/tmp/execq-cgtest-XXXXXX";
@@ -111,6 +202,7 @@ int main(void)
     test_v2(root);
     test_v1(root);
     CHECK(cg_read_keyed("/nonexistent", "x") == -1);
+    test_real();
     snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
     CHECK(system(cmd) == 0);
     CHECK_DONE();
