@@ -40,7 +40,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps kafka run test unit integration bench stress-adversarial faults fuzz clean install cluster \
-        cluster-down cluster-test guest-deps test-cgroup2
+        cluster-down cluster-test guest-deps test-cgroup2 deb
 all: $(BUILD)/execq-api $(BUILD)/execq-executor $(BUILD)/execq-launcher $(BUILD)/execq
 
 # Every object depends on the flags it is built with (issue 23): switching
@@ -194,6 +194,10 @@ guest-deps: deps
 	@scripts/guest.sh deps
 test-cgroup2: guest-deps kafka all $(BUILD)/tests/test_cg
 	@scripts/test-cgroup2.sh
+
+# build/execq_<version>_amd64.deb (packaging/, scripts/deb.sh).
+deb: all
+	@scripts/deb.sh
 
 # Every fault test, the long ones too (broker and API killed and restarted).
 faults: deps kafka all

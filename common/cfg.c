@@ -88,7 +88,7 @@ static const struct cfg_entry cfg_table[] = {
     I(zygote_max_age_s, "zygote-max-age-s", "600", 0, 31536000, CFG_EXEC, "warm mode: make the zygote again once it is this many seconds old (0 = never)"),
     I(zygote_huge_pages, "zygote-huge-pages", "1", 0, 1, CFG_EXEC, "warm mode: back the zygote's memory with 2 MiB pages where the kernel can (MADV_COLLAPSE), so each job's fork and exit walk fewer page-table entries (1) or not (0)"),
     I(cpu_percent, "cpu-percent", "100", 1, 100000, CFG_EXEC, "CPU a job may use, in percent of one CPU"),
-    S(cgroup_parent, "cgroup-parent", "execq", 1, CFG_EXEC, "cgroup (relative to each hierarchy's root) each executor makes its group x<pid> under, the job groups inside it"),
+    S(cgroup_parent, "cgroup-parent", "execq", 1, CFG_EXEC, "cgroup (relative to each hierarchy's root) each executor makes its group x<pid> under, the job groups inside it; \"delegated\" (cgroup v2): the group the executor was started in (a systemd unit with Delegate=yes), which it moves itself down into <group>/main to use"),
     I(host_reserve_mb, "host-reserve-mb", "1024", 0, 1048576, CFG_EXEC, "memory kept from jobs for the host (broker, API, kernel): the executor refuses to start unless slots x max-memory-mb + 64 MiB fits in the rest"),
     I(jobs_cpu_percent, "jobs-cpu-percent", "0", 0, 100000, CFG_EXEC, "CPU all of this executor's jobs may use together, in percent of one CPU (0 = every CPU but half of one, which stays for the broker and the API)"),
     I(allow_uncapped_swap, "allow-uncapped-swap", "0", 0, 1, CFG_EXEC, "1: start on cgroup v1 without swap accounting, where a job's swap is not capped (only for hosts without swap)"),

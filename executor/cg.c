@@ -119,7 +119,10 @@ size_t cg_v2_settings(const struct cg_limits *lim, const char *names[], char val
 #define ADD(nm, ...) do { if (n < max) { names[n] = nm; snprintf(values[n], 32, __VA_ARGS__); n++; } } while (0)
     ADD("memory.max", "%lld", (long long)lim->memory_bytes);
     ADD("memory.swap.max", "0");          /* no swap: the limit is the limit */
-    ADD("memory.oom.group", "1");         /* an OOM kill takes the whole job */
+    /* memory.oom.group stays 0, as on v1: the kernel kills the job's
+     * biggest process, and a job whose child was killed goes on (the
+     * hostile res_oom_label and res_kernel_memory; with 1 the whole job
+     * died with any child, issue 28). The job's end kills the rest. */
     ADD("pids.max", "%lld", (long long)lim->pids_max);
     if (lim->cpu_quota_us > 0)
         ADD("cpu.max", "%lld %lld", (long long)lim->cpu_quota_us, (long long)lim->cpu_period_us);
@@ -263,6 +266,57 @@ int cg_swap_check(const char *memory_mount, int allow_swap, char *errstr, size_t
     return -1;
 }
 
+/* --cgroup-parent=delegated: the group this process was started in (a
+ * systemd unit with Delegate=yes, a container's cgroup namespace) is
+ * ours. v2 lets a group with processes in it pass no controllers to
+ * children (no internal processes), so the executor first moves itself
+ * into a leaf "<group>/main", then enables memory, pids and cpu for the
+ * group's children. Nothing is written outside the group. */
+static int take_delegated(struct cg_layout *l, char *errstr, size_t errstr_size)
+{
+    char buf[1024], p[1024], pid[24], *path;
+
+    if (l->version != CG_V2) {
+        snprintf(errstr, errstr_size, "--cgroup-parent=%s needs cgroup v2 (on v1, name a group: execq)", CG_DELEGATED);
+        return -1;
+    }
+    if (read_file("/proc/self/cgroup", buf, sizeof(buf)) < 0 || !(path = strstr(buf, "0::/"))) {
+        snprintf(errstr, errstr_size, "--cgroup-parent=%s: no v2 entry in /proc/self/cgroup", CG_DELEGATED);
+        return -1;
+    }
+    path += 4;
+    path[strcspn(path, "\n")] = '\0';
+    /* Already in our leaf (an exec'd restart in place): its parent is the group. */
+    if (strlen(path) >= 5 && strcmp(path + strlen(path) - 5, "/main") == 0)
+        path[strlen(path) - 5] = '\0';
+    if (!path[0] || strlen(path) >= sizeof(l->top)) {
+        snprintf(errstr, errstr_size, "--cgroup-parent=%s: this process is in %s, not in a group of its own "
+                                      "(start it under systemd with Delegate=yes, or name a group)",
+                 CG_DELEGATED, path[0] ? "too deep a group" : "the root group");
+        return -1;
+    }
+    snprintf(l->top, sizeof(l->top), "%s", path);
+    snprintf(l->parent, sizeof(l->parent), "%s/x%d", l->top, (int)getpid());
+    snprintf(p, sizeof(p), "%s/%s/main", l->unified, l->top);
+    if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+        snprintf(errstr, errstr_size, "create cgroup %s: %s (is the group delegated to this user?)", p, strerror(errno));
+        return -1;
+    }
+    snprintf(p, sizeof(p), "%s/%s/main/cgroup.procs", l->unified, l->top);
+    snprintf(pid, sizeof(pid), "%d", (int)getpid());
+    if (write_file(p, pid) < 0) {
+        snprintf(errstr, errstr_size, "move the executor into %s: %s", p, strerror(errno));
+        return -1;
+    }
+    snprintf(p, sizeof(p), "%s/%s/cgroup.subtree_control", l->unified, l->top);
+    if (write_file(p, "+memory +pids +cpu") < 0) {
+        snprintf(errstr, errstr_size, "enable memory, pids and cpu in %s: %s (the unit needs Delegate=yes)", p,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int cg_init(struct cg_layout *l, const char *parent, const struct cg_limits *all, int allow_swap,
             char *errstr, size_t errstr_size)
 {
@@ -300,11 +354,17 @@ int cg_init(struct cg_layout *l, const char *parent, const struct cg_limits *all
         if (cg_swap_check(l->memory, allow_swap, errstr, errstr_size) < 0)
             return -1;
     }
-    /* The shared parent, then this executor's own group under it, which
-     * holds every job group of this executor and caps them together: jobs
-     * in every slot at their largest limit fit, and nothing more, so they
-     * can never take the memory or CPU the broker and the API need. */
-    if (make_group(l, l->top, errstr, errstr_size) < 0 || make_group(l, l->parent, errstr, errstr_size) < 0)
+    if (strcmp(parent, CG_DELEGATED) == 0) {
+        if (take_delegated(l, errstr, errstr_size) < 0)
+            return -1;
+    } else if (make_group(l, l->top, errstr, errstr_size) < 0) {
+        return -1;
+    }
+    /* The shared parent (above), then this executor's own group under it,
+     * which holds every job group of this executor and caps them together:
+     * jobs in every slot at their largest limit fit, and nothing more, so
+     * they can never take the memory or CPU the broker and the API need. */
+    if (make_group(l, l->parent, errstr, errstr_size) < 0)
         return -1;
     snprintf(v, sizeof(v), "%lld", (long long)all->memory_bytes);
     if (l->version == CG_V2) {

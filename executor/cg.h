@@ -37,13 +37,17 @@ struct cg_stats {
 
 struct cg_job;   /* one live job cgroup */
 
+#define CG_DELEGATED "delegated"   /* --cgroup-parent: the group this process was started in (v2) */
+
 /* Initialises libcgroup, detects the version and mount points, and makes
  * the shared parent group and, under it, this executor's own group
  * (<parent>/x<pid>) with the limits of all its jobs together in all (memory,
  * swap forbidden, socket buffers on v1, CPU quota; pids_max unused). Job
  * groups go under the executor's group. On cgroup v1 without swap
- * accounting it refuses unless allow_swap (cg_swap_check). Returns 0, or -1
- * with the reason (no controller, not mounted, no permission) in errstr. */
+ * accounting it refuses unless allow_swap (cg_swap_check). parent
+ * CG_DELEGATED (v2 only): the group this process is in is the shared
+ * parent; the process moves itself into its leaf <group>/main first.
+ * Returns 0, or -1 with the reason (no controller, not mounted, no permission) in errstr. */
 int cg_init(struct cg_layout *l, const char *parent, const struct cg_limits *all, int allow_swap,
             char *errstr, size_t errstr_size);
 

@@ -1661,7 +1661,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         }
     }
     log_msg(LOG_INFO, "sandbox ready: %s mode, launcher pid %d, cgroup v%d under %s, probe job %ld ms",
-            c->sandbox_mode, sbx_launcher_pid(s), (int)s->cg.version, c->cgroup_parent, r.execution_time_ms);
+            c->sandbox_mode, sbx_launcher_pid(s), (int)s->cg.version, s->cg.top, r.execution_time_ms);
     result_release(&r);
     job_release(&probe);
     return s;

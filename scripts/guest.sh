@@ -8,7 +8,9 @@
 #   guest.sh boot SCRIPT OUT boot it, run SCRIPT (a path in the repository) as
 #                            the guest's init, with the repository shared in
 #                            at /host; OUT (a directory in the repository)
-#                            gets guest.log and rc; exits with the guest's rc
+#                            gets guest.log and rc; exits with the guest's rc.
+#                            EXECQ_GUEST_SYSTEMD=1: systemd is PID 1 and
+#                            SCRIPT runs as a unit (tests/guest/init.sh)
 # The guest reaches the host's loopback as 10.0.2.2 (qemu's user networking).
 # KVM when /dev/kvm runs a stock guest, software emulation (TCG) otherwise.
 set -euo pipefail
@@ -17,7 +19,7 @@ cache="$top/.run/guest"
 # What the guest holds: the runtime libraries of every execq binary, the
 # Python of the sandboxes, what the tests run with, and what a real host
 # has (systemd, uidmap for the rootless executor).
-pkgs=linux-image-amd64,initramfs-tools,systemd,systemd-sysv,udev,kmod,util-linux,passwd,procps,iproute2
+pkgs=linux-image-amd64,initramfs-tools,systemd,systemd-sysv,udev,kmod,util-linux,passwd,adduser,procps,iproute2
 pkgs+=,socat,curl,ca-certificates,uidmap
 pkgs+=,python3,python3-numpy,python3-pandas,python3-matplotlib,python3-pip,python3-venv
 pkgs+=,python3-pytest,python3-jsonschema,python3-yaml,python3-prometheus-client,python3-pexpect
@@ -113,7 +115,7 @@ boot() {
     -drive file="$img/disk.img",format=raw,if=virtio,snapshot=on \
     -virtfs local,path="$top",mount_tag=host,security_model=none,id=host \
     -nic user,model=virtio-net-pci \
-    -append "root=/dev/vda rw console=ttyS0 quiet panic=-1 init=/sbin/execq-guest-init execq.script=$script execq.out=$out" \
+    -append "root=/dev/vda rw console=ttyS0 quiet panic=-1 init=/sbin/execq-guest-init execq.script=$script execq.out=$out${EXECQ_GUEST_SYSTEMD:+ execq.systemd=1}" \
     > "$top/$out/console.log" 2>&1 || true
   if [ ! -f "$top/$out/rc" ]; then
     echo "guest: no exit code came back; the console's end:"

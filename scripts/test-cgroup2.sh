@@ -5,7 +5,10 @@
 # tests/guest/test_cgroup2.py (the seed's examples, each limit, clean-up
 # after an executor's SIGKILL, and the hostile programs) in each sandbox
 # mode of EXECQ_SANDBOX_MODES (default both); EXECQ_GUEST_K, a pytest -k
-# expression, runs a part.
+# expression, runs a part. Then the Debian package (scripts/deb.sh) in a
+# second boot, with systemd as PID 1: tests/guest/package.sh installs,
+# serves, restarts, upgrades and purges it. EXECQ_GUEST_PARTS (default
+# "tests package") names which of the two boots run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -22,9 +25,24 @@ KAFKA_PORT=$port
 MODES="${EXECQ_SANDBOX_MODES:-warm fresh}"
 PYTEST_K='${EXECQ_GUEST_K:-}'
 PARAMS
-start=$(date +%s)
 rc=0
-scripts/guest.sh boot tests/guest/run.sh "$out" || rc=$?
-cat "$out/guest.log"
-echo "test-cgroup2: guest exit code $rc after $(( $(date +%s) - start )) s (log: $out/)"
+for part in ${EXECQ_GUEST_PARTS:-tests package}; do
+  start=$(date +%s)
+  case $part in
+    tests)
+      scripts/guest.sh boot tests/guest/run.sh "$out" || rc=$? ;;
+    package)
+      # Two builds of the package, the second an upgrade of the first.
+      v=$(cat VERSION)
+      DEB_VERSION="$v+test1" scripts/deb.sh > /dev/null
+      DEB_VERSION="$v+test2" scripts/deb.sh > /dev/null
+      mkdir -p "$out/package"
+      { cat "$out/params"; echo "DEB1=build/execq_$v+test1_amd64.deb"; echo "DEB2=build/execq_$v+test2_amd64.deb"; } \
+        > "$out/package/params"
+      EXECQ_GUEST_SYSTEMD=1 scripts/guest.sh boot tests/guest/package.sh "$out/package" || rc=$?
+      cat "$out/package/guest.log" ;;
+  esac
+  [ "$part" = tests ] && cat "$out/guest.log"
+  echo "test-cgroup2: $part: guest exit code $rc after $(( $(date +%s) - start )) s (log: $out/)"
+done
 exit $rc

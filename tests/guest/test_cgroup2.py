@@ -67,7 +67,7 @@ def test_memory_max_is_memory_exceeded(api):
 
 def test_job_group_carries_the_limits(cluster, api):
     """While a job runs, its group has the job's memory.max, swap 0, an OOM
-    taking the whole group, pids.max and cpu.max as asked."""
+    kill of one process at a time (as on v1), pids.max and cpu.max as asked."""
     code = ("import glob, os, time\n"
             "print(open('/proc/self/cgroup').read().strip())\n"
             "time.sleep(4)\n")
@@ -96,7 +96,7 @@ def test_job_group_carries_the_limits(cluster, api):
     # The job sees its own cgroup namespace's root, never the host's path.
     assert body["stdout"] == "0::/\n", body
     assert seen, "no job group with memory.max = 96 MiB was seen"
-    assert seen["memory.swap.max"] == "0" and seen["memory.oom.group"] == "1", seen
+    assert seen["memory.swap.max"] == "0" and seen["memory.oom.group"] == "0", seen
     assert int(seen["pids.max"]) > 0, seen
     quota, period = seen["cpu.max"].split()
     assert quota != "max" and int(quota) > 0 and int(period) > 0, seen
@@ -146,8 +146,8 @@ def sandbox_procs():
 
 def test_sigkill_of_executors_then_cgroup_kill_cleans_up(cluster, api):
     """Both executors SIGKILLed while a job runs: the job's processes live on
-    in their group (nothing killed them); executors started again find the
-    dead ones' groups, kill what they hold with cgroup.kill and remove them."""
+    in their group (warm mode); executors started again find the dead ones'
+    groups, kill what they hold with cgroup.kill and remove them."""
     import concurrent.futures
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         f = pool.submit(api.run, "import os, time\nfor i in range(5): os.fork()\ntime.sleep(60)", timeout=30)
@@ -159,7 +159,11 @@ def test_sigkill_of_executors_then_cgroup_kill_cleans_up(cluster, api):
             cluster.stop(n, sig=signal.SIGKILL)
         left = [f"/sys/fs/cgroup/{cluster.cgroup_parent}/x{pid}" for pid in old.values()]
         assert any(os.path.isdir(g) for g in left)
-        assert len(sandbox_procs()) >= 30, "the job's processes should outlive their executor"
+        if os.environ.get("EXECQ_SANDBOX_MODE") == "warm":
+            # A warm sandbox is the zygote's child, not the launcher's: it
+            # outlives its executor until the next one clears the group. (A
+            # fresh one dies with its launcher.)
+            assert len(sandbox_procs()) >= 30, "the job's processes should outlive their executor"
         cluster.start_executor("executor-1", SANDBOX_UID_BASES[0])
         cluster.start_executor("executor-2", SANDBOX_UID_BASES[1])
         deadline = time.time() + 180
@@ -168,8 +172,8 @@ def test_sigkill_of_executors_then_cgroup_kill_cleans_up(cluster, api):
             time.sleep(0.2)
         assert not any(os.path.isdir(g) for g in left), "the dead executors' groups are still there"
         assert "removed" in cluster.log("executor-1") + cluster.log("executor-2")
-        status, body = f.result()   # the job itself: failed or redelivered, never lost
-        assert status in (200, 503), body
+        status, body = f.result()   # the sync call: its result, a failure or no_result (the job is refunded if it never ran)
+        assert status in (200, 503, 504), body
     # Only the new slots' next sandboxes remain.
     survivors = [p for p in sandbox_procs() if not os.path.exists(f"/proc/{p[0]}/cgroup") or
                  any(f"x{pid}" in open(f"/proc/{p[0]}/cgroup").read() for pid in old.values())]
