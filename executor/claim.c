@@ -10,15 +10,32 @@
 #include <string.h>
 #include <unistd.h>
 
-int claim_overlaps_subids(const char *path, long base, long count, char *who, size_t who_size)
+/* Whether the name field of a subid line (name_len bytes) is owner: its
+ * name or its uid in decimal. */
+static int line_is(const char *name, size_t name_len, const struct claim_owner *owner)
+{
+    char uid[24];
+
+    if (!owner)
+        return 0;
+    snprintf(uid, sizeof(uid), "%ld", owner->uid);
+    return (strlen(owner->name) == name_len && strncmp(name, owner->name, name_len) == 0) ||
+           (strlen(uid) == name_len && strncmp(name, uid, name_len) == 0);
+}
+
+/* Calls each(start, n, is_owner, line, arg) for every "name:start:count"
+ * line of path until it returns non-zero, which is returned (0 at the end
+ * or without the file; -1 if it cannot be read). */
+static int each_subid(const char *path, const struct claim_owner *owner,
+                      int (*each)(long, long, int, const char *, size_t, void *), void *arg)
 {
     char line[512];
     FILE *f = fopen(path, "re");
-    int found = 0;
+    int rc = 0;
 
     if (!f)
         return errno == ENOENT ? 0 : -1;
-    while (!found && fgets(line, sizeof(line), f)) {
+    while (!rc && fgets(line, sizeof(line), f)) {
         char *c1 = strchr(line, ':'), *c2, *end;
         long start, n;
         if (!c1 || !(c2 = strchr(c1 + 1, ':')))
@@ -29,21 +46,68 @@ int claim_overlaps_subids(const char *path, long base, long count, char *who, si
         n = strtol(c2 + 1, &end, 10);
         if (n <= 0 || start < 0)
             continue;
-        if (start < base + count && base < start + n) {
-            snprintf(who, who_size, "%.*s (%ld..%ld)", (int)(c1 - line), line, start, start + n - 1);
-            found = 1;
-        }
+        rc = each(start, n, line_is(line, (size_t)(c1 - line), owner), line, (size_t)(c1 - line), arg);
     }
     fclose(f);
-    return found;
+    return rc;
+}
+
+struct span {
+    long base, count;
+    char *who;
+    size_t who_size;
+    long start;   /* within: the owner's range holding the span */
+};
+
+static int overlaps(long start, long n, int mine, const char *name, size_t name_len, void *arg)
+{
+    struct span *sp = arg;
+
+    if (mine || !(start < sp->base + sp->count && sp->base < start + n))
+        return 0;
+    snprintf(sp->who, sp->who_size, "%.*s (%ld..%ld)", (int)name_len, name, start, start + n - 1);
+    return 1;
+}
+
+static int holds(long start, long n, int mine, const char *name, size_t name_len, void *arg)
+{
+    struct span *sp = arg;
+
+    (void)name, (void)name_len;
+    if (!mine || sp->base < start || sp->base + sp->count > start + n)
+        return 0;
+    sp->start = start;
+    return 1;
+}
+
+int claim_within_subids(const char *path, const struct claim_owner *owner, long base, long count, long *start)
+{
+    struct span sp = {base, count, NULL, 0, -1};
+    int rc = each_subid(path, owner, holds, &sp);
+
+    if (rc > 0)
+        *start = sp.start;
+    return rc;
+}
+
+int claim_overlaps_subids(const char *path, long base, long count, char *who, size_t who_size)
+{
+    return claim_overlaps_others(path, NULL, base, count, who, who_size);
+}
+
+int claim_overlaps_others(const char *path, const struct claim_owner *owner, long base, long count, char *who,
+                          size_t who_size)
+{
+    struct span sp = {base, count, who, who_size, -1};
+    return each_subid(path, owner, overlaps, &sp);
 }
 
 int claim_uids(struct claim *cl, long base, long count, const char *lock_path, const char *subuid_path,
-               const char *subgid_path, char *errstr, size_t errstr_size)
+               const char *subgid_path, const struct claim_owner *owner, char *errstr, size_t errstr_size)
 {
     const char *files[2] = {subuid_path, subgid_path};
     struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = base, .l_len = count};
-    char who[300];
+    char who[300] = "";
     int fd = -1;
 
     cl->fd = -1;
@@ -54,14 +118,21 @@ int claim_uids(struct claim *cl, long base, long count, const char *lock_path, c
         return -1;
     }
     for (int i = 0; i < 2; i++) {
-        int rc = claim_overlaps_subids(files[i], base, count, who, sizeof(who));
-        if (rc < 0) {
-            snprintf(errstr, errstr_size, "read %s: %s", files[i], strerror(errno));
-            return -1;
-        }
+        long start;
+        int rc = claim_overlaps_others(files[i], owner, base, count, who, sizeof(who));
         if (rc > 0) {
             snprintf(errstr, errstr_size, "sandbox uids %ld..%ld overlap %s in %s: choose another --uid-base",
                      base, base + count - 1, who, files[i]);
+            return -1;
+        }
+        if (rc == 0 && owner && (rc = claim_within_subids(files[i], owner, base, count, &start)) == 0) {
+            snprintf(errstr, errstr_size, "sandbox uids %ld..%ld are not in a range of %s's in %s (a rootless "
+                                          "executor maps its sandboxes from there): add one, or choose another "
+                                          "--uid-base", base, base + count - 1, owner->name, files[i]);
+            return -1;
+        }
+        if (rc < 0) {
+            snprintf(errstr, errstr_size, "read %s: %s", files[i], strerror(errno));
             return -1;
         }
     }

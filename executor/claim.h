@@ -9,22 +9,44 @@
 
 #include <stddef.h>
 
-/* The host-wide lock file: one byte-range lock per executor over its uids. */
+/* The host-wide lock file: one byte-range lock per executor over its uids
+ * (a rootless executor, which cannot write /run, keeps it in its sandbox
+ * root: its ranges are its user's alone). */
 #define CLAIM_LOCK_PATH "/run/execq-uids.lock"
+#define CLAIM_LOCK_NAME "uids.lock"
 
 struct claim {
     int fd;   /* the lock file, holding our open-file-description lock; -1 when none */
 };
 
+/* A rootless executor's user: its subordinate ranges are where its
+ * sandboxes' uids come from (newuidmap maps them). */
+struct claim_owner {
+    const char *name;
+    long uid;
+};
+
 /* Takes [base, base + count) for this process (count >= 1; an empty range
  * is refused): refuses (-1, errstr) if the
  * range overlaps a range in subuid_path or subgid_path (missing files hold
- * none), an existing user or group (through NSS), or the range another live
+ * none) of anyone but owner, lies outside owner's own ranges there (owner
+ * NULL: an executor as root, whose range must be in no one's), includes an
+ * existing user or group (through NSS), or overlaps the range another live
  * executor holds in lock_path. The lock is an open file description lock,
  * released by claim_release() or when the process dies, whatever way: no
  * stale claims. Returns 0 with cl->fd set. */
 int claim_uids(struct claim *cl, long base, long count, const char *lock_path, const char *subuid_path,
-               const char *subgid_path, char *errstr, size_t errstr_size);
+               const char *subgid_path, const struct claim_owner *owner, char *errstr, size_t errstr_size);
+
+/* Whether one of owner's lines of the subid file at path (by name or uid)
+ * holds all of [base, base + count): 1 with the line's start in *start, 0
+ * if none does (or no such file), -1 if it cannot be read. */
+int claim_within_subids(const char *path, const struct claim_owner *owner, long base, long count, long *start);
+
+/* Like claim_overlaps_subids, leaving out owner's own lines (owner NULL:
+ * none left out). */
+int claim_overlaps_others(const char *path, const struct claim_owner *owner, long base, long count, char *who,
+                          size_t who_size);
 
 /* Releases the claim. Safe on a claim never taken (fd -1). */
 void claim_release(struct claim *cl);

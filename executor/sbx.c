@@ -1526,8 +1526,8 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         goto fail;
     }
     /* Session slots come after the job slots: their own uids, files and groups. */
-    if (claim_uids(&s->uids, c->uid_base, 2 * (c->slots + c->session_slots), CLAIM_LOCK_PATH, "/etc/subuid", "/etc/subgid", errstr,
-                   errstr_size) < 0)
+    if (claim_uids(&s->uids, c->uid_base, 2 * (c->slots + c->session_slots), CLAIM_LOCK_PATH, "/etc/subuid", "/etc/subgid",
+                   NULL, errstr, errstr_size) < 0)
         goto fail;
     /* The mount point: root-owned, not a symlink, so nothing can redirect it. */
     memset(&hello, 0, sizeof(hello));

@@ -38,6 +38,12 @@ def header(path):
         h[k.strip()] = v.strip()
     h["request"] = json.loads(h.get("request", "{}"))
     h["expect"] = json.loads(h.get("expect", "{}"))
+    # "# expect_v2:" replaces it on a cgroup v2 host (the guest of make
+    # test-cgroup2) where the kernel answers otherwise and as safely: there
+    # socket buffers count in memory.max, so a job queueing past its limit
+    # is OOM-killed rather than refused a send.
+    if "expect_v2" in h and os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+        h["expect"] = json.loads(h["expect_v2"])
     return h
 
 
@@ -155,6 +161,14 @@ def check_host(cluster, api, before):
 
 
 def check_expect(name, exp, status, body):
+    if "any_of" in exp:   # outcomes of which one must hold
+        errors = []
+        for alternative in exp["any_of"]:
+            try:
+                return check_expect(name, alternative, status, body)
+            except AssertionError as e:
+                errors.append(e)
+        raise AssertionError(f"none of the expected outcomes: {errors}")
     assert status == 200, body
     assert body["ok"] is True
     out = body["stdout"]
