@@ -201,20 +201,59 @@ static size_t layout_mounts(const struct cg_layout *l, const char *out[5])
     return 5;
 }
 
+/* v2: enables memory, pids and cpu in the root group and in each group
+ * above name (relative), so that name's own group has them (a host where
+ * no one enabled them yet: a guest without systemd). As root only: a
+ * delegated group's ancestors are not ours. */
+static int enable_above(const struct cg_layout *l, const char *name, char *errstr, size_t errstr_size)
+{
+    char p[1024], rel[256];
+
+    snprintf(rel, sizeof(rel), "%s", name);
+    for (char *slash = rel;; slash++) {
+        char *next = strchr(slash, '/');
+        if (slash == rel)
+            snprintf(p, sizeof(p), "%s/cgroup.subtree_control", l->unified);
+        else
+            snprintf(p, sizeof(p), "%s/%.*s/cgroup.subtree_control", l->unified, (int)(slash - 1 - rel), rel);
+        if (write_file(p, "+memory +pids +cpu") < 0) {
+            snprintf(errstr, errstr_size, "enable controllers in %s: %s", p, strerror(errno));
+            return -1;
+        }
+        if (!next)
+            return 0;
+        slash = next;
+    }
+}
+
 /* Creates group name (relative) in every controller this executor uses. An
  * existing group is fine (a shared parent from an earlier run). */
 static int make_group(const struct cg_layout *l, const char *name, char *errstr, size_t errstr_size)
 {
-    struct cgroup *cg = cgroup_new_cgroup(name);
+    struct cgroup *cg;
     int err, ret = -1;
 
-    if (!cg)
-        goto nomem;
     if (l->version == CG_V2) {
-        if (!cgroup_add_controller(cg, "memory") || !cgroup_add_controller(cg, "pids") ||
-            !cgroup_add_controller(cg, "cpu"))
-            goto nomem;
-    } else {
+        /* mkdir, not libcgroup: a rootless executor's libcgroup finds no
+         * group it may describe in its delegated subtree ("requested group
+         * parameter does not exist"), and v2 needs nothing more. Children
+         * need the controllers enabled in the group's subtree_control. */
+        char p[1024];
+        snprintf(p, sizeof(p), "%s/%s", l->unified, name);
+        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+            snprintf(errstr, errstr_size, "create cgroup %s: %s", p, strerror(errno));
+            return -1;
+        }
+        snprintf(p, sizeof(p), "%s/%s/cgroup.subtree_control", l->unified, name);
+        if (write_file(p, "+memory +pids +cpu") < 0) {
+            snprintf(errstr, errstr_size, "enable controllers in %s: %s", p, strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    if (!(cg = cgroup_new_cgroup(name)))
+        goto nomem;
+    {
         const char *ctrls[] = {"memory", "pids", "cpu", "cpuacct", "freezer"};
         for (size_t i = 0; i < 5; i++)
             if (!cgroup_add_controller(cg, ctrls[i]))
@@ -223,15 +262,6 @@ static int make_group(const struct cg_layout *l, const char *name, char *errstr,
     if ((err = cgroup_create_cgroup(cg, 0)) != 0) {
         snprintf(errstr, errstr_size, "create cgroup %s: %s", name, cgroup_strerror(err));
         goto out;
-    }
-    if (l->version == CG_V2) {
-        /* Children need the controllers enabled in the parent's subtree_control. */
-        char p[1024];
-        snprintf(p, sizeof(p), "%s/%s/cgroup.subtree_control", l->unified, name);
-        if (write_file(p, "+memory +pids +cpu") < 0) {
-            snprintf(errstr, errstr_size, "enable controllers in %s: %s", p, strerror(errno));
-            goto out;
-        }
     }
     ret = 0;
     goto out;
@@ -357,7 +387,8 @@ int cg_init(struct cg_layout *l, const char *parent, const struct cg_limits *all
     if (strcmp(parent, CG_DELEGATED) == 0) {
         if (take_delegated(l, errstr, errstr_size) < 0)
             return -1;
-    } else if (make_group(l, l->top, errstr, errstr_size) < 0) {
+    } else if ((l->version == CG_V2 && enable_above(l, l->top, errstr, errstr_size) < 0) ||
+               make_group(l, l->top, errstr, errstr_size) < 0) {
         return -1;
     }
     /* The shared parent (above), then this executor's own group under it,

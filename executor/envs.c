@@ -178,7 +178,7 @@ static int run_builder(struct envs *e, char *const argv[], const char *work, int
     const struct cfg *c = e->c;
     uid_t uid = (uid_t)c->env_build_uid;
     char home[320], tmp[320], *envp[16];
-    int p[2], st = 0, n = 0, timed_out = 0;
+    int p[2], st = 0, n = 0, timed_out = 0, rootless = geteuid() != 0;
     size_t len = 0;
     pid_t pid;
 
@@ -219,7 +219,9 @@ static int run_builder(struct envs *e, char *const argv[], const char *work, int
         if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
             _exit(126);
         syscall(SYS_close_range, 3, ~0U, 0);
-        if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0 ||
+        /* A rootless executor (which declares no environment; sbx.c) lists
+         * the default's packages as its own user: it has no uid to drop to. */
+        if ((rootless ? 0 : setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0) ||
             prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || chdir(work) < 0)
             _exit(126);
         execve(argv[0], argv, envp);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -38,6 +39,48 @@ struct lnch {
     atomic_int dead;       /* reaped: pid is no longer ours to signal */
     pthread_mutex_t mu;    /* one request at a time */
 };
+
+static struct lnch_idmap idmap;
+static int idmap_on;
+
+void lnch_set_idmap(const struct lnch_idmap *m)
+{
+    idmap_on = m != NULL;
+    if (m)
+        idmap = *m;
+}
+
+/* Runs newuidmap or newgidmap (tool) for pid: 0 -> own, 1.. -> the
+ * sandboxes' ids. Returns 0, or -1 with the reason in errstr. */
+static int map_ids(const char *tool, pid_t pid, long own, char *errstr, size_t errstr_size)
+{
+    char a[5][24], path[64];
+    char *argv[] = {path, a[0], "0", a[1], "1", "1", a[2], a[3], NULL};
+    char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+    int status;
+    pid_t p;
+
+    snprintf(path, sizeof(path), "/usr/bin/%s", tool);
+    snprintf(a[0], sizeof(a[0]), "%d", (int)pid);
+    snprintf(a[1], sizeof(a[1]), "%ld", own);
+    snprintf(a[2], sizeof(a[2]), "%ld", idmap.base);
+    snprintf(a[3], sizeof(a[3]), "%ld", idmap.count);
+    if ((p = fork()) == 0) {
+        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0)
+            _exit(127);
+        syscall(SYS_close_range, 3, ~0U, 0);
+        execve(path, argv, envp);
+        _exit(127);
+    }
+    if (p < 0 || waitpid(p, &status, 0) != p || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        snprintf(errstr, errstr_size, "%s %d 0 %ld 1 1 %ld %ld failed (status %d): is the uidmap package "
+                 "installed, and are these ids in the executor user's /etc/subuid and /etc/subgid?",
+                 path, (int)pid, own, idmap.base, idmap.count, p < 0 ? -1 : status);
+        return -1;
+    }
+    return 0;
+}
 
 /* Receives one reply with up to 3 descriptors. Returns the number of
  * descriptors (fds filled), or -1 with the reason in errstr. */
@@ -66,7 +109,7 @@ struct lnch *lnch_spawn(const char *launcher, const struct lnch_hello *hello, ch
 {
     struct lnch *l = calloc(1, sizeof(*l));
     char self[512], path[600];
-    int sv[2] = {-1, -1};
+    int sv[2] = {-1, -1}, sync[2] = {-1, -1}, go[2] = {-1, -1};
     ssize_t n;
 
     if (!l) {
@@ -95,6 +138,10 @@ struct lnch *lnch_spawn(const char *launcher, const struct lnch_hello *hello, ch
         snprintf(errstr, errstr_size, "socketpair: %s", strerror(errno));
         goto fail;
     }
+    if (idmap_on && (pipe2(sync, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0)) {
+        snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
+        goto fail;
+    }
     /* From the executor's main thread (launcher.h): only async-signal-safe
      * calls in the child before execve, so other threads' locks never matter. */
     l->pid = fork();
@@ -105,8 +152,14 @@ struct lnch *lnch_spawn(const char *launcher, const struct lnch_hello *hello, ch
     if (l->pid == 0) {
         char *argv[] = {"execq-launcher", NULL};
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        char c = 0;
         /* Dies with the executor; no credential change follows, so it holds. */
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        /* Rootless: a user namespace of its own, mapped by the executor
+         * (map_ids) while this waits; then it is root there. */
+        if (idmap_on && (unshare(CLONE_NEWUSER) < 0 || write(sync[1], "u", 1) != 1 || read(go[0], &c, 1) != 1 ||
+                         c != 'g' || prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0))
+            _exit(126);
         if (null < 0 || dup2(sv[1], 3) != 3 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
             _exit(127);
         syscall(SYS_close_range, 4, ~0U, 0);
@@ -116,16 +169,42 @@ struct lnch *lnch_spawn(const char *launcher, const struct lnch_hello *hello, ch
     }
     close(sv[1]);
     sv[1] = -1;
+    if (idmap_on) {
+        char c = 0;
+        close(sync[1]);
+        close(go[0]);
+        sync[1] = go[0] = -1;
+        if (read(sync[0], &c, 1) != 1) {
+            snprintf(errstr, errstr_size, "the launcher could not make its user namespace (a rootless executor "
+                     "needs unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1)");
+            goto fail;
+        }
+        if (map_ids("newuidmap", l->pid, idmap.uid, errstr, errstr_size) < 0 ||
+            map_ids("newgidmap", l->pid, idmap.gid, errstr, errstr_size) < 0)
+            goto fail;
+        if (write(go[1], "g", 1) != 1) {
+            snprintf(errstr, errstr_size, "start the sandbox launcher: %s", strerror(errno));
+            goto fail;
+        }
+    }
     l->sock = sv[0];
     sv[0] = -1;
     if (send(l->sock, hello, sizeof(*hello), MSG_NOSIGNAL) != (ssize_t)sizeof(*hello)) {
         snprintf(errstr, errstr_size, "start the sandbox launcher: %s", strerror(errno));
         goto fail;
     }
+    for (int i = 0; i < 2; i++) {
+        if (sync[i] >= 0) close(sync[i]);
+        if (go[i] >= 0) close(go[i]);
+    }
     return l;
 fail:
     if (sv[0] >= 0) close(sv[0]);
     if (sv[1] >= 0) close(sv[1]);
+    for (int i = 0; i < 2; i++) {
+        if (sync[i] >= 0) close(sync[i]);
+        if (go[i] >= 0) close(go[i]);
+    }
     lnch_stop(l);
     return NULL;
 }

@@ -28,6 +28,21 @@ struct lnch;
  * nothing of the executor's environment ever reaches a sandbox. */
 extern char *const lnch_env[];
 
+/* A rootless executor's id map (sbx.c, issue 28): each launcher starts in
+ * a user namespace of its own, where id 0 is the executor's user and ids
+ * 1..count are the host ids base..base+count-1 (the sandboxes', from the
+ * user's /etc/subuid and /etc/subgid ranges), written by the setuid
+ * newuidmap and newgidmap as rootless podman has them written. Inside it
+ * the launcher holds every capability, over those ids only. */
+struct lnch_idmap {
+    long uid, gid;     /* the executor's own */
+    long base, count;  /* the sandboxes' host ids */
+};
+
+/* Sets the map every launcher started from now on gets (NULL: none, an
+ * executor running as root). Called once, before the first launcher. */
+void lnch_set_idmap(const struct lnch_idmap *m);
+
 /* Starts execq-launcher (path, or if empty the one beside the calling
  * binary) with hello and waits until it is ready (the warm imports done).
  * Returns the handle, or NULL with the reason in errstr. Call from the

@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1478,7 +1479,9 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     struct stat sb;
     struct job probe;
     struct result r;
-    char err2[256];
+    struct passwd *pw;
+    struct claim_owner owner = {NULL, -1};   /* rootless: the executor's user */
+    char err2[256], owner_name[64], lock[300];
     int rc, warm;
 
     if (!s) {
@@ -1493,9 +1496,28 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     for (int i = 0; i < SBX_MAX_SLOTS; i++)
         s->slots[i] = NO_SLOT;
     if (geteuid() != 0) {
-        snprintf(errstr, errstr_size, "the executor must run as root to build sandboxes (it drops to "
-                                      "unprivileged uids inside each)");
-        goto fail;
+        /* Rootless (issue 28): the sandboxes' ids come from this user's
+         * subordinate ranges, mapped into each launcher's own user
+         * namespace (launcher.h); its cgroup is the one delegated to it. */
+        pw = getpwuid(geteuid());
+        if (!pw) {
+            snprintf(errstr, errstr_size, "a rootless executor's uid %d has no passwd entry", (int)geteuid());
+            goto fail;
+        }
+        snprintf(owner_name, sizeof(owner_name), "%s", pw->pw_name);
+        owner = (struct claim_owner){owner_name, (long)geteuid()};
+        if (strcmp(c->cgroup_parent, CG_DELEGATED) != 0) {
+            snprintf(errstr, errstr_size, "not running as root: a rootless executor needs cgroup v2 and a group of "
+                     "its own, --cgroup-parent=%s under systemd's Delegate=yes (packaging/systemd/"
+                     "execq-executor-rootless.service); or run it as root", CG_DELEGATED);
+            goto fail;
+        }
+        if (c->envs[0] || c->envs_dir[0] || c->allow_requirements) {
+            snprintf(errstr, errstr_size, "not running as root: environments (--env, --envs-dir, "
+                     "--allow-requirements) are built as --env-build-uid and made root's, which a rootless "
+                     "executor cannot do; it serves the default environment only");
+            goto fail;
+        }
     }
     if (strcmp(c->sandbox_mode, "warm") != 0 && strcmp(c->sandbox_mode, "fresh") != 0) {
         snprintf(errstr, errstr_size, "sandbox-mode=%s: warm or fresh", c->sandbox_mode);
@@ -1526,16 +1548,26 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         goto fail;
     }
     /* Session slots come after the job slots: their own uids, files and groups. */
-    if (claim_uids(&s->uids, c->uid_base, 2 * (c->slots + c->session_slots), CLAIM_LOCK_PATH, "/etc/subuid", "/etc/subgid",
-                   NULL, errstr, errstr_size) < 0)
-        goto fail;
-    /* The mount point: root-owned, not a symlink, so nothing can redirect it. */
-    memset(&hello, 0, sizeof(hello));
     mkdir(c->sandbox_root, 0755);
+    if (owner.name)
+        snprintf(lock, sizeof(lock), "%s/%s", c->sandbox_root, CLAIM_LOCK_NAME);
+    if (claim_uids(&s->uids, c->uid_base, 2 * (c->slots + c->session_slots), owner.name ? lock : CLAIM_LOCK_PATH,
+                   "/etc/subuid", "/etc/subgid", owner.name ? &owner : NULL, errstr, errstr_size) < 0)
+        goto fail;
+    if (owner.name) {
+        struct lnch_idmap m = {(long)geteuid(), (long)getegid(), c->uid_base, 2 * (c->slots + c->session_slots)};
+        lnch_set_idmap(&m);
+        log_msg(LOG_INFO, "rootless: as %s, sandbox ids %ld..%ld from /etc/subuid and /etc/subgid (newuidmap)",
+                owner.name, m.base, m.base + m.count - 1);
+    }
+    /* The mount point: ours (root's, or a rootless executor's user's), not a
+     * symlink, so nothing can redirect it. */
+    memset(&hello, 0, sizeof(hello));
     snprintf(hello.jail.root, sizeof(hello.jail.root), "%s/root", c->sandbox_root);
     mkdir(hello.jail.root, 0755);
-    if (lstat(hello.jail.root, &sb) < 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != 0 || (sb.st_mode & 022)) {
-        snprintf(errstr, errstr_size, "%s must be a root-owned directory not writable by others", hello.jail.root);
+    if (lstat(hello.jail.root, &sb) < 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != geteuid() || (sb.st_mode & 022)) {
+        snprintf(errstr, errstr_size, "%s must be a directory of the executor's user (%s) not writable by others",
+                 hello.jail.root, owner.name ? owner.name : "root");
         goto fail;
     }
     {
@@ -1605,7 +1637,8 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     hello.jail.pids_max = (int32_t)c->pids_max;
     snprintf(hello.jail.usr_paths, sizeof(hello.jail.usr_paths), "%s", c->sandbox_paths);
     snprintf(hello.jail.python, sizeof(hello.jail.python), "%s", c->python);
-    hello.uid_base = c->uid_base;
+    /* In the launcher's own user namespace when rootless: ids 1.. there. */
+    hello.uid_base = owner.name ? 1 : c->uid_base;
     hello.zygote_huge_pages = (int32_t)c->zygote_huge_pages;
     snprintf(hello.warm_imports, sizeof(hello.warm_imports), "%s", c->warm_imports);
     s->hello = hello;

@@ -5,7 +5,8 @@
 # tests/guest/test_cgroup2.py (the seed's examples, each limit, clean-up
 # after an executor's SIGKILL, and the hostile programs) in each sandbox
 # mode of EXECQ_SANDBOX_MODES (default both); EXECQ_GUEST_K, a pytest -k
-# expression, runs a part. Then the Debian package (scripts/deb.sh) in a
+# expression, runs a part; EXECQ_GUEST_USERS (default "root rootless")
+# which executors: as root, and rootless (tests/guest/rootless.sh). Then the Debian package (scripts/deb.sh) in a
 # second boot, with systemd as PID 1: tests/guest/package.sh installs,
 # serves, restarts, upgrades and purges it. EXECQ_GUEST_PARTS (default
 # "tests package") names which of the two boots run.
@@ -23,6 +24,7 @@ scripts/kafka.sh start "$kdir" "$port" "$ctrl"
 cat > "$out/params" <<PARAMS
 KAFKA_PORT=$port
 MODES="${EXECQ_SANDBOX_MODES:-warm fresh}"
+USERS="${EXECQ_GUEST_USERS:-root rootless}"
 PYTEST_K='${EXECQ_GUEST_K:-}'
 PARAMS
 rc=0

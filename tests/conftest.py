@@ -33,6 +33,11 @@ ADMIN_TOKEN = "test-operator-token-" + uuid.uuid4().hex   # the session API's op
 SANDBOX_UID_BASES = (400000 + _UID_OFFSET, 500000 + _UID_OFFSET)
 
 
+# Executors started through a wrapper that makes them rootless (issue 28;
+# tests/guest/rootless.sh): they serve the default environment only.
+ROOTLESS_WRAPPER = os.environ.get("EXECQ_TEST_EXECUTOR_WRAPPER")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "long: a fault test that runs in `make faults` only")
 
@@ -146,7 +151,11 @@ class Cluster:
         # The same metrics port across restarts of one executor.
         if name not in self.metrics:
             self.metrics[name] = f"127.0.0.1:{free_port()}"
-        return self.start(name, [os.path.join(BUILD, "execq-executor"), f"--uid-base={uid_base}",
+        # EXECQ_TEST_EXECUTOR_WRAPPER: a program that starts the executor
+        # (its first argument, the executor's name, then the command), as
+        # tests/guest/rootless.sh starts it rootless.
+        wrapper = [ROOTLESS_WRAPPER, name] if ROOTLESS_WRAPPER else []
+        return self.start(name, [*wrapper, os.path.join(BUILD, "execq-executor"), f"--uid-base={uid_base}",
                                  f"--slots={slots}", f"--metrics-addr={self.metrics[name]}", *self.env_args(),
                                  *extra])
 
@@ -225,7 +234,8 @@ def cluster():
     c = Cluster()
     try:
         c.start_kafka()
-        c.declare_env("test", TEST_ENV_REQUIREMENTS)
+        if not ROOTLESS_WRAPPER:
+            c.declare_env("test", TEST_ENV_REQUIREMENTS)
         c.start_executor("executor-1", SANDBOX_UID_BASES[0])
         c.start_executor("executor-2", SANDBOX_UID_BASES[1])
         c.url = c.start_api()
@@ -235,7 +245,8 @@ def cluster():
             if all("assigned" in c.log(n) for n in ("executor-1", "executor-2")):
                 break
             time.sleep(0.2)
-        wait_env(c.url, "test", ready=2)
+        if not ROOTLESS_WRAPPER:
+            wait_env(c.url, "test", ready=2)
     except BaseException:
         c.shutdown()   # a set-up that failed leaves no broker or executor running
         raise

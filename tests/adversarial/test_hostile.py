@@ -106,7 +106,8 @@ def prepared_sandboxes(cluster):
     job: an init (namespace root, uid-base + 2N) that is a child of an
     executor's launcher, and its one child, the job process (uid-base + 2N + 1)."""
     executors = {str(cluster.procs[n].pid) for n in ("executor-1", "executor-2") if n in cluster.procs}
-    launchers = {pid for pid, _, ppid in hostcheck.procs_of_uids(lambda uid: uid == 0) if ppid in executors}
+    # The executors' children: root's, or a rootless executor's user's (issue 28)
+    launchers = {pid for pid, _, ppid in hostcheck.procs_of_uids(lambda uid: True) if ppid in executors}
     procs = host_sandbox_procs()
     per_uid = {}
     for pid, uid, ppid in procs:
@@ -141,6 +142,8 @@ def job_cgroups(cluster):
     for ctrl in ("",) if v2 else ("memory", "pids", "cpu", "cpuacct", "freezer"):
         d = os.path.join("/sys/fs/cgroup", ctrl, cluster.cgroup_parent)
         for n, tasks in hostcheck.cgroup_tasks(d).items():
+            if n.endswith("/main"):
+                continue   # a rootless executor's own leaf (cg.c, delegated): the executor and its launchers
             if not tasks or not set(tasks) <= ready:
                 left.append(f"{ctrl}/{n}")
     return left

@@ -15,10 +15,17 @@ echo "== cgroup v2: $(cat /sys/fs/cgroup/cgroup.controllers); kernel $(uname -r)
 status=0
 echo "== unit: test_cg on the real hierarchy"
 build/tests/test_cg || status=1
-for mode in $MODES; do
-  echo "== sandbox mode: $mode"
-  EXECQ_SANDBOX_MODE=$mode /usr/bin/python3 -m pytest -q -p no:cacheprovider -o cache_dir=/tmp \
-    --junitxml="$out/junit-$mode.xml" ${PYTEST_K:+-k "$PYTEST_K"} tests/guest/test_cgroup2.py || status=1
+# The executor as root, then rootless (tests/guest/rootless.sh: the user
+# execq, a delegated group, newuidmap), in each sandbox mode.
+for who in ${USERS:-root rootless}; do
+  for mode in $MODES; do
+    echo "== sandbox mode: $mode, executor: $who"
+    wrapper=
+    [ "$who" = rootless ] && wrapper=/host/tests/guest/rootless.sh
+    EXECQ_TEST_EXECUTOR_WRAPPER=$wrapper EXECQ_SANDBOX_MODE=$mode \
+      /usr/bin/python3 -m pytest -q -p no:cacheprovider -o cache_dir=/tmp \
+      --junitxml="$out/junit-$who-$mode.xml" ${PYTEST_K:+-k "$PYTEST_K"} tests/guest/test_cgroup2.py || status=1
+  done
 done
 # The stacks' logs, for the host to read (the guest's /tmp goes with it).
 for d in /tmp/execq-test-*; do

@@ -26,14 +26,26 @@ V2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
 pytestmark = pytest.mark.skipif(not V2, reason="this host is not on cgroup v2 (make test-cgroup2 boots a guest that is)")
 
 
-def executor_group(cluster, name):
-    """The v2 group of executor `name`: <parent>/x<pid>."""
-    return f"/sys/fs/cgroup/{cluster.cgroup_parent}/x{cluster.procs[name].pid}"
+ROOTLESS = bool(os.environ.get("EXECQ_TEST_EXECUTOR_WRAPPER"))
+
+
+def executor_group(cluster, name, pid=None):
+    """The v2 group of executor `name`: <parent>/x<pid>, or, rootless,
+    <parent>/<name>/x<pid> (its delegated group is <parent>/<name>:
+    tests/guest/rootless.sh)."""
+    pid = pid or cluster.procs[name].pid
+    return f"/sys/fs/cgroup/{cluster.cgroup_parent}/{name + '/' if ROOTLESS else ''}x{pid}"
 
 
 def test_executors_run_on_v2(cluster, api):
     for name in ("executor-1", "executor-2"):
         assert "cgroup v2 under" in cluster.log(name), cluster.log(name)[-2000:]
+        if ROOTLESS:
+            # No capability at all in the host's user namespace; its
+            # launchers are root only in namespaces of their own.
+            st = hostcheck.proc_status(cluster.procs[name].pid)
+            assert st["Uid"].split()[0] != "0" and st["CapEff"] == "0" * 16 and st["CapPrm"] == "0" * 16, st
+            assert "rootless: as execq" in cluster.log(name)
         g = executor_group(cluster, name)
         assert os.path.isdir(g), g
         # The executor's group holds only job groups (v2's no-internal-process
@@ -157,7 +169,7 @@ def test_sigkill_of_executors_then_cgroup_kill_cleans_up(cluster, api):
         old = {n: cluster.procs[n].pid for n in ("executor-1", "executor-2")}
         for n in old:
             cluster.stop(n, sig=signal.SIGKILL)
-        left = [f"/sys/fs/cgroup/{cluster.cgroup_parent}/x{pid}" for pid in old.values()]
+        left = [executor_group(cluster, n, pid) for n, pid in old.items()]
         assert any(os.path.isdir(g) for g in left)
         if os.environ.get("EXECQ_SANDBOX_MODE") == "warm":
             # A warm sandbox is the zygote's child, not the launcher's: it
