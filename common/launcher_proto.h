@@ -46,6 +46,8 @@ struct jail_cfg {
     char mpl_dir[300];        /* host directory of matplotlib's config and font cache, copied into each
                                * sandbox at JAIL_MPL_DIR ("" or missing: none) */
     char dev_dir[300];        /* where the launcher keeps each slot's files (JAIL_DEV_SUBDIR of the sandbox root) */
+    char nodes_dir[300];      /* rootless: device nodes root made for each slot, <nodes_dir>/slot<N>/<name>
+                               * (JAIL_NODES_SUBDIR; packaging/make-device-nodes), "" as root */
     char env_dir[300];        /* an environment's directory on the host (a virtual environment the executor
                                * built), seen at JAIL_ENV_PATH by its zygote and its sandboxes; "": the default */
     char env_site[400];       /* its site-packages as seen there, on sys.path ahead of the host's */
@@ -71,6 +73,7 @@ struct jail_cfg {
  * another, and a lock dies with its holder. Built once per slot: a sandbox
  * costs bind mounts only. */
 #define JAIL_DEV_SUBDIR "dev"
+#define JAIL_NODES_SUBDIR "nodes"
 
 /* Kernel budgets each sandbox gets (sandbox/jail.c; sbx.c checks the host can afford them): queued signals and POSIX timers
  * (RLIMIT_SIGPENDING, counted per user namespace and, above it, against the

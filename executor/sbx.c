@@ -1548,6 +1548,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         goto fail;
     }
     /* Session slots come after the job slots: their own uids, files and groups. */
+    memset(&hello, 0, sizeof(hello));
     mkdir(c->sandbox_root, 0755);
     if (owner.name)
         snprintf(lock, sizeof(lock), "%s/%s", c->sandbox_root, CLAIM_LOCK_NAME);
@@ -1556,13 +1557,23 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         goto fail;
     if (owner.name) {
         struct lnch_idmap m = {(long)geteuid(), (long)getegid(), c->uid_base, 2 * (c->slots + c->session_slots)};
+        char node[600];
+        /* Each slot's own device nodes, made by root beforehand (jail.c). */
+        snprintf(hello.jail.nodes_dir, sizeof(hello.jail.nodes_dir), "%s/%s", c->sandbox_root, JAIL_NODES_SUBDIR);
+        snprintf(node, sizeof(node), "%s/slot%ld/urandom", hello.jail.nodes_dir, c->slots + c->session_slots - 1);
+        if (stat(node, &sb) < 0 || !S_ISCHR(sb.st_mode)) {
+            snprintf(errstr, errstr_size, "rootless: no device nodes for slot %ld in %s (a user namespace may make "
+                     "none): root makes them before the executor starts, with /usr/lib/execq/make-device-nodes %s "
+                     "(the unit's ExecStartPre)", c->slots + c->session_slots - 1, hello.jail.nodes_dir,
+                     hello.jail.nodes_dir);
+            goto fail;
+        }
         lnch_set_idmap(&m);
         log_msg(LOG_INFO, "rootless: as %s, sandbox ids %ld..%ld from /etc/subuid and /etc/subgid (newuidmap)",
                 owner.name, m.base, m.base + m.count - 1);
     }
     /* The mount point: ours (root's, or a rootless executor's user's), not a
      * symlink, so nothing can redirect it. */
-    memset(&hello, 0, sizeof(hello));
     snprintf(hello.jail.root, sizeof(hello.jail.root), "%s/root", c->sandbox_root);
     mkdir(hello.jail.root, 0755);
     if (lstat(hello.jail.root, &sb) < 0 || !S_ISDIR(sb.st_mode) || sb.st_uid != geteuid() || (sb.st_mode & 022)) {

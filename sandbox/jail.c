@@ -314,15 +314,24 @@ int jail_slot_files(const struct jail_cfg *c, int slot)
                 return -1;
         } else {
             /* A rootless executor's launcher (launcher.h) may make no
-             * device node: it binds the host's over an empty file, as
-             * bubblewrap does. Only these five, by their fixed names. */
-            char host[32];
+             * device node. The host's own (/dev/null) would be one inode
+             * for every sandbox, and so its flocks and POSIX locks
+             * (fs_shared_inode_locks found it): root made this slot's
+             * beforehand (packaging/make-device-nodes, the unit's
+             * ExecStartPre=+), bound here over an empty file. */
+            char src[400];
+            struct stat sb;
             int fd;
-            snprintf(host, sizeof(host), "/dev/%s", devs[i].name);
-            if (errno != EPERM || (fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666)) < 0)
+            snprintf(src, sizeof(src), "%s/slot%d/%s", c->nodes_dir, slot, devs[i].name);
+            if (errno != EPERM || !c->nodes_dir[0] || stat(src, &sb) < 0 || !S_ISCHR(sb.st_mode) ||
+                sb.st_rdev != makedev(devs[i].maj, devs[i].min) || sb.st_nlink != 1) {
+                errno = EPERM;
+                return -1;
+            }
+            if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666)) < 0)
                 return -1;
             close(fd);
-            if (mount(host, p, NULL, MS_BIND, NULL) < 0)
+            if (mount(src, p, NULL, MS_BIND, NULL) < 0)
                 return -1;
         }
     }

@@ -15,9 +15,9 @@ rm -rf --one-file-system "$build/deb"
 install -d "$root/DEBIAN" "$root/usr/sbin" "$root/usr/bin" "$root/usr/lib/execq" "$root/lib/systemd/system" \
   "$root/etc/execq" "$root/usr/share/man/man1" "$root/usr/share/doc/execq"
 install -m 0755 "$build/execq-api" "$build/execq-executor" "$root/usr/sbin/"
-install -m 0755 "$build/execq-launcher" "$root/usr/lib/execq/"
+install -m 0755 "$build/execq-launcher" packaging/make-device-nodes "$root/usr/lib/execq/"
 install -m 0755 "$build/execq" "$root/usr/bin/"
-strip --strip-debug "$root"/usr/sbin/* "$root"/usr/bin/* "$root"/usr/lib/execq/*
+strip --strip-debug "$root"/usr/sbin/* "$root"/usr/bin/* "$root"/usr/lib/execq/execq-launcher
 install -m 0644 packaging/systemd/*.service "$root/lib/systemd/system/"
 install -m 0640 packaging/etc/api.env packaging/etc/executor.env "$root/etc/execq/"
 gzip -9n < docs/execq.1 > "$root/usr/share/man/man1/execq.1.gz"

@@ -5,8 +5,8 @@
 # host": apt install the .deb, point /etc/execq/*.env at Kafka (the host's,
 # forwarded to this guest's loopback), start the units; then the seed's
 # curl, the executor's cgroup under its unit, kill -9 and the automatic
-# restart, the journal, an upgrade that keeps the operator's settings, and
-# a purge. Prints "ok ..." or "FAIL ..." per check; exits 1 on any FAIL.
+# restart, the journal, an upgrade that keeps the operator's settings, the
+# rootless executor's unit, and a purge. Prints "ok ..." or "FAIL ..." per check; exits 1 on any FAIL.
 set -u
 out=/host/$(sed -n 's/.*execq\.out=\([^ ]*\).*/\1/p' /proc/cmdline)
 . "$out/params"
@@ -80,6 +80,18 @@ check "both units running again" wait_for 60 systemctl is-active execq-api.servi
 check "the executor is ready after the upgrade" wait_for 300 sh -c '[ "$(journalctl -u execq-executor --no-pager | grep -c "sandbox ready")" -ge 3 ]'
 check "the seed's curl answers (after the upgrade)" wait_for 120 seed_ok
 
+echo "== the rootless executor (execq-executor-rootless.service)"
+check "postinst gave execq a subuid and subgid range" sh -c "grep -q '^execq:1900000000:65536' /etc/subuid && grep -q '^execq:1900000000:65536' /etc/subgid"
+systemctl start execq-executor-rootless.service
+check "it stopped the root executor (Conflicts=)" sh -c '! systemctl is-active --quiet execq-executor.service'
+check "it is ready" wait_for 300 sh -c 'journalctl -u execq-executor-rootless --no-pager | grep -q "sandbox ready"'
+rpid=$(systemctl show -p MainPID --value execq-executor-rootless.service)
+check "it runs as execq" sh -c "ps -o user= -p $rpid | grep -qx execq"
+check "with no capability" sh -c "grep -qx 'CapEff:	0000000000000000' /proc/$rpid/status && grep -qx 'CapPrm:	0000000000000000' /proc/$rpid/status"
+check "its sandboxes run as ids of execq's range" sh -c "ps -eo uid= | awk '\$1 >= 1900000000 && \$1 < 1900065536' | grep -q ."
+check "the seed's curl answers (rootless)" wait_for 120 seed_ok
+journalctl -u execq-executor-rootless --no-pager | grep -E "rootless:|sandbox ready" | tail -2
+
 echo "== purge"
 check "apt purge execq" apt-get purge -y -q execq
 check "the units are gone" test ! -e /lib/systemd/system/execq-api.service
@@ -87,7 +99,7 @@ check "no execq process left" sh -c '! pgrep -f "execq-(api|executor|launcher)"'
 check "/etc/execq gone" test ! -e /etc/execq
 check "/var/lib/execq gone" test ! -e /var/lib/execq
 check "the execq user gone" sh -c '! getent passwd execq'
-check "the unit's cgroup gone" test ! -e "$unit"
+check "the units' cgroups gone" sh -c "test ! -e $unit && test ! -e /sys/fs/cgroup/system.slice/execq-executor-rootless.service"
 
 echo "== journal of the executor (last lines)"
 journalctl -u execq-executor --no-pager | tail -15

@@ -29,8 +29,10 @@ for f in "$g" "$g/cgroup.procs" "$g/cgroup.subtree_control" "$g/cgroup.threads" 
   chown "$user:$user" "$f"
 done
 echo $$ > "$g/main/cgroup.procs"
-# Its sandbox root (systemd's RuntimeDirectory=), the user's.
+# Its sandbox root (systemd's RuntimeDirectory=), the user's, and each
+# slot's device nodes, made by root (the unit's ExecStartPre=+).
 mkdir -p "$EXECQ_SANDBOX_ROOT"
 chown "$user:$user" "$EXECQ_SANDBOX_ROOT"
+/host/packaging/make-device-nodes "$EXECQ_SANDBOX_ROOT/nodes" 16
 export EXECQ_CGROUP_PARENT=delegated
 exec setpriv --reuid="$user" --regid="$user" --init-groups --inh-caps=-all -- "$@"
