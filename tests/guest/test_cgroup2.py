@@ -174,8 +174,9 @@ def test_sigkill_of_executors_then_cgroup_kill_cleans_up(cluster, api):
         if os.environ.get("EXECQ_SANDBOX_MODE") == "warm":
             # A warm sandbox is the zygote's child, not the launcher's: it
             # outlives its executor until the next one clears the group. (A
-            # fresh one dies with its launcher.)
-            assert len(sandbox_procs()) >= 30, "the job's processes should outlive their executor"
+            # fresh one dies with its launcher, and so do the slots' waiting
+            # sandboxes, up to 8 of the 30 counted before the kill.)
+            assert len(sandbox_procs()) >= 20, "the job's processes should outlive their executor"
         cluster.start_executor("executor-1", SANDBOX_UID_BASES[0])
         cluster.start_executor("executor-2", SANDBOX_UID_BASES[1])
         deadline = time.time() + 180
