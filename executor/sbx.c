@@ -1564,7 +1564,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         if (stat(node, &sb) < 0 || !S_ISCHR(sb.st_mode)) {
             snprintf(errstr, errstr_size, "rootless: no device nodes for slot %ld in %s (a user namespace may make "
                      "none): root makes them before the executor starts, with /usr/lib/execq/make-device-nodes %s "
-                     "(the unit's ExecStartPre)", c->slots + c->session_slots - 1, hello.jail.nodes_dir,
+                     "(execq-rootless-nodes.service)", c->slots + c->session_slots - 1, hello.jail.nodes_dir,
                      hello.jail.nodes_dir);
             goto fail;
         }

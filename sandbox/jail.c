@@ -318,7 +318,7 @@ int jail_slot_files(const struct jail_cfg *c, int slot)
              * for every sandbox, and so its flocks and POSIX locks
              * (fs_shared_inode_locks found it): root made this slot's
              * beforehand (packaging/make-device-nodes, the unit's
-             * ExecStartPre=+), bound here over an empty file. */
+             * execq-rootless-nodes.service), bound here over an empty file. */
             char src[400];
             struct stat sb;
             int fd;

@@ -91,6 +91,7 @@ check "with no capability" sh -c "grep -qx 'CapEff:	0000000000000000' /proc/$rpi
 check "its sandboxes run as ids of execq's range" sh -c "ps -eo uid= | awk '\$1 >= 1900000000 && \$1 < 1900065536' | grep -q ."
 check "the seed's curl answers (rootless)" wait_for 120 seed_ok
 journalctl -u execq-executor-rootless --no-pager | grep -E "rootless:|sandbox ready" | tail -2
+echo "     systemd-analyze security execq-executor-rootless: $(systemd-analyze security --no-pager execq-executor-rootless.service 2>/dev/null | tail -1)"
 
 echo "== purge"
 check "apt purge execq" apt-get purge -y -q execq

@@ -30,7 +30,7 @@ for f in "$g" "$g/cgroup.procs" "$g/cgroup.subtree_control" "$g/cgroup.threads" 
 done
 echo $$ > "$g/main/cgroup.procs"
 # Its sandbox root (systemd's RuntimeDirectory=), the user's, and each
-# slot's device nodes, made by root (the unit's ExecStartPre=+).
+# slot's device nodes, made by root (execq-rootless-nodes.service).
 mkdir -p "$EXECQ_SANDBOX_ROOT"
 chown "$user:$user" "$EXECQ_SANDBOX_ROOT"
 /host/packaging/make-device-nodes "$EXECQ_SANDBOX_ROOT/nodes" 16
