@@ -54,7 +54,7 @@ void lnch_set_idmap(const struct lnch_idmap *m)
  * sandboxes' ids. Returns 0, or -1 with the reason in errstr. */
 static int map_ids(const char *tool, pid_t pid, long own, char *errstr, size_t errstr_size)
 {
-    char a[5][24], path[64];
+    char a[4][24], path[64];
     char *argv[] = {path, a[0], "0", a[1], "1", "1", a[2], a[3], NULL};
     char *envp[] = {"PATH=/usr/bin:/bin", NULL};
     int status;
