@@ -84,8 +84,22 @@ def test_refuses_bad_sandbox_paths(cluster):
 
 
 def test_refuses_without_root(cluster):
-    p = start(cluster, prefix=("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"))
-    assert p.returncode == 1 and "must run as root" in p.stderr
+    """Not root, the executor would run rootless (issue 28), which needs a
+    delegated cgroup v2 group and the user's own subordinate ids: without
+    them it refuses, saying so (this host is v1, nobody has no range)."""
+    nobody = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+    p = start(cluster, prefix=nobody)
+    assert p.returncode == 1, p.stderr
+    assert "not running as root" in p.stderr and "--cgroup-parent=delegated" in p.stderr, p.stderr
+    p = start(cluster, "--cgroup-parent=delegated", prefix=nobody)
+    assert p.returncode == 1, p.stderr
+    assert "are not in a range of nobody's in /etc/subuid" in p.stderr, p.stderr
+    req = os.path.join(cluster.dir, "rootless-env.txt")
+    with open(req, "w") as f:
+        f.write("x==1.0\n")
+    os.chmod(req, 0o644)
+    p = start(cluster, "--cgroup-parent=delegated", f"--env=x={req}", prefix=nobody)
+    assert p.returncode == 1 and "a rootless executor cannot do" in p.stderr, p.stderr
 
 
 def test_has_no_unsandboxed_mode(cluster):
