@@ -188,7 +188,8 @@ def test_async_job_returns_files_and_images(api):
     status, got = api.request("GET", f"/v1/jobs/{acc['job_id']}?wait=20")
     assert status == 200, got
     res = got["job"]["result"]
-    assert files_of(res) == {"a.txt": b"hi"} and len(res["images"]) == 1
+    assert files_of(res) == {"a.txt": b"hi"} and len(res["images"]) == 1, {k: res.get(k) for k in (
+        "exit_code", "timed_out", "memory_exceeded", "stderr", "execution_time_ms")}
 
 
 NUMPY_TEST = "/usr/lib/python3/dist-packages/numpy/core/tests/test_numerictypes.py"
