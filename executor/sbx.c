@@ -1559,13 +1559,15 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
         struct lnch_idmap m = {(long)geteuid(), (long)getegid(), c->uid_base, 2 * (c->slots + c->session_slots)};
         char node[600];
         /* Each slot's own device nodes, made by root beforehand (jail.c). */
-        snprintf(hello.jail.nodes_dir, sizeof(hello.jail.nodes_dir), "%s/%s", c->sandbox_root, JAIL_NODES_SUBDIR);
+        snprintf(hello.jail.nodes_dir, sizeof(hello.jail.nodes_dir), "%s/%s/%ld", c->sandbox_root, JAIL_NODES_SUBDIR,
+                 c->uid_base);   /* this executor's own: two never share a node (make-device-nodes) */
         snprintf(node, sizeof(node), "%s/slot%ld/urandom", hello.jail.nodes_dir, c->slots + c->session_slots - 1);
         if (stat(node, &sb) < 0 || !S_ISCHR(sb.st_mode)) {
             snprintf(errstr, errstr_size, "rootless: no device nodes for slot %ld in %s (a user namespace may make "
-                     "none): root makes them before the executor starts, with /usr/lib/execq/make-device-nodes %s "
-                     "(execq-rootless-nodes.service)", c->slots + c->session_slots - 1, hello.jail.nodes_dir,
-                     hello.jail.nodes_dir);
+                     "none): root makes them before the executor starts, with EXECQ_UID_BASE=%ld "
+                     "/usr/lib/execq/make-device-nodes %s/%s (execq-rootless-nodes.service)",
+                     c->slots + c->session_slots - 1, hello.jail.nodes_dir, c->uid_base, c->sandbox_root,
+                     JAIL_NODES_SUBDIR);
             goto fail;
         }
         lnch_set_idmap(&m);

@@ -33,6 +33,10 @@ echo $$ > "$g/main/cgroup.procs"
 # slot's device nodes, made by root (execq-rootless-nodes.service).
 mkdir -p "$EXECQ_SANDBOX_ROOT"
 chown "$user:$user" "$EXECQ_SANDBOX_ROOT"
-/host/packaging/make-device-nodes "$EXECQ_SANDBOX_ROOT/nodes" 16
+base=200000
+for a in "$@"; do
+  case $a in --uid-base=*) base=${a#--uid-base=} ;; esac
+done
+EXECQ_UID_BASE=$base /host/packaging/make-device-nodes "$EXECQ_SANDBOX_ROOT/nodes" 16
 export EXECQ_CGROUP_PARENT=delegated
 exec setpriv --reuid="$user" --regid="$user" --init-groups --inh-caps=-all -- "$@"
