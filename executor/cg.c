@@ -201,29 +201,32 @@ static size_t layout_mounts(const struct cg_layout *l, const char *out[5])
     return 5;
 }
 
-/* v2: enables memory, pids and cpu in the root group and in each group
- * above name (relative), so that name's own group has them (a host where
- * no one enabled them yet: a guest without systemd). As root only: a
- * delegated group's ancestors are not ours. */
+/* v2: enables memory, pids and cpu for the children of group rel (its
+ * first len bytes; 0: the root group). */
+static int enable_in(const struct cg_layout *l, const char *rel, int len, char *errstr, size_t errstr_size)
+{
+    char p[1024];
+
+    snprintf(p, sizeof(p), "%s/%.*s%scgroup.subtree_control", l->unified, len, rel, len ? "/" : "");
+    if (write_file(p, "+memory +pids +cpu") < 0) {
+        snprintf(errstr, errstr_size, "enable memory, pids and cpu in %s: %s", p, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* v2: enables them in the root group and in each group above name, so
+ * that name's own group has them (a host where no one enabled them yet: a
+ * guest without systemd). As root only: a delegated group's ancestors are
+ * not ours. */
 static int enable_above(const struct cg_layout *l, const char *name, char *errstr, size_t errstr_size)
 {
-    char p[1024], rel[256];
-
-    snprintf(rel, sizeof(rel), "%s", name);
-    for (char *slash = rel;; slash++) {
-        char *next = strchr(slash, '/');
-        if (slash == rel)
-            snprintf(p, sizeof(p), "%s/cgroup.subtree_control", l->unified);
-        else
-            snprintf(p, sizeof(p), "%s/%.*s/cgroup.subtree_control", l->unified, (int)(slash - 1 - rel), rel);
-        if (write_file(p, "+memory +pids +cpu") < 0) {
-            snprintf(errstr, errstr_size, "enable controllers in %s: %s", p, strerror(errno));
+    if (enable_in(l, name, 0, errstr, errstr_size) < 0)
+        return -1;
+    for (const char *slash = strchr(name, '/'); slash; slash = strchr(slash + 1, '/'))
+        if (enable_in(l, name, (int)(slash - name), errstr, errstr_size) < 0)
             return -1;
-        }
-        if (!next)
-            return 0;
-        slash = next;
-    }
+    return 0;
 }
 
 /* Creates group name (relative) in every controller this executor uses. An
@@ -244,12 +247,7 @@ static int make_group(const struct cg_layout *l, const char *name, char *errstr,
             snprintf(errstr, errstr_size, "create cgroup %s: %s", p, strerror(errno));
             return -1;
         }
-        snprintf(p, sizeof(p), "%s/%s/cgroup.subtree_control", l->unified, name);
-        if (write_file(p, "+memory +pids +cpu") < 0) {
-            snprintf(errstr, errstr_size, "enable controllers in %s: %s", p, strerror(errno));
-            return -1;
-        }
-        return 0;
+        return enable_in(l, name, (int)strlen(name), errstr, errstr_size);
     }
     if (!(cg = cgroup_new_cgroup(name)))
         goto nomem;
@@ -338,13 +336,7 @@ static int take_delegated(struct cg_layout *l, char *errstr, size_t errstr_size)
         snprintf(errstr, errstr_size, "move the executor into %s: %s", p, strerror(errno));
         return -1;
     }
-    snprintf(p, sizeof(p), "%s/%s/cgroup.subtree_control", l->unified, l->top);
-    if (write_file(p, "+memory +pids +cpu") < 0) {
-        snprintf(errstr, errstr_size, "enable memory, pids and cpu in %s: %s (the unit needs Delegate=yes)", p,
-                 strerror(errno));
-        return -1;
-    }
-    return 0;
+    return enable_in(l, l->top, (int)strlen(l->top), errstr, errstr_size);
 }
 
 int cg_init(struct cg_layout *l, const char *parent, const struct cg_limits *all, int allow_swap,

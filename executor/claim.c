@@ -54,9 +54,8 @@ static int each_subid(const char *path, const struct claim_owner *owner,
 
 struct span {
     long base, count;
-    char *who;
+    char *who;          /* overlaps: whose range, for the message */
     size_t who_size;
-    long start;   /* within: the owner's range holding the span */
 };
 
 static int overlaps(long start, long n, int mine, const char *name, size_t name_len, void *arg)
@@ -74,31 +73,19 @@ static int holds(long start, long n, int mine, const char *name, size_t name_len
     struct span *sp = arg;
 
     (void)name, (void)name_len;
-    if (!mine || sp->base < start || sp->base + sp->count > start + n)
-        return 0;
-    sp->start = start;
-    return 1;
+    return mine && start <= sp->base && sp->base + sp->count <= start + n;
 }
 
-int claim_within_subids(const char *path, const struct claim_owner *owner, long base, long count, long *start)
+int claim_within_subids(const char *path, const struct claim_owner *owner, long base, long count)
 {
-    struct span sp = {base, count, NULL, 0, -1};
-    int rc = each_subid(path, owner, holds, &sp);
-
-    if (rc > 0)
-        *start = sp.start;
-    return rc;
-}
-
-int claim_overlaps_subids(const char *path, long base, long count, char *who, size_t who_size)
-{
-    return claim_overlaps_others(path, NULL, base, count, who, who_size);
+    struct span sp = {base, count, NULL, 0};
+    return each_subid(path, owner, holds, &sp);
 }
 
 int claim_overlaps_others(const char *path, const struct claim_owner *owner, long base, long count, char *who,
                           size_t who_size)
 {
-    struct span sp = {base, count, who, who_size, -1};
+    struct span sp = {base, count, who, who_size};
     return each_subid(path, owner, overlaps, &sp);
 }
 
@@ -107,7 +94,7 @@ int claim_uids(struct claim *cl, long base, long count, const char *lock_path, c
 {
     const char *files[2] = {subuid_path, subgid_path};
     struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = base, .l_len = count};
-    char who[300] = "";
+    char who[300];
     int fd = -1;
 
     cl->fd = -1;
@@ -118,14 +105,13 @@ int claim_uids(struct claim *cl, long base, long count, const char *lock_path, c
         return -1;
     }
     for (int i = 0; i < 2; i++) {
-        long start;
         int rc = claim_overlaps_others(files[i], owner, base, count, who, sizeof(who));
         if (rc > 0) {
             snprintf(errstr, errstr_size, "sandbox uids %ld..%ld overlap %s in %s: choose another --uid-base",
                      base, base + count - 1, who, files[i]);
             return -1;
         }
-        if (rc == 0 && owner && (rc = claim_within_subids(files[i], owner, base, count, &start)) == 0) {
+        if (rc == 0 && owner && (rc = claim_within_subids(files[i], owner, base, count)) == 0) {
             snprintf(errstr, errstr_size, "sandbox uids %ld..%ld are not in a range of %s's in %s (a rootless "
                                           "executor maps its sandboxes from there): add one, or choose another "
                                           "--uid-base", base, base + count - 1, owner->name, files[i]);

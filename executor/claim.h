@@ -39,21 +39,18 @@ int claim_uids(struct claim *cl, long base, long count, const char *lock_path, c
                const char *subgid_path, const struct claim_owner *owner, char *errstr, size_t errstr_size);
 
 /* Whether one of owner's lines of the subid file at path (by name or uid)
- * holds all of [base, base + count): 1 with the line's start in *start, 0
- * if none does (or no such file), -1 if it cannot be read. */
-int claim_within_subids(const char *path, const struct claim_owner *owner, long base, long count, long *start);
+ * holds all of [base, base + count): 1, 0 if none does (or no such file),
+ * -1 if it cannot be read. */
+int claim_within_subids(const char *path, const struct claim_owner *owner, long base, long count);
 
-/* Like claim_overlaps_subids, leaving out owner's own lines (owner NULL:
- * none left out). */
+/* Whether [base, base + count) overlaps a "name:start:count" line of the
+ * file at path that is not owner's (owner NULL: any line): 1 with the
+ * line's name and range in who, 0 if not (or no such file), -1 if it
+ * cannot be read. */
 int claim_overlaps_others(const char *path, const struct claim_owner *owner, long base, long count, char *who,
                           size_t who_size);
 
 /* Releases the claim. Safe on a claim never taken (fd -1). */
 void claim_release(struct claim *cl);
-
-/* Whether [base, base + count) overlaps a "name:start:count" line of the
- * file at path: 1 with the line's name and range in who, 0 if not (or no
- * such file), -1 if it cannot be read. */
-int claim_overlaps_subids(const char *path, long base, long count, char *who, size_t who_size);
 
 #endif

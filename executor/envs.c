@@ -221,7 +221,7 @@ static int run_builder(struct envs *e, char *const argv[], const char *work, int
         syscall(SYS_close_range, 3, ~0U, 0);
         /* A rootless executor (which declares no environment; sbx.c) lists
          * the default's packages as its own user: it has no uid to drop to. */
-        if ((rootless ? 0 : setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0) ||
+        if ((!rootless && (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)) ||
             prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || chdir(work) < 0)
             _exit(126);
         execve(argv[0], argv, envp);

@@ -82,6 +82,28 @@ static int map_ids(const char *tool, pid_t pid, long own, char *errstr, size_t e
     return 0;
 }
 
+/* The executor's half of a rootless launcher's start (lnch_spawn): waits
+ * until the child has its user namespace (a byte from it), has it mapped,
+ * and lets it go on (a byte to it). */
+static int map_launcher(pid_t pid, int from_child, int to_child, char *errstr, size_t errstr_size)
+{
+    char c = 0;
+
+    if (read(from_child, &c, 1) != 1) {
+        snprintf(errstr, errstr_size, "the launcher could not make its user namespace (a rootless executor "
+                 "needs unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1)");
+        return -1;
+    }
+    if (map_ids("newuidmap", pid, idmap.uid, errstr, errstr_size) < 0 ||
+        map_ids("newgidmap", pid, idmap.gid, errstr, errstr_size) < 0)
+        return -1;
+    if (write(to_child, "g", 1) != 1) {
+        snprintf(errstr, errstr_size, "start the sandbox launcher: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Receives one reply with up to 3 descriptors. Returns the number of
  * descriptors (fds filled), or -1 with the reason in errstr. */
 static int recv_reply(int sock, int timeout_ms, struct lnch_rep *rep, int fds[3], char *errstr, size_t errstr_size)
@@ -170,32 +192,21 @@ struct lnch *lnch_spawn(const char *launcher, const struct lnch_hello *hello, ch
     close(sv[1]);
     sv[1] = -1;
     if (idmap_on) {
-        char c = 0;
-        close(sync[1]);
+        int rc;
+        close(sync[1]);   /* the child's ends: a read sees EOF if it dies */
         close(go[0]);
-        sync[1] = go[0] = -1;
-        if (read(sync[0], &c, 1) != 1) {
-            snprintf(errstr, errstr_size, "the launcher could not make its user namespace (a rootless executor "
-                     "needs unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1)");
+        rc = map_launcher(l->pid, sync[0], go[1], errstr, errstr_size);
+        close(sync[0]);
+        close(go[1]);
+        sync[0] = sync[1] = go[0] = go[1] = -1;
+        if (rc < 0)
             goto fail;
-        }
-        if (map_ids("newuidmap", l->pid, idmap.uid, errstr, errstr_size) < 0 ||
-            map_ids("newgidmap", l->pid, idmap.gid, errstr, errstr_size) < 0)
-            goto fail;
-        if (write(go[1], "g", 1) != 1) {
-            snprintf(errstr, errstr_size, "start the sandbox launcher: %s", strerror(errno));
-            goto fail;
-        }
     }
     l->sock = sv[0];
     sv[0] = -1;
     if (send(l->sock, hello, sizeof(*hello), MSG_NOSIGNAL) != (ssize_t)sizeof(*hello)) {
         snprintf(errstr, errstr_size, "start the sandbox launcher: %s", strerror(errno));
         goto fail;
-    }
-    for (int i = 0; i < 2; i++) {
-        if (sync[i] >= 0) close(sync[i]);
-        if (go[i] >= 0) close(go[i]);
     }
     return l;
 fail:

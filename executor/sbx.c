@@ -1482,6 +1482,7 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     struct passwd *pw;
     struct claim_owner owner = {NULL, -1};   /* rootless: the executor's user */
     char err2[256], owner_name[64], lock[300];
+    long nids = 2 * (c->slots + c->session_slots);   /* two host uids a slot: namespace root, code */
     int rc, warm;
 
     if (!s) {
@@ -1552,21 +1553,21 @@ struct sbx *sbx_new(const struct cfg *c, char *errstr, size_t errstr_size)
     mkdir(c->sandbox_root, 0755);
     if (owner.name)
         snprintf(lock, sizeof(lock), "%s/%s", c->sandbox_root, CLAIM_LOCK_NAME);
-    if (claim_uids(&s->uids, c->uid_base, 2 * (c->slots + c->session_slots), owner.name ? lock : CLAIM_LOCK_PATH,
-                   "/etc/subuid", "/etc/subgid", owner.name ? &owner : NULL, errstr, errstr_size) < 0)
+    if (claim_uids(&s->uids, c->uid_base, nids, owner.name ? lock : CLAIM_LOCK_PATH, "/etc/subuid", "/etc/subgid",
+                   owner.name ? &owner : NULL, errstr, errstr_size) < 0)
         goto fail;
     if (owner.name) {
-        struct lnch_idmap m = {(long)geteuid(), (long)getegid(), c->uid_base, 2 * (c->slots + c->session_slots)};
+        struct lnch_idmap m = {(long)geteuid(), (long)getegid(), c->uid_base, nids};
         char node[600];
         /* Each slot's own device nodes, made by root beforehand (jail.c). */
         snprintf(hello.jail.nodes_dir, sizeof(hello.jail.nodes_dir), "%s/%s/%ld", c->sandbox_root, JAIL_NODES_SUBDIR,
                  c->uid_base);   /* this executor's own: two never share a node (make-device-nodes) */
-        snprintf(node, sizeof(node), "%s/slot%ld/urandom", hello.jail.nodes_dir, c->slots + c->session_slots - 1);
+        snprintf(node, sizeof(node), "%s/slot%ld/urandom", hello.jail.nodes_dir, nids / 2 - 1);
         if (stat(node, &sb) < 0 || !S_ISCHR(sb.st_mode)) {
             snprintf(errstr, errstr_size, "rootless: no device nodes for slot %ld in %s (a user namespace may make "
                      "none): root makes them before the executor starts, with EXECQ_UID_BASE=%ld "
                      "/usr/lib/execq/make-device-nodes %s/%s (execq-rootless-nodes.service)",
-                     c->slots + c->session_slots - 1, hello.jail.nodes_dir, c->uid_base, c->sandbox_root,
+                     nids / 2 - 1, hello.jail.nodes_dir, c->uid_base, c->sandbox_root,
                      JAIL_NODES_SUBDIR);
             goto fail;
         }

@@ -309,22 +309,22 @@ int jail_slot_files(const struct jail_cfg *c, int slot)
         return -1;
     for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
         slot_path(c, slot, devs[i].name, p, sizeof(p));
-        if (mknod(p, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) == 0) {
-            if (chmod(p, 0666) < 0)
+        if (!c->nodes_dir[0]) {
+            if (mknod(p, S_IFCHR | 0666, makedev(devs[i].maj, devs[i].min)) < 0 || chmod(p, 0666) < 0)
                 return -1;
         } else {
             /* A rootless executor's launcher (launcher.h) may make no
              * device node. The host's own (/dev/null) would be one inode
              * for every sandbox, and so its flocks and POSIX locks
              * (fs_shared_inode_locks found it): root made this slot's
-             * beforehand (packaging/make-device-nodes, the unit's
+             * beforehand (packaging/make-device-nodes, run by
              * execq-rootless-nodes.service), bound here over an empty file. */
             char src[400];
             struct stat sb;
             int fd;
             snprintf(src, sizeof(src), "%s/slot%d/%s", c->nodes_dir, slot, devs[i].name);
-            if (errno != EPERM || !c->nodes_dir[0] || stat(src, &sb) < 0 || !S_ISCHR(sb.st_mode) ||
-                sb.st_rdev != makedev(devs[i].maj, devs[i].min) || sb.st_nlink != 1) {
+            if (stat(src, &sb) < 0 || !S_ISCHR(sb.st_mode) || sb.st_rdev != makedev(devs[i].maj, devs[i].min) ||
+                sb.st_nlink != 1) {
                 errno = EPERM;
                 return -1;
             }

@@ -11,6 +11,10 @@ import glob
 import os
 import time
 
+# The unified hierarchy at /sys/fs/cgroup: the guest of make test-cgroup2
+# (this machine runs v1).
+CGROUP_V2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
+
 
 def read_text(path):
     """The file's text, or None if it (or its directory) vanished."""

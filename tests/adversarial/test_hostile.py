@@ -42,7 +42,7 @@ def header(path):
     # test-cgroup2) where the kernel answers otherwise and as safely: there
     # socket buffers count in memory.max, so a job queueing past its limit
     # is OOM-killed rather than refused a send.
-    if "expect_v2" in h and os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+    if "expect_v2" in h and hostcheck.CGROUP_V2:
         h["expect"] = json.loads(h["expect_v2"])
     return h
 
@@ -138,8 +138,7 @@ def job_cgroups(cluster):
     ready = prepared_sandboxes(cluster)
     left = []
     # v1: each controller's hierarchy; v2 (the guest of make test-cgroup2): the unified one
-    v2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
-    for ctrl in ("",) if v2 else ("memory", "pids", "cpu", "cpuacct", "freezer"):
+    for ctrl in ("",) if hostcheck.CGROUP_V2 else ("memory", "pids", "cpu", "cpuacct", "freezer"):
         d = os.path.join("/sys/fs/cgroup", ctrl, cluster.cgroup_parent)
         for n, tasks in hostcheck.cgroup_tasks(d).items():
             if n.endswith("/main"):

@@ -9,6 +9,13 @@ PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
 script=$(sed -n 's/.*execq\.script=\([^ ]*\).*/\1/p' /proc/cmdline)
 out=$(sed -n 's/.*execq\.out=\([^ ]*\).*/\1/p' /proc/cmdline)
+# qemu's user networking: the host's loopback is 10.0.2.2 (set here for
+# both kinds of boot: nothing in the image configures it).
+ip link set lo up
+dev=$(ls /sys/class/net | grep -v '^lo$' | head -1)
+ip link set "$dev" up
+ip addr add 10.0.2.15/24 dev "$dev"
+ip route add default via 10.0.2.2
 # execq.systemd=1: boot systemd as PID 1, as a real host does, with the
 # script as a unit of its own that powers the guest off when it ends.
 if grep -q 'execq\.systemd=1' /proc/cmdline; then
@@ -34,11 +41,6 @@ mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /tmp
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
-ip link set lo up
-dev=$(ls /sys/class/net | grep -v '^lo$' | head -1)
-ip link set "$dev" up
-ip addr add 10.0.2.15/24 dev "$dev"
-ip route add default via 10.0.2.2
 echo "guest: kernel $(uname -r), cgroup2 controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
 sh "/host/$script" > "/host/$out/guest.log" 2>&1
 echo $? > "/host/$out/rc"

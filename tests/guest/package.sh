@@ -29,11 +29,10 @@ seed() {
   }'
 }
 seed_ok() { seed | grep -q '"stdout":"Result: 37.6991\\n"'; }
-ready() { journalctl -u execq-executor --no-pager | grep -c "sandbox ready"; }
+ready() {   # ready UNIT N: the unit's journal says "sandbox ready" N times or more
+  [ "$(journalctl -u "$1" --no-pager | grep -c "sandbox ready")" -ge "$2" ]
+}
 
-dev=$(ls /sys/class/net | grep -v '^lo$' | head -1)
-ip link set lo up; ip link set "$dev" up
-ip addr add 10.0.2.15/24 dev "$dev"; ip route add default via 10.0.2.2
 socat TCP-LISTEN:"$KAFKA_PORT",bind=127.0.0.1,fork,reuseaddr TCP:10.0.2.2:"$KAFKA_PORT" &
 echo "== systemd $(systemctl --version | head -1 | cut -d' ' -f2), cgroup $(stat -fc %T /sys/fs/cgroup)"
 
@@ -48,7 +47,7 @@ sed -i "s/^EXECQ_BROKERS=.*/EXECQ_BROKERS=127.0.0.1:$KAFKA_PORT/" /etc/execq/api
 echo "# the operator's own line" >> /etc/execq/api.env
 systemctl start execq-api.service execq-executor.service
 check "execq-api answers /healthz" wait_for 120 curl -sf http://127.0.0.1:8080/healthz
-check "the executor is ready" wait_for 300 sh -c '[ "$(journalctl -u execq-executor --no-pager | grep -c "sandbox ready")" -ge 1 ]'
+check "the executor is ready" wait_for 300 ready execq-executor 1
 check "the seed's curl answers (first)" wait_for 120 seed_ok
 seed; echo
 
@@ -67,7 +66,7 @@ check "the journal has the executor's lines" sh -c "journalctl -u execq-executor
 echo "== kill -9 and the restart"
 kill -9 "$pid"
 check "systemd restarts the executor" wait_for 60 sh -c "[ \"\$(systemctl show -p NRestarts --value execq-executor.service)\" -ge 1 ]"
-check "the new executor is ready" wait_for 300 sh -c '[ "$(journalctl -u execq-executor --no-pager | grep -c "sandbox ready")" -ge 2 ]'
+check "the new executor is ready" wait_for 300 ready execq-executor 2
 check "the dead executor's group is gone" wait_for 30 test ! -e "$unit/x$pid"
 check "the seed's curl answers (after the restart)" wait_for 120 seed_ok
 
@@ -77,14 +76,14 @@ check "the version is the new one" sh -c "dpkg-query -W -f='\${Version}' execq |
 check "the operator's api.env kept" grep -q "the operator's own line" /etc/execq/api.env
 check "the brokers setting kept" grep -q "127.0.0.1:$KAFKA_PORT" /etc/execq/executor.env
 check "both units running again" wait_for 60 systemctl is-active execq-api.service execq-executor.service
-check "the executor is ready after the upgrade" wait_for 300 sh -c '[ "$(journalctl -u execq-executor --no-pager | grep -c "sandbox ready")" -ge 3 ]'
+check "the executor is ready after the upgrade" wait_for 300 ready execq-executor 3
 check "the seed's curl answers (after the upgrade)" wait_for 120 seed_ok
 
 echo "== the rootless executor (execq-executor-rootless.service)"
 check "postinst gave execq a subuid and subgid range" sh -c "grep -q '^execq:1900000000:65536' /etc/subuid && grep -q '^execq:1900000000:65536' /etc/subgid"
 systemctl start execq-executor-rootless.service
 check "it stopped the root executor (Conflicts=)" sh -c '! systemctl is-active --quiet execq-executor.service'
-check "it is ready" wait_for 300 sh -c 'journalctl -u execq-executor-rootless --no-pager | grep -q "sandbox ready"'
+check "it is ready" wait_for 300 ready execq-executor-rootless 1
 rpid=$(systemctl show -p MainPID --value execq-executor-rootless.service)
 check "it runs as execq" sh -c "ps -o user= -p $rpid | grep -qx execq"
 check "with no capability" sh -c "grep -qx 'CapEff:	0000000000000000' /proc/$rpid/status && grep -qx 'CapPrm:	0000000000000000' /proc/$rpid/status"

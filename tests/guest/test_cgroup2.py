@@ -6,8 +6,8 @@ clean-up after a SIGKILL. The hostile programs run here too
 (tests/adversarial/test_hostile.py, imported below), with their checks of
 "the host" looking at this guest, where the executor runs."""
 import os
+import concurrent.futures
 import signal
-import subprocess
 import sys
 import time
 
@@ -21,9 +21,8 @@ from test_hostile import (host, sandbox_in_place, test_hostile,  # noqa: E402,F4
                           test_there_are_enough_hostile_programs)
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-V2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
 
-pytestmark = pytest.mark.skipif(not V2, reason="this host is not on cgroup v2 (make test-cgroup2 boots a guest that is)")
+pytestmark = pytest.mark.skipif(not hostcheck.CGROUP_V2, reason="this host is not on cgroup v2 (make test-cgroup2 boots a guest that is)")
 
 
 ROOTLESS = bool(os.environ.get("EXECQ_TEST_EXECUTOR_WRAPPER"))
@@ -83,7 +82,6 @@ def test_job_group_carries_the_limits(cluster, api):
     code = ("import glob, os, time\n"
             "print(open('/proc/self/cgroup').read().strip())\n"
             "time.sleep(4)\n")
-    import concurrent.futures
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         f = pool.submit(api.run, code, memory_mb=96)
         seen = {}
@@ -160,7 +158,6 @@ def test_sigkill_of_executors_then_cgroup_kill_cleans_up(cluster, api):
     """Both executors SIGKILLed while a job runs: the job's processes live on
     in their group (warm mode); executors started again find the dead ones'
     groups, kill what they hold with cgroup.kill and remove them."""
-    import concurrent.futures
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         f = pool.submit(api.run, "import os, time\nfor i in range(5): os.fork()\ntime.sleep(60)", timeout=30)
         deadline = time.time() + 60

@@ -26,12 +26,12 @@ int main(void)
     snprintf(sub, sizeof(sub), "%s/subuid", dir);
     snprintf(lock, sizeof(lock), "%s/uids.lock", dir);
     put(sub, "# comment\nalice:100000:65536\nbob:300000:10\nbad line\n");
-    CHECK(claim_overlaps_subids(sub, 200000, 64, who, sizeof(who)) == 0);
-    CHECK(claim_overlaps_subids(sub, 165535, 2, who, sizeof(who)) == 1);   /* alice's last id */
+    CHECK(claim_overlaps_others(sub, NULL, 200000, 64, who, sizeof(who)) == 0);
+    CHECK(claim_overlaps_others(sub, NULL, 165535, 2, who, sizeof(who)) == 1);   /* alice's last id */
     CHECK(strcmp(who, "alice (100000..165535)") == 0);
-    CHECK(claim_overlaps_subids(sub, 299990, 11, who, sizeof(who)) == 1);  /* bob's first id */
-    CHECK(claim_overlaps_subids(sub, 299990, 10, who, sizeof(who)) == 0);  /* ends just before */
-    CHECK(claim_overlaps_subids("/nonexistent/subuid", 1, 1, who, sizeof(who)) == 0);
+    CHECK(claim_overlaps_others(sub, NULL, 299990, 11, who, sizeof(who)) == 1);  /* bob's first id */
+    CHECK(claim_overlaps_others(sub, NULL, 299990, 10, who, sizeof(who)) == 0);  /* ends just before */
+    CHECK(claim_overlaps_others("/nonexistent/subuid", NULL, 1, 1, who, sizeof(who)) == 0);
 
     CHECK(claim_uids(&a, 200000, 64, lock, sub, sub, NULL, err, sizeof(err)) == 0);
     /* The same process may not hold two: claims are per open file
@@ -60,11 +60,11 @@ int main(void)
          * in one of its own ranges, named by user name or by uid, and in
          * no one else's. */
         struct claim_owner alice = {"alice", 1001}, carol = {"carol", 1003};
-        long start = -1;
         put(sub, "alice:100000:65536\nbob:300000:10\n1003:400000:100\n");
-        CHECK(claim_within_subids(sub, &alice, 100010, 20, &start) == 1 && start == 100000);
-        CHECK(claim_within_subids(sub, &alice, 165530, 20, &start) == 0);   /* runs past its end */
-        CHECK(claim_within_subids(sub, &carol, 400000, 100, &start) == 1 && start == 400000);   /* by uid */
+        CHECK(claim_within_subids(sub, &alice, 100010, 20) == 1);
+        CHECK(claim_within_subids(sub, &alice, 165530, 20) == 0);   /* runs past its end */
+        CHECK(claim_within_subids(sub, &carol, 400000, 100) == 1);   /* by uid */
+        CHECK(claim_within_subids(sub, &carol, 400000, 101) == 0);   /* one past its end */
         CHECK(claim_overlaps_others(sub, &alice, 100010, 20, who, sizeof(who)) == 0);   /* its own */
         CHECK(claim_overlaps_others(sub, &carol, 100010, 20, who, sizeof(who)) == 1);   /* alice's */
         CHECK(claim_uids(&a, 100010, 20, lock, sub, sub, &alice, err, sizeof(err)) == 0);
