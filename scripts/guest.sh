@@ -42,16 +42,8 @@ key=$(printf '%s\n' "$pkgs" "${mirrors[@]}" "$stub" | sha256sum | cut -c1-12)
 img="$cache/$key"
 
 deps() {
-  local missing=()
-  command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
-  command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
-  command -v mke2fs >/dev/null || missing+=(e2fsprogs)
+  "$top/scripts/deps.sh" qemu-system-x86 mmdebstrap e2fsprogs
   export DEBIAN_FRONTEND=noninteractive
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "guest: installing ${missing[*]}"
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
   # The guest's python3.11 is the archive's newest; the host's must be the
   # same build (sbx.c refuses a launcher embedding another), so upgrade it.
   local installed=() p

@@ -16,8 +16,10 @@ cd "$top"
 out=.run/guest-out
 rm -rf "$out"
 mkdir -p "$out"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-ctrl=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+read -r port ctrl < <(python3 -c 'import socket
+ss = [socket.socket() for _ in range(2)]
+[s.bind(("127.0.0.1", 0)) for s in ss]
+print(*(s.getsockname()[1] for s in ss))')
 kdir=$(mktemp -d /tmp/execq-guest-kafka-XXXXXX)
 trap 'scripts/kafka.sh stop "$kdir" >/dev/null 2>&1 || true; rm -rf "$kdir"' EXIT
 scripts/kafka.sh start "$kdir" "$port" "$ctrl"
@@ -32,7 +34,8 @@ for part in ${EXECQ_GUEST_PARTS:-tests package}; do
   start=$(date +%s)
   case $part in
     tests)
-      scripts/guest.sh boot tests/guest/run.sh "$out" || rc=$? ;;
+      scripts/guest.sh boot tests/guest/run.sh "$out" || rc=$?
+      cat "$out/guest.log" ;;
     package)
       # Two builds of the package, the second an upgrade of the first.
       v=$(cat VERSION)
@@ -44,7 +47,6 @@ for part in ${EXECQ_GUEST_PARTS:-tests package}; do
       EXECQ_GUEST_SYSTEMD=1 scripts/guest.sh boot tests/guest/package.sh "$out/package" || rc=$?
       cat "$out/package/guest.log" ;;
   esac
-  [ "$part" = tests ] && cat "$out/guest.log"
   echo "test-cgroup2: $part: guest exit code $rc after $(( $(date +%s) - start )) s (log: $out/)"
 done
 exit $rc
