@@ -1,0 +1,444 @@
+"""AsyncClient: Client's methods as coroutines (asyncio, httpx.AsyncClient).
+Streams and batch results are async iterators."""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from types import TracebackType
+from typing import Any, AsyncIterator, Callable, Iterable, List, Literal, Optional, Sequence, Type, Union, overload
+
+import httpx
+
+from . import _ops, errors
+from ._batch import BatchTracker, JobInput, results_frame, to_body
+from ._core import TERMINAL, Call, Files, SSEParser, error_of_event, job_body
+from .client import _Base, _result_of
+from .models import (JSON, Account, BatchAccepted, BatchItem, BatchPage, CancelAnswer, Env, Event, Job, JobAccepted,
+                     KeyIssued, Progress, Result, SessionInfo, Signup)
+
+__all__ = ["AsyncClient", "AsyncStream", "AsyncSession", "AsyncBatchRun", "AsyncAdmin"]
+
+
+class AsyncClient(_Base):
+    """The asyncio client; see Client for what each method does."""
+
+    def __init__(self, api_key: Optional[str] = None, url: Optional[str] = None, *, timeout: float = 60.0,
+                 max_retries: int = 4, backoff_s: float = 0.25, admin_token: Optional[str] = None,
+                 http: Optional[httpx.AsyncClient] = None) -> None:
+        super().__init__(api_key, url, timeout, max_retries, backoff_s, admin_token)
+        self._http = http or httpx.AsyncClient()
+        self._own_http = http is None
+        self.admin = AsyncAdmin(self)
+
+    async def aclose(self) -> None:
+        if self._own_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> "AsyncClient":
+        return self
+
+    async def __aexit__(self, t: Optional[Type[BaseException]], e: Optional[BaseException],
+                        tb: Optional[TracebackType]) -> None:
+        await self.aclose()
+
+    async def _do(self, call: Call) -> Any:
+        attempt = 0
+        while True:
+            try:
+                resp = await self._http.request(**self._request_args(call))
+            except httpx.TransportError as e:
+                await asyncio.sleep(self._transport_retry(call, e, attempt))
+                attempt += 1
+                continue
+            done, value, delay = self._answer(call, resp, attempt)
+            if done:
+                if isinstance(value, errors.ExecqError):
+                    raise value
+                return value
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def _open(self, call: Call) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                a = self._request_args(call)
+                req = self._http.build_request(a["method"], a["url"], json=a["json"], params=a["params"],
+                                               headers=a["headers"], timeout=a["timeout"])
+                resp = await self._http.send(req, stream=True)
+            except httpx.TransportError as e:
+                await asyncio.sleep(self._transport_retry(call, e, attempt))
+                attempt += 1
+                continue
+            if resp.status_code == 200:
+                return resp
+            await resp.aread()
+            await resp.aclose()
+            done, value, delay = self._answer(call, resp, attempt)
+            if done:
+                raise value if isinstance(value, errors.ExecqError) else errors.ProtocolError(str(value))
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    @overload
+    async def exec_python(self, code: str, *, timeout: Optional[float] = None, stdin: Union[str, bytes, None] = None,
+                    files: Optional[Files] = None, env: Optional[str] = None, memory_mb: Optional[int] = None,
+                    scratch_mb: Optional[int] = None, requirements: Optional[Sequence[str]] = None,
+                    stream: Literal[False] = False, cancel_on_disconnect: Optional[bool] = None,
+                    idempotency_key: Optional[str] = None) -> Result: ...
+
+    @overload
+    async def exec_python(self, code: str, *, timeout: Optional[float] = None, stdin: Union[str, bytes, None] = None,
+                    files: Optional[Files] = None, env: Optional[str] = None, memory_mb: Optional[int] = None,
+                    scratch_mb: Optional[int] = None, requirements: Optional[Sequence[str]] = None,
+                    stream: Literal[True], cancel_on_disconnect: Optional[bool] = None,
+                    idempotency_key: Optional[str] = None) -> AsyncStream: ...
+
+    async def exec_python(self, code: str, *, timeout: Optional[float] = None,
+                          stdin: Union[str, bytes, None] = None, files: Optional[Files] = None,
+                          env: Optional[str] = None, memory_mb: Optional[int] = None,
+                          scratch_mb: Optional[int] = None, requirements: Optional[Sequence[str]] = None,
+                          stream: bool = False, cancel_on_disconnect: Optional[bool] = None,
+                          idempotency_key: Optional[str] = None) -> Union[Result, AsyncStream]:
+        body = job_body(code, timeout=timeout, stdin=stdin, files=files, env=env, memory_mb=memory_mb,
+                        scratch_mb=scratch_mb, requirements=requirements, stream=True if stream else None,
+                        cancel_on_disconnect=cancel_on_disconnect)
+        call = _ops.exec_python(body, self.timeout, idempotency_key)
+        if stream:
+            return AsyncStream(self, lambda last: call)
+        res: Result = await self._do(call)
+        return res
+
+    async def submit(self, code: str, *, timeout: Optional[float] = None, stdin: Union[str, bytes, None] = None,
+                     files: Optional[Files] = None, env: Optional[str] = None, memory_mb: Optional[int] = None,
+                     scratch_mb: Optional[int] = None, requirements: Optional[Sequence[str]] = None,
+                     stream: Optional[bool] = None, idempotency_key: Optional[str] = None) -> JobAccepted:
+        body = job_body(code, timeout=timeout, stdin=stdin, files=files, env=env, memory_mb=memory_mb,
+                        scratch_mb=scratch_mb, requirements=requirements, stream=stream)
+        r: JobAccepted = await self._do(_ops.submit(body, idempotency_key))
+        return r
+
+    async def get(self, job_id: str, *, wait: Optional[int] = None) -> Job:
+        r: Job = await self._do(_ops.get(job_id, wait, self.timeout))
+        return r
+
+    async def wait(self, job_id: str, timeout: Optional[float] = None) -> Result:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = 30.0 if deadline is None else deadline - time.monotonic()
+            job = await self.get(job_id, wait=max(0, min(30, int(left))))
+            if job.done:
+                return _result_of(job)
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"job {job_id} still {job.status} after {timeout} s")
+
+    async def cancel(self, job_id: str) -> CancelAnswer:
+        r: CancelAnswer = await self._do(_ops.cancel(job_id))
+        return r
+
+    def follow(self, job_id: str, last_event_id: Optional[str] = None) -> "AsyncStream":
+        first = [last_event_id]
+
+        def call(last: Optional[str]) -> Call:
+            return _ops.follow(job_id, last if last is not None else first[0])
+        return AsyncStream(self, call, job_id=job_id)
+
+    async def submit_batch(self, jobs: Iterable[JobInput], *, env: Optional[str] = None,
+                           idempotency_key: Optional[str] = None) -> BatchAccepted:
+        r: BatchAccepted = await self._do(_ops.submit_batch([to_body(j) for j in jobs], env, idempotency_key))
+        return r
+
+    async def get_batch(self, batch_id: str, *, offset: int = 0, limit: int = 100,
+                        wait: Optional[int] = None) -> BatchPage:
+        r: BatchPage = await self._do(_ops.get_batch(batch_id, offset, limit, wait, self.timeout))
+        return r
+
+    def run_batch(self, jobs: Iterable[JobInput], *, page_size: int = 500, max_open: int = 5000,
+                  env: Optional[str] = None, on_progress: Optional[Callable[[Progress], None]] = None,
+                  poll_s: float = 0.5) -> "AsyncBatchRun":
+        return AsyncBatchRun(self, BatchTracker.start(jobs, page_size, max_open, on_progress), env, poll_s)
+
+    async def signup(self) -> Signup:
+        r: Signup = await self._do(_ops.signup())
+        return r
+
+    async def account(self) -> Account:
+        r: Account = await self._do(_ops.account())
+        return r
+
+    async def rotate_key(self, grace_s: Optional[int] = None) -> KeyIssued:
+        r: KeyIssued = await self._do(_ops.rotate_key(grace_s))
+        self.api_key = r.api_key
+        return r
+
+    async def envs(self) -> List[Env]:
+        r: List[Env] = await self._do(_ops.envs())
+        return r
+
+    async def health(self) -> JSON:
+        r: JSON = await self._do(_ops.health())
+        return r
+
+    async def metrics(self) -> str:
+        r: str = await self._do(_ops.metrics())
+        return r
+
+    async def openapi(self) -> JSON:
+        r: JSON = await self._do(_ops.openapi())
+        return r
+
+    async def session(self, *, memory_mb: Optional[int] = None, scratch_mb: Optional[int] = None,
+                      idle_timeout_s: Optional[int] = None, max_lifetime_s: Optional[int] = None,
+                      env: Optional[str] = None) -> "AsyncSession":
+        body = {k: v for k, v in (("memory_mb", memory_mb), ("scratch_mb", scratch_mb),
+                                  ("idle_timeout_s", idle_timeout_s), ("max_lifetime_s", max_lifetime_s),
+                                  ("env", env)) if v is not None}
+        info: SessionInfo = await self._do(_ops.create_session(body))
+        return AsyncSession(self, info)
+
+    async def sessions(self) -> List[SessionInfo]:
+        r: List[SessionInfo] = await self._do(_ops.sessions())
+        return r
+
+    async def get_session(self, session_id: str) -> SessionInfo:
+        r: SessionInfo = await self._do(_ops.get_session(session_id))
+        return r
+
+    async def delete_session(self, session_id: str) -> SessionInfo:
+        r: SessionInfo = await self._do(_ops.delete_session(session_id))
+        return r
+
+    @overload
+    async def session_exec(self, session_id: str, code: str, *, timeout: Optional[float] = None,
+                     stdin: Union[str, bytes, None] = None, interactive: Optional[bool] = None,
+                     stream: Literal[False] = False, cancel_on_disconnect: Optional[bool] = None) -> Result: ...
+
+    @overload
+    async def session_exec(self, session_id: str, code: str, *, timeout: Optional[float] = None,
+                     stdin: Union[str, bytes, None] = None, interactive: Optional[bool] = None,
+                     stream: Literal[True], cancel_on_disconnect: Optional[bool] = None) -> AsyncStream: ...
+
+    async def session_exec(self, session_id: str, code: str, *, timeout: Optional[float] = None,
+                           stdin: Union[str, bytes, None] = None, interactive: Optional[bool] = None,
+                           stream: bool = False, cancel_on_disconnect: Optional[bool] = None) -> Union[Result, AsyncStream]:
+        body = job_body(code, timeout=timeout, stdin=stdin, interactive=interactive,
+                        stream=True if stream else None, cancel_on_disconnect=cancel_on_disconnect)
+        call = _ops.session_exec(session_id, body, self.timeout)
+        if stream:
+            return AsyncStream(self, lambda last: call, resumable=False)
+        res: Result = await self._do(call)
+        return res
+
+    async def fork_session(self, session_id: str) -> SessionInfo:
+        r: SessionInfo = await self._do(_ops.fork_session(session_id))
+        return r
+
+
+class AsyncStream:
+    """`async for event in stream`, then `await stream.final()` (the Result)."""
+
+    def __init__(self, client: AsyncClient, call: Callable[[Optional[str]], Call], *,
+                 job_id: Optional[str] = None, resumable: bool = True) -> None:
+        self._client = client
+        self._call = call
+        self._resumable = resumable
+        self._resp: Optional[httpx.Response] = None
+        self._parser = SSEParser()
+        self._result: Optional[Result] = None
+        self._error: Optional[errors.ExecqError] = None
+        self._done = False
+        self.job_id = job_id
+
+    async def __aiter__(self) -> AsyncIterator[Event]:
+        attempt = 0
+        while not self._done:
+            try:
+                if self._resp is None:
+                    self._resp = await self._client._open(self._call(self._parser.last_id))
+                    self.job_id = self.job_id or self._resp.headers.get("x-job-id")
+                if "text/event-stream" not in self._resp.headers.get("content-type", ""):
+                    body = json.loads(await self._resp.aread() or b"null")
+                    self._done = True
+                    if isinstance(body, dict) and body.get("ok") is not False:
+                        self._result = Result.from_json(body)
+                        for name, text in (("stdout", self._result.stdout), ("stderr", self._result.stderr)):
+                            if text:
+                                yield Event(name, {"offset": 0, "text": text})
+                    else:
+                        self._error = errors.from_body(body, 200, job_id=self.job_id)
+                    break
+                async for line in self._resp.aiter_lines():
+                    ev = self._parser.feed(line)
+                    if ev is None:
+                        continue
+                    if ev.event in TERMINAL:
+                        self._done = True
+                        if ev.event == "result" and ev.data.get("ok") is not False:
+                            self._result = Result.from_json(ev.data)
+                        else:
+                            self._error = error_of_event(ev, self.job_id)
+                        break
+                    yield ev
+                if not self._done:
+                    raise httpx.RemoteProtocolError("the stream ended before its result")
+            except httpx.TransportError as e:
+                await self._drop()
+                if not self._resumable:
+                    raise errors.ConnectionFailed(f"stream broken: {e!r}", job_id=self.job_id) from e
+                await asyncio.sleep(self._client._transport_retry(self._call(None), e, attempt))
+                attempt += 1
+        await self._drop()
+
+    async def _drop(self) -> None:
+        if self._resp is not None:
+            await self._resp.aclose()
+            self._resp = None
+
+    async def final(self) -> Result:
+        """The Result (reads the rest of the stream first), or raises the job's error."""
+        async for _ in self:
+            pass
+        return self.result
+
+    @property
+    def result(self) -> Result:
+        """The Result once the stream has been read to its end."""
+        if self._error is not None:
+            raise self._error
+        if self._result is None:
+            raise RuntimeError("the stream has not ended: `await stream.final()`")
+        return self._result
+
+    async def aclose(self) -> None:
+        self._done = True
+        await self._drop()
+
+
+class AsyncSession:
+    def __init__(self, client: AsyncClient, info: SessionInfo) -> None:
+        self._client = client
+        self.id = info.session_id
+        self.created = info
+
+    async def exec(self, code: str, *, timeout: Optional[float] = None, stdin: Union[str, bytes, None] = None,
+                   interactive: Optional[bool] = None) -> Result:
+        r: Result = await self._client.session_exec(self.id, code, timeout=timeout, stdin=stdin,
+                                                    interactive=interactive)
+        return r
+
+    async def stream(self, code: str, *, timeout: Optional[float] = None,
+                     stdin: Union[str, bytes, None] = None) -> AsyncStream:
+        s: AsyncStream = await self._client.session_exec(self.id, code, timeout=timeout, stdin=stdin, stream=True)
+        return s
+
+    async def fork(self) -> "AsyncSession":
+        return AsyncSession(self._client, await self._client.fork_session(self.id))
+
+    async def info(self) -> SessionInfo:
+        return await self._client.get_session(self.id)
+
+    async def close(self) -> None:
+        try:
+            await self._client.delete_session(self.id)
+        except errors.NotFound:
+            pass
+
+    async def __aenter__(self) -> "AsyncSession":
+        return self
+
+    async def __aexit__(self, t: Optional[Type[BaseException]], e: Optional[BaseException],
+                        tb: Optional[TracebackType]) -> None:
+        await self.close()
+
+
+class AsyncBatchRun:
+    """`async for item in client.run_batch(jobs)`: each job's BatchItem as it completes."""
+
+    def __init__(self, client: AsyncClient, tracker: BatchTracker, env: Optional[str], poll_s: float) -> None:
+        self._client = client
+        self.tracker = tracker
+        self._env = env
+        self._poll_s = poll_s
+        self._seen: List[BatchItem] = []
+        self.batch_ids: List[str] = []
+
+    async def __aiter__(self) -> AsyncIterator[BatchItem]:
+        t = self.tracker
+        idle = self._poll_s
+        while not t.finished:
+            page = t.next_page()
+            while page is not None:
+                acc = await self._client._do(_ops.submit_batch(page, self._env, t.page_key()))
+                self.batch_ids.append(acc.batch_id)
+                t.submitted_page(acc.batch_id, acc.size)
+                page = t.next_page()
+            new = 0
+            for batch_id, offset in t.reads():
+                off: Optional[int] = offset
+                while off is not None:
+                    p = await self._client.get_batch(batch_id, offset=off, limit=1000)
+                    for item in t.take(p):
+                        new += 1
+                        self._seen.append(item)
+                        yield item
+                    off = p.next_offset
+            if t.finished:
+                break
+            idle = self._poll_s if new else min(idle * 1.5, 5.0)
+            await asyncio.sleep(idle)
+
+    async def results(self) -> List[BatchItem]:
+        async for _ in self:
+            pass
+        return sorted(self._seen, key=lambda x: x.index)
+
+    async def results_frame(self) -> Any:
+        return results_frame(await self.results())
+
+
+class AsyncAdmin:
+    def __init__(self, client: AsyncClient) -> None:
+        self._c = client
+
+    async def accounts(self, q: Optional[str] = None, offset: Optional[int] = None,
+                       limit: Optional[int] = None) -> JSON:
+        r: JSON = await self._c._do(_ops.admin_accounts(q, offset, limit))
+        return r
+
+    async def account(self, account_id: str) -> JSON:
+        r: JSON = await self._c._do(_ops.admin_account(account_id))
+        return r
+
+    async def usage(self, account_id: str, days: Optional[int] = None) -> JSON:
+        r: JSON = await self._c._do(_ops.admin_usage(account_id, days))
+        return r
+
+    async def audit(self, account_id: str, limit: Optional[int] = None) -> JSON:
+        r: JSON = await self._c._do(_ops.admin_audit(account_id, limit))
+        return r
+
+    async def grant(self, account_id: str, credits: int, reason: str, *,
+                    idempotency_key: Optional[str] = None) -> JSON:
+        r: JSON = await self._c._do(_ops.admin_grant(account_id, credits, reason, idempotency_key))
+        return r
+
+    async def new_key(self, account_id: str, reason: str, grace_s: Optional[int] = None) -> JSON:
+        r: JSON = await self._c._do(_ops.admin_new_key(account_id, reason, grace_s))
+        return r
+
+    async def revoke_keys(self, account_id: str, reason: str) -> JSON:
+        r: JSON = await self._c._do(_ops.admin_change(account_id, "keys/revoke", reason))
+        return r
+
+    async def suspend(self, account_id: str, reason: str) -> JSON:
+        r: JSON = await self._c._do(_ops.admin_change(account_id, "suspend", reason))
+        return r
+
+    async def reinstate(self, account_id: str, reason: str) -> JSON:
+        r: JSON = await self._c._do(_ops.admin_change(account_id, "reinstate", reason))
+        return r
+
+    async def set_limits(self, account_id: str, reason: str, **limits: Optional[int]) -> JSON:
+        r: JSON = await self._c._do(_ops.admin_limits(account_id, reason, limits))
+        return r
