@@ -39,7 +39,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps kafka run test unit integration bench stress-adversarial faults fuzz clean install cluster \
+.PHONY: all deps kafka run test unit integration sdk bench stress-adversarial faults fuzz clean install cluster \
         cluster-down cluster-test guest-deps test-cgroup2 deb
 all: $(BUILD)/execq-api $(BUILD)/execq-executor $(BUILD)/execq-launcher $(BUILD)/execq
 
@@ -170,7 +170,31 @@ $(SSECLIENT): Makefile $(SCHEMATHESIS)
 	@.run/schemathesis/bin/pip install -q --disable-pip-version-check --target .run/pylib sseclient-py==$(SSECLIENT_VERSION)
 	@touch $@
 
-test: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(BUILD)/kafka_rtt $(FUZZ_BINS) $(SCHEMATHESIS) $(SSECLIENT)   # benches are built (not run) so they never rot
+# The SDKs (issue 29). Python: a virtual environment under .run/ over
+# Debian's python3 (pytest, pandas) with httpx and mypy pinned, the package
+# installed into it as a user's pip would (not editable). TypeScript: the
+# packages of package-lock.json, then its build, which fails when
+# src/openapi.ts is not what docs/openapi.json generates.
+SDK_VENV = .run/sdk-venv/bin/mypy
+$(SDK_VENV): Makefile
+	@rm -rf .run/sdk-venv && mkdir -p .run
+	@/usr/bin/python3 -m venv --system-site-packages .run/sdk-venv
+	@.run/sdk-venv/bin/pip install -q --disable-pip-version-check httpx==0.28.1 mypy==1.15.0
+	@touch $@
+SDK_PY = .run/sdk-venv/execq-installed
+$(SDK_PY): $(SDK_VENV) clients/python/pyproject.toml $(wildcard clients/python/src/execq/*)
+	@.run/sdk-venv/bin/pip install -q --disable-pip-version-check --no-build-isolation --no-deps --force-reinstall ./clients/python
+	@rm -rf clients/python/build clients/python/src/execq.egg-info
+	@touch $@
+SDK_NODE = clients/typescript/node_modules/.package-lock.json
+$(SDK_NODE): clients/typescript/package-lock.json
+	@cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error
+SDK_TS = clients/typescript/dist/index.js
+$(SDK_TS): $(SDK_NODE) docs/openapi.json clients/typescript/tsconfig.json $(wildcard clients/typescript/src/*.ts clients/typescript/scripts/*)
+	@cd clients/typescript && npm run --silent build
+sdk: $(SDK_PY) $(SDK_TS)
+
+test: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(BUILD)/kafka_rtt $(FUZZ_BINS) $(SCHEMATHESIS) $(SSECLIENT) sdk   # benches are built (not run) so they never rot
 	@scripts/pg.sh run sh -c '$(MAKE) --no-print-directory unit && { [ -n "$$EXECQ_SKIP_FUZZ" ] || scripts/fuzz.sh 30; } && scripts/integration.sh'
 
 # Each fuzz target for FUZZ_SECONDS (default 300).

@@ -6,10 +6,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 # Both sandbox modes the executor offers, each against the whole suite (seed
 # curls, integration, the adversarial programs); EXECQ_SANDBOX_MODES narrows.
+# The SDKs' suites (tests/sdk: clients/python, clients/typescript) run with
+# the first mode, on its stack: they test the API's clients, not the sandbox.
+sdk=tests/sdk
+[ -z "${EXECQ_SKIP_SDK:-}" ] || sdk=
 for mode in ${EXECQ_SANDBOX_MODES:-warm fresh}; do
-  echo "== sandbox mode: $mode"
-  EXECQ_SANDBOX_MODE=$mode /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration tests/adversarial \
+  echo "== sandbox mode: $mode${sdk:+ (and the SDKs)}"
+  EXECQ_SANDBOX_MODE=$mode /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration tests/adversarial $sdk \
     ${EXECQ_PYTEST_K:+-k "$EXECQ_PYTEST_K"} "$@"
+  sdk=
 done
 # The API contract (issue 31): Schemathesis against a stack of its own
 # (its admin run revokes and suspends the demo account).

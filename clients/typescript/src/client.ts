@@ -138,8 +138,13 @@ export function fromBase64(b64: string): Uint8Array {
   return out;
 }
 
+/** A new Idempotency-Key (unique, not secret: Node 18 has no global crypto without a flag). */
 export function idempotencyKey(): string {
-  return "sdk-" + crypto.randomUUID().replace(/-/g, "");
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID) return "sdk-" + c.randomUUID().replace(/-/g, "");
+  let s = Date.now().toString(16);
+  while (s.length < 32) s += Math.floor(Math.random() * 16).toString(16);
+  return "sdk-" + s;
 }
 
 /** A job's body (JobRequest): only the fields given. */
