@@ -263,9 +263,10 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** A signal that aborts when any of the given does, or after ms (AbortSignal.any is Node 20+). */
-function combine(ms: number | undefined, ...signals: (AbortSignal | undefined)[]): { signal: AbortSignal; done: () => void } {
+function combine(ms: number | undefined, ...signals: (AbortSignal | undefined)[]): { signal: AbortSignal; headers: () => void; done: () => void } {
   const c = new AbortController();
   const timer = ms !== undefined ? setTimeout(() => c.abort(new DOMException("timed out", "TimeoutError")), ms) : undefined;
+  (timer as { unref?: () => void } | undefined)?.unref?.(); // never what keeps a Node process alive
   const subs: [AbortSignal, () => void][] = [];
   for (const s of signals) {
     if (!s) continue;
@@ -276,6 +277,9 @@ function combine(ms: number | undefined, ...signals: (AbortSignal | undefined)[]
   }
   return {
     signal: c.signal,
+    headers: () => {
+      if (timer !== undefined) clearTimeout(timer);
+    },
     done: () => {
       if (timer !== undefined) clearTimeout(timer);
       for (const [s, f] of subs) s.removeEventListener("abort", f);
@@ -362,7 +366,9 @@ export class Client {
         }
         throw new ConnectionFailed(`${call.method} ${call.path}: ${String((e as Error)?.cause ?? e)}`);
       }
-      // the timer stays armed for a streamed body; the caller's signal too
+      // The timeout covers the answer's headers; a stream then runs as long
+      // as its job (the server ends it), or until the caller's signal aborts.
+      t.headers();
       if (resp.ok || call.okStatuses?.includes(resp.status)) {
         if (!resp.headers.get("content-type")?.includes("text/event-stream")) t.done();
         return resp;
