@@ -192,7 +192,10 @@ $(SDK_NODE): clients/typescript/package-lock.json
 SDK_TS = clients/typescript/dist/index.js
 $(SDK_TS): $(SDK_NODE) docs/openapi.json clients/typescript/tsconfig.json $(wildcard clients/typescript/src/*.ts clients/typescript/scripts/*)
 	@cd clients/typescript && npm run --silent build
-sdk: $(SDK_PY) $(SDK_TS)
+SDK_EXAMPLES = examples/typescript/node_modules/execq
+$(SDK_EXAMPLES): examples/typescript/package.json
+	@cd examples/typescript && npm install --no-audit --no-fund --loglevel=error
+sdk: $(SDK_PY) $(SDK_TS) $(SDK_EXAMPLES)
 
 test: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(BUILD)/kafka_rtt $(FUZZ_BINS) $(SCHEMATHESIS) $(SSECLIENT) sdk   # benches are built (not run) so they never rot
 	@scripts/pg.sh run sh -c '$(MAKE) --no-print-directory unit && { [ -n "$$EXECQ_SKIP_FUZZ" ] || scripts/fuzz.sh 30; } && scripts/integration.sh'

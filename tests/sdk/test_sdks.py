@@ -44,3 +44,33 @@ def test_typescript_sdk_against_the_stack(cluster):
     files = sorted(glob.glob(os.path.join(TS, "test", "*.test.mjs")))
     assert files
     _run(["node", "--test", "--test-reporter=spec", "--test-timeout=300000", *files], TS, _env(cluster), 900)
+
+
+# The runnable examples (examples/), each as a user would run it, with an
+# account of its own (the notebooks hold three sessions each), all at once.
+EXAMPLES = {
+    "python/csv_pipeline.py": ["north", "credits used: 20"],
+    "python/agent_tool.py": ["ZeroDivisionError", "ran past the 10 s timeout", "Name or service not known"],
+    "python/notebook_session.py": ["rows: 540", "10% discount", "figure saved to"],
+    "typescript/csv_pipeline.mjs": ["north", "credits used: 20"],
+    "typescript/agent_tool.mjs": ["ZeroDivisionError", "ran past the 10 s timeout", "(cancelled)"],
+    "typescript/notebook_session.mjs": ["rows: 540", "10% discount", "figure saved to"],
+}
+
+
+def test_examples_run(cluster, tmp_path):
+    from conftest import Api
+    procs = {}
+    for name in EXAMPLES:
+        status, body = Api(cluster.url, "").request("POST", "/v1/signup")
+        assert status == 201, body
+        env = dict(_env(cluster), EXECQ_API_KEY=body["api_key"])
+        path = os.path.join(TOP, "examples", name)
+        argv = [VENV_PY, path] if name.endswith(".py") else ["node", path]
+        procs[name] = subprocess.Popen([*argv, str(tmp_path / name.replace("/", "-"))], cwd=os.path.dirname(path),
+                                       env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for name, p in procs.items():
+        out, _ = p.communicate(timeout=180)
+        assert p.returncode == 0, f"{name} exited {p.returncode}:\n{out}"
+        for want in EXAMPLES[name]:
+            assert want in out, f"{name}: no {want!r} in:\n{out}"
