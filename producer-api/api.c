@@ -313,12 +313,31 @@ static void dispatch(struct api *a, struct api_req *r)
     }
 }
 
+/* The client a request came from, by its User-Agent: the SDKs and the CLI
+ * name themselves; a bounded set of labels whatever the header says. */
+static const char *api_client_kind(struct MHD_Connection *conn)
+{
+    static const struct {
+        const char *prefix, *kind;
+    } kinds[] = {{"execq-python/", "python"}, {"execq-typescript/", "typescript"}, {"execq-cli/", "cli"},
+                 {"curl/", "curl"}};
+    const char *ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+
+    if (!ua)
+        return "none";
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strncmp(ua, kinds[i].prefix, strlen(kinds[i].prefix)) == 0)
+            return kinds[i].kind;
+    return "other";
+}
+
 static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                    const char *method, const char *version, const char *upload_data,
                                    size_t *upload_data_size, void **con_cls)
 {
     struct api *a = cls;
     struct api_req *r = *con_cls;
+    char labels[32];
     (void)version;
     if (!r) {
         r = calloc(1, sizeof(*r));
@@ -326,6 +345,9 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
             return MHD_NO;
         r->conn = conn;
         r->t0_us = util_mono_us();
+        snprintf(labels, sizeof(labels), "client=\"%s\"", api_client_kind(conn));
+        metrics_add(metrics_counter("execq_http_requests_by_client_total",
+                                    "HTTP requests by the client that sent them (its User-Agent).", labels), 1);
         buf_init(&r->body);
         *con_cls = r;
         api_begin(a, r, url, method);

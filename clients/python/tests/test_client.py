@@ -334,6 +334,8 @@ def test_health_metrics_openapi(client):
     assert h["ok"] is True and h["kafka"] == "up"
     m = client.metrics()
     assert "execq_" in m and "# TYPE" in m
+    mine = [ln for ln in m.splitlines() if ln.startswith('execq_http_requests_by_client_total{client="python"}')]
+    assert mine and float(mine[0].split()[-1]) > 0, "the API counts this SDK's requests"
     assert client.openapi()["openapi"].startswith("3.")
 
 

@@ -334,7 +334,10 @@ export class Client {
   /** Sends a call with the retry policy; returns the final Response (2xx, or an okStatus). */
   private async send(call: Call): Promise<Response> {
     const { url, apiKey } = await this.config();
-    const headers: Record<string, string> = { "Content-Type": "application/json", ...call.headers };
+    // The User-Agent names the SDK (execq_http_requests_by_client_total); browsers send their own.
+    const headers: Record<string, string> = {
+      "Content-Type": "application/json", "User-Agent": `execq-typescript/${VERSION}`, ...call.headers,
+    };
     if (call.auth !== "none") {
       const token = call.auth === "admin" ? this.opts.adminToken ?? envVar("EXECQ_ADMIN_TOKEN") : this.keyOverride ?? apiKey;
       if (!token) {

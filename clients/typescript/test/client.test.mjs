@@ -281,7 +281,10 @@ test("signup, account, rotate, health, metrics, envs", async () => {
   assert.equal((await c.account()).account_id, s.account_id);
   await assert.rejects(new Client({ apiKey: s.api_key, url: URL_ }).account(), execq.Unauthorized);
   assert.equal((await client.health()).kafka, "up");
-  assert.match(await client.metrics(), /# TYPE execq_/);
+  const m = await client.metrics();
+  assert.match(m, /# TYPE execq_/);
+  const line = m.split("\n").find((l) => l.startsWith('execq_http_requests_by_client_total{client="typescript"}'));
+  assert.ok(line && Number(line.split(" ").at(-1)) > 0, "the API counts this SDK's requests");
   assert.ok((await client.envs()).some((e) => e.name === "default" && e.state === "ready"));
 });
 
