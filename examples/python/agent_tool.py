@@ -55,7 +55,7 @@ def handle_tool_call(client: execq.Client, call: dict[str, Any]) -> dict[str, An
 
 
 if __name__ == "__main__":
-    calls = [
+    calls: list[dict[str, Any]] = [
         {"id": "t1", "name": "run_python", "input": {"code": "import numpy as np\nprint(np.linalg.eigvals([[2, 1], [1, 2]]))"}},
         {"id": "t2", "name": "run_python", "input": {"code": "print(1/0)"}},
         {"id": "t3", "name": "run_python", "input": {"code": "while True: pass"}},

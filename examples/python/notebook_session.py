@@ -6,12 +6,12 @@ two alternatives on forks of the same state, and save a figure.
 import pathlib
 import sys
 
-from execq import Client
+from execq import Client, Session
 
 DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "sales.csv"
 
 
-def cell(s, code: str) -> str:
+def cell(s: Session, code: str) -> str:
     """Runs one cell; an expression's value is printed, as in a notebook."""
     r = s.exec(code, interactive="\n" not in code.strip())
     if r.exit_code != 0:

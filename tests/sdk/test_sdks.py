@@ -26,8 +26,13 @@ def _run(argv, cwd, env, timeout):
 
 
 def test_python_sdk_is_typed_strictly():
+    """mypy --strict on the package, then on the examples as its users: they
+    see the installed package's types (py.typed)."""
     out = _run([VENV_PY, "-m", "mypy", "--strict", "--no-incremental", "src/execq"],
                os.path.join(TOP, "clients/python"), dict(os.environ), 300)
+    assert "Success" in out
+    examples = sorted(glob.glob(os.path.join(TOP, "examples/python/*.py")))
+    out = _run([VENV_PY, "-m", "mypy", "--strict", "--no-incremental", *examples], "/", dict(os.environ), 300)
     assert "Success" in out
 
 

@@ -2,16 +2,12 @@
 mapping, retries that are never charged twice, streaming, a 1,000-job
 batch, sessions and fork, files and figures, configuration."""
 import json
-import os
 import pathlib
-import stat
 import time
 
 import pytest
 
 import execq
-from execq import errors
-
 from conftest import ADMIN, URL
 
 SPEC = json.loads((pathlib.Path(__file__).resolve().parents[3] / "docs" / "openapi.json").read_text())

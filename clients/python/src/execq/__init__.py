@@ -8,7 +8,7 @@ from . import errors
 from ._core import OPERATIONS
 from .aio import AsyncAdmin, AsyncBatchRun, AsyncClient, AsyncSession, AsyncStream
 from .client import Admin, BatchRun, Client, Session, Stream
-from .errors import *  # noqa: F401,F403  (one class per API error code)
+from .errors import *  # noqa: F401,F403  (one class per API error code: errors.__all__)
 from .errors import ERRORS, ExecqError
 from .models import (Account, BatchAccepted, BatchItem, BatchPage, CancelAnswer, Env, Event, Image, Job, JobAccepted,
                      KeyIssued, OutputFile, Progress, Result, SessionInfo, SessionRef, Signup)
@@ -19,6 +19,4 @@ __all__ = ["Client", "AsyncClient", "Stream", "AsyncStream", "Session", "AsyncSe
            "AsyncBatchRun", "Admin", "AsyncAdmin", "Result", "OutputFile", "Image", "Job", "JobAccepted",
            "BatchAccepted", "BatchPage", "BatchItem", "Progress", "Account", "Signup", "KeyIssued", "CancelAnswer",
            "SessionInfo", "SessionRef", "Env", "Event", "ExecqError", "ERRORS", "OPERATIONS", "errors"]
-__all__ += [c.__name__ for c in ERRORS.values()] + ["ConfigError", "ConnectionFailed", "ProtocolError",
-                                                     "InvalidInput", "AuthError", "Unavailable", "Throttled",
-                                                     "JobFailed"]
+__all__ += [n for n in errors.__all__ if n not in __all__]

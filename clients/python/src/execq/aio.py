@@ -12,7 +12,8 @@ import httpx
 
 from . import _ops, errors
 from ._batch import BatchTracker, JobInput, results_frame, to_body
-from ._core import TERMINAL, Call, Files, SSEParser, error_of_event, job_body
+from ._core import Call, Files, job_body
+from ._stream import StreamState
 from .client import _Base, _result_of
 from .models import (JSON, Account, BatchAccepted, BatchItem, BatchPage, CancelAnswer, Env, Event, Job, JobAccepted,
                      KeyIssued, Progress, Result, SessionInfo, Signup)
@@ -235,20 +236,14 @@ class AsyncClient(_Base):
         return r
 
 
-class AsyncStream:
+class AsyncStream(StreamState):
     """`async for event in stream`, then `await stream.final()` (the Result)."""
 
     def __init__(self, client: AsyncClient, call: Callable[[Optional[str]], Call], *,
                  job_id: Optional[str] = None, resumable: bool = True) -> None:
+        super().__init__(call, job_id, resumable)
         self._client = client
-        self._call = call
-        self._resumable = resumable
         self._resp: Optional[httpx.Response] = None
-        self._parser = SSEParser()
-        self._result: Optional[Result] = None
-        self._error: Optional[errors.ExecqError] = None
-        self._done = False
-        self.job_id = job_id
 
     async def __aiter__(self) -> AsyncIterator[Event]:
         attempt = 0
@@ -258,34 +253,20 @@ class AsyncStream:
                     self._resp = await self._client._open(self._call(self._parser.last_id))
                     self.job_id = self.job_id or self._resp.headers.get("x-job-id")
                 if "text/event-stream" not in self._resp.headers.get("content-type", ""):
-                    body = json.loads(await self._resp.aread() or b"null")
-                    self._done = True
-                    if isinstance(body, dict) and body.get("ok") is not False:
-                        self._result = Result.from_json(body)
-                        for name, text in (("stdout", self._result.stdout), ("stderr", self._result.stderr)):
-                            if text:
-                                yield Event(name, {"offset": 0, "text": text})
-                    else:
-                        self._error = errors.from_body(body, 200, job_id=self.job_id)
+                    for replayed in self._json(json.loads(await self._resp.aread() or b"null")):
+                        yield replayed
                     break
                 async for line in self._resp.aiter_lines():
-                    ev = self._parser.feed(line)
-                    if ev is None:
-                        continue
-                    if ev.event in TERMINAL:
-                        self._done = True
-                        if ev.event == "result" and ev.data.get("ok") is not False:
-                            self._result = Result.from_json(ev.data)
-                        else:
-                            self._error = error_of_event(ev, self.job_id)
+                    ev = self._line(line)
+                    if ev is not None:
+                        yield ev
+                    elif self._done:
                         break
-                    yield ev
                 if not self._done:
                     raise httpx.RemoteProtocolError("the stream ended before its result")
             except httpx.TransportError as e:
                 await self._drop()
-                if not self._resumable:
-                    raise errors.ConnectionFailed(f"stream broken: {e!r}", job_id=self.job_id) from e
+                self._broken(e)
                 await asyncio.sleep(self._client._transport_retry(self._call(None), e, attempt))
                 attempt += 1
         await self._drop()
@@ -299,16 +280,14 @@ class AsyncStream:
         """The Result (reads the rest of the stream first), or raises the job's error."""
         async for _ in self:
             pass
-        return self.result
+        return self._outcome()
 
     @property
     def result(self) -> Result:
         """The Result once the stream has been read to its end."""
-        if self._error is not None:
-            raise self._error
-        if self._result is None:
+        if not self._done:
             raise RuntimeError("the stream has not ended: `await stream.final()`")
-        return self._result
+        return self._outcome()
 
     async def aclose(self) -> None:
         self._done = True

@@ -12,8 +12,8 @@ import httpx
 
 from . import _ops, errors
 from ._batch import BatchTracker, JobInput, results_frame
-from ._core import (TERMINAL, Call, Files, RetryPolicy, SSEParser, error_of_event, job_body, resolve_config,
-                    retry_after, should_retry_status)
+from ._core import Call, Files, RetryPolicy, job_body, resolve_config, retry_after, should_retry_status
+from ._stream import StreamState
 from .models import (JSON, Account, BatchAccepted, BatchItem, BatchPage, CancelAnswer, Env, Event, Job, JobAccepted,
                      KeyIssued, Progress, Result, SessionInfo, Signup)
 
@@ -326,7 +326,7 @@ def _result_of(job: Job) -> Result:
     raise errors.from_body(job.error or {}, None, job_id=job.job_id)
 
 
-class Stream:
+class Stream(StreamState):
     """The events of a streamed call or a followed job. Iterating yields the
     output events (stdout, stderr, dropped, restart); `.result` is the
     final Result (it reads the rest of the stream first), or raises the
@@ -334,15 +334,9 @@ class Stream:
 
     def __init__(self, client: Client, call: Callable[[Optional[str]], Call], *, job_id: Optional[str] = None,
                  resumable: bool = True) -> None:
+        super().__init__(call, job_id, resumable)
         self._client = client
-        self._call = call
-        self._resumable = resumable
         self._resp: Optional[httpx.Response] = None
-        self._parser = SSEParser()
-        self._result: Optional[Result] = None
-        self._error: Optional[errors.ExecqError] = None
-        self._done = False
-        self.job_id = job_id
 
     def __iter__(self) -> Iterator[Event]:
         attempt = 0
@@ -352,47 +346,22 @@ class Stream:
                     self._resp = self._client._open(self._call(self._parser.last_id))
                     self.job_id = self.job_id or self._resp.headers.get("x-job-id")
                 if "text/event-stream" not in self._resp.headers.get("content-type", ""):
-                    self._finish_json(json.loads(self._resp.read() or b"null"))
-                    yield from self._replay()
+                    yield from self._json(json.loads(self._resp.read() or b"null"))
                     break
                 for line in self._resp.iter_lines():
-                    ev = self._parser.feed(line)
-                    if ev is None:
-                        continue
-                    if ev.event in TERMINAL:
-                        self._finish(ev)
+                    ev = self._line(line)
+                    if ev is not None:
+                        yield ev
+                    elif self._done:
                         break
-                    yield ev
                 if not self._done:
                     raise httpx.RemoteProtocolError("the stream ended before its result")
             except httpx.TransportError as e:
                 self._drop()
-                if not self._resumable:
-                    raise errors.ConnectionFailed(f"stream broken: {e!r}", job_id=self.job_id) from e
+                self._broken(e)
                 time.sleep(self._client._transport_retry(self._call(None), e, attempt))
                 attempt += 1
         self._drop()
-
-    def _replay(self) -> Iterator[Event]:
-        """A JSON answer instead of a stream (an Idempotency-Key replay): its output as two events."""
-        if self._result is not None:
-            for name, text in (("stdout", self._result.stdout), ("stderr", self._result.stderr)):
-                if text:
-                    yield Event(name, {"offset": 0, "text": text})
-
-    def _finish_json(self, body: Any) -> None:
-        self._done = True
-        if isinstance(body, dict) and body.get("ok") is not False:
-            self._result = Result.from_json(body)
-        else:
-            self._error = errors.from_body(body, 200, job_id=self.job_id)
-
-    def _finish(self, ev: Event) -> None:
-        self._done = True
-        if ev.event == "result" and ev.data.get("ok") is not False:
-            self._result = Result.from_json(ev.data)
-        else:
-            self._error = error_of_event(ev, self.job_id)
 
     def _drop(self) -> None:
         if self._resp is not None:
@@ -403,10 +372,7 @@ class Stream:
     def result(self) -> Result:
         for _ in self:
             pass
-        if self._error is not None:
-            raise self._error
-        assert self._result is not None
-        return self._result
+        return self._outcome()
 
     def close(self) -> None:
         self._done = True

@@ -9,6 +9,17 @@ from __future__ import annotations
 from typing import Any, Dict, Optional, Type
 
 
+__all__ = ["ExecqError", "ConfigError", "ConnectionFailed", "ProtocolError", "InvalidInput", "AuthError",
+           "Unavailable", "Throttled", "JobFailed", "InvalidJson", "InvalidRequest", "InvalidTimeout",
+           "InvalidMemory", "InvalidScratch", "InvalidFiles", "InvalidEnv", "UnknownEnv", "InvalidRequirements",
+           "RequirementsDisabled", "PayloadTooLarge", "HeadersTooLarge", "IdempotencyKeyReused", "NotFound",
+           "MethodNotAllowed", "Unauthorized", "AccountSuspended", "InsufficientCredits", "TooManySignups",
+           "TooManyJobs", "RateLimited", "TooManySessions", "Internal", "BadResult", "Overloaded",
+           "QueueUnavailable", "ExecutionFailed", "ShuttingDown", "StoreUnavailable", "SessionUnavailable",
+           "NoResult", "Expired", "Unconfirmed", "Lost", "Cancelled", "AlreadyFinished", "SessionLost",
+           "SessionStarting", "ForkUnsupported", "EnvUnavailable", "ERRORS", "from_body"]
+
+
 class ExecqError(Exception):
     """Any error from execq. `code` is the API's error code."""
 
