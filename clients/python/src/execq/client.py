@@ -432,6 +432,7 @@ class BatchRun:
         self._env = env
         self._poll_s = poll_s
         self._seen: List[BatchItem] = []
+        self.batch_ids: List[str] = []   # one per page submitted
         self._it = self._run()
 
     def __iter__(self) -> Iterator[BatchItem]:
@@ -442,19 +443,14 @@ class BatchRun:
         self._seen.append(item)
         return item
 
-    @property
-    def batch_ids(self) -> List[str]:
-        return [b for b in self._batch_ids]
-
     def _run(self) -> Iterator[BatchItem]:
         t = self.tracker
-        self._batch_ids: List[str] = []
         idle = self._poll_s
         while not t.finished:
             page = t.next_page()
             while page is not None:
                 acc = self._client._do(_ops.submit_batch(page, self._env, t.page_key()))
-                self._batch_ids.append(acc.batch_id)
+                self.batch_ids.append(acc.batch_id)
                 t.submitted_page(acc.batch_id, acc.size)
                 page = t.next_page()
             new = 0
