@@ -236,7 +236,7 @@ stress-adversarial: deps kafka all
 
 # make bench BASE=<rev>: bench.py's rows for <rev> (built beside the tree
 # by scripts/bench-base.sh) and for the tree, one after the other.
-bench: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(BUILD)/kafka_rtt $(SSECLIENT)
+bench: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(BUILD)/kafka_rtt $(SSECLIENT) sdk
 	@$(BUILD)/sbx_bench 50
 	@if [ -n "$(BASE)" ]; then \
 	    base=$$(scripts/bench-base.sh "$(BASE)") || exit 1; \
@@ -253,6 +253,7 @@ bench: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(BUILD)/kafka_rtt $
 	@/usr/bin/python3 tests/bench/stream.py
 	@/usr/bin/python3 tests/bench/sessions.py
 	@/usr/bin/python3 tests/bench/envs.py
+	@.run/sdk-venv/bin/python tests/bench/sdk.py
 
 clean:
 	rm -rf $(BUILD)

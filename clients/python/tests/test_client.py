@@ -205,6 +205,12 @@ def test_streamed_exec(client):
     assert out == "0\n1\n2\n3\n" and len([e for e in events if e.event == "stdout"]) >= 2
     assert all(e.id for e in events)
     assert s.result.stdout == out and s.result.credits_used == 5 and s.result.job_id == s.job_id
+    # A loop left early: the stream goes on from there, and .result reads the rest.
+    s = client.exec_python(PRINTER, stream=True)
+    first = next(iter(s))
+    assert first.event == "stdout"
+    rest = "".join(e.text for e in s if e.event == "stdout")
+    assert first.text + rest == "0\n1\n2\n3\n" and s.result.stdout == "0\n1\n2\n3\n"
 
 
 def test_submit_get_wait_follow(client):
@@ -278,6 +284,9 @@ def test_a_thousand_job_batch_with_progress(client, fresh):
 def test_batch_pages_and_generator_input(client):
     gen = (f"print('{c}')" for c in "abcde")
     run = client.run_batch(gen, page_size=2)
+    for first in run:
+        assert first.result is not None
+        break   # the rest is still there for results()
     items = run.results()
     assert [i.result.stdout for i in items] == [f"{c}\n" for c in "abcde"] and len(run.batch_ids) == 3
     page = client.get_batch(run.batch_ids[0], limit=1)

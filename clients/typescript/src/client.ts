@@ -625,7 +625,7 @@ export class EventStream implements AsyncIterable<StreamEvent> {
   private final: ExecResult | undefined;
   private error: ExecqError | undefined;
   private done = false;
-  private iterating: AsyncGenerator<StreamEvent> | undefined;
+  private lineIter: AsyncGenerator<string> | undefined;
   private readonly ctl = new AbortController();
 
   constructor(
@@ -641,33 +641,37 @@ export class EventStream implements AsyncIterable<StreamEvent> {
     }
   }
 
+  /** Each loop goes on where the last one stopped (one loop at a time). */
   [Symbol.asyncIterator](): AsyncGenerator<StreamEvent> {
-    this.iterating ??= this.run();
-    return this.iterating;
+    return this.run();
   }
 
   private async *run(): AsyncGenerator<StreamEvent> {
     let attempt = 0;
     while (!this.done) {
       try {
-        const resp = await this.open(this.ctl.signal, this.parser.lastId);
-        this.jobId ??= resp.headers.get("x-job-id") ?? undefined;
-        if (!resp.headers.get("content-type")?.includes("text/event-stream")) {
-          // an Idempotency-Key replay: the result as JSON, not a stream
-          const body = (await resp.json()) as ExecResult | ErrorBody;
-          this.done = true;
-          if ((body as { ok?: unknown }).ok === false) this.error = errorFromBody(body, resp.status, undefined, this.jobId);
-          else {
-            this.final = body as ExecResult;
-            for (const ev of ["stdout", "stderr"] as const) {
-              if (this.final[ev]) yield { event: ev, data: { offset: 0, text: this.final[ev] }, id: undefined };
+        if (!this.lineIter) {
+          const resp = await this.open(this.ctl.signal, this.parser.lastId);
+          this.jobId ??= resp.headers.get("x-job-id") ?? undefined;
+          if (!resp.headers.get("content-type")?.includes("text/event-stream")) {
+            // an Idempotency-Key replay: the result as JSON, not a stream
+            const body = (await resp.json()) as ExecResult | ErrorBody;
+            this.done = true;
+            if ((body as { ok?: unknown }).ok === false) this.error = errorFromBody(body, resp.status, undefined, this.jobId);
+            else {
+              this.final = body as ExecResult;
+              for (const ev of ["stdout", "stderr"] as const) {
+                if (this.final[ev]) yield { event: ev, data: { offset: 0, text: this.final[ev] }, id: undefined };
+              }
             }
+            break;
           }
-          break;
+          if (!resp.body) throw new ProtocolError("a stream without a body");
+          this.lineIter = lines(resp.body);
         }
-        if (!resp.body) throw new ProtocolError("a stream without a body");
-        for await (const line of lines(resp.body)) {
-          const ev = this.parser.feed(line);
+        // next() by hand: a for-await would close the lines when a caller's loop stops early
+        for (let n = await this.lineIter.next(); !n.done; n = await this.lineIter.next()) {
+          const ev = this.parser.feed(n.value);
           if (!ev) continue;
           if (ev.event === "result" || ev.event === "error") {
             this.done = true;
@@ -683,6 +687,7 @@ export class EventStream implements AsyncIterable<StreamEvent> {
         }
         if (!this.done) throw new ConnectionFailed("the stream ended before its result", { jobId: this.jobId });
       } catch (e) {
+        this.lineIter = undefined;
         if (this.done) break;
         if (e instanceof ExecqError && !(e instanceof ConnectionFailed)) throw e;
         if (this.ctl.signal.aborted) throw this.ctl.signal.reason;
@@ -750,7 +755,7 @@ export class BatchRun implements AsyncIterable<BatchItem> {
   readonly batchIds: string[] = [];
   readonly progress: Progress;
   private readonly seen: BatchItem[] = [];
-  private iterating: AsyncGenerator<BatchItem> | undefined;
+  private inner: AsyncGenerator<BatchItem> | undefined;
 
   constructor(
     private readonly client: Client,
@@ -763,9 +768,11 @@ export class BatchRun implements AsyncIterable<BatchItem> {
     if (!(ps >= 1 && ps <= 1000)) throw new RangeError("pageSize must be 1 to 1000");
   }
 
-  [Symbol.asyncIterator](): AsyncGenerator<BatchItem> {
-    this.iterating ??= this.run();
-    return this.iterating;
+  /** Each loop goes on where the last one stopped (one loop at a time). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<BatchItem> {
+    this.inner ??= this.run();
+    // next() by hand: a for-await would end the run when a caller's loop stops early
+    for (let n = await this.inner.next(); !n.done; n = await this.inner.next()) yield n.value;
   }
 
   private report(): void {

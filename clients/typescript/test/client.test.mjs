@@ -163,6 +163,18 @@ test("streaming, and AbortSignal cancels the job", async () => {
   const r = await s.result();
   assert.equal(r.stdout, out);
   assert.equal(r.job_id, s.jobId);
+  // A loop left early: the next goes on from there, and result() reads the rest.
+  const s2 = client.stream(PRINTER);
+  let first;
+  for await (const ev of s2) {
+    first = ev;
+    break;
+  }
+  assert.equal(first.event, "stdout");
+  let rest = "";
+  for await (const ev of s2) if (ev.event === "stdout") rest += ev.data.text;
+  assert.equal(first.data.text + rest, "0\n1\n2\n3\n");
+  assert.equal((await s2.result()).stdout, "0\n1\n2\n3\n");
 
   const f = await fresh();
   const ac = new AbortController();
@@ -237,6 +249,10 @@ test("batches from an async generator, in pages", async () => {
     for (const c of "abcde") yield `print('${c}')`;
   }
   const run = client.runBatch(gen(), { pageSize: 2 });
+  for await (const first of run) {
+    assert.ok(first.result);
+    break; // the rest is still there for results()
+  }
   const items = await run.results();
   assert.deepEqual(items.map((i) => i.result.stdout), ["a\n", "b\n", "c\n", "d\n", "e\n"]);
   assert.equal(run.batchIds.length, 3);

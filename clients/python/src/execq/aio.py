@@ -244,6 +244,7 @@ class AsyncStream(StreamState):
         super().__init__(call, job_id, resumable)
         self._client = client
         self._resp: Optional[httpx.Response] = None
+        self._lines: Optional[AsyncIterator[str]] = None   # kept: a loop left early goes on where it stopped
 
     async def __aiter__(self) -> AsyncIterator[Event]:
         attempt = 0
@@ -256,7 +257,9 @@ class AsyncStream(StreamState):
                     for replayed in self._json(json.loads(await self._resp.aread() or b"null")):
                         yield replayed
                     break
-                async for line in self._resp.aiter_lines():
+                if self._lines is None:
+                    self._lines = self._resp.aiter_lines()
+                async for line in self._lines:
                     ev = self._line(line)
                     if ev is not None:
                         yield ev
@@ -272,6 +275,7 @@ class AsyncStream(StreamState):
         await self._drop()
 
     async def _drop(self) -> None:
+        self._lines = None
         if self._resp is not None:
             await self._resp.aclose()
             self._resp = None

@@ -337,6 +337,7 @@ class Stream(StreamState):
         super().__init__(call, job_id, resumable)
         self._client = client
         self._resp: Optional[httpx.Response] = None
+        self._lines: Optional[Iterator[str]] = None   # kept: a loop left early goes on where it stopped
 
     def __iter__(self) -> Iterator[Event]:
         attempt = 0
@@ -348,7 +349,9 @@ class Stream(StreamState):
                 if "text/event-stream" not in self._resp.headers.get("content-type", ""):
                     yield from self._json(json.loads(self._resp.read() or b"null"))
                     break
-                for line in self._resp.iter_lines():
+                if self._lines is None:
+                    self._lines = self._resp.iter_lines()
+                for line in self._lines:
                     ev = self._line(line)
                     if ev is not None:
                         yield ev
@@ -364,6 +367,7 @@ class Stream(StreamState):
         self._drop()
 
     def _drop(self) -> None:
+        self._lines = None
         if self._resp is not None:
             self._resp.close()
             self._resp = None
