@@ -44,6 +44,7 @@ static const struct cfg_entry cfg_table[] = {
     S(listen_addr, "listen-addr", "127.0.0.1", 1, CFG_API, "HTTP listen address (IPv4)"),
     I(port, "port", "8080", 1, 65535, CFG_API, "HTTP listen port"),
     S(demo_key, "demo-key", "demo_key_slopshop", 8, CFG_API, "the API key accepted until accounts land"),
+    S(cors_origins, "cors-origins", "", 0, CFG_API, "origins (scheme://host[:port], comma-separated) whose web pages may call the API from a browser (CORS: preflights answered, answers readable); \"*\": any; empty: none, as without a browser"),
     I(price_credits, "price-credits", "5", 0, 1000000, CFG_API, "credits charged per run"),
     I(default_timeout_ms, "default-timeout-ms", "10000", 1, 3600000, CFG_API, "timeout of a job that names none"),
     I(max_timeout_ms, "max-timeout-ms", "30000", 1, 3600000, CFG_API, "largest timeout a job may ask for"),

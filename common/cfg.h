@@ -49,6 +49,7 @@ struct cfg {
     long max_conns_per_address;
     long account_rps;
     char admin_token[256];
+    char cors_origins[1024];
     char admin_token_file[256];
     long account_max_open;
     long session_max_open;

@@ -106,6 +106,17 @@ static enum MHD_Result api_respond(struct api_req *r)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->cors_origin[0]) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", r->cors_origin);
+        MHD_add_response_header(resp, "Access-Control-Expose-Headers", "X-Job-Id, Retry-After");
+        MHD_add_response_header(resp, "Vary", "Origin");
+    }
+    if (r->preflight) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, POST, DELETE");
+        MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                                "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, Accept");
+        MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+    }
     if (r->job_id[0])
         MHD_add_response_header(resp, "X-Job-Id", r->job_id);
     if (r->retry_after_s > 0) {
@@ -225,11 +236,33 @@ static enum MHD_Result add_header_len(void *cls, enum MHD_ValueKind kind, const 
 
 /* First call for a request: route, method, sizes, then auth, from headers
  * alone: a request refused for its size never reaches the key check. */
+/* Whether origin is one --cors-origins lets call the API from a browser. */
+static int api_cors_allowed(const char *list, const char *origin)
+{
+    size_t n = strlen(origin);
+
+    if (strcmp(list, "*") == 0)
+        return 1;
+    while (*list) {
+        size_t len = strcspn(list, ",");
+        const char *p = list;
+
+        list += len + (list[len] == ',');
+        while (len && *p == ' ')
+            p++, len--;
+        while (len && p[len - 1] == ' ')
+            len--;
+        if (len == n && strncmp(p, origin, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static void api_begin(struct api *a, struct api_req *r, const char *url, const char *method)
 {
     size_t header_bytes = 0;
     const struct route_def *d = find_route(url, r->path_id);
-    const char *cl;
+    const char *cl, *origin;
     char errstr[160];
     int rc;
 
@@ -241,6 +274,17 @@ static void api_begin(struct api *a, struct api_req *r, const char *url, const c
     r->allow = d->method;
     snprintf(r->path, sizeof(r->path), "%s", url);
     snprintf(r->method, sizeof(r->method), "%s", method);
+    origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+    if (origin && a->cfg->cors_origins[0] && strlen(origin) < sizeof(r->cors_origin) &&
+        api_cors_allowed(a->cfg->cors_origins, origin)) {
+        snprintf(r->cors_origin, sizeof(r->cors_origin), "%s", origin);
+        if (strcmp(method, "OPTIONS") == 0) {
+            /* A browser asking first: nothing is done, no key is needed. */
+            r->preflight = 1;
+            req_set(r, MHD_HTTP_NO_CONTENT, util_strdup(""));
+            return;
+        }
+    }
     if (d->auth == 2 && !a->admin_token[0]) {
         /* No operator token configured: there is no admin API at all. */
         req_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint; see docs/api.md");

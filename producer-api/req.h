@@ -48,6 +48,8 @@ struct api_req {
     char session_id[37];      /* the session it makes */
     atomic_int woken;         /* resumed by req_wake, not handled yet (counted in a->wakes_unhandled) */
     struct sse *sse;          /* a streamed call's events (a reference), or NULL */
+    char cors_origin[256];    /* the Origin --cors-origins allows ("": no CORS headers) */
+    int preflight;            /* an allowed browser's OPTIONS: 204 with what it may send */
 };
 
 /* Sets r's answer; body is a malloc'd string r now owns. */
