@@ -214,6 +214,8 @@ export async function saveOutputs(r: ExecResult, folder: string): Promise<string
 
 // -- configuration -------------------------------------------------------------
 
+const onNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
+
 function envVar(name: string): string | undefined {
   const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
   const v = p?.env?.[name];
@@ -334,9 +336,11 @@ export class Client {
   /** Sends a call with the retry policy; returns the final Response (2xx, or an okStatus). */
   private async send(call: Call): Promise<Response> {
     const { url, apiKey } = await this.config();
-    // The User-Agent names the SDK (execq_http_requests_by_client_total); browsers send their own.
+    // On Node the User-Agent names the SDK (execq_http_requests_by_client_total); a
+    // browser sends its own (setting it there would add a header to every preflight).
     const headers: Record<string, string> = {
-      "Content-Type": "application/json", "User-Agent": `execq-typescript/${VERSION}`, ...call.headers,
+      "Content-Type": "application/json", ...(onNode ? { "User-Agent": `execq-typescript/${VERSION}` } : {}),
+      ...call.headers,
     };
     if (call.auth !== "none") {
       const token = call.auth === "admin" ? this.opts.adminToken ?? envVar("EXECQ_ADMIN_TOKEN") : this.keyOverride ?? apiKey;
