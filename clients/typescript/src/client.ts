@@ -462,11 +462,13 @@ export class Client {
     const deadline = o.timeoutMs !== undefined ? Date.now() + o.timeoutMs : undefined;
     for (;;) {
       const left = deadline === undefined ? 30 : Math.floor((deadline - Date.now()) / 1000);
-      const job = await this.get(jobId, { wait: Math.max(0, Math.min(30, left)), ...(o.signal ? { signal: o.signal } : {}) });
+      const wait = Math.max(0, Math.min(30, left));
+      const job = await this.get(jobId, { wait, ...(o.signal ? { signal: o.signal } : {}) });
       if (job.status === "completed") return resultOf(job);
       if (deadline !== undefined && Date.now() >= deadline) {
         throw new ExecqError(`job ${jobId} still ${job.status} after ${o.timeoutMs} ms`, { code: "wait_timeout", jobId });
       }
+      if (wait === 0 && deadline !== undefined) await sleep(Math.min(250, Math.max(0, deadline - Date.now())), o.signal); // poll, not spin
     }
   }
 

@@ -128,11 +128,14 @@ class AsyncClient(_Base):
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             left = 30.0 if deadline is None else deadline - time.monotonic()
-            job = await self.get(job_id, wait=max(0, min(30, int(left))))
+            wait = max(0, min(30, int(left)))
+            job = await self.get(job_id, wait=wait)
             if job.done:
                 return _result_of(job)
             if deadline is not None and time.monotonic() >= deadline:
                 raise TimeoutError(f"job {job_id} still {job.status} after {timeout} s")
+            if wait == 0:   # under a second left: poll, not spin
+                await asyncio.sleep(min(0.25, max(0.0, left)))
 
     async def cancel(self, job_id: str) -> CancelAnswer:
         r: CancelAnswer = await self._do(_ops.cancel(job_id))
