@@ -183,10 +183,14 @@ def test_scratch_is_never_seen_by_the_next_job(api):
 def test_async_job_returns_files_and_images(api):
     status, acc = api.request("POST", "/v1/jobs", {
         "code": "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nopen('/tmp/out/a.txt', 'w').write('hi')\n",
-        "scratch_mb": 2})
+        "scratch_mb": 2, "timeout": 30})   # a cold matplotlib on a loaded machine (fresh mode) is not a test of time
     assert status == 202, acc
-    status, got = api.request("GET", f"/v1/jobs/{acc['job_id']}?wait=20")
-    assert status == 200, got
+    got = {}
+    for _ in range(3):
+        status, got = api.request("GET", f"/v1/jobs/{acc['job_id']}?wait=20")
+        if status == 200 and got["job"]["status"] == "completed":
+            break
+    assert status == 200 and got["job"]["status"] == "completed", got
     res = got["job"]["result"]
     assert files_of(res) == {"a.txt": b"hi"} and len(res["images"]) == 1, {k: res.get(k) for k in (
         "exit_code", "timed_out", "memory_exceeded", "stderr", "execution_time_ms")}
