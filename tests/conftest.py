@@ -42,6 +42,24 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "long: a fault test that runs in `make faults` only")
 
 
+# Modules that test the API, the store, the CLI or the deployment files, not
+# the sandbox: they do the same in either sandbox mode, so
+# scripts/integration.sh runs them with its first mode only (it sets
+# EXECQ_SKIP_MODE_INDEPENDENT for the others). Every sandbox test, the
+# hostile programs first of all, runs in every mode.
+MODE_INDEPENDENT = {"test_accounts", "test_admin", "test_cli", "test_compose", "test_cors", "test_errors",
+                    "test_hygiene", "test_money", "test_openapi", "test_shared_store", "test_tenancy"}
+
+
+def pytest_collection_modifyitems(config, items):
+    if not os.environ.get("EXECQ_SKIP_MODE_INDEPENDENT"):
+        return
+    skipped = [i for i in items if i.module.__name__.rsplit(".", 1)[-1] in MODE_INDEPENDENT]
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = [i for i in items if i not in skipped]
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
