@@ -14,7 +14,10 @@ sdk=tests/sdk
 [ -z "${EXECQ_SKIP_SDK:-}" ] || sdk=
 again=
 for mode in ${EXECQ_SANDBOX_MODES:-warm fresh}; do
-  echo "== sandbox mode: $mode${sdk:+ (and the SDKs)}${again:+ (the sandbox's tests: the API-only ones ran in the first mode)}"
+  note=
+  [ -z "$sdk" ] || note=" (and the SDKs)"
+  [ -z "$again" ] || note=" (the sandbox tests; the API-only modules ran in the first mode)"
+  echo "== sandbox mode: $mode$note"
   EXECQ_SANDBOX_MODE=$mode EXECQ_SKIP_MODE_INDEPENDENT=$again \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration tests/adversarial $sdk \
     ${EXECQ_PYTEST_K:+-k "$EXECQ_PYTEST_K"} "$@"
