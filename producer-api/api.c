@@ -234,8 +234,6 @@ static enum MHD_Result add_header_len(void *cls, enum MHD_ValueKind kind, const 
     return MHD_YES;
 }
 
-/* First call for a request: route, method, sizes, then auth, from headers
- * alone: a request refused for its size never reaches the key check. */
 /* Whether origin is one --cors-origins lets call the API from a browser. */
 static int api_cors_allowed(const char *list, const char *origin)
 {
@@ -258,6 +256,8 @@ static int api_cors_allowed(const char *list, const char *origin)
     return 0;
 }
 
+/* First call for a request: route, method, sizes, then auth, from headers
+ * alone: a request refused for its size never reaches the key check. */
 static void api_begin(struct api *a, struct api_req *r, const char *url, const char *method)
 {
     size_t header_bytes = 0;
@@ -358,21 +358,26 @@ static void dispatch(struct api *a, struct api_req *r)
 }
 
 /* The client a request came from, by its User-Agent: the SDKs and the CLI
- * name themselves; a bounded set of labels whatever the header says. */
-static const char *api_client_kind(struct MHD_Connection *conn)
+ * name themselves; a bounded set of labels whatever the header says. The
+ * counters are made at start (register_metrics): a request only adds. */
+static const struct {
+    const char *prefix, *kind;   /* prefix NULL: no User-Agent, or one of no kind above */
+} client_kinds[] = {{"execq-python/", "python"}, {"execq-typescript/", "typescript"}, {"execq-cli/", "cli"},
+                    {"curl/", "curl"}, {NULL, "other"}, {NULL, "none"}};
+#define NCLIENT_KINDS (sizeof(client_kinds) / sizeof(client_kinds[0]))
+static struct metric *m_clients[NCLIENT_KINDS];
+
+static size_t api_client_kind(struct MHD_Connection *conn)
 {
-    static const struct {
-        const char *prefix, *kind;
-    } kinds[] = {{"execq-python/", "python"}, {"execq-typescript/", "typescript"}, {"execq-cli/", "cli"},
-                 {"curl/", "curl"}};
     const char *ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+    size_t i;
 
     if (!ua)
-        return "none";
-    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-        if (strncmp(ua, kinds[i].prefix, strlen(kinds[i].prefix)) == 0)
-            return kinds[i].kind;
-    return "other";
+        return NCLIENT_KINDS - 1;
+    for (i = 0; client_kinds[i].prefix; i++)
+        if (strncmp(ua, client_kinds[i].prefix, strlen(client_kinds[i].prefix)) == 0)
+            break;
+    return i;   /* the first without a prefix: "other" */
 }
 
 static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -381,7 +386,6 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
 {
     struct api *a = cls;
     struct api_req *r = *con_cls;
-    char labels[32];
     (void)version;
     if (!r) {
         r = calloc(1, sizeof(*r));
@@ -389,9 +393,7 @@ static enum MHD_Result api_handler(void *cls, struct MHD_Connection *conn, const
             return MHD_NO;
         r->conn = conn;
         r->t0_us = util_mono_us();
-        snprintf(labels, sizeof(labels), "client=\"%s\"", api_client_kind(conn));
-        metrics_add(metrics_counter("execq_http_requests_by_client_total",
-                                    "HTTP requests by the client that sent them (its User-Agent).", labels), 1);
+        metrics_add(m_clients[api_client_kind(conn)], 1);
         buf_init(&r->body);
         *con_cls = r;
         api_begin(a, r, url, method);
@@ -552,6 +554,11 @@ static void register_metrics(struct api *a)
         m_latency[i] = metrics_histogram("execq_http_request_duration_seconds",
                                          "Time from a request's arrival to its answer; for exec-python, end to end.",
                                          labels, metrics_latency_bounds, metrics_latency_nbounds);
+    }
+    for (size_t i = 0; i < NCLIENT_KINDS; i++) {
+        snprintf(labels, sizeof(labels), "client=\"%s\"", client_kinds[i].kind);
+        m_clients[i] = metrics_counter("execq_http_requests_by_client_total",
+                                       "HTTP requests by the client that sent them (its User-Agent).", labels);
     }
     sse_metrics();
     follow_metrics(a);

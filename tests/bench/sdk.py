@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from conftest import Cluster  # noqa: E402
-from bench import TOP, pct  # noqa: E402
+from bench import HEADERS, TOP, one, pct  # noqa: E402
 
 import execq  # noqa: E402  (clients/python, installed in .run/sdk-venv)
 
@@ -53,26 +53,18 @@ console.log(JSON.stringify({ lat, batch_ms: performance.now() - t0, got }));
 
 def raw_calls(port, n):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    lat = []
-    for _ in range(n):
-        t = time.perf_counter()
-        conn.request("POST", "/v1/exec-python", json.dumps({"code": CODE}),
-                     {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"})
-        body = json.loads(conn.getresponse().read())
-        lat.append((time.perf_counter() - t) * 1000)
-        assert body["stdout"] == "1\n", body
+    lat = [one(conn, CODE, "1\n")[0] for _ in range(n)]   # bench.py's sync call: status, output, its time
     conn.close()
     return lat
 
 
 def raw_batch(port, n):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    h = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
     t0 = time.perf_counter()
-    conn.request("POST", "/v1/batches", json.dumps({"jobs": [{"code": f"print({i})"} for i in range(n)]}), h)
+    conn.request("POST", "/v1/batches", json.dumps({"jobs": [{"code": f"print({i})"} for i in range(n)]}), HEADERS)
     bid = json.loads(conn.getresponse().read())["batch_id"]
     while True:
-        conn.request("GET", f"/v1/batches/{bid}?wait=30&limit=1000", headers=h)
+        conn.request("GET", f"/v1/batches/{bid}?wait=30&limit=1000", headers=HEADERS)
         page = json.loads(conn.getresponse().read())
         if page["completed"]:
             break

@@ -185,7 +185,6 @@ def test_async_job_returns_files_and_images(api):
         "code": "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nopen('/tmp/out/a.txt', 'w').write('hi')\n",
         "scratch_mb": 2, "timeout": 30})   # a cold matplotlib on a loaded machine (fresh mode) is not a test of time
     assert status == 202, acc
-    got = {}
     for _ in range(3):
         status, got = api.request("GET", f"/v1/jobs/{acc['job_id']}?wait=20")
         if status == 200 and got["job"]["status"] == "completed":

@@ -614,10 +614,17 @@ export class Client {
   }
 }
 
-function resultOf(job: Job): ExecResult {
+/** A completed job's outcome: its result if it ran, else the error it ended with (expired, cancelled, lost). */
+function outcome(job: { job_id: string; result?: unknown }): { result: ExecResult | undefined; error: ExecqError | undefined } {
   const r = job.result as (ExecResult | ErrorBody | undefined);
-  if (r && (r as { ok?: unknown }).ok !== false) return r as ExecResult;
-  throw errorFromBody(r ?? {}, undefined, undefined, job.job_id);
+  if (r && (r as { ok?: unknown }).ok !== false) return { result: r as ExecResult, error: undefined };
+  return { result: undefined, error: errorFromBody(r ?? {}, undefined, undefined, job.job_id) };
+}
+
+function resultOf(job: Job): ExecResult {
+  const { result, error } = outcome(job);
+  if (error) throw error;
+  return result!;
 }
 
 /**
@@ -829,15 +836,9 @@ export class BatchRun implements AsyncIterable<BatchItem> {
             const idx = i++;
             if (idx >= b.done.length || b.done[idx] || j.status !== "completed") continue;
             b.done[idx] = true;
-            const r = j.result as (ExecResult | ErrorBody | undefined);
-            let item: BatchItem;
-            if (r && (r as { ok?: unknown }).ok !== false) {
-              p.completed++;
-              item = { index: b.base + idx, jobId: j.job_id, result: r as ExecResult, error: undefined };
-            } else {
-              p.failed++;
-              item = { index: b.base + idx, jobId: j.job_id, result: undefined, error: errorFromBody(r ?? {}, undefined, undefined, j.job_id) };
-            }
+            const item: BatchItem = { index: b.base + idx, jobId: j.job_id, ...outcome(j) };
+            if (item.result) p.completed++;
+            else p.failed++;
             fresh++;
             this.seen.push(item);
             this.report();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+from collections.abc import Sized
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Union
 
@@ -55,7 +56,7 @@ class BatchTracker:
               on_progress: Optional[Callable[[Progress], None]]) -> "BatchTracker":
         if not 1 <= page_size <= MAX_BATCH_JOBS:
             raise ValueError(f"page_size must be 1 to {MAX_BATCH_JOBS}")
-        total = len(jobs) if hasattr(jobs, "__len__") else None   # type: ignore[arg-type]
+        total = len(jobs) if isinstance(jobs, Sized) else None
         return cls(iter(jobs), page_size, max(max_open, page_size), total, on_progress)
 
     @property
@@ -127,14 +128,12 @@ def results_frame(items: List[BatchItem]) -> Any:
         pd = importlib.import_module("pandas")
     except ImportError as e:   # pragma: no cover - depends on the caller's install
         raise ImportError("results_frame() needs pandas: pip install 'execq[pandas]'") from e
+    cols = ("exit_code", "stdout", "stderr", "timed_out", "memory_exceeded", "execution_time_ms")
     rows: List[Dict[str, Any]] = []
     for it in sorted(items, key=lambda x: x.index):
         r = it.result
         rows.append({"index": it.index, "job_id": it.job_id, "ok": r is not None,
-                     "exit_code": r.exit_code if r else None, "stdout": r.stdout if r else None,
-                     "stderr": r.stderr if r else None, "timed_out": r.timed_out if r else None,
-                     "memory_exceeded": r.memory_exceeded if r else None,
-                     "execution_time_ms": r.execution_time_ms if r else None,
-                     "credits_used": r.credits_used if r else 0,
+                     **{c: getattr(r, c) if r else None for c in cols},
+                     "credits_used": r.credits_used if r else 0,   # a job that never ran was refunded
                      "error": getattr(it.error, "code", None) if it.error else None})
     return pd.DataFrame(rows).set_index("index")

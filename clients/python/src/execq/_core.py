@@ -1,6 +1,6 @@
-"""What the sync and async clients share: configuration, the requests of
-every operation (as `Call`s, executed by either client), the retry policy,
-and the Server-Sent Events parser. No I/O here."""
+"""What the sync and async clients share: configuration, `Call` (one
+request and how to read its answer; _ops.py makes one per operation), job
+bodies, the retry policy, and the Server-Sent Events parser. No I/O here."""
 from __future__ import annotations
 
 import base64

@@ -10,10 +10,12 @@ from .models import Event, Result
 
 
 class StreamState:
-    def __init__(self, call: Callable[[Optional[str]], Call], job_id: Optional[str], resumable: bool) -> None:
+    def __init__(self, call: Callable[[Optional[str]], Call], job_id: Optional[str], resumable: bool,
+                 last_event_id: Optional[str]) -> None:
         self._call = call            # the request, given the last event id seen (to resume from)
         self._resumable = resumable  # a broken connection may be reopened (follow; an exec with a key)
         self._parser = SSEParser()
+        self._parser.last_id = last_event_id   # a follow may start after events already seen
         self._result: Optional[Result] = None
         self._error: Optional[errors.ExecqError] = None
         self._done = False

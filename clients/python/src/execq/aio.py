@@ -43,44 +43,27 @@ class AsyncClient(_Base):
                         tb: Optional[TracebackType]) -> None:
         await self.aclose()
 
-    async def _do(self, call: Call) -> Any:
+    async def _send(self, call: Call, stream: bool = False) -> httpx.Response:
+        """Client._send's twin."""
         attempt = 0
         while True:
             try:
-                resp = await self._http.request(**self._request_args(call))
+                resp = await self._http.send(self._http.build_request(**self._request_args(call)), stream=stream)
             except httpx.TransportError as e:
                 await asyncio.sleep(self._transport_retry(call, e, attempt))
                 attempt += 1
                 continue
-            done, value, delay = self._answer(call, resp, attempt)
-            if done:
-                if isinstance(value, errors.ExecqError):
-                    raise value
-                return value
+            if stream and resp.status_code >= 400:
+                await resp.aread()
+                await resp.aclose()
+            delay = self._check(call, resp, attempt)
+            if delay is None:
+                return resp
             await asyncio.sleep(delay)
             attempt += 1
 
-    async def _open(self, call: Call) -> httpx.Response:
-        attempt = 0
-        while True:
-            try:
-                a = self._request_args(call)
-                req = self._http.build_request(a["method"], a["url"], json=a["json"], params=a["params"],
-                                               headers=a["headers"], timeout=a["timeout"])
-                resp = await self._http.send(req, stream=True)
-            except httpx.TransportError as e:
-                await asyncio.sleep(self._transport_retry(call, e, attempt))
-                attempt += 1
-                continue
-            if resp.status_code == 200:
-                return resp
-            await resp.aread()
-            await resp.aclose()
-            done, value, delay = self._answer(call, resp, attempt)
-            if done:
-                raise value if isinstance(value, errors.ExecqError) else errors.ProtocolError(str(value))
-            await asyncio.sleep(delay)
-            attempt += 1
+    async def _do(self, call: Call) -> Any:
+        return self._parse(call, await self._send(call))
 
     @overload
     async def exec_python(self, code: str, *, timeout: Optional[float] = None, stdin: Union[str, bytes, None] = None,
@@ -142,11 +125,7 @@ class AsyncClient(_Base):
         return r
 
     def follow(self, job_id: str, last_event_id: Optional[str] = None) -> "AsyncStream":
-        first = [last_event_id]
-
-        def call(last: Optional[str]) -> Call:
-            return _ops.follow(job_id, last if last is not None else first[0])
-        return AsyncStream(self, call, job_id=job_id)
+        return AsyncStream(self, lambda last: _ops.follow(job_id, last), job_id=job_id, last_event_id=last_event_id)
 
     async def submit_batch(self, jobs: Iterable[JobInput], *, env: Optional[str] = None,
                            idempotency_key: Optional[str] = None) -> BatchAccepted:
@@ -243,8 +222,9 @@ class AsyncStream(StreamState):
     """`async for event in stream`, then `await stream.final()` (the Result)."""
 
     def __init__(self, client: AsyncClient, call: Callable[[Optional[str]], Call], *,
-                 job_id: Optional[str] = None, resumable: bool = True) -> None:
-        super().__init__(call, job_id, resumable)
+                 job_id: Optional[str] = None, resumable: bool = True,
+                 last_event_id: Optional[str] = None) -> None:
+        super().__init__(call, job_id, resumable, last_event_id)
         self._client = client
         self._resp: Optional[httpx.Response] = None
         self._lines: Optional[AsyncIterator[str]] = None   # kept: a loop left early goes on where it stopped
@@ -254,7 +234,7 @@ class AsyncStream(StreamState):
         while not self._done:
             try:
                 if self._resp is None:
-                    self._resp = await self._client._open(self._call(self._parser.last_id))
+                    self._resp = await self._client._send(self._call(self._parser.last_id), stream=True)
                     self.job_id = self.job_id or self._resp.headers.get("x-job-id")
                 if "text/event-stream" not in self._resp.headers.get("content-type", ""):
                     for replayed in self._json(json.loads(await self._resp.aread() or b"null")):

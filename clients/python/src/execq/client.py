@@ -53,16 +53,21 @@ class _Base:
         return {"method": call.method, "url": self.url + call.path, "json": call.json, "params": call.params,
                 "headers": h, "timeout": httpx.Timeout(t, connect=min(t, 10.0))}
 
-    def _answer(self, call: Call, resp: httpx.Response, attempt: int) -> tuple[bool, Any, float]:
-        """(done, value or exception, delay before the next attempt)."""
-        body = resp.text if call.raw_text and resp.status_code == 200 else _decode(resp)
+    def _check(self, call: Call, resp: httpx.Response, attempt: int) -> Optional[float]:
+        """None when resp is the answer (its body read, unless streamed and
+        2xx); the delay before trying again when the API says nothing was
+        done; else raises the API's error."""
         if resp.status_code < 400 or resp.status_code in call.ok_statuses:
-            return True, call.parse(body), 0.0
+            return None
+        body = _decode(resp)
         ra = retry_after(resp.headers)
-        err = errors.from_body(body, resp.status_code, ra, resp.headers.get("x-job-id"))
         if attempt < self.retry.max_retries and should_retry_status(resp.status_code, body):
-            return False, err, self.retry.delay(attempt, ra)
-        return True, err, 0.0
+            return self.retry.delay(attempt, ra)
+        raise errors.from_body(body, resp.status_code, ra, resp.headers.get("x-job-id"))
+
+    @staticmethod
+    def _parse(call: Call, resp: httpx.Response) -> Any:
+        return call.parse(resp.text if call.raw_text else _decode(resp))
 
     def _transport_retry(self, call: Call, exc: Exception, attempt: int) -> float:
         """The delay before trying again after a broken connection, or raises."""
@@ -102,45 +107,28 @@ class Client(_Base):
         self.close()
 
     # -- the engine ------------------------------------------------------------
-    def _do(self, call: Call) -> Any:
+    def _send(self, call: Call, stream: bool = False) -> httpx.Response:
+        """Sends call with the retry policy; returns the answer (left open
+        when streamed: an event stream, or a replayed JSON result)."""
         attempt = 0
         while True:
             try:
-                resp = self._http.request(**self._request_args(call))
+                resp = self._http.send(self._http.build_request(**self._request_args(call)), stream=stream)
             except httpx.TransportError as e:
                 time.sleep(self._transport_retry(call, e, attempt))
                 attempt += 1
                 continue
-            done, value, delay = self._answer(call, resp, attempt)
-            if done:
-                if isinstance(value, errors.ExecqError):
-                    raise value
-                return value
+            if stream and resp.status_code >= 400:
+                resp.read()   # the error's body, then the connection goes
+                resp.close()
+            delay = self._check(call, resp, attempt)
+            if delay is None:
+                return resp
             time.sleep(delay)
             attempt += 1
 
-    def _open(self, call: Call) -> httpx.Response:
-        """Sends a streamed request; returns the open 200 answer (SSE, or a replayed JSON result)."""
-        attempt = 0
-        while True:
-            try:
-                a = self._request_args(call)
-                req = self._http.build_request(a["method"], a["url"], json=a["json"], params=a["params"],
-                                               headers=a["headers"], timeout=a["timeout"])
-                resp = self._http.send(req, stream=True)
-            except httpx.TransportError as e:
-                time.sleep(self._transport_retry(call, e, attempt))
-                attempt += 1
-                continue
-            if resp.status_code == 200:
-                return resp
-            resp.read()
-            resp.close()
-            done, value, delay = self._answer(call, resp, attempt)
-            if done:
-                raise value if isinstance(value, errors.ExecqError) else errors.ProtocolError(str(value))
-            time.sleep(delay)
-            attempt += 1
+    def _do(self, call: Call) -> Any:
+        return self._parse(call, self._send(call))
 
     # -- jobs ------------------------------------------------------------------
     @overload
@@ -212,11 +200,7 @@ class Client(_Base):
     def follow(self, job_id: str, last_event_id: Optional[str] = None) -> "Stream":
         """Follows a job's output as it prints (GET /v1/jobs/{id}/events),
         resuming with Last-Event-ID if the connection breaks."""
-        first = [last_event_id]
-
-        def call(last: Optional[str]) -> Call:
-            return _ops.follow(job_id, last if last is not None else first[0])
-        return Stream(self, call, job_id=job_id)
+        return Stream(self, lambda last: _ops.follow(job_id, last), job_id=job_id, last_event_id=last_event_id)
 
     # -- batches ---------------------------------------------------------------
     def submit_batch(self, jobs: Iterable[JobInput], *, env: Optional[str] = None,
@@ -336,8 +320,8 @@ class Stream(StreamState):
     job's error."""
 
     def __init__(self, client: Client, call: Callable[[Optional[str]], Call], *, job_id: Optional[str] = None,
-                 resumable: bool = True) -> None:
-        super().__init__(call, job_id, resumable)
+                 resumable: bool = True, last_event_id: Optional[str] = None) -> None:
+        super().__init__(call, job_id, resumable, last_event_id)
         self._client = client
         self._resp: Optional[httpx.Response] = None
         self._lines: Optional[Iterator[str]] = None   # kept: a loop left early goes on where it stopped
@@ -347,7 +331,7 @@ class Stream(StreamState):
         while not self._done:
             try:
                 if self._resp is None:
-                    self._resp = self._client._open(self._call(self._parser.last_id))
+                    self._resp = self._client._send(self._call(self._parser.last_id), stream=True)
                     self.job_id = self.job_id or self._resp.headers.get("x-job-id")
                 if "text/event-stream" not in self._resp.headers.get("content-type", ""):
                     yield from self._json(json.loads(self._resp.read() or b"null"))

@@ -162,12 +162,12 @@ class Job:
 
     @classmethod
     def from_json(cls, j: JSON) -> "Job":
-        r = j.get("result")
-        ran = isinstance(r, dict) and r.get("ok", True) is not False
+        r = j.get("result") if isinstance(j.get("result"), dict) else None
+        ran = r is not None and r.get("ok", True) is not False
         return cls(job_id=j["job_id"], status=j["status"], kind=j.get("kind", ""),
                    created_at_ms=int(j.get("created_at_ms", 0)), finished_at_ms=j.get("finished_at_ms"),
-                   batch_id=j.get("batch_id"), result=Result.from_json(r) if ran and isinstance(r, dict) else None,
-                   error=r if isinstance(r, dict) and not ran else None, raw=j)
+                   batch_id=j.get("batch_id"), result=Result.from_json(r) if r is not None and ran else None,
+                   error=r if not ran else None, raw=j)
 
 
 @dataclass(frozen=True)
