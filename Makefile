@@ -2,7 +2,7 @@
 # the unit, integration and adversarial tests against a real broker.
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla \
        -Wstrict-prototypes -Wmissing-prototypes -fno-common
-CFLAGS += -std=gnu11 -D_GNU_SOURCE -g -O2 $(WARN) -MMD -MP -Icommon -Iexecutor -Iproducer-api -Icli \
+CFLAGS += -std=gnu11 -D_GNU_SOURCE -g -O2 $(WARN) -MMD -MP -Icommon -Iexecutor -Iproducer-api -Icli -Ihooks \
           $(shell pkg-config --cflags libpq 2>/dev/null)
 LDLIBS_COMMON = -lrdkafka -lcjson -lpthread -lm
 ifdef SANITIZE   # make SANITIZE=address,undefined test
@@ -11,16 +11,16 @@ LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
 BUILD = build
-COMMON_SRC = common/cfg.c common/log.c common/util.c common/job.c common/kq.c common/sha256.c common/metrics.c common/fdpass.c \
+COMMON_SRC = common/cfg.c common/webhook.c common/log.c common/util.c common/job.c common/kq.c common/sha256.c common/metrics.c common/fdpass.c \
              common/pending.c
 # The store (accounts, jobs, idempotency, retention, schema) over db.c's dialects.
-STORE_SRC = producer-api/store.c producer-api/store_sessions.c producer-api/store_schema.c producer-api/store_accounts.c producer-api/store_jobs.c \
+STORE_SRC = producer-api/store.c producer-api/store_hooks.c producer-api/store_sessions.c producer-api/store_schema.c producer-api/store_accounts.c producer-api/store_jobs.c \
             producer-api/store_idem.c producer-api/store_prune.c producer-api/store_output.c producer-api/db.c
 API_SRC = producer-api/main.c producer-api/api.c producer-api/req.c producer-api/sse.c producer-api/produce.c producer-api/submit.c producer-api/cancel.c producer-api/spec.c producer-api/query.c producer-api/follow.c producer-api/sessions.c producer-api/accounts.c \
           producer-api/replies.c producer-api/results.c producer-api/auth.c $(STORE_SRC) \
-          producer-api/admin.c producer-api/quota.c producer-api/envlist.c
+          producer-api/admin.c producer-api/quota.c producer-api/envlist.c producer-api/webhooks.c
 EXEC_SRC = executor/main.c executor/consumer.c executor/offsets.c executor/answered.c executor/lookback.c executor/run.c executor/live.c \
-           executor/sbx.c executor/outfiles.c executor/launcher.c executor/cg.c executor/claim.c executor/scrape.c executor/suspended.c executor/cancels.c \
+           executor/sbx.c executor/outfiles.c executor/launcher.c executor/cg.c executor/claim.c common/scrape.c executor/suspended.c executor/cancels.c \
            executor/session.c executor/envs.c
 # The launcher and its sandboxes (sandbox/): built with common/ and sandbox/
 # on the include path only, so nothing of the executor's reaches them but
@@ -41,7 +41,7 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/te
 
 .PHONY: all deps kafka run test unit integration sdk bench stress-adversarial faults fuzz clean install cluster \
         cluster-down cluster-test guest-deps test-cgroup2 deb
-all: $(BUILD)/execq-api $(BUILD)/execq-executor $(BUILD)/execq-launcher $(BUILD)/execq
+all: $(BUILD)/execq-api $(BUILD)/execq-executor $(BUILD)/execq-launcher $(BUILD)/execq $(BUILD)/execq-hooks
 
 # Every object depends on the flags it is built with (issue 23): switching
 # SANITIZE (or CC, CFLAGS, LDFLAGS) rebuilds the tree instead of linking
@@ -66,6 +66,11 @@ $(BUILD)/execq-api: $(call obj,$(API_SRC) $(COMMON_SRC)) $(BUILD)/openapi.o
 $(BUILD)/openapi.o: $(BUILD)/openapi.c $(FLAGS_STAMP)
 	$(CC) $(filter-out -W%,$(CFLAGS)) -c $< -o $@
 
+# The webhook delivery daemon (hooks/): the store, libcurl.
+HOOKS_SRC = hooks/main.c hooks/deliver.c hooks/events.c common/scrape.c $(STORE_SRC)
+$(BUILD)/execq-hooks: $(call obj,$(HOOKS_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lcurl -lmicrohttpd -lsqlite3 -lpq
+
 # The command-line client (cli/): libcurl, and the codec's base64.
 CLI_SRC = cli/main.c cli/http.c cli/creds.c cli/batch.c cli/admin.c cli/files.c cli/session.c common/job.c common/util.c common/sha256.c common/log.c common/cfg.c
 $(BUILD)/execq: $(call obj,$(CLI_SRC))
@@ -80,7 +85,7 @@ $(BUILD)/execq-executor: $(call obj,$(EXEC_SRC) $(COMMON_SRC)) $(BUILD)/execq-la
 # inside every warm job's Python and change what its memory limit measures.
 LAUNCHER_SANITIZE = $(filter-out address,$(subst $(comma), ,$(SANITIZE)))
 comma := ,
-LAUNCHER_CFLAGS = $(filter-out -fsanitize=% -Iexecutor -Iproducer-api -Icli,$(CFLAGS)) -Isandbox $(PY_CFLAGS) \
+LAUNCHER_CFLAGS = $(filter-out -fsanitize=% -Iexecutor -Iproducer-api -Icli -Ihooks,$(CFLAGS)) -Isandbox $(PY_CFLAGS) \
                   $(if $(LAUNCHER_SANITIZE),-fsanitize=$(subst $(space),$(comma),$(LAUNCHER_SANITIZE)))
 space := $(subst ,, )
 $(BUILD)/launcher/%.o: %.c $(FLAGS_STAMP)
@@ -115,7 +120,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard common/*.h prod
 	  -fno-sanitize-recover=all -Icommon -Iproducer-api -o $@ $< $(FUZZ_SRC) -lcjson -lm -lpthread
 
 # Builds real sandboxes through the launcher (needs root), under thread churn.
-$(BUILD)/tests/test_launcher: tests/unit/test_launcher.c $(FLAGS_STAMP) $(call obj,$(filter-out executor/main.c executor/consumer.c executor/scrape.c executor/session.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
+$(BUILD)/tests/test_launcher: tests/unit/test_launcher.c $(FLAGS_STAMP) $(call obj,$(filter-out executor/main.c executor/consumer.c common/scrape.c executor/session.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup
 
@@ -125,7 +130,7 @@ $(BUILD)/txn_bench: tests/bench/txn_bench.c tests/bench/kafka_topic.h $(FLAGS_ST
 $(BUILD)/kafka_rtt: tests/bench/kafka_rtt.c tests/bench/kafka_topic.h $(FLAGS_STAMP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lrdkafka
 
-$(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(FLAGS_STAMP) $(call obj,$(filter-out executor/main.c executor/consumer.c executor/scrape.c executor/session.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
+$(BUILD)/sbx_bench: tests/bench/sbx_bench.c $(FLAGS_STAMP) $(call obj,$(filter-out executor/main.c executor/consumer.c common/scrape.c executor/session.c,$(EXEC_SRC)) $(COMMON_SRC)) $(BUILD)/execq-launcher
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS_COMMON) -lcgroup
 
 # The client and its man page (PREFIX, DESTDIR as usual).

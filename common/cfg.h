@@ -9,6 +9,7 @@
 
 #define CFG_API  1u   /* used by producer-api */
 #define CFG_EXEC 2u   /* used by executor */
+#define CFG_HOOKS 4u  /* used by execq-hooks */
 
 /* What the warm Python imports ahead of every job: numpy and pandas (the
  * heaviest imports users of a Python execution API make, ~0.4 s cold) and
@@ -123,6 +124,20 @@ struct cfg {
     long requirements_build_s;
     long requirements_max_mb;
     long requirements_max_envs;
+    /* webhooks: the API checks callback URLs, execq-hooks delivers */
+    long allow_http_callbacks;
+    long allow_private_callbacks;
+    char hooks_group_id[128];
+    char hooks_name[128];
+    char public_url[256];
+    long hooks_timeout_ms;
+    long hooks_max_inflight;
+    long hooks_per_destination;
+    long hooks_retry_base_ms;
+    long hooks_retry_max_ms;
+    long hooks_give_up_s;
+    long hooks_max_body_kb;
+    long hooks_lease_ms;
     /* both */
     char log_level[16];
     char log_format[8];

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -39,26 +40,89 @@ static void block(uint32_t h[8], const unsigned char *b)
     h[0] += a; h[1] += bb; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
 }
 
-void sha256_hex(const void *p, size_t n, char out[65])
+/* The digest of the bytes of parts[0..n), as one message. */
+static void digest(const struct iovec *parts, int nparts, unsigned char out[32])
 {
     uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    const unsigned char *in = p;
-    unsigned char tail[128];
-    size_t full = n / 64 * 64, rest = n - full, tl;
-    uint64_t bits = (uint64_t)n * 8;
+    unsigned char blk[64], tail[128];
+    size_t fill = 0, total = 0, tl;
+    uint64_t bits;
 
-    for (size_t i = 0; i < full; i += 64)
-        block(h, in + i);
+    for (int k = 0; k < nparts; k++) {
+        const unsigned char *in = parts[k].iov_base;
+        size_t n = parts[k].iov_len;
+        total += n;
+        while (n > 0) {
+            size_t take = 64 - fill < n ? 64 - fill : n;
+            if (fill == 0 && n >= 64) {
+                block(h, in);   /* whole blocks straight from the input */
+                in += 64;
+                n -= 64;
+                continue;
+            }
+            memcpy(blk + fill, in, take);
+            fill += take;
+            in += take;
+            n -= take;
+            if (fill == 64) {
+                block(h, blk);
+                fill = 0;
+            }
+        }
+    }
+    bits = (uint64_t)total * 8;
     memset(tail, 0, sizeof(tail));
-    if (rest)
-        memcpy(tail, in + full, rest);
-    tail[rest] = 0x80;
-    tl = rest + 1 + 8 <= 64 ? 64 : 128;
+    memcpy(tail, blk, fill);
+    tail[fill] = 0x80;
+    tl = fill + 1 + 8 <= 64 ? 64 : 128;
     for (int i = 0; i < 8; i++)
         tail[tl - 1 - i] = (unsigned char)(bits >> (8 * i));
     block(h, tail);
     if (tl == 128)
         block(h, tail + 64);
     for (int i = 0; i < 8; i++)
-        snprintf(out + 8 * i, 9, "%08x", h[i]);
+        for (int b = 0; b < 4; b++)
+            out[4 * i + b] = (unsigned char)(h[i] >> (24 - 8 * b));
+}
+
+static void to_hex(const unsigned char d[32], char out[65])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+void sha256_hex(const void *p, size_t n, char out[65])
+{
+    struct iovec v = {(void *)p, n};
+    unsigned char d[32];
+
+    digest(&v, 1, d);
+    to_hex(d, out);
+}
+
+/* RFC 2104, with a 64-byte block: a key longer than a block is hashed first. */
+void sha256_hmac_hex(const void *key, size_t key_len, const struct iovec *msg, int nmsg, char out[65])
+{
+    unsigned char k[64], pad[64], inner[32], d[32];
+    struct iovec v[9];
+
+    if (nmsg > 8)
+        nmsg = 8;
+    memset(k, 0, sizeof(k));
+    if (key_len > 64) {
+        struct iovec kv = {(void *)key, key_len};
+        digest(&kv, 1, k);
+    } else {
+        memcpy(k, key, key_len);
+    }
+    for (int i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x36;
+    v[0] = (struct iovec){pad, 64};
+    memcpy(v + 1, msg, (size_t)nmsg * sizeof(*msg));
+    digest(v, nmsg + 1, inner);
+    for (int i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x5c;
+    v[1] = (struct iovec){inner, 32};
+    digest(v, 2, d);
+    to_hex(d, out);
 }

@@ -62,7 +62,8 @@ static void publish_suspended(const char *id, int64_t at_ms, void *arg)
 static const char *const route_names[] = {"none", "exec-python", "healthz", "signup", "account", "jobs",
                                           "job", "batches", "batch", "metrics", "openapi", "admin",
                                           "keys-rotate", "job-cancel", "job-events", "sessions", "session",
-                                          "session-exec", "session-fork", "envs"};
+                                          "session-exec", "session-fork", "webhooks", "webhooks-rotate",
+                                          "webhook-deliveries", "webhook-replay", "job-deliveries", "envs"};
 #define NROUTES (sizeof(route_names) / sizeof(route_names[0]))
 /* A route without its name here would index past both arrays (UBSan found
  * GET /v1/envs doing so). */
@@ -160,6 +161,11 @@ static const struct route_def {
     {"/v1/sessions/", 1, NULL, ROUTE_SESSION, 1, ""},
     {"/v1/sessions/", 1, "POST", ROUTE_SESSION_EXEC, 1, "/exec"},
     {"/v1/sessions/", 1, "POST", ROUTE_SESSION_FORK, 1, "/fork"},
+    {"/v1/webhooks", 0, NULL, ROUTE_WEBHOOKS, 1, ""},
+    {"/v1/webhooks/rotate", 0, "POST", ROUTE_WEBHOOKS_ROTATE, 1, ""},
+    {"/v1/webhooks/deliveries", 0, "GET", ROUTE_WEBHOOK_DELIVERIES, 1, ""},
+    {"/v1/webhooks/deliveries/", 1, "POST", ROUTE_WEBHOOK_REPLAY, 1, "/replay"},
+    {"/v1/jobs/", 1, "GET", ROUTE_JOB_DELIVERIES, 1, "/deliveries"},
 };
 
 static const struct route_def *find_route(const char *url, char id[37])
@@ -352,6 +358,11 @@ static void dispatch(struct api *a, struct api_req *r)
     case ROUTE_SESSION: session_route(a, r); break;
     case ROUTE_SESSION_EXEC: session_exec(a, r); break;
     case ROUTE_SESSION_FORK: session_fork(a, r); break;
+    case ROUTE_WEBHOOKS: webhooks_route(a, r); break;
+    case ROUTE_WEBHOOKS_ROTATE: webhooks_rotate(a, r); break;
+    case ROUTE_WEBHOOK_DELIVERIES: webhooks_deliveries(a, r); break;
+    case ROUTE_WEBHOOK_REPLAY: webhooks_replay(a, r); break;
+    case ROUTE_JOB_DELIVERIES: webhooks_job_deliveries(a, r); break;
     case ROUTE_ENVS: req_set(r, MHD_HTTP_OK, envlist_json(a->envlist)); break;
     case ROUTE_NONE: req_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such endpoint"); break;
     }

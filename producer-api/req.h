@@ -18,7 +18,8 @@
 enum route { ROUTE_NONE, ROUTE_EXEC, ROUTE_HEALTH, ROUTE_SIGNUP, ROUTE_ACCOUNT, ROUTE_JOBS, ROUTE_JOB,
              ROUTE_BATCHES, ROUTE_BATCH, ROUTE_METRICS, ROUTE_OPENAPI, ROUTE_ADMIN,
              ROUTE_KEY_ROTATE, ROUTE_JOB_CANCEL, ROUTE_JOB_EVENTS, ROUTE_SESSIONS, ROUTE_SESSION,
-             ROUTE_SESSION_EXEC, ROUTE_SESSION_FORK, ROUTE_ENVS };   /* the last: api.c names each, in order */
+             ROUTE_SESSION_EXEC, ROUTE_SESSION_FORK, ROUTE_WEBHOOKS, ROUTE_WEBHOOKS_ROTATE,
+             ROUTE_WEBHOOK_DELIVERIES, ROUTE_WEBHOOK_REPLAY, ROUTE_JOB_DELIVERIES, ROUTE_ENVS };   /* the last: api.c names each, in order */
 
 /* One HTTP request. Allocated on its first handler call, freed when MHD
  * completes it. While suspended it is referenced by a->pending (sync call)
@@ -50,6 +51,7 @@ struct api_req {
     struct sse *sse;          /* a streamed call's events (a reference), or NULL */
     char cors_origin[256];    /* the Origin --cors-origins allows ("": no CORS headers) */
     int preflight;            /* an allowed browser's OPTIONS: 204 with what it may send */
+    const struct store_callback *callback;   /* a job's or batch's callback, while it is accepted (NULL: none named) */
 };
 
 /* Sets r's answer; body is a malloc'd string r now owns. */

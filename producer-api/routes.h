@@ -77,6 +77,24 @@ void session_fork(struct api *a, struct api_req *r);
 struct result;
 void sessions_created(struct api *a, struct api_req *r, const struct result *res);
 
+/* webhooks.c: callbacks. A job's or batch's "callback_url" and
+ * "callback_events" from its body o (events among allowed, def when none
+ * named) into cb (cb->url NULL: none given; it points into o): 0, or 1
+ * with r answered 400. GET/POST/DELETE /v1/webhooks (the account's
+ * default URL and secret), POST /v1/webhooks/rotate (a new secret, the
+ * old one still signing for grace_s), GET /v1/webhooks/deliveries (the
+ * account's events, ?state=, ?subject=), POST
+ * /v1/webhooks/deliveries/{id}/replay (sent again), GET
+ * /v1/jobs/{id}/deliveries (a job's events and every attempt). */
+struct store_callback;
+int webhooks_callback_parse(struct api *a, struct api_req *r, const struct cJSON *o, unsigned allowed, unsigned def,
+                            struct store_callback *cb);
+void webhooks_route(struct api *a, struct api_req *r);
+void webhooks_rotate(struct api *a, struct api_req *r);
+void webhooks_deliveries(struct api *a, struct api_req *r);
+void webhooks_replay(struct api *a, struct api_req *r);
+void webhooks_job_deliveries(struct api *a, struct api_req *r);
+
 /* accounts.c: POST /v1/signup (a new account and its first key, shown
  * once) and GET /v1/account (the caller's balance and usage). */
 void accounts_signup(struct api *a, struct api_req *r);

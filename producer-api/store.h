@@ -167,10 +167,14 @@ int store_get_limits(struct store *s, const char *account, long v[STORE_NLIMITS]
  * account's own (store_set_limits) win. idem: the request's
  * Idempotency-Key, or NULL. A COMMIT whose connection was lost is read
  * back after reconnecting: the answer is what the store holds. */
+/* cb: the callback asked for (async and batch jobs; NULL: none and no
+ * account default either, as for sync calls): its URL decided here, in
+ * the same transaction, and kept with each job (and the batch). */
+struct store_callback;
 enum store_accept store_jobs_accept(struct store *s, const char *account, const char *batch_id,
                                     const struct job *jobs, char *const *json, size_t n,
-                                    const struct store_limits *lim, struct store_idem *idem, long *balance,
-                                    size_t *release);
+                                    const struct store_limits *lim, const struct store_callback *cb,
+                                    struct store_idem *idem, long *balance, size_t *release);
 
 /* Jobs held now (all accounts), or -1. */
 long store_held_count(struct store *s);
@@ -316,6 +320,104 @@ int store_session_exec(struct store *s, const char *id, int64_t at_ms, int ran, 
 /* x's state as of now_ms: an open session past its idle timeout or its
  * lifetime is "ended" with that reason (its executor ended it then). */
 void store_session_view(struct store_session *x, int64_t now_ms);
+
+/* ---- store_hooks.c: webhooks (docs/webhooks.md) ---- */
+
+/* A callback asked for with a job or a batch (url given, its events), or
+ * none given (url NULL): the account's default then, if it has one. A
+ * job's URL is decided when it is accepted and kept with it. */
+struct store_callback {
+    const char *url;
+    unsigned events;      /* webhook.h's mask */
+};
+
+/* An account's webhook settings: its default URL and events, and the
+ * secret that signs every callback of the account (and the one before a
+ * rotation, until prev_until_ms). */
+struct store_webhook {
+    char url[2049];       /* "" when it has no default */
+    unsigned events;
+    char secret[71], prev_secret[71];
+    int64_t prev_until_ms, updated_ms;
+};
+/* Reads account's settings, made (no URL, a new secret) if it has none.
+ * Returns 0 or -1. */
+int store_webhook_get(struct store *s, const char *account, struct store_webhook *w);
+/* Sets (url non-NULL) or removes (url NULL) account's default URL and its
+ * events; w gets the settings after. Returns 0 or -1. */
+int store_webhook_set(struct store *s, const char *account, const char *url, unsigned events,
+                      struct store_webhook *w);
+/* A new secret for account; the current one keeps signing beside it until
+ * now_ms + grace_ms. w gets the settings after. Returns 0 or -1. */
+int store_webhook_rotate(struct store *s, const char *account, int64_t now_ms, int64_t grace_ms,
+                         struct store_webhook *w);
+
+/* An event to deliver, and its state. Strings are malloc'd
+ * (store_hook_event_release frees them). */
+struct store_hook_event {
+    char id[37], account[64], type[20], subject[37], state[12];
+    char *url, *dest, *body;
+    char *secret, *prev_secret;      /* claimed events only: the account's (prev NULL out of grace) */
+    char *last_error;
+    long attempts;
+    int last_status;
+    int64_t created_ms, next_ms, deadline_ms, done_ms;
+};
+void store_hook_event_release(struct store_hook_event *e);
+
+/* The account's events, newest first: of subject (a job, batch or
+ * session id, or an event's own id; NULL: any), in state (NULL: any), at most limit. fn gets each (without
+ * its body or secrets). Returns how many, or -1. */
+long store_hook_events_list(struct store *s, const char *account, const char *subject, const char *state,
+                            long limit, void (*fn)(const struct store_hook_event *e, void *arg), void *arg);
+/* One delivery attempt of an event, as recorded. */
+struct store_hook_attempt {
+    long n;
+    int64_t at_ms;
+    long ms;
+    int status;           /* the HTTP status, 0 when none came */
+    const char *error;    /* "" when it was delivered */
+};
+/* The attempts of event id, in order. Returns how many, or -1. */
+long store_hook_attempts(struct store *s, const char *id,
+                         void (*fn)(const struct store_hook_attempt *a, void *arg), void *arg);
+/* Sends event id of account again: pending from now, with a new deadline.
+ * Returns 0, 1 (no such event) or 2 (pending already), or -1. */
+int store_hook_replay(struct store *s, const char *account, const char *id, int64_t now_ms, int64_t deadline_ms);
+
+/* execq-hooks: what ended and has a callback (a job, a batch, a session),
+ * handed to make(), whose body (malloc'd, or NULL to skip) becomes its
+ * event, made once (its id is made from the type and subject). */
+struct store_hook_subject {
+    const char *type;      /* "job.completed", "batch.completed", "session.ended" */
+    const char *id, *account, *url;
+    const char *batch_id;  /* a job's batch, or NULL */
+    const char *result;    /* a job's stored result */
+    int64_t finished_ms;
+    long size, counts[8];  /* a batch: its size and its jobs by outcome (store_hook_outcomes' order) */
+    const struct store_session *session;
+};
+extern const char *const store_hook_outcomes[8];
+/* Makes the events of up to max ended subjects (their callback kept with
+ * them), each due at now_ms and dead after now_ms + ttl_ms. Returns how
+ * many were made, or -1. */
+long store_hook_make(struct store *s, int64_t now_ms, int64_t ttl_ms, long max,
+                     char *(*make)(const struct store_hook_subject *x, const char *event_id, void *arg), void *arg);
+/* Claims up to max due events for owner until lease_until_ms, at most
+ * per_dest of each destination counting busy(dest, arg) already in flight
+ * there. Fills out[] (release each). Returns how many, or -1. */
+long store_hook_claim(struct store *s, const char *owner, int64_t now_ms, int64_t lease_until_ms, long per_dest,
+                      long (*busy)(const char *dest, void *arg), void *arg, struct store_hook_event *out, long max);
+/* Records attempt n of event id (claimed by owner) and its outcome:
+ * state "delivered", "pending" (again at next_ms) or "dead". Returns 0, 1
+ * (not owner's any more: its lease passed) or -1. */
+int store_hook_record(struct store *s, const char *id, const char *owner, const struct store_hook_attempt *a,
+                      const char *state, int64_t next_ms);
+/* Gives back every event owner holds (its restart). Returns how many, or -1. */
+long store_hook_unclaim(struct store *s, const char *owner);
+/* Pending events, the oldest one's creation (0: none), dead letters.
+ * Returns 0 or -1. */
+int store_hook_stats(struct store *s, long *pending, int64_t *oldest_ms, long *dead);
 
 /* ---- store_prune.c: retention ---- */
 

@@ -78,4 +78,10 @@ int st_change(struct store *s, const char *sql, const struct db_arg *args, int n
  * found_* filled), 0 when written now with its answer, -1 on error. */
 int st_idem_take(struct store *s, struct store_idem *k, long balance);
 
+/* store_hooks.c: in store_jobs_accept's or store_session_add's
+ * transaction, the URL each event of account's new work goes to (url[i]
+ * for event bit 1 << i, malloc'd; NULL: none): cb's own when it names one,
+ * else the account's default (cb NULL: none at all). Returns 0 or -1. */
+int st_hook_urls(struct store *s, const char *account, const struct store_callback *cb, char *url[3]);
+
 #endif

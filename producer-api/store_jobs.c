@@ -58,9 +58,10 @@ static int open_jobs(struct store *s, const char *account, const struct store_li
 
 enum store_accept store_jobs_accept(struct store *s, const char *account, const char *batch_id,
                                     const struct job *jobs, char *const *json, size_t n,
-                                    const struct store_limits *lim, struct store_idem *idem, long *balance,
-                                    size_t *release)
+                                    const struct store_limits *lim, const struct store_callback *cb,
+                                    struct store_idem *idem, long *balance, size_t *release)
 {
+    char *hook_url[3] = {NULL, NULL, NULL};
     enum store_accept ret = STORE_ERROR;
     long total = 0, open = 0, queued = 0;
     int64_t now = util_wall_ms(), t0 = util_mono_us();
@@ -105,15 +106,20 @@ enum store_accept store_jobs_accept(struct store *s, const char *account, const 
                 *release = n;
         }
     }
-    if (batch_id && db_do(s->db, "INSERT INTO batches(id, account, size, created_ms) VALUES($1, $2, $3, $4)",
-                          DB_ARGS(DB_T(batch_id), DB_T(account), DB_I(n), DB_I(now))) < 0)
+    /* Where their events go, decided now (store_hooks.c). */
+    if (st_hook_urls(s, account, cb, hook_url) < 0)
+        goto rollback;
+    if (batch_id && db_do(s->db,
+                          "INSERT INTO batches(id, account, size, created_ms, callback, hook) VALUES($1, $2, $3, $4, $5, $6)",
+                          DB_ARGS(DB_T(batch_id), DB_T(account), DB_I(n), DB_I(now), DB_T(hook_url[1]),
+                                  DB_I(hook_url[1] != NULL))) < 0)
         goto rollback;
     for (size_t i = 0; i < n; i++) {
         if (db_do(s->db,
-                  "INSERT INTO jobs(id, account, batch_id, seq, kind, status, message, created_ms, held) "
-                  "VALUES($1, $2, $3, $4, $5, 'queued', $6, $7, $8)",
+                  "INSERT INTO jobs(id, account, batch_id, seq, kind, status, message, created_ms, held, callback, hook) "
+                  "VALUES($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9, $10)",
                   DB_ARGS(DB_T(jobs[i].id), DB_T(account), DB_T(batch_id), DB_I(i), DB_T(jobs[i].kind), DB_T(json[i]),
-                          DB_I(now), DB_I(i >= *release))) < 0 ||
+                          DB_I(now), DB_I(i >= *release), DB_T(hook_url[0]), DB_I(hook_url[0] != NULL))) < 0 ||
             db_do(s->db, "INSERT INTO ledger(job_id, account, kind, amount, at_ms) VALUES($1, $2, 'charge', $3, $4)",
                   DB_ARGS(DB_T(jobs[i].id), DB_T(account), DB_I(jobs[i].credits), DB_I(now))) < 0)
             goto rollback;
@@ -137,6 +143,8 @@ rollback:
     db_rollback(s->db);
 unlock:
     pthread_mutex_unlock(&s->mu);
+    for (int i = 0; i < 3; i++)
+        free(hook_url[i]);
     metrics_observe(m_accept, (util_mono_us() - t0) / 1e6);
     return ret;
 }

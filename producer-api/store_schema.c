@@ -41,6 +41,25 @@ static const char *lite_schema =
     "CREATE TABLE IF NOT EXISTS signups(addr TEXT NOT NULL, at_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS signups_addr ON signups(addr, at_ms);";
 
+/* Webhooks' own tables, in either dialect's integer type: each account's
+ * settings, the events (one per type and subject, made once) and every
+ * attempt to deliver one. */
+#define HOOK_TABLES(INT)                                                                                     \
+    "CREATE TABLE webhooks(account TEXT PRIMARY KEY, url TEXT, events " INT " NOT NULL, secret TEXT NOT NULL," \
+    "  prev_secret TEXT, prev_until_ms " INT " NOT NULL DEFAULT 0, updated_ms " INT " NOT NULL);"               \
+    "CREATE TABLE hook_events(id TEXT PRIMARY KEY, account TEXT NOT NULL, type TEXT NOT NULL,"                 \
+    "  subject TEXT NOT NULL, url TEXT NOT NULL, dest TEXT NOT NULL, body TEXT NOT NULL, state TEXT NOT NULL,"  \
+    "  attempts " INT " NOT NULL DEFAULT 0, created_ms " INT " NOT NULL, next_ms " INT " NOT NULL,"             \
+    "  deadline_ms " INT " NOT NULL, lease_ms " INT " NOT NULL DEFAULT 0, owner TEXT, last_status " INT ","     \
+    "  last_error TEXT, done_ms " INT ");"                                                                      \
+    "CREATE INDEX hook_events_due ON hook_events(next_ms) WHERE state = 'pending';"                             \
+    "CREATE INDEX hook_events_subject ON hook_events(subject);"                                                 \
+    "CREATE INDEX hook_events_account ON hook_events(account, created_ms);"                                     \
+    "CREATE INDEX hook_events_done ON hook_events(done_ms) WHERE state != 'pending';"                           \
+    "CREATE TABLE hook_attempts(event_id TEXT NOT NULL, n " INT " NOT NULL, at_ms " INT " NOT NULL,"            \
+    "  status " INT " NOT NULL, error TEXT NOT NULL, ms " INT " NOT NULL, owner TEXT NOT NULL,"                  \
+    "  PRIMARY KEY(event_id, n));"
+
 /* SQLite: schema changes, in order; PRAGMA user_version counts those applied. A
  * store made by an older execq is brought up to date at start, in one
  * transaction per step. */
@@ -114,6 +133,20 @@ static const char *lite_migrations[] = {
     "CREATE INDEX sessions_account ON sessions(account, created_ms);",
     /* 9: an account's own limit of open sessions (admin limits). */
     "ALTER TABLE accounts ADD COLUMN max_sessions INTEGER;",
+    /* 10: webhooks (store_hooks.c): each job's, batch's and session's
+     * callback URL (decided when it is made; hook 1 until its event is
+     * made), each account's default and secret, the events and their
+     * attempts. */
+    "ALTER TABLE jobs ADD COLUMN callback TEXT;"
+    "ALTER TABLE jobs ADD COLUMN hook INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX jobs_hook ON jobs(finished_ms) WHERE hook = 1;"
+    "ALTER TABLE batches ADD COLUMN callback TEXT;"
+    "ALTER TABLE batches ADD COLUMN hook INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX batches_hook ON batches(created_ms) WHERE hook = 1;"
+    "ALTER TABLE sessions ADD COLUMN callback TEXT;"
+    "ALTER TABLE sessions ADD COLUMN hook INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX sessions_hook ON sessions(created_ms) WHERE hook = 1;"
+    HOOK_TABLES("INTEGER"),
 };
 
 /* PostgreSQL: the same tables, in its types, as SQLite has them at its
@@ -176,6 +209,17 @@ static const char *pg_migrations[] = {
     "CREATE INDEX sessions_account ON sessions(account, created_ms);",
     /* 6: max_sessions (SQLite's 9). */
     "ALTER TABLE accounts ADD COLUMN max_sessions BIGINT;",
+    /* 7: webhooks (SQLite's 10). */
+    "ALTER TABLE jobs ADD COLUMN callback TEXT;"
+    "ALTER TABLE jobs ADD COLUMN hook BIGINT NOT NULL DEFAULT 0;"
+    "CREATE INDEX jobs_hook ON jobs(finished_ms) WHERE hook = 1;"
+    "ALTER TABLE batches ADD COLUMN callback TEXT;"
+    "ALTER TABLE batches ADD COLUMN hook BIGINT NOT NULL DEFAULT 0;"
+    "CREATE INDEX batches_hook ON batches(created_ms) WHERE hook = 1;"
+    "ALTER TABLE sessions ADD COLUMN callback TEXT;"
+    "ALTER TABLE sessions ADD COLUMN hook BIGINT NOT NULL DEFAULT 0;"
+    "CREATE INDEX sessions_hook ON sessions(created_ms) WHERE hook = 1;"
+    HOOK_TABLES("BIGINT"),
 };
 
 /* Applies the migrations this store lacks. Returns 0, or -1 with errstr. */

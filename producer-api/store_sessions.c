@@ -3,6 +3,7 @@
  * store_jobs.c, charged and refunded there. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
@@ -34,6 +35,7 @@ static void read_row(struct db_q *q, struct store_session *x)
 
 int store_session_add(struct store *s, const struct store_session *x, long max_open, int64_t now_ms)
 {
+    char *url[3] = {NULL, NULL, NULL};
     struct db_q *q;
     int rc, ret = -1;
 
@@ -62,11 +64,14 @@ int store_session_add(struct store *s, const struct store_session *x, long max_o
         goto out;
     }
     db_end(q);
-    if (db_do(s->db,
+    /* session.ended goes to the account's default webhook, if it has one
+     * for it (store_hooks.c). */
+    if (st_hook_urls(s, x->account, &(struct store_callback){NULL, 0}, url) < 0 ||
+        db_do(s->db,
               "INSERT INTO sessions(id, account, state, memory_mb, scratch_mb, idle_s, lifetime_s, created_ms, "
-              "last_ms) VALUES ($1, $2, 'starting', $3, $4, $5, $6, $7, $7)",
+              "last_ms, callback, hook) VALUES ($1, $2, 'starting', $3, $4, $5, $6, $7, $7, $8, $9)",
               DB_ARGS(DB_T(x->id), DB_T(x->account), DB_I(x->memory_mb), DB_I(x->scratch_mb), DB_I(x->idle_s),
-                      DB_I(x->lifetime_s), DB_I(now_ms))) != 1 ||
+                      DB_I(x->lifetime_s), DB_I(now_ms), DB_T(url[2]), DB_I(url[2] != NULL))) != 1 ||
         db_commit(s->db) < 0)
         goto rollback;
     ret = 0;
@@ -76,6 +81,8 @@ rollback:
     db_rollback(s->db);
 out:
     pthread_mutex_unlock(&s->mu);
+    for (int i = 0; i < 3; i++)
+        free(url[i]);
     return ret;
 }
 

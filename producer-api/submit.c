@@ -18,6 +18,7 @@
 #include "results.h"
 #include "sha256.h"
 #include "spec.h"
+#include "webhook.h"
 
 /* Async jobs wait in the queue at most this long before an executor
  * answers them "expired" (and they are refunded). */
@@ -81,8 +82,10 @@ static int accept_jobs(struct api *a, struct api_req *r, const char *batch_id, c
     char msg[200];
     int sync = strcmp(jobs[0].kind, "sync") == 0;
 
-    switch (store_jobs_accept(a->store, r->account, batch_id, jobs, json, n, sync ? NULL : &a->limits, idem,
-                              &balance, release)) {
+    /* Async work: its callback, or none named (the account's default). */
+    static const struct store_callback none = {NULL, 0};
+    switch (store_jobs_accept(a->store, r->account, batch_id, jobs, json, n, sync ? NULL : &a->limits,
+                              sync ? NULL : r->callback ? r->callback : &none, idem, &balance, release)) {
     case STORE_ACCEPTED:
         return 0;
     case STORE_REPEAT:
@@ -439,6 +442,11 @@ void submit_exec(struct api *a, struct api_req *r)
     }
     if (submit_env_refused(a, r, j.env))
         goto out;
+    if (cJSON_GetObjectItemCaseSensitive(o, "callback_url")) {
+        req_error(r, 400, "invalid_request", "a sync call answers with its result: \"callback_url\" is for "
+                  "POST /v1/jobs and POST /v1/batches");
+        goto out;
+    }
     {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "cancel_on_disconnect");
         if (v && !cJSON_IsNull(v) && !cJSON_IsBool(v)) {
@@ -472,6 +480,7 @@ static void produce_all(struct api *a, struct job *jobs, char **json, size_t n)
 
 void submit_job(struct api *a, struct api_req *r)
 {
+    struct store_callback cb;
     struct store_idem k;
     char hash[65];
     cJSON *o = NULL, *resp;
@@ -487,6 +496,9 @@ void submit_job(struct api *a, struct api_req *r)
         req_error(r, e.status, e.code, e.msg);
         goto out;
     }
+    if (webhooks_callback_parse(a, r, o, WEBHOOK_JOB_COMPLETED, WEBHOOK_JOB_COMPLETED, &cb))
+        goto out;
+    r->callback = &cb;
     if (submit_env_refused(a, r, j.env) || refuse_now(a, r))
         goto out;
     stamp(a, r, &j, "async", NULL);
@@ -502,6 +514,7 @@ void submit_job(struct api *a, struct api_req *r)
         produce_all(a, &j, &json, release);   /* 0: held, released as the account's jobs finish */
     cJSON_Delete(resp);
 out:
+    r->callback = NULL;
     free(json);
     cJSON_Delete(o);
     job_release(&j);
@@ -509,6 +522,7 @@ out:
 
 void submit_batch(struct api *a, struct api_req *r)
 {
+    struct store_callback cb;
     struct store_idem ik;
     char hash[65], batch_id[37], msg[300], batch_env[JOB_ENV_MAX];
     cJSON *o = NULL, *list, *item, *resp, *ids;
@@ -526,6 +540,11 @@ void submit_batch(struct api *a, struct api_req *r)
         goto out;
     }
     n = (size_t)cJSON_GetArraySize(list);
+    /* A batch's callback: batch.completed unless it names events. */
+    if (webhooks_callback_parse(a, r, o, WEBHOOK_JOB_COMPLETED | WEBHOOK_BATCH_COMPLETED, WEBHOOK_BATCH_COMPLETED,
+                                &cb))
+        goto out;
+    r->callback = &cb;
     {
         /* The account's own largest batch if the operator set one, else the configured one. */
         long max = quota_max_batch(a->rate, a->store, r->account, util_mono_ms());
@@ -552,6 +571,13 @@ void submit_batch(struct api *a, struct api_req *r)
         if (spec_parse(a->cfg, item, &jobs[i], &e) < 0) {
             snprintf(msg, sizeof(msg), "jobs[%zu]: %s; nothing was queued", i, e.msg);
             req_error(r, e.status, e.code, msg);
+            i++;
+            goto out;
+        }
+        if (cJSON_GetObjectItemCaseSensitive(item, "callback_url")) {
+            snprintf(msg, sizeof(msg), "jobs[%zu]: a batch's jobs take the batch's \"callback_url\" (with "
+                     "\"callback_events\": [\"job.completed\"] for each job's); nothing was queued", i);
+            req_error(r, 400, "invalid_request", msg);
             i++;
             goto out;
         }
@@ -587,6 +613,7 @@ out:
         free(json[k]);
         job_release(&jobs[k]);
     }
+    r->callback = NULL;
     free(json);
     free(jobs);
     cJSON_Delete(o);

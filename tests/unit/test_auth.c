@@ -70,10 +70,10 @@ int main(void)
         strcpy(j[i].kind, "async");
         j[i].credits = 2;
     }
-    CHECK(store_jobs_accept(st, id, NULL, j, json, 3, NULL, NULL, &bal, &rel) == STORE_NO_CREDITS && bal == 4);
+    CHECK(store_jobs_accept(st, id, NULL, j, json, 3, NULL, NULL, NULL, &bal, &rel) == STORE_NO_CREDITS && bal == 4);
     CHECK(store_account_get(st, id, &a) == 0 && a.balance == 4 && a.charged == 0);
-    CHECK(store_jobs_accept(st, id, NULL, j, json, 2, NULL, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 0);
-    CHECK(store_jobs_accept(st, id, NULL, j, json, 1, NULL, NULL, &bal, &rel) != STORE_ACCEPTED);   /* no credits, and a dup id */
+    CHECK(store_jobs_accept(st, id, NULL, j, json, 2, NULL, NULL, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 0);
+    CHECK(store_jobs_accept(st, id, NULL, j, json, 1, NULL, NULL, NULL, &bal, &rel) != STORE_ACCEPTED);   /* no credits, and a dup id */
     CHECK(store_account_get(st, id, &a) == 0 && a.balance == 0 && a.charged == 4 && a.runs == 2);
     /* A refund happens once, however often the result comes. */
     CHECK(store_result(st, j[0].id, "{\"ok\":false}", "failed", 1, 1, batch) == 1);
@@ -94,7 +94,7 @@ int main(void)
             strcpy(q[i].kind, "batch");
             q[i].credits = 1;
         }
-        CHECK(store_jobs_accept(st, "tenant", NULL, q, qj, 5, &lim, NULL, &bal, &rel) == STORE_ACCEPTED && rel == 2);
+        CHECK(store_jobs_accept(st, "tenant", NULL, q, qj, 5, &lim, NULL, NULL, &bal, &rel) == STORE_ACCEPTED && rel == 2);
         CHECK(store_release(st, "tenant", &lim, collect, &got) == 0);   /* still 2 in Kafka */
         CHECK(store_result(st, q[0].id, "{\"ok\":true}", "completed", 0, 1, batch) == 1);
         CHECK(store_release(st, "tenant", &lim, collect, &got) == 1 && strcmp(got.json[0], "{\"n\":2}") == 0);
@@ -107,9 +107,9 @@ int main(void)
         for (int i = 0; i < 5; i++)
             util_uuid(q[i].id);
         CHECK(store_account_get(st, "tenant", &a) == 0 && a.balance == 995);
-        CHECK(store_jobs_accept(st, "tenant", NULL, q, qj, 5, &lim, NULL, &bal, &rel) == STORE_TOO_MANY && bal == 2);
+        CHECK(store_jobs_accept(st, "tenant", NULL, q, qj, 5, &lim, NULL, NULL, &bal, &rel) == STORE_TOO_MANY && bal == 2);
         CHECK(store_account_get(st, "tenant", &a) == 0 && a.balance == 995);
-        CHECK(store_jobs_accept(st, "tenant", NULL, q, qj, 4, &lim, NULL, &bal, &rel) == STORE_ACCEPTED && rel == 0);
+        CHECK(store_jobs_accept(st, "tenant", NULL, q, qj, 4, &lim, NULL, NULL, &bal, &rel) == STORE_ACCEPTED && rel == 0);
     }
     CHECK(signup(st, "1.2.3.4", 1000, 3600000, 2) == 1);
     CHECK(signup(st, "1.2.3.4", 1001, 3600000, 2) == 1);

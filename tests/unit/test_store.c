@@ -165,11 +165,11 @@ static void test_charging(struct store *s)
     job_id(j2, "c0000001", 2);
     jobs[0] = mkjob(j1, 5, "sync");
     jobs[1] = mkjob(j2, 5, "sync");
-    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 2, NULL, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 2 && rel == 2);
-    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, NULL, &bal, &rel) == STORE_NO_CREDITS && bal == 2);
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 2, NULL, NULL, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 2 && rel == 2);
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, NULL, NULL, &bal, &rel) == STORE_NO_CREDITS && bal == 2);
     /* the same job id twice: refused whole, nothing charged */
     CHECK(store_grant(s, id, 100, "op", "more", NULL, NULL) == 0);
-    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, NULL, &bal, &rel) == STORE_ERROR);
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, NULL, NULL, &bal, &rel) == STORE_ERROR);
     CHECK(store_account_get(s, id, &a) == 0 && a.balance == 102 && a.charged == 10 && a.runs == 2);
     CHECK(store_job_get(s, j1, id, &sj) == 0 && strcmp(sj.status, "queued") == 0 && !sj.result);
     store_job_release(&sj);
@@ -210,9 +210,9 @@ static void test_batches(struct store *s)
         json[i] = "{\"code\":\"pass\",\"expires_at_ms\":1000}";
     }
     /* max_open 5: six is refused whole; max_queued 2: three of five held */
-    CHECK(store_jobs_accept(s, id, bid, jobs, json, 5, &lim, NULL, &bal, &rel) == STORE_ACCEPTED && rel == 2 && bal == 975);
+    CHECK(store_jobs_accept(s, id, bid, jobs, json, 5, &lim, NULL, NULL, &bal, &rel) == STORE_ACCEPTED && rel == 2 && bal == 975);
     CHECK(store_held_count(s) == 3);
-    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, &lim, NULL, &bal, &rel) == STORE_TOO_MANY && bal == 5 && rel == 5);
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, &lim, NULL, NULL, &bal, &rel) == STORE_TOO_MANY && bal == 5 && rel == 5);
     CHECK(store_release(s, id, &lim, on_release, &r) == 0 && r.n == 0);   /* two queued already */
     CHECK(store_result(s, ids[0], "{\"exit_code\":0}", "completed", 0, util_wall_ms(), batch) == 1 && !batch[0]);
     CHECK(store_release(s, id, &lim, on_release, &r) == 1 && strcmp(r.first, ids[2]) == 0);   /* oldest first */
@@ -278,12 +278,12 @@ static void test_idempotency(struct store *s)
         job_id(jid[i], "d1000000", i);
     CHECK(store_idem_get(s, id, "jobs", "k1", now - 1000, hash, &status, &resp) == 1);
     j = mkjob(jid[0], 5, "async");
-    CHECK(store_jobs_accept(s, id, NULL, &j, &json, 1, NULL, &k, &bal, &rel) == STORE_ACCEPTED && bal == 95);
+    CHECK(store_jobs_accept(s, id, NULL, &j, &json, 1, NULL, NULL, &k, &bal, &rel) == STORE_ACCEPTED && bal == 95);
     /* the same key again, another body: the first answer, nothing charged */
     k.body_hash = "h2";
     k.response = "{\"a\":2}";
     j = mkjob(jid[1], 5, "async");
-    CHECK(store_jobs_accept(s, id, NULL, &j, &json, 1, NULL, &k, &bal, &rel) == STORE_REPEAT);
+    CHECK(store_jobs_accept(s, id, NULL, &j, &json, 1, NULL, NULL, &k, &bal, &rel) == STORE_REPEAT);
     CHECK(strcmp(k.found_hash, "h1") == 0 && k.found_status == 202 && strcmp(k.found_response, "{\"a\":1}") == 0);
     free(k.found_response);
     CHECK(store_account_get(s, id, &acc) == 0 && acc.balance == 95 && acc.runs == 1);
@@ -297,7 +297,7 @@ static void test_idempotency(struct store *s)
     k.since_ms = now + 1000;
     k.body_hash = "h3";
     j = mkjob(jid[2], 5, "async");
-    CHECK(store_jobs_accept(s, id, NULL, &j, &json, 1, NULL, &k, &bal, &rel) == STORE_ACCEPTED && bal == 90);
+    CHECK(store_jobs_accept(s, id, NULL, &j, &json, 1, NULL, NULL, &k, &bal, &rel) == STORE_ACCEPTED && bal == 90);
     CHECK(store_idem_get(s, id, "jobs", "k1", now - 1000, hash, &status, &resp) == 0 && strcmp(hash, "h3") == 0);
     free(resp);
     CHECK(store_idem_delete(s, id, "jobs", "k1") == 0);
@@ -358,7 +358,7 @@ static void *race(void *arg)
 
     job_id(jid, "d0000000", r->n);
     j = mkjob(jid, 5, "sync");
-    switch (store_jobs_accept(r->s, r->account, NULL, &j, &json, 1, NULL, NULL, &bal, &rel)) {
+    switch (store_jobs_accept(r->s, r->account, NULL, &j, &json, 1, NULL, NULL, NULL, &bal, &rel)) {
     case STORE_ACCEPTED:
         atomic_fetch_add(r->accepted, 1);
         break;
@@ -426,9 +426,9 @@ static void test_two_apis_wake(struct store *s1, struct store *s2)
     CHECK(h.missed == 1);
     job_id(jid, "e0000001", 1);
     j = mkjob(jid, 5, "async");
-    CHECK(store_jobs_accept(s1, "acct_race", bid, &j, &json, 1, NULL, NULL, &bal, &rel) == STORE_NO_CREDITS);
+    CHECK(store_jobs_accept(s1, "acct_race", bid, &j, &json, 1, NULL, NULL, NULL, &bal, &rel) == STORE_NO_CREDITS);
     CHECK(store_grant(s1, "acct_race", 5, "op", "wake", NULL, NULL) == 0);
-    CHECK(store_jobs_accept(s1, "acct_race", bid, &j, &json, 1, NULL, NULL, &bal, &rel) == STORE_ACCEPTED);
+    CHECK(store_jobs_accept(s1, "acct_race", bid, &j, &json, 1, NULL, NULL, NULL, &bal, &rel) == STORE_ACCEPTED);
     t0 = util_mono_ms();
     CHECK(store_result(s1, jid, "{}", "completed", 0, util_wall_ms(), batch) == 1 && strcmp(batch, bid) == 0);
     while (util_mono_ms() - t0 < 3000) {
@@ -500,7 +500,7 @@ static void test_late_results(struct store *s)
     jobs[0] = mkjob(j1, 5, "sync");
     jobs[1] = mkjob(j2, 5, "async");
     jobs[2] = mkjob(j3, 5, "async");
-    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 3, NULL, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 0);
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 3, NULL, NULL, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 0);
     CHECK(store_result(s, j1, "{\"error\":\"lost\"}", "lost", 1, util_wall_ms(), batch) == 1);
     CHECK(store_result(s, j2, "{\"error\":\"expired\"}", "expired", 1, util_wall_ms(), batch) == 1);
     CHECK(store_account_get(s, id, &a) == 0 && a.balance == 10 && a.refunded == 10 && a.runs == 1);
@@ -520,7 +520,7 @@ static void test_late_results(struct store *s)
     CHECK(store_account_get(s, id, &a) == 0 && a.balance == 5);
     job_id(j1, "e0000001", 4);
     jobs[0] = mkjob(j1, 5, "sync");
-    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 0);
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, NULL, NULL, &bal, &rel) == STORE_ACCEPTED && bal == 0);
     CHECK(store_result(s, j3, "{\"stdout\":\"ran\"}", "completed", 0, util_wall_ms(), batch) == 1);
     CHECK(store_account_get(s, id, &a) == 0 && a.balance == 0 && a.refunded == 5);
 }
@@ -578,7 +578,7 @@ static void test_output_chunks(struct store *s)
     job_id(j1, "f0000001", 1);
     job_id(j2, "f0000001", 2);
     jobs[0] = mkjob(j1, 5, "async");
-    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, NULL, &bal, &rel) == STORE_ACCEPTED);
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, NULL, NULL, &bal, &rel) == STORE_ACCEPTED);
     o[0] = chunk_of(j1, "aaaa", JOB_STDOUT, 0, "one\n");
     o[1] = chunk_of(j1, "aaaa", JOB_STDERR, 0, "err\n");
     o[2] = chunk_of(j1, "aaaa", JOB_STDOUT, 4, "two\n");
@@ -643,7 +643,7 @@ static void test_prune_whole_batches(struct store *s)
         job_id(ids[i], "f0000001", i + 1);
         jobs[i] = mkjob(ids[i], 5, "async");
     }
-    CHECK(store_jobs_accept(s, id, bid, jobs, json, 2, NULL, NULL, &bal, &rel) == STORE_ACCEPTED);
+    CHECK(store_jobs_accept(s, id, bid, jobs, json, 2, NULL, NULL, NULL, &bal, &rel) == STORE_ACCEPTED);
     CHECK(store_result(s, ids[0], "{}", "completed", 0, now - 100000, batch) == 1);   /* long ago */
     CHECK(store_result(s, ids[1], "{}", "completed", 0, now, batch) == 1 && strcmp(batch, bid) == 0);
     store_prune(s, now - 50000, 0, 0, 500);   /* the first job is past retention, the batch is not */
@@ -712,7 +712,7 @@ static void test_results_lock_in_one_order(struct store *s1, struct store *s2)
                 json[n++] = "{}";
             }
             CHECK(store_jobs_accept(s1, parity ? "acct_lock_q" : "acct_lock_p", NULL, jobs, json, (size_t)n, NULL,
-                                    NULL, &bal, &rel) == STORE_ACCEPTED);
+                                    NULL, NULL, &bal, &rel) == STORE_ACCEPTED);
         }
     w[0] = (struct storer){s1, ids_a, N, 0, &failed};
     w[1] = (struct storer){s2, ids_b, N, 1, &failed};
