@@ -163,7 +163,6 @@ static void add_attempt(const struct store_hook_attempt *t, void *arg)
 }
 
 struct listing {
-    struct api *a;
     cJSON *list;
     int with_attempts;
     int failed;
@@ -201,11 +200,8 @@ static void add_event(const struct store_hook_event *e, void *arg)
         cJSON_AddNumberToObject(o, "done_at_ms", (double)e->done_ms);
     else
         cJSON_AddNullToObject(o, "done_at_ms");
-    if (l->with_attempts) {
-        cJSON *at = cJSON_AddArrayToObject(o, "attempt_log");
-        if (store_hook_attempts(l->a->store, e->id, add_attempt, at) < 0)
-            l->failed = 1;
-    }
+    if (l->with_attempts)
+        cJSON_AddArrayToObject(o, "attempt_log");   /* filled once the list is read: the store is busy now */
     cJSON_AddItemToArray(l->list, o);
 }
 
@@ -215,11 +211,21 @@ static void answer_events(struct api *a, struct api_req *r, const char *key, con
                           long limit, int with_attempts)
 {
     cJSON *o = cJSON_CreateObject();
-    struct listing l = {a, cJSON_AddArrayToObject(o, "deliveries"), with_attempts, 0};
+    struct listing l = {cJSON_AddArrayToObject(o, "deliveries"), with_attempts, 0};
 
     if (key)
         cJSON_AddStringToObject(o, key, subject);
-    if (store_hook_events_list(a->store, r->account, subject, state, limit, add_event, &l) < 0 || l.failed)
+    cJSON *e;
+
+    if (store_hook_events_list(a->store, r->account, subject, state, limit, add_event, &l) < 0)
+        l.failed = 1;
+    cJSON_ArrayForEach(e, l.list) {
+        cJSON *at = cJSON_GetObjectItemCaseSensitive(e, "attempt_log");
+        if (at && !l.failed &&
+            store_hook_attempts(a->store, cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring, add_attempt, at) < 0)
+            l.failed = 1;
+    }
+    if (l.failed)
         req_store_down(r);
     else
         req_set(r, 200, cJSON_PrintUnformatted(o));

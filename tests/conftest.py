@@ -48,7 +48,8 @@ def pytest_configure(config):
 # EXECQ_SKIP_MODE_INDEPENDENT for the others). Every sandbox test, the
 # hostile programs first of all, runs in every mode.
 MODE_INDEPENDENT = {"test_accounts", "test_admin", "test_cli", "test_compose", "test_cors", "test_errors",
-                    "test_hygiene", "test_money", "test_openapi", "test_shared_store", "test_tenancy"}
+                    "test_hygiene", "test_money", "test_openapi", "test_shared_store", "test_tenancy",
+                    "test_webhooks"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -136,6 +137,10 @@ class Cluster:
                         EXECQ_API_GROUP_ID=f"test-api-{self.tag}",
                         EXECQ_DB_PATH=os.path.join(self.dir, "execq.db"),
                         EXECQ_SIGNUPS_PER_HOUR="1000",
+                        # Callbacks to the tests' receivers on 127.0.0.1 (test_webhooks.py;
+                        # the refusal without these is tested there too).
+                        EXECQ_ALLOW_HTTP_CALLBACKS="1",
+                        EXECQ_ALLOW_PRIVATE_CALLBACKS="1",
                         EXECQ_ADMIN_TOKEN=ADMIN_TOKEN)
 
     def start_kafka(self):
@@ -176,6 +181,14 @@ class Cluster:
         return self.start(name, [*wrapper, os.path.join(BUILD, "execq-executor"), f"--uid-base={uid_base}",
                                  f"--slots={slots}", f"--metrics-addr={self.metrics[name]}", *self.env_args(),
                                  *extra])
+
+    def start_hooks(self, name="hooks", extra=()):
+        """An execq-hooks on the stack's store and results topic; its /metrics URL."""
+        if name not in self.metrics:
+            self.metrics[name] = f"127.0.0.1:{free_port()}"
+        self.start(name, [os.path.join(BUILD, "execq-hooks"), f"--metrics-addr={self.metrics[name]}",
+                          f"--hooks-group-id=test-hooks-{self.tag}", f"--hooks-name={name}", *extra])
+        return f"http://{self.metrics[name]}/metrics"
 
     def start_api(self, name="api", port=None, extra=(), env=None):
         port = port or self.api_port
