@@ -71,10 +71,15 @@ long store_prune(struct store *s, int64_t jobs_before_ms, int64_t idem_before_ms
          * timeout (an hour at most) and so ended by their executor. */
         "DELETE FROM sessions WHERE %1$s IN (SELECT %1$s FROM sessions WHERE last_ms < $1 "
         "AND (state != 'open' OR last_ms + idle_s * 1000 < $1) LIMIT $2)",
+        /* Callback events delivered or dead before retention, attempts first. */
+        "DELETE FROM hook_attempts WHERE %1$s IN (SELECT a.%1$s FROM hook_attempts a JOIN hook_events e "
+        "ON e.id = a.event_id WHERE e.state != 'pending' AND e.done_ms < $1 LIMIT $2)",
+        "DELETE FROM hook_events WHERE %1$s IN (SELECT %1$s FROM hook_events WHERE state != 'pending' "
+        "AND done_ms < $1 LIMIT $2)",
     };
     int64_t now = util_wall_ms();
     int64_t before[] = {jobs_before_ms, jobs_before_ms, idem_before_ms, signups_before_ms, 0,
-                        now - 3600 * 1000, jobs_before_ms};
+                        now - 3600 * 1000, jobs_before_ms, jobs_before_ms, jobs_before_ms};
     const char *rid = db_is_pg(s->db) ? "ctid" : "rowid";
     long n = prune_batches(s, jobs_before_ms, max), k;
 

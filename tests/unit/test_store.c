@@ -18,6 +18,7 @@
 #include "check.h"
 #include "store.h"
 #include "util.h"
+#include "webhook.h"
 
 /* A signup through store_signup with a fresh key hash: 1, 0 or -1. */
 static int signup(struct store *st, const char *addr, int64_t now, int64_t window, int max)
@@ -794,6 +795,117 @@ static void test_sessions(struct store *s)
     CHECK(store_session_get(s, "5e55a000-0000-4000-8000-000000000003", id, &y) == 0);
 }
 
+static char *make_body(const struct store_hook_subject *x, const char *event_id, void *arg)
+{
+    char *b = malloc(256);
+    (*(int *)arg)++;
+    snprintf(b, 256, "{\"id\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"size\":%ld}", event_id, x->type,
+             x->id, x->size);
+    return b;
+}
+
+static long no_busy(const char *dest, void *arg)
+{
+    (void)dest;
+    return *(long *)arg;
+}
+
+static void count_event(const struct store_hook_event *e, void *arg)
+{
+    (void)e;
+    (*(long *)arg)++;
+}
+
+/* Webhooks: a callback kept with its job and batch when accepted (or the
+ * account's default), events made once when they end, claimed with a
+ * lease, recorded, replayed, pruned. */
+static void test_hooks(struct store *s)
+{
+    char id[40], why[64], batch[37], bid[37], j[3][37];
+    struct job jobs[3];
+    char *json[3] = {"{}", "{}", "{}"};
+    struct store_webhook w, w2;
+    struct store_hook_event ev[8];
+    struct store_hook_attempt at = {0, 0, 12, 500, "HTTP 500"};
+    struct store_callback cb = {"https://hooks.example.com/a", WEBHOOK_JOB_COMPLETED | WEBHOOK_BATCH_COMPLETED};
+    long bal, pending, dead, n, busy = 0;
+    int64_t oldest, now = util_wall_ms();
+    size_t rel;
+    int made = 0;
+
+    CHECK(store_account_create(s, "hash-hooks", 1000, id, why, sizeof(why)) == 0);
+    CHECK(store_webhook_get(s, id, &w) == 0 && !w.url[0] && strncmp(w.secret, "whsec_", 6) == 0);
+    CHECK(store_webhook_get(s, id, &w2) == 0 && strcmp(w.secret, w2.secret) == 0);   /* made once */
+    /* A batch of two with its own callback; a job with none (no default yet). */
+    snprintf(bid, sizeof(bid), "b0000009-0000-4000-8000-000000000001");
+    for (int i = 0; i < 3; i++) {
+        job_id(j[i], "h0000001", i);
+        jobs[i] = mkjob(j[i], 5, "async");
+    }
+    CHECK(store_jobs_accept(s, id, bid, jobs, json, 2, NULL, &cb, NULL, &bal, &rel) == STORE_ACCEPTED);
+    CHECK(store_jobs_accept(s, id, NULL, jobs + 2, json, 1, NULL, &(struct store_callback){NULL, 0}, NULL, &bal,
+                            &rel) == STORE_ACCEPTED);
+    CHECK(store_hook_make(s, now, 60000, 100, make_body, &made) == 0 && made == 0);   /* nothing ended yet */
+    for (int i = 0; i < 3; i++)
+        CHECK(store_result(s, j[i], "{\"exit_code\":0}", "completed", 0, now, batch) == 1);
+    /* Two job events and the batch's; the job without a callback has none. */
+    CHECK(store_hook_make(s, now, 60000, 100, make_body, &made) == 3 && made == 3);
+    CHECK(store_hook_make(s, now, 60000, 100, make_body, &made) == 0 && made == 3);   /* once */
+    /* Claimed: at most per_dest (2) of the one destination, less what is busy there. */
+    busy = 1;
+    CHECK(store_hook_claim(s, "d1", now, now + 5000, 2, no_busy, &busy, ev, 8) == 1);
+    CHECK(strcmp(ev[0].secret, w.secret) == 0 && !ev[0].prev_secret && ev[0].attempts == 0 &&
+          strcmp(ev[0].dest, "https://hooks.example.com") == 0 && strstr(ev[0].body, ev[0].id));
+    busy = 0;
+    CHECK(store_hook_claim(s, "d2", now, now + 5000, 2, no_busy, &busy, ev + 1, 7) == 2);
+    CHECK(store_hook_claim(s, "d2", now, now + 5000, 2, no_busy, &busy, ev + 3, 5) == 0);   /* all leased */
+    /* A failure: pending again later; not another daemon's to record. */
+    at.at_ms = now;
+    CHECK(store_hook_record(s, ev[0].id, "d2", &at, "pending", now + 100) == 1);
+    CHECK(store_hook_record(s, ev[0].id, "d1", &at, "pending", now + 100) == 0);
+    CHECK(store_hook_claim(s, "d1", now, now + 5000, 2, no_busy, &busy, ev + 3, 5) == 0);   /* not due yet */
+    CHECK(store_hook_claim(s, "d1", now + 100, now + 5000, 2, no_busy, &busy, ev + 3, 5) == 1 &&
+          ev[3].attempts == 1 && strcmp(ev[3].id, ev[0].id) == 0);
+    at = (struct store_hook_attempt){0, now + 100, 8, 200, ""};
+    CHECK(store_hook_record(s, ev[3].id, "d1", &at, "delivered", 0) == 0);
+    at = (struct store_hook_attempt){0, now, 8, 0, "timed out"};
+    CHECK(store_hook_record(s, ev[1].id, "d2", &at, "dead", 0) == 0);
+    CHECK(store_hook_stats(s, &pending, &oldest, &dead) == 0 && pending == 1 && dead == 1 && oldest == now);
+    n = 0;
+    CHECK(store_hook_events_list(s, id, j[0], NULL, 10, count_event, &n) == 1 && n == 1);
+    CHECK(store_hook_events_list(s, id, NULL, "dead", 10, count_event, &n) == 1 && n == 2);
+    CHECK(store_hook_events_list(s, "acct_other", NULL, NULL, 10, count_event, &n) == 0);
+    CHECK(store_hook_attempts(s, ev[3].id, (void (*)(const struct store_hook_attempt *, void *))count_event, &n) == 2);
+    /* Replayed: pending again, the same id; a pending one is not. */
+    CHECK(store_hook_replay(s, id, ev[1].id, now, now + 60000) == 0);
+    CHECK(store_hook_replay(s, id, ev[1].id, now, now + 60000) == 2);
+    CHECK(store_hook_replay(s, "acct_other", ev[1].id, now, now + 60000) == 1);
+    /* A restart takes its leases back at once. */
+    CHECK(store_hook_unclaim(s, "d2") == 1);
+    /* The account's default, then a rotation: the old secret signs until its grace ends. */
+    CHECK(store_webhook_set(s, id, "https://default.example.com/h", WEBHOOK_JOB_COMPLETED, &w2) == 0 &&
+          strcmp(w2.url, "https://default.example.com/h") == 0);
+    CHECK(store_webhook_rotate(s, id, now, 60000, &w2) == 0 && strcmp(w2.prev_secret, w.secret) == 0 &&
+          strcmp(w2.secret, w.secret) != 0 && w2.prev_until_ms == now + 60000);
+    job_id(j[0], "h0000002", 1);
+    jobs[0] = mkjob(j[0], 5, "async");
+    CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, &(struct store_callback){NULL, 0}, NULL, &bal, &rel) ==
+          STORE_ACCEPTED);
+    CHECK(store_result(s, j[0], "{}", "completed", 0, now, batch) == 1);
+    CHECK(store_hook_make(s, now, 60000, 100, make_body, &made) == 1);
+    n = store_hook_claim(s, "d3", now + 1000, now + 5000, 4, no_busy, &busy, ev + 4, 4);
+    CHECK(n >= 1);
+    for (long i = 4; i < 4 + n; i++) {
+        if (strcmp(ev[i].subject, j[0]) == 0)
+            CHECK(strcmp(ev[i].url, "https://default.example.com/h") == 0 && ev[i].prev_secret &&
+                  strcmp(ev[i].prev_secret, w.secret) == 0);
+        store_hook_event_release(&ev[i]);
+    }
+    for (int i = 0; i < 4; i++)
+        store_hook_event_release(&ev[i]);
+    CHECK(store_webhook_set(s, id, NULL, WEBHOOK_ALL_EVENTS, &w2) == 0 && !w2.url[0]);
+}
+
 static void suite(const char *name, const char *target, int shared)
 {
     struct store *s = NULL, *s2 = NULL;
@@ -816,6 +928,7 @@ static void suite(const char *name, const char *target, int shared)
     test_prune_whole_batches(s);
     test_output_chunks(s);
     test_sessions(s);
+    test_hooks(s);
     if (s2) {
         test_results_lock_in_one_order(s, s2);
         test_reply_leases(s, s2);
@@ -829,6 +942,7 @@ static void suite(const char *name, const char *target, int shared)
         test_reconnect(s, target);
     store_close(s);
 }
+
 
 int main(void)
 {
