@@ -72,7 +72,7 @@ $(BUILD)/execq-hooks: $(call obj,$(HOOKS_SRC) $(COMMON_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_COMMON) -lcurl -lmicrohttpd -lsqlite3 -lpq
 
 # The command-line client (cli/): libcurl, and the codec's base64.
-CLI_SRC = cli/main.c cli/http.c cli/creds.c cli/batch.c cli/admin.c cli/files.c cli/session.c common/job.c common/util.c common/sha256.c common/log.c common/cfg.c
+CLI_SRC = cli/main.c cli/http.c cli/creds.c cli/batch.c cli/admin.c cli/files.c cli/session.c cli/hooks.c common/job.c common/util.c common/sha256.c common/log.c common/cfg.c
 $(BUILD)/execq: $(call obj,$(CLI_SRC))
 	$(CC) $(LDFLAGS) -o $@ $^ -lcurl -lcjson -ledit -lpthread -lm
 

@@ -35,6 +35,9 @@ static const char batch_usage[] =
     "      --chunk N        jobs per server batch (default 1000, the server's maximum)\n"
     "      --new            submit again even if the same jobs were submitted today\n"
     "      --no-progress    no progress output\n"
+    "      --callback-url URL      each server batch POSTs its end there, signed\n"
+    "                              (docs/webhooks.md; execq hooks lists deliveries)\n"
+    "      --callback-events LIST  batch.completed (default), job.completed, or both\n"
     "Submitting the same jobs again within a day follows the first submission\n"
     "(same batches, charged once): a run cut short resumes by running it again.\n";
 
@@ -42,6 +45,8 @@ struct input {
     cJSON *jobs;     /* array of job objects, in input order */
     char **names;    /* names[i]: "FILE:LINE" or the .py file's name */
     size_t n;
+    const char *callback_url;      /* each batch's callback_url, or NULL */
+    const char *callback_events;   /* its events, comma-separated, or NULL */
 };
 
 struct chunk {
@@ -198,6 +203,15 @@ static int submit(struct http *h, const struct input *in, size_t first, size_t c
 
     for (size_t i = first; i < first + count; i++)
         cJSON_AddItemReferenceToArray(arr, cJSON_GetArrayItem(in->jobs, (int)i));
+    if (in->callback_url)
+        cJSON_AddStringToObject(body, "callback_url", in->callback_url);
+    if (in->callback_events) {
+        cJSON *ev = cJSON_AddArrayToObject(body, "callback_events");
+        char *copy = util_strdup(in->callback_events), *save = NULL;
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            cJSON_AddItemToArray(ev, cJSON_CreateString(t));
+        free(copy);
+    }
     if (!(text = cJSON_PrintUnformatted(body)))
         goto out;
     sha256_hex(text, strlen(text), hex);
@@ -418,6 +432,8 @@ int batch_main(struct http *h, int argc, char **argv)
                                          {"chunk", required_argument, NULL, 'c'},
                                          {"new", no_argument, NULL, 'n'},
                                          {"no-progress", no_argument, NULL, 'q'},
+                                         {"callback-url", required_argument, NULL, 'U'},
+                                         {"callback-events", required_argument, NULL, 'E'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     struct input in = {.jobs = cJSON_CreateArray()};
@@ -477,6 +493,8 @@ int batch_main(struct http *h, int argc, char **argv)
             break;
         case 'n': fresh = 1; break;
         case 'q': show = 0; break;
+        case 'U': in.callback_url = optarg; break;
+        case 'E': in.callback_events = optarg; break;
         case 'h': fputs(batch_usage, stdout); ret = 0; goto out;
         default: fputs(batch_usage, stderr); ret = CLI_EXIT_USAGE; goto out;
         }

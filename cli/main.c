@@ -19,6 +19,7 @@
 #include "creds.h"
 #include "http.h"
 #include "job.h"
+#include "hooks.h"
 #include "session.h"
 #include "util.h"
 
@@ -728,6 +729,7 @@ static const char main_usage[] =
     "  session COMMAND        a Python that keeps its state: create, exec, fork, ls, rm\n"
     "  repl                   an interactive Python prompt backed by a session\n"
     "  rotate-key             a new key for this account, stored like signup's\n"
+    "  hooks [COMMAND]        webhooks: the default URL, the secret, deliveries, replay\n"
     "  admin COMMAND          the operator's commands (execq admin --help)\n"
     "options:\n"
     "  --url URL   the server (EXECQ_URL; default: the stored one, else http://127.0.0.1:8080)\n"
@@ -808,6 +810,8 @@ int main(int argc, char **argv)
         return session_main(&h, argc, argv);
     if (strcmp(cmd, "repl") == 0)
         return repl_main(&h, argc, argv);
+    if (strcmp(cmd, "hooks") == 0)
+        return hooks_main(&h, argc, argv);
     fprintf(stderr, "%s: unknown command %s\n", prog, cmd);
     die_usage(main_usage);
     return CLI_EXIT_USAGE;

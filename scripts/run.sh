@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: a local Kafka (unless EXECQ_BROKERS points at a cluster), one
-# executor and the API, in the foreground, supervised: when a part dies the
+# executor, the API and one webhook delivery daemon (execq-hooks), in the foreground, supervised: when a part dies the
 # script says which and how, and starts it again after a backoff (1 s,
 # doubling to 30 s, back to 1 s once it has run for a minute). Ctrl-C or
-# SIGTERM stops all three.
+# SIGTERM stops them all.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 state="$top/.run"
@@ -16,8 +16,8 @@ declare -A pid backoff started
 stop_all() {
   trap - INT TERM EXIT
   echo; echo "run: stopping"
-  for n in api executor; do [ -n "${pid[$n]:-}" ] && kill -TERM "${pid[$n]}" 2>/dev/null || true; done
-  for n in api executor; do [ -n "${pid[$n]:-}" ] && wait "${pid[$n]}" 2>/dev/null || true; done
+  for n in api hooks executor; do [ -n "${pid[$n]:-}" ] && kill -TERM "${pid[$n]}" 2>/dev/null || true; done
+  for n in api hooks executor; do [ -n "${pid[$n]:-}" ] && wait "${pid[$n]}" 2>/dev/null || true; done
   [ "$own_kafka" = 1 ] && "$top/scripts/kafka.sh" stop "$state/kafka"
   echo "run: stopped"
   exit 0   # a trap returns into the supervision loop otherwise, which would start them again
@@ -28,9 +28,12 @@ start_kafka() {
   "$top/scripts/kafka.sh" start "$state/kafka" "$kafka_port" "$kafka_ctrl_port"
 }
 
-# start <name>: starts execq-<name> in the background.
+# start <name>: starts execq-<name> in the background (execq-hooks with
+# its own metrics port: EXECQ_METRICS_ADDR is the executor's).
 start() {
-  "$top/build/execq-$1" & pid[$1]=$!
+  local extra=()
+  [ "$1" = hooks ] && extra=("--metrics-addr=${EXECQ_HOOKS_METRICS_ADDR:-127.0.0.1:9465}")
+  "$top/build/execq-$1" "${extra[@]}" & pid[$1]=$!
   started[$1]=$(date +%s)
 }
 
@@ -46,8 +49,10 @@ export EXECQ_DB_PATH=${EXECQ_DB_PATH:-$state/execq.db}
 export EXECQ_METRICS_ADDR=${EXECQ_METRICS_ADDR:-127.0.0.1:9464}   # the executor's /metrics
 start executor
 start api
+start hooks
 backoff[executor]=1
 backoff[api]=1
+backoff[hooks]=1
 
 port=${EXECQ_PORT:-8080}
 for _ in $(seq 1 100); do
@@ -64,7 +69,9 @@ execq is up on http://127.0.0.1:$port (Ctrl-C stops it). Try:
     -d '{"code": "print(\"hello from execq\")", "timeout": 10}'
 
   or the client: build/execq --url http://127.0.0.1:$port --key ${EXECQ_DEMO_KEY:-demo_key_slopshop} exec-python "print('hello')"
-  metrics: http://127.0.0.1:$port/metrics (API), http://$EXECQ_METRICS_ADDR/metrics (executor)
+  metrics: http://127.0.0.1:$port/metrics (API), http://$EXECQ_METRICS_ADDR/metrics (executor),
+  http://${EXECQ_HOOKS_METRICS_ADDR:-127.0.0.1:9465}/metrics (webhooks: execq-hooks delivers each job's
+  "callback_url", https only; docs/webhooks.md)
   package sets: EXECQ_ENVS_DIR=DIR make run offers every DIR/NAME/requirements.txt as "env": "NAME"
   (docs/operations.md, Environments); build/execq envs lists them
 
@@ -76,7 +83,7 @@ while sleep 1; do
     rm -f "$state/kafka/kafka.pid"
     start_kafka || echo "run: Kafka did not start; trying again"
   fi
-  for n in executor api; do
+  for n in executor api hooks; do
     kill -0 "${pid[$n]}" 2>/dev/null && continue
     set +e; wait "${pid[$n]}"; rc=$?; set -e
     if [ "$rc" -gt 128 ]; then how="was killed by signal $((rc - 128))"; else how="exited with status $rc"; fi

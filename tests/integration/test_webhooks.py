@@ -319,3 +319,36 @@ def test_a_thousand_callbacks_beside_sync_traffic(hooks, receiver, api):
     evs = wait_for(done, timeout=180, what="1,000 job events and the batch's")
     assert {e["data"]["job_id"] for e in evs if e["type"] == "job.completed"} == ids
     assert sum(1 for p in receiver.posts if p["body"] and b["batch_id"].encode() in p["body"]) == 1001   # each once
+
+
+def test_the_cli(cluster, hooks, receiver, api, tmp_path):
+    user, secret = account(api)
+
+    def execq(*args, ok=0):
+        p = subprocess.run([os.path.join(BUILD, "execq"), "--url", cluster.url, "--key", user.key, *args],
+                           capture_output=True, text=True, timeout=60, env=dict(os.environ, HOME=str(tmp_path)))
+        assert p.returncode == ok, (args, p.returncode, p.stdout, p.stderr)
+        return p.stdout
+
+    out = execq("hooks")
+    assert "url      (none)" in out and secret in out
+    out = execq("hooks", "set", receiver.url + "/fail/1", "--events", "job.completed")
+    assert f"url      {receiver.url}/fail/1" in out and "job.completed" in out and "batch" not in out
+    status, job = user.request("POST", "/v1/jobs", {"code": "print('cli')"})
+    wait_for(lambda: any(e["data"].get("job_id") == job["job_id"] for e in list(receiver.delivered.values())),
+             what="the CLI-set default's callback")
+    out = wait_for(lambda: (lambda o: o if " delivered " in o else None)(execq("hooks", "list", "--job", job["job_id"])),
+                   what="execq hooks list --job")
+    assert "job.completed" in out and "HTTP 500" in out and "HTTP 200" in out
+    assert job["job_id"] in execq("hooks", "list", "--state", "delivered")
+    assert "execq_hooks" not in execq("hooks", "rm") and "url      (none)" in execq("hooks", "show")
+    out = execq("hooks", "rotate", "--grace", "10")
+    assert "also signs for" in out and secret not in out
+    execq("hooks", "set", "ftp://x", ok=65)   # refused by the server: a data error
+    execq("hooks", "replay", "not-an-id", ok=64)
+    # execq batch --callback-url: the batch's end.
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text('{"code": "print(1)"}\n{"code": "print(2)"}\n')
+    execq("batch", "--no-progress", "--callback-url", receiver.url + "/ok", str(jobs))
+    wait_for(lambda: any(e["type"] == "batch.completed" and e["account"] == user.account_id
+                         for e in list(receiver.delivered.values())), what="the CLI batch's end")
