@@ -14,8 +14,22 @@ VENV_PY = os.path.join(TOP, ".run/sdk-venv/bin/python")
 TS = os.path.join(TOP, "clients/typescript")
 
 
+import pytest
+
+
+@pytest.fixture(scope="module", autouse=True)
+def hooks(cluster):
+    """An execq-hooks for the SDKs' webhook tests (their verify_signature
+    checked on real callbacks), stopped after them: test_webhooks.py starts
+    its own."""
+    cluster.start_hooks("hooks-sdk", ("--hooks-retry-base-ms=100",))
+    yield
+    cluster.stop("hooks-sdk")
+
+
 def _env(cluster):
-    return dict(os.environ, EXECQ_URL=cluster.url, EXECQ_API_KEY="demo_key_slopshop", EXECQ_ADMIN_TOKEN=ADMIN_TOKEN)
+    return dict(os.environ, EXECQ_URL=cluster.url, EXECQ_API_KEY="demo_key_slopshop", EXECQ_ADMIN_TOKEN=ADMIN_TOKEN,
+                EXECQ_TEST_HOOKS="1")
 
 
 def _run(argv, cwd, env, timeout):

@@ -2,6 +2,7 @@
 mapping, retries that are never charged twice, streaming, a 1,000-job
 batch, sessions and fork, files and figures, configuration."""
 import json
+import os
 import pathlib
 import time
 
@@ -394,3 +395,85 @@ def test_configuration_from_env_and_credentials_file(tmp_path, monkeypatch):
     cred.unlink()
     with pytest.raises(execq.ConfigError, match="no API key"):
         execq.Client(url=URL).account()
+
+
+class _Receiver:
+    """Callbacks POSTed here are kept (raw body and headers) and answered 200."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        self.posts = []
+        rec = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                rec.posts.append((dict(self.headers), body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_webhooks(fresh):
+    import hashlib
+    import hmac
+    import json
+    import time
+    w = fresh.webhook()
+    assert w.url is None and w.secret.startswith("whsec_") and set(w.events) == {
+        "job.completed", "batch.completed", "session.ended"}
+    with pytest.raises(execq.InvalidCallbackUrl):
+        fresh.submit("1", callback_url="ftp://example.com/x")
+    with pytest.raises(ValueError):
+        fresh.submit("1", callback_events=["job.completed"])
+    with pytest.raises(execq.NotFound):
+        fresh.replay_delivery("00000000-0000-4000-8000-000000000000")
+    rec = _Receiver()
+    try:
+        s = fresh.set_webhook(rec.url, events=["job.completed"])
+        assert s.url == rec.url and s.events == ["job.completed"]
+        job = fresh.submit("print('hook')")                                # to the default
+        own = fresh.submit("print('own')", callback_url=rec.url + "?own=1")   # its own URL
+        batch = fresh.submit_batch(["print(1)"], callback_url=rec.url + "?batch=1")
+        assert fresh.wait(job.job_id).stdout == "hook\n"
+        if os.environ.get("EXECQ_TEST_HOOKS"):   # an execq-hooks that may call 127.0.0.1 (make test's)
+            deadline = time.time() + 30
+            while len(rec.posts) < 3 and time.time() < deadline:
+                time.sleep(0.1)
+            got = {json.loads(b)["type"] + ":" + json.loads(b)["data"].get("job_id", json.loads(b)["data"].get(
+                "batch_id", "")): (h, b) for h, b in rec.posts}
+            assert set(got) == {f"job.completed:{job.job_id}", f"job.completed:{own.job_id}",
+                                f"batch.completed:{batch.batch_id}"}, list(got)
+            h, b = got[f"job.completed:{job.job_id}"]
+            assert execq.verify_signature(b, h["Execq-Signature"], w.secret)
+            assert not execq.verify_signature(b.replace(b"hook", b"hack"), h["Execq-Signature"], w.secret)
+            assert not execq.verify_signature(b, h["Execq-Signature"], "whsec_other")
+            assert not execq.verify_signature(b, h["Execq-Signature"], w.secret, now=time.time() + 3600)
+            ev = execq.parse_event(b, h["Execq-Signature"], ["whsec_other", w.secret])
+            assert ev["id"] == h["Execq-Event-Id"] and ev["data"]["stdout"] == "hook\n"
+            with pytest.raises(execq.InvalidSignature):
+                execq.parse_event(b + b" ", h["Execq-Signature"], w.secret)
+            ds = fresh.job_deliveries(job.job_id)
+            while ds and ds[0].state != "delivered" and time.time() < deadline:
+                time.sleep(0.1)
+                ds = fresh.job_deliveries(job.job_id)
+            assert len(ds) == 1 and ds[0].state == "delivered" and ds[0].attempt_log[0].status == 200
+            assert ds[0].id in {d.id for d in fresh.deliveries(state="delivered")}
+            assert fresh.replay_delivery(ds[0].id).state == "pending"
+        # The signature scheme itself, as the docs give it.
+        t = int(time.time())
+        mac = hmac.new(w.secret.encode(), f"{t}.".encode() + b"{}", hashlib.sha256).hexdigest()
+        assert execq.verify_signature(b"{}", f"t={t},v1=0000,v1={mac}", w.secret)
+        r = fresh.rotate_webhook_secret(grace_s=60)
+        assert r.secret != w.secret and r.previous_secret_expires_at_ms
+        assert fresh.delete_webhook().url is None
+    finally:
+        rec.server.shutdown()

@@ -19,6 +19,9 @@ export type SessionInfo = Schemas["Session"];
 export type Health = Schemas["Health"];
 export type Env = Schemas["EnvList"]["envs"][number];
 export type ErrorBody = Schemas["Error"];
+export type WebhookSettings = Schemas["WebhookSettings"];
+export type Delivery = Schemas["Delivery"];
+export type WebhookEvent = "job.completed" | "batch.completed" | "session.ended";
 export type StreamEvent = StreamEventOf;
 type JSONObject = Record<string, unknown>;
 
@@ -42,6 +45,9 @@ export const OPERATIONS: Record<string, string> = {
   adminGrant: "admin.grant", adminNewKey: "admin.newKey", adminRevoke: "admin.revokeKeys",
   adminSuspend: "admin.suspend", adminReinstate: "admin.reinstate", adminLimits: "admin.setLimits",
   adminAudit: "admin.audit",
+  getWebhook: "webhook", setWebhook: "setWebhook", deleteWebhook: "deleteWebhook",
+  rotateWebhookSecret: "rotateWebhookSecret", listDeliveries: "deliveries", replayDelivery: "replayDelivery",
+  getJobDeliveries: "jobDeliveries",
 };
 
 // Answers that say nothing was done or charged: the same request may come again.
@@ -86,6 +92,18 @@ export interface ExecOptions extends JobOptions {
 }
 
 export type JobInput = string | ({ code: string } & JobOptions);
+
+/** Where a job's or batch's end is POSTed, signed (docs/webhooks.md). */
+export interface CallbackOptions {
+  callbackUrl?: string;
+  /** A job: job.completed (the default). A batch: batch.completed (the default) and/or job.completed. */
+  callbackEvents?: WebhookEvent[];
+}
+
+function addCallback(body: JSONObject, o: CallbackOptions): void {
+  if (o.callbackUrl !== undefined) body.callback_url = o.callbackUrl;
+  if (o.callbackEvents !== undefined) body.callback_events = o.callbackEvents;
+}
 
 export interface Progress {
   submitted: number;
@@ -439,9 +457,10 @@ export class Client {
   }
 
   /** Queues an async job (POST /v1/jobs). stream: publish its output from its start, for follow(). */
-  submit(code: string, o: JobOptions & { stream?: boolean; idempotencyKey?: string } = {}): Promise<JobAccepted> {
+  submit(code: string, o: JobOptions & CallbackOptions & { stream?: boolean; idempotencyKey?: string } = {}): Promise<JobAccepted> {
     const body = jobBody(code, o);
     if (o.stream !== undefined) body.stream = o.stream;
+    addCallback(body, o);
     return this.json<JobAccepted>({
       method: "POST", path: "/v1/jobs", body, replayable: true,
       headers: { "Idempotency-Key": o.idempotencyKey ?? idempotencyKey() },
@@ -489,9 +508,10 @@ export class Client {
   // -- batches -----------------------------------------------------------------------
 
   /** Up to 1,000 jobs as one batch (POST /v1/batches). */
-  submitBatch(jobs: JobInput[], o: { env?: string; idempotencyKey?: string } = {}): Promise<BatchAccepted> {
+  submitBatch(jobs: JobInput[], o: CallbackOptions & { env?: string; idempotencyKey?: string } = {}): Promise<BatchAccepted> {
     const body: JSONObject = { jobs: jobs.map(toJobBody) };
     if (o.env !== undefined) body.env = o.env;
+    addCallback(body, o);
     return this.json<BatchAccepted>({
       method: "POST", path: "/v1/batches", body, replayable: true,
       headers: { "Idempotency-Key": o.idempotencyKey ?? idempotencyKey() },
@@ -517,6 +537,55 @@ export class Client {
     signal?: AbortSignal;
   } = {}): BatchRun {
     return new BatchRun(this, jobs, o);
+  }
+
+  // -- webhooks (docs/webhooks.md) -----------------------------------------------------
+
+  /** The account's default callback URL, its events and the secret that signs its callbacks. */
+  webhook(): Promise<WebhookSettings> {
+    return this.json<WebhookSettings>({ method: "GET", path: "/v1/webhooks", replayable: true });
+  }
+
+  /** Sets the default callback URL (events: all three by default) for work made from now on. */
+  setWebhook(url: string, o: { events?: WebhookEvent[] } = {}): Promise<WebhookSettings> {
+    const body: JSONObject = { url };
+    if (o.events !== undefined) body.events = o.events;
+    return this.json<WebhookSettings>({ method: "POST", path: "/v1/webhooks", body, replayable: true });
+  }
+
+  /** Removes the default callback URL (the secret stays). */
+  deleteWebhook(): Promise<WebhookSettings> {
+    return this.json<WebhookSettings>({ method: "DELETE", path: "/v1/webhooks", replayable: true });
+  }
+
+  /** A new signing secret; the old one also signs for graceS (a day by default). */
+  rotateWebhookSecret(o: { graceS?: number } = {}): Promise<WebhookSettings> {
+    return this.json<WebhookSettings>({
+      method: "POST", path: "/v1/webhooks/rotate", body: o.graceS !== undefined ? { grace_s: o.graceS } : {},
+    });
+  }
+
+  /** The account's callback events, newest first (state "dead": the dead letters). */
+  async deliveries(o: { state?: "pending" | "delivered" | "dead"; subject?: string; limit?: number } = {}): Promise<Delivery[]> {
+    return (await this.json<{ deliveries: Delivery[] }>({
+      method: "GET", path: "/v1/webhooks/deliveries", query: { state: o.state, subject: o.subject, limit: o.limit },
+      replayable: true,
+    })).deliveries;
+  }
+
+  /** Sends an event again (a dead letter, or one delivered). Not resent after a cut: a second one is 409. */
+  async replayDelivery(eventId: string): Promise<Delivery> {
+    const a = await this.json<{ deliveries: Delivery[] }>({
+      method: "POST", path: `/v1/webhooks/deliveries/${encodeURIComponent(eventId)}/replay`,
+    });
+    return a.deliveries[0]!;
+  }
+
+  /** A job's callback events, each with every attempt. */
+  async jobDeliveries(jobId: string): Promise<Delivery[]> {
+    return (await this.json<{ deliveries: Delivery[] }>({
+      method: "GET", path: `/v1/jobs/${encodeURIComponent(jobId)}/deliveries`, replayable: true,
+    })).deliveries;
   }
 
   // -- account ---------------------------------------------------------------------------

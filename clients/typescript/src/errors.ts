@@ -264,6 +264,21 @@ export class EnvUnavailable extends Unavailable {
   static defaultCode = "env_unavailable";
 }
 
+/** A callback_url (or the webhook's url) that is refused: not https, or a private address. */
+export class InvalidCallbackUrl extends InvalidInput {
+  static defaultCode = "invalid_callback_url";
+}
+
+/** 409: a replay of a delivery that is pending already. */
+export class DeliveryPending extends InvalidInput {
+  static defaultCode = "delivery_pending";
+}
+
+/** A webhook whose Execq-Signature does not match its body (parseEvent). */
+export class InvalidSignature extends ExecqError {
+  static defaultCode = "invalid_signature";
+}
+
 export const ERRORS: Record<ErrorCode, typeof ExecqError> = {
   invalid_json: InvalidJson,
   invalid_request: InvalidRequest,
@@ -305,6 +320,8 @@ export const ERRORS: Record<ErrorCode, typeof ExecqError> = {
   session_starting: SessionStarting,
   fork_unsupported: ForkUnsupported,
   env_unavailable: EnvUnavailable,
+  invalid_callback_url: InvalidCallbackUrl,
+  delivery_pending: DeliveryPending,
 };
 
 

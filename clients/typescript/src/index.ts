@@ -5,5 +5,6 @@
 //   console.log((await c.execPython("print(6 * 7)")).stdout);   // 42
 export * from "./client.js";
 export * from "./errors.js";
+export * from "./webhooks.js";
 export type { StreamEventOf } from "./sse.js";
 export type { components, operations, paths } from "./openapi.js";

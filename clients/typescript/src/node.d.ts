@@ -11,3 +11,6 @@ declare module "node:path" {
   export function join(...parts: string[]): string;
   export function dirname(path: string): string;
 }
+declare module "node:crypto" {
+  export const webcrypto: unknown;
+}

@@ -482,6 +482,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's webhook settings: its default callback URL and events, and the secret that signs its callbacks (made on the first call). */
+        get: operations["getWebhook"];
+        put?: never;
+        /** Sets the account's default callback URL and events (job.completed, batch.completed, session.ended; all three when none are named) for the jobs, batches and sessions made from now on without their own callback_url. */
+        post: operations["setWebhook"];
+        /** Removes the account's default callback URL (the secret stays; callbacks named by jobs still go). */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret; the previous one signs beside it (a second v1) for grace_s (default a day). */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's callback events, newest first: ?state=pending|delivered|dead (dead: the dead letters), ?subject= a job, batch or session id (then with every attempt), ?limit= (100, at most 1000). */
+        get: operations["listDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/deliveries/{event_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sends an event again (a dead letter, or one delivered already): pending from now, with a new 24-hour deadline; the same id and body. */
+        post: operations["replayDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{job_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job's callback events and every attempt to deliver them. */
+        get: operations["getJobDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -545,10 +632,14 @@ export interface components {
              */
             cancel_on_disconnect: boolean | null;
         } & components["schemas"]["JobRequest"];
+        /** @description A batch. callback_url and callback_events (CallbackFields) belong to the batch; a job of the batch naming its own callback_url is refused (400). */
         BatchRequest: {
             jobs: components["schemas"]["JobRequest"][];
             /** @description The environment of every job of the batch that names none (a job's own env wins). */
             env?: string | null;
+            callback_url?: string | null;
+            /** @description Which events go to callback_url. A job: job.completed (the default). A batch: batch.completed (the default) and job.completed (one per job). Needs callback_url. */
+            callback_events?: ("job.completed" | "batch.completed" | "session.ended")[] | null;
         } & {
             [key: string]: components["schemas"]["AnyNoNul"];
         };
@@ -558,7 +649,7 @@ export interface components {
             job_id?: string;
             error: {
                 /** @enum {unknown} */
-                code: "invalid_json" | "invalid_request" | "invalid_timeout" | "invalid_memory" | "invalid_scratch" | "invalid_files" | "unauthorized" | "insufficient_credits" | "account_suspended" | "not_found" | "method_not_allowed" | "payload_too_large" | "idempotency_key_reused" | "too_many_signups" | "too_many_jobs" | "rate_limited" | "headers_too_large" | "internal" | "bad_result" | "overloaded" | "queue_unavailable" | "execution_failed" | "shutting_down" | "no_result" | "expired" | "unconfirmed" | "lost" | "store_unavailable" | "cancelled" | "already_finished" | "session_unavailable" | "session_lost" | "session_starting" | "too_many_sessions" | "fork_unsupported" | "invalid_env" | "unknown_env" | "env_unavailable" | "invalid_requirements" | "requirements_disabled";
+                code: "invalid_json" | "invalid_request" | "invalid_timeout" | "invalid_memory" | "invalid_scratch" | "invalid_files" | "unauthorized" | "insufficient_credits" | "account_suspended" | "not_found" | "method_not_allowed" | "payload_too_large" | "idempotency_key_reused" | "too_many_signups" | "too_many_jobs" | "rate_limited" | "headers_too_large" | "internal" | "bad_result" | "overloaded" | "queue_unavailable" | "execution_failed" | "shutting_down" | "no_result" | "expired" | "unconfirmed" | "lost" | "store_unavailable" | "cancelled" | "already_finished" | "session_unavailable" | "session_lost" | "session_starting" | "too_many_sessions" | "fork_unsupported" | "invalid_env" | "unknown_env" | "env_unavailable" | "invalid_requirements" | "requirements_disabled" | "invalid_callback_url" | "delivery_pending";
                 message: string;
             };
         };
@@ -911,6 +1002,60 @@ export interface components {
             }[];
         };
         KafkaEnv: components["schemas"]["env.schema"];
+        /** @description Where a callback goes when the job (or batch) ends: POSTed, signed (Execq-Signature), at least once, by execq-hooks (docs/webhooks.md). Without callback_url the account's default webhook (POST /v1/webhooks) applies, if it has one. A job's callback is decided when it is accepted. */
+        CallbackFields: {
+            callback_url?: string | null;
+            /** @description Which events go to callback_url. A job: job.completed (the default). A batch: batch.completed (the default) and job.completed (one per job). Needs callback_url. */
+            callback_events?: ("job.completed" | "batch.completed" | "session.ended")[] | null;
+        };
+        /** @description A job (JobRequest) with an optional callback. */
+        JobSubmitRequest: components["schemas"]["JobRequest"] & components["schemas"]["CallbackFields"];
+        WebhookSettings: {
+            /** @description The account's default callback URL (null: none): the events below of every job, batch and session made without a callback_url of its own go there. */
+            url: string | null;
+            events: ("job.completed" | "batch.completed" | "session.ended")[];
+            /** @description Signs every callback of the account (Execq-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">). Made on the first call; POST /v1/webhooks/rotate replaces it. */
+            secret: string;
+            /** @description After a rotation: until when the previous secret still signs (a second v1 in the header). */
+            previous_secret_expires_at_ms: number | null;
+            updated_at_ms: number;
+        };
+        Delivery: {
+            /** @description The event's id, stable across attempts (the body's id and the Execq-Event-Id header): receivers deduplicate by it. */
+            id: string;
+            /** @enum {unknown} */
+            type: "job.completed" | "batch.completed" | "session.ended";
+            job_id?: string;
+            batch_id?: string;
+            session_id?: string;
+            url: string;
+            /**
+             * @description pending: to be tried (again); delivered: a 2xx came; dead: not delivered within its deadline (a dead letter: replay sends it again).
+             * @enum {unknown}
+             */
+            state: "pending" | "delivered" | "dead";
+            attempts: number;
+            last_status: number | null;
+            last_error: string | null;
+            created_at_ms: number;
+            next_attempt_at_ms: number | null;
+            deadline_at_ms: number;
+            done_at_ms: number | null;
+            /** @description Every attempt, in order (GET /v1/jobs/{job_id}/deliveries, and a list filtered by subject). */
+            attempt_log?: {
+                n: number;
+                at_ms: number;
+                duration_ms: number;
+                /** @description The receiver's HTTP status; null when none came (refused address, timeout, connection error). */
+                status: number | null;
+                /** @description Why it was not delivered; null when it was (a 2xx). */
+                error: string | null;
+            }[];
+        };
+        DeliveryList: {
+            job_id?: string;
+            deliveries: components["schemas"]["Delivery"][];
+        };
         stdout: string;
         stderr: string;
         stdout_base64: string;
@@ -1400,7 +1545,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["JobRequest"];
+                "application/json": components["schemas"]["JobSubmitRequest"];
             };
         };
         responses: {
@@ -4583,6 +4728,824 @@ export interface operations {
             504: {
                 headers: {
                     "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSettings"];
+                };
+            };
+            /** @description No key, not Bearer, or an unknown key. */
+            401: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description account_suspended: the operator suspended this account (the reason in the message). */
+            403: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown path, or a job or batch that is not this key's. */
+            404: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Wrong method. */
+            405: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: over the key's requests per second (--account-requests-per-s, 200; bursts of twice that); nothing done; or too_many_jobs: the key already has --account-max-waits (100) GETs waiting (?wait=); Retry-After. */
+            429: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers over 8 KiB. */
+            431: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The store failed (nothing was queued or charged). */
+            500: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description store_unavailable: the account and job store failed or did not answer within --store-timeout-ms (3 s); nothing was done or charged; Retry-After. */
+            503: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uri
+                     * @description https:// (http:// only on a server started with --allow-http-callbacks); no user or password, no fragment. A literal loopback, private, link-local or metadata address (and localhost) is refused with 400 invalid_callback_url unless the server allows private callbacks; a name is checked where it is resolved, at every connection (docs/webhooks.md).
+                     */
+                    url: string;
+                    events?: ("job.completed" | "batch.completed" | "session.ended")[] | null;
+                } & {
+                    [key: string]: components["schemas"]["AnyNoNul"];
+                };
+            };
+        };
+        responses: {
+            /** @description The settings after. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSettings"];
+                };
+            };
+            /** @description A body that is not {url, events}, a refused URL (invalid_callback_url) or an unknown event. */
+            400: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No key, not Bearer, or an unknown key. */
+            401: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description account_suspended: the operator suspended this account (the reason in the message). */
+            403: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown path, or a job or batch that is not this key's. */
+            404: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Wrong method. */
+            405: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over --max-body-bytes. */
+            413: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: over the key's requests per second (--account-requests-per-s, 200; bursts of twice that); nothing done; or too_many_jobs: the key already has --account-max-waits (100) GETs waiting (?wait=); Retry-After. */
+            429: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers over 8 KiB. */
+            431: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The store failed (nothing was queued or charged). */
+            500: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description store_unavailable: the account and job store failed or did not answer within --store-timeout-ms (3 s); nothing was done or charged; Retry-After. */
+            503: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings after (url null). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSettings"];
+                };
+            };
+            /** @description No key, not Bearer, or an unknown key. */
+            401: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description account_suspended: the operator suspended this account (the reason in the message). */
+            403: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown path, or a job or batch that is not this key's. */
+            404: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Wrong method. */
+            405: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: over the key's requests per second (--account-requests-per-s, 200; bursts of twice that); nothing done; or too_many_jobs: the key already has --account-max-waits (100) GETs waiting (?wait=); Retry-After. */
+            429: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers over 8 KiB. */
+            431: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The store failed (nothing was queued or charged). */
+            500: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description store_unavailable: the account and job store failed or did not answer within --store-timeout-ms (3 s); nothing was done or charged; Retry-After. */
+            503: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @default 86400 */
+                    grace_s?: number;
+                } & {
+                    [key: string]: components["schemas"]["AnyNoNul"];
+                };
+            };
+        };
+        responses: {
+            /** @description The settings with the new secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSettings"];
+                };
+            };
+            /** @description A bad grace_s, or a body that is not JSON. */
+            400: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No key, not Bearer, or an unknown key. */
+            401: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description account_suspended: the operator suspended this account (the reason in the message). */
+            403: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown path, or a job or batch that is not this key's. */
+            404: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Wrong method. */
+            405: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over --max-body-bytes. */
+            413: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: over the key's requests per second (--account-requests-per-s, 200; bursts of twice that); nothing done; or too_many_jobs: the key already has --account-max-waits (100) GETs waiting (?wait=); Retry-After. */
+            429: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers over 8 KiB. */
+            431: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The store failed (nothing was queued or charged). */
+            500: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description store_unavailable: the account and job store failed or did not answer within --store-timeout-ms (3 s); nothing was done or charged; Retry-After. */
+            503: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDeliveries: {
+        parameters: {
+            query?: {
+                state?: "pending" | "delivered" | "dead";
+                subject?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description A bad state, subject or limit. */
+            400: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No key, not Bearer, or an unknown key. */
+            401: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description account_suspended: the operator suspended this account (the reason in the message). */
+            403: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown path, or a job or batch that is not this key's. */
+            404: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Wrong method. */
+            405: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: over the key's requests per second (--account-requests-per-s, 200; bursts of twice that); nothing done; or too_many_jobs: the key already has --account-max-waits (100) GETs waiting (?wait=); Retry-After. */
+            429: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers over 8 KiB. */
+            431: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The store failed (nothing was queued or charged). */
+            500: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description store_unavailable: the account and job store failed or did not answer within --store-timeout-ms (3 s); nothing was done or charged; Retry-After. */
+            503: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    replayDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event, pending again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description No key, not Bearer, or an unknown key. */
+            401: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description account_suspended: the operator suspended this account (the reason in the message). */
+            403: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown path, or a job or batch that is not this key's. */
+            404: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Wrong method. */
+            405: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description delivery_pending: it is pending already. */
+            409: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: over the key's requests per second (--account-requests-per-s, 200; bursts of twice that); nothing done; or too_many_jobs: the key already has --account-max-waits (100) GETs waiting (?wait=); Retry-After. */
+            429: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers over 8 KiB. */
+            431: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The store failed (nothing was queued or charged). */
+            500: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description store_unavailable: the account and job store failed or did not answer within --store-timeout-ms (3 s); nothing was done or charged; Retry-After. */
+            503: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getJobDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job's events (none when it had no callback, or has not ended). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description No key, not Bearer, or an unknown key. */
+            401: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description account_suspended: the operator suspended this account (the reason in the message). */
+            403: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown path, or a job or batch that is not this key's. */
+            404: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Wrong method. */
+            405: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rate_limited: over the key's requests per second (--account-requests-per-s, 200; bursts of twice that); nothing done; or too_many_jobs: the key already has --account-max-waits (100) GETs waiting (?wait=); Retry-After. */
+            429: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request headers over 8 KiB. */
+            431: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The store failed (nothing was queued or charged). */
+            500: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description store_unavailable: the account and job store failed or did not answer within --store-timeout-ms (3 s); nothing was done or charged; Retry-After. */
+            503: {
+                headers: {
+                    "X-Job-Id": components["headers"]["X-Job-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {

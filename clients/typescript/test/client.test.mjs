@@ -355,3 +355,58 @@ test("configuration from the environment and the credentials file", async () => 
     await rm(dir, { recursive: true });
   }
 });
+
+test("webhooks: settings, callbacks, signatures, deliveries", async () => {
+  const { createServer } = await import("node:http");
+  const c = await fresh();
+  const w = await c.webhook();
+  assert.equal(w.url, null);
+  assert.match(w.secret, /^whsec_[0-9a-f]{64}$/);
+  await assert.rejects(c.submit("1", { callbackUrl: "ftp://example.com/x" }), execq.InvalidCallbackUrl);
+  await assert.rejects(c.replayDelivery("00000000-0000-4000-8000-000000000000"), execq.NotFound);
+  const posts = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (d) => chunks.push(d));
+    req.on("end", () => { posts.push({ headers: req.headers, body: Buffer.concat(chunks) }); res.end(); });
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${server.address().port}/hook`;
+  try {
+    const s = await c.setWebhook(url, { events: ["job.completed"] });
+    assert.equal(s.url, url);
+    const job = await c.submit("print('ts hook')");
+    const own = await c.submitBatch(["print(1)"], { callbackUrl: `${url}?batch=1`, callbackEvents: ["batch.completed"] });
+    assert.equal((await c.wait(job.job_id)).stdout, "ts hook\n");
+    if (process.env.EXECQ_TEST_HOOKS) {
+      const deadline = Date.now() + 30_000;
+      while (posts.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const evs = posts.map((p) => ({ ...p, ev: JSON.parse(p.body.toString()) }));
+      const mine = evs.find((p) => p.ev.type === "job.completed" && p.ev.data.job_id === job.job_id);
+      assert.ok(mine, JSON.stringify(evs.map((p) => p.ev.type)));
+      assert.ok(evs.find((p) => p.ev.type === "batch.completed" && p.ev.data.batch_id === own.batch_id));
+      const sig = mine.headers["execq-signature"];
+      assert.equal(await execq.verifySignature(mine.body, sig, w.secret), true);
+      assert.equal(await execq.verifySignature(mine.body.toString(), sig, ["whsec_x", w.secret]), true);
+      assert.equal(await execq.verifySignature(mine.body.toString().replace("ts hook", "ts hack"), sig, w.secret), false);
+      assert.equal(await execq.verifySignature(mine.body, sig, w.secret, { now: Date.now() / 1000 + 3600 }), false);
+      const ev = await execq.parseEvent(mine.body, sig, w.secret);
+      assert.equal(ev.id, mine.headers["execq-event-id"]);
+      await assert.rejects(execq.parseEvent(Buffer.concat([mine.body, Buffer.from(" ")]), sig, w.secret), execq.InvalidSignature);
+      let ds = await c.jobDeliveries(job.job_id);
+      while (ds[0]?.state !== "delivered" && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        ds = await c.jobDeliveries(job.job_id);
+      }
+      assert.equal(ds[0].state, "delivered");
+      assert.equal(ds[0].attempt_log[0].status, 200);
+      assert.ok((await c.deliveries({ state: "delivered" })).some((d) => d.id === ds[0].id));
+      assert.equal((await c.replayDelivery(ds[0].id)).state, "pending");
+    }
+    const r = await c.rotateWebhookSecret({ graceS: 60 });
+    assert.notEqual(r.secret, w.secret);
+    assert.equal((await c.deleteWebhook()).url, null);
+  } finally {
+    server.close();
+  }
+});

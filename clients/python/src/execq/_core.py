@@ -36,6 +36,9 @@ OPERATIONS: Dict[str, str] = {
     "adminGrant": "admin.grant", "adminNewKey": "admin.new_key", "adminRevoke": "admin.revoke_keys",
     "adminSuspend": "admin.suspend", "adminReinstate": "admin.reinstate", "adminLimits": "admin.set_limits",
     "adminAudit": "admin.audit",
+    "getWebhook": "webhook", "setWebhook": "set_webhook", "deleteWebhook": "delete_webhook",
+    "rotateWebhookSecret": "rotate_webhook_secret", "listDeliveries": "deliveries",
+    "replayDelivery": "replay_delivery", "getJobDeliveries": "job_deliveries",
 }
 
 

@@ -2,12 +2,12 @@
 each comment), shared by Client and AsyncClient."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 from urllib.parse import quote
 
 from ._core import Call, idempotency_key, sync_timeout
-from .models import (JSON, Account, BatchAccepted, BatchPage, CancelAnswer, Env, Job, JobAccepted, KeyIssued, Result,
-                     SessionInfo, Signup)
+from .models import (JSON, Account, BatchAccepted, BatchPage, CancelAnswer, Delivery, Env, Job, JobAccepted, KeyIssued,
+                     Result, SessionInfo, Signup, WebhookSettings)
 
 
 def _q(s: str) -> str:
@@ -48,10 +48,12 @@ def follow(job_id: str, last_event_id: Optional[str]) -> Call:   # followJob
     return Call("GET", f"/v1/jobs/{_q(job_id)}/events", lambda d: d, headers=h, replayable=True)
 
 
-def submit_batch(jobs: List[JSON], env: Optional[str], key: Optional[str]) -> Call:   # submitBatch
+def submit_batch(jobs: List[JSON], env: Optional[str], key: Optional[str],
+                 callback: Optional[JSON] = None) -> Call:   # submitBatch
     body: JSON = {"jobs": jobs}
     if env is not None:
         body["env"] = env
+    body.update(callback or {})
     return Call("POST", "/v1/batches",
                 lambda d: BatchAccepted(d["batch_id"], int(d["size"]), int(d["credits_charged"]), list(d["job_ids"])),
                 json=body, headers={"Idempotency-Key": key or idempotency_key()}, replayable=True)
@@ -157,3 +159,43 @@ def admin_change(account_id: str, action: str, reason: str) -> Call:   # adminRe
 
 def admin_limits(account_id: str, reason: str, limits: Dict[str, Optional[int]]) -> Call:   # adminLimits
     return _admin("POST", f"/{_q(account_id)}/limits", json=dict(limits, reason=reason))
+
+
+def callback_fields(url: Optional[str], events: Optional[Sequence[str]]) -> JSON:
+    """A job's or batch's callback_url and callback_events (docs/webhooks.md)."""
+    if url is None and events is not None:
+        raise ValueError("callback_events needs a callback_url")
+    return _drop_none({"callback_url": url, "callback_events": list(events) if events is not None else None})
+
+
+# -- webhooks ------------------------------------------------------------------
+def get_webhook() -> Call:   # getWebhook
+    return Call("GET", "/v1/webhooks", WebhookSettings.from_json, replayable=True)
+
+
+def set_webhook(url: str, events: Optional[List[str]]) -> Call:   # setWebhook
+    return Call("POST", "/v1/webhooks", WebhookSettings.from_json,
+                json=_drop_none({"url": url, "events": list(events) if events is not None else None}), replayable=True)
+
+
+def delete_webhook() -> Call:   # deleteWebhook
+    return Call("DELETE", "/v1/webhooks", WebhookSettings.from_json, replayable=True)
+
+
+def rotate_webhook_secret(grace_s: Optional[int]) -> Call:   # rotateWebhookSecret
+    return Call("POST", "/v1/webhooks/rotate", WebhookSettings.from_json, json=_drop_none({"grace_s": grace_s}))
+
+
+def deliveries(state: Optional[str], subject: Optional[str], limit: Optional[int]) -> Call:   # listDeliveries
+    return Call("GET", "/v1/webhooks/deliveries", lambda d: [Delivery.from_json(x) for x in d["deliveries"]],
+                params=_drop_none({"state": state, "subject": subject, "limit": limit}), replayable=True)
+
+
+def replay_delivery(event_id: str) -> Call:   # replayDelivery
+    return Call("POST", f"/v1/webhooks/deliveries/{_q(event_id)}/replay",
+                lambda d: Delivery.from_json(d["deliveries"][0]))   # a second one would be 409: not resent
+
+
+def job_deliveries(job_id: str) -> Call:   # getJobDeliveries
+    return Call("GET", f"/v1/jobs/{_q(job_id)}/deliveries",
+                lambda d: [Delivery.from_json(x) for x in d["deliveries"]], replayable=True)

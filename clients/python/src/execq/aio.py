@@ -16,7 +16,7 @@ from ._core import Call, Files, job_body
 from ._stream import StreamState
 from .client import _Base, _result_of
 from .models import (JSON, Account, BatchAccepted, BatchItem, BatchPage, CancelAnswer, Env, Event, Job, JobAccepted,
-                     KeyIssued, Progress, Result, SessionInfo, Signup)
+                     KeyIssued, Progress, Result, SessionInfo, Signup, Delivery, WebhookSettings)
 
 __all__ = ["AsyncClient", "AsyncStream", "AsyncSession", "AsyncBatchRun", "AsyncAdmin"]
 
@@ -97,9 +97,12 @@ class AsyncClient(_Base):
     async def submit(self, code: str, *, timeout: Optional[float] = None, stdin: Union[str, bytes, None] = None,
                      files: Optional[Files] = None, env: Optional[str] = None, memory_mb: Optional[int] = None,
                      scratch_mb: Optional[int] = None, requirements: Optional[Sequence[str]] = None,
-                     stream: Optional[bool] = None, idempotency_key: Optional[str] = None) -> JobAccepted:
+                     stream: Optional[bool] = None, idempotency_key: Optional[str] = None,
+               callback_url: Optional[str] = None,
+               callback_events: Optional[Sequence[str]] = None) -> JobAccepted:
         body = job_body(code, timeout=timeout, stdin=stdin, files=files, env=env, memory_mb=memory_mb,
                         scratch_mb=scratch_mb, requirements=requirements, stream=stream)
+        body.update(_ops.callback_fields(callback_url, callback_events))
         r: JobAccepted = await self._do(_ops.submit(body, idempotency_key))
         return r
 
@@ -128,8 +131,10 @@ class AsyncClient(_Base):
         return AsyncStream(self, lambda last: _ops.follow(job_id, last), job_id=job_id, last_event_id=last_event_id)
 
     async def submit_batch(self, jobs: Iterable[JobInput], *, env: Optional[str] = None,
-                           idempotency_key: Optional[str] = None) -> BatchAccepted:
-        r: BatchAccepted = await self._do(_ops.submit_batch([to_body(j) for j in jobs], env, idempotency_key))
+                           idempotency_key: Optional[str] = None, callback_url: Optional[str] = None,
+                           callback_events: Optional[Sequence[str]] = None) -> BatchAccepted:
+        r: BatchAccepted = await self._do(_ops.submit_batch([to_body(j) for j in jobs], env, idempotency_key,
+                                                            _ops.callback_fields(callback_url, callback_events)))
         return r
 
     async def get_batch(self, batch_id: str, *, offset: int = 0, limit: int = 100,
@@ -141,6 +146,43 @@ class AsyncClient(_Base):
                   env: Optional[str] = None, on_progress: Optional[Callable[[Progress], None]] = None,
                   poll_s: float = 0.5) -> "AsyncBatchRun":
         return AsyncBatchRun(self, BatchTracker.start(jobs, page_size, max_open, on_progress), env, poll_s)
+
+    # -- webhooks (docs/webhooks.md) -----------------------------------------------
+    async def webhook(self) -> WebhookSettings:
+        """The account's default callback URL, its events and the signing secret."""
+        r: WebhookSettings = await self._do(_ops.get_webhook())
+        return r
+
+    async def set_webhook(self, url: str, events: Optional[Sequence[str]] = None) -> WebhookSettings:
+        """Sets the default callback URL (events: job.completed, batch.completed, session.ended; all by default)."""
+        r: WebhookSettings = await self._do(_ops.set_webhook(url, list(events) if events is not None else None))
+        return r
+
+    async def delete_webhook(self) -> WebhookSettings:
+        """Removes the default callback URL (the secret stays)."""
+        r: WebhookSettings = await self._do(_ops.delete_webhook())
+        return r
+
+    async def rotate_webhook_secret(self, grace_s: Optional[int] = None) -> WebhookSettings:
+        """A new signing secret; the old one also signs for grace_s (a day by default)."""
+        r: WebhookSettings = await self._do(_ops.rotate_webhook_secret(grace_s))
+        return r
+
+    async def deliveries(self, *, state: Optional[str] = None, subject: Optional[str] = None,
+                         limit: Optional[int] = None) -> List[Delivery]:
+        """The account's callback events, newest first (state="dead": the dead letters)."""
+        r: List[Delivery] = await self._do(_ops.deliveries(state, subject, limit))
+        return r
+
+    async def replay_delivery(self, event_id: str) -> Delivery:
+        """Sends an event again (a dead letter, or one delivered): the same id and body."""
+        r: Delivery = await self._do(_ops.replay_delivery(event_id))
+        return r
+
+    async def job_deliveries(self, job_id: str) -> List[Delivery]:
+        """A job's callback events, each with every attempt."""
+        r: List[Delivery] = await self._do(_ops.job_deliveries(job_id))
+        return r
 
     async def signup(self) -> Signup:
         r: Signup = await self._do(_ops.signup())

@@ -15,7 +15,7 @@ from ._batch import BatchTracker, JobInput, results_frame
 from ._core import Call, Files, RetryPolicy, job_body, resolve_config, retry_after, should_retry_status
 from ._stream import StreamState
 from .models import (JSON, Account, BatchAccepted, BatchItem, BatchPage, CancelAnswer, Env, Event, Job, JobAccepted,
-                     KeyIssued, Progress, Result, SessionInfo, Signup)
+                     KeyIssued, Progress, Result, SessionInfo, Signup, Delivery, WebhookSettings)
 
 __all__ = ["Client", "Stream", "Session", "BatchRun", "Admin"]
 
@@ -165,10 +165,13 @@ class Client(_Base):
     def submit(self, code: str, *, timeout: Optional[float] = None, stdin: Union[str, bytes, None] = None,
                files: Optional[Files] = None, env: Optional[str] = None, memory_mb: Optional[int] = None,
                scratch_mb: Optional[int] = None, requirements: Optional[Sequence[str]] = None,
-               stream: Optional[bool] = None, idempotency_key: Optional[str] = None) -> JobAccepted:
+               stream: Optional[bool] = None, idempotency_key: Optional[str] = None,
+               callback_url: Optional[str] = None,
+               callback_events: Optional[Sequence[str]] = None) -> JobAccepted:
         """Queues an async job (POST /v1/jobs). stream=True publishes its output from its start for follow()."""
         body = job_body(code, timeout=timeout, stdin=stdin, files=files, env=env, memory_mb=memory_mb,
                         scratch_mb=scratch_mb, requirements=requirements, stream=stream)
+        body.update(_ops.callback_fields(callback_url, callback_events))
         r: JobAccepted = self._do(_ops.submit(body, idempotency_key))
         return r
 
@@ -204,10 +207,14 @@ class Client(_Base):
 
     # -- batches ---------------------------------------------------------------
     def submit_batch(self, jobs: Iterable[JobInput], *, env: Optional[str] = None,
-                     idempotency_key: Optional[str] = None) -> BatchAccepted:
-        """Submits up to 1,000 jobs as one batch (POST /v1/batches)."""
+                     idempotency_key: Optional[str] = None, callback_url: Optional[str] = None,
+                     callback_events: Optional[Sequence[str]] = None) -> BatchAccepted:
+        """Submits up to 1,000 jobs as one batch (POST /v1/batches); with
+        callback_url, its end (batch.completed, and job.completed for each
+        job if callback_events names it) is POSTed there, signed."""
         from ._batch import to_body
-        r: BatchAccepted = self._do(_ops.submit_batch([to_body(j) for j in jobs], env, idempotency_key))
+        r: BatchAccepted = self._do(_ops.submit_batch([to_body(j) for j in jobs], env, idempotency_key,
+                                                      _ops.callback_fields(callback_url, callback_events)))
         return r
 
     def get_batch(self, batch_id: str, *, offset: int = 0, limit: int = 100, wait: Optional[int] = None) -> BatchPage:
@@ -223,6 +230,43 @@ class Client(_Base):
         yields a BatchItem for each as it completes. A job is a str (its code)
         or a dict of exec_python's arguments."""
         return BatchRun(self, BatchTracker.start(jobs, page_size, max_open, on_progress), env, poll_s)
+
+    # -- webhooks (docs/webhooks.md) -----------------------------------------------
+    def webhook(self) -> WebhookSettings:
+        """The account's default callback URL, its events and the signing secret."""
+        r: WebhookSettings = self._do(_ops.get_webhook())
+        return r
+
+    def set_webhook(self, url: str, events: Optional[Sequence[str]] = None) -> WebhookSettings:
+        """Sets the default callback URL (events: job.completed, batch.completed, session.ended; all by default)."""
+        r: WebhookSettings = self._do(_ops.set_webhook(url, list(events) if events is not None else None))
+        return r
+
+    def delete_webhook(self) -> WebhookSettings:
+        """Removes the default callback URL (the secret stays)."""
+        r: WebhookSettings = self._do(_ops.delete_webhook())
+        return r
+
+    def rotate_webhook_secret(self, grace_s: Optional[int] = None) -> WebhookSettings:
+        """A new signing secret; the old one also signs for grace_s (a day by default)."""
+        r: WebhookSettings = self._do(_ops.rotate_webhook_secret(grace_s))
+        return r
+
+    def deliveries(self, *, state: Optional[str] = None, subject: Optional[str] = None,
+                         limit: Optional[int] = None) -> List[Delivery]:
+        """The account's callback events, newest first (state="dead": the dead letters)."""
+        r: List[Delivery] = self._do(_ops.deliveries(state, subject, limit))
+        return r
+
+    def replay_delivery(self, event_id: str) -> Delivery:
+        """Sends an event again (a dead letter, or one delivered): the same id and body."""
+        r: Delivery = self._do(_ops.replay_delivery(event_id))
+        return r
+
+    def job_deliveries(self, job_id: str) -> List[Delivery]:
+        """A job's callback events, each with every attempt."""
+        r: List[Delivery] = self._do(_ops.job_deliveries(job_id))
+        return r
 
     # -- account -----------------------------------------------------------------
     def signup(self) -> Signup:

@@ -17,7 +17,8 @@ __all__ = ["ExecqError", "ConfigError", "ConnectionFailed", "ProtocolError", "In
            "TooManyJobs", "RateLimited", "TooManySessions", "Internal", "BadResult", "Overloaded",
            "QueueUnavailable", "ExecutionFailed", "ShuttingDown", "StoreUnavailable", "SessionUnavailable",
            "NoResult", "Expired", "Unconfirmed", "Lost", "Cancelled", "AlreadyFinished", "SessionLost",
-           "SessionStarting", "ForkUnsupported", "EnvUnavailable", "ERRORS", "from_body"]
+           "SessionStarting", "ForkUnsupported", "EnvUnavailable", "InvalidCallbackUrl", "DeliveryPending",
+           "InvalidSignature", "ERRORS", "from_body"]
 
 
 class ExecqError(Exception):
@@ -239,6 +240,19 @@ class EnvUnavailable(Unavailable):
     """The env is building or failed everywhere."""
     code = "env_unavailable"
 
+class InvalidCallbackUrl(InvalidInput):
+    """A callback_url (or the webhook's url) that is refused: not https, or a private address."""
+    code = "invalid_callback_url"
+
+class DeliveryPending(InvalidInput):
+    """409: a replay of a delivery that is pending already."""
+    code = "delivery_pending"
+
+
+class InvalidSignature(ExecqError):
+    """A webhook whose Execq-Signature does not match its body (webhooks.parse_event)."""
+    code = "invalid_signature"
+
 
 ERRORS: Dict[str, Type[ExecqError]] = {
     c.code: c for c in (
@@ -248,7 +262,7 @@ ERRORS: Dict[str, Type[ExecqError]] = {
         TooManySignups, TooManyJobs, RateLimited, TooManySessions, Internal, BadResult, Overloaded,
         QueueUnavailable, ExecutionFailed, ShuttingDown, StoreUnavailable, SessionUnavailable, NoResult, Expired,
         Unconfirmed, Lost, Cancelled, AlreadyFinished, SessionLost, SessionStarting, ForkUnsupported,
-        EnvUnavailable)
+        EnvUnavailable, InvalidCallbackUrl, DeliveryPending)
 }
 
 

@@ -333,3 +333,56 @@ class BatchItem:
     @property
     def ok(self) -> bool:
         return self.result is not None
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """The account's webhooks (GET/POST/DELETE /v1/webhooks): its default
+    URL (None: none), the events sent there, and the secret that signs
+    every callback of the account."""
+    url: Optional[str]
+    events: List[str]
+    secret: str
+    previous_secret_expires_at_ms: Optional[float]
+    raw: JSON = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, d: JSON) -> "WebhookSettings":
+        return cls(url=d.get("url"), events=list(d["events"]), secret=d["secret"],
+                   previous_secret_expires_at_ms=d.get("previous_secret_expires_at_ms"), raw=d)
+
+
+@dataclass(frozen=True)
+class DeliveryAttempt:
+    """One attempt to deliver an event: the receiver's status (None when
+    none came) and why it failed (None when delivered)."""
+    n: int
+    at_ms: float
+    duration_ms: float
+    status: Optional[int]
+    error: Optional[str]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A callback event and its delivery: state pending, delivered or dead."""
+    id: str
+    type: str
+    subject: str
+    url: str
+    state: str
+    attempts: int
+    last_status: Optional[int]
+    last_error: Optional[str]
+    created_at_ms: float
+    attempt_log: List[DeliveryAttempt]
+    raw: JSON = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, d: JSON) -> "Delivery":
+        subject = d.get("job_id") or d.get("batch_id") or d.get("session_id") or ""
+        log = [DeliveryAttempt(int(a["n"]), a["at_ms"], a["duration_ms"], a.get("status"), a.get("error"))
+               for a in d.get("attempt_log") or []]
+        return cls(id=d["id"], type=d["type"], subject=subject, url=d["url"], state=d["state"],
+                   attempts=int(d["attempts"]), last_status=d.get("last_status"), last_error=d.get("last_error"),
+                   created_at_ms=d["created_at_ms"], attempt_log=log, raw=d)
