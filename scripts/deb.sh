@@ -14,7 +14,7 @@ root="$build/deb/root"
 rm -rf --one-file-system "$build/deb"
 install -d "$root/DEBIAN" "$root/usr/sbin" "$root/usr/bin" "$root/usr/lib/execq" "$root/lib/systemd/system" \
   "$root/etc/execq" "$root/usr/share/man/man1" "$root/usr/share/doc/execq"
-install -m 0755 "$build/execq-api" "$build/execq-executor" "$root/usr/sbin/"
+install -m 0755 "$build/execq-api" "$build/execq-executor" "$build/execq-hooks" "$root/usr/sbin/"
 install -m 0755 "$build/execq-launcher" packaging/make-device-nodes "$root/usr/lib/execq/"
 install -m 0755 "$build/execq" "$root/usr/bin/"
 strip --strip-debug "$root"/usr/sbin/* "$root"/usr/bin/* "$root"/usr/lib/execq/execq-launcher
@@ -42,8 +42,8 @@ Recommends: python3-matplotlib, python3-venv, python3-pip, uidmap
 Description: run untrusted Python over HTTP, sandboxed
  execq runs arbitrary Python sent over HTTP in a namespaced, read-only,
  network-less, cgroup-limited sandbox with a hard timeout, over a Kafka
- job queue: an API (execq-api), executors (execq-executor) and a client
- (execq). Kafka itself is not included: point /etc/execq/*.env at it.
+ job queue: an API (execq-api), executors (execq-executor), a webhook
+ delivery daemon (execq-hooks) and a client (execq). Kafka itself is not included: point /etc/execq/*.env at it.
 CONTROL
 out="$build/execq_${version}_amd64.deb"
 dpkg-deb --root-owner-group -Zxz --build "$root" "$out" >/dev/null

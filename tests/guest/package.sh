@@ -41,12 +41,13 @@ deb1=$(ls /host/$DEB1) deb2=$(ls /host/$DEB2)
 check "apt install ./$(basename "$deb1")" apt-get install -y -q "$deb1"
 check "the execq system user" getent passwd execq
 check "/etc/execq/api.env is a conffile" grep -qx /etc/execq/api.env /var/lib/dpkg/info/execq.conffiles
-check "units installed and enabled" systemctl is-enabled execq-api.service execq-executor.service
+check "units installed and enabled" systemctl is-enabled execq-api.service execq-executor.service execq-hooks.service
 check "the man page" test -f /usr/share/man/man1/execq.1.gz
 sed -i "s/^EXECQ_BROKERS=.*/EXECQ_BROKERS=127.0.0.1:$KAFKA_PORT/" /etc/execq/api.env /etc/execq/executor.env
 echo "# the operator's own line" >> /etc/execq/api.env
-systemctl start execq-api.service execq-executor.service
+systemctl start execq-api.service execq-executor.service execq-hooks.service
 check "execq-api answers /healthz" wait_for 120 curl -sf http://127.0.0.1:8080/healthz
+check "execq-hooks runs, as execq" wait_for 60 sh -c "systemctl is-active --quiet execq-hooks.service && ps -o user= -p \$(systemctl show -p MainPID --value execq-hooks.service) | grep -qx execq"
 check "the executor is ready" wait_for 300 ready execq-executor 1
 check "the seed's curl answers (first)" wait_for 120 seed_ok
 seed; echo
@@ -58,7 +59,7 @@ check "the executor moved itself into <unit>/main" grep -qx "$pid" "$unit/main/c
 check "its group x$pid beside it, with the controllers" grep -q memory "$unit/x$pid/cgroup.subtree_control"
 check "nothing made outside the unit (/sys/fs/cgroup/execq)" test ! -e /sys/fs/cgroup/execq
 check "the API runs as execq" sh -c "ps -o user= -p $(systemctl show -p MainPID --value execq-api.service) | grep -qx execq"
-for u in execq-api execq-executor; do
+for u in execq-api execq-executor execq-hooks; do
   echo "     systemd-analyze security $u: $(systemd-analyze security --no-pager $u.service 2>/dev/null | tail -1)"
 done
 check "the journal has the executor's lines" sh -c "journalctl -u execq-executor --no-pager | grep -q 'cgroup v2 under system.slice/execq-executor.service'"
@@ -95,7 +96,7 @@ echo "     systemd-analyze security execq-executor-rootless: $(systemd-analyze s
 echo "== purge"
 check "apt purge execq" apt-get purge -y -q execq
 check "the units are gone" test ! -e /lib/systemd/system/execq-api.service
-check "no execq process left" sh -c '! pgrep -f "execq-(api|executor|launcher)"'
+check "no execq process left" sh -c '! pgrep -f "execq-(api|executor|launcher|hooks)"'
 check "/etc/execq gone" test ! -e /etc/execq
 check "/var/lib/execq gone" test ! -e /var/lib/execq
 check "the execq user gone" sh -c '! getent passwd execq'

@@ -21,8 +21,8 @@ def known_env(program):
 def test_compose_file():
     doc = yaml.safe_load(open(COMPOSE))
     services = doc["services"]
-    assert set(services) == {"kafka", "api", "executor"}
-    for name, program in (("api", "execq-api"), ("executor", "execq-executor")):
+    assert set(services) == {"kafka", "api", "executor", "hooks"}
+    for name, program in (("api", "execq-api"), ("executor", "execq-executor"), ("hooks", "execq-hooks")):
         svc = services[name]
         assert svc["command"] == [program]
         dockerfile = os.path.normpath(os.path.join(os.path.dirname(COMPOSE), svc["build"]["context"],
@@ -32,6 +32,9 @@ def test_compose_file():
         assert not unknown, f"{name} sets variables nobody reads: {unknown}"
         assert svc["environment"]["EXECQ_BROKERS"] == "kafka:9092"
     assert services["executor"]["privileged"] is True
+    # execq-hooks reads the API's store: the same file on the same volume.
+    assert services["hooks"]["environment"]["EXECQ_DB_PATH"] == services["api"]["environment"]["EXECQ_DB_PATH"]
+    assert services["hooks"]["volumes"] == services["api"]["volumes"]
 
 
 def test_shared_store_override():
@@ -40,7 +43,8 @@ def test_shared_store_override():
     doc = yaml.safe_load(open(os.path.join(TOP, "compose", "docker-compose.shared.yml")))
     services = doc["services"]
     base = yaml.safe_load(open(COMPOSE))["services"]
-    assert set(services) == {"db", "api", "api2"} and services["db"]["image"].startswith("postgres:")
+    assert set(services) == {"db", "api", "api2", "hooks"} and services["db"]["image"].startswith("postgres:")
+    assert services["hooks"]["environment"]["EXECQ_DB_URL"] == services["api"]["environment"]["EXECQ_DB_URL"]
     parts = set()
     for name in ("api", "api2"):
         env = dict(base.get(name, {}).get("environment", {}), **services[name]["environment"])
@@ -70,5 +74,5 @@ def test_dockerfile_copies_every_source_folder():
     copied = set(re.findall(r"^COPY (?!--)(\S+) ", text, re.M))
     makefile = open(os.path.join(TOP, "Makefile")).read()
     folders = {d for d in re.findall(r"(?<![\w$/)-])([a-z][\w-]*)/[\w-]+\.c\b", makefile) if d != "tests"}
-    assert {"common", "producer-api", "executor", "sandbox", "cli"} <= folders, folders
+    assert {"common", "producer-api", "executor", "sandbox", "cli", "hooks"} <= folders, folders
     assert not folders - copied, f"the Dockerfile does not copy {folders - copied}"
