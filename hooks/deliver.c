@@ -18,6 +18,7 @@
 
 #define BATCH 32               /* events claimed at most per round */
 #define ANSWER_CAP 65536       /* bytes of a receiver's answer read at most */
+#define CLAIM_IDLE_MS 250      /* nothing was due: look again this much later (or when poked) */
 
 /* One transfer. */
 struct xfer {
@@ -45,6 +46,7 @@ struct deliver {
     int nx;
     struct dest_count *dests;  /* in flight per destination */
     int ndests;
+    int64_t claim_at;          /* util_mono_ms before which claiming finds nothing new */
 };
 
 static struct metric *m_delivered, *m_retried, *m_dead, *m_lost_lease, *m_refused, *m_seconds, *m_inflight;
@@ -209,39 +211,46 @@ static int64_t backoff_ms(const struct cfg *c, long n)
     return (int64_t)(delay / 2 + delay / 2 * (r / 4294967296.0));
 }
 
-static void finish(struct deliver *d, struct xfer *x, CURLcode res)
+/* What x's attempt came to, as a record for the store (err: its error's
+ * storage, which it points into). */
+static void outcome(struct deliver *d, struct xfer *x, CURLcode res, struct store_hook_record *r, char *err,
+                    size_t err_size)
 {
-    struct store_hook_attempt a;
-    char err[300];
-    long status = 0, *n;
-    int64_t now = util_wall_ms(), next = 0;
-    const char *state;
-    int rc;
+    long status = 0;
+    int64_t now = util_wall_ms();
 
-    a.n = x->ev.attempts + 1;
-    a.at_ms = x->t0_ms;
-    a.ms = (long)((util_mono_us() - x->t0_us) / 1000);
-    if (xfer_outcome(x, res, &status, err, sizeof(err))) {
-        state = "delivered";
+    memset(r, 0, sizeof(*r));
+    r->id = x->ev.id;
+    r->a.n = x->ev.attempts + 1;
+    r->a.at_ms = x->t0_ms;
+    r->a.ms = (long)((util_mono_us() - x->t0_us) / 1000);
+    if (xfer_outcome(x, res, &status, err, err_size)) {
+        r->state = "delivered";
     } else {
-        next = now + backoff_ms(d->c, a.n);
-        state = next > x->ev.deadline_ms ? "dead" : "pending";
+        r->next_ms = now + backoff_ms(d->c, r->a.n);
+        r->state = r->next_ms > x->ev.deadline_ms ? "dead" : "pending";
     }
+    r->a.status = (int)status;
+    r->a.error = err;
+}
+
+/* Counts and logs x's recorded attempt (r), and frees its place. */
+static void finished(struct deliver *d, struct xfer *x, const struct store_hook_record *r, int stored)
+{
+    (void)d;
     if (x->refused[0])
         metrics_add(m_refused, 1);
-    a.status = (int)status;
-    a.error = err;
-    metrics_observe(m_seconds, a.ms / 1000.0);
-    rc = store_hook_record(d->s, x->ev.id, d->owner, &a, state, next);
-    if (rc == 1)
+    metrics_observe(m_seconds, r->a.ms / 1000.0);
+    if (stored && r->lost)
         metrics_add(m_lost_lease, 1);
-    else if (rc == 0)
-        metrics_add(strcmp(state, "delivered") == 0 ? m_delivered : strcmp(state, "dead") == 0 ? m_dead : m_retried,
+    else if (stored)
+        metrics_add(strcmp(r->state, "delivered") == 0 ? m_delivered : strcmp(r->state, "dead") == 0 ? m_dead
+                                                                                                   : m_retried,
                     1);
-    log_msg(strcmp(state, "delivered") == 0 ? LOG_DEBUG : LOG_INFO, "event=%s %s attempt=%ld %s: %s%s", x->ev.id,
-            x->ev.type, a.n, state, err[0] ? err : "delivered", rc == 1 ? " (its lease had passed: not recorded)" : "");
-    if ((n = dest_slot(d, x->ev.dest, 0)))
-        (*n)--;
+    log_msg(strcmp(r->state, "delivered") == 0 ? LOG_DEBUG : LOG_INFO, "event=%s %s attempt=%ld %s: %s%s", x->ev.id,
+            x->ev.type, r->a.n, r->state, r->a.error[0] ? r->a.error : "delivered",
+            !stored ? " (not recorded: the store failed; tried again when its lease passes)"
+            : r->lost ? " (its lease had passed: not recorded)" : "");
 }
 
 struct deliver *deliver_new(const struct cfg *c, struct store *s, const char *owner, char *errstr,
@@ -284,19 +293,27 @@ void deliver_wakeup(struct deliver *d)
     curl_multi_wakeup(d->m);
 }
 
-/* Claims due events into the free slots and starts them. */
-static void claim(struct deliver *d)
+/* Records r[0..nr) and claims due events into the free slots (one
+ * transaction), then starts them. Returns 0, or -1 when the store failed. */
+static int record_and_claim(struct deliver *d, struct store_hook_record *r, size_t nr, int do_claim)
 {
     struct store_hook_event ev[BATCH];
-    long want = d->c->hooks_max_inflight - d->nx, got;
+    long want = do_claim ? d->c->hooks_max_inflight - d->nx : 0, got;
     int64_t now = util_wall_ms();
 
-    if (want <= 0)
-        return;
     if (want > BATCH)
         want = BATCH;
-    got = store_hook_claim(d->s, d->owner, now, now + d->c->hooks_lease_ms, d->c->hooks_per_destination, busy, d, ev,
-                           want);
+    if (want < 0)
+        want = 0;
+    if (nr == 0 && want == 0)
+        return 0;
+    got = store_hook_claim(d->s, d->owner, r, nr, now, now + d->c->hooks_lease_ms, d->c->hooks_per_destination, busy,
+                           d, ev, want);
+    if (got < 0)
+        return -1;
+    /* Nothing more due now: not asked again until something changes (a
+     * transfer ends, events are made) or a retry may have come due. */
+    d->claim_at = got < want ? util_mono_ms() + CLAIM_IDLE_MS : 0;
     for (long i = 0; i < got; i++) {
         struct xfer *x = calloc(1, sizeof(*x));
         long *n;
@@ -312,32 +329,61 @@ static void claim(struct deliver *d)
         curl_multi_add_handle(d->m, x->h);
         d->x[d->nx++] = x;
     }
+    return 0;
+}
+
+void deliver_poke(struct deliver *d)
+{
+    d->claim_at = 0;
 }
 
 int deliver_round(struct deliver *d, int do_claim, long wait_ms)
 {
+    struct xfer **done = NULL;
+    struct store_hook_record *rec = NULL;
+    char (*err)[300] = NULL;
     CURLMsg *msg;
-    int running, left;
+    int running, left, ndone = 0, stored;
+    long *n;
 
-    if (do_claim)
-        claim(d);
     curl_multi_perform(d->m, &running);
-    curl_multi_poll(d->m, NULL, 0, (int)wait_ms, NULL);
+    if (d->nx > 0 || !do_claim || util_mono_ms() < d->claim_at)
+        curl_multi_poll(d->m, NULL, 0, (int)wait_ms, NULL);
     curl_multi_perform(d->m, &running);
-    while ((msg = curl_multi_info_read(d->m, &left))) {
+    /* Every attempt that ended this round: recorded, and the free slots
+     * claimed again, in one transaction. */
+    if (d->nx > 0 && (!(done = calloc((size_t)d->nx, sizeof(*done))) || !(rec = calloc((size_t)d->nx, sizeof(*rec))) ||
+                      !(err = calloc((size_t)d->nx, sizeof(*err))))) {
+        free(done);
+        free(rec);
+        return d->nx;   /* out of memory: the transfers stay; next round */
+    }
+    while (ndone < d->nx && (msg = curl_multi_info_read(d->m, &left))) {
         struct xfer *x = NULL;
         if (msg->msg != CURLMSG_DONE)
             continue;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-        finish(d, x, msg->data.result);
+        outcome(d, x, msg->data.result, &rec[ndone], err[ndone], sizeof(err[ndone]));
         curl_multi_remove_handle(d->m, x->h);
         for (int i = 0; i < d->nx; i++)
             if (d->x[i] == x) {
                 d->x[i] = d->x[--d->nx];
                 break;
             }
-        xfer_free(x);
+        if ((n = dest_slot(d, x->ev.dest, 0)))
+            (*n)--;
+        done[ndone++] = x;
     }
+    if (ndone > 0)
+        d->claim_at = 0;
+    stored = record_and_claim(d, rec, (size_t)ndone, do_claim && util_mono_ms() >= d->claim_at) == 0;
+    for (int k = 0; k < ndone; k++) {
+        finished(d, done[k], &rec[k], stored);
+        xfer_free(done[k]);
+    }
+    free(done);
+    free(rec);
+    free(err);
     metrics_set(m_inflight, d->nx);
     return d->nx;
 }

@@ -31,6 +31,8 @@ void deliver_free(struct deliver *d);   /* NULL-safe; abandons what is in flight
 int deliver_round(struct deliver *d, int claim, long wait_ms);
 /* Ends deliver_round's wait early; any thread. */
 void deliver_wakeup(struct deliver *d);
+/* New events were made: the next round claims at once (the sender's thread). */
+void deliver_poke(struct deliver *d);
 
 /* Sends one test event ({"type": "ping"}) to url under c's rules, signed
  * with secret; writes what happened into out. Returns 0 when delivered (a

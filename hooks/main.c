@@ -104,7 +104,7 @@ int main(int argc, char **argv)
     struct events_cfg ec;
     struct sigaction sa;
     rd_kafka_topic_partition_list_t *topics;
-    int64_t last_sweep = 0, last_stats = 0;
+    int64_t last_sweep = 0, last_stats = 0, recheck = 0;
     int rc = 1, started = 0;
 
     /* --probe URL: one signed test POST under these rules, then exit. */
@@ -196,12 +196,17 @@ int main(int argc, char **argv)
             c.hooks_group_id, c.results_topic, c.hooks_max_inflight, c.hooks_per_destination);
     while (!stop_requested) {
         int64_t now = util_mono_ms();
-        if (atomic_exchange(&h.doorbell, 0) || now - last_sweep >= SWEEP_MS) {
+        int rang = atomic_exchange(&h.doorbell, 0);
+        /* A result read from the topic may not be stored by the API yet:
+         * the store is looked at when it rings, and again 100 ms later. */
+        if (rang || (recheck && now >= recheck) || now - last_sweep >= SWEEP_MS) {
             long made;
+            recheck = rang ? now + 100 : 0;
             last_sweep = now;
             while ((made = store_hook_make(s, util_wall_ms(), c.hooks_give_up_s * 1000LL, MAKE_MAX, events_make,
                                            &ec)) > 0) {
                 metrics_add(m_made, (double)made);
+                deliver_poke(h.d);
                 if (made < MAKE_MAX / 2)
                     break;
             }

@@ -403,16 +403,27 @@ extern const char *const store_hook_outcomes[8];
  * many were made, or -1. */
 long store_hook_make(struct store *s, int64_t now_ms, int64_t ttl_ms, long max,
                      char *(*make)(const struct store_hook_subject *x, const char *event_id, void *arg), void *arg);
-/* Claims up to max due events for owner until lease_until_ms, at most
- * per_dest of each destination counting busy(dest, arg) already in flight
- * there. Fills out[] (release each). Returns how many, or -1. */
-long store_hook_claim(struct store *s, const char *owner, int64_t now_ms, int64_t lease_until_ms, long per_dest,
-                      long (*busy)(const char *dest, void *arg), void *arg, struct store_hook_event *out, long max);
-/* Records attempt n of event id (claimed by owner) and its outcome:
- * state "delivered", "pending" (again at next_ms) or "dead". Returns 0, 1
- * (not owner's any more: its lease passed) or -1. */
-int store_hook_record(struct store *s, const char *id, const char *owner, const struct store_hook_attempt *a,
-                      const char *state, int64_t next_ms);
+/* One attempt's outcome to record: event id (claimed by owner), the
+ * attempt, and the event's state after it: "delivered", "pending" (again
+ * at next_ms) or "dead". */
+struct store_hook_record {
+    const char *id;
+    struct store_hook_attempt a;
+    const char *state;
+    int64_t next_ms;
+    int lost;             /* out: 1 when not owner's any more (its lease passed): nothing recorded */
+};
+/* Records n outcomes of owner's attempts in one transaction. Returns 0 or
+ * -1 (none recorded: their leases lapse and they are tried again). */
+int store_hook_record(struct store *s, const char *owner, struct store_hook_record *r, size_t n);
+/* Records r[0..nr) (as store_hook_record), then claims up to max due
+ * events for owner until lease_until_ms, at most per_dest of each
+ * destination counting busy(dest, arg) already in flight there, all in one
+ * transaction (one commit per round of the sender). Fills out[] (release
+ * each). Returns how many were claimed, or -1 (nothing recorded or claimed). */
+long store_hook_claim(struct store *s, const char *owner, struct store_hook_record *r, size_t nr, int64_t now_ms,
+                      int64_t lease_until_ms, long per_dest, long (*busy)(const char *dest, void *arg), void *arg,
+                      struct store_hook_event *out, long max);
 /* Gives back every event owner holds (its restart). Returns how many, or -1. */
 long store_hook_unclaim(struct store *s, const char *owner);
 /* Pending events, the oldest one's creation (0: none), dead letters.

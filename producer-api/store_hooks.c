@@ -337,6 +337,8 @@ out:
     return made;
 }
 
+static int record_in_tx(struct store *s, const char *owner, struct store_hook_record *r, size_t n);
+
 #define EVENT_COLS_OF(p) p "id, " p "account, " p "type, " p "subject, " p "state, " p "url, " p "dest, " p "attempts, " \
                          "COALESCE(" p "last_status, 0), COALESCE(" p "last_error, ''), " p "created_ms, " p "next_ms, " \
                          p "deadline_ms, COALESCE(" p "done_ms, 0)"
@@ -421,11 +423,12 @@ int store_hook_replay(struct store *s, const char *account, const char *id, int6
     return ret;
 }
 
-long store_hook_claim(struct store *s, const char *owner, int64_t now_ms, int64_t lease_until_ms, long per_dest,
-                      long (*busy)(const char *dest, void *arg), void *arg, struct store_hook_event *out, long max)
+long store_hook_claim(struct store *s, const char *owner, struct store_hook_record *r, size_t nr, int64_t now_ms,
+                      int64_t lease_until_ms, long per_dest, long (*busy)(const char *dest, void *arg), void *arg,
+                      struct store_hook_event *out, long max)
 {
-    struct db_q *q;
-    long n = 0, seen = 0;
+    struct db_q *q = NULL;
+    long n = 0, kept = 0;
     int rc = 0;
     /* Per destination, the earliest due per_dest: a receiver with a
      * backlog of thousands cannot fill the batch and starve the others. */
@@ -436,14 +439,14 @@ long store_hook_claim(struct store *s, const char *owner, int64_t now_ms, int64_
         " JOIN webhooks w ON w.account = d.account WHERE d.rn <= $2 ORDER BY d.next_ms LIMIT $3";
 
     pthread_mutex_lock(&s->mu);
-    if (db_begin(s->db) < 0)
+    if (db_begin(s->db) < 0 || record_in_tx(s, owner, r, nr) < 0)
         goto fail;
-    q = db_run(s->db, sql, DB_ARGS(DB_I(now_ms), DB_I(per_dest), DB_I(max * 4)));
+    if (max > 0 && !(q = db_run(s->db, sql, DB_ARGS(DB_I(now_ms), DB_I(per_dest), DB_I(max * 4)))))
+        goto fail;
     while (q && n < max && (rc = db_next(q)) == 1) {
         struct store_hook_event *e = &out[n];
         long dest_n = 0;
         read_event(q, e);
-        seen++;
         for (long k = 0; k < n; k++)
             dest_n += strcmp(out[k].dest, e->dest) == 0;
         if (dest_n + busy(e->dest, arg) >= per_dest) {   /* full here already */
@@ -456,60 +459,82 @@ long store_hook_claim(struct store *s, const char *owner, int64_t now_ms, int64_
         n++;
     }
     db_end(q);
-    if (!q || rc < 0)
+    q = NULL;
+    if (rc < 0)
         goto fail;
-    for (long k = 0; k < n; k++)
-        if (db_do(s->db, "UPDATE hook_events SET lease_ms = $2, owner = $3 WHERE id = $1",
-                  DB_ARGS(DB_T(out[k].id), DB_I(lease_until_ms), DB_T(owner))) < 0)
+    /* Taken only if still free: another daemon's claim of the same row
+     * (PostgreSQL: it waits for that one's commit, then sees the lease)
+     * leaves it to that one. */
+    for (long k = 0; k < n; k++) {
+        long taken = db_do(s->db, "UPDATE hook_events SET lease_ms = $2, owner = $3 WHERE id = $1 AND lease_ms <= $4 "
+                           "AND state = 'pending'",
+                           DB_ARGS(DB_T(out[k].id), DB_I(lease_until_ms), DB_T(owner), DB_I(now_ms)));
+        if (taken < 0)
             goto fail;
+        if (taken == 0)
+            store_hook_event_release(&out[k]);
+        else if (kept != k) {
+            out[kept++] = out[k];
+            memset(&out[k], 0, sizeof(out[k]));
+        } else {
+            kept++;
+        }
+    }
     if (db_commit(s->db) < 0)
         goto fail;
     pthread_mutex_unlock(&s->mu);
-    return n;
+    return kept;
 fail:
     log_msg(LOG_WARNING, "store hook claim: %s", db_error(s->db));
+    db_end(q);
     db_rollback(s->db);
     pthread_mutex_unlock(&s->mu);
     for (long k = 0; k < n; k++)
-        store_hook_event_release(&out[k]);
-    (void)seen;
+        if (out[k].url || out[k].dest || out[k].body)
+            store_hook_event_release(&out[k]);
     return -1;
 }
 
-int store_hook_record(struct store *s, const char *id, const char *owner, const struct store_hook_attempt *a,
-                      const char *state, int64_t next_ms)
+/* Records n outcomes inside the caller's transaction. Returns 0 or -1. */
+static int record_in_tx(struct store *s, const char *owner, struct store_hook_record *r, size_t n)
 {
-    long n;
+    for (size_t i = 0; i < n; i++) {
+        const struct store_hook_attempt *a = &r[i].a;
+        long k = db_do(s->db,
+                       "UPDATE hook_events SET state = $3, attempts = attempts + 1, next_ms = $4, lease_ms = 0, "
+                       "owner = NULL, last_status = $5, last_error = $6, "
+                       "done_ms = CASE WHEN $3 = 'pending' THEN NULL ELSE $7 END "
+                       "WHERE id = $1 AND owner = $2 AND state = 'pending'",
+                       DB_ARGS(DB_T(r[i].id), DB_T(owner), DB_T(r[i].state), DB_I(r[i].next_ms), DB_I(a->status),
+                               DB_T(a->error), DB_I(a->at_ms + a->ms)));
+        if (k < 0)
+            return -1;
+        r[i].lost = k == 0;   /* the lease passed and another daemon has it (or had it) */
+        if (k > 0 &&
+            db_do(s->db,
+                  "INSERT INTO hook_attempts(event_id, n, at_ms, status, error, ms, owner) "
+                  "VALUES($1, (SELECT attempts FROM hook_events WHERE id = $1), $2, $3, $4, $5, $6) "
+                  "ON CONFLICT(event_id, n) DO NOTHING",
+                  DB_ARGS(DB_T(r[i].id), DB_I(a->at_ms), DB_I(a->status), DB_T(a->error), DB_I(a->ms),
+                          DB_T(owner))) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int store_hook_record(struct store *s, const char *owner, struct store_hook_record *r, size_t n)
+{
     int ret = -1;
 
     pthread_mutex_lock(&s->mu);
     if (db_begin(s->db) < 0)
         goto out;
-    n = db_do(s->db,
-              "UPDATE hook_events SET state = $3, attempts = attempts + 1, next_ms = $4, lease_ms = 0, owner = NULL, "
-              "last_status = $5, last_error = $6, done_ms = CASE WHEN $3 = 'pending' THEN NULL ELSE $7 END "
-              "WHERE id = $1 AND owner = $2 AND state = 'pending'",
-              DB_ARGS(DB_T(id), DB_T(owner), DB_T(state), DB_I(next_ms), DB_I(a->status), DB_T(a->error),
-                      DB_I(a->at_ms + a->ms)));
-    if (n < 0)
-        goto rollback;
-    if (n == 0) {
-        ret = 1;   /* the lease passed and another daemon has it (or had it) */
-        goto rollback;
-    }
-    if (db_do(s->db,
-              "INSERT INTO hook_attempts(event_id, n, at_ms, status, error, ms, owner) "
-              "VALUES($1, (SELECT attempts FROM hook_events WHERE id = $1), $2, $3, $4, $5, $6) "
-              "ON CONFLICT(event_id, n) DO NOTHING",
-              DB_ARGS(DB_T(id), DB_I(a->at_ms), DB_I(a->status), DB_T(a->error), DB_I(a->ms), DB_T(owner))) < 0 ||
-        db_commit(s->db) < 0)
-        goto rollback;
-    ret = 0;
-    goto out;
-rollback:
-    if (ret < 0)
+    if (record_in_tx(s, owner, r, n) < 0 || db_commit(s->db) < 0) {
         log_msg(LOG_WARNING, "store hook record: %s", db_error(s->db));
-    db_rollback(s->db);
+        db_rollback(s->db);
+        goto out;
+    }
+    ret = 0;
 out:
     pthread_mutex_unlock(&s->mu);
     return ret;

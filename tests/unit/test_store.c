@@ -810,6 +810,14 @@ static long no_busy(const char *dest, void *arg)
     return *(long *)arg;
 }
 
+/* One attempt recorded: 0, 1 (not owner's lease any more) or -1. */
+static int record1(struct store *s, const char *id, const char *owner, const struct store_hook_attempt *a,
+                   const char *state, int64_t next_ms)
+{
+    struct store_hook_record r = {id, *a, state, next_ms, 0};
+    return store_hook_record(s, owner, &r, 1) < 0 ? -1 : r.lost;
+}
+
 static void count_event(const struct store_hook_event *e, void *arg)
 {
     (void)e;
@@ -853,23 +861,23 @@ static void test_hooks(struct store *s)
     CHECK(store_hook_make(s, now, 60000, 100, make_body, &made) == 0 && made == 3);   /* once */
     /* Claimed: at most per_dest (2) of the one destination, less what is busy there. */
     busy = 1;
-    CHECK(store_hook_claim(s, "d1", now, now + 5000, 2, no_busy, &busy, ev, 8) == 1);
+    CHECK(store_hook_claim(s, "d1", NULL, 0, now, now + 5000, 2, no_busy, &busy, ev, 8) == 1);
     CHECK(strcmp(ev[0].secret, w.secret) == 0 && !ev[0].prev_secret && ev[0].attempts == 0 &&
           strcmp(ev[0].dest, "https://hooks.example.com") == 0 && strstr(ev[0].body, ev[0].id));
     busy = 0;
-    CHECK(store_hook_claim(s, "d2", now, now + 5000, 2, no_busy, &busy, ev + 1, 7) == 2);
-    CHECK(store_hook_claim(s, "d2", now, now + 5000, 2, no_busy, &busy, ev + 3, 5) == 0);   /* all leased */
+    CHECK(store_hook_claim(s, "d2", NULL, 0, now, now + 5000, 2, no_busy, &busy, ev + 1, 7) == 2);
+    CHECK(store_hook_claim(s, "d2", NULL, 0, now, now + 5000, 2, no_busy, &busy, ev + 3, 5) == 0);   /* all leased */
     /* A failure: pending again later; not another daemon's to record. */
     at.at_ms = now;
-    CHECK(store_hook_record(s, ev[0].id, "d2", &at, "pending", now + 100) == 1);
-    CHECK(store_hook_record(s, ev[0].id, "d1", &at, "pending", now + 100) == 0);
-    CHECK(store_hook_claim(s, "d1", now, now + 5000, 2, no_busy, &busy, ev + 3, 5) == 0);   /* not due yet */
-    CHECK(store_hook_claim(s, "d1", now + 100, now + 5000, 2, no_busy, &busy, ev + 3, 5) == 1 &&
+    CHECK(record1(s, ev[0].id, "d2", &at, "pending", now + 100) == 1);
+    CHECK(record1(s, ev[0].id, "d1", &at, "pending", now + 100) == 0);
+    CHECK(store_hook_claim(s, "d1", NULL, 0, now, now + 5000, 2, no_busy, &busy, ev + 3, 5) == 0);   /* not due yet */
+    CHECK(store_hook_claim(s, "d1", NULL, 0, now + 100, now + 5000, 2, no_busy, &busy, ev + 3, 5) == 1 &&
           ev[3].attempts == 1 && strcmp(ev[3].id, ev[0].id) == 0);
     at = (struct store_hook_attempt){0, now + 100, 8, 200, ""};
-    CHECK(store_hook_record(s, ev[3].id, "d1", &at, "delivered", 0) == 0);
+    CHECK(record1(s, ev[3].id, "d1", &at, "delivered", 0) == 0);
     at = (struct store_hook_attempt){0, now, 8, 0, "timed out"};
-    CHECK(store_hook_record(s, ev[1].id, "d2", &at, "dead", 0) == 0);
+    CHECK(record1(s, ev[1].id, "d2", &at, "dead", 0) == 0);
     CHECK(store_hook_stats(s, &pending, &oldest, &dead) == 0 && pending == 1 && dead == 1 && oldest == now);
     n = 0;
     CHECK(store_hook_events_list(s, id, j[0], NULL, 10, count_event, &n) == 1 && n == 1);
@@ -893,7 +901,7 @@ static void test_hooks(struct store *s)
           STORE_ACCEPTED);
     CHECK(store_result(s, j[0], "{}", "completed", 0, now, batch) == 1);
     CHECK(store_hook_make(s, now, 60000, 100, make_body, &made) == 1);
-    n = store_hook_claim(s, "d3", now + 1000, now + 5000, 4, no_busy, &busy, ev + 4, 4);
+    n = store_hook_claim(s, "d3", NULL, 0, now + 1000, now + 5000, 4, no_busy, &busy, ev + 4, 4);
     CHECK(n >= 1);
     for (long i = 4; i < 4 + n; i++) {
         if (strcmp(ev[i].subject, j[0]) == 0)
