@@ -152,8 +152,11 @@ def test_a_store_from_an_older_execq_is_migrated(cluster, tmp_path):
         c = sqlite3.connect(db)
         row = c.execute("SELECT charged, refunded, runs FROM accounts WHERE id = 'acct_old'").fetchone()
         assert row == (20, 5, 3), row
-        assert c.execute("PRAGMA user_version").fetchone()[0] == 9   # every migration, in order
-        assert all(f"schema brought to version {v}" in cluster.log("api-migrate") for v in range(1, 10))
+        assert c.execute("PRAGMA user_version").fetchone()[0] == 10   # every migration, in order
+        assert all(f"schema brought to version {v}" in cluster.log("api-migrate") for v in range(1, 11))
+        # v10: webhooks (the jobs' callbacks, the accounts' settings, events, attempts)
+        assert c.execute("SELECT COUNT(*) FROM hook_events WHERE state = 'pending'").fetchone()[0] == 0
+        assert c.execute("SELECT callback, hook FROM jobs").fetchall() == []
         # v7: the table of followed jobs' output
         assert c.execute("SELECT COUNT(*) FROM job_output").fetchone()[0] == 0
         # v8, v9: sessions, and an account's own limit of them
