@@ -259,6 +259,7 @@ bench: deps kafka all $(BUILD)/sbx_bench $(BUILD)/txn_bench $(BUILD)/kafka_rtt $
 	@/usr/bin/python3 tests/bench/sessions.py
 	@/usr/bin/python3 tests/bench/envs.py
 	@.run/sdk-venv/bin/python tests/bench/sdk.py
+	@/usr/bin/python3 tests/bench/webhooks.py
 
 clean:
 	rm -rf $(BUILD)
