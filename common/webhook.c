@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -66,23 +67,29 @@ cJSON *webhook_events_json(unsigned mask)
     return a;
 }
 
+/* RFC 3986's characters: a host (reg-name or IPv4: unreserved, sub-delims,
+ * pct-encoded), and a path and query (pchar, "/" and "?"). */
+static int host_char(int c)
+{
+    return isalnum(c) || strchr("-._~%!$&'()*+,;=", c) != NULL;
+}
+
+static int path_char(int c)
+{
+    return host_char(c) || c == ':' || c == '@' || c == '/' || c == '?';
+}
+
 int webhook_url_check(const char *url, int allow_http, int allow_private, char *why, size_t why_size)
 {
-    const char *host, *end, *p;
+    const char *host, *p;
     char h[256];
     size_t n = strlen(url), hl;
     struct sockaddr_in v4;
-    struct sockaddr_in6 v6;
 
     if (n > WEBHOOK_URL_MAX) {
-        snprintf(why, why_size, "longer than %d bytes", WEBHOOK_URL_MAX);
+        snprintf(why, why_size, "is longer than %d bytes", WEBHOOK_URL_MAX);
         return -1;
     }
-    for (p = url; *p; p++)
-        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
-            snprintf(why, why_size, "holds a space, a control or a non-ASCII character (percent-encode it)");
-            return -1;
-        }
     if (strncmp(url, "https://", 8) == 0) {
         host = url + 8;
     } else if (strncmp(url, "http://", 7) == 0) {
@@ -95,67 +102,56 @@ int webhook_url_check(const char *url, int allow_http, int allow_private, char *
         snprintf(why, why_size, "must start with https://");
         return -1;
     }
-    if (strchr(url, '#')) {
-        snprintf(why, why_size, "must not hold a fragment (#)");
+    for (p = host; *p && host_char((unsigned char)*p); p++) {
+    }
+    hl = (size_t)(p - host);
+    if (*p == '@') {
+        snprintf(why, why_size, "must not hold a user or password");
         return -1;
     }
-    end = host + strcspn(host, "/?");
-    for (p = host; p < end; p++)
-        if (*p == '@') {
-            snprintf(why, why_size, "must not hold a user or password");
-            return -1;
-        }
-    if (*host == '[') {   /* [IPv6]:port */
-        const char *close = memchr(host, ']', (size_t)(end - host));
-        if (!close) {
-            snprintf(why, why_size, "has an unclosed [ in its host");
-            return -1;
-        }
-        hl = (size_t)(close - host - 1);
-        p = close + 1;
-        host++;
-    } else {
-        const char *colon = memchr(host, ':', (size_t)(end - host));
-        hl = (size_t)((colon ? colon : end) - host);
-        p = colon ? colon : end;
+    if (*p == '[') {
+        snprintf(why, why_size, "must name its host, not an IPv6 literal");
+        return -1;
     }
     if (hl == 0 || hl >= sizeof(h)) {
         snprintf(why, why_size, "has no host, or one over 255 bytes");
         return -1;
     }
-    if (p < end) {   /* :port */
+    if (*p == ':') {   /* a port: 1 to 65535, no leading zero */
         long port = 0;
-        if (*p != ':' || p + 1 == end) {
-            snprintf(why, why_size, "has a malformed port");
-            return -1;
-        }
-        for (p++; p < end; p++) {
-            if (!isdigit((unsigned char)*p) || (port = port * 10 + (*p - '0')) > 65535) {
-                snprintf(why, why_size, "has a malformed port");
-                return -1;
-            }
-        }
-        if (port == 0) {
-            snprintf(why, why_size, "has port 0");
+        const char *d = ++p;
+        while (isdigit((unsigned char)*p) && port <= 65535)
+            port = port * 10 + (*p++ - '0');
+        if (p == d || *d == '0' || port > 65535 || p - d > 5) {
+            snprintf(why, why_size, "has a malformed port (1 to 65535)");
             return -1;
         }
     }
+    if (*p && *p != '/' && *p != '?') {
+        snprintf(why, why_size, "has a character its host may not hold (%s)",
+                 *p == '#' ? "a fragment" : "percent-encode it");
+        return -1;
+    }
+    for (; *p; p++)
+        if (!path_char((unsigned char)*p)) {
+            snprintf(why, why_size, "%s", *p == '#' ? "must not hold a fragment (#)"
+                                                    : "holds a character a URL may not (a space, a quote, a "
+                                                      "control or non-ASCII character: percent-encode it)");
+            return -1;
+        }
     memcpy(h, host, hl);
     h[hl] = '\0';
     memset(&v4, 0, sizeof(v4));
-    memset(&v6, 0, sizeof(v6));
     v4.sin_family = AF_INET;
-    v6.sin6_family = AF_INET6;
-    if (!allow_private && ((inet_pton(AF_INET, h, &v4.sin_addr) == 1 &&
-                            webhook_addr_refused((struct sockaddr *)&v4, why, why_size)) ||
-                           (inet_pton(AF_INET6, h, &v6.sin6_addr) == 1 &&
-                            webhook_addr_refused((struct sockaddr *)&v6, why, why_size)))) {
+    if (!allow_private && inet_pton(AF_INET, h, &v4.sin_addr) == 1 &&
+        webhook_addr_refused((struct sockaddr *)&v4, why, why_size)) {
         char kind[64];
         snprintf(kind, sizeof(kind), "%s", why);
         snprintf(why, why_size, "names a %s address (refused unless the server allows private callbacks)", kind);
         return -1;
     }
-    if (strcasecmp(h, "localhost") == 0 && !allow_private) {
+    if (!allow_private && (strcasecmp(h, "localhost") == 0 || strcasecmp(h, "localhost.") == 0 ||
+                           (hl > 10 && strcasecmp(h + hl - 10, ".localhost") == 0))) {
         snprintf(why, why_size, "names localhost (refused unless the server allows private callbacks)");
         return -1;
     }

@@ -27,11 +27,15 @@ int webhook_events_parse(const struct cJSON *v, unsigned allowed, unsigned def, 
 /* The names of mask's events, as a new JSON array (the caller owns it). */
 struct cJSON *webhook_events_json(unsigned mask);
 
-/* A callback URL as written: http(s) (http only with allow_http), a host,
- * no user or password, no fragment, at most WEBHOOK_URL_MAX bytes; a host
- * that is a literal address is held to webhook_addr_refused unless
- * allow_private. Names are checked where they are resolved, at connect
- * time (execq-hooks). Returns 0, or -1 with the reason in why. */
+/* A callback URL as written: https (http too with allow_http), a host of
+ * RFC 3986's reg-name characters (a name or an IPv4 address; no IPv6
+ * literal, no user or password) of at most 255 bytes, a port 1-65535, a
+ * path and query of its pchar characters (no fragment, no space or quote:
+ * percent-encoded), at most WEBHOOK_URL_MAX bytes in all (the OpenAPI
+ * document's pattern says the same). A literal address is held to
+ * webhook_addr_refused, and localhost refused, unless allow_private.
+ * Names are checked where they are resolved, at connect time
+ * (execq-hooks). Returns 0, or -1 with the reason in why. */
 int webhook_url_check(const char *url, int allow_http, int allow_private, char *why, size_t why_size);
 
 /* 1 when sa (IPv4 or IPv6; IPv4-mapped IPv6 as IPv4) is an address no

@@ -130,6 +130,11 @@ void webhooks_rotate(struct api *a, struct api_req *r)
         const cJSON *g;
         if (!(o = submit_parse_body(r)))
             return;
+        if (!cJSON_IsObject(o)) {
+            req_error(r, 400, "invalid_request", "the body must be {\"grace_s\": N} (or empty)");
+            cJSON_Delete(o);
+            return;
+        }
         g = cJSON_GetObjectItemCaseSensitive(o, "grace_s");
         if (g && (!cJSON_IsNumber(g) || g->valuedouble < 0 || g->valuedouble > GRACE_MAX_S ||
                   g->valuedouble != (double)(long)g->valuedouble)) {

@@ -196,10 +196,12 @@ def test_private_addresses_are_refused_without_the_flag(cluster, receiver, api):
     try:
         strict = Api(url, api.key)
         for u in (receiver.url + "/ok", "https://10.1.2.3/x", "https://169.254.169.254/latest/meta-data",
-                  "https://[::1]/x", "https://localhost/x"):
+                  "https://localhost/x", "https://a.localhost/x"):
             status, b = strict.request("POST", "/v1/jobs", {"code": "1", "callback_url": u})
             assert status == 400 and b["error"]["code"] == "invalid_callback_url", (u, b)
             assert "private" in b["error"]["message"]
+        status, b = strict.request("POST", "/v1/jobs", {"code": "1", "callback_url": "https://[::1]/x"})
+        assert status == 400 and "IPv6 literal" in b["error"]["message"]   # names only
     finally:
         cluster.stop("api-strict")
     # execq-hooks checks every address it connects to, after DNS: a name

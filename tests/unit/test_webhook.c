@@ -87,7 +87,10 @@ int main(void)
     CHECK(!url_ok("https://hooks.example.com/a b", 0, 0) && !url_ok("https://", 0, 0));
     CHECK(!url_ok("https://hooks.example.com:0/", 0, 0) && !url_ok("https://hooks.example.com:99999/", 0, 0));
     CHECK(!url_ok("https://127.0.0.1/", 0, 0) && url_ok("https://127.0.0.1/", 0, 1));
-    CHECK(!url_ok("https://[::1]:8443/", 0, 0) && url_ok("https://[::1]:8443/", 0, 1));
+    CHECK(!url_ok("https://[::1]:8443/", 0, 0) && !url_ok("https://[::1]:8443/", 0, 1));   /* names only */
+    CHECK(!url_ok("https://example.com:080/", 0, 0) && url_ok("https://example.com:8080/a?b=c&d=%20", 0, 0));
+    CHECK(!url_ok("https://example.com/a\"b", 0, 0) && !url_ok("https://exa mple.com/", 0, 0));
+    CHECK(!url_ok("https://example.com/\xc3\xa9", 0, 0) && !url_ok("https://a.localhost/", 0, 0));
     CHECK(!url_ok("https://169.254.169.254/latest/meta-data", 0, 0) && !url_ok("https://localhost/", 0, 0));
     CHECK(url_ok("https://8.8.8.8/", 0, 0));
 

@@ -631,18 +631,18 @@ export interface components {
              * @default false
              */
             cancel_on_disconnect: boolean | null;
-        } & components["schemas"]["JobRequest"];
-        /** @description A batch. callback_url and callback_events (CallbackFields) belong to the batch; a job of the batch naming its own callback_url is refused (400). */
-        BatchRequest: {
-            jobs: components["schemas"]["JobRequest"][];
+        } & (components["schemas"]["JobRequest"] & unknown);
+        /** @description A batch. callback_url and callback_events belong to the batch; a job of the batch naming its own callback_url is refused (400). */
+        BatchRequest: ({
+            jobs: (components["schemas"]["JobRequest"] & unknown)[];
             /** @description The environment of every job of the batch that names none (a job's own env wins). */
             env?: string | null;
             callback_url?: string | null;
-            /** @description Which events go to callback_url. A job: job.completed (the default). A batch: batch.completed (the default) and job.completed (one per job). Needs callback_url. */
-            callback_events?: ("job.completed" | "batch.completed" | "session.ended")[] | null;
+            /** @description Which events go to callback_url (default ["batch.completed"]; "job.completed" adds one callback per job). Needs callback_url. */
+            callback_events?: ("job.completed" | "batch.completed")[] | null;
         } & {
             [key: string]: components["schemas"]["AnyNoNul"];
-        };
+        }) & unknown;
         Error: {
             /** @constant */
             ok: false;
@@ -1002,14 +1002,12 @@ export interface components {
             }[];
         };
         KafkaEnv: components["schemas"]["env.schema"];
-        /** @description Where a callback goes when the job (or batch) ends: POSTed, signed (Execq-Signature), at least once, by execq-hooks (docs/webhooks.md). Without callback_url the account's default webhook (POST /v1/webhooks) applies, if it has one. A job's callback is decided when it is accepted. */
-        CallbackFields: {
+        /** @description A job (JobRequest) with an optional callback: its result is POSTed to callback_url, signed (Execq-Signature), at least once, by execq-hooks (docs/webhooks.md). Without one, the account's default webhook applies (POST /v1/webhooks), if any. Decided when the job is accepted. */
+        JobSubmitRequest: {
             callback_url?: string | null;
-            /** @description Which events go to callback_url. A job: job.completed (the default). A batch: batch.completed (the default) and job.completed (one per job). Needs callback_url. */
-            callback_events?: ("job.completed" | "batch.completed" | "session.ended")[] | null;
-        };
-        /** @description A job (JobRequest) with an optional callback. */
-        JobSubmitRequest: components["schemas"]["JobRequest"] & components["schemas"]["CallbackFields"];
+            /** @description Which events go to callback_url (default ["job.completed"]). Needs callback_url. */
+            callback_events?: "job.completed"[] | null;
+        } & (components["schemas"]["JobRequest"] & unknown);
         WebhookSettings: {
             /** @description The account's default callback URL (null: none): the events below of every job, batch and session made without a callback_url of its own go there. */
             url: string | null;
@@ -4850,10 +4848,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /**
-                     * Format: uri
-                     * @description https:// (http:// only on a server started with --allow-http-callbacks); no user or password, no fragment. A literal loopback, private, link-local or metadata address (and localhost) is refused with 400 invalid_callback_url unless the server allows private callbacks; a name is checked where it is resolved, at every connection (docs/webhooks.md).
-                     */
+                    /** @description https:// (http:// only on a server started with --allow-http-callbacks): a host name or IPv4 address (RFC 3986 characters, at most 255 bytes; no IPv6 literal, no user or password), an optional port, a path and query of URL characters (percent-encode the rest), no fragment; at most 2,048 bytes. A literal loopback, private, link-local or metadata address (and localhost) is refused with 400 invalid_callback_url unless the server allows private callbacks; a name is checked where it is resolved, at every connection (docs/webhooks.md). */
                     url: string;
                     events?: ("job.completed" | "batch.completed" | "session.ended")[] | null;
                 } & {
@@ -5218,6 +5213,7 @@ export interface operations {
         parameters: {
             query?: {
                 state?: "pending" | "delivered" | "dead";
+                /** @description a job, batch or session id (or an event's own): its events, with every attempt */
                 subject?: string;
                 limit?: number;
             };
