@@ -19,7 +19,7 @@ for mode in ${EXECQ_SANDBOX_MODES:-warm fresh}; do
   [ -z "$again" ] || note=" (the sandbox tests; the API-only modules ran in the first mode)"
   echo "== sandbox mode: $mode$note"
   EXECQ_SANDBOX_MODE=$mode EXECQ_SKIP_MODE_INDEPENDENT=$again \
-    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration tests/adversarial $sdk \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider --durations=20 tests/integration tests/adversarial $sdk \
     ${EXECQ_PYTEST_K:+-k "$EXECQ_PYTEST_K"} "$@"
   sdk=
   again=1
