@@ -105,6 +105,7 @@ int main(int argc, char **argv)
     struct sigaction sa;
     rd_kafka_topic_partition_list_t *topics;
     int64_t last_sweep = 0, last_stats = 0, recheck = 0;
+    int rechecks = 0;
     int rc = 1, started = 0;
 
     /* --probe URL: one signed test POST under these rules, then exit. */
@@ -197,11 +198,13 @@ int main(int argc, char **argv)
     while (!stop_requested) {
         int64_t now = util_mono_ms();
         int rang = atomic_exchange(&h.doorbell, 0);
-        /* A result read from the topic may not be stored by the API yet:
-         * the store is looked at when it rings, and again 100 ms later. */
+        /* A result read from the topic may not be stored by the API yet
+         * (it stores them in batches): the store is looked at when it
+         * rings, again 100 ms later and 400 ms after that. */
         if (rang || (recheck && now >= recheck) || now - last_sweep >= SWEEP_MS) {
             long made;
-            recheck = rang ? now + 100 : 0;
+            rechecks = rang ? 2 : rechecks > 0 ? rechecks - 1 : 0;
+            recheck = rechecks == 2 ? now + 100 : rechecks == 1 ? now + 400 : 0;
             last_sweep = now;
             while ((made = store_hook_make(s, util_wall_ms(), c.hooks_give_up_s * 1000LL, MAKE_MAX, events_make,
                                            &ec)) > 0) {
