@@ -47,6 +47,10 @@ struct deliver {
     struct dest_count *dests;  /* in flight per destination */
     int ndests;
     int64_t claim_at;          /* util_mono_ms before which claiming finds nothing new */
+    /* A round's ended transfers and their records (hooks_max_inflight each, made once) */
+    struct xfer **done;
+    struct store_hook_record *rec;
+    char (*err)[300];
 };
 
 static struct metric *m_delivered, *m_retried, *m_dead, *m_lost_lease, *m_refused, *m_seconds, *m_inflight;
@@ -234,10 +238,9 @@ static void outcome(struct deliver *d, struct xfer *x, CURLcode res, struct stor
     r->a.error = err;
 }
 
-/* Counts and logs x's recorded attempt (r), and frees its place. */
-static void finished(struct deliver *d, struct xfer *x, const struct store_hook_record *r, int stored)
+/* Counts and logs x's recorded attempt (r). */
+static void finished(const struct xfer *x, const struct store_hook_record *r, int stored)
 {
-    (void)d;
     if (x->refused[0])
         metrics_add(m_refused, 1);
     metrics_observe(m_seconds, r->a.ms / 1000.0);
@@ -258,8 +261,11 @@ struct deliver *deliver_new(const struct cfg *c, struct store *s, const char *ow
 {
     struct deliver *d = calloc(1, sizeof(*d));
 
+    size_t n = (size_t)c->hooks_max_inflight;
+
     if (!d || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(d->m = curl_multi_init()) ||
-        !(d->x = calloc((size_t)c->hooks_max_inflight, sizeof(*d->x)))) {
+        !(d->x = calloc(n, sizeof(*d->x))) || !(d->done = calloc(n, sizeof(*d->done))) ||
+        !(d->rec = calloc(n, sizeof(*d->rec))) || !(d->err = calloc(n, sizeof(*d->err)))) {
         snprintf(errstr, errstr_size, "cannot set up libcurl");
         deliver_free(d);
         return NULL;
@@ -283,6 +289,9 @@ void deliver_free(struct deliver *d)
         free(d->dests[i].dest);
     free(d->dests);
     free(d->x);
+    free(d->done);
+    free(d->rec);
+    free(d->err);
     if (d->m)
         curl_multi_cleanup(d->m);
     free(d);
@@ -339,9 +348,6 @@ void deliver_poke(struct deliver *d)
 
 int deliver_round(struct deliver *d, int do_claim, long wait_ms)
 {
-    struct xfer **done = NULL;
-    struct store_hook_record *rec = NULL;
-    char (*err)[300] = NULL;
     CURLMsg *msg;
     int running, left, ndone = 0, stored;
     long *n;
@@ -352,18 +358,12 @@ int deliver_round(struct deliver *d, int do_claim, long wait_ms)
     curl_multi_perform(d->m, &running);
     /* Every attempt that ended this round: recorded, and the free slots
      * claimed again, in one transaction. */
-    if (d->nx > 0 && (!(done = calloc((size_t)d->nx, sizeof(*done))) || !(rec = calloc((size_t)d->nx, sizeof(*rec))) ||
-                      !(err = calloc((size_t)d->nx, sizeof(*err))))) {
-        free(done);
-        free(rec);
-        return d->nx;   /* out of memory: the transfers stay; next round */
-    }
     while (ndone < d->nx && (msg = curl_multi_info_read(d->m, &left))) {
         struct xfer *x = NULL;
         if (msg->msg != CURLMSG_DONE)
             continue;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-        outcome(d, x, msg->data.result, &rec[ndone], err[ndone], sizeof(err[ndone]));
+        outcome(d, x, msg->data.result, &d->rec[ndone], d->err[ndone], sizeof(d->err[ndone]));
         curl_multi_remove_handle(d->m, x->h);
         for (int i = 0; i < d->nx; i++)
             if (d->x[i] == x) {
@@ -372,18 +372,15 @@ int deliver_round(struct deliver *d, int do_claim, long wait_ms)
             }
         if ((n = dest_slot(d, x->ev.dest, 0)))
             (*n)--;
-        done[ndone++] = x;
+        d->done[ndone++] = x;
     }
     if (ndone > 0)
         d->claim_at = 0;
-    stored = record_and_claim(d, rec, (size_t)ndone, do_claim && util_mono_ms() >= d->claim_at) == 0;
+    stored = record_and_claim(d, d->rec, (size_t)ndone, do_claim && util_mono_ms() >= d->claim_at) == 0;
     for (int k = 0; k < ndone; k++) {
-        finished(d, done[k], &rec[k], stored);
-        xfer_free(done[k]);
+        finished(d->done[k], &d->rec[k], stored);
+        xfer_free(d->done[k]);
     }
-    free(done);
-    free(rec);
-    free(err);
     metrics_set(m_inflight, d->nx);
     return d->nx;
 }

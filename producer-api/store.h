@@ -413,10 +413,8 @@ struct store_hook_record {
     int64_t next_ms;
     int lost;             /* out: 1 when not owner's any more (its lease passed): nothing recorded */
 };
-/* Records n outcomes of owner's attempts in one transaction. Returns 0 or
- * -1 (none recorded: their leases lapse and they are tried again). */
-int store_hook_record(struct store *s, const char *owner, struct store_hook_record *r, size_t n);
-/* Records r[0..nr) (as store_hook_record), then claims up to max due
+/* Records r[0..nr) (their leases lapse if it fails, and they are tried
+ * again), then claims up to max due
  * events for owner until lease_until_ms, at most per_dest of each
  * destination counting busy(dest, arg) already in flight there, all in one
  * transaction (one commit per round of the sender). Fills out[] (release

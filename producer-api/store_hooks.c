@@ -522,24 +522,6 @@ static int record_in_tx(struct store *s, const char *owner, struct store_hook_re
     return 0;
 }
 
-int store_hook_record(struct store *s, const char *owner, struct store_hook_record *r, size_t n)
-{
-    int ret = -1;
-
-    pthread_mutex_lock(&s->mu);
-    if (db_begin(s->db) < 0)
-        goto out;
-    if (record_in_tx(s, owner, r, n) < 0 || db_commit(s->db) < 0) {
-        log_msg(LOG_WARNING, "store hook record: %s", db_error(s->db));
-        db_rollback(s->db);
-        goto out;
-    }
-    ret = 0;
-out:
-    pthread_mutex_unlock(&s->mu);
-    return ret;
-}
-
 long store_hook_unclaim(struct store *s, const char *owner)
 {
     long n;

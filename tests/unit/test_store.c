@@ -815,7 +815,7 @@ static int record1(struct store *s, const char *id, const char *owner, const str
                    const char *state, int64_t next_ms)
 {
     struct store_hook_record r = {id, *a, state, next_ms, 0};
-    return store_hook_record(s, owner, &r, 1) < 0 ? -1 : r.lost;
+    return store_hook_claim(s, owner, &r, 1, 0, 0, 1, no_busy, &(long){0}, NULL, 0) < 0 ? -1 : r.lost;
 }
 
 static void count_event(const struct store_hook_event *e, void *arg)
