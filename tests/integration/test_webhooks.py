@@ -259,7 +259,7 @@ def test_a_stalled_receiver_holds_only_its_own_and_dead_letters_replay(hooks, re
     assert d[0]["id"] in [x["id"] for x in dead["deliveries"]]
     receiver.on.add("replay")
     status, r = other.request("POST", f"/v1/webhooks/deliveries/{d[0]['id']}/replay")
-    assert status == 200 and r["deliveries"][0]["state"] == "pending"
+    assert status == 200 and r["deliveries"][0]["state"] in ("pending", "delivered")   # a daemon may be quick
     wait_for(lambda: d[0]["id"] in receiver.delivered, what="the replay")
     assert receiver.delivered[d[0]["id"]]["data"]["job_id"] == job["job_id"]
     # Metrics: outcomes, the backlog (the stalled ones), dead letters.

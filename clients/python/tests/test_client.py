@@ -467,7 +467,7 @@ def test_webhooks(fresh):
                 ds = fresh.job_deliveries(job.job_id)
             assert len(ds) == 1 and ds[0].state == "delivered" and ds[0].attempt_log[0].status == 200
             assert ds[0].id in {d.id for d in fresh.deliveries(state="delivered")}
-            assert fresh.replay_delivery(ds[0].id).state == "pending"
+            assert fresh.replay_delivery(ds[0].id).state in ("pending", "delivered")   # a daemon may be quick
         # The signature scheme itself, as the docs give it.
         t = int(time.time())
         mac = hmac.new(w.secret.encode(), f"{t}.".encode() + b"{}", hashlib.sha256).hexdigest()

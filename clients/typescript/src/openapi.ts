@@ -5339,7 +5339,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The event, pending again. */
+            /** @description The event as it stands once replayed: pending, or already delivered again if a daemon was quick. */
             200: {
                 headers: {
                     [name: string]: unknown;

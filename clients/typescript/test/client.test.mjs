@@ -401,7 +401,8 @@ test("webhooks: settings, callbacks, signatures, deliveries", async () => {
       assert.equal(ds[0].state, "delivered");
       assert.equal(ds[0].attempt_log[0].status, 200);
       assert.ok((await c.deliveries({ state: "delivered" })).some((d) => d.id === ds[0].id));
-      assert.equal((await c.replayDelivery(ds[0].id)).state, "pending");
+      // pending again, or delivered already: a daemon may send it before the answer is read back
+      assert.ok(["pending", "delivered"].includes((await c.replayDelivery(ds[0].id)).state));
     }
     const r = await c.rotateWebhookSecret({ graceS: 60 });
     assert.notEqual(r.secret, w.secret);
