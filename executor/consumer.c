@@ -364,32 +364,68 @@ static void announce(struct exec_ctx *x, struct slot *s, const struct job *j)
         free(json);
 }
 
-/* A job this executor already answered, fetched again because its offset
- * commit was lost (the broker went away while its result waited): another
- * outcome would be a second one on the results topic (an "expired" after
- * the "completed", say). Its offset moves on once the first outcome is
- * acknowledged. Returns 1 if j was answered before (nothing more to do). */
-static int already_answered(struct exec_ctx *x, struct slot *s, const struct job *j)
+/* Takes job j for slot s, unless this executor runs it or answered it
+ * already. Two copies of one job can reach one executor: its offset
+ * commit was lost (the broker went away while the result waited) and the
+ * partition is fetched again, or the API sent it again (Kafka had not
+ * acknowledged it, or the API restarted), while the first copy still runs
+ * in another slot. A second run would take a slot for nothing and put a
+ * second outcome on the results topic (an "expired" after the
+ * "completed", say): this copy waits for the first outcome instead, and
+ * its offset moves on once Kafka acknowledged that. Returns 0 when s now
+ * runs j (s->job_id set), 1 when there is nothing more to do. */
+static int claim_job(struct exec_ctx *x, struct slot *s, const struct job *j)
 {
     const rd_kafka_message_t *m = s->msg;
-    int state = answered_state(x->answered, j->id);
+    int64_t until = 0;
+    int state, running, said = 0;
 
-    if (state == ANSWERED_NO)
-        return 0;
-    log_msg(LOG_INFO, "job=%s fetched again after its outcome was %s (an offset commit was lost); not run again",
-            j->id, state == ANSWERED_DELIVERED ? "published" : "queued");
-    /* Queued: result_dr sends it until Kafka takes it. Should that take
-     * minutes (or the executor stop), this message stays uncommitted, and
-     * is the next owner's after a restart or rebalance. */
-    for (int64_t until = util_mono_ms() + 120000;
-         answered_state(x->answered, j->id) != ANSWERED_DELIVERED && !x->stopping && util_mono_ms() < until;)
+    for (;;) {
+        pthread_mutex_lock(&x->mu);
+        running = 0;
+        for (int i = 0; i < x->nslots; i++)
+            running |= &x->slots[i] != s && strcmp(x->slots[i].job_id, j->id) == 0;
+        /* Read under x->mu: a slot queues its outcome before it lets go of
+         * the job's id, so an id no slot holds is answered or not yet run. */
+        state = answered_state(x->answered, j->id);
+        if (!running && state == ANSWERED_NO) {
+            /* Its descriptor emptied of an earlier job's cancel first (only
+             * then: no system call per job). */
+            if (s->cancel_written) {
+                uint64_t stale;
+                while (read(s->cancel_fd, &stale, sizeof(stale)) > 0)
+                    ;
+                s->cancel_written = 0;
+            }
+            memcpy(s->job_id, j->id, sizeof(s->job_id));
+            pthread_mutex_unlock(&x->mu);
+            if (said)
+                log_msg(LOG_WARNING, "job=%s: its other copy ended without an outcome; running it here", j->id);
+            return 0;
+        }
+        pthread_mutex_unlock(&x->mu);
+        if (!said++)
+            log_msg(LOG_INFO, "job=%s fetched again while its first copy %s; not run again", j->id,
+                    running ? "runs here"
+                    : state == ANSWERED_DELIVERED ? "was answered (an offset commit was lost)"
+                                                  : "is answered (an offset commit was lost)");
+        if (state == ANSWERED_DELIVERED) {
+            mark_done(x, rd_kafka_topic_name(m->rkt), m->partition, m->offset, s->gen);
+            return 1;
+        }
+        /* Queued: result_dr sends it until Kafka takes it. Should that take
+         * minutes (or the executor stop), this message stays uncommitted,
+         * and is the next owner's after a restart or rebalance. A copy
+         * still running is bounded by its own timeout. */
+        if (running || !until)
+            until = util_mono_ms() + 120000;
+        if (x->stopping || x->broken || util_mono_ms() > until) {
+            log_msg(LOG_WARNING, "job=%s: its first outcome is still not acknowledged by Kafka; its offset stays "
+                    "uncommitted", j->id);
+            return 1;
+        }
         util_sleep_ms(50);
-    if (answered_state(x->answered, j->id) == ANSWERED_DELIVERED)
-        mark_done(x, rd_kafka_topic_name(m->rkt), m->partition, m->offset, s->gen);
-    else
-        log_msg(LOG_WARNING, "job=%s: its first outcome is still not acknowledged by Kafka; its offset stays "
-                "uncommitted", j->id);
-    return 1;
+    }
 }
 
 /* An expired job whose outcome another executor published: it ran the job
@@ -485,23 +521,15 @@ static void handle(struct exec_ctx *x, struct slot *s)
         }
         return;
     }
-    if (already_answered(x, s, &j) || (util_wall_ms() > j.expires_at_ms && answered_elsewhere(x, s, &j))) {
+    /* The slot's job (for a cancel that comes while it runs), unless a
+     * copy of it runs or was answered here. */
+    if (claim_job(x, s, &j)) {
         job_release(&j);
         result_release(&r);
         return;
     }
-    /* The slot's job, for a cancel that comes while it runs: its
-     * descriptor emptied of an earlier job's cancel first (only then: no
-     * system call per job). */
-    pthread_mutex_lock(&x->mu);
-    if (s->cancel_written) {
-        uint64_t stale;
-        while (read(s->cancel_fd, &stale, sizeof(stale)) > 0)
-            ;
-        s->cancel_written = 0;
-    }
-    memcpy(s->job_id, j.id, sizeof(s->job_id));
-    pthread_mutex_unlock(&x->mu);
+    if (util_wall_ms() > j.expires_at_ms && answered_elsewhere(x, s, &j))
+        goto out;
     memcpy(r.id, j.id, sizeof(r.id));
     r.credits = j.credits;
     snprintf(r.account, sizeof(r.account), "%s", j.account);
@@ -529,11 +557,8 @@ static void handle(struct exec_ctx *x, struct slot *s)
         /* A session to make (session.h): it lives on in a session slot;
          * this slot is free again at once. */
         sessions_create(x->sessions, &j, &r);   /* NULL (no session slots): no room */
-        if (r.session_full && pass_on(x, s, &j) == 0) {
-            job_release(&j);
-            result_release(&r);
-            return;
-        }
+        if (r.session_full && pass_on(x, s, &j) == 0)
+            goto out;
         if (r.status != RESULT_COMPLETED)
             log_msg(LOG_WARNING, "job=%s session=%s not made: %s", j.id, j.session_id, r.error);
     } else if (j.session_id[0]) {
@@ -550,9 +575,7 @@ static void handle(struct exec_ctx *x, struct slot *s)
          * this one has left the group. */
         log_msg(LOG_ERR, "job=%s not run to its end: %s; stopping", j.id, errstr);
         x->broken = 1;
-        job_release(&j);
-        result_release(&r);
-        return;
+        goto out;
     } else if (ran < 0) {
         r.status = RESULT_FAILED;
         r.credits = 0;
@@ -583,9 +606,6 @@ static void handle(struct exec_ctx *x, struct slot *s)
                 outcome_names[outcome], r.exit_code, r.execution_time_ms, queued_ms);
     }
     r.finished_at_ms = util_wall_ms();
-    pthread_mutex_lock(&x->mu);
-    s->job_id[0] = '\0';
-    pthread_mutex_unlock(&x->mu);
     publish(x, s, &r, j.kind);
     {
         int64_t t0 = util_mono_ms(), took;
@@ -596,6 +616,12 @@ static void handle(struct exec_ctx *x, struct slot *s)
             log_msg(took > 2000 ? LOG_WARNING : LOG_DEBUG, "job=%s slot=%d clean-up took %lld ms%s", j.id, s->index,
                     (long long)took, took > 2000 ? "; the slot took no job meanwhile" : "");
     }
+out:
+    /* The job let go of after publish queued its outcome (answered.h): a
+     * copy fetched from now on sees it answered, never free to run. */
+    pthread_mutex_lock(&x->mu);
+    s->job_id[0] = '\0';
+    pthread_mutex_unlock(&x->mu);
     job_release(&j);
     result_release(&r);
 }
@@ -858,7 +884,7 @@ static int join(struct exec_ctx *x, const char *instance, const rd_kafka_topic_p
  * rejoin raced its own stale session, the broker restarted...): it is put
  * aside and a new one joins under the same instance id, in this process;
  * running jobs finish and publish, their offsets are the group's to settle
- * (a job fetched again is not answered twice: already_answered). Returns
+ * (a job fetched again is not answered twice: claim_job). Returns
  * 0 once rejoined, or -1 (errstr) if the executor should stop instead:
  * another fatal error, or fenced again within 10 s (two executors sharing
  * one instance id would fence each other for ever). */

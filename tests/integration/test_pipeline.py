@@ -143,6 +143,43 @@ def test_executor_killed_mid_job_loses_nothing(cluster, api):
     assert status == 200 and body["stdout"] == "after the crash\n"
 
 
+def test_a_job_fetched_twice_runs_once(cluster, api):
+    """A second copy of a running job on its executor (Kafka's redelivery
+    after a lost offset commit, or the API sending it again) waits for the
+    first's outcome instead of running beside it in another slot (before:
+    both ran, the copy took a slot for the job's whole run, and a second
+    result reached the results topic). The copy here is the job's own
+    message produced again to its partition while the job runs."""
+    import uuid
+    marker = uuid.uuid4().hex
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        call = pool.submit(api.run, f"import time\ntime.sleep(4)\nprint('{marker}')")
+        deadline, msg = time.time() + 20, None
+        while time.time() < deadline and not msg:
+            msg = next((m for m in consume(cluster, cluster.jobs_topic, raw=True) if marker in (m["payload"] or "")),
+                       None)
+        assert msg and "\n" not in msg["payload"]
+        jid = msg["key"]
+        time.sleep(1)   # running now
+        argv = ["kcat", "-P", "-b", cluster.brokers, "-t", cluster.jobs_topic, "-p", str(msg["partition"]), "-k", jid]
+        for k, v in msg["headers"].items():
+            argv += ["-H", f"{k}={v}"]
+        subprocess.run(argv, input=msg["payload"], text=True, timeout=30, check=True)
+        status, body = call.result(timeout=60)
+    assert status == 200 and body["stdout"] == f"{marker}\n", body
+    logs = lambda: cluster.log("executor-1") + cluster.log("executor-2")
+    runs = lambda: [line for line in logs().splitlines() if f"job={jid} slot=" in line and "outcome=" in line]
+    deadline = time.time() + 20
+    while time.time() < deadline and f"job={jid} fetched again" not in logs() and len(runs()) < 2:
+        time.sleep(0.2)
+    assert f"job={jid} fetched again while its first copy runs here; not run again" in logs(), logs()[-3000:]
+    time.sleep(1)
+    assert len(runs()) == 1, [line for line in logs().splitlines() if jid in line]
+    results = [m for m in consume(cluster, cluster.results_topic) if m["key"] == jid
+               and m["headers"].get("message-type") == "result"]
+    assert len(results) == 1, results
+
+
 def test_sync_calls_go_before_a_running_batch(cluster, api):
     """Sync calls are a lane of their own: with a batch of 120 jobs queued
     ahead (about 9 s of work for both executors), each sync call is answered
