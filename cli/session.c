@@ -28,10 +28,11 @@ static int want(const struct http_answer *a, long status)
     return a->status == status ? 0 : cli_fail_answer(a);
 }
 
-/* POST /v1/sessions with these limits (0 or -1: the server's). Returns the
- * exit code; the session's id in id on success, its JSON in *out. */
-static int make(struct http *h, long memory, long scratch, long idle, long lifetime, const char *env, char id[64],
-                cJSON **out)
+/* POST /v1/sessions with these limits (0 or -1: the server's) and
+ * callback URL (NULL: the account's default). Returns the exit code; the
+ * session's id in id on success, its JSON in *out. */
+static int make(struct http *h, long memory, long scratch, long idle, long lifetime, const char *env,
+                const char *callback_url, char id[64], cJSON **out)
 {
     cJSON *req = cJSON_CreateObject();
     char *body, errstr[512];
@@ -48,6 +49,8 @@ static int make(struct http *h, long memory, long scratch, long idle, long lifet
         cJSON_AddNumberToObject(req, "max_lifetime_s", (double)lifetime);
     if (env)
         cJSON_AddStringToObject(req, "env", env);
+    if (callback_url)
+        cJSON_AddStringToObject(req, "callback_url", callback_url);
     body = cJSON_PrintUnformatted(req);
     cJSON_Delete(req);
     if (!body)
@@ -180,9 +183,10 @@ static const char session_usage[] =
     "usage: execq session COMMAND [options]\n"
     "A Python that keeps its state (globals, imports, open files, /tmp) from\n"
     "one exec to the next.\n"
-    "  create [-m MiB] [-s MiB] [-e ENV] [--idle-timeout S] [--lifetime S] [--json]\n"
-    "                               make one (in environment ENV: execq envs);\n"
-    "                               prints its id\n"
+    "  create [-m MiB] [-s MiB] [-e ENV] [--idle-timeout S] [--lifetime S]\n"
+    "         [--callback-url URL] [--json]\n"
+    "                               make one (in environment ENV: execq envs;\n"
+    "                               its end POSTed to URL: execq hooks); prints its id\n"
     "  exec [-t S] [-i FILE] [-f FILE] [--json] [--stream] ID [CODE]\n"
     "                               run CODE (or -f FILE, or stdin) in it; its output\n"
     "                               and exit code, as exec-python's\n"
@@ -210,10 +214,11 @@ static int cmd_create(struct http *h, int argc, char **argv)
                                          {"idle-timeout", required_argument, NULL, 'I'},
                                          {"lifetime", required_argument, NULL, 'L'},
                                          {"env", required_argument, NULL, 'e'},
+                                         {"callback-url", required_argument, NULL, 'U'},
                                          {"json", no_argument, NULL, 'j'},
                                          {NULL, 0, NULL, 0}};
     long memory = 0, scratch = -1, idle = 0, lifetime = 0;
-    const char *env = NULL;
+    const char *env = NULL, *callback_url = NULL;
     int json = 0, c, ret;
     char id[64];
     cJSON *s = NULL;
@@ -225,13 +230,14 @@ static int cmd_create(struct http *h, int argc, char **argv)
         case 'e': env = optarg; break;
         case 'I': idle = number(optarg, "--idle-timeout"); break;
         case 'L': lifetime = number(optarg, "--lifetime"); break;
+        case 'U': callback_url = optarg; break;
         case 'j': json = 1; break;
         default: die_usage(session_usage);
         }
     }
     if (optind != argc)
         die_usage(session_usage);
-    if ((ret = make(h, memory, scratch, idle, lifetime, env, id, &s)) == 0) {
+    if ((ret = make(h, memory, scratch, idle, lifetime, env, callback_url, id, &s)) == 0) {
         if (json)
             cli_print_json(stdout, s);
         else
@@ -509,7 +515,7 @@ int repl_main(struct http *h, int argc, char **argv)
     if (optind != argc)
         die_usage(repl_usage);
     if (!id[0]) {
-        if ((ret = make(h, memory, -1, 0, 0, env, id, NULL)) != 0)
+        if ((ret = make(h, memory, -1, 0, 0, env, NULL, id, NULL)) != 0)
             return ret;
         made = 1;
     }

@@ -129,7 +129,7 @@ static const struct cfg_entry cfg_table[] = {
     S(public_url, "public-url", "", 0, CFG_HOOKS, "the API's address as callers reach it (https://api.example.com), for the links in callbacks; empty: links are paths (/v1/jobs/ID)"),
     I(hooks_timeout_ms, "hooks-timeout-ms", "10000", 100, 60000, CFG_HOOKS, "a callback's POST gives up after this long (connection included)"),
     I(hooks_max_inflight, "hooks-max-inflight", "64", 1, 10000, CFG_HOOKS, "callbacks one daemon sends at once"),
-    I(hooks_per_destination, "hooks-per-destination", "4", 1, 1000, CFG_HOOKS, "callbacks one daemon sends at once to one destination (scheme, host and port): a slow receiver holds this many, never the rest"),
+    I(hooks_per_destination, "hooks-per-destination", "4", 1, 1000, CFG_HOOKS, "callbacks sent at once to one destination (scheme, host and port) by all the daemons of a store together: a slow receiver holds this many, never the rest"),
     I(hooks_retry_base_ms, "hooks-retry-base-ms", "5000", 10, 3600000, CFG_HOOKS, "the first retry's delay; each next one doubles (with full jitter), up to hooks-retry-max-ms"),
     I(hooks_retry_max_ms, "hooks-retry-max-ms", "3600000", 10, 86400000, CFG_HOOKS, "the longest delay between two attempts"),
     I(hooks_give_up_s, "hooks-give-up-s", "86400", 1, 2592000, CFG_HOOKS, "an event not delivered this long after it was made is dead-lettered (execq hooks replay sends it again)"),

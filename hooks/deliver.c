@@ -32,11 +32,6 @@ struct xfer {
     int allow_private;
 };
 
-struct dest_count {
-    char *dest;
-    long n;
-};
-
 struct deliver {
     const struct cfg *c;
     struct store *s;
@@ -44,8 +39,6 @@ struct deliver {
     CURLM *m;
     struct xfer **x;           /* in flight, hooks_max_inflight slots */
     int nx;
-    struct dest_count *dests;  /* in flight per destination */
-    int ndests;
     int64_t claim_at;          /* util_mono_ms before which claiming finds nothing new */
     /* A round's ended transfers and their records (hooks_max_inflight each, made once) */
     struct xfer **done;
@@ -71,27 +64,6 @@ static void register_metrics(void)
     m_seconds = metrics_histogram("execq_hook_attempt_seconds", "Duration of one callback attempt.", "", bounds,
                                   sizeof(bounds) / sizeof(bounds[0]));
     m_inflight = metrics_gauge("execq_hook_inflight", "Callbacks being sent now by this daemon.", "");
-}
-
-static long *dest_slot(struct deliver *d, const char *dest, int make)
-{
-    for (int i = 0; i < d->ndests; i++)
-        if (strcmp(d->dests[i].dest, dest) == 0)
-            return &d->dests[i].n;
-    if (!make)
-        return NULL;
-    struct dest_count *more = realloc(d->dests, (size_t)(d->ndests + 1) * sizeof(*more));
-    if (!more)
-        return NULL;
-    d->dests = more;
-    d->dests[d->ndests] = (struct dest_count){util_strdup(dest), 0};
-    return &d->dests[d->ndests++].n;
-}
-
-static long busy(const char *dest, void *arg)
-{
-    long *n = dest_slot(arg, dest, 0);
-    return n ? *n : 0;
 }
 
 /* libcurl asks for each socket it connects: the address after DNS, so a
@@ -285,9 +257,6 @@ void deliver_free(struct deliver *d)
         curl_multi_remove_handle(d->m, d->x[i]->h);
         xfer_free(d->x[i]);
     }
-    for (int i = 0; i < d->ndests; i++)
-        free(d->dests[i].dest);
-    free(d->dests);
     free(d->x);
     free(d->done);
     free(d->rec);
@@ -316,8 +285,8 @@ static int record_and_claim(struct deliver *d, struct store_hook_record *r, size
         want = 0;
     if (nr == 0 && want == 0)
         return 0;
-    got = store_hook_claim(d->s, d->owner, r, nr, now, now + d->c->hooks_lease_ms, d->c->hooks_per_destination, busy,
-                           d, ev, want);
+    got = store_hook_claim(d->s, d->owner, r, nr, now, now + d->c->hooks_lease_ms, d->c->hooks_per_destination, ev,
+                           want);
     if (got < 0)
         return -1;
     /* Nothing more due now: not asked again until something changes (a
@@ -325,7 +294,6 @@ static int record_and_claim(struct deliver *d, struct store_hook_record *r, size
     d->claim_at = got < want ? util_mono_ms() + CLAIM_IDLE_MS : 0;
     for (long i = 0; i < got; i++) {
         struct xfer *x = calloc(1, sizeof(*x));
-        long *n;
         if (!x || xfer_setup(x, d->c, ev[i].url, ev[i].body, ev[i].id, ev[i].type, ev[i].attempts + 1, ev[i].secret,
                              ev[i].prev_secret) < 0) {
             xfer_free(x);   /* its lease lapses; tried again then */
@@ -333,8 +301,6 @@ static int record_and_claim(struct deliver *d, struct store_hook_record *r, size
             continue;
         }
         x->ev = ev[i];
-        if ((n = dest_slot(d, x->ev.dest, 1)))
-            (*n)++;
         curl_multi_add_handle(d->m, x->h);
         d->x[d->nx++] = x;
     }
@@ -350,7 +316,6 @@ int deliver_round(struct deliver *d, int do_claim, long wait_ms)
 {
     CURLMsg *msg;
     int running, left, ndone = 0, stored;
-    long *n;
 
     curl_multi_perform(d->m, &running);
     if (d->nx > 0 || !do_claim || util_mono_ms() < d->claim_at)
@@ -370,8 +335,6 @@ int deliver_round(struct deliver *d, int do_claim, long wait_ms)
                 d->x[i] = d->x[--d->nx];
                 break;
             }
-        if ((n = dest_slot(d, x->ev.dest, 0)))
-            (*n)--;
         d->done[ndone++] = x;
     }
     if (ndone > 0)

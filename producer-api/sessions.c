@@ -16,6 +16,7 @@
 #include "spec.h"
 #include "store.h"
 #include "util.h"
+#include "webhook.h"
 
 /* A session's create job waits this long for an executor to make it. */
 #define SESSION_CREATE_TIMEOUT_MS 30000
@@ -76,16 +77,18 @@ static int num_field(struct api_req *r, const cJSON *o, const char *name, long m
     return 0;
 }
 
-/* Stores new session x (starting) within the account's limit and sends
- * its create or fork job j (to the jobs topic, or partition part of the
+/* Stores new session x (starting) within the account's limit, its end's
+ * callback cb's (or a fork's parent's: store_session_add), and sends its
+ * create or fork job j (to the jobs topic, or partition part of the
  * sessions topic); r is answered when it comes back (sessions_created). */
-static void queue_new(struct api *a, struct api_req *r, struct store_session *x, struct job *j, int32_t part)
+static void queue_new(struct api *a, struct api_req *r, struct store_session *x, const struct store_callback *cb,
+                      const char *parent, struct job *j, int32_t part)
 {
     const struct cfg *c = a->cfg;
     int rc;
 
     snprintf(x->account, sizeof(x->account), "%s", r->account);
-    rc = store_session_add(a->store, x, c->session_max_open, util_wall_ms());
+    rc = store_session_add(a->store, x, cb, parent, c->session_max_open, util_wall_ms());
     if (rc == 1) {
         char msg[200];
         snprintf(msg, sizeof(msg), "this account has %ld open sessions, the most it may have; end one (DELETE "
@@ -108,6 +111,7 @@ static void create(struct api *a, struct api_req *r)
 {
     const struct cfg *c = a->cfg;
     struct store_session x;
+    struct store_callback cb = {NULL, 0};
     struct job j;
     cJSON *o = NULL;
     const cJSON *f;
@@ -127,10 +131,11 @@ static void create(struct api *a, struct api_req *r)
         cJSON_ArrayForEach(f, o) {
             if (strcmp(f->string, "memory_mb") != 0 && strcmp(f->string, "scratch_mb") != 0 &&
                 strcmp(f->string, "idle_timeout_s") != 0 && strcmp(f->string, "max_lifetime_s") != 0 &&
-                strcmp(f->string, "env") != 0) {
+                strcmp(f->string, "env") != 0 && strcmp(f->string, "callback_url") != 0 &&
+                strcmp(f->string, "callback_events") != 0) {
                 char msg[200];
                 snprintf(msg, sizeof(msg), "unknown field \"%.64s\" (a session takes memory_mb, scratch_mb, "
-                         "idle_timeout_s, max_lifetime_s, env)", f->string);
+                         "idle_timeout_s, max_lifetime_s, env, callback_url, callback_events)", f->string);
                 req_error(r, 400, "invalid_request", msg);
                 goto out;
             }
@@ -138,7 +143,8 @@ static void create(struct api *a, struct api_req *r)
         if (num_field(r, o, "memory_mb", 16, c->max_memory_mb, &x.memory_mb) < 0 ||
             num_field(r, o, "scratch_mb", 0, c->max_scratch_mb, &x.scratch_mb) < 0 ||
             num_field(r, o, "idle_timeout_s", 1, SESSION_IDLE_MAX_S, &x.idle_s) < 0 ||
-            num_field(r, o, "max_lifetime_s", 1, c->session_max_lifetime_s, &x.lifetime_s) < 0)
+            num_field(r, o, "max_lifetime_s", 1, c->session_max_lifetime_s, &x.lifetime_s) < 0 ||
+            webhooks_callback_parse(a, r, o, WEBHOOK_SESSION_ENDED, WEBHOOK_SESSION_ENDED, &cb))
             goto out;
         {
             /* Checked as a job's is (spec.h): the name, then the executors'. */
@@ -165,7 +171,7 @@ static void create(struct api *a, struct api_req *r)
     j.session_idle_s = x.idle_s;
     j.session_lifetime_s = x.lifetime_s;
     memcpy(x.id, j.session_id, sizeof(x.id));
-    queue_new(a, r, &x, &j, -1);
+    queue_new(a, r, &x, &cb, NULL, &j, -1);
 out:
     cJSON_Delete(o);
     job_release(&j);
@@ -429,7 +435,7 @@ void session_fork(struct api *a, struct api_req *r)
         int64_t left = (x.created_ms + (int64_t)x.lifetime_s * 1000 - util_wall_ms()) / 1000;
         n.lifetime_s = j.session_lifetime_s = left > 1 ? (long)left : 1;
     }
-    queue_new(a, r, &n, &j, x.part);
+    queue_new(a, r, &n, NULL, x.id, &j, x.part);
     if (!r->done || r->status == 200)
         store_session_exec(a->store, x.id, util_wall_ms(), 0, 0);   /* the parent was used */
 out:

@@ -301,9 +301,12 @@ struct store_session {
 };
 
 /* Adds a starting session unless account has max_open open ones already
- * (or its own max_sessions, admin limits; 0: no limit). Returns 0, 1 (too
- * many: nothing stored) or -1. */
-int store_session_add(struct store *s, const struct store_session *x, long max_open, int64_t now_ms);
+ * (or its own max_sessions, admin limits; 0: no limit). Its session.ended
+ * goes to cb's URL (cb->url NULL: the account's default, as it is now), a
+ * fork's (parent: the session forked) where its parent's goes. Returns 0,
+ * 1 (too many: nothing stored) or -1. */
+int store_session_add(struct store *s, const struct store_session *x, const struct store_callback *cb,
+                      const char *parent, long max_open, int64_t now_ms);
 /* Reads session id of account into x. Returns 0, 1 (none) or -1. */
 int store_session_get(struct store *s, const char *id, const char *account, struct store_session *x);
 /* The account's sessions, newest first, at most max. Returns the count or -1. */
@@ -414,14 +417,14 @@ struct store_hook_record {
     int lost;             /* out: 1 when not owner's any more (its lease passed): nothing recorded */
 };
 /* Records r[0..nr) (their leases lapse if it fails, and they are tried
- * again), then claims up to max due
- * events for owner until lease_until_ms, at most per_dest of each
- * destination counting busy(dest, arg) already in flight there, all in one
+ * again), then claims up to max due events for owner until
+ * lease_until_ms: of each destination, the earliest due, as many as
+ * per_dest less those leased now by any owner (so per_dest is the most
+ * in flight to one destination from all the daemons together). All in one
  * transaction (one commit per round of the sender). Fills out[] (release
  * each). Returns how many were claimed, or -1 (nothing recorded or claimed). */
 long store_hook_claim(struct store *s, const char *owner, struct store_hook_record *r, size_t nr, int64_t now_ms,
-                      int64_t lease_until_ms, long per_dest, long (*busy)(const char *dest, void *arg), void *arg,
-                      struct store_hook_event *out, long max);
+                      int64_t lease_until_ms, long per_dest, struct store_hook_event *out, long max);
 /* Gives back every event owner holds (its restart). Returns how many, or -1. */
 long store_hook_unclaim(struct store *s, const char *owner);
 /* Pending events, the oldest one's creation (0: none), dead letters.

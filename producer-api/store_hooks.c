@@ -424,39 +424,39 @@ int store_hook_replay(struct store *s, const char *account, const char *id, int6
 }
 
 long store_hook_claim(struct store *s, const char *owner, struct store_hook_record *r, size_t nr, int64_t now_ms,
-                      int64_t lease_until_ms, long per_dest, long (*busy)(const char *dest, void *arg), void *arg,
-                      struct store_hook_event *out, long max)
+                      int64_t lease_until_ms, long per_dest, struct store_hook_event *out, long max)
 {
     struct db_q *q = NULL;
     long n = 0, kept = 0;
     int rc = 0;
-    /* Per destination, the earliest due per_dest: a receiver with a
-     * backlog of thousands cannot fill the batch and starve the others. */
+    /* Per destination, the earliest due, as many as per_dest less those
+     * leased now (in flight, by any daemon): a receiver with a backlog of
+     * thousands cannot fill the batch and starve the others, and all the
+     * daemons together send it at most per_dest at once. */
     static const char sql[] =
         "SELECT " EVENT_COLS_OF("d.") ", d.body, w.secret, CASE WHEN w.prev_until_ms > $1 THEN w.prev_secret END FROM ("
         "  SELECT e.*, ROW_NUMBER() OVER (PARTITION BY dest ORDER BY next_ms, created_ms) AS rn FROM hook_events e"
         "  WHERE state = 'pending' AND next_ms <= $1 AND lease_ms <= $1) d"
-        " JOIN webhooks w ON w.account = d.account WHERE d.rn <= $2 ORDER BY d.next_ms LIMIT $3";
+        " JOIN webhooks w ON w.account = d.account"
+        " LEFT JOIN (SELECT dest, COUNT(*) AS n FROM hook_events WHERE state = 'pending' AND lease_ms > $1"
+        "  GROUP BY dest) b ON b.dest = d.dest"
+        " WHERE d.rn + COALESCE(b.n, 0) <= $2 ORDER BY d.next_ms LIMIT $3";
 
     pthread_mutex_lock(&s->mu);
     if (db_begin(s->db) < 0 || record_in_tx(s, owner, r, nr) < 0)
         goto fail;
-    if (max > 0 && !(q = db_run(s->db, sql, DB_ARGS(DB_I(now_ms), DB_I(per_dest), DB_I(max * 4)))))
+    /* One daemon's claim at a time, so that two never both see a
+     * destination's last free place (SQLite: BEGIN IMMEDIATE did). */
+    if (max > 0 && db_is_pg(s->db) && db_do(s->db, "SELECT pg_advisory_xact_lock(7463303)", NULL, 0) < 0)
+        goto fail;
+    if (max > 0 && !(q = db_run(s->db, sql, DB_ARGS(DB_I(now_ms), DB_I(per_dest), DB_I(max)))))
         goto fail;
     while (q && n < max && (rc = db_next(q)) == 1) {
-        struct store_hook_event *e = &out[n];
-        long dest_n = 0;
+        struct store_hook_event *e = &out[n++];
         read_event(q, e);
-        for (long k = 0; k < n; k++)
-            dest_n += strcmp(out[k].dest, e->dest) == 0;
-        if (dest_n + busy(e->dest, arg) >= per_dest) {   /* full here already */
-            store_hook_event_release(e);
-            continue;
-        }
         e->body = st_dup_col(q, 14);
         e->secret = st_dup_col(q, 15);
         e->prev_secret = st_dup_col(q, 16);
-        n++;
     }
     db_end(q);
     q = NULL;

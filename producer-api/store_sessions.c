@@ -10,6 +10,7 @@
 #include "log.h"
 #include "store.h"
 #include "store_int.h"
+#include "util.h"
 
 #define COLS "id, account, state, COALESCE(reason, ''), COALESCE(executor, ''), COALESCE(part, -1), memory_mb, " \
              "scratch_mb, idle_s, lifetime_s, execs, memory_kb, created_ms, last_ms"
@@ -33,7 +34,8 @@ static void read_row(struct db_q *q, struct store_session *x)
     x->last_ms = db_int(q, 13);
 }
 
-int store_session_add(struct store *s, const struct store_session *x, long max_open, int64_t now_ms)
+int store_session_add(struct store *s, const struct store_session *x, const struct store_callback *cb,
+                      const char *parent, long max_open, int64_t now_ms)
 {
     char *url[3] = {NULL, NULL, NULL};
     struct db_q *q;
@@ -64,10 +66,21 @@ int store_session_add(struct store *s, const struct store_session *x, long max_o
         goto out;
     }
     db_end(q);
-    /* session.ended goes to the account's default webhook, if it has one
-     * for it (store_hooks.c). */
-    if (st_hook_urls(s, x->account, &(struct store_callback){NULL, 0}, url) < 0 ||
-        db_do(s->db,
+    /* session.ended goes to the session's own callback, else the
+     * account's default webhook if it has one for it (store_hooks.c); a
+     * fork's to its parent's. */
+    if (parent) {
+        q = st_first_row(s, "SELECT callback FROM sessions WHERE id = $1 AND account = $2",
+                         DB_ARGS(DB_T(parent), DB_T(x->account)), &rc);
+        if (rc < 0)
+            goto rollback;
+        if (q && !db_null(q, 0))
+            url[2] = util_strdup(db_text(q, 0));
+        db_end(q);
+    } else if (st_hook_urls(s, x->account, cb, url) < 0) {
+        goto rollback;
+    }
+    if (db_do(s->db,
               "INSERT INTO sessions(id, account, state, memory_mb, scratch_mb, idle_s, lifetime_s, created_ms, "
               "last_ms, callback, hook) VALUES ($1, $2, 'starting', $3, $4, $5, $6, $7, $7, $8, $9)",
               DB_ARGS(DB_T(x->id), DB_T(x->account), DB_I(x->memory_mb), DB_I(x->scratch_mb), DB_I(x->idle_s),

@@ -154,6 +154,17 @@ def test_the_account_default_rotation_and_session_end(hooks, receiver, api):
                                  if e["type"] == "session.ended" and e["data"]["session_id"] == s["session_id"]), None),
                    what="session.ended")
     assert end["data"]["reason"] == "deleted"
+    # A session's own callback_url wins over the default; its fork's end goes there too.
+    status, s = user.request("POST", "/v1/sessions", {"callback_url": receiver.url + "/own-session"})
+    assert status == 201
+    status, f = user.request("POST", f"/v1/sessions/{s['session_id']}/fork")
+    assert status == 201
+    for x in (f, s):
+        assert user.request("DELETE", f"/v1/sessions/{x['session_id']}")[0] == 200
+    for x in (s, f):
+        end = wait_for(lambda: next((e for e in list(receiver.delivered.values()) if e["type"] == "session.ended"
+                                     and e["data"]["session_id"] == x["session_id"]), None), what="its session.ended")
+        assert {p["path"] for p in receiver.posts if p["id"] == end["id"]} == {"/own-session"}
     # Removed: later jobs have no callback (the secret stays).
     status, w = user.request("DELETE", "/v1/webhooks")
     assert status == 200 and w["url"] is None and w["secret"] == r["secret"]
@@ -177,6 +188,9 @@ def test_bad_callbacks_are_refused_and_charge_nothing(hooks, receiver, api):
         ("/v1/batches", {"jobs": [{"code": "1", "callback_url": receiver.url}]}, "invalid_request"),
         ("/v1/batches", {"jobs": [{"code": "1"}], "callback_url": receiver.url, "callback_events": ["x"]},
          "invalid_request"),
+        ("/v1/sessions", {"callback_url": "ftp://example.com/x"}, "invalid_callback_url"),
+        ("/v1/sessions", {"callback_url": receiver.url, "callback_events": ["job.completed"]}, "invalid_request"),
+        ("/v1/sessions", {"callback_events": ["session.ended"]}, "invalid_request"),
         ("/v1/webhooks", {"url": "https://example.com/" + "a" * 2100}, "invalid_callback_url"),
         ("/v1/webhooks", {"events": ["job.completed"]}, "invalid_request"),
         ("/v1/webhooks/rotate", {"grace_s": -1}, "invalid_request"),
@@ -187,6 +201,7 @@ def test_bad_callbacks_are_refused_and_charge_nothing(hooks, receiver, api):
     assert user.request("GET", "/v1/webhooks/deliveries?state=gone")[0] == 400
     assert user.request("POST", f"/v1/webhooks/deliveries/{'0' * 8}-0000-4000-8000-{'0' * 12}/replay")[0] == 404
     assert user.request("GET", "/v1/account")[1]["balance"] == before
+    assert user.request("GET", "/v1/sessions")[1]["sessions"] == []   # no session was made
 
 
 def test_private_addresses_are_refused_without_the_flag(cluster, receiver, api):
@@ -229,23 +244,31 @@ def test_private_addresses_are_refused_without_the_flag(cluster, receiver, api):
     assert len(receiver.posts) == before + 1 and receiver.posts[-1]["type"] == "ping"
 
 
-def test_a_stalled_receiver_holds_only_its_own_and_dead_letters_replay(hooks, receiver, api):
+def test_a_stalled_receiver_holds_only_its_own_and_dead_letters_replay(cluster, hooks, receiver, api):
     stalled, _ = account(api)
     other, _ = account(api)
-    # Eight jobs to a receiver that never answers (2 s timeout in these tests).
-    for i in range(8):
-        assert stalled.request("POST", "/v1/jobs", {"code": f"print({i})",
-                                                    "callback_url": receiver.url + "/never/0"})[0] == 202
-    time.sleep(1)
-    t0 = time.time()
-    status, job = other.request("POST", "/v1/jobs", {"code": "print('other')", "callback_url": receiver.url + "/ok"})
-    wait_for(lambda: any(e["data"].get("job_id") == job["job_id"] for e in list(receiver.delivered.values())),
-             timeout=30, what="another destination's callback")
-    assert time.time() - t0 < 10
-    # At most hooks-per-destination (4) at once to the stalled one: no more
-    # than 4 had come before the first could time out (2 s).
-    times = sorted(p["t"] for p in receiver.posts if p["path"] == "/never/0")
-    assert len(times) >= 4 and sum(1 for t in times if t < times[0] + 1.9) == 4, times
+    # A second execq-hooks beside the first: the cap per destination is
+    # theirs together (before: each daemon's own, 8 at once from two).
+    cluster.start_hooks("hooks-2", HOOKS_FLAGS)
+    try:
+        # Eight jobs to a receiver that never answers (2 s timeout in these tests).
+        for i in range(8):
+            assert stalled.request("POST", "/v1/jobs", {"code": f"print({i})",
+                                                        "callback_url": receiver.url + "/never/0"})[0] == 202
+        time.sleep(1)
+        t0 = time.time()
+        status, job = other.request("POST", "/v1/jobs", {"code": "print('other')",
+                                                         "callback_url": receiver.url + "/ok"})
+        wait_for(lambda: any(e["data"].get("job_id") == job["job_id"] for e in list(receiver.delivered.values())),
+                 timeout=30, what="another destination's callback")
+        assert time.time() - t0 < 10
+        # At most hooks-per-destination (4) at once to the stalled one from
+        # both daemons: no more than 4 had come before the first could time
+        # out (2 s).
+        times = sorted(p["t"] for p in receiver.posts if p["path"] == "/never/0")
+        assert len(times) >= 4 and sum(1 for t in times if t < times[0] + 1.9) == 4, times
+    finally:
+        cluster.stop("hooks-2")
     # A redirect is not followed.
     status, job = other.request("POST", "/v1/jobs", {"code": "1", "callback_url": receiver.url + "/status/302"})
     d = wait_for(lambda: [x for x in deliveries(other, job["job_id"]) if x["attempts"] >= 1], what="the 302")
@@ -357,3 +380,9 @@ def test_the_cli(cluster, hooks, receiver, api, tmp_path):
     execq("batch", "--no-progress", "--callback-url", receiver.url + "/ok", str(jobs))
     wait_for(lambda: any(e["type"] == "batch.completed" and e["account"] == user.account_id
                          for e in list(receiver.delivered.values())), what="the CLI batch's end")
+    # execq session create --callback-url: the session's end.
+    sid = execq("session", "create", "--callback-url", receiver.url + "/cli-session").strip()
+    execq("session", "rm", sid)
+    wait_for(lambda: any(p["path"] == "/cli-session" and p["type"] == "session.ended" for p in list(receiver.posts)),
+             what="the CLI session's end")
+    execq("session", "create", "--callback-url", "ftp://x", ok=65)

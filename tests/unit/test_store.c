@@ -751,7 +751,7 @@ static void test_sessions(struct store *s)
     x.lifetime_s = 3600;
     for (int i = 0; i < 3; i++) {
         snprintf(x.id, sizeof(x.id), "5e55a000-0000-4000-8000-00000000000%d", i);
-        CHECK(store_session_add(s, &x, 2, t0) == (i < 2 ? 0 : 1));   /* two open at most */
+        CHECK(store_session_add(s, &x, NULL, NULL, 2, t0) == (i < 2 ? 0 : 1));   /* two open at most */
     }
     CHECK(store_session_get(s, "5e55a000-0000-4000-8000-000000000000", id, &y) == 0);
     CHECK(strcmp(y.state, "starting") == 0 && y.part == -1 && y.memory_mb == 256 && y.created_ms == t0);
@@ -771,7 +771,7 @@ static void test_sessions(struct store *s)
     CHECK(strcmp(y.reason, "max_lifetime") == 0);
     /* Idle ones do not count against the limit. */
     snprintf(x.id, sizeof(x.id), "5e55a000-0000-4000-8000-000000000003");
-    CHECK(store_session_add(s, &x, 2, t0 + 120000) == 0);
+    CHECK(store_session_add(s, &x, NULL, NULL, 2, t0 + 120000) == 0);
     /* Ended ones neither; an end is final. */
     CHECK(store_session_end(s, "5e55a000-0000-4000-8000-000000000003", "ended", "lost", 0) == 0);
     CHECK(store_session_end(s, "5e55a000-0000-4000-8000-000000000003", "ended", "died", 0) == 0);   /* kept */
@@ -786,7 +786,7 @@ static void test_sessions(struct store *s)
     lim[4] = 1;
     CHECK(store_set_limits(s, id, lim, "test", "one session") == 0);
     snprintf(x.id, sizeof(x.id), "5e55a000-0000-4000-8000-000000000004");
-    CHECK(store_session_add(s, &x, 5, t0) == 1);   /* 2 open in the window at t0 */
+    CHECK(store_session_add(s, &x, NULL, NULL, 5, t0) == 1);   /* 2 open in the window at t0 */
     CHECK(store_session_list(s, id, 100, count_session, &n) == 3 && n == 3);
     /* Retention: sessions last used before it and ended go; the rest stay. */
     store_prune(s, t0 + 100000, 0, 0, 100);
@@ -804,24 +804,24 @@ static char *make_body(const struct store_hook_subject *x, const char *event_id,
     return b;
 }
 
-static long no_busy(const char *dest, void *arg)
-{
-    (void)dest;
-    return *(long *)arg;
-}
-
 /* One attempt recorded: 0, 1 (not owner's lease any more) or -1. */
 static int record1(struct store *s, const char *id, const char *owner, const struct store_hook_attempt *a,
                    const char *state, int64_t next_ms)
 {
     struct store_hook_record r = {id, *a, state, next_ms, 0};
-    return store_hook_claim(s, owner, &r, 1, 0, 0, 1, no_busy, &(long){0}, NULL, 0) < 0 ? -1 : r.lost;
+    return store_hook_claim(s, owner, &r, 1, 0, 0, 1, NULL, 0) < 0 ? -1 : r.lost;
 }
 
 static void count_event(const struct store_hook_event *e, void *arg)
 {
     (void)e;
     (*(long *)arg)++;
+}
+
+/* Counts events sent to https://hooks.example.com/s. */
+static void count_own_url(const struct store_hook_event *e, void *arg)
+{
+    (*(long *)arg) += strcmp(e->url, "https://hooks.example.com/s") == 0;
 }
 
 /* Webhooks: a callback kept with its job and batch when accepted (or the
@@ -836,7 +836,7 @@ static void test_hooks(struct store *s)
     struct store_hook_event ev[8];
     struct store_hook_attempt at = {0, 0, 12, 500, "HTTP 500"};
     struct store_callback cb = {"https://hooks.example.com/a", WEBHOOK_JOB_COMPLETED | WEBHOOK_BATCH_COMPLETED};
-    long bal, pending, dead, n, busy = 0;
+    long bal, pending, dead, n;
     int64_t oldest, now = util_wall_ms();
     size_t rel;
     int made = 0;
@@ -859,20 +859,22 @@ static void test_hooks(struct store *s)
     /* Two job events and the batch's; the job without a callback has none. */
     CHECK(store_hook_make(s, now, 60000, 100, make_body, &made) == 3 && made == 3);
     CHECK(store_hook_make(s, now, 60000, 100, make_body, &made) == 0 && made == 3);   /* once */
-    /* Claimed: at most per_dest (2) of the one destination, less what is busy there. */
-    busy = 1;
-    CHECK(store_hook_claim(s, "d1", NULL, 0, now, now + 5000, 2, no_busy, &busy, ev, 8) == 1);
+    /* Claimed: at most per_dest of the one destination, less what any
+     * daemon holds leased there. */
+    CHECK(store_hook_claim(s, "d1", NULL, 0, now, now + 5000, 1, ev, 8) == 1);
     CHECK(strcmp(ev[0].secret, w.secret) == 0 && !ev[0].prev_secret && ev[0].attempts == 0 &&
           strcmp(ev[0].dest, "https://hooks.example.com") == 0 && strstr(ev[0].body, ev[0].id));
-    busy = 0;
-    CHECK(store_hook_claim(s, "d2", NULL, 0, now, now + 5000, 2, no_busy, &busy, ev + 1, 7) == 2);
-    CHECK(store_hook_claim(s, "d2", NULL, 0, now, now + 5000, 2, no_busy, &busy, ev + 3, 5) == 0);   /* all leased */
+    CHECK(store_hook_claim(s, "d2", NULL, 0, now, now + 5000, 1, ev + 1, 7) == 0);   /* d1 holds the one */
+    CHECK(store_hook_claim(s, "d2", NULL, 0, now, now + 5000, 2, ev + 1, 7) == 1);
+    CHECK(store_hook_claim(s, "d2", NULL, 0, now, now + 5000, 4, ev + 2, 6) == 1);
+    CHECK(store_hook_claim(s, "d2", NULL, 0, now, now + 5000, 4, ev + 3, 5) == 0);   /* all leased */
+    CHECK(strcmp(ev[1].id, ev[0].id) != 0 && strcmp(ev[2].id, ev[1].id) != 0 && strcmp(ev[2].id, ev[0].id) != 0);
     /* A failure: pending again later; not another daemon's to record. */
     at.at_ms = now;
     CHECK(record1(s, ev[0].id, "d2", &at, "pending", now + 100) == 1);
     CHECK(record1(s, ev[0].id, "d1", &at, "pending", now + 100) == 0);
-    CHECK(store_hook_claim(s, "d1", NULL, 0, now, now + 5000, 2, no_busy, &busy, ev + 3, 5) == 0);   /* not due yet */
-    CHECK(store_hook_claim(s, "d1", NULL, 0, now + 100, now + 5000, 2, no_busy, &busy, ev + 3, 5) == 1 &&
+    CHECK(store_hook_claim(s, "d1", NULL, 0, now, now + 5000, 4, ev + 3, 5) == 0);   /* not due yet */
+    CHECK(store_hook_claim(s, "d1", NULL, 0, now + 100, now + 5000, 4, ev + 3, 5) == 1 &&
           ev[3].attempts == 1 && strcmp(ev[3].id, ev[0].id) == 0);
     at = (struct store_hook_attempt){0, now + 100, 8, 200, ""};
     CHECK(record1(s, ev[3].id, "d1", &at, "delivered", 0) == 0);
@@ -901,7 +903,7 @@ static void test_hooks(struct store *s)
           STORE_ACCEPTED);
     CHECK(store_result(s, j[0], "{}", "completed", 0, now, batch) == 1);
     CHECK(store_hook_make(s, now, 60000, 100, make_body, &made) == 1);
-    n = store_hook_claim(s, "d3", NULL, 0, now + 1000, now + 5000, 4, no_busy, &busy, ev + 4, 4);
+    n = store_hook_claim(s, "d3", NULL, 0, now + 1000, now + 5000, 4, ev + 4, 4);
     CHECK(n >= 1);
     for (long i = 4; i < 4 + n; i++) {
         if (strcmp(ev[i].subject, j[0]) == 0)
@@ -911,6 +913,33 @@ static void test_hooks(struct store *s)
     }
     for (int i = 0; i < 4; i++)
         store_hook_event_release(&ev[i]);
+    /* A session's own callback; its fork's ends go there too; one that
+     * names none has the default's, which does not take session.ended. */
+    {
+        struct store_session x;
+        struct store_callback own = {"https://hooks.example.com/s", WEBHOOK_SESSION_ENDED};
+        const char *sid[3] = {"5e55b000-0000-4000-8000-000000000001", "5e55b000-0000-4000-8000-000000000002",
+                              "5e55b000-0000-4000-8000-000000000003"};
+        memset(&x, 0, sizeof(x));
+        snprintf(x.account, sizeof(x.account), "%s", id);
+        x.memory_mb = 256;
+        x.idle_s = 60;
+        x.lifetime_s = 3600;
+        snprintf(x.id, sizeof(x.id), "%s", sid[0]);
+        CHECK(store_session_add(s, &x, &own, NULL, 0, now) == 0);
+        snprintf(x.id, sizeof(x.id), "%s", sid[1]);
+        CHECK(store_session_add(s, &x, NULL, sid[0], 0, now) == 0);
+        snprintf(x.id, sizeof(x.id), "%s", sid[2]);
+        CHECK(store_session_add(s, &x, &(struct store_callback){NULL, 0}, NULL, 0, now) == 0);
+        for (int i = 0; i < 3; i++)
+            CHECK(store_session_end(s, sid[i], "ended", "deleted", 1) == 0);
+        made = 0;
+        CHECK(store_hook_make(s, now, 60000, 100, make_body, &made) == 2 && made == 2);
+        for (int i = 0; i < 3; i++) {
+            n = 0;
+            CHECK(store_hook_events_list(s, id, sid[i], NULL, 10, count_own_url, &n) == (i < 2) && n == (i < 2));
+        }
+    }
     CHECK(store_webhook_set(s, id, NULL, WEBHOOK_ALL_EVENTS, &w2) == 0 && !w2.url[0]);
 }
 

@@ -468,6 +468,17 @@ def test_webhooks(fresh):
             assert len(ds) == 1 and ds[0].state == "delivered" and ds[0].attempt_log[0].status == 200
             assert ds[0].id in {d.id for d in fresh.deliveries(state="delivered")}
             assert fresh.replay_delivery(ds[0].id).state in ("pending", "delivered")   # a daemon may be quick
+            # A session's own callback_url: its end.
+            with fresh.session(callback_url=rec.url + "?session=1") as sess:
+                sid = sess.id
+
+            def ended() -> bool:
+                return any(json.loads(b)["type"] == "session.ended" and json.loads(b)["data"]["session_id"] == sid
+                           for _, b in list(rec.posts))
+            deadline = time.time() + 30
+            while not ended() and time.time() < deadline:
+                time.sleep(0.1)
+            assert ended()
         # The signature scheme itself, as the docs give it.
         t = int(time.time())
         mac = hmac.new(w.secret.encode(), f"{t}.".encode() + b"{}", hashlib.sha256).hexdigest()

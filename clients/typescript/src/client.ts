@@ -627,9 +627,13 @@ export class Client {
 
   // -- sessions ----------------------------------------------------------------------------
 
-  /** A new session (POST /v1/sessions): a Python that keeps its state between execs. */
-  async session(o: { memoryMb?: number; scratchMb?: number; idleTimeoutS?: number; maxLifetimeS?: number; env?: string } = {}): Promise<Session> {
+  /**
+   * A new session (POST /v1/sessions): a Python that keeps its state between execs.
+   * callbackUrl: its end (session.ended), and its forks', is POSTed there, signed (docs/webhooks.md).
+   */
+  async session(o: { memoryMb?: number; scratchMb?: number; idleTimeoutS?: number; maxLifetimeS?: number; env?: string; callbackUrl?: string } = {}): Promise<Session> {
     const body: JSONObject = {};
+    if (o.callbackUrl !== undefined) body.callback_url = o.callbackUrl;
     if (o.memoryMb !== undefined) body.memory_mb = o.memoryMb;
     if (o.scratchMb !== undefined) body.scratch_mb = o.scratchMb;
     if (o.idleTimeoutS !== undefined) body.idle_timeout_s = o.idleTimeoutS;

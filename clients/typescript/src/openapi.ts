@@ -901,7 +901,7 @@ export interface components {
             data: string;
             retry?: number;
         };
-        /** @description POST /v1/sessions: every field optional. */
+        /** @description POST /v1/sessions: every field optional. callback_url: the session's end (session.ended) is POSTed there, signed, at least once (docs/webhooks.md); without one, the account's default webhook applies, if it takes session.ended. A fork's end goes where its parent's does. Decided when the session is made. */
         SessionRequest: {
             /** @description the session's memory limit, for everything it holds across execs (default --memory-mb, 256; at most --max-memory-mb, 1024) */
             memory_mb?: number | null;
@@ -916,7 +916,10 @@ export interface components {
             max_lifetime_s?: number | null;
             /** @description The environment the session's interpreter runs in, as for a job (see JobRequest.env); every exec runs in it. */
             env?: string | null;
-        };
+            callback_url?: string | null;
+            /** @description Which events go to callback_url (default and only: ["session.ended"]). Needs callback_url. */
+            callback_events?: "session.ended"[] | null;
+        } & unknown;
         Session: {
             session_id: string;
             /**
@@ -4022,7 +4025,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description invalid_request: a field out of range or unknown; invalid_env (a malformed "env") or unknown_env (no executor offers it). Costs nothing. */
+            /** @description invalid_request: a field out of range or unknown (or callback_events without callback_url); invalid_callback_url (not https, a private address, ...); invalid_env (a malformed "env") or unknown_env (no executor offers it). Costs nothing. */
             400: {
                 headers: {
                     "X-Job-Id": components["headers"]["X-Job-Id"];

@@ -403,6 +403,16 @@ test("webhooks: settings, callbacks, signatures, deliveries", async () => {
       assert.ok((await c.deliveries({ state: "delivered" })).some((d) => d.id === ds[0].id));
       // pending again, or delivered already: a daemon may send it before the answer is read back
       assert.ok(["pending", "delivered"].includes((await c.replayDelivery(ds[0].id)).state));
+      // A session's own callbackUrl: its end.
+      const sess = await c.session({ callbackUrl: `${url}?session=1` });
+      await sess.close();
+      const ended = () => posts.some((p) => {
+        const e = JSON.parse(p.body.toString());
+        return e.type === "session.ended" && e.data.session_id === sess.id;
+      });
+      const until = Date.now() + 30_000;
+      while (!ended() && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(ended());
     }
     const r = await c.rotateWebhookSecret({ graceS: 60 });
     assert.notEqual(r.secret, w.secret);

@@ -215,10 +215,10 @@ class AsyncClient(_Base):
 
     async def session(self, *, memory_mb: Optional[int] = None, scratch_mb: Optional[int] = None,
                       idle_timeout_s: Optional[int] = None, max_lifetime_s: Optional[int] = None,
-                      env: Optional[str] = None) -> "AsyncSession":
+                      env: Optional[str] = None, callback_url: Optional[str] = None) -> "AsyncSession":
         body = {k: v for k, v in (("memory_mb", memory_mb), ("scratch_mb", scratch_mb),
                                   ("idle_timeout_s", idle_timeout_s), ("max_lifetime_s", max_lifetime_s),
-                                  ("env", env)) if v is not None}
+                                  ("env", env), ("callback_url", callback_url)) if v is not None}
         info: SessionInfo = await self._do(_ops.create_session(body))
         return AsyncSession(self, info)
 

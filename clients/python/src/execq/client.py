@@ -303,12 +303,14 @@ class Client(_Base):
     # -- sessions ----------------------------------------------------------------
     def session(self, *, memory_mb: Optional[int] = None, scratch_mb: Optional[int] = None,
                 idle_timeout_s: Optional[int] = None, max_lifetime_s: Optional[int] = None,
-                env: Optional[str] = None) -> "Session":
+                env: Optional[str] = None, callback_url: Optional[str] = None) -> "Session":
         """A new session (POST /v1/sessions): a Python that keeps its state
-        between execs. Use it as a context manager to delete it at the end."""
+        between execs. Use it as a context manager to delete it at the end.
+        callback_url: its end (session.ended), and its forks', is POSTed
+        there, signed (docs/webhooks.md)."""
         body = {k: v for k, v in (("memory_mb", memory_mb), ("scratch_mb", scratch_mb),
                                   ("idle_timeout_s", idle_timeout_s), ("max_lifetime_s", max_lifetime_s),
-                                  ("env", env)) if v is not None}
+                                  ("env", env), ("callback_url", callback_url)) if v is not None}
         info: SessionInfo = self._do(_ops.create_session(body))
         return Session(self, info)
 
