@@ -479,6 +479,18 @@ def test_webhooks(fresh):
             while not ended() and time.time() < deadline:
                 time.sleep(0.1)
             assert ended()
+            # run_batch's pages each take the callback: one job.completed per job.
+            items = fresh.run_batch(["print(1)", "print(2)", "print(3)"], page_size=2, callback_url=rec.url,
+                                    callback_events=["job.completed"]).results()
+            want = {i.job_id for i in items}
+
+            def called() -> set[str]:
+                return {json.loads(b)["data"].get("job_id") for _, b in list(rec.posts)
+                        if json.loads(b)["type"] == "job.completed"} & want
+            deadline = time.time() + 30
+            while called() != want and time.time() < deadline:
+                time.sleep(0.1)
+            assert len(want) == 3 and called() == want
         # The signature scheme itself, as the docs give it.
         t = int(time.time())
         mac = hmac.new(w.secret.encode(), f"{t}.".encode() + b"{}", hashlib.sha256).hexdigest()

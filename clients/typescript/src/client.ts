@@ -531,11 +531,13 @@ export class Client {
    * Runs any number of jobs: submits them in pages (each with its own
    * Idempotency-Key), keeps at most maxOpen unfinished, and yields each
    * job's item as it completes: `for await (const item of client.runBatch(jobs))`.
+   * callbackUrl / callbackEvents: each page's, as submitBatch takes them (each page is a batch:
+   * batch.completed comes once per page; ["job.completed"] for one callback per job).
    */
   runBatch(jobs: Iterable<JobInput> | AsyncIterable<JobInput>, o: {
     pageSize?: number; maxOpen?: number; env?: string; onProgress?: (p: Progress) => void; pollMs?: number;
     signal?: AbortSignal;
-  } = {}): BatchRun {
+  } & CallbackOptions = {}): BatchRun {
     return new BatchRun(this, jobs, o);
   }
 
@@ -846,7 +848,7 @@ export class BatchRun implements AsyncIterable<BatchItem> {
   constructor(
     private readonly client: Client,
     private readonly jobs: Iterable<JobInput> | AsyncIterable<JobInput>,
-    private readonly o: { pageSize?: number; maxOpen?: number; env?: string; onProgress?: (p: Progress) => void; pollMs?: number; signal?: AbortSignal },
+    private readonly o: { pageSize?: number; maxOpen?: number; env?: string; onProgress?: (p: Progress) => void; pollMs?: number; signal?: AbortSignal } & CallbackOptions,
   ) {
     const total = Array.isArray(jobs) ? jobs.length : undefined;
     this.progress = { submitted: 0, completed: 0, failed: 0, total };
@@ -893,6 +895,7 @@ export class BatchRun implements AsyncIterable<BatchItem> {
         if (!page.length) break;
         const acc = await this.client.submitBatch(page, {
           idempotencyKey: `${runKey}-${pages++}`, ...(this.o.env !== undefined ? { env: this.o.env } : {}),
+          callbackUrl: this.o.callbackUrl, callbackEvents: this.o.callbackEvents,
         });
         this.batchIds.push(acc.batch_id);
         open.push({ id: acc.batch_id, base: p.submitted, done: new Array<boolean>(acc.size).fill(false), first: 0 });

@@ -413,6 +413,14 @@ test("webhooks: settings, callbacks, signatures, deliveries", async () => {
       const until = Date.now() + 30_000;
       while (!ended() && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
       assert.ok(ended());
+      // runBatch's pages each take the callback: one job.completed per job.
+      const ids = new Set();
+      for await (const item of c.runBatch(["print(1)", "print(2)", "print(3)"], { pageSize: 2, callbackUrl: url, callbackEvents: ["job.completed"] })) ids.add(item.jobId);
+      const called = () => new Set(posts.map((p) => JSON.parse(p.body.toString())).filter((e) => e.type === "job.completed" && ids.has(e.data.job_id)).map((e) => e.data.job_id));
+      const until2 = Date.now() + 30_000;
+      while (called().size < 3 && Date.now() < until2) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(ids.size, 3);
+      assert.equal(called().size, 3);
     }
     const r = await c.rotateWebhookSecret({ graceS: 60 });
     assert.notEqual(r.secret, w.secret);

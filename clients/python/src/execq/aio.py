@@ -144,8 +144,10 @@ class AsyncClient(_Base):
 
     def run_batch(self, jobs: Iterable[JobInput], *, page_size: int = 500, max_open: int = 5000,
                   env: Optional[str] = None, on_progress: Optional[Callable[[Progress], None]] = None,
-                  poll_s: float = 0.5) -> "AsyncBatchRun":
-        return AsyncBatchRun(self, BatchTracker.start(jobs, page_size, max_open, on_progress), env, poll_s)
+                  poll_s: float = 0.5, callback_url: Optional[str] = None,
+                  callback_events: Optional[Sequence[str]] = None) -> "AsyncBatchRun":
+        return AsyncBatchRun(self, BatchTracker.start(jobs, page_size, max_open, on_progress), env, poll_s,
+                             _ops.callback_fields(callback_url, callback_events))
 
     # -- webhooks (docs/webhooks.md) -----------------------------------------------
     async def webhook(self) -> WebhookSettings:
@@ -363,10 +365,12 @@ class AsyncSession:
 class AsyncBatchRun:
     """`async for item in client.run_batch(jobs)`: each job's BatchItem as it completes."""
 
-    def __init__(self, client: AsyncClient, tracker: BatchTracker, env: Optional[str], poll_s: float) -> None:
+    def __init__(self, client: AsyncClient, tracker: BatchTracker, env: Optional[str], poll_s: float,
+                 callback: Optional[JSON] = None) -> None:
         self._client = client
         self.tracker = tracker
         self._env = env
+        self._callback = callback
         self._poll_s = poll_s
         self._seen: List[BatchItem] = []
         self.batch_ids: List[str] = []
@@ -377,7 +381,7 @@ class AsyncBatchRun:
         while not t.finished:
             page = t.next_page()
             while page is not None:
-                acc = await self._client._do(_ops.submit_batch(page, self._env, t.page_key()))
+                acc = await self._client._do(_ops.submit_batch(page, self._env, t.page_key(), self._callback))
                 self.batch_ids.append(acc.batch_id)
                 t.submitted_page(acc.batch_id, acc.size)
                 page = t.next_page()

@@ -224,12 +224,17 @@ class Client(_Base):
 
     def run_batch(self, jobs: Iterable[JobInput], *, page_size: int = 500, max_open: int = 5000,
                   env: Optional[str] = None, on_progress: Optional[Callable[[Progress], None]] = None,
-                  poll_s: float = 0.5) -> "BatchRun":
+                  poll_s: float = 0.5, callback_url: Optional[str] = None,
+                  callback_events: Optional[Sequence[str]] = None) -> "BatchRun":
         """Runs any number of jobs: submits them in pages of `page_size` (each
         with its own Idempotency-Key), keeps at most `max_open` unfinished, and
         yields a BatchItem for each as it completes. A job is a str (its code)
-        or a dict of exec_python's arguments."""
-        return BatchRun(self, BatchTracker.start(jobs, page_size, max_open, on_progress), env, poll_s)
+        or a dict of exec_python's arguments. callback_url / callback_events:
+        each page's, as submit_batch takes them (each page is a batch:
+        batch.completed comes once per page; ["job.completed"] for one
+        callback per job)."""
+        return BatchRun(self, BatchTracker.start(jobs, page_size, max_open, on_progress), env, poll_s,
+                        _ops.callback_fields(callback_url, callback_events))
 
     # -- webhooks (docs/webhooks.md) -----------------------------------------------
     def webhook(self) -> WebhookSettings:
@@ -463,10 +468,12 @@ class Session:
 class BatchRun:
     """run_batch's results, yielded as the jobs complete (BatchItem)."""
 
-    def __init__(self, client: Client, tracker: BatchTracker, env: Optional[str], poll_s: float) -> None:
+    def __init__(self, client: Client, tracker: BatchTracker, env: Optional[str], poll_s: float,
+                 callback: Optional[JSON] = None) -> None:
         self._client = client
         self.tracker = tracker
         self._env = env
+        self._callback = callback
         self._poll_s = poll_s
         self._seen: List[BatchItem] = []
         self.batch_ids: List[str] = []   # one per page submitted
@@ -486,7 +493,7 @@ class BatchRun:
         while not t.finished:
             page = t.next_page()
             while page is not None:
-                acc = self._client._do(_ops.submit_batch(page, self._env, t.page_key()))
+                acc = self._client._do(_ops.submit_batch(page, self._env, t.page_key(), self._callback))
                 self.batch_ids.append(acc.batch_id)
                 t.submitted_page(acc.batch_id, acc.size)
                 page = t.next_page()
