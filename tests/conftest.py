@@ -210,6 +210,26 @@ class Cluster:
         with open(os.path.join(self.dir, name + ".log")) as f:
             return f.read()
 
+    def wait_group_settled(self, names=("executor-1", "executor-2"), quiet_s=3.0, timeout=60):
+        """Until each executor's last word on its partitions is "assigned"
+        and none has changed for quiet_s (an executor that just joined, or
+        came back, may move a partition a running job's message is on: its
+        new owner runs that job again, at least once)."""
+        import datetime
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            last = []
+            for n in names:
+                lines = [ln for ln in self.log(n).splitlines() if " assigned " in ln or " revoked " in ln]
+                last.append(lines[-1] if lines else "")
+            if all(" assigned " in ln for ln in last):
+                at = max(datetime.datetime.fromisoformat(ln.split()[0].replace("Z", "+00:00")).timestamp()
+                         for ln in last)
+                if time.time() - at > quiet_s:
+                    return
+            time.sleep(0.2)
+        raise AssertionError(f"the consumer group did not settle within {timeout} s")
+
     def stop(self, name, sig=signal.SIGTERM, timeout=30):
         p = self.procs.pop(name)
         p.send_signal(sig)

@@ -152,6 +152,7 @@ def test_a_job_fetched_twice_runs_once(cluster, api):
     message produced again to its partition while the job runs."""
     import uuid
     marker = uuid.uuid4().hex
+    cluster.wait_group_settled()   # no partition moving under the job (its new owner would run it again)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         call = pool.submit(api.run, f"import time\ntime.sleep(4)\nprint('{marker}')")
         deadline, msg = time.time() + 20, None
@@ -174,7 +175,7 @@ def test_a_job_fetched_twice_runs_once(cluster, api):
         time.sleep(0.2)
     assert f"job={jid} fetched again while its first copy runs here; not run again" in logs(), logs()[-3000:]
     time.sleep(1)
-    assert len(runs()) == 1, [line for line in logs().splitlines() if jid in line]
+    assert len(runs()) == 1, "\n".join(line for line in logs().splitlines() if jid in line)
     results = [m for m in consume(cluster, cluster.results_topic) if m["key"] == jid
                and m["headers"].get("message-type") == "result"]
     assert len(results) == 1, results
