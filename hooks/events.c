@@ -84,6 +84,8 @@ char *events_make(const struct store_hook_subject *x, const char *event_id, void
     cJSON_AddStringToObject(o, "type", x->type);
     cJSON_AddNumberToObject(o, "created_at_ms", (double)util_wall_ms());
     cJSON_AddStringToObject(o, "account", x->account);
+    if (x->replaces)   /* a job's result replaced after its first event: this one has the new */
+        cJSON_AddStringToObject(o, "replaces", x->replaces);
     d = x->session ? session_data(x, c) : x->result ? job_data(x, c) : batch_data(x, c);
     cJSON_AddItemToObject(o, "data", d);
     s = cJSON_PrintUnformatted(o);

@@ -399,6 +399,8 @@ struct store_hook_subject {
     int64_t finished_ms;
     long size, counts[8];  /* a batch: its size and its jobs by outcome (store_hook_outcomes' order) */
     const struct store_session *session;
+    const char *replaces;  /* a job's earlier event, made before its result was replaced (a late run's
+                            * over "lost" or "expired"), or NULL */
 };
 extern const char *const store_hook_outcomes[8];
 /* Makes the events of up to max ended subjects (their callback kept with

@@ -161,41 +161,54 @@ static void url_dest(const char *url, char *out, size_t size)
 
 /* One subject found ended, its columns copied out of the cursor. */
 struct ended {
-    char id[37], account[64], batch_id[37];
+    char id[37], account[64], batch_id[37], outcome[32];
     char *url, *result;
     int64_t finished_ms;
     long size;
     struct store_session sx;
 };
 
-/* Inserts subject x's event (made by make) and marks the subject done
- * (hook 2) in table. Returns 1 made, 0 none, -1. */
-static int make_one(struct store *s, const char *table, struct store_hook_subject *x, int64_t now, int64_t ttl,
-                    char *(*make)(const struct store_hook_subject *, const char *, void *), void *arg)
+/* Marks subject x done (hook 2) in table, unless another daemon did, or
+ * (a job) its result changed since it was read (outcome: the one read),
+ * then inserts its event (made by make). A job's event made already (its
+ * result was replaced since: hook set to 1 again) is followed by another,
+ * with an id of its own, naming the first. Returns 1 made, 0 none, -1. */
+static int make_one(struct store *s, const char *table, struct store_hook_subject *x, const char *outcome,
+                    int64_t now, int64_t ttl, char *(*make)(const struct store_hook_subject *, const char *, void *),
+                    void *arg)
 {
-    char id[37], dest[300], sql[96];
+    char id[37], first[37], dest[300], sql[128], key[48];
     char *body;
-    long n = 0;
+    long n;
 
-    event_id(x->type, x->id, id);
+    snprintf(sql, sizeof(sql), "UPDATE %s SET hook = 2 WHERE id = $1 AND hook = 1%s", table,
+             outcome ? " AND COALESCE(outcome, '') = $2" : "");
+    n = outcome ? db_do(s->db, sql, DB_ARGS(DB_T(x->id), DB_T(outcome))) : db_do(s->db, sql, DB_ARGS(DB_T(x->id)));
+    if (n <= 0)
+        return n < 0 ? -1 : 0;
     if (webhook_ensure(s, x->account, now) < 0)   /* the secret that signs it */
         return -1;
-    body = make(x, id, arg);
     url_dest(x->url, dest, sizeof(dest));
-    if (body &&
-        (n = db_do(s->db,
-                   "INSERT INTO hook_events(id, account, type, subject, url, dest, body, state, created_ms, next_ms, "
-                   "deadline_ms) VALUES($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8, $9) ON CONFLICT(id) DO NOTHING",
-                   DB_ARGS(DB_T(id), DB_T(x->account), DB_T(x->type), DB_T(x->id), DB_T(x->url), DB_T(dest),
-                           DB_T(body), DB_I(now), DB_I(now + ttl)))) < 0) {
+    event_id(x->type, x->id, id);
+    for (int again = 0; again < 2; again++) {
+        if (again) {   /* the first is there: this one replaces it */
+            memcpy(first, id, sizeof(first));
+            x->replaces = first;
+            snprintf(key, sizeof(key), "%s:replaced", x->id);
+            event_id(x->type, key, id);
+        }
+        if (!(body = make(x, id, arg)))
+            return -1;
+        n = db_do(s->db,
+                  "INSERT INTO hook_events(id, account, type, subject, url, dest, body, state, created_ms, next_ms, "
+                  "deadline_ms) VALUES($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8, $9) ON CONFLICT(id) DO NOTHING",
+                  DB_ARGS(DB_T(id), DB_T(x->account), DB_T(x->type), DB_T(x->id), DB_T(x->url), DB_T(dest),
+                          DB_T(body), DB_I(now), DB_I(now + ttl)));
         free(body);
-        return -1;
+        if (n != 0 || !outcome)
+            return n < 0 ? -1 : n > 0;
     }
-    free(body);
-    snprintf(sql, sizeof(sql), "UPDATE %s SET hook = 2 WHERE id = $1 AND hook = 1", table);
-    if (db_do(s->db, sql, DB_ARGS(DB_T(x->id))) < 0)
-        return -1;
-    return n > 0;
+    return 0;
 }
 
 long store_hook_make(struct store *s, int64_t now_ms, int64_t ttl_ms, long max,
@@ -214,8 +227,8 @@ long store_hook_make(struct store *s, int64_t now_ms, int64_t ttl_ms, long max,
     /* Jobs whose result is stored, whatever stored it (a run, or the API:
      * lost, cancelled, never queued). */
     q = db_run(s->db,
-               "SELECT id, account, callback, COALESCE(batch_id, ''), result, COALESCE(finished_ms, 0) FROM jobs "
-               "WHERE hook = 1 AND status = 'completed' ORDER BY finished_ms LIMIT $1",
+               "SELECT id, account, callback, COALESCE(batch_id, ''), result, COALESCE(finished_ms, 0), "
+               "COALESCE(outcome, '') FROM jobs WHERE hook = 1 AND status = 'completed' ORDER BY finished_ms LIMIT $1",
                DB_ARGS(DB_I(max)));
     for (n = 0; q && n < max && (rc = db_next(q)) == 1; n++) {
         st_copy_col(q, 0, e[n].id, sizeof(e[n].id));
@@ -224,6 +237,7 @@ long store_hook_make(struct store *s, int64_t now_ms, int64_t ttl_ms, long max,
         st_copy_col(q, 3, e[n].batch_id, sizeof(e[n].batch_id));
         e[n].result = st_dup_col(q, 4);
         e[n].finished_ms = db_int(q, 5);
+        st_copy_col(q, 6, e[n].outcome, sizeof(e[n].outcome));
     }
     if (!q)
         goto fail;
@@ -232,10 +246,10 @@ long store_hook_make(struct store *s, int64_t now_ms, int64_t ttl_ms, long max,
     for (long i = 0; i < n; i++) {
         struct store_hook_subject x = {"job.completed", e[i].id, e[i].account, e[i].url,
                                        e[i].batch_id[0] ? e[i].batch_id : NULL, e[i].result ? e[i].result : "{}",
-                                       e[i].finished_ms, 0, {0}, NULL};
+                                       e[i].finished_ms, 0, {0}, NULL, NULL};
         if (!e[i].url)
             continue;
-        if ((rc = make_one(s, "jobs", &x, now_ms, ttl_ms, make, arg)) < 0)
+        if ((rc = make_one(s, "jobs", &x, e[i].outcome, now_ms, ttl_ms, make, arg)) < 0)
             goto fail;
         made += rc;
     }
@@ -261,7 +275,7 @@ long store_hook_make(struct store *s, int64_t now_ms, int64_t ttl_ms, long max,
     q = NULL;
     for (long i = 0; i < n; i++) {
         struct store_hook_subject x = {"batch.completed", e[i].id, e[i].account, e[i].url, NULL, NULL,
-                                       now_ms, e[i].size, {0}, NULL};
+                                       now_ms, e[i].size, {0}, NULL, NULL};
         if (!e[i].url)
             continue;
         q = db_run(s->db, "SELECT COALESCE(outcome, 'completed'), COUNT(*) FROM jobs WHERE batch_id = $1 GROUP BY 1",
@@ -274,7 +288,7 @@ long store_hook_make(struct store *s, int64_t now_ms, int64_t ttl_ms, long max,
             goto fail;
         db_end(q);
         q = NULL;
-        if ((rc = make_one(s, "batches", &x, now_ms, ttl_ms, make, arg)) < 0)
+        if ((rc = make_one(s, "batches", &x, NULL, now_ms, ttl_ms, make, arg)) < 0)
             goto fail;
         made += rc;
     }
@@ -312,10 +326,10 @@ long store_hook_make(struct store *s, int64_t now_ms, int64_t ttl_ms, long max,
     q = NULL;
     for (long i = 0; i < n; i++) {
         struct store_hook_subject x = {"session.ended", e[i].id, e[i].account, e[i].url, NULL, NULL,
-                                       now_ms, 0, {0}, &e[i].sx};
+                                       now_ms, 0, {0}, &e[i].sx, NULL};
         if (!e[i].url)
             continue;
-        if ((rc = make_one(s, "sessions", &x, now_ms, ttl_ms, make, arg)) < 0)
+        if ((rc = make_one(s, "sessions", &x, NULL, now_ms, ttl_ms, make, arg)) < 0)
             goto fail;
         made += rc;
     }

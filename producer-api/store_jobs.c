@@ -182,6 +182,10 @@ void store_job_running(struct store *s, const char *id)
     set_by_id(s, "UPDATE jobs SET status = 'running' WHERE id = $1 AND status = 'queued'", id);
 }
 
+/* A replaced result's callback: its event made already (hook 2), another
+ * is due, naming the first (store_hook_make). */
+#define REHOOK "hook = CASE WHEN hook = 2 THEN 1 ELSE hook END"
+
 /* Completes o's job with its result; caller holds s->mu in a transaction.
  * Returns 1 (stored now; o->replaced says whether over a "lost" or
  * "expired" result), 0 (a duplicate, or not a job of this store) or -1. */
@@ -212,10 +216,10 @@ static int complete_job(struct store *s, struct store_outcome *o)
          * executor saw a second copy late): the code did run. */
         o->replaced = 1;
         q = st_first_row(s,
-                         pg ? "UPDATE jobs SET result = $1, finished_ms = $2, outcome = $4 WHERE id = $3 "
+                         pg ? "UPDATE jobs SET result = $1, finished_ms = $2, outcome = $4, " REHOOK " WHERE id = $3 "
                            "AND outcome IN ('lost', 'expired') "
                            "RETURNING account, COALESCE(batch_id, ''), pg_notify('" STORE_CHANNEL "', id)"
-                         : "UPDATE jobs SET result = $1, finished_ms = $2, outcome = $4 WHERE id = $3 "
+                         : "UPDATE jobs SET result = $1, finished_ms = $2, outcome = $4, " REHOOK " WHERE id = $3 "
                            "AND outcome IN ('lost', 'expired') RETURNING account, COALESCE(batch_id, '')",
                       DB_ARGS(DB_T(o->http_json), DB_I(o->finished_ms), DB_T(o->id), DB_T(o->outcome)), &rc);
     }

@@ -795,10 +795,14 @@ static void test_sessions(struct store *s)
     CHECK(store_session_get(s, "5e55a000-0000-4000-8000-000000000003", id, &y) == 0);
 }
 
+static char replaced_seen[37];   /* the last event a made one replaces (make_body) */
+
 static char *make_body(const struct store_hook_subject *x, const char *event_id, void *arg)
 {
     char *b = malloc(256);
     (*(int *)arg)++;
+    if (x->replaces)
+        snprintf(replaced_seen, sizeof(replaced_seen), "%s", x->replaces);
     snprintf(b, 256, "{\"id\":\"%s\",\"type\":\"%s\",\"subject\":\"%s\",\"size\":%ld}", event_id, x->type,
              x->id, x->size);
     return b;
@@ -816,6 +820,12 @@ static void count_event(const struct store_hook_event *e, void *arg)
 {
     (void)e;
     (*(long *)arg)++;
+}
+
+/* Copies the (last) event's id. */
+static void first_id(const struct store_hook_event *e, void *arg)
+{
+    memcpy(arg, e->id, 37);
 }
 
 /* Counts events sent to https://hooks.example.com/s. */
@@ -913,6 +923,24 @@ static void test_hooks(struct store *s)
     }
     for (int i = 0; i < 4; i++)
         store_hook_event_release(&ev[i]);
+    /* A job reported lost (its event made), then its run's result came:
+     * a second event, an id of its own, naming the first. */
+    {
+        char lj[37], first[37] = "";
+        struct store_callback lcb = {"https://hooks.example.com/l", WEBHOOK_JOB_COMPLETED};
+        job_id(lj, "h0000003", 1);
+        jobs[0] = mkjob(lj, 5, "async");
+        CHECK(store_jobs_accept(s, id, NULL, jobs, json, 1, NULL, &lcb, NULL, &bal, &rel) == STORE_ACCEPTED);
+        CHECK(store_result(s, lj, "{\"ok\":false}", "lost", 1, now, batch) == 1);
+        made = 0;
+        replaced_seen[0] = '\0';
+        CHECK(store_hook_make(s, now, 60000, 100, make_body, &made) == 1 && !replaced_seen[0]);
+        CHECK(store_hook_events_list(s, id, lj, NULL, 10, first_id, first) == 1 && first[0]);
+        CHECK(store_result(s, lj, "{\"exit_code\":0}", "completed", 0, now + 10, batch) == 1);   /* replaces it */
+        CHECK(store_hook_make(s, now, 60000, 100, make_body, &made) == 1 && strcmp(replaced_seen, first) == 0);
+        CHECK(store_hook_make(s, now, 60000, 100, make_body, &made) == 0 && made == 3);   /* once (2 bodies) */
+        CHECK(store_hook_events_list(s, id, lj, NULL, 10, count_event, &(long){0}) == 2);
+    }
     /* A session's own callback; its fork's ends go there too; one that
      * names none has the default's, which does not take session.ended. */
     {

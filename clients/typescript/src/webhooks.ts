@@ -11,6 +11,8 @@ export interface WebhookEventBody {
   created_at_ms: number;
   account: string;
   data: Record<string, unknown>;
+  /** A job's second job.completed, its result replaced (a late run over "lost" or "expired"): the first event's id. */
+  replaces?: string;
 }
 
 export interface VerifyOptions {

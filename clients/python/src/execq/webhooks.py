@@ -46,8 +46,9 @@ def verify_signature(payload: Union[bytes, str], header: str, secret: Union[str,
 
 def parse_event(payload: Union[bytes, str], header: str, secret: Union[str, Sequence[str]], *,
                 tolerance_s: float = DEFAULT_TOLERANCE_S) -> Dict[str, Any]:
-    """The event (id, type, created_at_ms, account, data) once its signature
-    holds; InvalidSignature otherwise."""
+    """The event (id, type, created_at_ms, account, data, and replaces on a
+    job's second job.completed whose result replaced the first's) once its
+    signature holds; InvalidSignature otherwise."""
     if not verify_signature(payload, header, secret, tolerance_s=tolerance_s):
         raise InvalidSignature("the Execq-Signature does not match this body and secret (or is too old)")
     event: Dict[str, Any] = json.loads(payload)
