@@ -14,6 +14,7 @@ import urllib.request
 
 import pytest
 
+import openapi_check
 from conftest import ADMIN_TOKEN, BUILD, Api, free_port
 from webhook_receiver import Receiver, verify
 
@@ -386,3 +387,28 @@ def test_the_cli(cluster, hooks, receiver, api, tmp_path):
     wait_for(lambda: any(p["path"] == "/cli-session" and p["type"] == "session.ended" for p in list(receiver.posts)),
              what="the CLI session's end")
     execq("session", "create", "--callback-url", "ftp://x", ok=65)
+
+
+def test_every_callback_matches_the_documented_body(hooks, receiver, api):
+    """Each body received (here and in the tests before, on this module's
+    receiver) is a WebhookEvent of the OpenAPI document (its webhooks
+    section), each type's data as documented; and the check can fail."""
+    from jsonschema import Draft202012Validator
+    user, _ = account(api)
+    url = receiver.url + "/ok"
+    status, job = user.request("POST", "/v1/jobs", {"code": "print('doc')", "callback_url": url})
+    status, batch = user.request("POST", "/v1/batches", {"jobs": [{"code": "print(1)"}], "callback_url": url,
+                                                        "callback_events": ["job.completed", "batch.completed"]})
+    status, s = user.request("POST", "/v1/sessions", {"callback_url": url})
+    assert user.request("DELETE", f"/v1/sessions/{s['session_id']}")[0] == 200
+    mine = lambda: {e["type"] for e in list(receiver.delivered.values()) if e.get("account") == user.account_id}
+    wait_for(lambda: mine() == {"job.completed", "batch.completed", "session.ended"}, what="one of each type")
+    doc = openapi_check.document()
+    assert set(doc["webhooks"]) == {"job.completed", "batch.completed", "session.ended"}
+    v = Draft202012Validator(doc["components"]["schemas"]["WebhookEvent"])
+    for e in list(receiver.delivered.values()):
+        errors = [x.message for x in v.iter_errors(e)]
+        assert not errors, (e, errors)
+    bad = dict(next(e for e in receiver.delivered.values() if e["type"] == "batch.completed"))
+    bad["data"] = {k: x for k, x in bad["data"].items() if k != "outcomes"}
+    assert list(v.iter_errors(bad))

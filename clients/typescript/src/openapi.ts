@@ -570,7 +570,68 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "job.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A job (async, or a batch's with job.completed asked for) has its result.
+         * @description POSTed by execq-hooks to the callback URL (a job's, batch's or session's own, or the account's default: POST /v1/webhooks). A 2xx within 10 s is delivered; anything else is retried with exponential backoff for 24 h, then dead (GET /v1/webhooks/deliveries?state=dead; replay). Redirects are not followed.
+         */
+        post: operations["jobCompletedCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "batch.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Every job of a batch has its result.
+         * @description POSTed by execq-hooks to the callback URL (a job's, batch's or session's own, or the account's default: POST /v1/webhooks). A 2xx within 10 s is delivered; anything else is retried with exponential backoff for 24 h, then dead (GET /v1/webhooks/deliveries?state=dead; replay). Redirects are not followed.
+         */
+        post: operations["batchCompletedCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "session.ended": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A session ended (deleted, died, lost, idle or past its lifetime).
+         * @description POSTed by execq-hooks to the callback URL (a job's, batch's or session's own, or the account's default: POST /v1/webhooks). A 2xx within 10 s is delivered; anything else is retried with exponential backoff for 24 h, then dead (GET /v1/webhooks/deliveries?state=dead; replay). Redirects are not followed.
+         */
+        post: operations["sessionEndedCallback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** @description Unknown fields are ignored. An optional field given as null is as if absent. The whole body is at most --max-body-bytes (1 MiB). */
@@ -1057,6 +1118,22 @@ export interface components {
             job_id?: string;
             deliveries: components["schemas"]["Delivery"][];
         };
+        /** @description The body of every callback execq-hooks POSTs (docs/webhooks.md), signed: Execq-Signature: t=<unix s>,v1=<hex HMAC-SHA256 of "<t>.<body>"> with the account's secret (a second v1 while a rotated secret's grace lasts). At least once: deduplicate by id. */
+        WebhookEvent: {
+            /** @description stable across attempts and replays (also the Execq-Event-Id header) */
+            id: string;
+            /**
+             * @description ping: execq-hooks --probe, an operator's check
+             * @enum {unknown}
+             */
+            type: "job.completed" | "batch.completed" | "session.ended" | "ping";
+            created_at_ms: number;
+            /** @description the account whose work it is (every type but ping) */
+            account?: string;
+            /** @description a job's second job.completed, after a late run's result replaced a lost or expired one: the first event's id */
+            replaces?: string;
+            data: Record<string, never>;
+        } & (unknown & unknown & unknown);
         stdout: string;
         stderr: string;
         stdout_base64: string;
@@ -5550,6 +5627,120 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+        };
+    };
+    jobCompletedCallback: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> (and a second v1 during a rotation's grace): verify before trusting the body */
+                "Execq-Signature": string;
+                /** @description the body's id */
+                "Execq-Event-Id": string;
+                /** @description the body's type */
+                "Execq-Event-Type": string;
+                /** @description 1 for the first attempt */
+                "Execq-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: not sent again (unless replayed). */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: tried again later (the answer's body is read to 64 KiB and recorded in the delivery's last_error). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    batchCompletedCallback: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> (and a second v1 during a rotation's grace): verify before trusting the body */
+                "Execq-Signature": string;
+                /** @description the body's id */
+                "Execq-Event-Id": string;
+                /** @description the body's type */
+                "Execq-Event-Type": string;
+                /** @description 1 for the first attempt */
+                "Execq-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: not sent again (unless replayed). */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: tried again later (the answer's body is read to 64 KiB and recorded in the delivery's last_error). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sessionEndedCallback: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> (and a second v1 during a rotation's grace): verify before trusting the body */
+                "Execq-Signature": string;
+                /** @description the body's id */
+                "Execq-Event-Id": string;
+                /** @description the body's type */
+                "Execq-Event-Type": string;
+                /** @description 1 for the first attempt */
+                "Execq-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"];
+            };
+        };
+        responses: {
+            /** @description Delivered: not sent again (unless replayed). */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not delivered: tried again later (the answer's body is read to 64 KiB and recorded in the delivery's last_error). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
