@@ -501,7 +501,7 @@ static void handle(struct exec_ctx *x, struct slot *s)
     struct job j;
     struct result r;
     long long queued_ms;
-    int ran = 0, outcome;
+    int ran = 0, outcome, published = 0;
     int64_t t_run = 0;
 
     errstr[0] = '\0';
@@ -607,7 +607,15 @@ static void handle(struct exec_ctx *x, struct slot *s)
     }
     r.finished_at_ms = util_wall_ms();
     publish(x, s, &r, j.kind);
-    {
+    published = 1;
+out:
+    /* The job let go of after publish queued its outcome (answered.h): a
+     * copy fetched from now on sees it answered, never free to run; and
+     * before the clean-up, which no cancel or copy need wait for. */
+    pthread_mutex_lock(&x->mu);
+    s->job_id[0] = '\0';
+    pthread_mutex_unlock(&x->mu);
+    if (published) {
         int64_t t0 = util_mono_ms(), took;
         sbx_cleanup(x->sb, s->index);    /* off the answer's path */
         /* Off the answer's path, and a busy host stretches it to 100s of
@@ -616,12 +624,6 @@ static void handle(struct exec_ctx *x, struct slot *s)
             log_msg(took > 2000 ? LOG_WARNING : LOG_DEBUG, "job=%s slot=%d clean-up took %lld ms%s", j.id, s->index,
                     (long long)took, took > 2000 ? "; the slot took no job meanwhile" : "");
     }
-out:
-    /* The job let go of after publish queued its outcome (answered.h): a
-     * copy fetched from now on sees it answered, never free to run. */
-    pthread_mutex_lock(&x->mu);
-    s->job_id[0] = '\0';
-    pthread_mutex_unlock(&x->mu);
     job_release(&j);
     result_release(&r);
 }

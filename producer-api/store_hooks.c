@@ -170,16 +170,19 @@ struct ended {
 
 /* Marks subject x done (hook 2) in table, unless another daemon did, or
  * (a job) its result changed since it was read (outcome: the one read),
- * then inserts its event (made by make). A job's event made already (its
- * result was replaced since: hook set to 1 again) is followed by another,
- * with an id of its own, naming the first. Returns 1 made, 0 none, -1. */
+ * then inserts its event (made by make). A job whose event was made
+ * already (its result was replaced since: hook set to 1 again) gets
+ * another, with an id of its own, naming the first. Returns 1 made, 0
+ * none, -1. */
 static int make_one(struct store *s, const char *table, struct store_hook_subject *x, const char *outcome,
                     int64_t now, int64_t ttl, char *(*make)(const struct store_hook_subject *, const char *, void *),
                     void *arg)
 {
     char id[37], first[37], dest[300], sql[128], key[48];
     char *body;
+    struct db_q *q;
     long n;
+    int rc;
 
     snprintf(sql, sizeof(sql), "UPDATE %s SET hook = 2 WHERE id = $1 AND hook = 1%s", table,
              outcome ? " AND COALESCE(outcome, '') = $2" : "");
@@ -188,27 +191,29 @@ static int make_one(struct store *s, const char *table, struct store_hook_subjec
         return n < 0 ? -1 : 0;
     if (webhook_ensure(s, x->account, now) < 0)   /* the secret that signs it */
         return -1;
-    url_dest(x->url, dest, sizeof(dest));
     event_id(x->type, x->id, id);
-    for (int again = 0; again < 2; again++) {
-        if (again) {   /* the first is there: this one replaces it */
+    if (outcome) {
+        q = st_first_row(s, "SELECT 1 FROM hook_events WHERE id = $1", DB_ARGS(DB_T(id)), &rc);
+        db_end(q);
+        if (rc < 0)
+            return -1;
+        if (rc == 0) {   /* the first is there: this one replaces it */
             memcpy(first, id, sizeof(first));
             x->replaces = first;
             snprintf(key, sizeof(key), "%s:replaced", x->id);
             event_id(x->type, key, id);
         }
-        if (!(body = make(x, id, arg)))
-            return -1;
-        n = db_do(s->db,
-                  "INSERT INTO hook_events(id, account, type, subject, url, dest, body, state, created_ms, next_ms, "
-                  "deadline_ms) VALUES($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8, $9) ON CONFLICT(id) DO NOTHING",
-                  DB_ARGS(DB_T(id), DB_T(x->account), DB_T(x->type), DB_T(x->id), DB_T(x->url), DB_T(dest),
-                          DB_T(body), DB_I(now), DB_I(now + ttl)));
-        free(body);
-        if (n != 0 || !outcome)
-            return n < 0 ? -1 : n > 0;
     }
-    return 0;
+    if (!(body = make(x, id, arg)))
+        return -1;
+    url_dest(x->url, dest, sizeof(dest));
+    n = db_do(s->db,
+              "INSERT INTO hook_events(id, account, type, subject, url, dest, body, state, created_ms, next_ms, "
+              "deadline_ms) VALUES($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8, $9) ON CONFLICT(id) DO NOTHING",
+              DB_ARGS(DB_T(id), DB_T(x->account), DB_T(x->type), DB_T(x->id), DB_T(x->url), DB_T(dest), DB_T(body),
+                      DB_I(now), DB_I(now + ttl)));
+    free(body);
+    return n < 0 ? -1 : n > 0;
 }
 
 long store_hook_make(struct store *s, int64_t now_ms, int64_t ttl_ms, long max,

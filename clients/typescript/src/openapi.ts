@@ -698,7 +698,7 @@ export interface components {
             jobs: (components["schemas"]["JobRequest"] & unknown)[];
             /** @description The environment of every job of the batch that names none (a job's own env wins). */
             env?: string | null;
-            callback_url?: string | null;
+            callback_url?: components["schemas"]["CallbackUrl"];
             /** @description Which events go to callback_url (default ["batch.completed"]; "job.completed" adds one callback per job). Needs callback_url. */
             callback_events?: ("job.completed" | "batch.completed")[] | null;
         } & {
@@ -977,7 +977,7 @@ export interface components {
             max_lifetime_s?: number | null;
             /** @description The environment the session's interpreter runs in, as for a job (see JobRequest.env); every exec runs in it. */
             env?: string | null;
-            callback_url?: string | null;
+            callback_url?: components["schemas"]["CallbackUrl"];
             /** @description Which events go to callback_url (default and only: ["session.ended"]). Needs callback_url. */
             callback_events?: "session.ended"[] | null;
         } & unknown;
@@ -1068,7 +1068,7 @@ export interface components {
         KafkaEnv: components["schemas"]["env.schema"];
         /** @description A job (JobRequest) with an optional callback: its result is POSTed to callback_url, signed (Execq-Signature), at least once, by execq-hooks (docs/webhooks.md). Without one, the account's default webhook applies (POST /v1/webhooks), if any. Decided when the job is accepted. */
         JobSubmitRequest: {
-            callback_url?: string | null;
+            callback_url?: components["schemas"]["CallbackUrl"];
             /** @description Which events go to callback_url (default ["job.completed"]). Needs callback_url. */
             callback_events?: "job.completed"[] | null;
         } & (components["schemas"]["JobRequest"] & unknown);
@@ -1134,6 +1134,7 @@ export interface components {
             replaces?: string;
             data: Record<string, never>;
         } & (unknown & unknown & unknown);
+        CallbackUrl: string | null;
         stdout: string;
         stderr: string;
         stdout_base64: string;
@@ -1411,8 +1412,32 @@ export interface components {
             at_ms: number;
         };
     };
-    responses: never;
-    parameters: never;
+    responses: {
+        /** @description Delivered: not sent again (unless replayed). */
+        CallbackDelivered: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description Not delivered: tried again later (the answer's body is read to 64 KiB and recorded in the delivery's last_error). */
+        CallbackNotDelivered: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+    };
+    parameters: {
+        /** @description t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> (and a second v1 during a rotation's grace): verify before trusting the body */
+        ExecqSignature: string;
+        /** @description the body's id */
+        ExecqEventId: string;
+        /** @description the body's type */
+        ExecqEventType: string;
+        /** @description 1 for the first attempt */
+        ExecqAttempt: number;
+    };
     requestBodies: never;
     headers: {
         /** @description The job this answer is about (every answer about one job, errors included). */
@@ -5635,13 +5660,13 @@ export interface operations {
             query?: never;
             header: {
                 /** @description t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> (and a second v1 during a rotation's grace): verify before trusting the body */
-                "Execq-Signature": string;
+                "Execq-Signature": components["parameters"]["ExecqSignature"];
                 /** @description the body's id */
-                "Execq-Event-Id": string;
+                "Execq-Event-Id": components["parameters"]["ExecqEventId"];
                 /** @description the body's type */
-                "Execq-Event-Type": string;
+                "Execq-Event-Type": components["parameters"]["ExecqEventType"];
                 /** @description 1 for the first attempt */
-                "Execq-Attempt": number;
+                "Execq-Attempt": components["parameters"]["ExecqAttempt"];
             };
             path?: never;
             cookie?: never;
@@ -5652,20 +5677,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Delivered: not sent again (unless replayed). */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not delivered: tried again later (the answer's body is read to 64 KiB and recorded in the delivery's last_error). */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["CallbackDelivered"];
+            default: components["responses"]["CallbackNotDelivered"];
         };
     };
     batchCompletedCallback: {
@@ -5673,13 +5686,13 @@ export interface operations {
             query?: never;
             header: {
                 /** @description t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> (and a second v1 during a rotation's grace): verify before trusting the body */
-                "Execq-Signature": string;
+                "Execq-Signature": components["parameters"]["ExecqSignature"];
                 /** @description the body's id */
-                "Execq-Event-Id": string;
+                "Execq-Event-Id": components["parameters"]["ExecqEventId"];
                 /** @description the body's type */
-                "Execq-Event-Type": string;
+                "Execq-Event-Type": components["parameters"]["ExecqEventType"];
                 /** @description 1 for the first attempt */
-                "Execq-Attempt": number;
+                "Execq-Attempt": components["parameters"]["ExecqAttempt"];
             };
             path?: never;
             cookie?: never;
@@ -5690,20 +5703,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Delivered: not sent again (unless replayed). */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not delivered: tried again later (the answer's body is read to 64 KiB and recorded in the delivery's last_error). */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["CallbackDelivered"];
+            default: components["responses"]["CallbackNotDelivered"];
         };
     };
     sessionEndedCallback: {
@@ -5711,13 +5712,13 @@ export interface operations {
             query?: never;
             header: {
                 /** @description t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> (and a second v1 during a rotation's grace): verify before trusting the body */
-                "Execq-Signature": string;
+                "Execq-Signature": components["parameters"]["ExecqSignature"];
                 /** @description the body's id */
-                "Execq-Event-Id": string;
+                "Execq-Event-Id": components["parameters"]["ExecqEventId"];
                 /** @description the body's type */
-                "Execq-Event-Type": string;
+                "Execq-Event-Type": components["parameters"]["ExecqEventType"];
                 /** @description 1 for the first attempt */
-                "Execq-Attempt": number;
+                "Execq-Attempt": components["parameters"]["ExecqAttempt"];
             };
             path?: never;
             cookie?: never;
@@ -5728,20 +5729,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Delivered: not sent again (unless replayed). */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not delivered: tried again later (the answer's body is read to 64 KiB and recorded in the delivery's last_error). */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            "2XX": components["responses"]["CallbackDelivered"];
+            default: components["responses"]["CallbackNotDelivered"];
         };
     };
 }
